@@ -1,0 +1,72 @@
+//! Errors the server reports to a client, with a stable machine-readable code.
+
+use serde::{Deserialize, Serialize};
+
+/// Machine-readable error codes carried in `error` frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON.
+    BadJson,
+    /// The frame is too large.
+    FrameTooLarge,
+    /// The frame's `v` is not a version this server speaks.
+    UnsupportedVersion,
+    /// The frame's `type` (or a call's `action`) is unknown.
+    UnknownType,
+    /// The frame's fields do not match its type.
+    InvalidMessage,
+    /// Only `login` is allowed before logging in.
+    NotLoggedIn,
+    AlreadyLoggedIn,
+    UnknownApp,
+    /// The login token is malformed, forged or for another account.
+    BadToken,
+    TokenExpired,
+    TokenRevoked,
+    UnknownAccount,
+    /// A call to oneself.
+    SelfCall,
+    UnknownCall,
+    /// The call has ended; nothing more can happen to it.
+    CallEnded,
+    /// The sender is not a party of the call.
+    NotAParty,
+    /// The `device` field is not the connection's device.
+    WrongDevice,
+    /// The sequence number is not above the last one seen from this device for this call.
+    StaleSeq,
+    /// Safe mode: the per-call token is missing, forged or for another call.
+    BadCallToken,
+    /// The action does not fit the call's state (e.g. accept after the call was answered).
+    InvalidState,
+    /// Another device of the account answered first.
+    AnsweredElsewhere,
+    /// This device is already in a call.
+    Busy,
+    /// Too many invites too quickly.
+    RateLimited,
+    /// Too many invites waiting for an answer.
+    TooManyPending,
+    /// The server is at its connection limit.
+    ServerFull,
+    Internal,
+}
+
+/// A refused request: the code and a sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ProtocolError {
+    /// A refusal with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}

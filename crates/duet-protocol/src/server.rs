@@ -1,0 +1,178 @@
+//! Messages the server sends to a client.
+
+use crate::{
+    AccountId, CallId, CallRecord, CallType, DeviceId, EndReason, ErrorCode, IceServer,
+    OtherDeviceAction, Party, Presence,
+};
+use serde::{Deserialize, Serialize};
+
+/// Every message from the server, told apart by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ServerMessage {
+    /// The login succeeded. A `resync` follows at once.
+    #[serde(rename = "login.ok")]
+    LoginOk {
+        account: AccountId,
+        nick: String,
+        device: DeviceId,
+        /// Send a `ping` at least this often; the server drops a connection silent for three times as long.
+        heartbeat_ms: u64,
+        /// STUN/TURN servers for media.
+        ice_servers: Vec<IceServer>,
+        /// Whether call-scoped messages need the per-call token (safe mode).
+        safe_mode: bool,
+        /// The server's clock, in milliseconds since the Unix epoch.
+        server_time_ms: u64,
+    },
+    #[serde(rename = "pong")]
+    Pong,
+    /// A request without a more specific answer succeeded.
+    #[serde(rename = "ok")]
+    Ok,
+    /// A request was refused; it changed nothing.
+    #[serde(rename = "error")]
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_id: Option<CallId>,
+    },
+    #[serde(rename = "contacts")]
+    Contacts { contacts: Vec<Contact> },
+    /// A contact's presence changed.
+    #[serde(rename = "presence")]
+    Presence {
+        account: AccountId,
+        presence: Presence,
+    },
+    #[serde(rename = "directory")]
+    Directory { users: Vec<UserSummary> },
+    /// A page of records, newest first; `next` fetches the following page.
+    #[serde(rename = "history")]
+    History {
+        records: Vec<CallRecord>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+    },
+    /// A call action was taken. On invite and accept it carries the per-call token.
+    #[serde(rename = "call.ack")]
+    CallAck {
+        call_id: CallId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call_token: Option<String>,
+    },
+    /// Something happened to a call this device takes part in or is rung for.
+    #[serde(rename = "call")]
+    Call {
+        call_id: CallId,
+        /// Per call, strictly increasing across everything the server sends about it.
+        seq: u64,
+        #[serde(flatten)]
+        event: CallEvent,
+    },
+    /// Sent after login and reconnect: the calls ringing this device and the call it is in.
+    #[serde(rename = "resync")]
+    Resync { calls: Vec<CallSnapshot> },
+}
+
+/// What happened to a call, told apart by `event`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CallEvent {
+    /// A call rings this device (INVITED).
+    Invited {
+        caller: Party,
+        callee: AccountId,
+        call_type: CallType,
+        #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+        attachment: serde_json::Value,
+        /// How much longer it rings.
+        expires_in_ms: u64,
+        /// This device's per-call token, to send with its answer and later messages (safe mode).
+        call_token: String,
+    },
+    /// The callee answered (USER_ACCEPT), possibly as another call type.
+    Accepted { callee: Party, call_type: CallType },
+    /// Another device of this account answered or declined (OTHER_CLIENT_ACCEPT / _REJECT).
+    OtherDevice { action: OtherDeviceAction },
+    /// The callee declined (USER_REJECT).
+    Rejected,
+    /// The callee is busy (USER_BUSY).
+    Busy,
+    /// The caller cancelled (USER_CANCEL).
+    Canceled,
+    /// Nobody answered in time (CALLING_TIMEOUT).
+    Timeout,
+    /// The answered call ended (CALL_END).
+    Ended {
+        reason: EndReason,
+        /// The account whose action or fault ended it, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<AccountId>,
+    },
+    /// The call's record (MESSAGE_SENT).
+    Record { record: CallRecord },
+    /// Media negotiation from the other party, as it sent it.
+    Signal {
+        from: DeviceId,
+        payload: serde_json::Value,
+    },
+    /// The other party's microphone and camera (AUDIO_AVAILABLE / VIDEO_AVAILABLE).
+    Media { audio: bool, video: bool },
+    /// The other party asks to switch to `call_type`; answer with `switch_answer`.
+    SwitchRequested { call_type: CallType },
+    /// The call type changed (CALL_TYPE_CHANGE).
+    TypeChanged { call_type: CallType },
+    /// The other party refused to switch to `call_type`.
+    SwitchRefused { call_type: CallType },
+    /// Glare: this device's outgoing call crossed an incoming call from the same person; the two
+    /// became call `into`, already answered, with this device as the callee.
+    Merged { into: CallId, call_token: String },
+}
+
+/// A call as it stands, for re-sync after login or reconnect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallSnapshot {
+    pub call_id: CallId,
+    pub caller: Party,
+    pub callee: AccountId,
+    pub call_type: CallType,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub attachment: serde_json::Value,
+    #[serde(flatten)]
+    pub phase: CallSnapshotPhase,
+    /// The last per-call sequence number the server used for this call.
+    pub seq: u64,
+}
+
+/// Whether a re-synced call rings or is answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum CallSnapshotPhase {
+    Ringing {
+        expires_in_ms: u64,
+        /// This device's per-call token.
+        call_token: String,
+    },
+    Active {
+        callee_device: DeviceId,
+        answered_at_ms: u64,
+        call_token: String,
+    },
+}
+
+/// An entry of the contact list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub account: AccountId,
+    pub nick: String,
+    pub presence: Presence,
+}
+
+/// An account found by a directory search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub account: AccountId,
+    pub nick: String,
+}
