@@ -1,0 +1,135 @@
+//! The values the client mirror hands out: its status, the current call and ringing invites.
+
+use duet_protocol::{AccountId, CallId, CallType, DeviceId, ErrorCode, IceServer, Party};
+
+/// The seed's `callStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// No call, nothing ringing.
+    Idle,
+    /// This device placed a call that rings.
+    Calling,
+    /// At least one call rings this device and it is in no call.
+    Called,
+    /// This device is in an answered call.
+    InCall,
+}
+
+/// Which side of a call this device is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// This device placed the call.
+    Caller,
+    /// This device was rung and answered.
+    Callee,
+}
+
+/// A call ringing this device (the seed's INVITED payload); pass it back to accept or reject.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Invite {
+    pub call_id: CallId,
+    /// Who calls, from which device.
+    pub caller: Party,
+    pub call_type: CallType,
+    /// The caller's opaque attachment.
+    pub attachment: serde_json::Value,
+    /// When it stops ringing, on the mirror's clock.
+    pub expires_at_ms: u64,
+    /// This device's per-call token (safe mode).
+    #[serde(skip)]
+    pub(crate) call_token: String,
+}
+
+/// The call this device placed or answered.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CurrentCall {
+    pub call_id: CallId,
+    pub role: Role,
+    /// The other account.
+    pub peer: AccountId,
+    /// The other party's device, once known (the caller's from the start; the callee's on answer).
+    pub peer_device: Option<DeviceId>,
+    pub call_type: CallType,
+    /// Whether the call was answered.
+    pub answered: bool,
+    /// This device's per-call token, once the server handed it out.
+    #[serde(skip)]
+    pub(crate) call_token: Option<String>,
+    /// The user asked to cancel before the invite's ack brought the token; sent on ack.
+    #[serde(skip)]
+    pub(crate) cancel_on_ack: bool,
+    /// When the mirror gives up on a silent server (calling, or in a call while disconnected).
+    #[serde(skip)]
+    pub(crate) guard_at_ms: Option<u64>,
+    /// The next outgoing sequence number for this call.
+    #[serde(skip)]
+    pub(crate) next_seq: u64,
+}
+
+/// What the session learned at login.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Session {
+    /// Whether call actions need the per-call token.
+    pub safe_mode: bool,
+    /// The server's ping interval.
+    pub heartbeat_ms: u64,
+    /// STUN/TURN servers for media.
+    pub ice_servers: Vec<IceServer>,
+    /// This account's nickname.
+    pub nick: String,
+}
+
+/// Limits and slack of the mirror.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// This device's account.
+    pub account: AccountId,
+    /// This device.
+    pub device: DeviceId,
+    /// Added to every server deadline before the mirror gives up on its own.
+    pub guard_slack_ms: u64,
+    /// How long an answered call survives a lost connection on the server (its default).
+    pub reconnect_grace_ms: u64,
+    /// How long an answer to a request may take before the mirror forgets the request.
+    pub request_timeout_ms: u64,
+}
+
+impl ClientConfig {
+    /// Defaults that match the server's: 20 s grace, 5 s slack, 10 s per request.
+    pub fn new(account: AccountId, device: DeviceId) -> Self {
+        Self {
+            account,
+            device,
+            guard_slack_ms: 5_000,
+            reconnect_grace_ms: 20_000,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Why the mirror refused a local action; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("not connected to the signaling server")]
+    NotConnected,
+    #[error("this device is already in call {0}")]
+    AlreadyInCall(CallId),
+    #[error("there is no current call")]
+    NoCall,
+    #[error("call {0} does not ring this device (it ended, or was answered elsewhere)")]
+    NoSuchInvite(CallId),
+    #[error("the call is {0:?}; this action needs another state")]
+    WrongState(CallState),
+    #[error("a call cannot be placed to this device's own account")]
+    SelfCall,
+}
+
+/// An error answer from the server, as the mirror passes it on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServerError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub call_id: Option<CallId>,
+}
