@@ -23,17 +23,32 @@ fn normal_call_rings_every_device_and_ends_in_one_completed_record() {
     let (mut h, a, b1, b2) = setup();
     let c = cid("c1");
     h.invite(&a, &c, "bob", CallType::Video);
-    assert!(matches!(h.take(&a)[0].msg, ServerMessage::CallAck { call_token: Some(_), .. }));
+    assert!(matches!(
+        h.take(&a)[0].msg,
+        ServerMessage::CallAck {
+            call_token: Some(_),
+            ..
+        }
+    ));
     assert_eq!(h.event_names(&b1), ["INVITED"]);
     assert_eq!(h.event_names(&b2), ["INVITED"]);
-    assert_eq!(h.sb.presence(&AccountId::new("bob").unwrap()), Presence::Online);
+    assert_eq!(
+        h.sb.presence(&AccountId::new("bob").unwrap()),
+        Presence::Online
+    );
 
     h.advance(2_000);
     h.accept(&b1, &c);
     assert_eq!(h.event_names(&a), ["USER_ACCEPT"]);
     assert_eq!(h.event_names(&b2), ["OTHER_CLIENT_ACCEPT"]);
-    assert_eq!(h.sb.presence(&AccountId::new("bob").unwrap()), Presence::InCall);
-    assert_eq!(h.sb.presence(&AccountId::new("alice").unwrap()), Presence::InCall);
+    assert_eq!(
+        h.sb.presence(&AccountId::new("bob").unwrap()),
+        Presence::InCall
+    );
+    assert_eq!(
+        h.sb.presence(&AccountId::new("alice").unwrap()),
+        Presence::InCall
+    );
     h.take(&b1);
 
     h.advance(61_000);
@@ -47,7 +62,10 @@ fn normal_call_rings_every_device_and_ends_in_one_completed_record() {
     assert_eq!(record.from.as_str(), "alice");
     assert_eq!(record.to.as_str(), "bob");
     assert_eq!(h.sb.live_calls(), 0);
-    assert_eq!(h.sb.presence(&AccountId::new("bob").unwrap()), Presence::Online);
+    assert_eq!(
+        h.sb.presence(&AccountId::new("bob").unwrap()),
+        Presence::Online
+    );
 }
 
 #[test]
@@ -74,7 +92,10 @@ fn cancel_while_ringing_tells_every_rung_device() {
     assert_eq!(h.event_names(&b1), ["USER_CANCEL", "MESSAGE_SENT"]);
     assert_eq!(h.event_names(&b2), ["USER_CANCEL", "MESSAGE_SENT"]);
     let record = h.only_record(&c);
-    assert_eq!((record.status, record.duration_ms), (CallStatus::Canceled, 0));
+    assert_eq!(
+        (record.status, record.duration_ms),
+        (CallStatus::Canceled, 0)
+    );
 }
 
 #[test]
@@ -87,10 +108,16 @@ fn cancel_that_loses_to_accept_becomes_a_hangup() {
     h.take(&b1);
     // The caller pressed cancel before USER_ACCEPT reached it: the server decides accept won.
     h.act(&a, &c, CallAction::Cancel);
-    assert_eq!(h.event_names(&a), ["USER_ACCEPT", "CALL_END", "MESSAGE_SENT"]);
+    assert_eq!(
+        h.event_names(&a),
+        ["USER_ACCEPT", "CALL_END", "MESSAGE_SENT"]
+    );
     assert_eq!(h.event_names(&b1), ["CALL_END", "MESSAGE_SENT"]);
     let record = h.only_record(&c);
-    assert_eq!((record.status, record.duration_ms), (CallStatus::Completed, 0));
+    assert_eq!(
+        (record.status, record.duration_ms),
+        (CallStatus::Completed, 0)
+    );
 }
 
 #[test]
@@ -121,7 +148,10 @@ fn nobody_answering_times_out_at_the_default_30_seconds() {
     assert_eq!(h.event_names(&b1), ["CALLING_TIMEOUT", "MESSAGE_SENT"]);
     assert_eq!(h.event_names(&b2), ["CALLING_TIMEOUT", "MESSAGE_SENT"]);
     let record = h.only_record(&c);
-    assert_eq!((record.status, record.reason), (CallStatus::Unanswered, EndReason::InviteTimeout));
+    assert_eq!(
+        (record.status, record.reason),
+        (CallStatus::Unanswered, EndReason::InviteTimeout)
+    );
 }
 
 #[test]
@@ -162,7 +192,10 @@ fn busy_when_every_device_is_in_a_call() {
     assert_eq!(h.event_names(&a), ["USER_BUSY", "MESSAGE_SENT"]);
     assert!(!h.event_names(&b1).contains(&"INVITED"));
     let record = h.only_record(&c);
-    assert_eq!((record.status, record.reason), (CallStatus::Busy, EndReason::UserBusy));
+    assert_eq!(
+        (record.status, record.reason),
+        (CallStatus::Busy, EndReason::UserBusy)
+    );
 }
 
 #[test]
@@ -210,7 +243,13 @@ fn an_offline_callee_rings_when_it_logs_in_within_the_lifetime() {
         panic!("expected a resync, got {resync:?}");
     };
     assert_eq!(calls.len(), 1);
-    assert!(matches!(calls[0].phase, CallSnapshotPhase::Ringing { expires_in_ms: 20_000, .. }));
+    assert!(matches!(
+        calls[0].phase,
+        CallSnapshotPhase::Ringing {
+            expires_in_ms: 20_000,
+            ..
+        }
+    ));
     h.accept(&b1, &c);
     assert!(h.event_names(&a).contains(&"USER_ACCEPT"));
 }
@@ -235,7 +274,12 @@ fn the_second_device_to_answer_is_told_it_was_answered_elsewhere() {
     h.accept(&b1, &c);
     let req = h.accept(&b2, &c);
     assert_eq!(h.error_for(&b2, req), Some(ErrorCode::AnsweredElsewhere));
-    assert!(h.events(&b2).iter().any(|(_, e)| matches!(e, CallEvent::OtherDevice { action: OtherDeviceAction::Accepted })));
+    assert!(h.events(&b2).iter().any(|(_, e)| matches!(
+        e,
+        CallEvent::OtherDevice {
+            action: OtherDeviceAction::Accepted
+        }
+    )));
     assert_eq!(h.sb.phase_of(&c), Some("active"));
 }
 
@@ -255,7 +299,10 @@ fn glare_connects_both_callers_in_one_call() {
         Received { req: Some(r), msg: ServerMessage::Call { event: CallEvent::Merged { into, .. }, .. } } if *r == req && *into == x
     ));
     assert_eq!(h.event_names(&b1), ["USER_ACCEPT"]);
-    assert!(h.event_names(&b2).is_empty(), "Bob's other device never rang for either call");
+    assert!(
+        h.event_names(&b2).is_empty(),
+        "Bob's other device never rang for either call"
+    );
     assert_eq!(h.sb.phase_of(&x), Some("active"));
     assert_eq!(h.sb.live_calls(), 1);
     h.hangup(&a, &x);
@@ -272,8 +319,13 @@ fn a_new_invite_from_the_same_caller_replaces_the_stale_one() {
     let new = cid("new");
     h.invite(&a, &new, "bob", CallType::Video);
     let events = h.events(&b1);
-    assert!(!events.iter().any(|(_, e)| matches!(e, CallEvent::Canceled)), "replaced silently");
-    assert!(events.iter().any(|(id, e)| *id == new && matches!(e, CallEvent::Invited { .. })));
+    assert!(
+        !events.iter().any(|(_, e)| matches!(e, CallEvent::Canceled)),
+        "replaced silently"
+    );
+    assert!(events
+        .iter()
+        .any(|(id, e)| *id == new && matches!(e, CallEvent::Invited { .. })));
     assert_eq!(h.only_record(&old).status, CallStatus::Canceled);
     assert_eq!(h.sb.phase_of(&new), Some("ringing"));
 }
@@ -301,7 +353,10 @@ fn a_lost_connection_mid_call_survives_a_reconnect_within_the_grace_period() {
     h.take(&b1);
     h.lose(&a);
     h.advance(19_000);
-    assert!(h.event_names(&b1).is_empty(), "the peer is not told while the grace period runs");
+    assert!(
+        h.event_names(&b1).is_empty(),
+        "the peer is not told while the grace period runs"
+    );
     h.login(&a);
     let resync = h.take(&a);
     let ServerMessage::Resync { calls } = &resync[0].msg else {
@@ -330,7 +385,10 @@ fn a_crashed_client_ends_the_call_for_its_peer_after_the_grace_period() {
         CallEvent::Ended { reason: EndReason::ConnectionLost, by: Some(by) } if by.as_str() == "alice"
     ));
     let record = h.only_record(&c);
-    assert_eq!((record.status, record.duration_ms), (CallStatus::Completed, 5_000));
+    assert_eq!(
+        (record.status, record.duration_ms),
+        (CallStatus::Completed, 5_000)
+    );
 }
 
 #[test]
@@ -367,7 +425,10 @@ fn a_restarted_server_restores_calls_and_writes_each_record_once() {
     // A new process: same key, the stored calls read back from JSON.
     let mut fresh = Harness::new();
     fresh.now = h.now + 3_000;
-    let restored = stored.iter().map(|j| duet_call::StoredCall::from_json(j).unwrap()).collect();
+    let restored = stored
+        .iter()
+        .map(|j| duet_call::StoredCall::from_json(j).unwrap())
+        .collect();
     fresh.sb.restore(restored, fresh.now);
     fresh.stored = h.stored.clone();
     fresh.login(&a);
@@ -377,12 +438,23 @@ fn a_restarted_server_restores_calls_and_writes_each_record_once() {
     fresh.take(&b1);
     // The old tokens still work: they are HMACs under the same key.
     let token = h.token(&c, &a);
-    fresh.send_raw(&a, &c, 10, token, CallAction::Hangup { reason: EndReason::UserHangup });
+    fresh.send_raw(
+        &a,
+        &c,
+        10,
+        token,
+        CallAction::Hangup {
+            reason: EndReason::UserHangup,
+        },
+    );
     assert_eq!(fresh.event_names(&b1), ["CALL_END", "MESSAGE_SENT"]);
     assert_eq!(fresh.only_record(&c).status, CallStatus::Completed);
     // Carol never came back: her ringing call is cancelled once the grace period is over.
     fresh.advance(20_000);
-    assert_eq!(fresh.only_record(&ringing).reason, EndReason::ConnectionLost);
+    assert_eq!(
+        fresh.only_record(&ringing).reason,
+        EndReason::ConnectionLost
+    );
     assert_eq!(fresh.records.len(), 2);
 }
 
@@ -394,9 +466,21 @@ fn video_to_audio_switches_at_once_for_both() {
     h.accept(&b1, &c);
     h.take(&a);
     h.take(&b1);
-    h.act(&b1, &c, CallAction::SwitchType { call_type: CallType::Audio });
-    assert!(h.events(&a).iter().any(|(_, e)| *e == CallEvent::TypeChanged { call_type: CallType::Audio }));
-    assert!(h.events(&b1).iter().any(|(_, e)| *e == CallEvent::TypeChanged { call_type: CallType::Audio }));
+    h.act(
+        &b1,
+        &c,
+        CallAction::SwitchType {
+            call_type: CallType::Audio,
+        },
+    );
+    assert!(h.events(&a).iter().any(|(_, e)| *e
+        == CallEvent::TypeChanged {
+            call_type: CallType::Audio
+        }));
+    assert!(h.events(&b1).iter().any(|(_, e)| *e
+        == CallEvent::TypeChanged {
+            call_type: CallType::Audio
+        }));
 }
 
 #[test]
@@ -407,16 +491,49 @@ fn audio_to_video_needs_the_peers_consent() {
     h.accept(&b1, &c);
     h.take(&a);
     h.take(&b1);
-    h.act(&a, &c, CallAction::SwitchType { call_type: CallType::Video });
+    h.act(
+        &a,
+        &c,
+        CallAction::SwitchType {
+            call_type: CallType::Video,
+        },
+    );
     assert_eq!(h.event_names(&b1), ["SWITCH_REQUESTED"]);
-    h.act(&b1, &c, CallAction::SwitchAnswer { call_type: CallType::Video, accept: false });
+    h.act(
+        &b1,
+        &c,
+        CallAction::SwitchAnswer {
+            call_type: CallType::Video,
+            accept: false,
+        },
+    );
     assert_eq!(h.event_names(&a), ["SWITCH_REFUSED"]);
-    h.act(&a, &c, CallAction::SwitchType { call_type: CallType::Video });
-    h.act(&b1, &c, CallAction::SwitchAnswer { call_type: CallType::Video, accept: true });
+    h.act(
+        &a,
+        &c,
+        CallAction::SwitchType {
+            call_type: CallType::Video,
+        },
+    );
+    h.act(
+        &b1,
+        &c,
+        CallAction::SwitchAnswer {
+            call_type: CallType::Video,
+            accept: true,
+        },
+    );
     assert!(h.event_names(&a).contains(&"CALL_TYPE_CHANGE"));
     assert!(h.event_names(&b1).contains(&"CALL_TYPE_CHANGE"));
     // An answer with no request pending is refused.
-    let req = h.act(&b1, &c, CallAction::SwitchAnswer { call_type: CallType::Video, accept: true });
+    let req = h.act(
+        &b1,
+        &c,
+        CallAction::SwitchAnswer {
+            call_type: CallType::Video,
+            accept: true,
+        },
+    );
     assert_eq!(h.error_for(&b1, req), Some(ErrorCode::InvalidState));
 }
 
@@ -427,8 +544,24 @@ fn mute_and_camera_off_reach_the_peer() {
     h.invite(&a, &c, "bob", CallType::Video);
     h.accept(&b1, &c);
     h.take(&b1);
-    h.act(&a, &c, CallAction::Media { audio: false, video: true });
-    assert_eq!(h.events(&b1), [(c.clone(), CallEvent::Media { audio: false, video: true })]);
+    h.act(
+        &a,
+        &c,
+        CallAction::Media {
+            audio: false,
+            video: true,
+        },
+    );
+    assert_eq!(
+        h.events(&b1),
+        [(
+            c.clone(),
+            CallEvent::Media {
+                audio: false,
+                video: true
+            }
+        )]
+    );
 }
 
 #[test]
@@ -444,7 +577,10 @@ fn logout_or_token_expiry_during_a_call_ends_it_with_that_reason() {
         let events = h.events(&a);
         assert!(matches!(&events[0].1, CallEvent::Ended { reason: r, .. } if *r == reason));
         let record = h.only_record(&c);
-        assert_eq!((record.status, record.reason), (CallStatus::Completed, reason));
+        assert_eq!(
+            (record.status, record.reason),
+            (CallStatus::Completed, reason)
+        );
     }
 }
 
@@ -456,13 +592,29 @@ fn stale_replayed_and_unknown_messages_change_nothing() {
     h.accept(&b1, &c);
     let token = h.token(&c, &b1);
     // A replay of the accept with its old sequence number.
-    let req = h.send_raw(&b1, &c, 1, token.clone(), CallAction::Hangup { reason: EndReason::UserHangup });
+    let req = h.send_raw(
+        &b1,
+        &c,
+        1,
+        token.clone(),
+        CallAction::Hangup {
+            reason: EndReason::UserHangup,
+        },
+    );
     assert_eq!(h.error_for(&b1, req), Some(ErrorCode::StaleSeq));
     assert_eq!(h.sb.phase_of(&c), Some("active"));
     let req = h.act(&a, &cid("nope"), CallAction::Cancel);
     assert_eq!(h.error_for(&a, req), Some(ErrorCode::UnknownCall));
     h.hangup(&a, &c);
-    let req = h.send_raw(&b1, &c, 9, token, CallAction::Hangup { reason: EndReason::UserHangup });
+    let req = h.send_raw(
+        &b1,
+        &c,
+        9,
+        token,
+        CallAction::Hangup {
+            reason: EndReason::UserHangup,
+        },
+    );
     assert_eq!(h.error_for(&b1, req), Some(ErrorCode::CallEnded));
     assert_eq!(h.records.len(), 1);
 }
@@ -474,7 +626,13 @@ fn someone_who_is_not_a_party_is_refused() {
     h.login(&mallory);
     let c = cid("c1");
     h.invite(&a, &c, "bob", CallType::Video);
-    for action in [CallAction::Accept { call_type: None }, CallAction::Cancel, CallAction::Hangup { reason: EndReason::UserHangup }] {
+    for action in [
+        CallAction::Accept { call_type: None },
+        CallAction::Cancel,
+        CallAction::Hangup {
+            reason: EndReason::UserHangup,
+        },
+    ] {
         let req = h.act(&mallory, &c, action);
         assert_eq!(h.error_for(&mallory, req), Some(ErrorCode::NotAParty));
     }
@@ -503,7 +661,10 @@ fn safe_mode_refuses_a_missing_or_foreign_call_token() {
 
 #[test]
 fn without_safe_mode_tokens_are_not_needed() {
-    let mut h = Harness::with_config(duet_call::SwitchboardConfig { safe_mode: false, ..config() });
+    let mut h = Harness::with_config(duet_call::SwitchboardConfig {
+        safe_mode: false,
+        ..config()
+    });
     let (a, b1) = (key("alice", "a1"), key("bob", "b1"));
     h.login(&a);
     h.login(&b1);
@@ -545,7 +706,10 @@ fn a_message_claiming_another_device_is_refused() {
 
 #[test]
 fn invites_are_rate_limited_per_account() {
-    let mut h = Harness::with_config(duet_call::SwitchboardConfig { invites_per_minute: 3, ..config() });
+    let mut h = Harness::with_config(duet_call::SwitchboardConfig {
+        invites_per_minute: 3,
+        ..config()
+    });
     let a = key("alice", "a1");
     h.login(&a);
     for n in 0..3 {
@@ -562,12 +726,19 @@ fn invites_are_rate_limited_per_account() {
 
 #[test]
 fn pending_invites_per_callee_are_bounded() {
-    let mut h = Harness::with_config(duet_call::SwitchboardConfig { max_pending_invites: 2, ..config() });
+    let mut h = Harness::with_config(duet_call::SwitchboardConfig {
+        max_pending_invites: 2,
+        ..config()
+    });
     for n in 0..3 {
         let caller = key(&format!("caller{n}"), "d");
         h.login(&caller);
         let req = h.invite(&caller, &cid(&format!("c{n}")), "bob", CallType::Audio);
-        let expected = if n < 2 { None } else { Some(ErrorCode::TooManyPending) };
+        let expected = if n < 2 {
+            None
+        } else {
+            Some(ErrorCode::TooManyPending)
+        };
         assert_eq!(h.error_for(&caller, req), expected);
     }
 }
@@ -578,8 +749,20 @@ fn accept_as_audio_turns_a_video_call_into_an_audio_call() {
     let c = cid("c1");
     h.invite(&a, &c, "bob", CallType::Video);
     h.take(&a);
-    h.act(&b1, &c, CallAction::Accept { call_type: Some(CallType::Audio) });
-    assert!(h.events(&a).iter().any(|(_, e)| matches!(e, CallEvent::Accepted { call_type: CallType::Audio, .. })));
+    h.act(
+        &b1,
+        &c,
+        CallAction::Accept {
+            call_type: Some(CallType::Audio),
+        },
+    );
+    assert!(h.events(&a).iter().any(|(_, e)| matches!(
+        e,
+        CallEvent::Accepted {
+            call_type: CallType::Audio,
+            ..
+        }
+    )));
     h.hangup(&a, &c);
     assert_eq!(h.only_record(&c).call_type, CallType::Audio);
 }
@@ -592,13 +775,45 @@ fn signals_reach_the_addressed_rung_device_before_the_answer() {
     h.take(&b1);
     h.take(&b2);
     let offer = serde_json::json!({"kind": "offer", "sdp": "v=0"});
-    h.act(&a, &c, CallAction::Signal { to: Some(b2.device.clone()), payload: offer.clone() });
+    h.act(
+        &a,
+        &c,
+        CallAction::Signal {
+            to: Some(b2.device.clone()),
+            payload: offer.clone(),
+        },
+    );
     assert!(h.events(&b1).is_empty());
-    assert_eq!(h.events(&b2), [(c.clone(), CallEvent::Signal { from: a.device.clone(), payload: offer })]);
+    assert_eq!(
+        h.events(&b2),
+        [(
+            c.clone(),
+            CallEvent::Signal {
+                from: a.device.clone(),
+                payload: offer
+            }
+        )]
+    );
     let answer = serde_json::json!({"kind": "answer", "sdp": "v=0"});
     h.take(&a);
-    h.act(&b2, &c, CallAction::Signal { to: None, payload: answer.clone() });
-    assert_eq!(h.events(&a), [(c.clone(), CallEvent::Signal { from: b2.device.clone(), payload: answer })]);
+    h.act(
+        &b2,
+        &c,
+        CallAction::Signal {
+            to: None,
+            payload: answer.clone(),
+        },
+    );
+    assert_eq!(
+        h.events(&a),
+        [(
+            c.clone(),
+            CallEvent::Signal {
+                from: b2.device.clone(),
+                payload: answer
+            }
+        )]
+    );
 }
 
 #[test]
@@ -610,6 +825,14 @@ fn presence_follows_login_calls_and_logout() {
     h.accept(&b1, &c);
     h.hangup(&a, &c);
     h.logout(&a, EndReason::LoggedOut);
-    let alice: Vec<Presence> = h.presence.iter().filter(|(acc, _)| acc.as_str() == "alice").map(|(_, p)| *p).collect();
-    assert_eq!(alice, [Presence::InCall, Presence::Online, Presence::Offline]);
+    let alice: Vec<Presence> = h
+        .presence
+        .iter()
+        .filter(|(acc, _)| acc.as_str() == "alice")
+        .map(|(_, p)| *p)
+        .collect();
+    assert_eq!(
+        alice,
+        [Presence::InCall, Presence::Online, Presence::Offline]
+    );
 }

@@ -4,8 +4,8 @@ use super::call::{Call, Phase};
 use super::{CallRequest, Switchboard};
 use crate::DeviceKey;
 use duet_protocol::{
-    AccountId, CallAction, CallEvent, CallId, CallStatus, CallType, DeviceId, EndReason,
-    ErrorCode, OtherDeviceAction, Party,
+    AccountId, CallAction, CallEvent, CallId, CallStatus, CallType, DeviceId, EndReason, ErrorCode,
+    OtherDeviceAction, Party,
 };
 use std::collections::BTreeSet;
 
@@ -49,7 +49,13 @@ pub(super) struct Invite {
 impl Switchboard {
     /// Handles a call action from `from`, a logged-in device. A refusal changes nothing and
     /// answers the sender with an error.
-    pub fn handle_call(&mut self, from: &DeviceKey, req: Option<u64>, msg: CallRequest, now_ms: u64) {
+    pub fn handle_call(
+        &mut self,
+        from: &DeviceKey,
+        req: Option<u64>,
+        msg: CallRequest,
+        now_ms: u64,
+    ) {
         let CallRequest {
             call_id,
             device,
@@ -58,7 +64,10 @@ impl Switchboard {
             action,
         } = msg;
         if device != from.device {
-            let message = format!("`device` is {device}, but this connection is device {}", from.device);
+            let message = format!(
+                "`device` is {device}, but this connection is device {}",
+                from.device
+            );
             return self.refuse(from, req, &call_id, ErrorCode::WrongDevice, message);
         }
         if let CallAction::Invite {
@@ -77,7 +86,7 @@ impl Switchboard {
                 timeout_ms,
             };
             self.invite(from, req, invite, now_ms);
-            return self.report_presence(&[from.account.clone()]);
+            return self.report_presence(std::slice::from_ref(&from.account));
         }
         let Some(call) = self.calls.get(&call_id) else {
             let (code, message) = if self.ended.contains(&call_id) {
@@ -105,7 +114,9 @@ impl Switchboard {
         // The call was looked up above and nothing removed it since.
         let call = self.calls.get_mut(&call_id).expect("call looked up above");
         if !call.accept_seq(from, seq) {
-            let message = format!("sequence number {seq} is not above the last one this device sent for this call");
+            let message = format!(
+                "sequence number {seq} is not above the last one this device sent for this call"
+            );
             return self.refuse(from, req, &call_id, ErrorCode::StaleSeq, message);
         }
         self.act(from, req, &call_id, role, ringing, action, now_ms);
@@ -125,7 +136,9 @@ impl Switchboard {
     ) {
         use CallAction as A;
         match (role, action) {
-            (Role::RingingCallee, A::Accept { call_type }) => self.accept(from, req, id, call_type, now_ms),
+            (Role::RingingCallee, A::Accept { call_type }) => {
+                self.accept(from, req, id, call_type, now_ms)
+            }
             (Role::Callee, A::Accept { .. }) => self.ack(from, req, id, None),
             (Role::OtherCalleeDevice, A::Accept { .. } | A::Reject { .. }) => {
                 let message = format!("call {id} was answered on another device");
@@ -133,10 +146,14 @@ impl Switchboard {
             }
             (Role::RingingCallee, A::Reject { busy }) => self.reject(from, req, id, busy, now_ms),
             (Role::RingingCallee, A::Hangup { .. }) => self.reject(from, req, id, false, now_ms),
-            (Role::Caller, A::Cancel | A::Hangup { .. }) if ringing => self.cancel(from, req, id, now_ms),
+            (Role::Caller, A::Cancel | A::Hangup { .. }) if ringing => {
+                self.cancel(from, req, id, now_ms)
+            }
             // Cancel racing an accept that won becomes a hang-up: the call ends normally for both.
             (Role::Caller, A::Cancel) => self.hangup(from, req, id, EndReason::UserHangup, now_ms),
-            (Role::Caller | Role::Callee, A::Hangup { reason }) => self.hangup(from, req, id, reason, now_ms),
+            (Role::Caller | Role::Callee, A::Hangup { reason }) => {
+                self.hangup(from, req, id, reason, now_ms)
+            }
             (Role::Caller | Role::Callee | Role::RingingCallee, A::Signal { to, payload }) => {
                 self.relay_signal(from, req, id, to, payload)
             }
@@ -154,7 +171,10 @@ impl Switchboard {
             }
             (role, action) => {
                 let phase = if ringing { "ringing" } else { "answered" };
-                let message = format!("`{}` does not fit a {phase} call for {role:?}", action.name());
+                let message = format!(
+                    "`{}` does not fit a {phase} call for {role:?}",
+                    action.name()
+                );
                 self.refuse(from, req, id, ErrorCode::InvalidState, message)
             }
         }
@@ -168,13 +188,31 @@ impl Switchboard {
                 let token = self.tokens.issue(&id, from);
                 return self.ack(from, req, &id, Some(token));
             }
-            return self.refuse(from, req, &id, ErrorCode::InvalidState, format!("call id {id} is taken"));
+            return self.refuse(
+                from,
+                req,
+                &id,
+                ErrorCode::InvalidState,
+                format!("call id {id} is taken"),
+            );
         }
         if self.ended.contains(&id) {
-            return self.refuse(from, req, &id, ErrorCode::CallEnded, format!("call {id} has ended"));
+            return self.refuse(
+                from,
+                req,
+                &id,
+                ErrorCode::CallEnded,
+                format!("call {id} has ended"),
+            );
         }
         if invite.callee == from.account {
-            return self.refuse(from, req, &id, ErrorCode::SelfCall, "an account cannot call itself");
+            return self.refuse(
+                from,
+                req,
+                &id,
+                ErrorCode::SelfCall,
+                "an account cannot call itself",
+            );
         }
         let busy_with = self.device(from).and_then(|d| d.call.clone());
         if let Some(current) = busy_with {
@@ -187,14 +225,20 @@ impl Switchboard {
             }
         }
         if !self.take_invite_slot(&from.account, now_ms) {
-            let message = format!("at most {} invites a minute", self.config.invites_per_minute);
+            let message = format!(
+                "at most {} invites a minute",
+                self.config.invites_per_minute
+            );
             return self.refuse(from, req, &id, ErrorCode::RateLimited, message);
         }
         if let Some(crossing) = self.ringing_between(&invite.callee, &from.account) {
             return self.merge_glare(from, req, &id, &crossing, now_ms);
         }
         // Re-call: a new invite from the same caller replaces its stale ringing ones, silently.
-        for stale in self.ringing_between(&from.account, &invite.callee).into_iter() {
+        for stale in self
+            .ringing_between(&from.account, &invite.callee)
+            .into_iter()
+        {
             self.end_call(&stale, CallStatus::Canceled, EndReason::Canceled, now_ms);
         }
         let pending = self
@@ -278,8 +322,15 @@ impl Switchboard {
     /// Keeps the rolling one-minute window of `account`'s invites; false when it is full.
     fn take_invite_slot(&mut self, account: &AccountId, now_ms: u64) -> bool {
         let limit = self.config.invites_per_minute;
-        let recent = &mut self.accounts.entry(account.clone()).or_default().recent_invites;
-        while recent.front().is_some_and(|t| now_ms.saturating_sub(*t) >= 60_000) {
+        let recent = &mut self
+            .accounts
+            .entry(account.clone())
+            .or_default()
+            .recent_invites;
+        while recent
+            .front()
+            .is_some_and(|t| now_ms.saturating_sub(*t) >= 60_000)
+        {
             recent.pop_front();
         }
         if recent.len() >= limit {
@@ -301,7 +352,14 @@ impl Switchboard {
 
     /// Glare: `from` invites the caller of the ringing call `crossing`; both meant to talk, so
     /// `crossing` is answered by `from` and the new invite never becomes a call of its own.
-    fn merge_glare(&mut self, from: &DeviceKey, req: Option<u64>, new_id: &CallId, crossing: &CallId, now_ms: u64) {
+    fn merge_glare(
+        &mut self,
+        from: &DeviceKey,
+        req: Option<u64>,
+        new_id: &CallId,
+        crossing: &CallId,
+        now_ms: u64,
+    ) {
         self.answer(from, crossing, None, now_ms);
         let call_token = self.tokens.issue(crossing, from);
         self.send(
@@ -325,7 +383,14 @@ impl Switchboard {
         }
     }
 
-    fn accept(&mut self, from: &DeviceKey, req: Option<u64>, id: &CallId, as_type: Option<CallType>, now_ms: u64) {
+    fn accept(
+        &mut self,
+        from: &DeviceKey,
+        req: Option<u64>,
+        id: &CallId,
+        as_type: Option<CallType>,
+        now_ms: u64,
+    ) {
         if let Some(other) = self.device(from).and_then(|d| d.call.clone()) {
             let message = format!("this device is in call {other}; hang it up first");
             return self.refuse(from, req, id, ErrorCode::Busy, message);
@@ -388,7 +453,11 @@ impl Switchboard {
         let (status, reason, event) = if busy {
             (CallStatus::Busy, EndReason::UserBusy, CallEvent::Busy)
         } else {
-            (CallStatus::Rejected, EndReason::Rejected, CallEvent::Rejected)
+            (
+                CallStatus::Rejected,
+                EndReason::Rejected,
+                CallEvent::Rejected,
+            )
         };
         self.send_event(id, &caller, None, event);
         for other in others {
@@ -408,7 +477,14 @@ impl Switchboard {
         self.end_call(id, CallStatus::Canceled, EndReason::Canceled, now_ms);
     }
 
-    fn hangup(&mut self, from: &DeviceKey, req: Option<u64>, id: &CallId, reason: EndReason, now_ms: u64) {
+    fn hangup(
+        &mut self,
+        from: &DeviceKey,
+        req: Option<u64>,
+        id: &CallId,
+        reason: EndReason,
+        now_ms: u64,
+    ) {
         self.ack(from, req, id, None);
         self.end_active(id, reason, Some(from.account.clone()), now_ms, now_ms);
     }
@@ -459,7 +535,8 @@ impl Switchboard {
     ) {
         let targets = self.counterparts(id, from, to.as_ref());
         if targets.is_empty() {
-            let message = "nobody to relay this signal to (wrong `to`, or this device was not rung)";
+            let message =
+                "nobody to relay this signal to (wrong `to`, or this device was not rung)";
             return self.refuse(from, req, id, ErrorCode::InvalidState, message);
         }
         self.ack(from, req, id, None);
@@ -501,12 +578,24 @@ impl Switchboard {
             *switch_request = Some((from.account.clone(), wanted));
             self.ack(from, req, id, None);
             if let Some(peer) = peer {
-                self.send_event(id, &peer, None, CallEvent::SwitchRequested { call_type: wanted });
+                self.send_event(
+                    id,
+                    &peer,
+                    None,
+                    CallEvent::SwitchRequested { call_type: wanted },
+                );
             }
         }
     }
 
-    fn switch_answer(&mut self, from: &DeviceKey, req: Option<u64>, id: &CallId, wanted: CallType, accept: bool) {
+    fn switch_answer(
+        &mut self,
+        from: &DeviceKey,
+        req: Option<u64>,
+        id: &CallId,
+        wanted: CallType,
+        accept: bool,
+    ) {
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
@@ -514,9 +603,11 @@ impl Switchboard {
         let Phase::Active { switch_request, .. } = &mut call.phase else {
             return;
         };
-        let asked_by_peer = matches!(switch_request, Some((asker, t)) if *asker != from.account && *t == wanted);
+        let asked_by_peer =
+            matches!(switch_request, Some((asker, t)) if *asker != from.account && *t == wanted);
         if !asked_by_peer {
-            let message = format!("there is no pending request from the other party to switch to {wanted:?}");
+            let message =
+                format!("there is no pending request from the other party to switch to {wanted:?}");
             return self.refuse(from, req, id, ErrorCode::InvalidState, message);
         }
         *switch_request = None;
@@ -531,7 +622,12 @@ impl Switchboard {
                 self.send_event(id, &peer, None, event);
             }
         } else if let Some(peer) = peer {
-            self.send_event(id, &peer, None, CallEvent::SwitchRefused { call_type: wanted });
+            self.send_event(
+                id,
+                &peer,
+                None,
+                CallEvent::SwitchRefused { call_type: wanted },
+            );
         }
     }
 }

@@ -1,7 +1,9 @@
 //! One call as the switchboard holds it, and its stored form.
 
 use crate::DeviceKey;
-use duet_protocol::{AccountId, CallId, CallRecord, CallStatus, CallType, DeviceId, EndReason, Party};
+use duet_protocol::{
+    AccountId, CallId, CallRecord, CallStatus, CallType, DeviceId, EndReason, Party,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -52,9 +54,10 @@ impl Call {
     /// The answering device, once answered.
     pub fn callee_key(&self) -> Option<DeviceKey> {
         match &self.phase {
-            Phase::Active { callee, .. } => {
-                Some(DeviceKey::new(callee.account.clone(), callee.device.clone()))
-            }
+            Phase::Active { callee, .. } => Some(DeviceKey::new(
+                callee.account.clone(),
+                callee.device.clone(),
+            )),
             Phase::Ringing { .. } => None,
         }
     }

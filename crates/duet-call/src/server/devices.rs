@@ -3,7 +3,9 @@
 use super::call::Phase;
 use super::Switchboard;
 use crate::DeviceKey;
-use duet_protocol::{CallEvent, CallId, CallSnapshot, CallSnapshotPhase, CallStatus, EndReason, ServerMessage};
+use duet_protocol::{
+    CallEvent, CallId, CallSnapshot, CallSnapshotPhase, CallStatus, EndReason, ServerMessage,
+};
 
 impl Switchboard {
     /// A device logged in (or reconnected). It gets a `resync` of the call it is in and of the
@@ -37,19 +39,26 @@ impl Switchboard {
                 .collect();
             ringing.sort();
             for (_, id) in ringing {
-                if let Some(Phase::Ringing { rung, .. }) = self.calls.get_mut(&id).map(|c| &mut c.phase) {
+                if let Some(Phase::Ringing { rung, .. }) =
+                    self.calls.get_mut(&id).map(|c| &mut c.phase)
+                {
                     rung.insert(key.device.clone());
                 }
                 snapshots.extend(self.snapshot(&id, key, now_ms));
             }
         }
         self.send(key, None, ServerMessage::Resync { calls: snapshots });
-        self.report_presence(&[key.account.clone()]);
+        self.report_presence(std::slice::from_ref(&key.account));
     }
 
     /// A device went away. With a `reason` (logout, kick, token expiry) its call ends now with that
     /// reason; without one the connection was lost, and its answered call waits the grace period.
-    pub fn handle_device_offline(&mut self, key: &DeviceKey, reason: Option<EndReason>, now_ms: u64) {
+    pub fn handle_device_offline(
+        &mut self,
+        key: &DeviceKey,
+        reason: Option<EndReason>,
+        now_ms: u64,
+    ) {
         let Some(device) = self
             .accounts
             .get_mut(&key.account)
@@ -69,7 +78,7 @@ impl Switchboard {
         if let Some(id) = own_call {
             self.leave_call(key, &id, reason, now_ms);
         }
-        self.report_presence(&[key.account.clone()]);
+        self.report_presence(std::slice::from_ref(&key.account));
     }
 
     fn leave_call(&mut self, key: &DeviceKey, id: &CallId, reason: Option<EndReason>, now_ms: u64) {
@@ -79,9 +88,12 @@ impl Switchboard {
         let accounts = [call.caller.account.clone(), call.callee.clone()];
         let ringing = matches!(call.phase, Phase::Ringing { .. });
         match (reason, &mut call.phase) {
-            (None, Phase::Ringing {
-                caller_lost_at_ms, ..
-            }) => *caller_lost_at_ms = Some(now_ms),
+            (
+                None,
+                Phase::Ringing {
+                    caller_lost_at_ms, ..
+                },
+            ) => *caller_lost_at_ms = Some(now_ms),
             (None, Phase::Active { lost, .. }) => lost.push((key.clone(), now_ms)),
             (Some(reason), _) if ringing => {
                 for device in self.rung_devices(id, None) {
@@ -89,7 +101,9 @@ impl Switchboard {
                 }
                 self.end_call(id, CallStatus::Canceled, reason, now_ms);
             }
-            (Some(reason), _) => self.end_active(id, reason, Some(key.account.clone()), now_ms, now_ms),
+            (Some(reason), _) => {
+                self.end_active(id, reason, Some(key.account.clone()), now_ms, now_ms)
+            }
         }
         self.schedule(id);
         self.report_presence(&accounts);

@@ -32,7 +32,8 @@ impl Switchboard {
                 caller_lost_at_ms,
                 ..
             } => {
-                let caller_gone = caller_lost_at_ms.is_some_and(|lost| lost + grace < *timeout_at_ms);
+                let caller_gone =
+                    caller_lost_at_ms.is_some_and(|lost| lost + grace < *timeout_at_ms);
                 if caller_gone {
                     for device in self.rung_devices(id, None) {
                         self.send_event(id, &device, None, CallEvent::Canceled);
@@ -50,7 +51,13 @@ impl Switchboard {
                 let first_lost = lost.iter().min_by_key(|(_, at)| *at).cloned();
                 if let Some((device, lost_at)) = first_lost {
                     // The talk ended when the connection was lost, not when we gave up waiting.
-                    self.end_active(id, EndReason::ConnectionLost, Some(device.account), lost_at, now_ms);
+                    self.end_active(
+                        id,
+                        EndReason::ConnectionLost,
+                        Some(device.account),
+                        lost_at,
+                        now_ms,
+                    );
                 }
             }
         }
@@ -69,7 +76,9 @@ impl Switchboard {
         let Some(call) = self.calls.get(id) else {
             return;
         };
-        let parties: Vec<DeviceKey> = std::iter::once(call.caller_key()).chain(call.callee_key()).collect();
+        let parties: Vec<DeviceKey> = std::iter::once(call.caller_key())
+            .chain(call.callee_key())
+            .collect();
         for party in parties {
             let event = CallEvent::Ended {
                 reason,
@@ -81,12 +90,20 @@ impl Switchboard {
     }
 
     /// Removes a call, frees its parties, writes its one record and tells both accounts.
-    pub(super) fn end_call(&mut self, id: &CallId, status: CallStatus, reason: EndReason, ended_at_ms: u64) {
+    pub(super) fn end_call(
+        &mut self,
+        id: &CallId,
+        status: CallStatus,
+        reason: EndReason,
+        ended_at_ms: u64,
+    ) {
         let Some(call) = self.calls.get(id) else {
             return;
         };
         let record = call.record(status, reason, ended_at_ms);
-        let parties: Vec<DeviceKey> = std::iter::once(call.caller_key()).chain(call.callee_key()).collect();
+        let parties: Vec<DeviceKey> = std::iter::once(call.caller_key())
+            .chain(call.callee_key())
+            .collect();
         let mut audience = self.online_devices(&call.caller.account);
         audience.extend(self.online_devices(&call.callee));
         for device in audience {

@@ -3,14 +3,19 @@
 
 #![allow(dead_code)]
 
-use duet_call::{CallRequest, CallTokens, DeviceKey, Output, StoredCall, Switchboard, SwitchboardConfig};
+use duet_call::{
+    CallRequest, CallTokens, DeviceKey, Output, StoredCall, Switchboard, SwitchboardConfig,
+};
 use duet_protocol::*;
 use std::collections::HashMap;
 
 pub const T0: u64 = 1_764_115_200_000;
 
 pub fn key(account: &str, device: &str) -> DeviceKey {
-    DeviceKey::new(AccountId::new(account).unwrap(), DeviceId::new(device).unwrap())
+    DeviceKey::new(
+        AccountId::new(account).unwrap(),
+        DeviceId::new(device).unwrap(),
+    )
 }
 
 pub fn cid(id: &str) -> CallId {
@@ -65,7 +70,10 @@ impl Harness {
             match out {
                 Output::Send { to, req, msg } => {
                     self.learn_token(&to, &msg);
-                    self.inbox.entry(to).or_default().push(Received { req, msg });
+                    self.inbox
+                        .entry(to)
+                        .or_default()
+                        .push(Received { req, msg });
                 }
                 Output::Presence { account, presence } => self.presence.push((account, presence)),
                 Output::CallStored(stored) => {
@@ -73,7 +81,8 @@ impl Harness {
                 }
                 Output::CallEnded(record) => {
                     assert!(
-                        self.stored.remove(&record.call_id).is_some() || record.status == CallStatus::Busy,
+                        self.stored.remove(&record.call_id).is_some()
+                            || record.status == CallStatus::Busy,
                         "a call that was never stored ended: {record:?}"
                     );
                     self.records.push(record);
@@ -108,13 +117,15 @@ impl Harness {
                     CallSnapshotPhase::Ringing { call_token, .. } => call_token,
                     CallSnapshotPhase::Active { call_token, .. } => call_token,
                 };
-                self.tokens.insert((snap.call_id.clone(), to.clone()), token.clone());
+                self.tokens
+                    .insert((snap.call_id.clone(), to.clone()), token.clone());
             }
         }
     }
 
     pub fn login(&mut self, who: &DeviceKey) {
-        self.sb.handle_device_online(who, &format!("{} nick", who.account), self.now);
+        self.sb
+            .handle_device_online(who, &format!("{} nick", who.account), self.now);
         self.pump();
     }
 
@@ -146,7 +157,14 @@ impl Harness {
     }
 
     /// Sends exactly what is given; returns the request number used.
-    pub fn send_raw(&mut self, who: &DeviceKey, id: &CallId, seq: u64, token: Option<String>, action: CallAction) -> u64 {
+    pub fn send_raw(
+        &mut self,
+        who: &DeviceKey,
+        id: &CallId,
+        seq: u64,
+        token: Option<String>,
+        action: CallAction,
+    ) -> u64 {
         let req = self.next_req;
         self.next_req += 1;
         let msg = CallRequest {
@@ -165,7 +183,13 @@ impl Harness {
         self.tokens.get(&(id.clone(), who.clone())).cloned()
     }
 
-    pub fn invite(&mut self, who: &DeviceKey, id: &CallId, callee: &str, call_type: CallType) -> u64 {
+    pub fn invite(
+        &mut self,
+        who: &DeviceKey,
+        id: &CallId,
+        callee: &str,
+        call_type: CallType,
+    ) -> u64 {
         self.act(
             who,
             id,
@@ -183,7 +207,13 @@ impl Harness {
     }
 
     pub fn hangup(&mut self, who: &DeviceKey, id: &CallId) -> u64 {
-        self.act(who, id, CallAction::Hangup { reason: EndReason::UserHangup })
+        self.act(
+            who,
+            id,
+            CallAction::Hangup {
+                reason: EndReason::UserHangup,
+            },
+        )
     }
 
     /// Takes everything `who` received so far.
@@ -204,15 +234,21 @@ impl Harness {
 
     /// The short names of the call events `who` received (taking them), records included.
     pub fn event_names(&mut self, who: &DeviceKey) -> Vec<&'static str> {
-        self.events(who).iter().map(|(_, e)| event_name(e)).collect()
+        self.events(who)
+            .iter()
+            .map(|(_, e)| event_name(e))
+            .collect()
     }
 
     /// The error code answering request `req` of `who`, if it was refused.
     pub fn error_for(&self, who: &DeviceKey, req: u64) -> Option<ErrorCode> {
-        self.inbox.get(who)?.iter().find_map(|r| match (&r.msg, r.req) {
-            (ServerMessage::Error { code, .. }, Some(q)) if q == req => Some(*code),
-            _ => None,
-        })
+        self.inbox
+            .get(who)?
+            .iter()
+            .find_map(|r| match (&r.msg, r.req) {
+                (ServerMessage::Error { code, .. }, Some(q)) if q == req => Some(*code),
+                _ => None,
+            })
     }
 
     pub fn records_of(&self, id: &CallId) -> Vec<&CallRecord> {
@@ -221,7 +257,11 @@ impl Harness {
 
     pub fn only_record(&self, id: &CallId) -> CallRecord {
         let records = self.records_of(id);
-        assert_eq!(records.len(), 1, "call {id} must have exactly one record: {records:?}");
+        assert_eq!(
+            records.len(),
+            1,
+            "call {id} must have exactly one record: {records:?}"
+        );
         records[0].clone()
     }
 }
@@ -231,8 +271,12 @@ pub fn event_name(event: &CallEvent) -> &'static str {
     match event {
         CallEvent::Invited { .. } => "INVITED",
         CallEvent::Accepted { .. } => "USER_ACCEPT",
-        CallEvent::OtherDevice { action: OtherDeviceAction::Accepted } => "OTHER_CLIENT_ACCEPT",
-        CallEvent::OtherDevice { action: OtherDeviceAction::Rejected } => "OTHER_CLIENT_REJECT",
+        CallEvent::OtherDevice {
+            action: OtherDeviceAction::Accepted,
+        } => "OTHER_CLIENT_ACCEPT",
+        CallEvent::OtherDevice {
+            action: OtherDeviceAction::Rejected,
+        } => "OTHER_CLIENT_REJECT",
         CallEvent::Rejected => "USER_REJECT",
         CallEvent::Busy => "USER_BUSY",
         CallEvent::Canceled => "USER_CANCEL",
