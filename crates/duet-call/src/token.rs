@@ -36,7 +36,11 @@ impl CallTokens {
 
     fn keyed(&self, call_id: &CallId, device: &DeviceKey) -> Hmac<Sha256> {
         let mut mac = self.mac.clone();
-        for part in [call_id.as_str(), device.account.as_str(), device.device.as_str()] {
+        for part in [
+            call_id.as_str(),
+            device.account.as_str(),
+            device.device.as_str(),
+        ] {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }

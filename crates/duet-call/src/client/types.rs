@@ -29,9 +29,11 @@ pub enum Role {
 /// A call ringing this device (the seed's INVITED payload); pass it back to accept or reject.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Invite {
+    /// The ringing call.
     pub call_id: CallId,
     /// Who calls, from which device.
     pub caller: Party,
+    /// Audio or video, as the caller placed it.
     pub call_type: CallType,
     /// The caller's opaque attachment.
     pub attachment: serde_json::Value,
@@ -40,17 +42,23 @@ pub struct Invite {
     /// This device's per-call token (safe mode).
     #[serde(skip)]
     pub(crate) call_token: String,
+    /// The next outgoing sequence number for this call.
+    #[serde(skip)]
+    pub(crate) next_seq: u64,
 }
 
 /// The call this device placed or answered.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CurrentCall {
+    /// The call.
     pub call_id: CallId,
+    /// Whether this device placed or answered it.
     pub role: Role,
     /// The other account.
     pub peer: AccountId,
     /// The other party's device, once known (the caller's from the start; the callee's on answer).
     pub peer_device: Option<DeviceId>,
+    /// The current call type (it changes on switches).
     pub call_type: CallType,
     /// Whether the call was answered.
     pub answered: bool,
@@ -112,16 +120,22 @@ impl ClientConfig {
 /// Why the mirror refused a local action; nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
+    /// Not logged in, or the connection is down.
     #[error("not connected to the signaling server")]
     NotConnected,
+    /// A call is already placed or answered on this device.
     #[error("this device is already in call {0}")]
     AlreadyInCall(CallId),
+    /// The action needs a current call.
     #[error("there is no current call")]
     NoCall,
+    /// The invite is no longer ringing here.
     #[error("call {0} does not ring this device (it ended, or was answered elsewhere)")]
     NoSuchInvite(CallId),
+    /// The action does not fit the current status.
     #[error("the call is {0:?}; this action needs another state")]
     WrongState(CallState),
+    /// Calling one's own account.
     #[error("a call cannot be placed to this device's own account")]
     SelfCall,
 }
@@ -129,7 +143,10 @@ pub enum ClientError {
 /// An error answer from the server, as the mirror passes it on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ServerError {
+    /// The protocol's error code.
     pub code: ErrorCode,
+    /// The server's explanation.
     pub message: String,
+    /// The call the refused action was about.
     pub call_id: Option<CallId>,
 }

@@ -1,0 +1,175 @@
+//! Converging to the server's `resync` after login or reconnect.
+
+use super::{ClientEvent, ClientMirror, CurrentCall, Invite, MediaAction, Role};
+use duet_protocol::{CallId, CallSnapshot, CallSnapshotPhase, EndReason};
+
+impl ClientMirror {
+    /// Adopts the server's view: its own call and the calls ringing this device, nothing else.
+    pub(super) fn resync(&mut self, calls: Vec<CallSnapshot>, now_ms: u64) {
+        let mut gone = Vec::new();
+        let mut own = None;
+        let mut ringing = Vec::new();
+        for snapshot in calls {
+            self.remember_seq(&snapshot.call_id, snapshot.seq);
+            let mine_as_caller = snapshot.caller.device == self.config.device
+                && snapshot.caller.account == self.config.account;
+            let mine_as_callee = matches!(&snapshot.phase, CallSnapshotPhase::Active { callee_device, .. }
+                if *callee_device == self.config.device && snapshot.callee == self.config.account);
+            if mine_as_caller || mine_as_callee {
+                own = Some((snapshot, mine_as_caller));
+            } else if matches!(snapshot.phase, CallSnapshotPhase::Ringing { .. }) {
+                ringing.push(snapshot);
+            }
+        }
+        self.adopt_own_call(own, &mut gone, now_ms);
+        let listed: Vec<CallId> = ringing.iter().map(|s| s.call_id.clone()).collect();
+        let dropped: Vec<CallId> = self
+            .invites
+            .iter()
+            .filter(|i| !listed.contains(&i.call_id))
+            .map(|i| i.call_id.clone())
+            .collect();
+        for id in dropped {
+            self.take_invite(&id);
+            self.close_media(&id);
+            gone.push(id);
+        }
+        for snapshot in ringing {
+            let CallSnapshotPhase::Ringing {
+                expires_in_ms,
+                call_token,
+            } = snapshot.phase
+            else {
+                continue;
+            };
+            if let Some(known) = self
+                .invites
+                .iter_mut()
+                .find(|i| i.call_id == snapshot.call_id)
+            {
+                known.expires_at_ms = now_ms + expires_in_ms;
+                known.call_token = call_token;
+                continue;
+            }
+            self.add_invite(Invite {
+                call_id: snapshot.call_id,
+                caller: snapshot.caller,
+                call_type: snapshot.call_type,
+                attachment: snapshot.attachment,
+                expires_at_ms: now_ms + expires_in_ms,
+                call_token,
+                // This app may have answered before a restart; numbers from its clock stay above those.
+                next_seq: now_ms.max(1),
+            });
+        }
+        self.emit(ClientEvent::Resynced {
+            status: self.status(),
+            current: self.current.clone(),
+            invites: self.invites.clone(),
+            gone,
+        });
+    }
+
+    fn adopt_own_call(
+        &mut self,
+        own: Option<(CallSnapshot, bool)>,
+        gone: &mut Vec<CallId>,
+        now_ms: u64,
+    ) {
+        let same = match (&own, &self.current) {
+            (Some((snapshot, _)), Some(current)) => snapshot.call_id == current.call_id,
+            _ => false,
+        };
+        if !same {
+            if let Some(lost) = self.current.clone() {
+                // It ended while this device was away; the server keeps its record.
+                self.take_current(&lost.call_id);
+                gone.push(lost.call_id.clone());
+                self.emit(ClientEvent::CallEnd {
+                    call_id: lost.call_id,
+                    reason: EndReason::ConnectionLost,
+                    by: None,
+                });
+            }
+        }
+        let Some((snapshot, as_caller)) = own else {
+            return;
+        };
+        let slack = self.config.guard_slack_ms;
+        let (answered, token, guard, callee_device) = match snapshot.phase {
+            CallSnapshotPhase::Ringing {
+                expires_in_ms,
+                call_token,
+            } => (
+                false,
+                call_token,
+                Some(now_ms + expires_in_ms + slack),
+                None,
+            ),
+            CallSnapshotPhase::Active {
+                callee_device,
+                call_token,
+                ..
+            } => (true, call_token, None, Some(callee_device)),
+        };
+        let (role, peer, peer_device) = if as_caller {
+            (Role::Caller, snapshot.callee.clone(), callee_device)
+        } else {
+            (
+                Role::Callee,
+                snapshot.caller.account.clone(),
+                Some(snapshot.caller.device.clone()),
+            )
+        };
+        if let Some(current) = self.current.as_mut().filter(|_| same) {
+            let newly_answered = answered && !current.answered;
+            current.answered = answered;
+            current.call_token = Some(token);
+            current.guard_at_ms = guard;
+            current.call_type = snapshot.call_type;
+            current.peer_device = peer_device.clone();
+            let call_id = current.call_id.clone();
+            if newly_answered {
+                self.media(MediaAction::Release {
+                    call_id: call_id.clone(),
+                });
+                self.emit(ClientEvent::UserAccept {
+                    call_id,
+                    peer,
+                    peer_device,
+                    call_type: snapshot.call_type,
+                });
+            }
+            self.send_deferred_cancel(now_ms);
+            return;
+        }
+        let call_id = snapshot.call_id.clone();
+        self.current = Some(CurrentCall {
+            call_id: call_id.clone(),
+            role,
+            peer,
+            peer_device,
+            call_type: snapshot.call_type,
+            answered,
+            call_token: Some(token),
+            cancel_on_ack: false,
+            guard_at_ms: guard,
+            // This app may have sent numbers before a restart; numbers from its clock stay above those.
+            next_seq: now_ms.max(1),
+        });
+        let start = MediaAction::Start {
+            call_id: call_id.clone(),
+            role,
+            call_type: snapshot.call_type,
+            ice_servers: self
+                .session
+                .as_ref()
+                .map(|s| s.ice_servers.clone())
+                .unwrap_or_default(),
+        };
+        self.media(start);
+        if answered {
+            self.media(MediaAction::Release { call_id });
+        }
+    }
+}

@@ -1,0 +1,1066 @@
+//! One test per transition of the client mirror, in virtual time (`now_ms` is just a number).
+
+use super::*;
+use duet_protocol::{
+    AccountId, CallAction, CallEvent, CallRecord, CallSnapshot, CallSnapshotPhase, CallStatus,
+    CallType, ClientMessage, DeviceId, EndReason, ErrorCode, OtherDeviceAction, Party, ServerFrame,
+    ServerMessage,
+};
+use serde_json::json;
+
+const T0: u64 = 1_000_000;
+
+fn id(s: &str) -> CallId {
+    CallId::new(s).unwrap()
+}
+
+fn party(account: &str, device: &str) -> Party {
+    Party {
+        account: AccountId::new(account).unwrap(),
+        device: DeviceId::new(device).unwrap(),
+        nick: String::new(),
+    }
+}
+
+fn frame(req: Option<u64>, msg: ServerMessage) -> ServerFrame {
+    ServerFrame::new(req, msg)
+}
+
+fn event(call: &str, seq: u64, event: CallEvent) -> ServerFrame {
+    frame(
+        None,
+        ServerMessage::Call {
+            call_id: id(call),
+            seq,
+            event,
+        },
+    )
+}
+
+fn ack(req: u64, call: &str, token: Option<&str>) -> ServerFrame {
+    frame(
+        Some(req),
+        ServerMessage::CallAck {
+            call_id: id(call),
+            call_token: token.map(str::to_owned),
+        },
+    )
+}
+
+fn error(req: u64, call: &str, code: ErrorCode) -> ServerFrame {
+    let msg = ServerMessage::Error {
+        code,
+        message: "refused".into(),
+        call_id: Some(id(call)),
+    };
+    frame(Some(req), msg)
+}
+
+fn invited(call: &str, from: &str, from_device: &str, expires_in_ms: u64) -> CallEvent {
+    CallEvent::Invited {
+        caller: party(from, from_device),
+        callee: AccountId::new("alice").unwrap(),
+        call_type: CallType::Video,
+        attachment: json!({"k": 1}),
+        expires_in_ms,
+        call_token: format!("tok-{call}"),
+    }
+}
+
+fn record(call: &str, status: CallStatus) -> CallEvent {
+    CallEvent::Record {
+        record: CallRecord {
+            call_id: id(call),
+            from: AccountId::new("alice").unwrap(),
+            to: AccountId::new("bob").unwrap(),
+            call_type: CallType::Video,
+            status,
+            reason: EndReason::Canceled,
+            started_at_ms: T0,
+            answered_at_ms: None,
+            ended_at_ms: T0,
+            duration_ms: 0,
+        },
+    }
+}
+
+/// A logged-in mirror for alice's laptop, with outputs and events drained.
+fn logged_in() -> ClientMirror {
+    let config = ClientConfig::new(
+        AccountId::new("alice").unwrap(),
+        DeviceId::new("alice-laptop").unwrap(),
+    );
+    let mut m = ClientMirror::new(config);
+    m.handle_connected(T0);
+    let login = ClientMessage::Login {
+        app_key: "demo".into(),
+        account: AccountId::new("alice").unwrap(),
+        token: "t".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+    };
+    let req = m.request(login, T0).unwrap();
+    let ok = ServerMessage::LoginOk {
+        account: AccountId::new("alice").unwrap(),
+        nick: "Alice".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+        heartbeat_ms: 10_000,
+        ice_servers: vec![],
+        safe_mode: true,
+        server_time_ms: T0,
+    };
+    m.handle_frame(frame(Some(req), ok), T0);
+    m.handle_frame(frame(None, ServerMessage::Resync { calls: vec![] }), T0);
+    drain(&mut m);
+    m
+}
+
+fn drain(m: &mut ClientMirror) -> (Vec<ClientOutput>, Vec<ClientEvent>) {
+    let outputs = std::iter::from_fn(|| m.poll_output()).collect();
+    let events = std::iter::from_fn(|| m.poll_event()).collect();
+    (outputs, events)
+}
+
+fn names(events: &[ClientEvent]) -> Vec<&'static str> {
+    events.iter().map(ClientEvent::name).collect()
+}
+
+fn sent(outputs: &[ClientOutput]) -> Vec<ClientMessage> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            ClientOutput::Send(f) => Some(f.msg.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn media(outputs: &[ClientOutput]) -> Vec<MediaAction> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            ClientOutput::Media(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn action_of(msg: &ClientMessage) -> (&CallAction, u64, Option<&str>) {
+    match msg {
+        ClientMessage::Call {
+            action,
+            seq,
+            call_token,
+            ..
+        } => (action, *seq, call_token.as_deref()),
+        other => panic!("expected a call message, got {other:?}"),
+    }
+}
+
+/// Alice calls bob with call c1; the invite is acked with token `ct-a`. Returns the invite's req.
+fn calling(m: &mut ClientMirror) -> u64 {
+    let req = m
+        .call(
+            id("c1"),
+            AccountId::new("bob").unwrap(),
+            CallType::Video,
+            json!(null),
+            30_000,
+            T0,
+        )
+        .unwrap();
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 10);
+    drain(m);
+    req
+}
+
+/// Bob's call c9 rings alice. Returns the mirror's view of the invite.
+fn ringing(m: &mut ClientMirror) {
+    m.handle_frame(
+        event("c9", 1, invited("c9", "bob", "bob-desktop", 30_000)),
+        T0,
+    );
+    drain(m);
+}
+
+#[test]
+fn call_sends_invite_then_starts_media_on_ack() {
+    let mut m = logged_in();
+    let req = m
+        .call(
+            id("c1"),
+            AccountId::new("bob").unwrap(),
+            CallType::Video,
+            json!({"x": 1}),
+            30_000,
+            T0,
+        )
+        .unwrap();
+    assert_eq!(m.status(), CallState::Calling);
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (action, seq, token) = action_of(&msgs[0]);
+    assert!(matches!(
+        action,
+        CallAction::Invite {
+            timeout_ms: 30_000,
+            ..
+        }
+    ));
+    assert_eq!((seq, token), (1, None));
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 10);
+    let (out, events) = drain(&mut m);
+    assert!(matches!(
+        &media(&out)[..],
+        [MediaAction::Start {
+            role: Role::Caller,
+            ..
+        }]
+    ));
+    assert!(matches!(&out.last(), Some(ClientOutput::Answer { req: r, .. }) if *r == req));
+    assert!(events.is_empty());
+}
+
+#[test]
+fn call_is_refused_locally_when_busy_self_or_offline() {
+    let mut m = logged_in();
+    let me = AccountId::new("alice").unwrap();
+    assert_eq!(
+        m.call(id("c0"), me, CallType::Audio, json!(null), 1, T0),
+        Err(ClientError::SelfCall)
+    );
+    calling(&mut m);
+    let bob = AccountId::new("bob").unwrap();
+    assert_eq!(
+        m.call(id("c2"), bob.clone(), CallType::Audio, json!(null), 1, T0),
+        Err(ClientError::AlreadyInCall(id("c1")))
+    );
+    m.handle_disconnected(T0);
+    assert_eq!(
+        m.call(id("c3"), bob, CallType::Audio, json!(null), 1, T0),
+        Err(ClientError::NotConnected)
+    );
+}
+
+#[test]
+fn accepted_moves_caller_in_call_with_user_accept_and_releases_media() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Audio,
+            },
+        ),
+        T0 + 20,
+    );
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["USER_ACCEPT"]);
+    assert_eq!(m.status(), CallState::InCall);
+    assert_eq!(m.current().unwrap().call_type, CallType::Audio);
+    assert_eq!(media(&out), [MediaAction::Release { call_id: id("c1") }]);
+    assert_eq!(
+        m.poll_timeout(),
+        None,
+        "an answered, connected call has no guard"
+    );
+}
+
+#[test]
+fn rejected_busy_and_timeout_end_the_outgoing_call() {
+    for (ev, name) in [
+        (CallEvent::Rejected, "USER_REJECT"),
+        (CallEvent::Busy, "USER_BUSY"),
+        (CallEvent::Timeout, "CALLING_TIMEOUT"),
+    ] {
+        let mut m = logged_in();
+        calling(&mut m);
+        m.handle_frame(event("c1", 2, ev), T0 + 20);
+        let (out, events) = drain(&mut m);
+        assert_eq!(names(&events), [name]);
+        assert_eq!(m.status(), CallState::Idle);
+        assert_eq!(media(&out), [MediaAction::Close { call_id: id("c1") }]);
+    }
+}
+
+#[test]
+fn invite_error_returns_to_idle_with_error_event() {
+    let mut m = logged_in();
+    let req = m
+        .call(
+            id("c1"),
+            AccountId::new("nobody").unwrap(),
+            CallType::Audio,
+            json!(null),
+            30_000,
+            T0,
+        )
+        .unwrap();
+    m.handle_frame(error(req, "c1", ErrorCode::UnknownAccount), T0 + 5);
+    let (_, events) = drain(&mut m);
+    assert!(matches!(
+        &events[..],
+        [ClientEvent::Error(ServerError {
+            code: ErrorCode::UnknownAccount,
+            ..
+        })]
+    ));
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn cancel_after_ack_sends_cancel_with_token_and_goes_idle_on_its_ack() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let req = m.cancel(T0 + 30).unwrap().unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    assert_eq!(action_of(&msgs[0]), (&CallAction::Cancel, 2, Some("ct-a")));
+    assert_eq!(m.status(), CallState::Calling, "the server decides");
+    m.handle_frame(ack(req, "c1", None), T0 + 40);
+    let (out, _) = drain(&mut m);
+    assert_eq!(m.status(), CallState::Idle);
+    assert_eq!(media(&out), [MediaAction::Close { call_id: id("c1") }]);
+}
+
+#[test]
+fn cancel_before_the_token_is_sent_when_the_ack_arrives() {
+    let mut m = logged_in();
+    let req = m
+        .call(
+            id("c1"),
+            AccountId::new("bob").unwrap(),
+            CallType::Video,
+            json!(null),
+            30_000,
+            T0,
+        )
+        .unwrap();
+    assert_eq!(m.cancel(T0 + 1), Ok(None));
+    drain(&mut m);
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 10);
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(action_of(&msgs[0]), (&CallAction::Cancel, 2, Some("ct-a")));
+}
+
+#[test]
+fn cancel_that_lost_to_an_accept_converges_to_call_end() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let req = m.cancel(T0 + 30).unwrap().unwrap();
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0 + 31,
+    );
+    m.handle_frame(ack(req, "c1", None), T0 + 32);
+    assert_eq!(
+        m.status(),
+        CallState::InCall,
+        "the accept won; the cancel became a hang-up"
+    );
+    let ended = CallEvent::Ended {
+        reason: EndReason::UserHangup,
+        by: Some(AccountId::new("alice").unwrap()),
+    };
+    m.handle_frame(event("c1", 3, ended), T0 + 33);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["USER_ACCEPT", "CALL_END"]);
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn hangup_while_ringing_cancels_and_in_call_sends_hangup() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.hangup(T0 + 30).unwrap();
+    let (out, _) = drain(&mut m);
+    assert_eq!(action_of(&sent(&out)[0]).0, &CallAction::Cancel);
+
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0 + 20,
+    );
+    drain(&mut m);
+    m.hangup(T0 + 30).unwrap();
+    let (out, _) = drain(&mut m);
+    assert_eq!(
+        action_of(&sent(&out)[0]),
+        (
+            &CallAction::Hangup {
+                reason: EndReason::UserHangup
+            },
+            2,
+            Some("ct-a")
+        )
+    );
+}
+
+#[test]
+fn ended_gives_call_end_with_reason() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0 + 20,
+    );
+    drain(&mut m);
+    let ended = CallEvent::Ended {
+        reason: EndReason::ConnectionLost,
+        by: Some(AccountId::new("bob").unwrap()),
+    };
+    m.handle_frame(event("c1", 5, ended), T0 + 50);
+    let (out, events) = drain(&mut m);
+    assert!(matches!(
+        &events[..],
+        [ClientEvent::CallEnd {
+            reason: EndReason::ConnectionLost,
+            ..
+        }]
+    ));
+    assert_eq!(media(&out), [MediaAction::Close { call_id: id("c1") }]);
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn invited_rings_and_starts_callee_media() {
+    let mut m = logged_in();
+    m.handle_frame(
+        event("c9", 1, invited("c9", "bob", "bob-desktop", 30_000)),
+        T0,
+    );
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["INVITED"]);
+    assert_eq!(m.status(), CallState::Called);
+    assert!(matches!(
+        &media(&out)[..],
+        [MediaAction::Start {
+            role: Role::Callee,
+            ..
+        }]
+    ));
+    assert_eq!(m.invite(&id("c9")).unwrap().expires_at_ms, T0 + 30_000);
+}
+
+#[test]
+fn a_duplicate_or_older_event_is_dropped() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    m.handle_frame(
+        event("c9", 1, invited("c9", "bob", "bob-desktop", 30_000)),
+        T0,
+    );
+    m.handle_frame(
+        event(
+            "c9",
+            3,
+            CallEvent::Signal {
+                from: DeviceId::new("bob-desktop").unwrap(),
+                payload: json!(1),
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(event("c9", 2, CallEvent::Canceled), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(
+        names(&events),
+        ["SIGNAL"],
+        "seq 1 repeated and seq 2 after 3 are both stale"
+    );
+    assert_eq!(m.status(), CallState::Called);
+}
+
+#[test]
+fn a_new_invite_from_the_same_caller_replaces_the_stale_one_silently() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    m.handle_frame(
+        event("c10", 1, invited("c10", "bob", "bob-desktop", 30_000)),
+        T0 + 5,
+    );
+    m.handle_frame(
+        event("c11", 1, invited("c11", "carol", "carol-pc", 30_000)),
+        T0 + 6,
+    );
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["INVITED", "INVITED"]);
+    assert_eq!(media(&out)[0], MediaAction::Close { call_id: id("c9") });
+    let ids: Vec<&str> = m.invites().iter().map(|i| i.call_id.as_str()).collect();
+    assert_eq!(ids, ["c10", "c11"]);
+}
+
+#[test]
+fn an_invite_echoing_this_device_as_caller_is_ignored() {
+    let mut m = logged_in();
+    m.handle_frame(
+        event("c9", 1, invited("c9", "alice", "alice-laptop", 30_000)),
+        T0,
+    );
+    let (_, events) = drain(&mut m);
+    assert!(events.is_empty());
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn accept_ack_moves_callee_in_call_and_releases_media() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m
+        .accept(&id("c9"), Some(CallType::Audio), T0 + 100)
+        .unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    assert_eq!(
+        action_of(&msgs[0]),
+        (
+            &CallAction::Accept {
+                call_type: Some(CallType::Audio)
+            },
+            1,
+            Some("tok-c9")
+        )
+    );
+    m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 110);
+    let (out, _) = drain(&mut m);
+    assert_eq!(m.status(), CallState::InCall);
+    let call = m.current().unwrap();
+    assert_eq!((call.role, call.peer.as_str()), (Role::Callee, "bob"));
+    assert_eq!(media(&out), [MediaAction::Release { call_id: id("c9") }]);
+    assert!(m.invites().is_empty());
+}
+
+#[test]
+fn accept_answered_elsewhere_converges_to_other_client_accept_once() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    m.handle_frame(error(req, "c9", ErrorCode::AnsweredElsewhere), T0 + 110);
+    m.handle_frame(
+        event(
+            "c9",
+            3,
+            CallEvent::OtherDevice {
+                action: OtherDeviceAction::Accepted,
+            },
+        ),
+        T0 + 111,
+    );
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["OTHER_CLIENT_ACCEPT", "ERROR"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert_eq!(media(&out), [MediaAction::Close { call_id: id("c9") }]);
+}
+
+#[test]
+fn other_device_events_stop_ringing() {
+    for (action, name) in [
+        (OtherDeviceAction::Accepted, "OTHER_CLIENT_ACCEPT"),
+        (OtherDeviceAction::Rejected, "OTHER_CLIENT_REJECT"),
+    ] {
+        let mut m = logged_in();
+        ringing(&mut m);
+        m.handle_frame(event("c9", 2, CallEvent::OtherDevice { action }), T0 + 10);
+        let (_, events) = drain(&mut m);
+        assert_eq!(names(&events), [name]);
+        assert_eq!(m.status(), CallState::Idle);
+    }
+}
+
+#[test]
+fn canceled_and_timeout_stop_ringing() {
+    for (ev, name) in [
+        (CallEvent::Canceled, "USER_CANCEL"),
+        (CallEvent::Timeout, "CALLING_TIMEOUT"),
+    ] {
+        let mut m = logged_in();
+        ringing(&mut m);
+        m.handle_frame(event("c9", 2, ev), T0 + 10);
+        let (out, events) = drain(&mut m);
+        assert_eq!(names(&events), [name]);
+        assert_eq!(media(&out), [MediaAction::Close { call_id: id("c9") }]);
+        assert_eq!(m.status(), CallState::Idle);
+    }
+}
+
+#[test]
+fn reject_sends_reject_or_busy_and_the_ack_stops_ringing() {
+    for busy in [false, true] {
+        let mut m = logged_in();
+        ringing(&mut m);
+        let req = m.reject(&id("c9"), busy, T0 + 10).unwrap();
+        let (out, _) = drain(&mut m);
+        assert_eq!(action_of(&sent(&out)[0]).0, &CallAction::Reject { busy });
+        m.handle_frame(ack(req, "c9", None), T0 + 20);
+        assert_eq!(m.status(), CallState::Idle);
+    }
+}
+
+#[test]
+fn accept_of_a_call_that_ended_meanwhile_drops_the_invite() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 10).unwrap();
+    m.handle_frame(error(req, "c9", ErrorCode::CallEnded), T0 + 20);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["ERROR"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert_eq!(
+        m.accept(&id("c9"), None, T0 + 30),
+        Err(ClientError::NoSuchInvite(id("c9")))
+    );
+}
+
+#[test]
+fn record_is_message_sent_and_ends_what_is_left_of_the_call() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_frame(event("c1", 3, record("c1", CallStatus::Canceled)), T0 + 10);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["MESSAGE_SENT"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert_eq!(media(&out), [MediaAction::Close { call_id: id("c1") }]);
+    m.handle_frame(event("c1", 3, record("c1", CallStatus::Canceled)), T0 + 11);
+    assert!(drain(&mut m).1.is_empty(), "a repeated record is dropped");
+}
+
+#[test]
+fn media_switch_and_signal_events_map_to_seed_names() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(
+        event(
+            "c1",
+            3,
+            CallEvent::Media {
+                audio: false,
+                video: true,
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(
+        event(
+            "c1",
+            4,
+            CallEvent::SwitchRequested {
+                call_type: CallType::Audio,
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(
+        event(
+            "c1",
+            5,
+            CallEvent::TypeChanged {
+                call_type: CallType::Audio,
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(
+        event(
+            "c1",
+            6,
+            CallEvent::SwitchRefused {
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    let signal = CallEvent::Signal {
+        from: DeviceId::new("bob-desktop").unwrap(),
+        payload: json!({"sdp": "x"}),
+    };
+    m.handle_frame(event("c1", 7, signal), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(
+        names(&events),
+        [
+            "USER_ACCEPT",
+            "AUDIO_AVAILABLE",
+            "VIDEO_AVAILABLE",
+            "SWITCH_REQUESTED",
+            "CALL_TYPE_CHANGE",
+            "SWITCH_REFUSED",
+            "SIGNAL"
+        ]
+    );
+    assert!(matches!(
+        events[1],
+        ClientEvent::AudioAvailable {
+            available: false,
+            ..
+        }
+    ));
+    assert_eq!(m.current().unwrap().call_type, CallType::Audio);
+}
+
+#[test]
+fn set_media_switch_and_answer_need_an_answered_call_and_carry_increasing_seq() {
+    let mut m = logged_in();
+    assert_eq!(m.set_media(true, false, T0), Err(ClientError::NoCall));
+    calling(&mut m);
+    assert_eq!(
+        m.switch_type(CallType::Audio, T0),
+        Err(ClientError::WrongState(CallState::Calling))
+    );
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    drain(&mut m);
+    m.set_media(true, false, T0).unwrap();
+    m.switch_type(CallType::Audio, T0).unwrap();
+    m.answer_switch(CallType::Video, false, T0).unwrap();
+    let (out, _) = drain(&mut m);
+    let seqs: Vec<u64> = sent(&out).iter().map(|msg| action_of(msg).1).collect();
+    assert_eq!(seqs, [2, 3, 4]);
+}
+
+#[test]
+fn glare_merged_answer_puts_the_caller_in_the_crossing_call_as_callee() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m
+        .call(
+            id("c1"),
+            AccountId::new("bob").unwrap(),
+            CallType::Video,
+            json!(null),
+            30_000,
+            T0,
+        )
+        .unwrap();
+    drain(&mut m);
+    let merged = ServerMessage::Call {
+        call_id: id("c1"),
+        seq: 1,
+        event: CallEvent::Merged {
+            into: id("c9"),
+            call_token: "ct-m".into(),
+        },
+    };
+    m.handle_frame(frame(Some(req), merged), T0 + 10);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["USER_ACCEPT"]);
+    assert_eq!(m.status(), CallState::InCall);
+    let call = m.current().unwrap();
+    assert_eq!((call.call_id.as_str(), call.role), ("c9", Role::Callee));
+    assert!(m.invites().is_empty());
+    assert_eq!(media(&out), [MediaAction::Release { call_id: id("c9") }]);
+    m.hangup(T0 + 20).unwrap();
+    let (out, _) = drain(&mut m);
+    assert_eq!(action_of(&sent(&out)[0]).2, Some("ct-m"));
+}
+
+#[test]
+fn guard_gives_up_on_a_silent_server_while_calling() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let guard = m.poll_timeout().unwrap();
+    assert_eq!(guard, T0 + 30_000 + 5_000);
+    m.handle_timeout(guard - 1);
+    assert_eq!(m.status(), CallState::Calling);
+    m.handle_timeout(guard);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert_eq!(
+        action_of(&sent(&out)[0]).0,
+        &CallAction::Cancel,
+        "withdraws the call, best effort"
+    );
+}
+
+#[test]
+fn guard_drops_an_invite_the_server_never_ended() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    assert_eq!(m.poll_timeout(), Some(T0 + 35_000));
+    m.handle_timeout(T0 + 35_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn disconnect_emits_on_disconnect_and_ends_a_call_not_resynced_within_grace() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    drain(&mut m);
+    m.handle_disconnected(T0 + 100);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["onDisconnect"]);
+    assert_eq!(
+        m.status(),
+        CallState::InCall,
+        "media may survive the signaling drop"
+    );
+    assert_eq!(m.poll_timeout(), Some(T0 + 100 + 25_000));
+    m.handle_timeout(T0 + 100 + 25_000);
+    let (_, events) = drain(&mut m);
+    assert!(matches!(
+        &events[..],
+        [ClientEvent::CallEnd {
+            reason: EndReason::ConnectionLost,
+            ..
+        }]
+    ));
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+fn snapshot(call: &str, caller: Party, phase: CallSnapshotPhase, seq: u64) -> CallSnapshot {
+    CallSnapshot {
+        call_id: id(call),
+        caller,
+        callee: AccountId::new(if call == "c1" { "bob" } else { "alice" }).unwrap(),
+        call_type: CallType::Video,
+        attachment: json!(null),
+        phase,
+        seq,
+    }
+}
+
+fn relogin(m: &mut ClientMirror, calls: Vec<CallSnapshot>, now: u64) {
+    m.handle_connected(now);
+    let login = ClientMessage::Login {
+        app_key: "demo".into(),
+        account: AccountId::new("alice").unwrap(),
+        token: "t".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+    };
+    let req = m.request(login, now).unwrap();
+    let ok = ServerMessage::LoginOk {
+        account: AccountId::new("alice").unwrap(),
+        nick: "Alice".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+        heartbeat_ms: 10_000,
+        ice_servers: vec![],
+        safe_mode: true,
+        server_time_ms: now,
+    };
+    m.handle_frame(frame(Some(req), ok), now);
+    m.handle_frame(frame(None, ServerMessage::Resync { calls }), now);
+}
+
+#[test]
+fn resync_keeps_a_call_that_survived_and_drops_older_events() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    m.handle_disconnected(T0 + 100);
+    drain(&mut m);
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0,
+        call_token: "ct-a2".into(),
+    };
+    relogin(
+        &mut m,
+        vec![snapshot("c1", party("alice", "alice-laptop"), active, 6)],
+        T0 + 200,
+    );
+    let (_, events) = drain(&mut m);
+    assert!(
+        matches!(&events[..], [ClientEvent::Resynced { status: CallState::InCall, gone, .. }] if gone.is_empty())
+    );
+    assert_eq!(m.poll_timeout(), None, "the reconnect guard is lifted");
+    m.handle_frame(
+        event(
+            "c1",
+            5,
+            CallEvent::Media {
+                audio: false,
+                video: false,
+            },
+        ),
+        T0 + 300,
+    );
+    assert!(
+        drain(&mut m).1.is_empty(),
+        "events the snapshot already covers are dropped"
+    );
+}
+
+#[test]
+fn resync_learns_an_outgoing_call_that_was_answered_while_away() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_disconnected(T0 + 100);
+    drain(&mut m);
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0,
+        call_token: "ct-a".into(),
+    };
+    relogin(
+        &mut m,
+        vec![snapshot("c1", party("alice", "alice-laptop"), active, 3)],
+        T0 + 200,
+    );
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["USER_ACCEPT", "RESYNCED"]);
+    assert_eq!(m.status(), CallState::InCall);
+}
+
+#[test]
+fn resync_ends_a_call_the_server_no_longer_has_and_rings_listed_invites() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_disconnected(T0 + 100);
+    drain(&mut m);
+    let ringing_phase = CallSnapshotPhase::Ringing {
+        expires_in_ms: 20_000,
+        call_token: "ct-r".into(),
+    };
+    relogin(
+        &mut m,
+        vec![snapshot("c9", party("carol", "carol-pc"), ringing_phase, 1)],
+        T0 + 200,
+    );
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALL_END", "INVITED", "RESYNCED"]);
+    assert_eq!(m.status(), CallState::Called);
+    let req = m.accept(&id("c9"), None, T0 + 300).unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (_, seq, token) = action_of(&msgs[0]);
+    assert_eq!(token, Some("ct-r"));
+    assert!(
+        seq >= T0 + 200,
+        "numbers for re-synced calls start from the clock, above any sent before"
+    );
+    assert!(req > 0);
+}
+
+#[test]
+fn resync_drops_invites_that_stopped_ringing_while_away() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    m.handle_disconnected(T0 + 100);
+    relogin(&mut m, vec![], T0 + 200);
+    let (out, events) = drain(&mut m);
+    assert!(
+        matches!(&events[..], [ClientEvent::Disconnected, ClientEvent::Resynced { gone, .. }] if gone == &vec![id("c9")])
+    );
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c9") }));
+    assert_eq!(m.status(), CallState::Idle);
+}
+
+#[test]
+fn logout_ends_the_call_and_silences_invites() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let callee = party("bob", "bob-desktop");
+    m.handle_frame(
+        event(
+            "c1",
+            2,
+            CallEvent::Accepted {
+                callee,
+                call_type: CallType::Video,
+            },
+        ),
+        T0,
+    );
+    m.handle_frame(
+        event("c7", 1, invited("c7", "carol", "carol-pc", 30_000)),
+        T0,
+    );
+    drain(&mut m);
+    m.handle_logged_out(T0 + 10);
+    let (_, events) = drain(&mut m);
+    assert!(matches!(
+        &events[..],
+        [ClientEvent::CallEnd {
+            reason: EndReason::LoggedOut,
+            ..
+        }]
+    ));
+    assert_eq!(m.status(), CallState::Idle);
+    assert!(!m.is_connected());
+}
+
+#[test]
+fn stale_requests_are_forgotten_after_the_request_timeout() {
+    let mut m = logged_in();
+    m.request(ClientMessage::ContactsList, T0).unwrap();
+    assert_eq!(m.poll_timeout(), Some(T0 + 10_000));
+    m.handle_timeout(T0 + 10_000);
+    assert_eq!(m.poll_timeout(), None);
+}

@@ -1,0 +1,134 @@
+//! The seed's configuration, plus where to find the server and what this installation is called.
+
+use crate::CallKitError;
+use duet_protocol::{AccountId, DeviceId};
+use std::time::Duration;
+
+/// The seed's `resolution`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resolution {
+    /// 320x240.
+    Sd,
+    /// 640x480.
+    #[default]
+    Hd,
+    /// 1280x720.
+    FullHd,
+}
+
+/// The seed's `audioQuality`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AudioQuality {
+    /// Speech quality, lower bitrate.
+    Standard,
+    /// Music-grade quality.
+    #[default]
+    High,
+}
+
+/// Everything the SDK needs to log in and place calls (the seed's config, Rust-cased).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallKitConfig {
+    /// The app the account belongs to (the seed's `appKey`).
+    pub app_key: String,
+    /// The seed's numeric `uid`; informational, the account is the identity.
+    pub uid: u64,
+    /// The login token (the seed's `imToken`), printed by `duet-server user add`.
+    pub im_token: String,
+    /// This user's account.
+    pub account: String,
+    /// Display name; the server's nickname wins once logged in.
+    pub nick_name: String,
+    /// Whether the camera is on when a call starts.
+    pub open_camera: bool,
+    /// Whether the microphone is on when a call starts.
+    pub open_microphone: bool,
+    /// Capture resolution class.
+    pub resolution: Resolution,
+    /// Audio encoding quality.
+    pub audio_quality: AudioQuality,
+    /// Video width in pixels.
+    pub video_width: u32,
+    /// Video height in pixels.
+    pub video_height: u32,
+    /// Kilobits per second.
+    pub min_bitrate: u32,
+    /// Kilobits per second.
+    pub max_bitrate: u32,
+    /// 0..=9.
+    pub whiteness_level: u8,
+    /// 0..=9.
+    pub beauty_level: u8,
+    /// Safe mode: media needs the server's per-call token (the server decides; kept for the seed).
+    pub check_sum: bool,
+    /// Verbose logs and stats.
+    pub debug: bool,
+    /// The signaling server, e.g. `ws://127.0.0.1:7420/ws`.
+    pub server_url: String,
+    /// This installation, stable across restarts so that a re-sync finds its calls.
+    pub device_id: String,
+    /// How long a request may wait for its answer.
+    pub request_timeout: Duration,
+    /// First reconnect delay; it doubles up to `max_reconnect_delay`, with jitter.
+    pub min_reconnect_delay: Duration,
+    /// Longest reconnect delay.
+    pub max_reconnect_delay: Duration,
+}
+
+impl CallKitConfig {
+    /// The seed's defaults for `account` of `app_key` logging in with `im_token` to `server_url`.
+    pub fn new(server_url: &str, app_key: &str, account: &str, im_token: &str) -> Self {
+        Self {
+            app_key: app_key.to_owned(),
+            uid: 0,
+            im_token: im_token.to_owned(),
+            account: account.to_owned(),
+            nick_name: String::new(),
+            open_camera: true,
+            open_microphone: true,
+            resolution: Resolution::Hd,
+            audio_quality: AudioQuality::High,
+            video_width: 360,
+            video_height: 640,
+            min_bitrate: 600,
+            max_bitrate: 900,
+            whiteness_level: 0,
+            beauty_level: 0,
+            check_sum: true,
+            debug: false,
+            server_url: server_url.to_owned(),
+            device_id: format!("{account}-{}", uuid::Uuid::new_v4().simple()),
+            request_timeout: Duration::from_secs(10),
+            min_reconnect_delay: Duration::from_millis(500),
+            max_reconnect_delay: Duration::from_secs(30),
+        }
+    }
+
+    /// Checks every field a person could get wrong, with a sentence saying which and why.
+    pub fn validate(&self) -> Result<(AccountId, DeviceId), CallKitError> {
+        let bad = |msg: String| Err(CallKitError::InvalidConfig(msg));
+        if self.app_key.is_empty() {
+            return bad("app_key must not be empty".into());
+        }
+        if !(self.server_url.starts_with("ws://") || self.server_url.starts_with("wss://")) {
+            return bad(format!(
+                "server_url must start with ws:// or wss://, not `{}`",
+                self.server_url
+            ));
+        }
+        if self.whiteness_level > 9 || self.beauty_level > 9 {
+            return bad("whiteness_level and beauty_level must be within 0..=9".into());
+        }
+        if self.min_bitrate > self.max_bitrate {
+            return bad(format!(
+                "min_bitrate {} is above max_bitrate {}",
+                self.min_bitrate, self.max_bitrate
+            ));
+        }
+        let account = AccountId::new(self.account.clone())
+            .map_err(|e| CallKitError::InvalidConfig(format!("account: {e}")))?;
+        let device = DeviceId::new(self.device_id.clone())
+            .map_err(|e| CallKitError::InvalidConfig(format!("device_id: {e}")))?;
+        Ok((account, device))
+    }
+}

@@ -1,0 +1,575 @@
+//! The one task that owns the WebSocket and the client mirror.
+
+use crate::backoff::reconnect_delay;
+use crate::clock::Clock;
+use crate::events::EventHub;
+use crate::media::{MediaCallInfo, MediaEngine, MediaSession};
+use crate::{CallEvent, CallKitConfig, CallKitError};
+use duet_call::client::{
+    CallState, ClientConfig, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Session,
+};
+use duet_protocol::{
+    decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, DeviceId,
+    ErrorCode, ServerMessage,
+};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+use tracing::{debug, info, info_span, warn};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A user action for the task.
+#[derive(Debug)]
+pub(crate) enum Action {
+    Call {
+        call_id: CallId,
+        callee: AccountId,
+        call_type: CallType,
+        attachment: serde_json::Value,
+        timeout_ms: u64,
+    },
+    Accept {
+        call_id: CallId,
+        as_type: Option<CallType>,
+    },
+    Reject {
+        call_id: CallId,
+        busy: bool,
+    },
+    Cancel,
+    Hangup,
+    SwitchType(CallType),
+    AnswerSwitch {
+        accept: bool,
+    },
+    LocalMedia {
+        audio: Option<bool>,
+        video: Option<bool>,
+    },
+    Request(ClientMessage),
+    Logout,
+}
+
+/// Where the answer to an action arrives; `None` when the action needs no answer.
+pub(crate) type Waiter = Option<oneshot::Receiver<ServerMessage>>;
+
+/// A command from a [`crate::CallKit`] handle.
+pub(crate) struct Command {
+    pub action: Action,
+    pub reply: oneshot::Sender<Result<Waiter, CallKitError>>,
+}
+
+/// What handles read without asking the task.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub status: CallState,
+    pub current: Option<CurrentCall>,
+    pub invites: Vec<Invite>,
+    pub session: Option<Session>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            status: CallState::Idle,
+            current: None,
+            invites: Vec::new(),
+            session: None,
+        }
+    }
+}
+
+/// How a connection ended.
+enum Exit {
+    /// Lost: reconnect.
+    Lost,
+    /// Logged out, or every handle was dropped: stop.
+    Stop,
+}
+
+pub(crate) struct Driver {
+    config: CallKitConfig,
+    account: AccountId,
+    mirror: ClientMirror,
+    clock: Clock,
+    media: Arc<dyn MediaEngine>,
+    sessions: HashMap<CallId, Box<dyn MediaSession>>,
+    signals_tx: mpsc::UnboundedSender<(CallId, serde_json::Value)>,
+    signals_rx: mpsc::UnboundedReceiver<(CallId, serde_json::Value)>,
+    waiters: HashMap<u64, oneshot::Sender<ServerMessage>>,
+    hub: EventHub,
+    shared: Arc<Mutex<Shared>>,
+    local_audio: bool,
+    local_video: bool,
+    logout_req: Option<u64>,
+    rng: fastrand::Rng,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        config: CallKitConfig,
+        account: AccountId,
+        device: DeviceId,
+        media: Arc<dyn MediaEngine>,
+        hub: EventHub,
+        shared: Arc<Mutex<Shared>>,
+    ) -> Self {
+        let (signals_tx, signals_rx) = mpsc::unbounded_channel();
+        let mut client = ClientConfig::new(account.clone(), device);
+        client.request_timeout_ms =
+            u64::try_from(config.request_timeout.as_millis()).unwrap_or(u64::MAX / 4);
+        let (local_audio, local_video) = (config.open_microphone, config.open_camera);
+        Self {
+            config,
+            account,
+            mirror: ClientMirror::new(client),
+            clock: Clock::new(),
+            media,
+            sessions: HashMap::new(),
+            signals_tx,
+            signals_rx,
+            waiters: HashMap::new(),
+            hub,
+            shared,
+            local_audio,
+            local_video,
+            logout_req: None,
+            rng: fastrand::Rng::new(),
+        }
+    }
+
+    /// The span every log line of this task is in.
+    pub(crate) fn span(&self) -> tracing::Span {
+        info_span!("callkit", account = %self.account, device = %self.mirror.config().device)
+    }
+
+    /// Runs until logout or until every handle is gone. The first login's outcome goes to
+    /// `first_login`; a failed first login ends the task, later failures are retried.
+    pub(crate) async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        first_login: oneshot::Sender<Result<Session, CallKitError>>,
+    ) {
+        let mut first = Some(first_login);
+        let mut attempt: u32 = 0;
+        loop {
+            match self.connect_and_login().await {
+                Ok((socket, session)) => {
+                    attempt = 0;
+                    if let Some(reply) = first.take() {
+                        let _ = reply.send(Ok(session));
+                    }
+                    if let Exit::Stop = self.serve(socket, &mut commands).await {
+                        return self.stopped();
+                    }
+                }
+                Err(error) => {
+                    if let Some(reply) = first.take() {
+                        let _ = reply.send(Err(error));
+                        return self.stopped();
+                    }
+                    warn!(%error, "reconnect failed");
+                    if let (true, CallKitError::Server { code, message }) =
+                        (is_fatal(&error), &error)
+                    {
+                        // The token no longer works: retrying cannot help, so say why and stop.
+                        self.hub
+                            .deliver(CallEvent::Error(duet_call::client::ServerError {
+                                code: *code,
+                                message: message.clone(),
+                                call_id: None,
+                            }));
+                        return self.stopped();
+                    }
+                }
+            }
+            self.mirror.handle_disconnected(self.clock.now_ms());
+            self.waiters.clear();
+            self.pump();
+            let delay = reconnect_delay(
+                attempt,
+                self.config.min_reconnect_delay,
+                self.config.max_reconnect_delay,
+                &mut self.rng,
+            );
+            attempt = attempt.saturating_add(1);
+            info!(?delay, attempt, "signaling lost; reconnecting");
+            if let Exit::Stop = self.wait_offline(delay, &mut commands).await {
+                return self.stopped();
+            }
+        }
+    }
+
+    fn stopped(&mut self) {
+        self.mirror.handle_logged_out(self.clock.now_ms());
+        self.pump();
+        self.waiters.clear();
+        info!("signaling stopped");
+    }
+
+    async fn connect_and_login(&mut self) -> Result<(Socket, Session), CallKitError> {
+        let url = self.config.server_url.clone();
+        let limit = self.config.request_timeout;
+        let connect_error = |reason: String| CallKitError::Connect {
+            url: url.clone(),
+            reason,
+        };
+        let (mut socket, _) = timeout(limit, connect_async(url.as_str()))
+            .await
+            .map_err(|_| connect_error("timed out".into()))?
+            .map_err(|e| connect_error(e.to_string()))?;
+        let now = self.clock.now_ms();
+        self.mirror.handle_connected(now);
+        let login = ClientMessage::Login {
+            app_key: self.config.app_key.clone(),
+            account: self.account.clone(),
+            token: self.config.im_token.clone(),
+            device: self.mirror.config().device.clone(),
+        };
+        let req = self.mirror.request(login, now)?;
+        let deadline = Instant::now() + limit;
+        flush(&mut socket, self.pump())
+            .await
+            .map_err(|_| CallKitError::ConnectionLost)?;
+        loop {
+            let frame = match timeout_at(deadline, socket.next()).await {
+                Err(()) => return Err(CallKitError::Timeout(limit)),
+                Ok(Some(Ok(Message::Text(text)))) => text,
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_)) | None) => return Err(CallKitError::ConnectionLost),
+            };
+            let Ok(frame) = decode_server(frame.as_str()) else {
+                continue;
+            };
+            let answer = (frame.req == Some(req)).then(|| frame.msg.clone());
+            let resynced = matches!(frame.msg, ServerMessage::Resync { .. });
+            self.mirror.handle_frame(frame, self.clock.now_ms());
+            self.pump();
+            match answer {
+                Some(ServerMessage::LoginOk { .. }) | None => {}
+                Some(ServerMessage::Error { code, message, .. }) => {
+                    return Err(CallKitError::Server { code, message })
+                }
+                Some(other) => return Err(CallKitError::UnexpectedAnswer(format!("{other:?}"))),
+            }
+            // Login is done once the resync that follows `login.ok` is in: an action taken before
+            // it would be judged against a state the resync then overwrites.
+            if let (true, Some(session)) = (resynced, self.mirror.session().cloned()) {
+                return Ok((socket, session));
+            }
+        }
+    }
+
+    async fn serve(&mut self, mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> Exit {
+        let heartbeat = Duration::from_millis(
+            self.mirror
+                .session()
+                .map_or(10_000, |s| s.heartbeat_ms)
+                .max(100),
+        );
+        let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+        let mut last_heard = Instant::now();
+        loop {
+            let timer = self
+                .mirror
+                .poll_timeout()
+                .map(|at| self.clock.instant_at(at));
+            tokio::select! {
+                incoming = socket.next() => match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        last_heard = Instant::now();
+                        match decode_server(text.as_str()) {
+                            Ok(frame) => {
+                                let answers_logout = frame.req.is_some() && frame.req == self.logout_req;
+                                self.mirror.handle_frame(frame, self.clock.now_ms());
+                                if answers_logout {
+                                    self.pump();
+                                    let _ = socket.close(None).await;
+                                    return Exit::Stop;
+                                }
+                            }
+                            Err(error) => warn!(%error, "undecodable frame from the server"),
+                        }
+                    }
+                    Some(Ok(_)) => last_heard = Instant::now(),
+                    Some(Err(_)) | None => {
+                        return if self.logout_req.is_some() { Exit::Stop } else { Exit::Lost };
+                    }
+                },
+                command = commands.recv() => match command {
+                    Some(command) => self.command(command),
+                    None => {
+                        let _ = socket.close(None).await;
+                        return Exit::Stop;
+                    }
+                },
+                Some((call_id, payload)) = self.signals_rx.recv() => {
+                    if let Err(error) = self.mirror.signal(&call_id, None, payload, self.clock.now_ms()) {
+                        debug!(%call_id, %error, "media signal dropped");
+                    }
+                }
+                () = sleep_until_opt(timer) => self.mirror.handle_timeout(self.clock.now_ms()),
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > heartbeat * 3 {
+                        warn!("server silent for three heartbeats");
+                        return Exit::Lost;
+                    }
+                    if flush(&mut socket, vec![ClientFrame::new(None, ClientMessage::Ping)]).await.is_err() {
+                        return Exit::Lost;
+                    }
+                }
+            }
+            let frames = self.pump();
+            if flush(&mut socket, frames).await.is_err() {
+                return Exit::Lost;
+            }
+        }
+    }
+
+    /// Waits `delay` before the next attempt; actions are refused meanwhile, timers still run.
+    async fn wait_offline(
+        &mut self,
+        delay: Duration,
+        commands: &mut mpsc::Receiver<Command>,
+    ) -> Exit {
+        let until = Instant::now() + delay;
+        loop {
+            let timer = self
+                .mirror
+                .poll_timeout()
+                .map(|at| self.clock.instant_at(at));
+            tokio::select! {
+                () = sleep_until(until) => return Exit::Lost,
+                command = commands.recv() => match command {
+                    Some(Command { action: Action::Logout, reply }) => {
+                        let _ = reply.send(Ok(None));
+                        return Exit::Stop;
+                    }
+                    Some(Command { action: Action::LocalMedia { audio, video }, reply }) => {
+                        self.set_local_media(audio, video);
+                        let _ = reply.send(Ok(None));
+                    }
+                    Some(Command { reply, .. }) => {
+                        let _ = reply.send(Err(CallKitError::ConnectionLost));
+                    }
+                    None => return Exit::Stop,
+                },
+                () = sleep_until_opt(timer) => self.mirror.handle_timeout(self.clock.now_ms()),
+            }
+            // Nothing can be sent while offline; the mirror only sends when connected anyway.
+            self.pump();
+        }
+    }
+
+    fn command(&mut self, Command { action, reply }: Command) {
+        let now = self.clock.now_ms();
+        let result = match action {
+            Action::Call {
+                call_id,
+                callee,
+                call_type,
+                attachment,
+                timeout_ms,
+            } => {
+                let _span = info_span!("call", call_id = %call_id).entered();
+                info!(%callee, ?call_type, "placing call");
+                self.mirror
+                    .call(call_id, callee, call_type, attachment, timeout_ms, now)
+                    .map(Some)
+            }
+            Action::Accept { call_id, as_type } => {
+                let _span = info_span!("call", call_id = %call_id).entered();
+                info!(?as_type, "accepting");
+                self.mirror.accept(&call_id, as_type, now).map(Some)
+            }
+            Action::Reject { call_id, busy } => {
+                let _span = info_span!("call", call_id = %call_id).entered();
+                info!(busy, "rejecting");
+                self.mirror.reject(&call_id, busy, now).map(Some)
+            }
+            Action::Cancel => self.mirror.cancel(now),
+            Action::Hangup => self.mirror.hangup(now),
+            Action::SwitchType(call_type) => self.mirror.switch_type(call_type, now).map(Some),
+            Action::AnswerSwitch { accept } => {
+                let wanted = match self.mirror.current().map(|c| c.call_type) {
+                    Some(CallType::Audio) => CallType::Video,
+                    _ => CallType::Audio,
+                };
+                self.mirror.answer_switch(wanted, accept, now).map(Some)
+            }
+            Action::LocalMedia { audio, video } => {
+                self.set_local_media(audio, video);
+                if self.mirror.current().is_some_and(|c| c.answered) {
+                    self.mirror
+                        .set_media(self.local_audio, self.local_video, now)
+                        .map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            Action::Request(msg) => self.mirror.request(msg, now).map(Some),
+            Action::Logout => {
+                let req = self.mirror.request(ClientMessage::Logout, now);
+                if let Ok(req) = req {
+                    self.logout_req = Some(req);
+                }
+                req.map(Some)
+            }
+        };
+        let waiter = match result {
+            Ok(Some(req)) => {
+                let (tx, rx) = oneshot::channel();
+                self.waiters.insert(req, tx);
+                Ok(Some(rx))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => Err(CallKitError::from(error)),
+        };
+        let _ = reply.send(waiter);
+    }
+
+    fn set_local_media(&mut self, audio: Option<bool>, video: Option<bool>) {
+        self.local_audio = audio.unwrap_or(self.local_audio);
+        self.local_video = video.unwrap_or(self.local_video);
+        for session in self.sessions.values_mut() {
+            session.set_audio_enabled(self.local_audio);
+            session.set_video_enabled(self.local_video);
+        }
+    }
+
+    /// Carries out the mirror's effects; returns the frames to send.
+    fn pump(&mut self) -> Vec<ClientFrame> {
+        let mut frames = Vec::new();
+        let mut answers = Vec::new();
+        while let Some(output) = self.mirror.poll_output() {
+            match output {
+                ClientOutput::Send(frame) => frames.push(frame),
+                ClientOutput::Media(action) => self.media_action(action),
+                ClientOutput::Answer { req, msg } => answers.push((req, msg)),
+            }
+        }
+        // Published before answers and events go out, so whoever sees one reads the state after it.
+        self.publish();
+        for (req, msg) in answers {
+            if let Some(waiter) = self.waiters.remove(&req) {
+                let _ = waiter.send(msg);
+            }
+        }
+        while let Some(event) = self.mirror.poll_event() {
+            if let CallEvent::Signal {
+                call_id, payload, ..
+            } = &event
+            {
+                if let Some(session) = self.sessions.get_mut(call_id) {
+                    session.handle_remote_signal(payload.clone());
+                }
+            }
+            match event.call_id() {
+                Some(call_id) => info!(call_id = %call_id, event = event.name(), "call event"),
+                None => info!(event = event.name(), "event"),
+            }
+            self.hub.deliver(event);
+        }
+        frames
+    }
+
+    fn media_action(&mut self, action: MediaAction) {
+        match action {
+            MediaAction::Start {
+                call_id,
+                role,
+                call_type,
+                ice_servers,
+            } => {
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let relay = self.signals_tx.clone();
+                let id = call_id.clone();
+                // Tags the session's signals with its call; ends when the session drops its sender.
+                tokio::spawn(async move {
+                    while let Some(payload) = rx.recv().await {
+                        if relay.send((id.clone(), payload)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let info = MediaCallInfo {
+                    call_id: call_id.clone(),
+                    role,
+                    call_type,
+                    ice_servers,
+                };
+                let mut session = self.media.start(info, tx);
+                session.set_audio_enabled(self.local_audio);
+                session.set_video_enabled(self.local_video);
+                if let Some(mut old) = self.sessions.insert(call_id, session) {
+                    old.close();
+                }
+            }
+            MediaAction::Release { call_id } => {
+                if let Some(session) = self.sessions.get_mut(&call_id) {
+                    session.release();
+                }
+            }
+            MediaAction::Close { call_id } => {
+                if let Some(mut session) = self.sessions.remove(&call_id) {
+                    session.close();
+                }
+            }
+        }
+    }
+
+    fn publish(&self) {
+        let mut shared = self
+            .shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        shared.status = self.mirror.status();
+        shared.current = self.mirror.current().cloned();
+        shared.invites = self.mirror.invites().to_vec();
+        shared.session = self.mirror.session().cloned();
+    }
+}
+
+/// Login refusals that a retry cannot fix.
+fn is_fatal(error: &CallKitError) -> bool {
+    matches!(
+        error.code(),
+        Some(
+            ErrorCode::BadToken
+                | ErrorCode::TokenExpired
+                | ErrorCode::TokenRevoked
+                | ErrorCode::UnknownApp
+                | ErrorCode::UnknownAccount
+        )
+    )
+}
+
+async fn flush(
+    socket: &mut Socket,
+    frames: Vec<ClientFrame>,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    for frame in frames {
+        socket.send(Message::text(encode(&frame))).await?;
+    }
+    Ok(())
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn timeout_at<F: std::future::Future>(deadline: Instant, future: F) -> Result<F::Output, ()> {
+    tokio::time::timeout_at(deadline, future)
+        .await
+        .map_err(|_| ())
+}

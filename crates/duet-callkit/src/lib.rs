@@ -1,0 +1,39 @@
+#![warn(missing_docs)]
+//! Duet's call SDK: the seed's (`nertc-call`) API as async Rust.
+//!
+//! One tokio task owns the WebSocket and the client mirror ([`duet_call::client::ClientMirror`]):
+//! it logs in, pings every `heartbeat_ms`, relays media negotiation, and on a lost connection
+//! emits `onDisconnect`, reconnects with exponential backoff and jitter, logs in again and
+//! converges to the server's `resync`. [`CallKit`] is a cheap handle that sends it commands.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), duet_callkit::CallKitError> {
+//! use duet_callkit::{CallKit, CallKitConfig, CallParams, CallType};
+//! let kit = CallKit::new(CallKitConfig::new("ws://127.0.0.1:7420/ws", "demo", "alice", "dt1..."))?;
+//! kit.login().await?;
+//! let call_id = kit.call(CallParams::new("bob", CallType::Video)).await?;
+//! # let _ = call_id; Ok(()) }
+//! ```
+
+mod backoff;
+mod client;
+mod clock;
+mod config;
+mod driver;
+mod error;
+mod events;
+mod media;
+
+pub use backoff::reconnect_delay;
+pub use client::{CallKit, CallParams, HistoryPage, MAX_CALL_TIMEOUT};
+pub use config::{AudioQuality, CallKitConfig, Resolution};
+pub use duet_call::client::{CallState, CurrentCall, Invite, Role, ServerError, Session};
+pub use duet_protocol::{
+    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, Presence, UserSummary,
+};
+pub use error::CallKitError;
+pub use events::{Handler, HandlerId};
+pub use media::{MediaCallInfo, MediaEngine, MediaSession, NoMedia};
+
+/// An SDK event; [`CallEvent::name`] is the seed's event name (`INVITED`, `CALL_END`, ...).
+pub type CallEvent = duet_call::client::ClientEvent;

@@ -1,0 +1,379 @@
+//! The SDK against a scripted WebSocket server: event mapping, media lifecycle, request
+//! timeouts, heartbeats, and reconnecting with backoff after a lost connection.
+
+mod support;
+
+use duet_callkit::{
+    CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallType, ErrorCode,
+};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use support::fake_server::{event, invited, record, FakeServer};
+use support::recording_media::RecordingMedia;
+use support::{next_event, wait_for};
+
+fn config(url: &str) -> CallKitConfig {
+    let mut config = CallKitConfig::new(url, "demo", "alice", "token");
+    config.device_id = "alice-laptop".into();
+    // Short reconnect delays keep the reconnect test quick; the backoff curve is unit-tested.
+    config.min_reconnect_delay = Duration::from_millis(10);
+    config.max_reconnect_delay = Duration::from_millis(40);
+    config
+}
+
+async fn logged_in(
+    media: RecordingMedia,
+) -> (CallKit, support::fake_server::FakeConnection, FakeServer) {
+    let mut server = FakeServer::start().await;
+    let kit = CallKit::with_media(config(&server.url), Arc::new(media)).unwrap();
+    let login = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.login().await }
+    });
+    let mut conn = server.accept().await;
+    let frame = conn.login(10_000, json!([])).await;
+    assert_eq!(
+        (frame["account"].as_str(), frame["device"].as_str()),
+        (Some("alice"), Some("alice-laptop"))
+    );
+    let session = login.await.unwrap().unwrap();
+    assert!(session.safe_mode);
+    (kit, conn, server)
+}
+
+#[tokio::test]
+async fn incoming_call_events_map_to_seed_names_and_drive_callee_media() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, _server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    conn.send(invited("c9", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    assert_eq!(
+        (invite.call_id.as_str(), invite.caller.account.as_str()),
+        ("c9", "bob")
+    );
+    assert_eq!(kit.call_status(), CallState::Called);
+    conn.send(invited("c9", 1, "alice")).await;
+    conn.send(event("c9", 2, json!({"event": "canceled"})))
+        .await;
+    let cancel = next_event(&mut events).await;
+    assert_eq!(
+        cancel.name(),
+        "USER_CANCEL",
+        "the repeated invite was dropped by its seq"
+    );
+    conn.send(record("c9", 3, 2)).await;
+    let CallEvent::MessageSent { record } = next_event(&mut events).await else {
+        panic!("expected MESSAGE_SENT")
+    };
+    assert_eq!(u8::from(record.status), 2);
+    assert_eq!(kit.call_status(), CallState::Idle);
+    assert_eq!(media.log()[0], "start:Callee:1");
+    assert_eq!(media.log().last().unwrap(), "close");
+}
+
+#[tokio::test]
+async fn outgoing_call_starts_media_on_ack_relays_signals_and_releases_on_accept() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, _server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    let placing = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.call(CallParams::new("bob", CallType::Video)).await }
+    });
+    let invite = conn.recv().await.unwrap();
+    assert_eq!(
+        (
+            invite["action"].as_str(),
+            invite["callee"].as_str(),
+            invite["seq"].as_u64()
+        ),
+        (Some("invite"), Some("bob"), Some(1))
+    );
+    assert_eq!(invite["timeout_ms"], 30_000);
+    let call_id = invite["call_id"].as_str().unwrap().to_owned();
+    conn.send(json!({"v": 1, "type": "call.ack", "req": invite["req"], "call_id": call_id, "call_token": "ct-x"})).await;
+    assert_eq!(placing.await.unwrap().unwrap().as_str(), call_id);
+    assert_eq!(kit.call_status(), CallState::Calling);
+    assert_eq!(media.log()[0], "start:Caller:1");
+
+    media.emit_signal(json!({"kind": "offer"}));
+    let signal = conn.recv().await.unwrap();
+    assert_eq!(
+        (signal["action"].as_str(), signal["call_token"].as_str()),
+        (Some("signal"), Some("ct-x"))
+    );
+    assert_eq!(signal["payload"], json!({"kind": "offer"}));
+
+    let accepted = json!({"event": "accepted", "call_type": 2, "callee": {"account": "bob", "device": "bob-desktop"}});
+    conn.send(event(&call_id, 2, accepted)).await;
+    assert_eq!(next_event(&mut events).await.name(), "USER_ACCEPT");
+    assert_eq!(kit.call_status(), CallState::InCall);
+    conn.send(event(
+        &call_id,
+        3,
+        json!({"event": "signal", "from": "bob-desktop", "payload": {"kind": "answer"}}),
+    ))
+    .await;
+    assert_eq!(next_event(&mut events).await.name(), "SIGNAL");
+    conn.send(event(
+        &call_id,
+        4,
+        json!({"event": "media", "audio": false, "video": true}),
+    ))
+    .await;
+    let CallEvent::AudioAvailable { available, .. } = next_event(&mut events).await else {
+        panic!("expected AUDIO_AVAILABLE")
+    };
+    assert!(!available);
+    assert_eq!(next_event(&mut events).await.name(), "VIDEO_AVAILABLE");
+
+    let muting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.mute_local_audio(true).await }
+    });
+    let media_frame = conn.recv().await.unwrap();
+    assert_eq!(
+        (
+            media_frame["action"].as_str(),
+            media_frame["audio"].as_bool()
+        ),
+        (Some("media"), Some(false))
+    );
+    conn.send(json!({"v": 1, "type": "call.ack", "req": media_frame["req"], "call_id": call_id}))
+        .await;
+    muting.await.unwrap().unwrap();
+
+    conn.send(event(
+        &call_id,
+        5,
+        json!({"event": "ended", "reason": "user_hangup", "by": "bob"}),
+    ))
+    .await;
+    let CallEvent::CallEnd { reason, .. } = next_event(&mut events).await else {
+        panic!("expected CALL_END")
+    };
+    assert_eq!(reason, duet_callkit::EndReason::UserHangup);
+    assert_eq!(kit.call_status(), CallState::Idle);
+    let log = media.log();
+    let release = log.iter().position(|l| l == "release").unwrap();
+    assert!(log[release..].contains(&"remote:{\"kind\":\"answer\"}".to_owned()));
+    assert_eq!(log.last().unwrap(), "close");
+    assert!(log.contains(&"audio:false".to_owned()));
+}
+
+#[tokio::test]
+async fn an_accept_answered_elsewhere_fails_and_converges_to_other_client_accept() {
+    let (kit, mut conn, _server) = logged_in(RecordingMedia::default()).await;
+    let mut events = kit.events();
+    conn.send(invited("c9", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    let accepting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.accept(&invite).await }
+    });
+    let accept = conn.recv().await.unwrap();
+    assert_eq!(
+        (accept["action"].as_str(), accept["call_token"].as_str()),
+        (Some("accept"), Some("tok-c9"))
+    );
+    conn.send(json!({"v": 1, "type": "error", "req": accept["req"], "call_id": "c9", "code": "answered_elsewhere", "message": "no"})).await;
+    let error = accepting.await.unwrap().unwrap_err();
+    assert_eq!(error.code(), Some(ErrorCode::AnsweredElsewhere));
+    assert_eq!(next_event(&mut events).await.name(), "OTHER_CLIENT_ACCEPT");
+    assert_eq!(kit.call_status(), CallState::Idle);
+}
+
+#[tokio::test]
+async fn a_request_the_server_never_answers_times_out() {
+    let (kit, mut conn, _server) = logged_in(RecordingMedia::default()).await;
+    // Virtual time from here: the 10 s request timeout passes as soon as everything waits.
+    tokio::time::pause();
+    let asking = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.contacts().await }
+    });
+    let frame = conn.recv().await.unwrap();
+    assert_eq!(frame["type"], "contacts.list");
+    assert_eq!(
+        asking.await.unwrap().unwrap_err(),
+        CallKitError::Timeout(Duration::from_secs(10))
+    );
+}
+
+#[tokio::test]
+async fn the_sdk_pings_every_heartbeat_and_gives_up_on_a_silent_server() {
+    let mut server = FakeServer::start().await;
+    let kit = CallKit::new(config(&server.url)).unwrap();
+    let login = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.login().await }
+    });
+    let mut conn = server.accept().await;
+    conn.login(1_000, json!([])).await;
+    login.await.unwrap().unwrap();
+    let mut events = kit.events();
+    tokio::time::pause();
+    // The server never answers: pings, then after three silent heartbeats the connection is lost.
+    let mut pings = 0;
+    while let Some(frame) = conn.recv_any().await {
+        assert_eq!(frame["type"], "ping");
+        pings += 1;
+    }
+    assert!(pings >= 1, "the SDK pinged before giving up");
+    assert_eq!(next_event(&mut events).await.name(), "onDisconnect");
+}
+
+#[tokio::test]
+async fn a_lost_connection_emits_on_disconnect_then_reconnects_and_resyncs() {
+    let (kit, conn, mut server) = logged_in(RecordingMedia::default()).await;
+    let mut events = kit.events();
+    conn.drop_hard();
+    assert_eq!(next_event(&mut events).await.name(), "onDisconnect");
+    // The first retry fails: the server is reachable but closes at once; backoff applies.
+    server.accept().await.drop_hard();
+    let mut conn = server.accept().await;
+    let ringing = json!([{
+        "call_id": "c7", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
+        "call_type": 1, "phase": "ringing", "expires_in_ms": 20000, "call_token": "tok-c7", "seq": 4
+    }]);
+    let login = conn.login(10_000, ringing).await;
+    assert_eq!(
+        login["device"], "alice-laptop",
+        "the same device logs in again, so the server re-syncs it"
+    );
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    assert_eq!(invite.call_id.as_str(), "c7");
+    let CallEvent::Resynced {
+        status, invites, ..
+    } = wait_for(&mut events, "RESYNCED").await
+    else {
+        unreachable!()
+    };
+    assert_eq!((status, invites.len()), (CallState::Called, 1));
+    conn.send(invited("c7", 3, "alice")).await;
+    conn.send(event("c7", 5, json!({"event": "canceled"})))
+        .await;
+    assert_eq!(
+        next_event(&mut events).await.name(),
+        "USER_CANCEL",
+        "events the resync covered are dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_login_is_reported_and_not_retried() {
+    let mut server = FakeServer::start().await;
+    let kit = CallKit::new(config(&server.url)).unwrap();
+    let login = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.login().await }
+    });
+    let mut conn = server.accept().await;
+    let frame = conn.recv().await.unwrap();
+    conn.send(json!({"v": 1, "type": "error", "req": frame["req"], "code": "bad_token", "message": "forged"})).await;
+    let error = login.await.unwrap().unwrap_err();
+    assert_eq!(error.code(), Some(ErrorCode::BadToken));
+    assert_eq!(kit.hangup().await.unwrap_err(), CallKitError::NotLoggedIn);
+}
+
+#[tokio::test]
+async fn on_and_off_register_handlers_by_seed_name() {
+    let (kit, mut conn, _server) = logged_in(RecordingMedia::default()).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let id = kit.on("INVITED", {
+        let seen = seen.clone();
+        move |e: &CallEvent| seen.lock().unwrap().push(e.name())
+    });
+    let mut events = kit.events();
+    conn.send(invited("c1", 1, "alice")).await;
+    wait_for(&mut events, "INVITED").await;
+    assert!(kit.off(id));
+    assert!(!kit.off(id));
+    conn.send(invited("c2", 1, "alice")).await;
+    wait_for(&mut events, "INVITED").await;
+    assert_eq!(*seen.lock().unwrap(), ["INVITED"]);
+}
+
+#[test]
+fn set_call_timeout_refuses_more_than_120_seconds() {
+    let kit = CallKit::new(config("ws://127.0.0.1:9/ws")).unwrap();
+    assert!(kit.set_call_timeout(Duration::from_secs(120)).is_ok());
+    let error = kit.set_call_timeout(Duration::from_secs(121)).unwrap_err();
+    assert!(matches!(error, CallKitError::InvalidArgument(ref m) if m.contains("120")));
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_reason() {
+    let mut bad = config("http://127.0.0.1:1/ws");
+    assert!(
+        matches!(CallKit::new(bad.clone()), Err(CallKitError::InvalidConfig(m)) if m.contains("ws://"))
+    );
+    bad.server_url = "ws://127.0.0.1:1/ws".into();
+    bad.beauty_level = 10;
+    assert!(
+        matches!(CallKit::new(bad), Err(CallKitError::InvalidConfig(m)) if m.contains("0..=9"))
+    );
+}
+
+#[tokio::test]
+async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, mut server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    conn.send(invited("c9", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    let accepting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.accept(&invite).await }
+    });
+    let accept = conn.recv().await.unwrap();
+    conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c9", "call_token": "tok-c9"}))
+        .await;
+    accepting.await.unwrap().unwrap();
+    assert_eq!(kit.call_status(), CallState::InCall);
+
+    conn.drop_hard();
+    assert_eq!(next_event(&mut events).await.name(), "onDisconnect");
+    assert_eq!(
+        kit.call_status(),
+        CallState::InCall,
+        "media may outlive a signaling drop"
+    );
+    let mut conn = server.accept().await;
+    let active = json!([{
+        "call_id": "c9", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
+        "call_type": 2, "phase": "active", "callee_device": "alice-laptop", "answered_at_ms": 5,
+        "call_token": "tok-c9", "seq": 6
+    }]);
+    conn.login(10_000, active).await;
+    let CallEvent::Resynced { status, gone, .. } = wait_for(&mut events, "RESYNCED").await else {
+        unreachable!()
+    };
+    assert_eq!((status, gone.len()), (CallState::InCall, 0));
+    let hanging_up = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.hangup().await }
+    });
+    let hangup = conn.recv().await.unwrap();
+    assert_eq!(
+        (hangup["action"].as_str(), hangup["call_token"].as_str()),
+        (Some("hangup"), Some("tok-c9"))
+    );
+    conn.send(json!({"v": 1, "type": "call.ack", "req": hangup["req"], "call_id": "c9"}))
+        .await;
+    hanging_up.await.unwrap().unwrap();
+    assert!(
+        !media.log().contains(&"close".to_owned()),
+        "the reconnect did not tear media down"
+    );
+}

@@ -1,0 +1,70 @@
+//! A media engine that records what the SDK asks of it and can emit signals on demand.
+
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession, Role};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// What happened to media, in order, as short strings like `start:Caller` or `close`.
+#[derive(Clone, Default)]
+pub struct RecordingMedia {
+    pub log: Arc<Mutex<Vec<String>>>,
+    pub signals: Arc<Mutex<Vec<mpsc::UnboundedSender<serde_json::Value>>>>,
+}
+
+impl RecordingMedia {
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Makes the most recent session send `payload` to the peer.
+    pub fn emit_signal(&self, payload: serde_json::Value) {
+        self.signals
+            .lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .send(payload)
+            .unwrap();
+    }
+}
+
+struct Session {
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl MediaEngine for RecordingMedia {
+    fn start(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    ) -> Box<dyn MediaSession> {
+        let role = match call.role {
+            Role::Caller => "Caller",
+            Role::Callee => "Callee",
+        };
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("start:{role}:{}", call.ice_servers.len()));
+        self.signals.lock().unwrap().push(signals_out);
+        Box::new(Session {
+            log: self.log.clone(),
+        })
+    }
+}
+
+impl MediaSession for Session {
+    fn handle_remote_signal(&mut self, payload: serde_json::Value) {
+        self.log.lock().unwrap().push(format!("remote:{payload}"));
+    }
+    fn release(&mut self) {
+        self.log.lock().unwrap().push("release".into());
+    }
+    fn set_audio_enabled(&mut self, enabled: bool) {
+        self.log.lock().unwrap().push(format!("audio:{enabled}"));
+    }
+    fn set_video_enabled(&mut self, _enabled: bool) {}
+    fn close(&mut self) {
+        self.log.lock().unwrap().push("close".into());
+    }
+}

@@ -1,0 +1,131 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::time::Duration;
+
+/// A headless Duet client: every SDK event is one JSON line on stdout, diagnostics go to stderr,
+/// and the exit code tells the call's outcome (see docs/cli.md).
+#[derive(Debug, Parser)]
+#[command(name = "duet-cli", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub login: LoginArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How to reach the server and who to be.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The signaling server's WebSocket URL.
+    #[arg(
+        long,
+        env = "DUET_SERVER",
+        default_value = "ws://127.0.0.1:7420/ws",
+        global = true
+    )]
+    pub server: String,
+    /// The app (the seed's appKey).
+    #[arg(long, env = "DUET_APP_KEY", global = true)]
+    pub app_key: Option<String>,
+    /// The account to log in as.
+    #[arg(long, env = "DUET_ACCOUNT", global = true)]
+    pub account: Option<String>,
+    /// The login token printed by `duet-server user add`.
+    #[arg(long, env = "DUET_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// This device's id (default `<account>-cli`); give each concurrent client of an account its own.
+    #[arg(long, env = "DUET_DEVICE", global = true)]
+    pub device: Option<String>,
+}
+
+/// What to do once logged in.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call an account and wait for the call's record.
+    Call {
+        /// The callee's account.
+        callee: String,
+        /// Audio or video.
+        #[arg(long = "type", value_enum, default_value_t = CallKind::Video)]
+        call_type: CallKind,
+        /// Hang up this long after the callee answers (default: wait for the peer to hang up).
+        #[arg(long, value_parser = parse_duration)]
+        hangup_after: Option<Duration>,
+        /// How long it rings before CALLING_TIMEOUT (at most 120s).
+        #[arg(long, value_parser = parse_call_timeout, default_value = "30s")]
+        timeout: Duration,
+        /// Opaque JSON delivered to the callee.
+        #[arg(long)]
+        attachment: Option<String>,
+    },
+    /// Wait for calls and answer them automatically.
+    Listen {
+        /// What to do with each incoming call.
+        #[arg(long, value_enum, default_value_t = Auto::Ignore)]
+        auto: Auto,
+        /// Wait this long before answering.
+        #[arg(long, value_parser = parse_duration)]
+        after: Option<Duration>,
+        /// Hang up this long after answering.
+        #[arg(long, value_parser = parse_duration)]
+        hangup_after: Option<Duration>,
+        /// Exit after this many calls ended here; otherwise run until Ctrl-C.
+        #[arg(long)]
+        count: Option<u32>,
+        /// Answer video calls as audio.
+        #[arg(long)]
+        audio_only: bool,
+    },
+    /// Print call records, newest first.
+    History {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Print the contact list, or change it.
+    Contacts {
+        #[command(subcommand)]
+        change: Option<ContactChange>,
+    },
+    /// Find accounts by account or nickname.
+    Search { query: String },
+}
+
+/// A change to the contact list.
+#[derive(Debug, Subcommand)]
+pub enum ContactChange {
+    Add { account: String },
+    Remove { account: String },
+}
+
+/// The call type on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallKind {
+    Audio,
+    Video,
+}
+
+/// How `listen` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Auto {
+    Accept,
+    Reject,
+    Busy,
+    Ignore,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 5s or 1500ms: {e}"))
+}
+
+/// A ring time within the seed's limit of 120 s.
+fn parse_call_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text)?;
+    if timeout.is_zero() || timeout > duet_callkit::MAX_CALL_TIMEOUT {
+        return Err(format!(
+            "the call timeout must be above 0 and at most 120s, not {text}"
+        ));
+    }
+    Ok(timeout)
+}

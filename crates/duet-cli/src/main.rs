@@ -1,0 +1,136 @@
+//! `duet-cli`: a headless Duet client. Events go to stdout as JSON lines, diagnostics to stderr,
+//! and the exit code tells how the call ended (docs/cli.md).
+
+mod args;
+mod call;
+mod listen;
+mod lists;
+mod outcome;
+mod print;
+
+use anyhow::Context;
+use args::{Cli, Command, LoginArgs};
+use clap::Parser;
+use duet_callkit::{CallKit, CallKitConfig};
+use std::process::ExitCode;
+
+/// The SDK's events, subscribed before login.
+pub type Events =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = duet_callkit::CallEvent> + Send>>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DUET_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let kit = match configure(&cli.login) {
+        Ok(kit) => kit,
+        Err(error) => {
+            eprintln!("duet-cli: {error:#}");
+            return ExitCode::from(outcome::USAGE);
+        }
+    };
+    // Subscribed before login, so the INVITED events of calls re-synced at login are seen too.
+    let events: Events = Box::pin(kit.events());
+    let kit = match login(kit, &cli.login).await {
+        Ok(kit) => kit,
+        Err(error) => {
+            eprintln!("duet-cli: login failed: {error:#}");
+            return ExitCode::from(outcome::LOGIN_FAILED);
+        }
+    };
+    let code = match run(&kit, events, cli.command).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("duet-cli: {error:#}");
+            outcome::OTHER_ERROR
+        }
+    };
+    if let Err(error) = kit.logout().await {
+        eprintln!("duet-cli: logout: {error}");
+    }
+    ExitCode::from(code)
+}
+
+/// The SDK for the account on the command line; a missing flag is a usage error.
+fn configure(login: &LoginArgs) -> anyhow::Result<CallKit> {
+    let app_key = login
+        .app_key
+        .as_deref()
+        .context("--app-key (or DUET_APP_KEY) is required")?;
+    let account = login
+        .account
+        .as_deref()
+        .context("--account (or DUET_ACCOUNT) is required")?;
+    let token = login
+        .token
+        .as_deref()
+        .context("--token (or DUET_TOKEN) is required")?;
+    let mut config = CallKitConfig::new(&login.server, app_key, account, token);
+    config.device_id = login
+        .device
+        .clone()
+        .unwrap_or_else(|| format!("{account}-cli"));
+    Ok(CallKit::new(config)?)
+}
+
+/// Logs in; any failure here exits with LOGIN_FAILED.
+async fn login(kit: CallKit, args: &LoginArgs) -> anyhow::Result<CallKit> {
+    let session = kit.login().await?;
+    let account = args.account.as_deref().unwrap_or_default();
+    eprintln!(
+        "duet-cli: logged in as {account} ({}) on device {}",
+        session.nick,
+        kit.device_id()
+    );
+    Ok(kit)
+}
+
+async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Call {
+            callee,
+            call_type,
+            hangup_after,
+            timeout,
+            attachment,
+        } => {
+            let attachment = match attachment {
+                Some(text) => serde_json::from_str(&text).context("--attachment must be JSON")?,
+                None => serde_json::Value::Null,
+            };
+            let plan = call::Plan {
+                callee,
+                call_type,
+                hangup_after,
+                timeout,
+                attachment,
+            };
+            call::run(kit, events, plan).await
+        }
+        Command::Listen {
+            auto,
+            after,
+            hangup_after,
+            count,
+            audio_only,
+        } => {
+            let plan = listen::Plan {
+                auto,
+                after,
+                hangup_after,
+                count,
+                audio_only,
+            };
+            listen::run(kit, events, plan).await
+        }
+        Command::History { limit } => lists::history(kit, limit).await,
+        Command::Contacts { change } => lists::contacts(kit, change).await,
+        Command::Search { query } => lists::search(kit, &query).await,
+    }
+}

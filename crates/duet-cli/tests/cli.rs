@@ -1,0 +1,247 @@
+//! `duet-cli` as a script uses it: two processes against the real server (in-process, port 0),
+//! JSON lines on stdout, and exit codes that tell the outcome.
+
+use duet_server::{RunningServer, ServerConfig};
+use serde_json::Value;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Guards against a hung test; not an assertion on how fast anything is.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+async fn server() -> (RunningServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: dir
+            .path()
+            .join("duet.sqlite")
+            .to_string_lossy()
+            .into_owned(),
+        ..ServerConfig::default()
+    };
+    (duet_server::start(config).await.unwrap(), dir)
+}
+
+async fn cli(server: &RunningServer, account: &str, args: &[&str]) -> Child {
+    let token = server
+        .admin()
+        .add_user("demo", account, account, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .env("DUET_SERVER", server.ws_url())
+        .env("DUET_APP_KEY", "demo")
+        .env("DUET_ACCOUNT", account)
+        .env("DUET_TOKEN", token)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Reads stdout lines until the process prints `event` (the listener is then ready).
+async fn wait_line(child: &mut Child, lines: &mut Vec<Value>, event: &str) {
+    let stdout = child.stdout.as_mut().unwrap();
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut line = String::new();
+        let read = tokio::time::timeout(HANG_GUARD, reader.read_line(&mut line))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(read > 0, "stdout ended before {event}");
+        let value: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not one JSON line: {line:?}: {e}"));
+        let done = value["event"] == event;
+        lines.push(value);
+        if done {
+            return;
+        }
+    }
+}
+
+/// Waits for exit; returns the code and every remaining stdout line as JSON.
+async fn finish(child: Child, mut lines: Vec<Value>) -> (i32, Vec<Value>) {
+    let output = tokio::time::timeout(HANG_GUARD, child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        lines.push(
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not one JSON line: {line:?}: {e}")),
+        );
+    }
+    (output.status.code().unwrap(), lines)
+}
+
+fn events(lines: &[Value]) -> Vec<&str> {
+    lines.iter().filter_map(|l| l["event"].as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_completed_call_exits_0_on_both_sides_with_seed_event_lines() {
+    let (server, _dir) = server().await;
+    let mut bob = cli(
+        &server,
+        "bob",
+        &["listen", "--auto", "accept", "--count", "1"],
+    )
+    .await;
+    let mut bob_lines = Vec::new();
+    let alice = cli(
+        &server,
+        "alice",
+        &["call", "bob", "--type", "audio", "--hangup-after", "100ms"],
+    )
+    .await;
+    wait_line(&mut bob, &mut bob_lines, "INVITED").await;
+    assert_eq!(bob_lines.last().unwrap()["from"], "alice");
+    let (alice_code, alice_lines) = finish(alice, Vec::new()).await;
+    let (bob_code, bob_lines) = finish(bob, bob_lines).await;
+    assert_eq!((alice_code, bob_code), (0, 0));
+    assert_eq!(
+        events(&alice_lines),
+        ["USER_ACCEPT", "CALL_END", "MESSAGE_SENT"]
+    );
+    assert_eq!(alice_lines[2]["record"]["status"], 1);
+    assert_eq!(alice_lines[2]["record"]["call_type"], 1);
+    assert!(events(&bob_lines).contains(&"CALL_END"));
+    assert_eq!(bob_lines.last().unwrap()["event"], "MESSAGE_SENT");
+}
+
+#[tokio::test]
+async fn a_rejected_call_exits_10_and_a_busy_one_11() {
+    let (server, _dir) = server().await;
+    for (auto, code) in [("reject", 10), ("busy", 11)] {
+        let mut bob = cli(&server, "bob", &["listen", "--auto", auto, "--count", "1"]).await;
+        let mut bob_lines = Vec::new();
+        let alice = cli(&server, "alice", &["call", "bob"]).await;
+        wait_line(&mut bob, &mut bob_lines, "INVITED").await;
+        let (alice_code, alice_lines) = finish(alice, Vec::new()).await;
+        let (bob_code, _) = finish(bob, bob_lines).await;
+        assert_eq!((alice_code, bob_code), (code, code), "--auto {auto}");
+        assert_eq!(alice_lines.last().unwrap()["event"], "MESSAGE_SENT");
+    }
+}
+
+#[tokio::test]
+async fn an_unanswered_call_exits_12() {
+    let (server, _dir) = server().await;
+    let mut bob = cli(&server, "bob", &["listen", "--count", "1"]).await;
+    let mut bob_lines = Vec::new();
+    let alice = cli(&server, "alice", &["call", "bob", "--timeout", "300ms"]).await;
+    wait_line(&mut bob, &mut bob_lines, "INVITED").await;
+    let (alice_code, alice_lines) = finish(alice, Vec::new()).await;
+    let (bob_code, bob_lines) = finish(bob, bob_lines).await;
+    assert_eq!((alice_code, bob_code), (12, 12));
+    assert_eq!(events(&alice_lines), ["CALLING_TIMEOUT", "MESSAGE_SENT"]);
+    assert!(events(&bob_lines).contains(&"CALLING_TIMEOUT"));
+}
+
+#[tokio::test]
+async fn a_bad_token_exits_3_and_bad_flags_exit_2() {
+    let (server, _dir) = server().await;
+    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .args([
+            "--server",
+            &server.ws_url(),
+            "--app-key",
+            "demo",
+            "--account",
+            "alice",
+            "--token",
+            "forged",
+            "history",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(3));
+    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .args(["call", "bob", "--type", "hologram"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn history_prints_one_record_per_line() {
+    let (server, _dir) = server().await;
+    let mut bob = cli(
+        &server,
+        "bob",
+        &["listen", "--auto", "reject", "--count", "1"],
+    )
+    .await;
+    let mut bob_lines = Vec::new();
+    let alice = cli(&server, "alice", &["call", "bob"]).await;
+    wait_line(&mut bob, &mut bob_lines, "INVITED").await;
+    finish(alice, Vec::new()).await;
+    finish(bob, bob_lines).await;
+    let history = cli(&server, "alice", &["history", "--limit", "10"]).await;
+    let (code, lines) = finish(history, Vec::new()).await;
+    assert_eq!(code, 0);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["record"]["status"], 3);
+}
+
+#[tokio::test]
+async fn a_device_that_saw_another_device_answer_exits_14() {
+    let (server, _dir) = server().await;
+    let mut desk = cli(
+        &server,
+        "bob",
+        &[
+            "--device", "bob-desk", "listen", "--auto", "accept", "--after", "200ms", "--count",
+            "1",
+        ],
+    )
+    .await;
+    let mut phone = cli(
+        &server,
+        "bob",
+        &["--device", "bob-phone", "listen", "--count", "1"],
+    )
+    .await;
+    let (mut desk_lines, mut phone_lines) = (Vec::new(), Vec::new());
+    // Both devices are logged in (their resync printed) before the call, so both ring.
+    wait_line(&mut desk, &mut desk_lines, "RESYNCED").await;
+    wait_line(&mut phone, &mut phone_lines, "RESYNCED").await;
+    let alice = cli(
+        &server,
+        "alice",
+        &["call", "bob", "--hangup-after", "100ms"],
+    )
+    .await;
+    wait_line(&mut desk, &mut desk_lines, "INVITED").await;
+    wait_line(&mut phone, &mut phone_lines, "INVITED").await;
+    let (phone_code, phone_lines) = finish(phone, phone_lines).await;
+    assert_eq!(phone_code, 14);
+    assert_eq!(phone_lines.last().unwrap()["event"], "OTHER_CLIENT_ACCEPT");
+    let (alice_code, _) = finish(alice, Vec::new()).await;
+    let (desk_code, _) = finish(desk, desk_lines).await;
+    assert_eq!((alice_code, desk_code), (0, 0));
+}
+
+#[tokio::test]
+async fn a_call_timeout_above_120s_is_a_usage_error() {
+    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .args(["call", "bob", "--timeout", "121s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
