@@ -52,6 +52,9 @@ pub enum Command {
         /// Hang up this long after the callee answers (default: wait for the peer to hang up).
         #[arg(long, value_parser = parse_duration)]
         hangup_after: Option<Duration>,
+        /// Cancel the call this long after placing it, if it still rings.
+        #[arg(long, value_parser = parse_duration)]
+        cancel_after: Option<Duration>,
         /// How long it rings before CALLING_TIMEOUT (at most 120s).
         #[arg(long, value_parser = parse_call_timeout, default_value = "30s")]
         timeout: Duration,

@@ -14,6 +14,7 @@ pub struct Plan {
     pub callee: String,
     pub call_type: CallKind,
     pub hangup_after: Option<Duration>,
+    pub cancel_after: Option<Duration>,
     pub timeout: Duration,
     pub attachment: serde_json::Value,
 }
@@ -40,6 +41,16 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
         }
     };
     eprintln!("duet-cli: calling {} (call {call_id})", plan.callee);
+    if let Some(after) = plan.cancel_after {
+        let kit = kit.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            // If the callee answered first, the server turns this cancel into a hang-up.
+            if let Err(error) = kit.cancel().await {
+                eprintln!("duet-cli: cancel: {error}");
+            }
+        });
+    }
     let mut ended_by: Option<u8> = None;
     let mut record_deadline = None;
     loop {

@@ -97,6 +97,7 @@ async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<
             callee,
             call_type,
             hangup_after,
+            cancel_after,
             timeout,
             attachment,
         } => {
@@ -108,6 +109,7 @@ async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<
                 callee,
                 call_type,
                 hangup_after,
+                cancel_after,
                 timeout,
                 attachment,
             };

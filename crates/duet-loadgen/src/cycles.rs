@@ -1,0 +1,175 @@
+//! Call cycles per second: invite, accept, hang up, record, on concurrent caller/callee pairs;
+//! `ping` round trips on the same server and connections are the baseline.
+
+use crate::client::{source_ip, Client};
+use crate::server::{self, APP_KEY};
+use duet_protocol::{AccountId, CallAction, CallEvent, CallId, CallType, ClientMessage, EndReason, ServerMessage};
+use duet_server::{SqliteStore, Store};
+use hdrhistogram::Histogram;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+struct Pair {
+    index: usize,
+    caller: Client,
+    callee: Client,
+    callee_account: AccountId,
+}
+
+pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("bench.sqlite");
+    let accounts: Vec<String> = (0..pairs)
+        .flat_map(|i| [format!("caller{i}"), format!("callee{i}")])
+        .collect();
+    let tokens = server::provision(&db, &accounts).await?;
+    let server = server::spawn(&bin, dir.path(), &db).await?;
+    let mut connected = Vec::with_capacity(pairs);
+    for i in 0..pairs {
+        let mut caller = Client::connect(server.addr, source_ip(2 * i)).await?;
+        caller.login(APP_KEY, &accounts[2 * i], &tokens[2 * i], "d").await?;
+        let mut callee = Client::connect(server.addr, source_ip(2 * i + 1)).await?;
+        callee.login(APP_KEY, &accounts[2 * i + 1], &tokens[2 * i + 1], "d").await?;
+        let callee_account = AccountId::new(accounts[2 * i + 1].clone())?;
+        connected.push(Pair { index: i, caller, callee, callee_account });
+    }
+
+    let baseline_for = Duration::from_secs(seconds.clamp(1, 5));
+    let (pairs_back, ping_hist) = drive(connected, baseline_for, ping_round_trip).await?;
+    let run_for = Duration::from_secs(seconds.max(1));
+    let (_, cycle_hist) = drive(pairs_back, run_for, call_cycle).await?;
+    server.stop().await?;
+
+    let written = count_records(&db, pairs).await?;
+    let cycles = cycle_hist.len();
+    anyhow::ensure!(written == cycles, "{cycles} cycles completed but {written} records were written");
+    let rate = cycles as f64 / run_for.as_secs_f64();
+    let ping_rate = ping_hist.len() as f64 / baseline_for.as_secs_f64();
+    println!("pairs: {pairs}, run: {} s", run_for.as_secs());
+    println!(
+        "call cycles: {cycles} ({rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms; records written: {written}",
+        ms(cycle_hist.value_at_quantile(0.5)),
+        ms(cycle_hist.value_at_quantile(0.99))
+    );
+    println!(
+        "baseline ping round trips: {} ({ping_rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms",
+        ping_hist.len(),
+        ms(ping_hist.value_at_quantile(0.5)),
+        ms(ping_hist.value_at_quantile(0.99))
+    );
+    println!("ratio cycles/s to ping round trips/s: {:.3} (a cycle is 3 requests and 8 server frames)", rate / ping_rate);
+    println!("goal: 5000 cycles/s with p99 under 50 ms");
+    Ok(())
+}
+
+fn ms(micros: u64) -> f64 {
+    micros as f64 / 1000.0
+}
+
+type Step = for<'a> fn(&'a mut Pair, u64) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>>;
+
+/// Runs `step` on every pair concurrently for `how_long`; returns the pairs and the latencies (µs).
+async fn drive(pairs: Vec<Pair>, how_long: Duration, step: Step) -> anyhow::Result<(Vec<Pair>, Histogram<u64>)> {
+    let deadline = Instant::now() + how_long;
+    let tasks: Vec<_> = pairs
+        .into_iter()
+        .map(|mut pair| {
+            tokio::spawn(async move {
+                let mut hist = Histogram::<u64>::new(3)?;
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    let t0 = Instant::now();
+                    step(&mut pair, n).await?;
+                    hist.record(t0.elapsed().as_micros() as u64)?;
+                    n += 1;
+                }
+                anyhow::Ok((pair, hist))
+            })
+        })
+        .collect();
+    let mut total = Histogram::<u64>::new(3)?;
+    let mut back = Vec::new();
+    for task in tasks {
+        let (pair, hist) = task.await??;
+        total.add(&hist)?;
+        back.push(pair);
+    }
+    back.sort_by_key(|p| p.index);
+    Ok((back, total))
+}
+
+fn ping_round_trip(pair: &mut Pair, _n: u64) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        pair.caller.send(None, ClientMessage::Ping).await?;
+        pair.caller
+            .recv_until(|m| matches!(m, ServerMessage::Pong).then_some(()))
+            .await
+    })
+}
+
+fn call_cycle(pair: &mut Pair, n: u64) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+    Box::pin(async move {
+        let id = CallId::new(format!("p{}-{n}", pair.index))?;
+        let invite = CallAction::Invite {
+            callee: pair.callee_account.clone(),
+            call_type: CallType::Video,
+            attachment: serde_json::Value::Null,
+            timeout_ms: 30_000,
+        };
+        pair.caller.call(1, &id, 1, None, invite).await?;
+        let caller_token = pair
+            .caller
+            .recv_until(|m| match m {
+                ServerMessage::CallAck { call_id, call_token: Some(t) } if *call_id == id => Some(t.clone()),
+                _ => None,
+            })
+            .await?;
+        let callee_token = pair
+            .callee
+            .recv_until(|m| match m {
+                ServerMessage::Call { call_id, event: CallEvent::Invited { call_token, .. }, .. } if *call_id == id => {
+                    Some(call_token.clone())
+                }
+                _ => None,
+            })
+            .await?;
+        pair.callee.call(2, &id, 1, Some(callee_token), CallAction::Accept { call_type: None }).await?;
+        pair.caller
+            .recv_until(|m| match m {
+                ServerMessage::Call { call_id, event: CallEvent::Accepted { .. }, .. } if *call_id == id => Some(()),
+                _ => None,
+            })
+            .await?;
+        let hangup = CallAction::Hangup { reason: EndReason::UserHangup };
+        pair.caller.call(3, &id, 2, Some(caller_token), hangup).await?;
+        for client in [&mut pair.caller, &mut pair.callee] {
+            client
+                .recv_until(|m| match m {
+                    ServerMessage::Call { call_id, event: CallEvent::Record { .. }, .. } if *call_id == id => Some(()),
+                    _ => None,
+                })
+                .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Counts the records in the database after the server has drained and stopped.
+async fn count_records(db: &std::path::Path, pairs: usize) -> anyhow::Result<u64> {
+    let store = SqliteStore::open(&db.display().to_string()).await?;
+    let mut total = 0u64;
+    for i in 0..pairs {
+        let account = AccountId::new(format!("caller{i}"))?;
+        let mut before = None;
+        loop {
+            let page = store.history(APP_KEY, &account, before, 200).await?;
+            total += page.len() as u64;
+            match page.last() {
+                Some((position, _)) if page.len() == 200 => before = Some(*position),
+                _ => break,
+            }
+        }
+    }
+    store.close().await;
+    Ok(total)
+}

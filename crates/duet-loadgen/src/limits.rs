@@ -1,0 +1,39 @@
+//! Process limits a load test needs.
+
+/// Raises the open-file limit to at least `wanted` (children inherit it).
+pub fn raise_open_files(wanted: u64) -> anyhow::Result<()> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            anyhow::bail!("getrlimit failed: {}", std::io::Error::last_os_error());
+        }
+        if limit.rlim_cur >= wanted {
+            return Ok(());
+        }
+        let target = wanted.max(limit.rlim_cur);
+        limit.rlim_cur = target.min(limit.rlim_max.max(target));
+        limit.rlim_max = limit.rlim_max.max(target);
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            anyhow::bail!(
+                "cannot raise the open-file limit to {wanted}: {} (run as root or raise `ulimit -n`)",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Resident memory of process `pid`, in bytes, from /proc.
+pub fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS for process {pid}"))?;
+    Ok(kb * 1024)
+}

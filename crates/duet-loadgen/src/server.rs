@@ -1,0 +1,113 @@
+//! The server under test, as a child process with its own data directory and accounts.
+
+use anyhow::Context;
+use duet_server::{Admin, SqliteStore};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+pub const APP_KEY: &str = "demo";
+
+/// The duet-server binary: `explicit`, or the one built next to this binary.
+pub fn locate(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    let path = match explicit {
+        Some(path) => path,
+        None => std::env::current_exe()?
+            .parent()
+            .context("this binary has no directory")?
+            .join("duet-server"),
+    };
+    anyhow::ensure!(path.exists(), "no duet-server at {} (build it, or pass --server-bin)", path.display());
+    Ok(path)
+}
+
+/// Creates `accounts` in a fresh database at `db` and returns their login tokens, in order.
+pub async fn provision(db: &Path, accounts: &[String]) -> anyhow::Result<Vec<String>> {
+    let store = SqliteStore::open(&db.display().to_string()).await?;
+    let admin = Admin::new(Arc::new(store));
+    admin.ensure_app(APP_KEY).await?;
+    let mut tokens = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        let ttl = Duration::from_secs(24 * 3600);
+        tokens.push(admin.add_user(APP_KEY, account, account, ttl).await?);
+    }
+    Ok(tokens)
+}
+
+/// A running duet-server child process.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts `bin` on a free loopback port with the database at `db`, limits opened up for load.
+pub async fn spawn(bin: &Path, dir: &Path, db: &Path) -> anyhow::Result<ServerProcess> {
+    let port = free_port()?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let config = format!(
+        r#"bind = "{addr}"
+database = "{db}"
+heartbeat_ms = 30000
+login_timeout_ms = 60000
+
+[calls]
+invites_per_minute = 100000000
+max_pending_invites = 4096
+
+[limits]
+max_connections = 250000
+messages_per_second = 1000000
+message_burst = 1000000
+"#,
+        db = db.display()
+    );
+    let config_path = dir.join("server.toml");
+    std::fs::write(&config_path, config)?;
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    let child = Command::new(bin)
+        .arg("--config")
+        .arg(&config_path)
+        .arg("serve")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let pid = child.id().context("server exited at once")?;
+    wait_listening(addr).await?;
+    Ok(ServerProcess { child, addr, pid })
+}
+
+/// Waits until something accepts connections on `addr` (at most 30 s).
+pub async fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
+    for _ in 0..600 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("nothing listens on {addr} after 30 s")
+}
+
+impl ServerProcess {
+    /// Stops the server with SIGTERM (it drains its writes) and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGTERM);
+        }
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await??;
+        anyhow::ensure!(status.success(), "server exited with {status}");
+        Ok(())
+    }
+}

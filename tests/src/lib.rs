@@ -1,0 +1,303 @@
+//! Harness for the end-to-end tests: starts the real `duet-server` binary on a free loopback port with
+//! its own SQLite file, creates accounts with its admin CLI, and runs `duet-cli` processes whose JSON
+//! event lines and exit codes the tests read.
+//!
+//! The binaries come from the workspace's target directory; `scripts/test.sh` builds them before the
+//! tests run (`cargo build --workspace` first when running these tests by hand).
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Longest any process in a test may run before the test fails (a guard, not a measurement).
+pub const GUARD: Duration = Duration::from_secs(90);
+
+/// The directory holding the built binaries: the test executable lives in `<target>/debug/deps`.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binaries live in <target>/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Path of a workspace binary, failing clearly if it was not built.
+pub fn bin(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace` (scripts/test.sh does) before these tests",
+        path.display()
+    );
+    path
+}
+
+/// A duet-server process on a free loopback port, with its own data directory.
+pub struct Server {
+    child: Option<Child>,
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    extra: Vec<String>,
+}
+
+impl Server {
+    /// Starts a server with default settings plus `extra` flags (e.g. `--reconnect-grace 2s`).
+    pub fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = Server {
+            child: None,
+            dir,
+            port,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        server.spawn();
+        server
+    }
+
+    fn database(&self) -> String {
+        self.dir.path().join("duet.sqlite").display().to_string()
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .expect("a log file");
+        let child = Command::new(bin("duet-server"))
+            .args(["--database", &self.database(), "--bind", &format!("127.0.0.1:{}", self.port)])
+            .args(&self.extra)
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("duet-server starts");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(started.elapsed() < GUARD, "duet-server never listened; log:\n{}", self.log());
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// Runs an admin command against this server's database and returns its stdout.
+    pub fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(bin("duet-server"))
+            .args(["--database", &self.database()])
+            .args(args)
+            .output()
+            .expect("duet-server admin command runs");
+        assert!(
+            out.status.success(),
+            "duet-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output").trim().to_owned()
+    }
+
+    /// Creates an account and returns its login token.
+    pub fn user(&self, account: &str) -> User {
+        let token = self.admin(&["user", "add", account, "--nick", &format!("{account} nick")]);
+        User {
+            account: account.to_owned(),
+            token,
+            url: self.url(),
+        }
+    }
+
+    /// Stops the server with SIGTERM and waits until it has drained and exited.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            wait_with_guard(&mut child);
+        }
+    }
+
+    /// Kills the server abruptly (no draining) — a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and database.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_with_guard(child: &mut Child) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            return status;
+        }
+        if started.elapsed() > GUARD {
+            let _ = child.kill();
+            panic!("process {} ran past the guard of {GUARD:?}", child.id());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An account and its login token on one server.
+#[derive(Clone)]
+pub struct User {
+    pub account: String,
+    pub token: String,
+    pub url: String,
+}
+
+/// A running duet-cli process whose event lines are collected as they come.
+pub struct Cli {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+/// What a finished duet-cli printed and how it exited.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: i32,
+    pub events: Vec<Value>,
+}
+
+impl User {
+    /// Starts `duet-cli` as this user on `device` with `args` after the login flags.
+    pub fn cli(&self, device: &str, args: &[&str]) -> Cli {
+        let mut child = Command::new(bin("duet-cli"))
+            .args(["--server", &self.url, "--app-key", "demo", "--account", &self.account])
+            .args(["--token", &self.token, "--device", device])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("duet-cli starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                match serde_json::from_str::<Value>(&line) {
+                    Ok(v) => {
+                        if tx.send(v).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => panic!("duet-cli printed a line that is not JSON ({e}): {line}"),
+                }
+            }
+        });
+        Cli {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Runs `duet-cli` to completion and returns what it printed.
+    pub fn run(&self, device: &str, args: &[&str]) -> Finished {
+        self.cli(device, args).finish()
+    }
+
+    /// The user's call records, newest first, as printed by `duet-cli history`.
+    pub fn history(&self) -> Vec<Value> {
+        let done = self.run(&format!("{}-history", self.account), &["history", "--limit", "200"]);
+        assert_eq!(done.code, 0, "history failed: {:?}", done.events);
+        done.events
+            .into_iter()
+            .filter_map(|e| e.get("record").cloned())
+            .collect()
+    }
+}
+
+impl Cli {
+    /// Waits until an event named `name` is printed, and returns it.
+    pub fn wait_for(&mut self, name: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = self.seen.iter().find(|e| event_name(e) == name) {
+                return found.clone();
+            }
+            let left = GUARD.saturating_sub(started.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => self.seen.push(v),
+                Err(_) => panic!("no {name} event within the guard; got {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Waits for the process to exit and returns its events and exit code.
+    pub fn finish(mut self) -> Finished {
+        let status = wait_with_guard(&mut self.child);
+        // The reader thread ends at EOF, after the last line.
+        while let Ok(v) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(v);
+        }
+        Finished {
+            code: status.code().unwrap_or(-1),
+            events: self.seen,
+        }
+    }
+
+    /// Kills the process abruptly (a crash: no logout, the socket just closes).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The seed's event name of a printed line.
+pub fn event_name(event: &Value) -> &str {
+    event.get("event").and_then(Value::as_str).unwrap_or("")
+}
+
+impl Finished {
+    /// Names of the printed events, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.events.iter().map(event_name).collect()
+    }
+
+    /// The record this process printed (MESSAGE_SENT), failing if there is not exactly one.
+    pub fn record(&self) -> Value {
+        let records: Vec<&Value> = self
+            .events
+            .iter()
+            .filter(|e| event_name(e) == "MESSAGE_SENT")
+            .collect();
+        assert_eq!(records.len(), 1, "expected one MESSAGE_SENT, got {:?}", self.events);
+        records[0]["record"].clone()
+    }
+}
+
+/// Records in `history` with this call id.
+pub fn records_of<'a>(history: &'a [Value], call_id: &Value) -> Vec<&'a Value> {
+    history.iter().filter(|r| r["call_id"] == *call_id).collect()
+}

@@ -1,0 +1,146 @@
+//! Two (or three) duet-cli processes against the real server: every outcome a call can have ends in
+//! exactly one record, which `duet-cli history` shows for both parties.
+
+use duet_e2e::*;
+use serde_json::Value;
+
+/// Checks that both parties' histories hold exactly `record` once, and returns it.
+fn in_both_histories(caller: &User, callee: &User, record: &Value) -> Value {
+    let id = &record["call_id"];
+    for user in [caller, callee] {
+        let history = user.history();
+        let found = records_of(&history, id);
+        assert_eq!(found.len(), 1, "{}'s history must hold call {id} once: {history:?}", user.account);
+        assert_eq!(found[0], record, "history and MESSAGE_SENT disagree");
+    }
+    record.clone()
+}
+
+#[test]
+fn a_completed_call_has_its_duration_in_both_histories() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let listener = bob.cli("bob-1", &["listen", "--auto", "accept", "--after", "300ms", "--count", "1"]);
+    let caller = alice.run("alice-1", &["call", "bob", "--type", "video", "--hangup-after", "2s"]);
+    let callee = listener.finish();
+    assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
+    assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
+    assert!(caller.names().contains(&"USER_ACCEPT"));
+    assert!(callee.names().contains(&"INVITED"));
+    assert!(callee.names().contains(&"CALL_END"));
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!(record["status"], 1);
+    assert_eq!(record["call_type"], 2);
+    // The caller hung up two seconds after it saw the answer, so the talk lasted at least that long.
+    assert!(record["duration_ms"].as_u64().unwrap() >= 2_000, "{record}");
+}
+
+#[test]
+fn a_declined_call_is_rejected_for_both() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let listener = bob.cli("bob-1", &["listen", "--auto", "reject", "--count", "1"]);
+    let caller = alice.run("alice-1", &["call", "bob", "--type", "audio"]);
+    let callee = listener.finish();
+    assert_eq!(caller.code, 10, "USER_REJECT exits 10: {:?}", caller.events);
+    assert!(caller.names().contains(&"USER_REJECT"));
+    assert_eq!(callee.code, 10);
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!((record["status"].as_u64(), record["duration_ms"].as_u64()), (Some(3), Some(0)));
+}
+
+#[test]
+fn a_cancelled_call_is_cancelled_for_both() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let mut listener = bob.cli("bob-1", &["listen", "--auto", "ignore", "--count", "1"]);
+    let caller = alice.cli("alice-1", &["call", "bob", "--cancel-after", "1s"]);
+    listener.wait_for("INVITED");
+    let caller = caller.finish();
+    let callee = listener.finish();
+    assert_eq!(caller.code, 13, "a cancel exits 13: {:?}", caller.events);
+    assert!(callee.names().contains(&"USER_CANCEL"), "{:?}", callee.events);
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!(record["status"], 2);
+}
+
+#[test]
+fn an_unanswered_call_times_out_for_both() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let listener = bob.cli("bob-1", &["listen", "--auto", "ignore", "--count", "1"]);
+    let caller = alice.run("alice-1", &["call", "bob", "--timeout", "2s"]);
+    let callee = listener.finish();
+    assert_eq!(caller.code, 12, "a timeout exits 12: {:?}", caller.events);
+    assert!(caller.names().contains(&"CALLING_TIMEOUT"));
+    assert!(callee.names().contains(&"CALLING_TIMEOUT"));
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!(record["status"], 4);
+}
+
+#[test]
+fn a_busy_callee_makes_the_call_busy_for_both() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let listener = bob.cli("bob-1", &["listen", "--auto", "busy", "--count", "1"]);
+    let caller = alice.run("alice-1", &["call", "bob"]);
+    let callee = listener.finish();
+    assert_eq!(caller.code, 11, "USER_BUSY exits 11: {:?}", caller.events);
+    assert!(caller.names().contains(&"USER_BUSY"));
+    assert_eq!(callee.code, 11);
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!(record["status"], 5);
+}
+
+#[test]
+fn a_callee_in_a_call_on_its_only_device_is_busy() {
+    let server = Server::start(&[]);
+    let (alice, bob, carol) = (server.user("alice"), server.user("bob"), server.user("carol"));
+    let mut listener = bob.cli("bob-1", &["listen", "--auto", "accept", "--count", "1"]);
+    let mut first = carol.cli("carol-1", &["call", "bob", "--hangup-after", "30s"]);
+    first.wait_for("USER_ACCEPT");
+    listener.wait_for("INVITED");
+    let second = alice.run("alice-1", &["call", "bob"]);
+    assert_eq!(second.code, 11, "{:?}", second.events);
+    assert_eq!(second.record()["status"], 5);
+    first.kill();
+    listener.kill();
+}
+
+#[test]
+fn one_of_two_devices_answers_and_the_other_hears_other_client_accept() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let mut answering = bob.cli("bob-desk", &["listen", "--auto", "accept", "--after", "500ms", "--count", "1"]);
+    let mut other = bob.cli("bob-laptop", &["listen", "--auto", "ignore", "--count", "1"]);
+    let caller = alice.cli("alice-1", &["call", "bob", "--hangup-after", "1s"]);
+    answering.wait_for("INVITED");
+    other.wait_for("INVITED");
+    let caller = caller.finish();
+    let answering = answering.finish();
+    let other = other.finish();
+    assert_eq!(caller.code, 0, "{:?}", caller.events);
+    assert_eq!(answering.code, 0, "{:?}", answering.events);
+    assert!(other.names().contains(&"OTHER_CLIENT_ACCEPT"), "{:?}", other.events);
+    assert_eq!(other.code, 14, "OTHER_CLIENT_ACCEPT exits 14");
+    let record = in_both_histories(&alice, &bob, &caller.record());
+    assert_eq!(record["status"], 1);
+}
+
+#[test]
+fn glare_connects_both_callers() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    // Both call each other at once; whichever invite comes second joins the first call.
+    let a = alice.cli("alice-1", &["call", "bob", "--hangup-after", "2s"]);
+    let b = bob.cli("bob-1", &["call", "alice", "--hangup-after", "2s"]);
+    let (a, b) = (a.finish(), b.finish());
+    assert_eq!(a.code, 0, "alice: {:?}", a.events);
+    assert_eq!(b.code, 0, "bob: {:?}", b.events);
+    assert!(!a.names().contains(&"USER_BUSY") && !b.names().contains(&"USER_BUSY"));
+    let record = a.record();
+    assert_eq!(b.record(), record, "one call, one record");
+    assert_eq!(record["status"], 1);
+    in_both_histories(&alice, &bob, &record);
+    assert_eq!(alice.history().len(), 1);
+}
