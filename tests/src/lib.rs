@@ -74,7 +74,12 @@ impl Server {
             .open(self.dir.path().join("server.log"))
             .expect("a log file");
         let child = Command::new(bin("duet-server"))
-            .args(["--database", &self.database(), "--bind", &format!("127.0.0.1:{}", self.port)])
+            .args([
+                "--database",
+                &self.database(),
+                "--bind",
+                &format!("127.0.0.1:{}", self.port),
+            ])
             .args(&self.extra)
             .arg("serve")
             .stdin(Stdio::null())
@@ -85,7 +90,11 @@ impl Server {
         self.child = Some(child);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(started.elapsed() < GUARD, "duet-server never listened; log:\n{}", self.log());
+            assert!(
+                started.elapsed() < GUARD,
+                "duet-server never listened; log:\n{}",
+                self.log()
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -111,7 +120,10 @@ impl Server {
             "duet-server {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).expect("utf-8 output").trim().to_owned()
+        String::from_utf8(out.stdout)
+            .expect("utf-8 output")
+            .trim()
+            .to_owned()
     }
 
     /// Creates an account and returns its login token.
@@ -127,7 +139,9 @@ impl Server {
     /// Stops the server with SIGTERM and waits until it has drained and exited.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             wait_with_guard(&mut child);
         }
     }
@@ -193,7 +207,14 @@ impl User {
     /// Starts `duet-cli` as this user on `device` with `args` after the login flags.
     pub fn cli(&self, device: &str, args: &[&str]) -> Cli {
         let mut child = Command::new(bin("duet-cli"))
-            .args(["--server", &self.url, "--app-key", "demo", "--account", &self.account])
+            .args([
+                "--server",
+                &self.url,
+                "--app-key",
+                "demo",
+                "--account",
+                &self.account,
+            ])
             .args(["--token", &self.token, "--device", device])
             .args(args)
             .stdin(Stdio::null())
@@ -229,7 +250,10 @@ impl User {
 
     /// The user's call records, newest first, as printed by `duet-cli history`.
     pub fn history(&self) -> Vec<Value> {
-        let done = self.run(&format!("{}-history", self.account), &["history", "--limit", "200"]);
+        let done = self.run(
+            &format!("{}-history", self.account),
+            &["history", "--limit", "200"],
+        );
         assert_eq!(done.code, 0, "history failed: {:?}", done.events);
         done.events
             .into_iter()
@@ -292,12 +316,20 @@ impl Finished {
             .iter()
             .filter(|e| event_name(e) == "MESSAGE_SENT")
             .collect();
-        assert_eq!(records.len(), 1, "expected one MESSAGE_SENT, got {:?}", self.events);
+        assert_eq!(
+            records.len(),
+            1,
+            "expected one MESSAGE_SENT, got {:?}",
+            self.events
+        );
         records[0]["record"].clone()
     }
 }
 
 /// Records in `history` with this call id.
 pub fn records_of<'a>(history: &'a [Value], call_id: &Value) -> Vec<&'a Value> {
-    history.iter().filter(|r| r["call_id"] == *call_id).collect()
+    history
+        .iter()
+        .filter(|r| r["call_id"] == *call_id)
+        .collect()
 }

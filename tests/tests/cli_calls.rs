@@ -10,7 +10,12 @@ fn in_both_histories(caller: &User, callee: &User, record: &Value) -> Value {
     for user in [caller, callee] {
         let history = user.history();
         let found = records_of(&history, id);
-        assert_eq!(found.len(), 1, "{}'s history must hold call {id} once: {history:?}", user.account);
+        assert_eq!(
+            found.len(),
+            1,
+            "{}'s history must hold call {id} once: {history:?}",
+            user.account
+        );
         assert_eq!(found[0], record, "history and MESSAGE_SENT disagree");
     }
     record.clone()
@@ -20,8 +25,16 @@ fn in_both_histories(caller: &User, callee: &User, record: &Value) -> Value {
 fn a_completed_call_has_its_duration_in_both_histories() {
     let server = Server::start(&[]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let listener = bob.cli("bob-1", &["listen", "--auto", "accept", "--after", "300ms", "--count", "1"]);
-    let caller = alice.run("alice-1", &["call", "bob", "--type", "video", "--hangup-after", "2s"]);
+    let listener = bob.cli(
+        "bob-1",
+        &[
+            "listen", "--auto", "accept", "--after", "300ms", "--count", "1",
+        ],
+    );
+    let caller = alice.run(
+        "alice-1",
+        &["call", "bob", "--type", "video", "--hangup-after", "2s"],
+    );
     let callee = listener.finish();
     assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
     assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
@@ -46,7 +59,10 @@ fn a_declined_call_is_rejected_for_both() {
     assert!(caller.names().contains(&"USER_REJECT"));
     assert_eq!(callee.code, 10);
     let record = in_both_histories(&alice, &bob, &caller.record());
-    assert_eq!((record["status"].as_u64(), record["duration_ms"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(
+        (record["status"].as_u64(), record["duration_ms"].as_u64()),
+        (Some(3), Some(0))
+    );
 }
 
 #[test]
@@ -59,7 +75,11 @@ fn a_cancelled_call_is_cancelled_for_both() {
     let caller = caller.finish();
     let callee = listener.finish();
     assert_eq!(caller.code, 13, "a cancel exits 13: {:?}", caller.events);
-    assert!(callee.names().contains(&"USER_CANCEL"), "{:?}", callee.events);
+    assert!(
+        callee.names().contains(&"USER_CANCEL"),
+        "{:?}",
+        callee.events
+    );
     let record = in_both_histories(&alice, &bob, &caller.record());
     assert_eq!(record["status"], 2);
 }
@@ -95,7 +115,11 @@ fn a_busy_callee_makes_the_call_busy_for_both() {
 #[test]
 fn a_callee_in_a_call_on_its_only_device_is_busy() {
     let server = Server::start(&[]);
-    let (alice, bob, carol) = (server.user("alice"), server.user("bob"), server.user("carol"));
+    let (alice, bob, carol) = (
+        server.user("alice"),
+        server.user("bob"),
+        server.user("carol"),
+    );
     let mut listener = bob.cli("bob-1", &["listen", "--auto", "accept", "--count", "1"]);
     let mut first = carol.cli("carol-1", &["call", "bob", "--hangup-after", "30s"]);
     first.wait_for("USER_ACCEPT");
@@ -111,8 +135,16 @@ fn a_callee_in_a_call_on_its_only_device_is_busy() {
 fn one_of_two_devices_answers_and_the_other_hears_other_client_accept() {
     let server = Server::start(&[]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let mut answering = bob.cli("bob-desk", &["listen", "--auto", "accept", "--after", "500ms", "--count", "1"]);
-    let mut other = bob.cli("bob-laptop", &["listen", "--auto", "ignore", "--count", "1"]);
+    let mut answering = bob.cli(
+        "bob-desk",
+        &[
+            "listen", "--auto", "accept", "--after", "500ms", "--count", "1",
+        ],
+    );
+    let mut other = bob.cli(
+        "bob-laptop",
+        &["listen", "--auto", "ignore", "--count", "1"],
+    );
     let caller = alice.cli("alice-1", &["call", "bob", "--hangup-after", "1s"]);
     answering.wait_for("INVITED");
     other.wait_for("INVITED");
@@ -121,7 +153,11 @@ fn one_of_two_devices_answers_and_the_other_hears_other_client_accept() {
     let other = other.finish();
     assert_eq!(caller.code, 0, "{:?}", caller.events);
     assert_eq!(answering.code, 0, "{:?}", answering.events);
-    assert!(other.names().contains(&"OTHER_CLIENT_ACCEPT"), "{:?}", other.events);
+    assert!(
+        other.names().contains(&"OTHER_CLIENT_ACCEPT"),
+        "{:?}",
+        other.events
+    );
     assert_eq!(other.code, 14, "OTHER_CLIENT_ACCEPT exits 14");
     let record = in_both_histories(&alice, &bob, &caller.record());
     assert_eq!(record["status"], 1);

@@ -35,14 +35,23 @@ fn a_call_survives_a_server_restart_and_is_recorded_once() {
     let callee = listener.finish();
     assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
     assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
-    assert!(caller.names().contains(&"onDisconnect"), "{:?}", caller.names());
+    assert!(
+        caller.names().contains(&"onDisconnect"),
+        "{:?}",
+        caller.names()
+    );
     let record = caller.record();
     assert_eq!(record["status"], 1);
     assert_eq!(record["reason"], "user_hangup");
     server.restart();
     for user in [&alice, &bob] {
         let history = user.history();
-        assert_eq!(history.len(), 1, "{}: no record lost or doubled: {history:?}", user.account);
+        assert_eq!(
+            history.len(),
+            1,
+            "{}: no record lost or doubled: {history:?}",
+            user.account
+        );
         assert_eq!(history[0], record);
     }
 }

@@ -57,7 +57,10 @@ impl Client {
     }
 
     /// Receives frames until `pick` accepts one.
-    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> anyhow::Result<T> {
+    pub async fn recv_until<T>(
+        &mut self,
+        mut pick: impl FnMut(&ServerMessage) -> Option<T>,
+    ) -> anyhow::Result<T> {
         loop {
             let frame = self.recv().await?;
             if let ServerMessage::Error { code, message, .. } = &frame.msg {
@@ -69,7 +72,13 @@ impl Client {
         }
     }
 
-    pub async fn login(&mut self, app_key: &str, account: &str, token: &str, device: &str) -> anyhow::Result<()> {
+    pub async fn login(
+        &mut self,
+        app_key: &str,
+        account: &str,
+        token: &str,
+        device: &str,
+    ) -> anyhow::Result<()> {
         self.device = DeviceId::new(device)?;
         let msg = ClientMessage::Login {
             app_key: app_key.into(),
@@ -88,7 +97,14 @@ impl Client {
             .await
     }
 
-    pub async fn call(&mut self, req: u64, id: &CallId, seq: u64, token: Option<String>, action: CallAction) -> anyhow::Result<()> {
+    pub async fn call(
+        &mut self,
+        req: u64,
+        id: &CallId,
+        seq: u64,
+        token: Option<String>,
+        action: CallAction,
+    ) -> anyhow::Result<()> {
         let msg = ClientMessage::Call {
             call_id: id.clone(),
             device: self.device.clone(),

@@ -3,7 +3,9 @@
 
 use crate::client::{source_ip, Client};
 use crate::server::{self, APP_KEY};
-use duet_protocol::{AccountId, CallAction, CallEvent, CallId, CallType, ClientMessage, EndReason, ServerMessage};
+use duet_protocol::{
+    AccountId, CallAction, CallEvent, CallId, CallType, ClientMessage, EndReason, ServerMessage,
+};
 use duet_server::{SqliteStore, Store};
 use hdrhistogram::Histogram;
 use std::path::PathBuf;
@@ -27,11 +29,20 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()>
     let mut connected = Vec::with_capacity(pairs);
     for i in 0..pairs {
         let mut caller = Client::connect(server.addr, source_ip(2 * i)).await?;
-        caller.login(APP_KEY, &accounts[2 * i], &tokens[2 * i], "d").await?;
+        caller
+            .login(APP_KEY, &accounts[2 * i], &tokens[2 * i], "d")
+            .await?;
         let mut callee = Client::connect(server.addr, source_ip(2 * i + 1)).await?;
-        callee.login(APP_KEY, &accounts[2 * i + 1], &tokens[2 * i + 1], "d").await?;
+        callee
+            .login(APP_KEY, &accounts[2 * i + 1], &tokens[2 * i + 1], "d")
+            .await?;
         let callee_account = AccountId::new(accounts[2 * i + 1].clone())?;
-        connected.push(Pair { index: i, caller, callee, callee_account });
+        connected.push(Pair {
+            index: i,
+            caller,
+            callee,
+            callee_account,
+        });
     }
 
     let baseline_for = Duration::from_secs(seconds.clamp(1, 5));
@@ -42,7 +53,10 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()>
 
     let written = count_records(&db, pairs).await?;
     let cycles = cycle_hist.len();
-    anyhow::ensure!(written == cycles, "{cycles} cycles completed but {written} records were written");
+    anyhow::ensure!(
+        written == cycles,
+        "{cycles} cycles completed but {written} records were written"
+    );
     let rate = cycles as f64 / run_for.as_secs_f64();
     let ping_rate = ping_hist.len() as f64 / baseline_for.as_secs_f64();
     println!("pairs: {pairs}, run: {} s", run_for.as_secs());
@@ -57,7 +71,10 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()>
         ms(ping_hist.value_at_quantile(0.5)),
         ms(ping_hist.value_at_quantile(0.99))
     );
-    println!("ratio cycles/s to ping round trips/s: {:.3} (a cycle is 3 requests and 8 server frames)", rate / ping_rate);
+    println!(
+        "ratio cycles/s to ping round trips/s: {:.3} (a cycle is 3 requests and 8 server frames)",
+        rate / ping_rate
+    );
     println!("goal: 5000 cycles/s with p99 under 50 ms");
     Ok(())
 }
@@ -66,10 +83,15 @@ fn ms(micros: u64) -> f64 {
     micros as f64 / 1000.0
 }
 
-type Step = for<'a> fn(&'a mut Pair, u64) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>>;
+type Step =
+    for<'a> fn(&'a mut Pair, u64) -> futures_util::future::BoxFuture<'a, anyhow::Result<()>>;
 
 /// Runs `step` on every pair concurrently for `how_long`; returns the pairs and the latencies (µs).
-async fn drive(pairs: Vec<Pair>, how_long: Duration, step: Step) -> anyhow::Result<(Vec<Pair>, Histogram<u64>)> {
+async fn drive(
+    pairs: Vec<Pair>,
+    how_long: Duration,
+    step: Step,
+) -> anyhow::Result<(Vec<Pair>, Histogram<u64>)> {
     let deadline = Instant::now() + how_long;
     let tasks: Vec<_> = pairs
         .into_iter()
@@ -98,7 +120,10 @@ async fn drive(pairs: Vec<Pair>, how_long: Duration, step: Step) -> anyhow::Resu
     Ok((back, total))
 }
 
-fn ping_round_trip(pair: &mut Pair, _n: u64) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
+fn ping_round_trip(
+    pair: &mut Pair,
+    _n: u64,
+) -> futures_util::future::BoxFuture<'_, anyhow::Result<()>> {
     Box::pin(async move {
         pair.caller.send(None, ClientMessage::Ping).await?;
         pair.caller
@@ -120,32 +145,57 @@ fn call_cycle(pair: &mut Pair, n: u64) -> futures_util::future::BoxFuture<'_, an
         let caller_token = pair
             .caller
             .recv_until(|m| match m {
-                ServerMessage::CallAck { call_id, call_token: Some(t) } if *call_id == id => Some(t.clone()),
+                ServerMessage::CallAck {
+                    call_id,
+                    call_token: Some(t),
+                } if *call_id == id => Some(t.clone()),
                 _ => None,
             })
             .await?;
         let callee_token = pair
             .callee
             .recv_until(|m| match m {
-                ServerMessage::Call { call_id, event: CallEvent::Invited { call_token, .. }, .. } if *call_id == id => {
-                    Some(call_token.clone())
-                }
+                ServerMessage::Call {
+                    call_id,
+                    event: CallEvent::Invited { call_token, .. },
+                    ..
+                } if *call_id == id => Some(call_token.clone()),
                 _ => None,
             })
             .await?;
-        pair.callee.call(2, &id, 1, Some(callee_token), CallAction::Accept { call_type: None }).await?;
+        pair.callee
+            .call(
+                2,
+                &id,
+                1,
+                Some(callee_token),
+                CallAction::Accept { call_type: None },
+            )
+            .await?;
         pair.caller
             .recv_until(|m| match m {
-                ServerMessage::Call { call_id, event: CallEvent::Accepted { .. }, .. } if *call_id == id => Some(()),
+                ServerMessage::Call {
+                    call_id,
+                    event: CallEvent::Accepted { .. },
+                    ..
+                } if *call_id == id => Some(()),
                 _ => None,
             })
             .await?;
-        let hangup = CallAction::Hangup { reason: EndReason::UserHangup };
-        pair.caller.call(3, &id, 2, Some(caller_token), hangup).await?;
+        let hangup = CallAction::Hangup {
+            reason: EndReason::UserHangup,
+        };
+        pair.caller
+            .call(3, &id, 2, Some(caller_token), hangup)
+            .await?;
         for client in [&mut pair.caller, &mut pair.callee] {
             client
                 .recv_until(|m| match m {
-                    ServerMessage::Call { call_id, event: CallEvent::Record { .. }, .. } if *call_id == id => Some(()),
+                    ServerMessage::Call {
+                        call_id,
+                        event: CallEvent::Record { .. },
+                        ..
+                    } if *call_id == id => Some(()),
                     _ => None,
                 })
                 .await?;

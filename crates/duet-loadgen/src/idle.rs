@@ -13,7 +13,11 @@ use tokio::sync::watch;
 /// Connections opened at once while ramping up.
 const RAMP_CONCURRENCY: usize = 256;
 
-pub async fn run(bin: PathBuf, connections: usize, devices_per_account: usize) -> anyhow::Result<()> {
+pub async fn run(
+    bin: PathBuf,
+    connections: usize,
+    devices_per_account: usize,
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let accounts: Vec<String> = (0..connections.div_ceil(devices_per_account))
@@ -32,13 +36,17 @@ pub async fn run(bin: PathBuf, connections: usize, devices_per_account: usize) -
             let stopped = stopped.clone();
             async move {
                 let mut client = Client::connect(server.addr, source_ip(n)).await?;
-                client.login(APP_KEY, account, token, &format!("dev{n}")).await?;
+                client
+                    .login(APP_KEY, account, token, &format!("dev{n}"))
+                    .await?;
                 tokio::spawn(keep_alive(client, stopped));
                 anyhow::Ok(())
             }
         })
         .buffer_unordered(RAMP_CONCURRENCY)
-        .fold(Ok(0usize), |acc, r| async move { acc.and_then(|n| r.map(|()| n + 1)) })
+        .fold(Ok(0usize), |acc, r| async move {
+            acc.and_then(|n| r.map(|()| n + 1))
+        })
         .await?;
     let ramp = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -48,8 +56,15 @@ pub async fn run(bin: PathBuf, connections: usize, devices_per_account: usize) -
     server.stop().await?;
 
     let baseline = baseline_per_connection(connections).await?;
-    println!("idle connections: {opened} authenticated, logged in over {:.1} s", ramp.as_secs_f64());
-    println!("duet-server RSS: {:.1} MiB before, {:.1} MiB after", mib(before), mib(after));
+    println!(
+        "idle connections: {opened} authenticated, logged in over {:.1} s",
+        ramp.as_secs_f64()
+    );
+    println!(
+        "duet-server RSS: {:.1} MiB before, {:.1} MiB after",
+        mib(before),
+        mib(after)
+    );
     println!("duet-server: {ours:.0} bytes per idle authenticated connection");
     println!("baseline (bare axum WebSocket server): {baseline:.0} bytes per idle connection");
     println!("ratio duet/baseline: {:.2}", ours / baseline);
@@ -94,7 +109,9 @@ async fn baseline_per_connection(connections: usize) -> anyhow::Result<f64> {
         .arg(&port_file)
         .kill_on_drop(true)
         .spawn()?;
-    let pid = child.id().ok_or_else(|| anyhow::anyhow!("baseline server exited at once"))?;
+    let pid = child
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("baseline server exited at once"))?;
     let mut port = None;
     for _ in 0..600 {
         if let Ok(text) = std::fs::read_to_string(&port_file) {
@@ -105,7 +122,10 @@ async fn baseline_per_connection(connections: usize) -> anyhow::Result<f64> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let addr = SocketAddr::from(([127, 0, 0, 1], port.ok_or_else(|| anyhow::anyhow!("baseline server never started"))?));
+    let addr = SocketAddr::from((
+        [127, 0, 0, 1],
+        port.ok_or_else(|| anyhow::anyhow!("baseline server never started"))?,
+    ));
     server::wait_listening(addr).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_bytes(pid)?;

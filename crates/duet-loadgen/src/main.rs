@@ -56,7 +56,9 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match cli.command {
         Command::BaselineServer { port_file } => runtime.block_on(baseline::serve(port_file)),
         Command::Idle {
@@ -64,7 +66,10 @@ fn main() -> anyhow::Result<()> {
             devices_per_account,
         } => {
             anyhow::ensure!(connections <= 200_000, "at most 200000 connections");
-            anyhow::ensure!(devices_per_account > 0, "--devices-per-account must be positive");
+            anyhow::ensure!(
+                devices_per_account > 0,
+                "--devices-per-account must be positive"
+            );
             limits::raise_open_files(connections as u64 * 2 + 1024)?;
             let bin = server::locate(cli.server_bin)?;
             runtime.block_on(idle::run(bin, connections, devices_per_account))

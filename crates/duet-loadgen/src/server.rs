@@ -20,7 +20,11 @@ pub fn locate(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             .context("this binary has no directory")?
             .join("duet-server"),
     };
-    anyhow::ensure!(path.exists(), "no duet-server at {} (build it, or pass --server-bin)", path.display());
+    anyhow::ensure!(
+        path.exists(),
+        "no duet-server at {} (build it, or pass --server-bin)",
+        path.display()
+    );
     Ok(path)
 }
 

@@ -26,7 +26,9 @@ impl TryFrom<u8> for CallType {
         match n {
             1 => Ok(CallType::Audio),
             2 => Ok(CallType::Video),
-            other => Err(format!("call type must be 1 (audio) or 2 (video), not {other}")),
+            other => Err(format!(
+                "call type must be 1 (audio) or 2 (video), not {other}"
+            )),
         }
     }
 }

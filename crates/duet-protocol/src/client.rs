@@ -53,7 +53,7 @@ pub enum ClientMessage {
         /// Per call and per device, strictly increasing; a repeat or an older number is refused.
         seq: u64,
         /// The per-call token the server handed this device on invite (in the ack, or in the invited
-    /// event for a callee device). Required on every action but `invite` in safe mode (the seed's checkSum).
+        /// event for a callee device). Required on every action but `invite` in safe mode (the seed's checkSum).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         call_token: Option<String>,
         #[serde(flatten)]

@@ -117,13 +117,21 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| fail(None, ErrorCode::BadJson, format!("not valid JSON: {e}")))?;
     if !value.is_object() {
-        return Err(fail(None, ErrorCode::BadJson, "a frame must be a JSON object".into()));
+        return Err(fail(
+            None,
+            ErrorCode::BadJson,
+            "a frame must be a JSON object".into(),
+        ));
     }
     let header: Header = serde_json::from_value(value.clone())
         .map_err(|e| fail(None, ErrorCode::InvalidMessage, e.to_string()))?;
     let req = header.req.as_ref().and_then(serde_json::Value::as_u64);
     if header.req.is_some() && req.is_none() {
-        return Err(fail(None, ErrorCode::InvalidMessage, "`req` must be a non-negative integer".into()));
+        return Err(fail(
+            None,
+            ErrorCode::InvalidMessage,
+            "`req` must be a non-negative integer".into(),
+        ));
     }
     match header.v.as_ref().and_then(serde_json::Value::as_u64) {
         Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
@@ -131,7 +139,9 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
             return Err(fail(
                 req,
                 ErrorCode::UnsupportedVersion,
-                format!("protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}"),
+                format!(
+                    "protocol version {v} is not supported; this server speaks {PROTOCOL_VERSION}"
+                ),
             ))
         }
         None => {
@@ -145,14 +155,38 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
     let kind = header.kind.as_ref().and_then(serde_json::Value::as_str);
     match kind {
         Some(k) if CLIENT_TYPES.contains(&k) => {}
-        Some(k) => return Err(fail(req, ErrorCode::UnknownType, format!("unknown message type `{k}`"))),
-        None => return Err(fail(req, ErrorCode::InvalidMessage, "missing message `type`".into())),
+        Some(k) => {
+            return Err(fail(
+                req,
+                ErrorCode::UnknownType,
+                format!("unknown message type `{k}`"),
+            ))
+        }
+        None => {
+            return Err(fail(
+                req,
+                ErrorCode::InvalidMessage,
+                "missing message `type`".into(),
+            ))
+        }
     }
     if kind == Some("call") {
         match header.action.as_ref().and_then(serde_json::Value::as_str) {
             Some(a) if CALL_ACTIONS.contains(&a) => {}
-            Some(a) => return Err(fail(req, ErrorCode::UnknownType, format!("unknown call action `{a}`"))),
-            None => return Err(fail(req, ErrorCode::InvalidMessage, "a call message needs an `action`".into())),
+            Some(a) => {
+                return Err(fail(
+                    req,
+                    ErrorCode::UnknownType,
+                    format!("unknown call action `{a}`"),
+                ))
+            }
+            None => {
+                return Err(fail(
+                    req,
+                    ErrorCode::InvalidMessage,
+                    "a call message needs an `action`".into(),
+                ))
+            }
         }
     }
     serde_json::from_value(value).map_err(|e| {
@@ -174,7 +208,10 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, DecodeError> {
     }
     serde_json::from_str(text).map_err(|e| DecodeError {
         req: None,
-        error: ProtocolError::new(ErrorCode::InvalidMessage, format!("invalid server frame: {e}")),
+        error: ProtocolError::new(
+            ErrorCode::InvalidMessage,
+            format!("invalid server frame: {e}"),
+        ),
     })
 }
 

@@ -94,8 +94,14 @@ mod tests {
     fn ids_refuse_empty_long_and_odd_values() {
         assert!(CallId::new("c-1").is_ok());
         assert_eq!(AccountId::new(""), Err(IdError::Empty { kind: "account" }));
-        assert!(matches!(DeviceId::new("x".repeat(65)), Err(IdError::TooLong { .. })));
-        assert!(matches!(AccountId::new("a b"), Err(IdError::BadCharacter { .. })));
+        assert!(matches!(
+            DeviceId::new("x".repeat(65)),
+            Err(IdError::TooLong { .. })
+        ));
+        assert!(matches!(
+            AccountId::new("a b"),
+            Err(IdError::BadCharacter { .. })
+        ));
         let parsed: Result<AccountId, _> = serde_json::from_str("\"bad/slash\"");
         assert!(parsed.is_err());
     }

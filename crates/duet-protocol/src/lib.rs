@@ -22,9 +22,7 @@ pub use codec::{
 pub use error::{ErrorCode, ProtocolError};
 pub use ids::{AccountId, CallId, DeviceId, IdError};
 pub use record::{CallRecord, CallStatus};
-pub use server::{
-    CallEvent, CallSnapshot, CallSnapshotPhase, Contact, ServerMessage, UserSummary,
-};
+pub use server::{CallEvent, CallSnapshot, CallSnapshotPhase, Contact, ServerMessage, UserSummary};
 
 /// The protocol version this crate speaks; frames with another `v` are refused.
 pub const PROTOCOL_VERSION: u16 = 1;

@@ -15,14 +15,24 @@ fn malformed_json_is_bad_json() {
 
 #[test]
 fn wrong_or_missing_version_is_refused_with_the_request_number() {
-    assert_eq!(code_of(r#"{"v":2,"req":4,"type":"ping"}"#), (Some(4), ErrorCode::UnsupportedVersion));
-    assert_eq!(code_of(r#"{"req":4,"type":"ping"}"#), (Some(4), ErrorCode::UnsupportedVersion));
+    assert_eq!(
+        code_of(r#"{"v":2,"req":4,"type":"ping"}"#),
+        (Some(4), ErrorCode::UnsupportedVersion)
+    );
+    assert_eq!(
+        code_of(r#"{"req":4,"type":"ping"}"#),
+        (Some(4), ErrorCode::UnsupportedVersion)
+    );
 }
 
 #[test]
 fn unknown_type_and_unknown_action_are_unknown_type() {
-    assert_eq!(code_of(r#"{"v":1,"req":5,"type":"dance"}"#), (Some(5), ErrorCode::UnknownType));
-    let call = r#"{"v":1,"req":6,"type":"call","call_id":"c1","device":"d","seq":1,"action":"dance"}"#;
+    assert_eq!(
+        code_of(r#"{"v":1,"req":5,"type":"dance"}"#),
+        (Some(5), ErrorCode::UnknownType)
+    );
+    let call =
+        r#"{"v":1,"req":6,"type":"call","call_id":"c1","device":"d","seq":1,"action":"dance"}"#;
     assert_eq!(code_of(call), (Some(6), ErrorCode::UnknownType));
 }
 
@@ -38,6 +48,9 @@ fn wrong_fields_are_invalid_message() {
 
 #[test]
 fn oversized_frame_is_refused_before_parsing() {
-    let big = format!(r#"{{"v":1,"type":"ping","pad":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+    let big = format!(
+        r#"{{"v":1,"type":"ping","pad":"{}"}}"#,
+        "x".repeat(MAX_FRAME_BYTES)
+    );
     assert_eq!(code_of(&big), (None, ErrorCode::FrameTooLarge));
 }

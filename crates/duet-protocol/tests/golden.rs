@@ -76,15 +76,43 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
         ("logout", f(Some(9), ClientMessage::Logout)),
         ("ping", f(None, ClientMessage::Ping)),
         ("contacts.list", f(Some(2), ClientMessage::ContactsList)),
-        ("contacts.add", f(Some(3), ClientMessage::ContactsAdd { account: account("bob") })),
-        ("contacts.remove", f(Some(4), ClientMessage::ContactsRemove { account: account("bob") })),
+        (
+            "contacts.add",
+            f(
+                Some(3),
+                ClientMessage::ContactsAdd {
+                    account: account("bob"),
+                },
+            ),
+        ),
+        (
+            "contacts.remove",
+            f(
+                Some(4),
+                ClientMessage::ContactsRemove {
+                    account: account("bob"),
+                },
+            ),
+        ),
         (
             "directory.search",
-            f(Some(5), ClientMessage::DirectorySearch { query: "bo".into(), limit: Some(20) }),
+            f(
+                Some(5),
+                ClientMessage::DirectorySearch {
+                    query: "bo".into(),
+                    limit: Some(20),
+                },
+            ),
         ),
         (
             "history.list",
-            f(Some(6), ClientMessage::HistoryList { before: None, limit: Some(50) }),
+            f(
+                Some(6),
+                ClientMessage::HistoryList {
+                    before: None,
+                    limit: Some(50),
+                },
+            ),
         ),
         (
             "call.invite",
@@ -102,17 +130,50 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                 ),
             ),
         ),
-        ("call.accept", f(Some(11), call(1, None, CallAction::Accept { call_type: None }))),
+        (
+            "call.accept",
+            f(
+                Some(11),
+                call(1, None, CallAction::Accept { call_type: None }),
+            ),
+        ),
         (
             "call.accept_as_audio",
-            f(Some(11), call(1, None, CallAction::Accept { call_type: Some(CallType::Audio) })),
+            f(
+                Some(11),
+                call(
+                    1,
+                    None,
+                    CallAction::Accept {
+                        call_type: Some(CallType::Audio),
+                    },
+                ),
+            ),
         ),
-        ("call.reject", f(Some(12), call(1, None, CallAction::Reject { busy: false }))),
-        ("call.reject_busy", f(Some(12), call(1, None, CallAction::Reject { busy: true }))),
-        ("call.cancel", f(Some(13), call(2, token, CallAction::Cancel))),
+        (
+            "call.reject",
+            f(Some(12), call(1, None, CallAction::Reject { busy: false })),
+        ),
+        (
+            "call.reject_busy",
+            f(Some(12), call(1, None, CallAction::Reject { busy: true })),
+        ),
+        (
+            "call.cancel",
+            f(Some(13), call(2, token, CallAction::Cancel)),
+        ),
         (
             "call.hangup",
-            f(Some(14), call(5, token, CallAction::Hangup { reason: EndReason::UserHangup })),
+            f(
+                Some(14),
+                call(
+                    5,
+                    token,
+                    CallAction::Hangup {
+                        reason: EndReason::UserHangup,
+                    },
+                ),
+            ),
         ),
         (
             "call.signal",
@@ -128,16 +189,45 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                 ),
             ),
         ),
-        ("call.media", f(Some(15), call(3, token, CallAction::Media { audio: false, video: true }))),
+        (
+            "call.media",
+            f(
+                Some(15),
+                call(
+                    3,
+                    token,
+                    CallAction::Media {
+                        audio: false,
+                        video: true,
+                    },
+                ),
+            ),
+        ),
         (
             "call.switch_type",
-            f(Some(16), call(4, token, CallAction::SwitchType { call_type: CallType::Video })),
+            f(
+                Some(16),
+                call(
+                    4,
+                    token,
+                    CallAction::SwitchType {
+                        call_type: CallType::Video,
+                    },
+                ),
+            ),
         ),
         (
             "call.switch_answer",
             f(
                 Some(17),
-                call(4, token, CallAction::SwitchAnswer { call_type: CallType::Video, accept: true }),
+                call(
+                    4,
+                    token,
+                    CallAction::SwitchAnswer {
+                        call_type: CallType::Video,
+                        accept: true,
+                    },
+                ),
             ),
         ),
     ]
@@ -198,14 +288,23 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
         ),
         (
             "presence",
-            f(None, ServerMessage::Presence { account: account("bob"), presence: Presence::Online }),
+            f(
+                None,
+                ServerMessage::Presence {
+                    account: account("bob"),
+                    presence: Presence::Online,
+                },
+            ),
         ),
         (
             "directory",
             f(
                 Some(5),
                 ServerMessage::Directory {
-                    users: vec![UserSummary { account: account("bob"), nick: "Bob".into() }],
+                    users: vec![UserSummary {
+                        account: account("bob"),
+                        nick: "Bob".into(),
+                    }],
                 },
             ),
         ),
@@ -248,11 +347,28 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
         ),
         (
             "call.accepted",
-            f(None, ev(2, CallEvent::Accepted { callee: bob(), call_type: CallType::Video })),
+            f(
+                None,
+                ev(
+                    2,
+                    CallEvent::Accepted {
+                        callee: bob(),
+                        call_type: CallType::Video,
+                    },
+                ),
+            ),
         ),
         (
             "call.other_device",
-            f(None, ev(2, CallEvent::OtherDevice { action: OtherDeviceAction::Accepted })),
+            f(
+                None,
+                ev(
+                    2,
+                    CallEvent::OtherDevice {
+                        action: OtherDeviceAction::Accepted,
+                    },
+                ),
+            ),
         ),
         ("call.rejected", f(None, ev(2, CallEvent::Rejected))),
         ("call.busy", f(None, ev(2, CallEvent::Busy))),
@@ -262,10 +378,19 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
             "call.ended",
             f(
                 None,
-                ev(7, CallEvent::Ended { reason: EndReason::UserHangup, by: Some(account("bob")) }),
+                ev(
+                    7,
+                    CallEvent::Ended {
+                        reason: EndReason::UserHangup,
+                        by: Some(account("bob")),
+                    },
+                ),
             ),
         ),
-        ("call.record", f(None, ev(8, CallEvent::Record { record: record() }))),
+        (
+            "call.record",
+            f(None, ev(8, CallEvent::Record { record: record() })),
+        ),
         (
             "call.signal",
             f(
@@ -279,18 +404,54 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                 ),
             ),
         ),
-        ("call.media", f(None, ev(4, CallEvent::Media { audio: true, video: false }))),
+        (
+            "call.media",
+            f(
+                None,
+                ev(
+                    4,
+                    CallEvent::Media {
+                        audio: true,
+                        video: false,
+                    },
+                ),
+            ),
+        ),
         (
             "call.switch_requested",
-            f(None, ev(5, CallEvent::SwitchRequested { call_type: CallType::Video })),
+            f(
+                None,
+                ev(
+                    5,
+                    CallEvent::SwitchRequested {
+                        call_type: CallType::Video,
+                    },
+                ),
+            ),
         ),
         (
             "call.type_changed",
-            f(None, ev(6, CallEvent::TypeChanged { call_type: CallType::Audio })),
+            f(
+                None,
+                ev(
+                    6,
+                    CallEvent::TypeChanged {
+                        call_type: CallType::Audio,
+                    },
+                ),
+            ),
         ),
         (
             "call.switch_refused",
-            f(None, ev(6, CallEvent::SwitchRefused { call_type: CallType::Video })),
+            f(
+                None,
+                ev(
+                    6,
+                    CallEvent::SwitchRefused {
+                        call_type: CallType::Video,
+                    },
+                ),
+            ),
         ),
         (
             "call.merged",
@@ -347,16 +508,26 @@ where
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, serde_json::to_string(&actual).unwrap() + "\n").unwrap();
     }
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with DUET_BLESS=1 to create it)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with DUET_BLESS=1 to create it)",
+            path.display()
+        )
+    });
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(actual, expected, "{dir}/{name}: encoded shape differs from the golden file");
-    assert_eq!(&decode(text.trim()), value, "{dir}/{name}: golden file decodes to another value");
+    assert_eq!(
+        actual, expected,
+        "{dir}/{name}: encoded shape differs from the golden file"
+    );
+    assert_eq!(
+        &decode(text.trim()),
+        value,
+        "{dir}/{name}: golden file decodes to another value"
+    );
     let doc = protocol_doc();
     let blessing = std::env::var_os("DUET_BLESS").is_some();
     assert!(
-        blessing ||
-            doc.contains(text.trim()),
+        blessing || doc.contains(text.trim()),
         "docs/protocol.md lacks the example for {dir}/{name}:\n{}",
         text.trim()
     );
