@@ -1,0 +1,197 @@
+//! Operator actions: apps, accounts and login tokens. Used by the CLI, tests and the desktop app.
+
+use crate::clock::wall_now_ms;
+use crate::error::AdminError;
+use crate::login_token::{self, LoginClaims};
+use crate::store::{App, Store};
+use duet_protocol::AccountId;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Bytes of randomness in an app secret.
+const SECRET_BYTES: usize = 32;
+/// Bytes of randomness in a token id.
+const TOKEN_ID_BYTES: usize = 12;
+
+/// Administers apps, accounts and tokens in a store; cheap to clone.
+#[derive(Clone)]
+pub struct Admin {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Admin(..)")
+    }
+}
+
+fn check_app_key(app_key: &str) -> Result<(), AdminError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if app_key.is_empty() || app_key.len() > 64 || !app_key.chars().all(allowed) {
+        return Err(AdminError::InvalidAppKey(app_key.to_owned()));
+    }
+    Ok(())
+}
+
+fn random(bytes: usize) -> Result<String, AdminError> {
+    login_token::random_text(bytes).map_err(|e| AdminError::Random(e.to_string()))
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Admin {
+    /// Administers `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// The store administered.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Creates an app with a random secret.
+    pub async fn add_app(&self, app_key: &str, safe_mode: bool) -> Result<App, AdminError> {
+        check_app_key(app_key)?;
+        let app = App {
+            app_key: app_key.to_owned(),
+            secret: random(SECRET_BYTES)?,
+            safe_mode,
+        };
+        if !self.store.create_app(&app, wall_now_ms()).await? {
+            return Err(AdminError::AppExists(app_key.to_owned()));
+        }
+        tracing::info!(app = app_key, safe_mode, "app created");
+        Ok(app)
+    }
+
+    /// The app, creating it (safe mode on) if it does not exist.
+    pub async fn ensure_app(&self, app_key: &str) -> Result<App, AdminError> {
+        match self.add_app(app_key, true).await {
+            Err(AdminError::AppExists(_)) => self.app(app_key).await,
+            other => other,
+        }
+    }
+
+    /// Every app.
+    pub async fn apps(&self) -> Result<Vec<App>, AdminError> {
+        Ok(self.store.apps().await?)
+    }
+
+    async fn app(&self, app_key: &str) -> Result<App, AdminError> {
+        self.store
+            .app(app_key)
+            .await?
+            .ok_or_else(|| AdminError::UnknownApp(app_key.to_owned()))
+    }
+
+    /// Creates (or renames) an account and returns a login token valid for `ttl`.
+    pub async fn add_user(
+        &self,
+        app_key: &str,
+        account: &str,
+        nick: &str,
+        ttl: Duration,
+    ) -> Result<String, AdminError> {
+        let app = self.app(app_key).await?;
+        let id = AccountId::new(account)?;
+        self.store
+            .upsert_account(app_key, &id, nick, wall_now_ms())
+            .await?;
+        tracing::info!(app = app_key, account, "account saved");
+        self.token_for(&app, &id, ttl).await
+    }
+
+    /// A new login token for an existing account, valid for `ttl`.
+    pub async fn issue_token(
+        &self,
+        app_key: &str,
+        account: &str,
+        ttl: Duration,
+    ) -> Result<String, AdminError> {
+        let app = self.app(app_key).await?;
+        let id = AccountId::new(account)?;
+        self.token_for(&app, &id, ttl).await
+    }
+
+    async fn token_for(
+        &self,
+        app: &App,
+        id: &AccountId,
+        ttl: Duration,
+    ) -> Result<String, AdminError> {
+        let account = self.store.account(&app.app_key, id).await?.ok_or_else(|| {
+            AdminError::UnknownAccount {
+                app: app.app_key.clone(),
+                account: id.to_string(),
+            }
+        })?;
+        // Never issue a token that an earlier `revoke` (in the same millisecond) already covers.
+        let iat = wall_now_ms().max(account.tokens_valid_after_ms);
+        let claims = LoginClaims {
+            app: app.app_key.clone(),
+            account: id.to_string(),
+            iat,
+            exp: iat.saturating_add(millis(ttl)),
+            jti: random(TOKEN_ID_BYTES)?,
+        };
+        Ok(login_token::issue(&app.secret, &claims))
+    }
+
+    /// Revokes every token of the account issued until now.
+    pub async fn revoke_all(&self, app_key: &str, account: &str) -> Result<(), AdminError> {
+        self.app(app_key).await?;
+        let id = AccountId::new(account)?;
+        // Tokens issued in this very millisecond are covered too (see `token_for`).
+        let after = wall_now_ms().saturating_add(1);
+        if !self.store.revoke_tokens_before(app_key, &id, after).await? {
+            return Err(AdminError::UnknownAccount {
+                app: app_key.to_owned(),
+                account: account.to_owned(),
+            });
+        }
+        tracing::info!(app = app_key, account, "all tokens revoked");
+        Ok(())
+    }
+
+    /// Revokes one token of the app.
+    pub async fn revoke_token(&self, app_key: &str, token: &str) -> Result<(), AdminError> {
+        let app = self.app(app_key).await?;
+        let claims =
+            login_token::verify(&app.secret, token).map_err(|e| AdminError::InvalidToken {
+                app: app_key.to_owned(),
+                reason: e.to_string(),
+            })?;
+        self.store
+            .revoke_token(app_key, &claims.jti, claims.exp)
+            .await?;
+        tracing::info!(app = app_key, account = claims.account, "token revoked");
+        Ok(())
+    }
+
+    /// Adds `contact` to `owner`'s contact list (both must exist in the app).
+    pub async fn add_contact(
+        &self,
+        app_key: &str,
+        owner: &str,
+        contact: &str,
+    ) -> Result<(), AdminError> {
+        self.app(app_key).await?;
+        let owner = AccountId::new(owner)?;
+        let contact = AccountId::new(contact)?;
+        for id in [&owner, &contact] {
+            if self.store.account(app_key, id).await?.is_none() {
+                return Err(AdminError::UnknownAccount {
+                    app: app_key.to_owned(),
+                    account: id.to_string(),
+                });
+            }
+        }
+        Ok(self
+            .store
+            .add_contact(app_key, &owner, &contact, wall_now_ms())
+            .await?)
+    }
+}

@@ -1,0 +1,164 @@
+//! Command-line arguments; flags override the `--config` file, which overrides the defaults.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use duet_protocol::IceServer;
+use duet_server::ServerConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Duet's signaling server. Without a command it serves on 127.0.0.1:7420 (WebSocket at /ws).
+#[derive(Debug, Parser)]
+#[command(name = "duet-server", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// Settings shared by every command.
+#[derive(Debug, Args)]
+pub struct Options {
+    /// TOML file with any of the server's settings.
+    #[arg(long, global = true, env = "DUET_SERVER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// SQLite file or `sqlite:` URL (default: duet-server.sqlite in the user's data directory).
+    #[arg(long, global = true, env = "DUET_SERVER_DATABASE")]
+    pub database: Option<String>,
+    /// Address to listen on.
+    #[arg(long, global = true)]
+    pub bind: Option<SocketAddr>,
+    /// How often clients must ping, e.g. `10s`; three missed beats drop the connection.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub heartbeat: Option<Duration>,
+    /// How long a new connection may take to log in, e.g. `10s`.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub login_timeout: Option<Duration>,
+    /// Longest ring time an invite may ask for, e.g. `120s`.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub ring_timeout_max: Option<Duration>,
+    /// How long an answered call waits for a party that lost its connection, e.g. `20s`.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub reconnect_grace: Option<Duration>,
+    /// Most simultaneous connections.
+    #[arg(long, global = true)]
+    pub max_connections: Option<usize>,
+    /// A STUN or TURN URL handed to clients (repeat for several).
+    #[arg(long = "ice-server", global = true)]
+    pub ice_servers: Vec<String>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Manage accounts and their login tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage apps (tenants).
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+/// Account commands; tokens go to stdout alone, so scripts can capture them.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates (or renames) an account and prints a login token.
+    Add {
+        account: String,
+        /// Display name (default: the account).
+        #[arg(long)]
+        nick: Option<String>,
+        #[arg(long, default_value = "demo")]
+        app: String,
+        /// How long the token is valid, e.g. `365d`, `12h`.
+        #[arg(long, default_value = "365d")]
+        ttl: humantime::Duration,
+    },
+    /// Prints a new login token for an existing account.
+    Token {
+        account: String,
+        #[arg(long, default_value = "demo")]
+        app: String,
+        #[arg(long, default_value = "365d")]
+        ttl: humantime::Duration,
+    },
+    /// Revokes every token of the account issued until now, or only `--token`.
+    Revoke {
+        account: String,
+        #[arg(long, default_value = "demo")]
+        app: String,
+        /// Revoke just this token.
+        #[arg(long)]
+        token: Option<String>,
+    },
+}
+
+/// App commands.
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Creates an app and prints its secret.
+    Add {
+        app_key: String,
+        /// Let call actions go without per-call tokens (the seed's checkSum off).
+        #[arg(long)]
+        no_safe_mode: bool,
+    },
+    /// Lists apps and whether each is in safe mode.
+    List,
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Cli {
+    /// The configuration: defaults, then the config file, then flags.
+    pub fn config(&self) -> anyhow::Result<ServerConfig> {
+        let o = &self.options;
+        let mut config = match &o.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => ServerConfig::default(),
+        };
+        if let Some(database) = &o.database {
+            config.database = database.clone();
+        }
+        if let Some(bind) = o.bind {
+            config.bind = bind;
+        }
+        if let Some(d) = o.heartbeat {
+            config.heartbeat_ms = millis(d);
+        }
+        if let Some(d) = o.login_timeout {
+            config.login_timeout_ms = millis(d);
+        }
+        if let Some(d) = o.ring_timeout_max {
+            config.calls.ring_timeout_max_ms = millis(d);
+        }
+        if let Some(d) = o.reconnect_grace {
+            config.calls.reconnect_grace_ms = millis(d);
+        }
+        if let Some(n) = o.max_connections {
+            config.limits.max_connections = n;
+        }
+        if !o.ice_servers.is_empty() {
+            config.ice_servers = o
+                .ice_servers
+                .iter()
+                .map(|url| IceServer {
+                    urls: vec![url.clone()],
+                    username: None,
+                    credential: None,
+                })
+                .collect();
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,188 @@
+//! Everything an operator can set, with defaults for a single machine (TOML or flags).
+
+use duet_call::SwitchboardConfig;
+use duet_protocol::IceServer;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// The default port of `duet-server` (WebSocket at `/ws`, health at `/healthz`).
+pub const DEFAULT_PORT: u16 = 7420;
+
+/// The server's configuration; every field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// SQLite file path or `sqlite:` URL.
+    pub database: String,
+    /// App created with a random secret when the database has no app yet (`demo`).
+    pub default_app: Option<String>,
+    /// Clients ping at least this often; a connection silent for three times as long is dropped.
+    pub heartbeat_ms: u64,
+    /// A connection must log in within this time.
+    pub login_timeout_ms: u64,
+    /// STUN/TURN servers handed to clients at login.
+    pub ice_servers: Vec<IceServer>,
+    /// Ring times, reconnect grace and invite limits.
+    pub calls: CallSettings,
+    /// Bounds on connections, queues and rates.
+    pub limits: Limits,
+}
+
+/// Call timing and invite limits, passed to every app's switchboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallSettings {
+    /// Ring time when an invite asks for none.
+    pub ring_timeout_default_ms: u64,
+    /// Longest ring time an invite may ask for.
+    pub ring_timeout_max_ms: u64,
+    /// How long an answered call waits for a party whose connection was lost.
+    pub reconnect_grace_ms: u64,
+    /// Most calls ringing one account at once.
+    pub max_pending_invites: usize,
+    /// Most invites one account may place per minute.
+    pub invites_per_minute: usize,
+}
+
+/// Resource bounds; every queue in the server is bounded by one of these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Most simultaneous WebSocket connections; more get `server_full`.
+    pub max_connections: usize,
+    /// Frames waiting to be sent to one connection; a client that falls further behind is dropped.
+    pub outbound_queue: usize,
+    /// Sustained messages per second one connection may send.
+    pub messages_per_second: u32,
+    /// Messages one connection may send in a burst.
+    pub message_burst: u32,
+    /// Call changes waiting for the database writer.
+    pub write_queue: usize,
+    /// Most call changes committed in one transaction.
+    pub write_batch_max: usize,
+    /// Inputs waiting for an app's hub.
+    pub hub_queue: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            database: default_database_path(),
+            default_app: Some("demo".to_owned()),
+            heartbeat_ms: 10_000,
+            login_timeout_ms: 10_000,
+            ice_servers: Vec::new(),
+            calls: CallSettings::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        let switchboard = SwitchboardConfig::default();
+        Self {
+            ring_timeout_default_ms: switchboard.default_timeout_ms,
+            ring_timeout_max_ms: switchboard.max_timeout_ms,
+            reconnect_grace_ms: switchboard.reconnect_grace_ms,
+            max_pending_invites: switchboard.max_pending_invites,
+            invites_per_minute: switchboard.invites_per_minute,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 100_000,
+            outbound_queue: 256,
+            messages_per_second: 50,
+            message_burst: 200,
+            write_queue: 65_536,
+            write_batch_max: 2_048,
+            hub_queue: 65_536,
+        }
+    }
+}
+
+impl CallSettings {
+    /// The switchboard configuration of an app with these settings.
+    pub fn switchboard(&self, safe_mode: bool) -> SwitchboardConfig {
+        SwitchboardConfig {
+            default_timeout_ms: self.ring_timeout_default_ms.min(self.ring_timeout_max_ms),
+            max_timeout_ms: self.ring_timeout_max_ms,
+            reconnect_grace_ms: self.reconnect_grace_ms,
+            max_pending_invites: self.max_pending_invites,
+            invites_per_minute: self.invites_per_minute,
+            safe_mode,
+            ..SwitchboardConfig::default()
+        }
+    }
+}
+
+/// `duet-server.sqlite` in the user's data directory (e.g. `~/.local/share/duet/`).
+pub fn default_database_path() -> String {
+    directories::ProjectDirs::from("", "", "duet")
+        .map(|dirs| dirs.data_dir().join("duet-server.sqlite"))
+        .unwrap_or_else(|| "duet-server.sqlite".into())
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_file_overrides_only_what_it_names() {
+        let text = r#"
+            bind = "127.0.0.1:9000"
+            database = "/tmp/duet.sqlite"
+            heartbeat_ms = 5000
+            [[ice_servers]]
+            urls = ["stun:stun.example.org:3478"]
+            [calls]
+            ring_timeout_max_ms = 60000
+            [limits]
+            max_connections = 10
+        "#;
+        let config: ServerConfig = toml::from_str(text).unwrap();
+        assert_eq!(config.bind, SocketAddr::from(([127, 0, 0, 1], 9000)));
+        assert_eq!(config.heartbeat_ms, 5000);
+        assert_eq!(config.ice_servers.len(), 1);
+        assert_eq!(config.calls.ring_timeout_max_ms, 60_000);
+        assert_eq!(
+            config.calls.reconnect_grace_ms,
+            CallSettings::default().reconnect_grace_ms
+        );
+        assert_eq!(config.limits.max_connections, 10);
+        assert_eq!(
+            config.limits.outbound_queue,
+            Limits::default().outbound_queue
+        );
+        assert_eq!(config.default_app.as_deref(), Some("demo"));
+        let unknown: Result<ServerConfig, _> = toml::from_str("hartbeat_ms = 1");
+        assert!(
+            unknown.is_err(),
+            "a misspelt setting is an error, not silently ignored"
+        );
+    }
+
+    #[test]
+    fn the_ring_timeout_cap_and_safe_mode_reach_the_switchboard() {
+        let calls = CallSettings {
+            ring_timeout_max_ms: 10_000,
+            ..CallSettings::default()
+        };
+        let switchboard = calls.switchboard(false);
+        assert_eq!(switchboard.max_timeout_ms, 10_000);
+        assert_eq!(
+            switchboard.default_timeout_ms, 10_000,
+            "the default never exceeds the cap"
+        );
+        assert!(!switchboard.safe_mode);
+    }
+}

@@ -1,0 +1,474 @@
+//! One task per WebSocket connection: login, then a loop that reads requests, writes what the
+//! hub sends, and watches the heartbeat and the token's expiry.
+//!
+//! Per-connection state is kept small (a few ids, a token bucket, a bounded queue) because an
+//! idle connection is the common case and a server holds very many of them.
+
+mod login;
+mod requests;
+mod socket;
+
+use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
+use crate::rate_limit::TokenBucket;
+use crate::server::Shared;
+use axum::extract::ws::{Message, WebSocket};
+use duet_call::{CallRequest, DeviceKey};
+use duet_protocol::{
+    decode_client, CallAction, ClientMessage, EndReason, ErrorCode, ProtocolError, ServerFrame,
+    ServerMessage,
+};
+use login::{authenticate, LoggedIn};
+use requests::Requests;
+use socket::{close, refuse_and_close, send, send_error, CloseCause};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// Refuses a connection over the connection limit.
+pub(crate) async fn refuse_full(mut socket: WebSocket) {
+    let message = "the server is at its connection limit; try again later";
+    refuse_and_close(
+        &mut socket,
+        None,
+        ErrorCode::ServerFull,
+        message,
+        CloseCause::Overloaded,
+    )
+    .await;
+}
+
+/// Serves one connection until it closes.
+pub(crate) async fn run(mut socket: WebSocket, shared: Arc<Shared>) {
+    let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let limits = &shared.config.limits;
+    let mut bucket = TokenBucket::new(limits.message_burst, limits.messages_per_second);
+    let login_timeout = Duration::from_millis(shared.config.login_timeout_ms);
+    let login = tokio::select! {
+        // Boxed so that the login's state is freed once the session starts.
+        login = Box::pin(wait_for_login(&mut socket, &shared, &mut bucket)) => login,
+        () = tokio::time::sleep(login_timeout) => {
+            let message = format!("no login within {} ms", login_timeout.as_millis());
+            refuse_and_close(&mut socket, None, ErrorCode::NotLoggedIn, &message, CloseCause::Policy).await;
+            return;
+        }
+        () = shared.shutdown.cancelled() => {
+            close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
+            return;
+        }
+    };
+    let Some((req, logged_in)) = login else {
+        return;
+    };
+    let span =
+        tracing::info_span!("session", app = %logged_in.app.app_key, device = %logged_in.key, conn);
+    Session::start(socket, shared, conn, bucket, req, logged_in)
+        .instrument(span)
+        .await;
+}
+
+/// Reads frames until a valid login; answers anything else with an error. `None` if the
+/// connection ended or the login was refused (the error was sent and the connection closed).
+async fn wait_for_login(
+    socket: &mut WebSocket,
+    shared: &Shared,
+    bucket: &mut TokenBucket,
+) -> Option<(Option<u64>, LoggedIn)> {
+    loop {
+        let text = match next_text(socket, bucket).await? {
+            Incoming::Text(text) => text,
+            Incoming::Refused(error) => {
+                let _ = send_error(socket, None, error, None).await;
+                continue;
+            }
+        };
+        let frame = match decode_client(&text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let _ = send_error(socket, e.req, e.error, None).await;
+                continue;
+            }
+        };
+        let ClientMessage::Login {
+            app_key,
+            account,
+            token,
+            device,
+        } = frame.msg
+        else {
+            let error = ProtocolError::new(ErrorCode::NotLoggedIn, "log in first: send `login`");
+            let _ = send_error(socket, frame.req, error, None).await;
+            continue;
+        };
+        match authenticate(shared, &app_key, account.clone(), &token, device).await {
+            Ok(logged_in) => return Some((frame.req, logged_in)),
+            Err(error) => {
+                tracing::info!(app = %app_key, %account, code = ?error.code, "login refused");
+                refuse_and_close(
+                    socket,
+                    frame.req,
+                    error.code,
+                    &error.message,
+                    CloseCause::Policy,
+                )
+                .await;
+                return None;
+            }
+        }
+    }
+}
+
+/// A received text frame, or a frame refused before decoding.
+enum Incoming {
+    Text(String),
+    Refused(ProtocolError),
+}
+
+/// The next data frame. `None` when the connection ended, or after closing it for a frame over
+/// the size limit or a message rate over the limit (the client was told why).
+async fn next_text(socket: &mut WebSocket, bucket: &mut TokenBucket) -> Option<Incoming> {
+    loop {
+        let message = match socket.recv().await? {
+            Ok(message) => message,
+            Err(error) => {
+                if socket::is_oversized(error) {
+                    let message = format!(
+                        "a frame may be at most {} bytes",
+                        duet_protocol::MAX_FRAME_BYTES
+                    );
+                    refuse_and_close(
+                        socket,
+                        None,
+                        ErrorCode::FrameTooLarge,
+                        &message,
+                        CloseCause::TooBig,
+                    )
+                    .await;
+                }
+                return None;
+            }
+        };
+        let text = match message {
+            Message::Text(text) => text.as_str().to_owned(),
+            Message::Binary(_) => {
+                let error = ProtocolError::new(
+                    ErrorCode::InvalidMessage,
+                    "frames must be JSON text, not binary",
+                );
+                return Some(Incoming::Refused(error));
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) => return None,
+        };
+        if !bucket.take(Instant::now()) {
+            let message = "too many messages; slow down";
+            refuse_and_close(
+                socket,
+                None,
+                ErrorCode::RateLimited,
+                message,
+                CloseCause::Overloaded,
+            )
+            .await;
+            return None;
+        }
+        return Some(Incoming::Text(text));
+    }
+}
+
+/// How a session ended, and what the hub must be told.
+enum End {
+    /// Lost without a goodbye (closed, broken, silent, too fast): calls wait for a reconnect.
+    Lost,
+    /// Left on purpose: the device's call ends with this reason.
+    Left(EndReason),
+    /// Nothing to tell: a newer connection took over, or the server is stopping.
+    Quiet,
+}
+
+/// How and why a session ends: what to tell the hub, and what to tell the client.
+struct Exit {
+    end: End,
+    cause: CloseCause,
+    why: &'static str,
+    /// An `error` frame to send before closing.
+    error: Option<ErrorCode>,
+}
+
+impl Exit {
+    fn new(end: End, cause: CloseCause, why: &'static str) -> Self {
+        Self {
+            end,
+            cause,
+            why,
+            error: None,
+        }
+    }
+
+    fn with_error(mut self, code: ErrorCode) -> Self {
+        self.error = Some(code);
+        self
+    }
+}
+
+/// A logged-in connection.
+struct Session {
+    shared: Arc<Shared>,
+    socket: WebSocket,
+    app_key: String,
+    key: DeviceKey,
+    conn: ConnId,
+    hub: HubHandle,
+    bucket: TokenBucket,
+}
+
+impl Session {
+    async fn start(
+        mut socket: WebSocket,
+        shared: Arc<Shared>,
+        conn: ConnId,
+        bucket: TokenBucket,
+        req: Option<u64>,
+        logged_in: LoggedIn,
+    ) {
+        let LoggedIn {
+            app,
+            hub,
+            key,
+            nick,
+            expires_at_ms,
+            contacts,
+        } = logged_in;
+        let ok = ServerMessage::LoginOk {
+            account: key.account.clone(),
+            nick: nick.clone(),
+            device: key.device.clone(),
+            heartbeat_ms: shared.config.heartbeat_ms,
+            ice_servers: shared.config.ice_servers.clone(),
+            safe_mode: app.safe_mode,
+            server_time_ms: shared.clock.now_ms(),
+        };
+        if send(&mut socket, &ServerFrame::new(req, ok)).await.is_err() {
+            return;
+        }
+        let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
+        let online = HubInput::Online {
+            key: key.clone(),
+            nick,
+            conn,
+            outbound,
+            contacts,
+        };
+        if !hub.send(online).await {
+            close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
+            return;
+        }
+        tracing::info!("logged in");
+        let mut session = Session {
+            shared,
+            socket,
+            app_key: app.app_key,
+            key,
+            conn,
+            hub,
+            bucket,
+        };
+        let exit = session.serve(frames, expires_at_ms).await;
+        let reason = match exit.end {
+            End::Lost => Some(None),
+            End::Left(reason) => Some(Some(reason)),
+            End::Quiet => None,
+        };
+        // Tell the hub before closing, so that whatever the client does after seeing the close
+        // (reconnecting, asking a contact's presence) finds the server already knowing.
+        if let Some(reason) = reason {
+            tracing::info!(?reason, "session ended");
+            let offline = HubInput::Offline {
+                key: session.key.clone(),
+                conn,
+                reason,
+            };
+            session.hub.send(offline).await;
+        }
+        let socket = &mut session.socket;
+        match exit.error {
+            Some(code) => refuse_and_close(socket, None, code, exit.why, exit.cause).await,
+            None => close(socket, exit.cause, exit.why).await,
+        }
+    }
+
+    async fn serve(&mut self, mut frames: mpsc::Receiver<Outbound>, expires_at_ms: u64) -> Exit {
+        let silence = Duration::from_millis(self.shared.config.heartbeat_ms.saturating_mul(3));
+        let expiry = self.shared.clock.instant_at(expires_at_ms);
+        let shutdown = self.shared.shutdown.clone();
+        let mut silent_until = Instant::now() + silence;
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => {
+                    return Exit::new(End::Quiet, CloseCause::GoingAway, "server shutting down");
+                }
+                frame = frames.recv() => match frame {
+                    Some(Outbound::Frame(text)) => {
+                        if self.socket.send(Message::Text(text.into())).await.is_err() {
+                            return Exit::new(End::Lost, CloseCause::Policy, "connection broken");
+                        }
+                    }
+                    Some(Outbound::Replaced) => {
+                        let why = "this device logged in on another connection";
+                        return Exit::new(End::Quiet, CloseCause::Policy, why).with_error(ErrorCode::AlreadyLoggedIn);
+                    }
+                    None => {
+                        // The hub let go of this connection: it fell too far behind, or the hub stopped.
+                        return Exit::new(End::Quiet, CloseCause::Policy, "too slow to receive messages");
+                    }
+                },
+                incoming = next_text(&mut self.socket, &mut self.bucket) => {
+                    silent_until = Instant::now() + silence;
+                    let text = match incoming {
+                        None => return Exit::new(End::Lost, CloseCause::Normal, "closed"),
+                        Some(Incoming::Refused(error)) => {
+                            let _ = send_error(&mut self.socket, None, error, None).await;
+                            continue;
+                        }
+                        Some(Incoming::Text(text)) => text,
+                    };
+                    // Boxed: request handling is rare next to idling, so its state stays out of
+                    // the idle connection's future.
+                    if let Some(exit) = Box::pin(self.handle(&text)).await {
+                        return exit;
+                    }
+                }
+                () = tokio::time::sleep_until(silent_until) => {
+                    tracing::info!("no message for three heartbeats; dropping the connection");
+                    return Exit::new(End::Lost, CloseCause::Policy, "heartbeat missed");
+                }
+                () = sleep_until(expiry) => {
+                    let why = "the login token has expired; log in again with a new one";
+                    let end = End::Left(EndReason::TokenExpired);
+                    return Exit::new(end, CloseCause::Policy, why).with_error(ErrorCode::TokenExpired);
+                }
+            }
+        }
+    }
+
+    /// Handles one frame; `Some` if the session ends because of it.
+    async fn handle(&mut self, text: &str) -> Option<Exit> {
+        let frame = match decode_client(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                self.reply(e.req, Err(e.error)).await;
+                return None;
+            }
+        };
+        let req = frame.req;
+        let requests = Requests {
+            shared: &self.shared,
+            app_key: &self.app_key,
+            account: &self.key.account,
+            hub: &self.hub,
+        };
+        let answer = match frame.msg {
+            ClientMessage::Ping => Ok(ServerMessage::Pong),
+            ClientMessage::Login { .. } => Err(ProtocolError::new(
+                ErrorCode::AlreadyLoggedIn,
+                "this connection is already logged in",
+            )),
+            ClientMessage::Logout => {
+                self.reply(req, Ok(ServerMessage::Ok)).await;
+                let end = End::Left(EndReason::LoggedOut);
+                return Some(Exit::new(end, CloseCause::Normal, "logged out"));
+            }
+            ClientMessage::ContactsList => requests.contacts().await,
+            ClientMessage::ContactsAdd { account } => requests.add_contact(account).await,
+            ClientMessage::ContactsRemove { account } => requests.remove_contact(account).await,
+            ClientMessage::DirectorySearch { query, limit } => requests.search(&query, limit).await,
+            ClientMessage::HistoryList { before, limit } => {
+                requests.history(before.as_deref(), limit).await
+            }
+            ClientMessage::Call {
+                call_id,
+                device,
+                seq,
+                call_token,
+                action,
+            } => {
+                let request = CallRequest {
+                    call_id,
+                    device,
+                    seq,
+                    call_token,
+                    action,
+                };
+                return self.call(req, request).await;
+            }
+        };
+        self.reply(req, answer).await;
+        None
+    }
+
+    /// Passes a call action to the hub, after checking that an invite's callee exists in this app.
+    async fn call(&mut self, req: Option<u64>, request: CallRequest) -> Option<Exit> {
+        if let CallAction::Invite { callee, .. } = &request.action {
+            let known = self.shared.known_accounts.contains(&self.app_key, callee);
+            if *callee != self.key.account && !known {
+                let found = self.shared.store.account(&self.app_key, callee).await;
+                let refusal = match found {
+                    Ok(Some(_)) => {
+                        self.shared.known_accounts.insert(&self.app_key, callee);
+                        None
+                    }
+                    Ok(None) => Some(ProtocolError::new(
+                        ErrorCode::UnknownAccount,
+                        format!("no account `{callee}` in this app"),
+                    )),
+                    Err(error) => {
+                        tracing::error!(%error, "callee lookup failed");
+                        Some(ProtocolError::new(
+                            ErrorCode::Internal,
+                            "the server could not look up the callee; try again",
+                        ))
+                    }
+                };
+                if let Some(error) = refusal {
+                    let _ = send_error(&mut self.socket, req, error, Some(request.call_id)).await;
+                    return None;
+                }
+            }
+        }
+        let input = HubInput::Call {
+            key: self.key.clone(),
+            conn: self.conn,
+            req,
+            request,
+        };
+        if !self.hub.send(input).await {
+            return Some(Exit::new(
+                End::Quiet,
+                CloseCause::GoingAway,
+                "server shutting down",
+            ));
+        }
+        None
+    }
+
+    async fn reply(&mut self, req: Option<u64>, answer: Result<ServerMessage, ProtocolError>) {
+        let result = match answer {
+            Ok(msg) => send(&mut self.socket, &ServerFrame::new(req, msg)).await,
+            Err(error) => send_error(&mut self.socket, req, error, None).await,
+        };
+        if let Err(error) = result {
+            tracing::debug!(%error, "reply not delivered");
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,196 @@
+//! Answers to the requests that are not call actions: contacts, directory and history.
+
+use crate::hub::{HubHandle, HubInput};
+use crate::server::Shared;
+use crate::store::{HistoryPosition, StoreError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use duet_protocol::{AccountId, Contact, ErrorCode, Presence, ProtocolError, ServerMessage};
+use tokio::sync::oneshot;
+
+/// Page size when a request names none.
+const DEFAULT_PAGE: u32 = 20;
+/// Largest page a request may ask for.
+const MAX_PAGE: u32 = 100;
+/// Longest directory query, in characters.
+const MAX_QUERY_CHARS: usize = 64;
+const CURSOR_PREFIX: &str = "h1:";
+
+/// The logged-in account a request is answered for.
+pub(crate) struct Requests<'a> {
+    pub shared: &'a Shared,
+    pub app_key: &'a str,
+    pub account: &'a AccountId,
+    pub hub: &'a HubHandle,
+}
+
+fn internal(error: StoreError) -> ProtocolError {
+    tracing::error!(%error, "request failed on a storage fault");
+    ProtocolError::new(
+        ErrorCode::Internal,
+        "the server could not read or write its data; try again",
+    )
+}
+
+fn page_size(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}
+
+/// The opaque `next` of a history page ending at `position`.
+fn cursor(position: HistoryPosition) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{position}"))
+}
+
+fn parse_cursor(text: &str) -> Option<HistoryPosition> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+}
+
+impl Requests<'_> {
+    /// The contact list with each contact's presence.
+    pub(crate) async fn contacts(&self) -> Result<ServerMessage, ProtocolError> {
+        let list = self
+            .shared
+            .store
+            .contacts(self.app_key, self.account)
+            .await
+            .map_err(internal)?;
+        let (reply, answer) = oneshot::channel();
+        let accounts = list.iter().map(|c| c.account.clone()).collect();
+        let asked = self.hub.send(HubInput::Presences { accounts, reply }).await;
+        let presences = match answer.await {
+            Ok(presences) if asked => presences,
+            _ => vec![Presence::Offline; list.len()],
+        };
+        let contacts = list
+            .into_iter()
+            .zip(presences)
+            .map(|(user, presence)| Contact {
+                account: user.account,
+                nick: user.nick,
+                presence,
+            })
+            .collect();
+        Ok(ServerMessage::Contacts { contacts })
+    }
+
+    /// Adds an account of the same app to the contact list.
+    pub(crate) async fn add_contact(
+        &self,
+        contact: AccountId,
+    ) -> Result<ServerMessage, ProtocolError> {
+        if contact == *self.account {
+            return Err(ProtocolError::new(
+                ErrorCode::InvalidMessage,
+                "an account cannot be its own contact",
+            ));
+        }
+        let store = &self.shared.store;
+        if store
+            .account(self.app_key, &contact)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            return Err(ProtocolError::new(
+                ErrorCode::UnknownAccount,
+                format!("no account `{contact}` in this app"),
+            ));
+        }
+        let now = self.shared.clock.now_ms();
+        store
+            .add_contact(self.app_key, self.account, &contact, now)
+            .await
+            .map_err(internal)?;
+        let owner = self.account.clone();
+        self.hub
+            .send(HubInput::ContactAdded { owner, contact })
+            .await;
+        Ok(ServerMessage::Ok)
+    }
+
+    /// Removes an account from the contact list (fine if it was not there).
+    pub(crate) async fn remove_contact(
+        &self,
+        contact: AccountId,
+    ) -> Result<ServerMessage, ProtocolError> {
+        self.shared
+            .store
+            .remove_contact(self.app_key, self.account, &contact)
+            .await
+            .map_err(internal)?;
+        let owner = self.account.clone();
+        self.hub
+            .send(HubInput::ContactRemoved { owner, contact })
+            .await;
+        Ok(ServerMessage::Ok)
+    }
+
+    /// Accounts of this app matching `query`.
+    pub(crate) async fn search(
+        &self,
+        query: &str,
+        limit: Option<u32>,
+    ) -> Result<ServerMessage, ProtocolError> {
+        let query = query.trim();
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(ProtocolError::new(
+                ErrorCode::InvalidMessage,
+                format!("a search query has at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        let users = self
+            .shared
+            .store
+            .search(self.app_key, query, page_size(limit))
+            .await
+            .map_err(internal)?;
+        Ok(ServerMessage::Directory { users })
+    }
+
+    /// One page of the account's records, newest first.
+    pub(crate) async fn history(
+        &self,
+        before: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<ServerMessage, ProtocolError> {
+        let before = match before {
+            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
+                ProtocolError::new(
+                    ErrorCode::InvalidMessage,
+                    "`before` is not a `next` from a previous page",
+                )
+            })?),
+            None => None,
+        };
+        let limit = page_size(limit);
+        let mut rows = self
+            .shared
+            .store
+            .history(self.app_key, self.account, before, limit + 1)
+            .await
+            .map_err(internal)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|(position, _)| cursor(*position))
+        } else {
+            None
+        };
+        let records = rows.into_iter().map(|(_, record)| record).collect();
+        Ok(ServerMessage::History { records, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(parse_cursor(&cursor(42)), Some(42));
+        assert_eq!(parse_cursor("not a cursor"), None);
+        assert_eq!(parse_cursor(&URL_SAFE_NO_PAD.encode("h1:x")), None);
+    }
+}

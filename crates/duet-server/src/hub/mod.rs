@@ -1,0 +1,320 @@
+//! One task per app that owns its [`Switchboard`] and routes what it says to connections.
+//!
+//! Architecture invariant: every input that can change a call goes through this task's queue and
+//! is handled to completion before the next, so every race is decided atomically. The hub never
+//! awaits the database for reads (connection tasks do the lookups first); call changes go to the
+//! batching writer.
+
+mod registry;
+mod watchers;
+
+pub(crate) use registry::Hubs;
+
+use crate::clock::Clock;
+use crate::store::writer::WriterHandle;
+use crate::store::CallWrite;
+use duet_call::{CallRequest, DeviceKey, Output, StoredCall, Switchboard};
+use duet_protocol::{encode, AccountId, DeviceId, EndReason, Presence, ServerFrame, ServerMessage};
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use watchers::Watchers;
+
+/// Identifies one WebSocket connection, so a replaced connection's late inputs are ignored.
+pub(crate) type ConnId = u64;
+
+/// What the hub hands a connection to write.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// An encoded server frame.
+    Frame(String),
+    /// The same device logged in on a newer connection: this one must close.
+    Replaced,
+}
+
+/// Inputs to a hub, from connection tasks.
+#[derive(Debug)]
+pub(crate) enum HubInput {
+    /// A device logged in on connection `conn`; `contacts` is its account's contact list.
+    Online {
+        key: DeviceKey,
+        nick: String,
+        conn: ConnId,
+        outbound: mpsc::Sender<Outbound>,
+        contacts: Vec<AccountId>,
+    },
+    /// The connection ended: `None` if it was lost, else why the device left on purpose.
+    Offline {
+        key: DeviceKey,
+        conn: ConnId,
+        reason: Option<EndReason>,
+    },
+    /// A call action (an invite's callee was already checked to exist in this app).
+    Call {
+        key: DeviceKey,
+        conn: ConnId,
+        req: Option<u64>,
+        request: CallRequest,
+    },
+    /// `owner` added `contact` to its list.
+    ContactAdded {
+        owner: AccountId,
+        contact: AccountId,
+    },
+    /// `owner` removed `contact` from its list.
+    ContactRemoved {
+        owner: AccountId,
+        contact: AccountId,
+    },
+    /// The presence of each account, in order.
+    Presences {
+        accounts: Vec<AccountId>,
+        reply: oneshot::Sender<Vec<Presence>>,
+    },
+}
+
+/// Sends inputs to one app's hub; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct HubHandle {
+    inputs: mpsc::Sender<HubInput>,
+}
+
+impl HubHandle {
+    /// Queues an input, waiting while the hub's queue is full; false if the hub has stopped.
+    pub(crate) async fn send(&self, input: HubInput) -> bool {
+        self.inputs.send(input).await.is_ok()
+    }
+}
+
+/// A connected device's way out.
+#[derive(Debug)]
+struct Link {
+    conn: ConnId,
+    outbound: mpsc::Sender<Outbound>,
+}
+
+struct Hub {
+    app_key: String,
+    switchboard: Switchboard,
+    clock: Clock,
+    writer: WriterHandle,
+    links: HashMap<DeviceKey, Link>,
+    /// Online devices per account, for presence pushes.
+    online: HashMap<AccountId, Vec<DeviceId>>,
+    watchers: Watchers,
+}
+
+/// Starts the hub of `app_key` around `switchboard` (already restored).
+pub(crate) fn spawn_hub(
+    app_key: String,
+    switchboard: Switchboard,
+    clock: Clock,
+    writer: WriterHandle,
+    queue: usize,
+    shutdown: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> HubHandle {
+    let (inputs, rx) = mpsc::channel(queue.max(1));
+    let span = tracing::info_span!("hub", app = %app_key);
+    let hub = Hub {
+        app_key,
+        switchboard,
+        clock,
+        writer,
+        links: HashMap::new(),
+        online: HashMap::new(),
+        watchers: Watchers::default(),
+    };
+    tracker.spawn(hub.run(rx, shutdown).instrument(span));
+    HubHandle { inputs }
+}
+
+impl Hub {
+    async fn run(mut self, mut rx: mpsc::Receiver<HubInput>, shutdown: CancellationToken) {
+        // Calls restored at start may already have stored changes or due deadlines.
+        self.switchboard.handle_timeout(self.clock.now_ms());
+        self.drain().await;
+        loop {
+            let deadline = self
+                .switchboard
+                .poll_timeout()
+                .and_then(|at| self.clock.instant_at(at));
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                input = rx.recv() => match input {
+                    Some(input) => self.handle(input),
+                    None => break,
+                },
+                () = sleep_until(deadline) => {
+                    self.switchboard.handle_timeout(self.clock.now_ms());
+                }
+            }
+            self.drain().await;
+        }
+        tracing::debug!("hub stopped");
+    }
+
+    fn handle(&mut self, input: HubInput) {
+        let now = self.clock.now_ms();
+        match input {
+            HubInput::Online {
+                key,
+                nick,
+                conn,
+                outbound,
+                contacts,
+            } => {
+                let link = Link { conn, outbound };
+                if let Some(old) = self.links.insert(key.clone(), link) {
+                    // A newer login of the same device: a reconnect, not the end of its call.
+                    tracing::info!(device = %key, "device logged in again; closing its older connection");
+                    let _ = old.outbound.try_send(Outbound::Replaced);
+                }
+                let devices = self.online.entry(key.account.clone()).or_default();
+                if devices.is_empty() {
+                    self.watchers.start(&key.account, contacts);
+                }
+                if !devices.contains(&key.device) {
+                    devices.push(key.device.clone());
+                }
+                self.switchboard.handle_device_online(&key, &nick, now);
+            }
+            HubInput::Offline { key, conn, reason } => {
+                if self.links.get(&key).is_some_and(|l| l.conn == conn) {
+                    self.disconnect(&key, reason, now);
+                }
+            }
+            HubInput::Call {
+                key,
+                conn,
+                req,
+                request,
+            } => {
+                if self.links.get(&key).is_some_and(|l| l.conn == conn) {
+                    let span =
+                        tracing::info_span!("call", call_id = %request.call_id, device = %key);
+                    let _entered = span.enter();
+                    tracing::debug!(
+                        action = request.action.name(),
+                        seq = request.seq,
+                        "call action"
+                    );
+                    self.switchboard.handle_call(&key, req, request, now);
+                }
+            }
+            HubInput::ContactAdded { owner, contact } => self.watchers.add(&owner, &contact),
+            HubInput::ContactRemoved { owner, contact } => self.watchers.remove(&owner, &contact),
+            HubInput::Presences { accounts, reply } => {
+                let presences = accounts
+                    .iter()
+                    .map(|a| self.switchboard.presence(a))
+                    .collect();
+                let _ = reply.send(presences);
+            }
+        }
+    }
+
+    /// Forgets the device's connection and tells the switchboard it left.
+    fn disconnect(&mut self, key: &DeviceKey, reason: Option<EndReason>, now: u64) {
+        self.links.remove(key);
+        if let Some(devices) = self.online.get_mut(&key.account) {
+            devices.retain(|d| *d != key.device);
+            if devices.is_empty() {
+                self.online.remove(&key.account);
+                self.watchers.stop(&key.account);
+            }
+        }
+        self.switchboard.handle_device_offline(key, reason, now);
+    }
+
+    /// Carries out everything the switchboard asked for, until it has nothing more to say.
+    async fn drain(&mut self) {
+        loop {
+            let mut too_slow = Vec::new();
+            while let Some(output) = self.switchboard.poll_output() {
+                match output {
+                    Output::Send { to, req, msg } => self.deliver(&to, req, msg, &mut too_slow),
+                    Output::Presence { account, presence } => {
+                        self.push_presence(&account, presence, &mut too_slow)
+                    }
+                    Output::CallStored(stored) => {
+                        let write = stored_write(&self.app_key, &stored, self.clock.now_ms());
+                        self.writer.write(write).await;
+                    }
+                    Output::CallEnded(record) => {
+                        tracing::info!(call_id = %record.call_id, status = ?record.status, reason = ?record.reason, "call ended");
+                        let app_key = self.app_key.clone();
+                        self.writer
+                            .write(CallWrite::Ended { app_key, record })
+                            .await;
+                    }
+                }
+            }
+            if too_slow.is_empty() {
+                return;
+            }
+            let now = self.clock.now_ms();
+            for key in too_slow {
+                if self.links.contains_key(&key) {
+                    tracing::warn!(device = %key, "client cannot keep up with its messages; disconnecting it");
+                    self.disconnect(&key, None, now);
+                }
+            }
+        }
+    }
+
+    fn deliver(
+        &self,
+        to: &DeviceKey,
+        req: Option<u64>,
+        msg: ServerMessage,
+        too_slow: &mut Vec<DeviceKey>,
+    ) {
+        let Some(link) = self.links.get(to) else {
+            return;
+        };
+        let frame = encode(&ServerFrame::new(req, msg));
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            link.outbound.try_send(Outbound::Frame(frame))
+        {
+            too_slow.push(to.clone());
+        }
+    }
+
+    fn push_presence(
+        &self,
+        account: &AccountId,
+        presence: Presence,
+        too_slow: &mut Vec<DeviceKey>,
+    ) {
+        for watcher in self.watchers.of(account) {
+            for device in self.online.get(watcher).into_iter().flatten() {
+                let key = DeviceKey::new(watcher.clone(), device.clone());
+                let msg = ServerMessage::Presence {
+                    account: account.clone(),
+                    presence,
+                };
+                self.deliver(&key, None, msg, too_slow);
+            }
+        }
+    }
+}
+
+fn stored_write(app_key: &str, stored: &StoredCall, now_ms: u64) -> CallWrite {
+    CallWrite::Stored {
+        app_key: app_key.to_owned(),
+        call_id: stored.call_id().to_string(),
+        state: stored.to_json(),
+        at_ms: now_ms,
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,25 @@
+//! Duet's signaling server: WebSocket sessions, apps and accounts, presence, call routing through
+//! [`duet_call::Switchboard`], and call records in SQLite.
+//!
+//! Shape: a task per connection ([`connection`]), one hub task per app that owns the app's
+//! switchboard ([`hub`]), and one writer task that batches record and live-call changes into
+//! transactions ([`store::writer`]). Start it with [`start`]; administer it with [`Admin`].
+
+mod admin;
+mod clock;
+pub mod config;
+mod connection;
+mod error;
+mod hub;
+mod known_accounts;
+pub mod login_token;
+mod rate_limit;
+mod server;
+pub mod store;
+
+pub use admin::Admin;
+pub use clock::wall_now_ms;
+pub use config::{CallSettings, Limits, ServerConfig, DEFAULT_PORT};
+pub use error::{AdminError, ServerError};
+pub use server::{start, start_with_store, RunningServer};
+pub use store::{App, SqliteStore, Store, StoreError};

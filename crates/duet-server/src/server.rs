@@ -1,0 +1,194 @@
+//! Starting and stopping the server: listener, HTTP routes, hubs and the record writer.
+
+use crate::admin::Admin;
+use crate::clock::Clock;
+use crate::config::ServerConfig;
+use crate::connection;
+use crate::error::ServerError;
+use crate::hub::Hubs;
+use crate::known_accounts::KnownAccounts;
+use crate::store::writer::{spawn_writer, WriterHandle};
+use crate::store::{SqliteStore, Store};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use duet_protocol::MAX_FRAME_BYTES;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Read buffer per connection: small, because idle connections are the common case; it grows
+/// for the rare large frame.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Accounts remembered as existing (for invite checks) before the set is cleared.
+const KNOWN_ACCOUNTS_BOUND: usize = 1_000_000;
+
+/// What every connection task shares.
+pub(crate) struct Shared {
+    pub config: ServerConfig,
+    pub store: Arc<dyn Store>,
+    pub clock: Clock,
+    pub hubs: Hubs,
+    pub next_conn: AtomicU64,
+    pub shutdown: CancellationToken,
+    /// Connection tasks, awaited on shutdown.
+    pub connections: TaskTracker,
+    /// One permit per open connection, up to `limits.max_connections`.
+    pub connection_slots: Arc<Semaphore>,
+    /// Accounts known to exist, to check callees without a query.
+    pub known_accounts: KnownAccounts,
+}
+
+/// A server running on its own tasks; call [`RunningServer::shutdown`] to stop it cleanly.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    admin: Admin,
+    http: JoinHandle<std::io::Result<()>>,
+    writer: JoinHandle<()>,
+}
+
+/// Opens the configured SQLite database and starts serving.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database).await?);
+    start_with_store(config, store).await
+}
+
+/// Starts serving on `store` (any [`Store`] implementation).
+pub async fn start_with_store(
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+) -> Result<RunningServer, ServerError> {
+    let admin = Admin::new(store.clone());
+    if let Some(app_key) = &config.default_app {
+        if store.apps().await?.is_empty() {
+            admin.ensure_app(app_key).await?;
+        }
+    }
+    let clock = Clock::start();
+    let shutdown = CancellationToken::new();
+    let limits = &config.limits;
+    let (writer, writer_task) =
+        spawn_writer(store.clone(), limits.write_queue, limits.write_batch_max);
+    let hubs = Hubs::new(
+        store.clone(),
+        clock,
+        config.calls.clone(),
+        limits.hub_queue,
+        writer,
+        shutdown.clone(),
+    );
+    hubs.start_all().await?;
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let local_addr = listener.local_addr()?;
+    let shared = Arc::new(Shared {
+        connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
+        config,
+        store,
+        clock,
+        hubs,
+        next_conn: AtomicU64::new(1),
+        shutdown: shutdown.clone(),
+        connections: TaskTracker::new(),
+        known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
+    });
+    let router = Router::new()
+        .route("/ws", get(upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(shared.clone());
+    // Small frames go out at once: with Nagle's algorithm, the second frame of a burst (an ack then
+    // an event) waits for the peer's delayed ACK, 40 ms on Linux.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
+    let http = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
+    });
+    tracing::info!(%local_addr, "duet-server listening (WebSocket at /ws)");
+    Ok(RunningServer {
+        local_addr,
+        shared,
+        admin,
+        http,
+        writer: writer_task,
+    })
+}
+
+async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    let slot = shared.connection_slots.clone().try_acquire_owned().ok();
+    let tracker = shared.connections.clone();
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        // Write each frame at once instead of keeping a buffer per connection.
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            tracker.track_future(async move {
+                match slot {
+                    Some(slot) => {
+                        connection::run(socket, shared).await;
+                        drop(slot);
+                    }
+                    None => connection::refuse_full(socket).await,
+                }
+            })
+        })
+}
+
+impl RunningServer {
+    /// The address the server listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The WebSocket URL clients connect to.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.local_addr)
+    }
+
+    /// Administers apps, accounts and tokens of this server's store.
+    pub fn admin(&self) -> &Admin {
+        &self.admin
+    }
+
+    /// The server's store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.shared.store
+    }
+
+    /// Waits until every call change made so far is committed to the store.
+    pub async fn flush(&self) {
+        if let Some(writer) = self.writer_handle() {
+            writer.flush().await;
+        }
+    }
+
+    fn writer_handle(&self) -> Option<WriterHandle> {
+        self.shared.hubs.writer()
+    }
+
+    /// Stops accepting, closes every connection (calls survive for the next start), stops the
+    /// hubs, and commits every queued call change before returning.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        tracing::info!("shutting down");
+        self.shared.shutdown.cancel();
+        self.http.await??;
+        self.shared.connections.close();
+        self.shared.connections.wait().await;
+        self.shared.hubs.stop().await;
+        self.writer.await?;
+        self.shared.store.close().await;
+        tracing::info!("shut down; every call change is committed");
+        Ok(())
+    }
+}

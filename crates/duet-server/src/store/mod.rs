@@ -1,0 +1,151 @@
+//! Persistence behind one trait: apps, accounts, tokens, contacts, records and live calls.
+//!
+//! [`SqliteStore`] is the default implementation; a PostgreSQL one can satisfy the same trait.
+//! Architecture invariant: the hub never awaits the store; call changes reach it through the
+//! batching [`writer`], everything else is read by connection tasks.
+
+mod sqlite;
+pub mod writer;
+
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use duet_protocol::{AccountId, CallRecord, UserSummary};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or could not run the statement.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value does not parse (corrupt, or written by another version).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// A tenant: its appKey, login-token secret and whether calls need per-call tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub app_key: String,
+    pub secret: String,
+    pub safe_mode: bool,
+}
+
+/// An account of one app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub account: AccountId,
+    pub nick: String,
+    /// Login tokens issued before this moment (ms since the epoch) are revoked.
+    pub tokens_valid_after_ms: u64,
+}
+
+/// A live call as persisted: its id and the switchboard's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveCallRow {
+    pub call_id: String,
+    pub state: String,
+}
+
+/// A change to records or live calls, applied by the [`writer`] in batches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallWrite {
+    /// Insert or replace the stored copy of a live call.
+    Stored {
+        app_key: String,
+        call_id: String,
+        state: String,
+        at_ms: u64,
+    },
+    /// Insert the call's record (never twice) and delete its stored copy.
+    Ended { app_key: String, record: CallRecord },
+}
+
+/// Where to continue a history listing: records with a smaller position are older.
+pub type HistoryPosition = i64;
+
+/// Everything the server persists. Implementations must be safe to share between tasks.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an app; false if the appKey is taken.
+    async fn create_app(&self, app: &App, now_ms: u64) -> Result<bool, StoreError>;
+    /// The app with this key, if any.
+    async fn app(&self, app_key: &str) -> Result<Option<App>, StoreError>;
+    /// Every app, by key.
+    async fn apps(&self) -> Result<Vec<App>, StoreError>;
+    /// Creates the account or renames it.
+    async fn upsert_account(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        nick: &str,
+        now_ms: u64,
+    ) -> Result<(), StoreError>;
+    /// The account, if it exists in this app.
+    async fn account(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+    ) -> Result<Option<Account>, StoreError>;
+    /// Revokes every token of the account issued before `at_ms`; false if there is no such account.
+    async fn revoke_tokens_before(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        at_ms: u64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes one token by its id until it would expire.
+    async fn revoke_token(
+        &self,
+        app_key: &str,
+        token_id: &str,
+        expires_at_ms: u64,
+    ) -> Result<(), StoreError>;
+    /// Whether a single token was revoked.
+    async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError>;
+    /// Adds `contact` to `owner`'s list (idempotent).
+    async fn add_contact(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+        contact: &AccountId,
+        now_ms: u64,
+    ) -> Result<(), StoreError>;
+    /// Removes `contact` from `owner`'s list; false if it was not there.
+    async fn remove_contact(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+        contact: &AccountId,
+    ) -> Result<bool, StoreError>;
+    /// `owner`'s contacts with their nicknames, by account.
+    async fn contacts(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+    ) -> Result<Vec<UserSummary>, StoreError>;
+    /// Accounts of the app whose account or nickname contains `query` (case-insensitive).
+    async fn search(
+        &self,
+        app_key: &str,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<UserSummary>, StoreError>;
+    /// Up to `limit` records of `account`, newest first, older than `before`; each with its position.
+    async fn history(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        before: Option<HistoryPosition>,
+        limit: u32,
+    ) -> Result<Vec<(HistoryPosition, CallRecord)>, StoreError>;
+    /// The live calls of an app, to restore after a restart.
+    async fn active_calls(&self, app_key: &str) -> Result<Vec<ActiveCallRow>, StoreError>;
+    /// Applies a batch of call changes in one transaction, in order.
+    async fn apply(&self, batch: &[CallWrite]) -> Result<(), StoreError>;
+    /// Flushes and closes the store.
+    async fn close(&self);
+}

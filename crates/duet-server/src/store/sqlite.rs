@@ -1,0 +1,413 @@
+//! The default [`Store`]: one SQLite file in WAL mode, so admin commands can use it while a server runs.
+
+use super::{Account, ActiveCallRow, App, CallWrite, HistoryPosition, Store, StoreError};
+use async_trait::async_trait;
+use duet_protocol::{AccountId, CallId, CallRecord, CallStatus, CallType, EndReason, UserSummary};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::Row;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a statement waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Readers run in parallel in WAL mode; writes are serialised by SQLite anyway.
+const MAX_POOL_CONNECTIONS: u32 = 4;
+
+/// [`Store`] on a SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// SQLite stores integers as i64; our millisecond times fit with centuries to spare.
+fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn uint(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `location` — a file path or a `sqlite:` URL —
+    /// and brings its schema up to date.
+    pub async fn open(location: &str) -> Result<Self, StoreError> {
+        let options = if location.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(location)?
+        } else {
+            if let Some(dir) = Path::new(location).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                }
+            }
+            SqliteConnectOptions::new().filename(location)
+        };
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_POOL_CONNECTIONS)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn app_from(row: &SqliteRow) -> Result<App, StoreError> {
+    Ok(App {
+        app_key: row.try_get("app_key")?,
+        secret: row.try_get("secret")?,
+        safe_mode: row.try_get("safe_mode")?,
+    })
+}
+
+fn account_id(text: String) -> Result<AccountId, StoreError> {
+    AccountId::new(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn summary_from(row: &SqliteRow) -> Result<UserSummary, StoreError> {
+    Ok(UserSummary {
+        account: account_id(row.try_get("account")?)?,
+        nick: row.try_get("nick")?,
+    })
+}
+
+fn reason_text(reason: EndReason) -> String {
+    match serde_json::to_value(reason) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => format!("{reason:?}"),
+    }
+}
+
+fn record_from(row: &SqliteRow) -> Result<(HistoryPosition, CallRecord), StoreError> {
+    let corrupt = |e: String| StoreError::Corrupt(e);
+    let call_type: i64 = row.try_get("call_type")?;
+    let status: i64 = row.try_get("status")?;
+    let reason: String = row.try_get("reason")?;
+    let record = CallRecord {
+        call_id: CallId::new(row.try_get::<String, _>("call_id")?)
+            .map_err(|e| corrupt(e.to_string()))?,
+        from: account_id(row.try_get("from_account")?)?,
+        to: account_id(row.try_get("to_account")?)?,
+        call_type: CallType::try_from(u8::try_from(call_type).unwrap_or(0)).map_err(corrupt)?,
+        status: CallStatus::try_from(u8::try_from(status).unwrap_or(0)).map_err(corrupt)?,
+        reason: serde_json::from_value(serde_json::Value::String(reason))
+            .map_err(|e| corrupt(e.to_string()))?,
+        started_at_ms: uint(row.try_get("started_at_ms")?),
+        answered_at_ms: row.try_get::<Option<i64>, _>("answered_at_ms")?.map(uint),
+        ended_at_ms: uint(row.try_get("ended_at_ms")?),
+        duration_ms: uint(row.try_get("duration_ms")?),
+    };
+    Ok((row.try_get("id")?, record))
+}
+
+/// `query` as a LIKE pattern matching it anywhere, with LIKE's wildcards taken literally.
+fn contains_pattern(query: &str) -> String {
+    let mut pattern = String::with_capacity(query.len() + 2);
+    pattern.push('%');
+    for c in query.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_app(&self, app: &App, now_ms: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO apps (app_key, secret, safe_mode, created_at_ms) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (app_key) DO NOTHING",
+        )
+        .bind(&app.app_key)
+        .bind(&app.secret)
+        .bind(app.safe_mode)
+        .bind(int(now_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn app(&self, app_key: &str) -> Result<Option<App>, StoreError> {
+        let row = sqlx::query("SELECT app_key, secret, safe_mode FROM apps WHERE app_key = ?")
+            .bind(app_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(app_from).transpose()
+    }
+
+    async fn apps(&self) -> Result<Vec<App>, StoreError> {
+        let rows = sqlx::query("SELECT app_key, secret, safe_mode FROM apps ORDER BY app_key")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(app_from).collect()
+    }
+
+    async fn upsert_account(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        nick: &str,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO accounts (app_key, account, nick, created_at_ms) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (app_key, account) DO UPDATE SET nick = excluded.nick",
+        )
+        .bind(app_key)
+        .bind(account.as_str())
+        .bind(nick)
+        .bind(int(now_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn account(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+    ) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(
+            "SELECT nick, tokens_valid_after_ms FROM accounts WHERE app_key = ? AND account = ?",
+        )
+        .bind(app_key)
+        .bind(account.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| -> Result<Account, StoreError> {
+            Ok(Account {
+                account: account.clone(),
+                nick: row.try_get("nick")?,
+                tokens_valid_after_ms: uint(row.try_get("tokens_valid_after_ms")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_tokens_before(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        at_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET tokens_valid_after_ms = ? WHERE app_key = ? AND account = ?",
+        )
+        .bind(int(at_ms))
+        .bind(app_key)
+        .bind(account.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_token(
+        &self,
+        app_key: &str,
+        token_id: &str,
+        expires_at_ms: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO revoked_tokens (app_key, token_id, expires_at_ms) VALUES (?, ?, ?) \
+             ON CONFLICT (app_key, token_id) DO NOTHING",
+        )
+        .bind(app_key)
+        .bind(token_id)
+        .bind(int(expires_at_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE app_key = ? AND token_id = ?")
+            .bind(app_key)
+            .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn add_contact(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+        contact: &AccountId,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO contacts (app_key, owner, contact, created_at_ms) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (app_key, owner, contact) DO NOTHING",
+        )
+        .bind(app_key)
+        .bind(owner.as_str())
+        .bind(contact.as_str())
+        .bind(int(now_ms))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_contact(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+        contact: &AccountId,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM contacts WHERE app_key = ? AND owner = ? AND contact = ?")
+                .bind(app_key)
+                .bind(owner.as_str())
+                .bind(contact.as_str())
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn contacts(
+        &self,
+        app_key: &str,
+        owner: &AccountId,
+    ) -> Result<Vec<UserSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.account AS account, a.nick AS nick FROM contacts c \
+             JOIN accounts a ON a.app_key = c.app_key AND a.account = c.contact \
+             WHERE c.app_key = ? AND c.owner = ? ORDER BY a.account",
+        )
+        .bind(app_key)
+        .bind(owner.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    async fn search(
+        &self,
+        app_key: &str,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<UserSummary>, StoreError> {
+        let pattern = contains_pattern(query);
+        let rows = sqlx::query(
+            "SELECT account, nick FROM accounts WHERE app_key = ? \
+             AND (lower(account) LIKE ? ESCAPE '\\' OR lower(nick) LIKE ? ESCAPE '\\') \
+             ORDER BY account LIMIT ?",
+        )
+        .bind(app_key)
+        .bind(&pattern)
+        .bind(&pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    async fn history(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        before: Option<HistoryPosition>,
+        limit: u32,
+    ) -> Result<Vec<(HistoryPosition, CallRecord)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM records WHERE app_key = ? AND (from_account = ? OR to_account = ?) \
+             AND id < ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(app_key)
+        .bind(account.as_str())
+        .bind(account.as_str())
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(record_from).collect()
+    }
+
+    async fn active_calls(&self, app_key: &str) -> Result<Vec<ActiveCallRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT call_id, state FROM active_calls WHERE app_key = ? ORDER BY call_id",
+        )
+        .bind(app_key)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| -> Result<ActiveCallRow, StoreError> {
+                Ok(ActiveCallRow {
+                    call_id: row.try_get("call_id")?,
+                    state: row.try_get("state")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn apply(&self, batch: &[CallWrite]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for write in batch {
+            match write {
+                CallWrite::Stored {
+                    app_key,
+                    call_id,
+                    state,
+                    at_ms,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO active_calls (app_key, call_id, state, updated_at_ms) \
+                         VALUES (?, ?, ?, ?) ON CONFLICT (app_key, call_id) \
+                         DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms",
+                    )
+                    .bind(app_key)
+                    .bind(call_id)
+                    .bind(state)
+                    .bind(int(*at_ms))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                CallWrite::Ended { app_key, record } => {
+                    sqlx::query(
+                        "INSERT INTO records (app_key, call_id, from_account, to_account, call_type, \
+                         status, reason, started_at_ms, answered_at_ms, ended_at_ms, duration_ms) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT (app_key, call_id) DO NOTHING",
+                    )
+                    .bind(app_key)
+                    .bind(record.call_id.as_str())
+                    .bind(record.from.as_str())
+                    .bind(record.to.as_str())
+                    .bind(i64::from(u8::from(record.call_type)))
+                    .bind(i64::from(u8::from(record.status)))
+                    .bind(reason_text(record.reason))
+                    .bind(int(record.started_at_ms))
+                    .bind(record.answered_at_ms.map(int))
+                    .bind(int(record.ended_at_ms))
+                    .bind(int(record.duration_ms))
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM active_calls WHERE app_key = ? AND call_id = ?")
+                        .bind(app_key)
+                        .bind(record.call_id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

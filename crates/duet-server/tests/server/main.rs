@@ -1,0 +1,11 @@
+//! The real server on 127.0.0.1 (port 0) with a temporary SQLite file, driven by real WebSocket
+//! clients speaking the wire protocol.
+
+mod bad_input;
+mod calls;
+mod contacts;
+mod heartbeat;
+mod login;
+mod restart;
+mod session;
+mod support;

@@ -1,0 +1,78 @@
+//! How sessions end on purpose (logout, token expiry), and the health endpoint.
+
+use crate::support::{self, account, answered_call, user, Client};
+use duet_protocol::{CallEvent, CallStatus, ClientMessage, EndReason, ErrorCode, ServerMessage};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn logging_out_during_a_call_ends_it_for_the_peer_with_one_record() {
+    let (server, _dir) = support::server().await;
+    let alice_token = user(&server, "alice").await;
+    let bob_token = user(&server, "bob").await;
+    let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
+    let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
+    answered_call(&mut alice, &mut bob, "c1").await;
+
+    let req = bob.send(ClientMessage::Logout).await;
+    let frame = bob
+        .recv_until(|m| !matches!(m, ServerMessage::Call { .. }))
+        .await;
+    assert_eq!((frame.req, frame.msg), (Some(req), ServerMessage::Ok));
+    bob.expect_closed().await;
+
+    let (_, ended) = alice.call_event().await;
+    assert_eq!(
+        ended,
+        CallEvent::Ended {
+            reason: EndReason::LoggedOut,
+            by: Some(account("bob"))
+        }
+    );
+    server.flush().await;
+    let records = server
+        .store()
+        .history("demo", &account("alice"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (records[0].1.status, records[0].1.reason),
+        (CallStatus::Completed, EndReason::LoggedOut)
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_login_token_expires() {
+    let (server, _dir) = support::server().await;
+    user(&server, "alice").await;
+    // Short enough to expire while the test waits, long enough to log in first.
+    let ttl = Duration::from_secs(2);
+    let token = server
+        .admin()
+        .issue_token("demo", "alice", ttl)
+        .await
+        .unwrap();
+    let mut alice = Client::login(&server, "alice", &token, "a1").await;
+    assert_eq!(alice.expect_error().await.0, ErrorCode::TokenExpired);
+    alice.expect_closed().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let (server, _dir) = support::server().await;
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("ok"), "{answer}");
+    server.shutdown().await.unwrap();
+}

@@ -1,0 +1,270 @@
+//! A test server and a small WebSocket client that speaks the protocol.
+
+use duet_protocol::{
+    decode_server, encode, AccountId, CallAction, CallEvent, CallId, CallSnapshot, ClientFrame,
+    ClientMessage, DeviceId, ErrorCode, ServerFrame, ServerMessage,
+};
+use duet_server::{RunningServer, ServerConfig};
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Guards against a hung test; not an assertion on how fast anything is.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// A configuration on 127.0.0.1 port 0 with the database in `dir`.
+pub fn config(dir: &TempDir) -> ServerConfig {
+    ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: dir
+            .path()
+            .join("duet.sqlite")
+            .to_string_lossy()
+            .into_owned(),
+        ..ServerConfig::default()
+    }
+}
+
+/// A server with the default configuration and a fresh database.
+pub async fn server() -> (RunningServer, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = duet_server::start(config(&dir)).await.unwrap();
+    (server, dir)
+}
+
+/// Creates `account` in app `demo` and returns a login token.
+pub async fn user(server: &RunningServer, account: &str) -> String {
+    server
+        .admin()
+        .add_user(
+            "demo",
+            account,
+            &format!("{account} nick"),
+            Duration::from_secs(3600),
+        )
+        .await
+        .unwrap()
+}
+
+pub fn account(s: &str) -> AccountId {
+    AccountId::new(s).unwrap()
+}
+
+pub fn device(s: &str) -> DeviceId {
+    DeviceId::new(s).unwrap()
+}
+
+pub fn call_id(s: &str) -> CallId {
+    CallId::new(s).unwrap()
+}
+
+/// One WebSocket connection.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_req: u64,
+}
+
+impl Client {
+    /// Connects to the server's WebSocket endpoint.
+    pub async fn connect(server: &RunningServer) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .unwrap();
+        Client { ws, next_req: 1 }
+    }
+
+    /// Connects and logs in `account` on `device` of app `demo`; returns the client after the resync.
+    pub async fn login(
+        server: &RunningServer,
+        account: &str,
+        token: &str,
+        device_id: &str,
+    ) -> Client {
+        Client::login_with_resync(server, account, token, device_id)
+            .await
+            .0
+    }
+
+    /// Like [`Client::login`], also returning the calls the resync listed.
+    pub async fn login_with_resync(
+        server: &RunningServer,
+        account: &str,
+        token: &str,
+        device_id: &str,
+    ) -> (Client, Vec<CallSnapshot>) {
+        let mut client = Client::connect(server).await;
+        let req = client
+            .send(login_msg("demo", account, token, device_id))
+            .await;
+        let ok = client.recv().await;
+        assert_eq!(ok.req, Some(req));
+        assert!(matches!(ok.msg, ServerMessage::LoginOk { .. }), "{ok:?}");
+        match client.recv().await.msg {
+            ServerMessage::Resync { calls } => (client, calls),
+            other => panic!("expected a resync, got {other:?}"),
+        }
+    }
+
+    /// Sends `msg` with a fresh request number and returns it.
+    pub async fn send(&mut self, msg: ClientMessage) -> u64 {
+        let req = self.next_req;
+        self.next_req += 1;
+        self.send_raw(encode(&ClientFrame::new(Some(req), msg)))
+            .await;
+        req
+    }
+
+    /// Sends a call action.
+    pub async fn call(
+        &mut self,
+        id: &str,
+        dev: &str,
+        seq: u64,
+        token: Option<&str>,
+        action: CallAction,
+    ) -> u64 {
+        let msg = ClientMessage::Call {
+            call_id: call_id(id),
+            device: device(dev),
+            seq,
+            call_token: token.map(str::to_owned),
+            action,
+        };
+        self.send(msg).await
+    }
+
+    /// Sends any text as one frame.
+    pub async fn send_raw(&mut self, text: impl Into<String>) {
+        self.ws.send(Message::text(text.into())).await.unwrap();
+    }
+
+    /// The next frame; `None` at a close frame or the end of the stream.
+    pub async fn next(&mut self) -> Option<ServerFrame> {
+        loop {
+            let read = tokio::time::timeout(HANG_GUARD, self.ws.next())
+                .await
+                .expect("the server sent nothing (hang guard)");
+            match read {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => {
+                    return Some(decode_server(text.as_str()).expect("a valid server frame"))
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next frame; panics if the connection closed.
+    pub async fn recv(&mut self) -> ServerFrame {
+        match self.next().await {
+            Some(frame) => frame,
+            None => panic!("connection closed while a frame was expected"),
+        }
+    }
+
+    /// The next frame for which `want` holds, skipping others.
+    pub async fn recv_until(&mut self, want: impl Fn(&ServerMessage) -> bool) -> ServerFrame {
+        loop {
+            let frame = self.recv().await;
+            if want(&frame.msg) {
+                return frame;
+            }
+        }
+    }
+
+    /// The next `error` frame's code and request number; panics on anything else.
+    pub async fn expect_error(&mut self) -> (ErrorCode, Option<u64>) {
+        let frame = self.recv().await;
+        match frame.msg {
+            ServerMessage::Error { code, .. } => (code, frame.req),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    /// Reads until the server closes the connection; panics if a data frame comes first.
+    pub async fn expect_closed(&mut self) {
+        if let Some(frame) = self.next().await {
+            panic!("expected the connection to close, got {frame:?}");
+        }
+    }
+
+    /// Sends a ping and waits for its pong: proves the connection is still usable.
+    pub async fn assert_usable(&mut self) {
+        let req = self.send(ClientMessage::Ping).await;
+        let frame = self.recv_until(|m| matches!(m, ServerMessage::Pong)).await;
+        assert_eq!(frame.req, Some(req));
+    }
+
+    /// The next call event, with its call id.
+    pub async fn call_event(&mut self) -> (CallId, CallEvent) {
+        let frame = self
+            .recv_until(|m| matches!(m, ServerMessage::Call { .. }))
+            .await;
+        match frame.msg {
+            ServerMessage::Call { call_id, event, .. } => (call_id, event),
+            _ => unreachable!("filtered above"),
+        }
+    }
+
+    /// The call token in the next `call.ack`.
+    pub async fn ack_token(&mut self) -> String {
+        let frame = self
+            .recv_until(|m| matches!(m, ServerMessage::CallAck { .. }))
+            .await;
+        match frame.msg {
+            ServerMessage::CallAck { call_token, .. } => call_token.expect("a token in the ack"),
+            _ => unreachable!("filtered above"),
+        }
+    }
+}
+
+/// A `login` message for app `app`.
+pub fn login_msg(app: &str, account_id: &str, token: &str, device_id: &str) -> ClientMessage {
+    ClientMessage::Login {
+        app_key: app.to_owned(),
+        account: account(account_id),
+        token: token.to_owned(),
+        device: device(device_id),
+    }
+}
+
+/// A video invite to `callee`.
+pub fn invite(callee: &str) -> CallAction {
+    CallAction::Invite {
+        callee: account(callee),
+        call_type: duet_protocol::CallType::Video,
+        attachment: serde_json::Value::Null,
+        timeout_ms: 30_000,
+    }
+}
+
+/// Places call `id` from alice (device a1) to bob (device b1) and has bob answer.
+/// Returns the caller's and the callee's call tokens.
+pub async fn answered_call(alice: &mut Client, bob: &mut Client, id: &str) -> (String, String) {
+    alice.call(id, "a1", 1, None, invite("bob")).await;
+    let alice_token = alice.ack_token().await;
+    let (rung, event) = bob.call_event().await;
+    assert_eq!(rung, call_id(id));
+    let CallEvent::Invited {
+        call_token: bob_token,
+        ..
+    } = event
+    else {
+        panic!("expected invited, got {event:?}");
+    };
+    bob.call(
+        id,
+        "b1",
+        1,
+        Some(&bob_token),
+        CallAction::Accept { call_type: None },
+    )
+    .await;
+    bob.ack_token().await;
+    let (_, event) = alice.call_event().await;
+    assert!(matches!(event, CallEvent::Accepted { .. }), "{event:?}");
+    (alice_token, bob_token)
+}
