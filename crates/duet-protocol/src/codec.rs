@@ -114,17 +114,15 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
             format!("frame of {} bytes exceeds {MAX_FRAME_BYTES}", text.len()),
         ));
     }
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| fail(None, ErrorCode::BadJson, format!("not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(fail(
-            None,
-            ErrorCode::BadJson,
-            "a frame must be a JSON object".into(),
-        ));
-    }
-    let header: Header = serde_json::from_value(value.clone())
-        .map_err(|e| fail(None, ErrorCode::InvalidMessage, e.to_string()))?;
+    // The header is read straight from the text (other fields skipped), so a valid frame is parsed
+    // twice but never built as a `Value` tree: this runs for every message the server receives.
+    let header: Header = serde_json::from_str(text).map_err(|e| {
+        let message = match e.classify() {
+            serde_json::error::Category::Data => format!("a frame must be a JSON object: {e}"),
+            _ => format!("not valid JSON: {e}"),
+        };
+        fail(None, ErrorCode::BadJson, message)
+    })?;
     let req = header.req.as_ref().and_then(serde_json::Value::as_u64);
     if header.req.is_some() && req.is_none() {
         return Err(fail(
@@ -189,7 +187,7 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
             }
         }
     }
-    serde_json::from_value(value).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         fail(
             req,
             ErrorCode::InvalidMessage,

@@ -123,14 +123,18 @@ pub async fn start_with_store(
     })
 }
 
+/// Frames queued for one connection are written together up to this many bytes.
+const WRITE_COALESCE_BYTES: usize = 16 * 1024;
+
 async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
     let slot = shared.connection_slots.clone().try_acquire_owned().ok();
     let tracker = shared.connections.clone();
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(READ_BUFFER_BYTES)
-        // Write each frame at once instead of keeping a buffer per connection.
-        .write_buffer_size(0)
+        // Frames queued together go out in one write (see `Session::serve`); the buffer only grows
+        // while frames wait, so an idle connection holds none.
+        .write_buffer_size(WRITE_COALESCE_BYTES)
         .max_write_buffer_size(4 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
             tracker.track_future(async move {

@@ -17,6 +17,7 @@ use duet_protocol::{
     decode_client, CallAction, ClientMessage, EndReason, ErrorCode, ProtocolError, ServerFrame,
     ServerMessage,
 };
+use futures_util::SinkExt;
 use login::{authenticate, LoggedIn};
 use requests::Requests;
 use socket::{close, refuse_and_close, send, send_error, CloseCause};
@@ -26,6 +27,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
+
+/// Most queued frames written in one go before the socket is flushed.
+const MAX_COALESCED_FRAMES: usize = 64;
 
 /// Refuses a connection over the connection limit.
 pub(crate) async fn refuse_full(mut socket: WebSocket) {
@@ -311,11 +315,17 @@ impl Session {
                     return Exit::new(End::Quiet, CloseCause::GoingAway, "server shutting down");
                 }
                 frame = frames.recv() => match frame {
-                    Some(Outbound::Frame(text)) => {
-                        if self.socket.send(Message::Text(text.into())).await.is_err() {
-                            return Exit::new(End::Lost, CloseCause::Policy, "connection broken");
+                    Some(Outbound::Frame(text)) => match self.write_queued(text, &mut frames).await {
+                        Err(_) => return Exit::new(End::Lost, CloseCause::Policy, "connection broken"),
+                        Ok(None) => {}
+                        Ok(Some(Some(Outbound::Replaced))) => {
+                            let why = "this device logged in on another connection";
+                            return Exit::new(End::Quiet, CloseCause::Policy, why).with_error(ErrorCode::AlreadyLoggedIn);
                         }
-                    }
+                        Ok(Some(_)) => {
+                            return Exit::new(End::Quiet, CloseCause::Policy, "too slow to receive messages");
+                        }
+                    },
                     Some(Outbound::Replaced) => {
                         let why = "this device logged in on another connection";
                         return Exit::new(End::Quiet, CloseCause::Policy, why).with_error(ErrorCode::AlreadyLoggedIn);
@@ -352,6 +362,35 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Writes `first` and every frame already queued behind it with one flush: under load the hub
+    /// often has several frames for a connection (an ack and an event), and a write each costs a
+    /// syscall and a TCP segment apiece. Returns a queued non-frame message met on the way, or
+    /// `None` in it when the queue closed, for the select loop to act on.
+    async fn write_queued(
+        &mut self,
+        first: String,
+        frames: &mut mpsc::Receiver<Outbound>,
+    ) -> Result<Option<Option<Outbound>>, axum::Error> {
+        self.socket.feed(Message::Text(first.into())).await?;
+        let mut leftover = None;
+        for _ in 0..MAX_COALESCED_FRAMES {
+            match frames.try_recv() {
+                Ok(Outbound::Frame(text)) => self.socket.feed(Message::Text(text.into())).await?,
+                Ok(other) => {
+                    leftover = Some(Some(other));
+                    break;
+                }
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    leftover = Some(None);
+                    break;
+                }
+            }
+        }
+        self.socket.flush().await?;
+        Ok(leftover)
     }
 
     /// Handles one frame; `Some` if the session ends because of it.

@@ -86,10 +86,17 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
     )
     .await;
 
-    let expired = admin
-        .issue_token("demo", "alice", Duration::ZERO)
-        .await
-        .unwrap();
+    // Expired a minute ago: a token expiring "now" could still be valid by the server's clock, which
+    // may trail the wall clock by a millisecond of rounding.
+    let secret = admin.apps().await.unwrap()[0].secret.clone();
+    let expired = LoginClaims {
+        app: "demo".into(),
+        account: "alice".into(),
+        iat: duet_server::wall_now_ms() - 120_000,
+        exp: duet_server::wall_now_ms() - 60_000,
+        jti: "e1".into(),
+    };
+    let expired = login_token::issue(&secret, &expired);
     refused(
         &server,
         login_msg("demo", "alice", &expired, "a1"),
@@ -97,7 +104,6 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
     )
     .await;
 
-    let secret = admin.apps().await.unwrap()[0].secret.clone();
     let ghost = LoginClaims {
         app: "demo".into(),
         account: "ghost".into(),
