@@ -70,7 +70,14 @@ fn main() -> anyhow::Result<()> {
                 devices_per_account > 0,
                 "--devices-per-account must be positive"
             );
-            limits::raise_open_files(connections as u64 * 2 + 1024)?;
+            // Each side of a loopback connection is a file descriptor in its own process.
+            let fds = limits::raise_open_files(connections as u64 + 1024)?;
+            anyhow::ensure!(
+                connections as u64 + 256 <= fds,
+                "{connections} connections need {} open files per process, and this machine allows {fds} \
+                 (`ulimit -Hn`); ask for fewer",
+                connections + 256
+            );
             let bin = server::locate(cli.server_bin)?;
             runtime.block_on(idle::run(bin, connections, devices_per_account))
         }

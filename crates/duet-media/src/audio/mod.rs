@@ -1,0 +1,7 @@
+//! Audio processing: resampling, echo cancellation / noise suppression / gain control, the
+//! receive-side jitter buffer with loss concealment, and tone measurement.
+
+pub mod analysis;
+pub mod jitter;
+pub mod processing;
+pub mod resample;

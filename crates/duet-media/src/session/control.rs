@@ -1,0 +1,93 @@
+//! The control data channel: tells the far side whether our audio and video are available.
+//!
+//! Mute and camera-off stop RTP entirely (no bandwidth spent on silence or black frames), so
+//! the far side cannot infer them from the media; instead each side sends
+//! `{"audio": bool, "video": bool}` on an ordered SCTP data channel whenever its state
+//! changes and when the channel opens. The receiver turns changes into
+//! `RemoteAudioAvailable` / `RemoteVideoAvailable` events (the seed's AUDIO_AVAILABLE and
+//! VIDEO_AVAILABLE).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+use super::events::MediaEvent;
+use super::shared::{lock, Shared};
+
+/// The data channel's label; the caller creates it, the callee accepts it.
+pub const LABEL: &str = "duet-control";
+
+/// One availability message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    /// Our microphone is sending.
+    pub audio: bool,
+    /// Our camera is sending.
+    pub video: bool,
+}
+
+/// Runs the channel: sends our state on open and on each change, applies the far side's.
+pub(crate) fn attach(
+    shared: Arc<Shared>,
+    channel: Arc<dyn DataChannel>,
+    mut local: watch::Receiver<(bool, bool)>,
+) {
+    *lock(&shared.control_channel) = Some(channel.clone());
+    let runtime = shared.runtime.clone();
+    runtime.spawn(async move {
+        // The callee may get the channel already open, so try once straight away.
+        let state = *local.borrow_and_update();
+        send(&channel, state).await;
+        loop {
+            tokio::select! {
+                event = channel.poll() => match event {
+                    Some(DataChannelEvent::OnOpen) => {
+                        let state = *local.borrow_and_update();
+                        send(&channel, state).await;
+                    }
+                    Some(DataChannelEvent::OnMessage(message)) => apply(&shared, &message.data),
+                    Some(DataChannelEvent::OnClose) | None => break,
+                    Some(_) => {}
+                },
+                () = shared.wait_closed() => break,
+                changed = local.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    // Before the channel opens this fails; OnOpen then sends the latest state.
+                    let state = *local.borrow_and_update();
+                    send(&channel, state).await;
+                }
+            }
+        }
+    });
+}
+
+async fn send(channel: &Arc<dyn DataChannel>, (audio, video): (bool, bool)) {
+    let text = serde_json::json!({ "audio": audio, "video": video }).to_string();
+    if let Err(e) = channel.send_text(&text).await {
+        tracing::debug!(error = %e, "control message not sent yet");
+    }
+}
+
+fn apply(shared: &Shared, data: &[u8]) {
+    let Ok(state) = serde_json::from_slice::<Availability>(data) else {
+        tracing::warn!("ignoring malformed control message");
+        return;
+    };
+    let mut remote = lock(&shared.remote_availability);
+    if remote.0 != Some(state.audio) {
+        remote.0 = Some(state.audio);
+        shared.emit(MediaEvent::RemoteAudioAvailable {
+            available: state.audio,
+        });
+    }
+    if remote.1 != Some(state.video) {
+        remote.1 = Some(state.video);
+        shared.emit(MediaEvent::RemoteVideoAvailable {
+            available: state.video,
+        });
+    }
+}

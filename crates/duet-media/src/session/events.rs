@@ -1,0 +1,113 @@
+//! What a media session tells the SDK.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DeviceKind;
+use crate::signal::MediaSignal;
+
+/// The two ends of a call; only the caller makes offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Placed the call; sends the offer.
+    Caller,
+    /// Received the call; answers.
+    Callee,
+}
+
+/// State of the peer connection, as the SDK shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Not started.
+    New,
+    /// ICE/DTLS in progress.
+    Connecting,
+    /// Media can flow.
+    Connected,
+    /// The path broke; ICE may recover or restart.
+    Disconnected,
+    /// The path is gone; an ICE restart is under way.
+    Failed,
+    /// Closed by either side.
+    Closed,
+}
+
+/// Once-a-second call statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct CallStats {
+    /// Video sent, kbps over the last interval.
+    pub video_send_kbps: f64,
+    /// Video received, kbps over the last interval.
+    pub video_recv_kbps: f64,
+    /// Audio sent, kbps.
+    pub audio_send_kbps: f64,
+    /// Audio received, kbps.
+    pub audio_recv_kbps: f64,
+    /// Frames encoded per second.
+    pub send_fps: f64,
+    /// Frames decoded per second.
+    pub recv_fps: f64,
+    /// Current VP8 target bitrate, kbps.
+    pub video_target_kbps: u32,
+    /// Round-trip time from RTCP or ICE, milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// Fraction of our video the far side reports lost (0..=1).
+    pub send_loss: f64,
+    /// Fraction of incoming packets lost (0..=1).
+    pub recv_loss: f64,
+    /// Interarrival jitter of incoming audio, milliseconds.
+    pub jitter_ms: f64,
+    /// Decoded frames whose picture was damaged (test pattern only) or failed to decode.
+    pub corrupt_frames: u64,
+}
+
+/// Everything a [`super::CallMedia`] reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum MediaEvent {
+    /// Relay this to the other party with `call.signal`.
+    SignalToSend {
+        /// The payload.
+        signal: MediaSignal,
+    },
+    /// The peer connection changed state.
+    ConnectionState {
+        /// The new state.
+        state: ConnectionState,
+    },
+    /// The first remote picture was decoded (after release).
+    FirstRemoteVideoFrame {
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
+    /// The far side's microphone is sending (true) or muted/absent (false): AUDIO_AVAILABLE.
+    RemoteAudioAvailable {
+        /// Whether audio is available.
+        available: bool,
+    },
+    /// The far side's camera is sending (true) or off/absent (false): VIDEO_AVAILABLE.
+    RemoteVideoAvailable {
+        /// Whether video is available.
+        available: bool,
+    },
+    /// Statistics of the last second.
+    Stats {
+        /// The numbers.
+        stats: CallStats,
+    },
+    /// A requested device does not exist; the call goes on without it.
+    DeviceMissing {
+        /// Which kind.
+        kind: DeviceKind,
+    },
+    /// A device failed while in use; the call goes on without it.
+    DeviceError {
+        /// Which kind.
+        kind: DeviceKind,
+        /// What failed.
+        reason: String,
+    },
+}

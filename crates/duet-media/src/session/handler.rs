@@ -1,0 +1,87 @@
+//! Turns webrtc-rs callbacks into Duet events and receive pipelines.
+
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use webrtc::data_channel::DataChannel;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+};
+
+use super::events::{ConnectionState, MediaEvent};
+use super::shared::{lock, Shared};
+use super::{audio_recv, control, video_recv};
+use crate::audio::processing::RenderReference;
+use crate::signal::MediaSignal;
+
+pub(crate) struct Handler {
+    pub shared: Arc<Shared>,
+    pub peer: OnceLock<Weak<dyn PeerConnection>>,
+    pub render_reference: Mutex<Option<RenderReference>>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        match event.candidate.to_json() {
+            Ok(init) => self.shared.emit(MediaEvent::SignalToSend {
+                signal: MediaSignal::Candidate {
+                    candidate: init.candidate,
+                    sdp_mid: init.sdp_mid,
+                    sdp_mline_index: init.sdp_mline_index,
+                },
+            }),
+            Err(e) => tracing::warn!(error = %e, "local candidate not serialisable"),
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        let state = match state {
+            RTCPeerConnectionState::New => ConnectionState::New,
+            RTCPeerConnectionState::Connecting => ConnectionState::Connecting,
+            RTCPeerConnectionState::Connected => ConnectionState::Connected,
+            RTCPeerConnectionState::Disconnected => ConnectionState::Disconnected,
+            RTCPeerConnectionState::Failed => ConnectionState::Failed,
+            RTCPeerConnectionState::Closed => ConnectionState::Closed,
+            _ => return,
+        };
+        self.shared.emit(MediaEvent::ConnectionState { state });
+        if state == ConnectionState::Failed
+            && !self
+                .shared
+                .closed
+                .load(std::sync::atomic::Ordering::Acquire)
+        {
+            if let Some(pc) = self.peer.get().and_then(Weak::upgrade) {
+                let shared = self.shared.clone();
+                self.shared.runtime.spawn(async move {
+                    if let Err(e) = super::negotiation::restart_ice(&shared, pc.as_ref()).await {
+                        tracing::warn!(error = %e, "ICE restart failed");
+                    }
+                });
+            }
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        match track.kind().await {
+            RtpCodecKind::Video => video_recv::spawn(self.shared.clone(), track),
+            RtpCodecKind::Audio => {
+                let reference = lock(&self.render_reference).take();
+                audio_recv::spawn(self.shared.clone(), track, reference);
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {
+        if channel.label().await.is_ok_and(|l| l == control::LABEL) {
+            control::attach(
+                self.shared.clone(),
+                channel,
+                self.shared.availability.subscribe(),
+            );
+        }
+    }
+}

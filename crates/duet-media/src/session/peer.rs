@@ -1,0 +1,124 @@
+//! Building the one webrtc-rs peer connection of a call.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::interceptor::Slot;
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+use webrtc::peer_connection::{
+    register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
+    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceServer, Registry,
+    SettingEngineBuilder,
+};
+
+use super::keyframe::KeyframeRequestForwarder;
+use crate::config::MediaConfig;
+use crate::error::{MediaError, MediaResult};
+
+/// Payload type offered for VP8; the answer's may differ and is read back per sender.
+pub const VP8_PAYLOAD_TYPE: u8 = 96;
+/// Payload type offered for Opus.
+pub const OPUS_PAYLOAD_TYPE: u8 = 111;
+
+/// The VP8 codec as negotiated: NACK, PLI and FIR feedback.
+pub fn vp8_codec() -> RTCRtpCodec {
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback {
+        typ: typ.into(),
+        parameter: parameter.into(),
+    };
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.into(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![
+            feedback("ccm", "fir"),
+            feedback("nack", ""),
+            feedback("nack", "pli"),
+        ],
+    }
+}
+
+/// The Opus codec as negotiated: in-band FEC on, DTX allowed.
+pub fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.into(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1;usedtx=1".into(),
+        rtcp_feedback: Vec::new(),
+    }
+}
+
+/// Builds the peer connection with Duet's codecs, interceptors and ICE timing.
+pub async fn build(
+    config: &MediaConfig,
+    handler: Arc<dyn PeerConnectionEventHandler>,
+) -> MediaResult<Arc<dyn PeerConnection>> {
+    let bind: IpAddr = config.bind_address.parse().map_err(|_| {
+        MediaError::InvalidConfig(format!("bad bind address {}", config.bind_address))
+    })?;
+
+    let mut media_engine = MediaEngine::default();
+    media_engine.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: vp8_codec(),
+            payload_type: VP8_PAYLOAD_TYPE,
+        },
+        RtpCodecKind::Video,
+    )?;
+    media_engine.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: opus_codec(),
+            payload_type: OPUS_PAYLOAD_TYPE,
+        },
+        RtpCodecKind::Audio,
+    )?;
+    // NACK responder/generator, RTCP sender/receiver reports and stats come from the defaults;
+    // the forwarder hands PLI/FIR to our encoder loop.
+    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?
+        .with(Slot::from(14_000), KeyframeRequestForwarder::default());
+
+    // ICE checks are paced at 200 ms by default; 20 ms makes a loopback or LAN connect take
+    // tens of milliseconds. mDNS is off: host candidates carry plain IPs, and this machine
+    // has no multicast interface.
+    let setting_engine = SettingEngineBuilder::new()
+        .with_ice_connection_attempts(Some(Duration::from_millis(20)), Some(25))
+        .with_ice_timeouts(
+            Some(Duration::from_secs(3)),
+            Some(Duration::from_secs(10)),
+            Some(Duration::from_millis(500)),
+        )
+        .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+        .with_include_loopback_candidate(bind.is_loopback())
+        .build();
+
+    let ice_servers = config
+        .ice_servers
+        .iter()
+        .map(|s| RTCIceServer {
+            urls: s.urls.clone(),
+            username: s.username.clone(),
+            credential: s.credential.clone(),
+        })
+        .collect();
+    let configuration = RTCConfigurationBuilder::new()
+        .with_ice_servers(ice_servers)
+        .build();
+
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(configuration)
+        .with_media_engine(media_engine)
+        .with_setting_engine(setting_engine)
+        .with_interceptor_registry(registry)
+        .with_handler(handler)
+        .with_udp_addrs(vec![format!("{bind}:0")])
+        .build()
+        .await?;
+    Ok(Arc::new(pc))
+}

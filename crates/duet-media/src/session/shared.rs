@@ -1,0 +1,133 @@
+//! State shared by a call's tasks and threads.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::mpsc::UnboundedSender;
+use webrtc::data_channel::DataChannel;
+
+use super::events::{MediaEvent, Role};
+use crate::config::MediaConfig;
+use crate::error::{DeviceKind, MediaError};
+use crate::sink::latest_frame::LatestFrameSink;
+use crate::sink::{AudioSink, VideoSink};
+
+/// Counters the stats task turns into rates.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub frames_encoded: AtomicU64,
+    pub frames_decoded: AtomicU64,
+    pub corrupt_frames: AtomicU64,
+    pub video_bytes_sent: AtomicU64,
+    pub video_bytes_received: AtomicU64,
+    pub audio_bytes_sent: AtomicU64,
+    pub audio_bytes_received: AtomicU64,
+}
+
+/// Where decoded video goes: always the latest-frame slot, plus one optional extra sink.
+pub(crate) struct VideoOutputs {
+    pub latest: LatestFrameSink,
+    pub extra: Option<Box<dyn VideoSink>>,
+}
+
+/// Where the caller is in offer/answer: one offer at a time, restarts queued behind it.
+#[derive(Debug, Default)]
+pub(crate) struct OfferState {
+    pub awaiting_answer: bool,
+    pub restart_queued: bool,
+}
+
+pub(crate) struct Shared {
+    pub role: Role,
+    pub config: MediaConfig,
+    pub events: UnboundedSender<MediaEvent>,
+    pub runtime: tokio::runtime::Handle,
+    pub released: AtomicBool,
+    pub closed: AtomicBool,
+    pub audio_enabled: AtomicBool,
+    pub video_enabled: AtomicBool,
+    pub has_audio_source: AtomicBool,
+    pub has_video_source: AtomicBool,
+    pub keyframe_requested: AtomicBool,
+    pub video_target_kbps: AtomicU32,
+    pub first_frame_seen: AtomicBool,
+    pub counters: Counters,
+    pub video_outputs: Mutex<VideoOutputs>,
+    pub audio_sink: Mutex<Box<dyn AudioSink>>,
+    pub control_channel: Mutex<Option<Arc<dyn DataChannel>>>,
+    pub remote_availability: Mutex<(Option<bool>, Option<bool>)>,
+    pub availability: tokio::sync::watch::Sender<(bool, bool)>,
+    pub audio_loss_percent: AtomicU32,
+    pub offer_state: Mutex<OfferState>,
+    /// Flips to true once on close, waking tasks that would otherwise wait forever.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Shared {
+    pub fn emit(&self, event: MediaEvent) {
+        // The receiver is gone only when the SDK dropped the session; nothing to tell then.
+        let _ = self.events.send(event);
+    }
+
+    /// Marks the session closed and wakes every task waiting in [`Shared::wait_closed`].
+    pub fn mark_closed(&self) -> bool {
+        let was_closed = self.closed.swap(true, Ordering::AcqRel);
+        self.shutdown.send_replace(true);
+        was_closed
+    }
+
+    /// Resolves once the session is closed.
+    pub async fn wait_closed(&self) {
+        let mut rx = self.shutdown.subscribe();
+        // An error means the sender is gone, which also means closed.
+        let _ = rx.wait_for(|closed| *closed).await;
+    }
+
+    pub fn is_released(&self) -> bool {
+        self.released.load(Ordering::Acquire) && !self.closed.load(Ordering::Acquire)
+    }
+
+    /// Reports a device problem as the matching event.
+    pub fn report_device(&self, error: &MediaError, fallback: DeviceKind) {
+        match error {
+            MediaError::DeviceMissing(kind) => self.emit(MediaEvent::DeviceMissing { kind: *kind }),
+            MediaError::Device { kind, reason } => self.emit(MediaEvent::DeviceError {
+                kind: *kind,
+                reason: reason.clone(),
+            }),
+            other => self.emit(MediaEvent::DeviceError {
+                kind: fallback,
+                reason: other.to_string(),
+            }),
+        }
+    }
+
+    /// Publishes our availability to the control channel when it changed.
+    pub fn refresh_availability(&self) {
+        let now = self.local_availability();
+        self.availability.send_if_modified(|state| {
+            let changed = *state != now;
+            *state = now;
+            changed
+        });
+    }
+
+    /// What we tell the far side: (audio available, video available).
+    pub fn local_availability(&self) -> (bool, bool) {
+        let released = self.is_released();
+        (
+            released
+                && self.audio_enabled.load(Ordering::Acquire)
+                && self.has_audio_source.load(Ordering::Acquire),
+            released
+                && self.video_enabled.load(Ordering::Acquire)
+                && self.has_video_source.load(Ordering::Acquire),
+        )
+    }
+}
+
+/// Locks a std mutex, recovering the data if a panicking thread poisoned it (the guarded
+/// values stay consistent between statements).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}

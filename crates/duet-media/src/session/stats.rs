@@ -1,0 +1,138 @@
+//! The once-a-second statistics task, which also drives VP8 bitrate adaptation.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
+
+use super::bitrate::BitrateController;
+use super::events::{CallStats, MediaEvent};
+use super::shared::Shared;
+
+/// Loss, RTT and jitter read from one webrtc-rs stats report.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct PathReport {
+    /// Fraction of our media the receiver reports lost (worst stream).
+    pub video_send_loss: Option<f64>,
+    /// Round-trip time from RTCP receiver reports, else from ICE.
+    pub rtt_ms: Option<f64>,
+    /// Cumulative packets lost and received across incoming streams.
+    pub recv_lost_received: (i64, u64),
+    /// Incoming audio jitter in milliseconds.
+    pub audio_jitter_ms: Option<f64>,
+}
+
+/// Extracts what the SDK and the bitrate controller need from a stats report.
+pub fn read_report(report: &RTCStatsReport) -> PathReport {
+    let mut out = PathReport::default();
+    for entry in report.iter() {
+        match entry {
+            // webrtc-rs 0.21 fills these from RTCP receiver reports but leaves the RTT at 0 and
+            // does not always tag the media kind, so the worst stream's loss is used and the RTT
+            // falls back to ICE's.
+            RTCStatsReportEntry::RemoteInboundRtp(s) => {
+                if s.round_trip_time > 0.0 {
+                    out.rtt_ms = Some(s.round_trip_time * 1000.0);
+                }
+                let loss = s.fraction_lost.clamp(0.0, 1.0);
+                out.video_send_loss = Some(out.video_send_loss.map_or(loss, |l: f64| l.max(loss)));
+            }
+            RTCStatsReportEntry::InboundRtp(s) => {
+                let received = &s.received_rtp_stream_stats;
+                out.recv_lost_received.0 += received.packets_lost.max(0);
+                out.recv_lost_received.1 += received.packets_received;
+                if received.rtp_stream_stats.kind == RtpCodecKind::Audio {
+                    // Reported in RTP timestamp units (48 kHz for Opus), not seconds.
+                    out.audio_jitter_ms = Some(received.jitter / 48.0);
+                }
+            }
+            RTCStatsReportEntry::IceCandidatePair(p)
+                if out.rtt_ms.is_none() && p.nominated && p.current_round_trip_time > 0.0 =>
+            {
+                out.rtt_ms = Some(p.current_round_trip_time * 1000.0);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+struct Snapshot {
+    at: Instant,
+    frames_encoded: u64,
+    frames_decoded: u64,
+    video_sent: u64,
+    video_received: u64,
+    audio_sent: u64,
+    audio_received: u64,
+    lost_received: (i64, u64),
+}
+
+impl Snapshot {
+    fn take(shared: &Shared, lost_received: (i64, u64)) -> Self {
+        let c = &shared.counters;
+        Self {
+            at: Instant::now(),
+            frames_encoded: c.frames_encoded.load(Ordering::Relaxed),
+            frames_decoded: c.frames_decoded.load(Ordering::Relaxed),
+            video_sent: c.video_bytes_sent.load(Ordering::Relaxed),
+            video_received: c.video_bytes_received.load(Ordering::Relaxed),
+            audio_sent: c.audio_bytes_sent.load(Ordering::Relaxed),
+            audio_received: c.audio_bytes_received.load(Ordering::Relaxed),
+            lost_received,
+        }
+    }
+}
+
+/// Emits `Stats` every second until the session closes.
+pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
+    let mut controller =
+        BitrateController::new(shared.config.min_bitrate, shared.config.max_bitrate);
+    let mut previous = Snapshot::take(&shared, (0, 0));
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        if shared.closed.load(Ordering::Acquire) {
+            break;
+        }
+        let report = read_report(&pc.get_stats(Instant::now(), StatsSelector::None).await);
+        let now = Snapshot::take(&shared, report.recv_lost_received);
+        let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
+        let kbps =
+            |now: u64, before: u64| (now.saturating_sub(before)) as f64 * 8.0 / 1000.0 / secs;
+        let lost = now.lost_received.0 - previous.lost_received.0;
+        let received = now.lost_received.1.saturating_sub(previous.lost_received.1) as i64;
+        let recv_loss = if lost + received > 0 {
+            (lost.max(0) as f64 / (lost + received) as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let send_loss = report.video_send_loss.unwrap_or(0.0);
+        if shared.is_released() {
+            let target = controller.on_report(send_loss, report.rtt_ms);
+            shared.video_target_kbps.store(target, Ordering::Release);
+            shared
+                .audio_loss_percent
+                .store((send_loss * 100.0).round() as u32, Ordering::Release);
+        }
+        let stats = CallStats {
+            video_send_kbps: kbps(now.video_sent, previous.video_sent),
+            video_recv_kbps: kbps(now.video_received, previous.video_received),
+            audio_send_kbps: kbps(now.audio_sent, previous.audio_sent),
+            audio_recv_kbps: kbps(now.audio_received, previous.audio_received),
+            send_fps: (now.frames_encoded - previous.frames_encoded) as f64 / secs,
+            recv_fps: (now.frames_decoded - previous.frames_decoded) as f64 / secs,
+            video_target_kbps: shared.video_target_kbps.load(Ordering::Acquire),
+            rtt_ms: report.rtt_ms,
+            send_loss,
+            recv_loss,
+            jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
+            corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
+        };
+        shared.emit(MediaEvent::Stats { stats });
+        previous = now;
+    }
+}

@@ -1,0 +1,220 @@
+//! Helpers shared by the loopback call tests and the bench: two sessions wired back to back.
+
+#![allow(dead_code)]
+
+pub mod lossy;
+
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use duet_media::frame::AudioFrame;
+use duet_media::sink::{AudioSink, VideoSink};
+use duet_media::source::test_pattern::{decode_stamp, PatternStamp};
+use duet_media::{
+    AudioInput, AudioOutput, CallMedia, I420Frame, MediaConfig, MediaEvent, MediaResult,
+    Resolution, Role, VideoInput,
+};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+/// A loopback config sending the test pattern and a tone of `tone_hz`.
+pub fn loopback_config(tone_hz: f32) -> MediaConfig {
+    MediaConfig {
+        resolution: Resolution::Low,
+        video_input: VideoInput::TestPattern,
+        audio_input: AudioInput::Tone {
+            frequency_hz: tone_hz,
+        },
+        audio_output: AudioOutput::Null,
+        bind_address: "127.0.0.1".into(),
+        // Noise suppression would (rightly) treat a steady tone as noise.
+        audio_processing: false,
+        ..MediaConfig::default()
+    }
+}
+
+/// Every decoded frame's stamp (None = unreadable picture).
+#[derive(Clone, Default)]
+pub struct StampProbe(pub Arc<Mutex<Vec<Option<PatternStamp>>>>);
+
+impl VideoSink for StampProbe {
+    fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
+        self.0.lock().unwrap().push(decode_stamp(frame));
+        Ok(())
+    }
+}
+
+impl StampProbe {
+    pub fn frames(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+    pub fn stamps(&self) -> Vec<Option<PatternStamp>> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// All played audio.
+#[derive(Clone, Default)]
+pub struct PcmProbe(pub Arc<Mutex<Vec<i16>>>);
+
+impl AudioSink for PcmProbe {
+    fn write_audio(&mut self, frame: &AudioFrame) -> MediaResult<()> {
+        self.0.lock().unwrap().extend_from_slice(&frame.samples);
+        Ok(())
+    }
+}
+
+impl PcmProbe {
+    pub fn sample_count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+    pub fn samples(&self) -> Vec<i16> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// One side of a loopback call with its probes and non-signal events.
+pub struct Side {
+    pub media: Arc<CallMedia>,
+    pub events: UnboundedReceiver<MediaEvent>,
+    pub video: StampProbe,
+    pub audio: PcmProbe,
+    /// Signals the other side rejected.
+    pub signal_errors: Arc<Mutex<Vec<String>>>,
+    /// SDP of every offer this side sent.
+    pub offers: Arc<Mutex<Vec<String>>>,
+}
+
+/// Starts caller and callee and relays their signals to each other, like the server would;
+/// remote video and audio go to the sides' probes.
+pub async fn call(caller_config: MediaConfig, callee_config: MediaConfig) -> (Side, Side) {
+    call_with(caller_config, callee_config, true).await
+}
+
+/// Like [`call`]; with `probe_audio` false the configured audio outputs stay in place.
+pub async fn call_with(
+    caller_config: MediaConfig,
+    callee_config: MediaConfig,
+    probe_audio: bool,
+) -> (Side, Side) {
+    connect(caller_config, callee_config, probe_audio, None).await
+}
+
+/// Like [`call`], with every packet passing through `relay`.
+pub async fn call_through(
+    caller_config: MediaConfig,
+    callee_config: MediaConfig,
+    relay: Arc<lossy::LossyRelay>,
+) -> (Side, Side) {
+    connect(caller_config, callee_config, true, Some(relay)).await
+}
+
+async fn connect(
+    caller_config: MediaConfig,
+    callee_config: MediaConfig,
+    probe_audio: bool,
+    relay: Option<Arc<lossy::LossyRelay>>,
+) -> (Side, Side) {
+    let (caller, caller_events) = CallMedia::start(caller_config, Role::Caller).await.unwrap();
+    let (callee, callee_events) = CallMedia::start(callee_config, Role::Callee).await.unwrap();
+    let caller = Arc::new(caller);
+    let callee = Arc::new(callee);
+    let to_callee = Arc::downgrade(&callee);
+    let a = wire(
+        caller.clone(),
+        caller_events,
+        to_callee,
+        probe_audio,
+        relay.clone(),
+    );
+    let b = wire(
+        callee,
+        callee_events,
+        Arc::downgrade(&caller),
+        probe_audio,
+        relay,
+    );
+    (a, b)
+}
+
+fn wire(
+    media: Arc<CallMedia>,
+    mut events: UnboundedReceiver<MediaEvent>,
+    // Weak: two relays holding each other's session strongly would keep both alive forever.
+    peer: Weak<CallMedia>,
+    probe_audio: bool,
+    relay: Option<Arc<lossy::LossyRelay>>,
+) -> Side {
+    let (tx, rx) = unbounded_channel();
+    let signal_errors = Arc::new(Mutex::new(Vec::new()));
+    let errors = signal_errors.clone();
+    let offers = Arc::new(Mutex::new(Vec::new()));
+    let sent_offers = offers.clone();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                MediaEvent::SignalToSend { signal } => {
+                    if let duet_media::MediaSignal::Offer { sdp } = &signal {
+                        sent_offers.lock().unwrap().push(sdp.clone());
+                    }
+                    // Round-trip through JSON as the signaling server relays it.
+                    let mut relayed = duet_media::MediaSignal::from_json(signal.to_json()).unwrap();
+                    if let (Some(relay), duet_media::MediaSignal::Candidate { candidate, .. }) =
+                        (&relay, &mut relayed)
+                    {
+                        *candidate = relay.rewrite(candidate).await;
+                    }
+                    let Some(peer) = peer.upgrade() else { break };
+                    if let Err(e) = peer.handle_remote_signal(relayed).await {
+                        errors.lock().unwrap().push(e.to_string());
+                    }
+                }
+                other => {
+                    let _ = tx.send(other);
+                }
+            }
+        }
+    });
+    let video = StampProbe::default();
+    let audio = PcmProbe::default();
+    media.set_video_sink(Some(Box::new(video.clone())));
+    if probe_audio {
+        media.replace_audio_sink(Box::new(audio.clone()));
+    }
+    Side {
+        media,
+        events: rx,
+        video,
+        audio,
+        signal_errors,
+        offers,
+    }
+}
+
+/// Waits for the first event matching `want`, failing after `limit`.
+pub async fn wait_for(
+    events: &mut UnboundedReceiver<MediaEvent>,
+    limit: Duration,
+    mut want: impl FnMut(&MediaEvent) -> bool,
+) -> MediaEvent {
+    tokio::time::timeout(limit, async {
+        loop {
+            let event = events.recv().await.expect("event stream ended");
+            if want(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("timed out waiting for an event")
+}
+
+/// Polls `check` every 20 ms until true, failing after `limit`.
+pub async fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) {
+    tokio::time::timeout(limit, async {
+        while !check() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("condition not met in time")
+}
