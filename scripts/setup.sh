@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Duet needs on Debian 12, idempotently: apt packages from scripts/apt-packages.txt,
-# Python packages from scripts/pip-requirements.txt. Safe to run again; installs only what is missing.
+# Installs what Duet needs to build and test on Debian 12, idempotently: the apt packages listed in
+# scripts/apt-packages.txt. Safe to run again; installs only what is missing. (The Python packages in
+# scripts/pip-requirements.txt are for the OpenCV baseline of the beauty benchmark only.)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -15,15 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing apt packages: ${missing[*]}"
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-
-if [ -f "$here/pip-requirements.txt" ] && grep -qvE '^\s*(#|$)' "$here/pip-requirements.txt"; then
-  if ! python3 -m pip install -q --disable-pip-version-check -r "$here/pip-requirements.txt" --dry-run 2>/dev/null | grep -q "Would install"; then
-    :
-  else
-    echo "setup: installing Python packages"
-    python3 -m pip install -q --disable-pip-version-check -r "$here/pip-requirements.txt"
-  fi
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
