@@ -7,6 +7,7 @@
 //! The SDK drives a call through [`session::CallMedia`] and relays [`signal::MediaSignal`]s.
 
 pub mod audio;
+pub mod beauty;
 pub mod codec;
 pub mod config;
 pub mod convert;
@@ -19,6 +20,7 @@ pub mod signal;
 pub mod sink;
 pub mod source;
 
+pub use beauty::{beauty_stage, BeautyControl, BeautyStage};
 pub use config::{
     AudioInput, AudioOutput, AudioQuality, IceServer, MediaConfig, Resolution, VideoInput,
 };
