@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Cli {
     #[command(flatten)]
     pub login: LoginArgs,
+    #[command(flatten)]
+    pub media: crate::media::MediaArgs,
     #[command(subcommand)]
     pub command: Command,
 }

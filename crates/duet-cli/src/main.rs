@@ -5,6 +5,7 @@ mod args;
 mod call;
 mod listen;
 mod lists;
+mod media;
 mod outcome;
 mod print;
 
@@ -28,7 +29,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let kit = match configure(&cli.login) {
+    let kit = match configure(&cli.login, cli.media.engine()) {
         Ok(kit) => kit,
         Err(error) => {
             eprintln!("duet-cli: {error:#}");
@@ -57,8 +58,11 @@ async fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// The SDK for the account on the command line; a missing flag is a usage error.
-fn configure(login: &LoginArgs) -> anyhow::Result<CallKit> {
+/// The SDK for the account on the command line, with `media`; a missing flag is a usage error.
+fn configure(
+    login: &LoginArgs,
+    media: std::sync::Arc<dyn duet_callkit::MediaEngine>,
+) -> anyhow::Result<CallKit> {
     let app_key = login
         .app_key
         .as_deref()
@@ -76,7 +80,7 @@ fn configure(login: &LoginArgs) -> anyhow::Result<CallKit> {
         .device
         .clone()
         .unwrap_or_else(|| format!("{account}-cli"));
-    Ok(CallKit::new(config)?)
+    Ok(CallKit::with_media(config, media)?)
 }
 
 /// Logs in; any failure here exits with LOGIN_FAILED.

@@ -1,0 +1,38 @@
+//! The [`MediaEngine`] the SDK calls: one media task per call.
+
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession};
+use tokio::sync::mpsc;
+
+use crate::session::{self, SessionHandle};
+use crate::setup::MediaSetup;
+
+/// Gives each SDK call real audio and video through duet-media.
+#[derive(Debug, Clone)]
+pub struct DuetMediaEngine {
+    setup: MediaSetup,
+}
+
+impl DuetMediaEngine {
+    /// An engine whose calls use the sources and sinks of `setup`.
+    pub fn new(setup: MediaSetup) -> Self {
+        Self { setup }
+    }
+
+    /// The sources and sinks every call uses.
+    pub fn setup(&self) -> &MediaSetup {
+        &self.setup
+    }
+}
+
+impl MediaEngine for DuetMediaEngine {
+    fn start(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    ) -> Box<dyn MediaSession> {
+        let (commands, inbox) = mpsc::unbounded_channel();
+        // The SDK calls `start` from its own task, so a runtime is always there to spawn on.
+        tokio::spawn(session::run(self.setup.clone(), call, signals_out, inbox));
+        Box::new(SessionHandle::new(commands))
+    }
+}

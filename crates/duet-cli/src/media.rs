@@ -1,0 +1,167 @@
+//! The media flags: what a call sends (`--video`, `--audio`) and where the peer's media goes
+//! (`--record-video`, `--record-audio`). Without any of them the CLI is signaling only.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
+use duet_call_media::{DuetMediaEngine, MediaSetup};
+use duet_callkit::{MediaEngine, NoMedia};
+
+/// Media sources and recordings of every call.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// Video to send: testsrc, FILE.y4m, camera[:N] or none.
+    #[arg(long, value_parser = parse_video, global = true)]
+    pub video: Option<VideoInput>,
+    /// Audio to send: tone[:HZ], FILE.wav, mic or none.
+    #[arg(long, value_parser = parse_audio, global = true)]
+    pub audio: Option<AudioInput>,
+    /// Record the peer's video to this Y4M file.
+    #[arg(long, global = true)]
+    pub record_video: Option<PathBuf>,
+    /// Record the peer's audio to this 48 kHz WAV file.
+    #[arg(long, global = true)]
+    pub record_audio: Option<PathBuf>,
+    /// Local address for media (UDP); 127.0.0.1 keeps a call on this machine.
+    #[arg(long, default_value = "0.0.0.0", global = true)]
+    pub media_bind: String,
+}
+
+const DEFAULT_TONE_HZ: f32 = 440.0;
+
+fn parse_video(text: &str) -> Result<VideoInput, String> {
+    match text {
+        "testsrc" => Ok(VideoInput::TestPattern),
+        "none" => Ok(VideoInput::None),
+        "camera" => Ok(VideoInput::Camera { index: None }),
+        _ => {
+            if let Some(index) = text.strip_prefix("camera:") {
+                let index = index
+                    .parse()
+                    .map_err(|_| format!("`{index}` is not a camera number"))?;
+                Ok(VideoInput::Camera { index: Some(index) })
+            } else if text.ends_with(".y4m") {
+                Ok(VideoInput::Y4mFile { path: text.into() })
+            } else {
+                Err(format!(
+                    "`{text}` is not testsrc, FILE.y4m, camera[:N] or none"
+                ))
+            }
+        }
+    }
+}
+
+fn parse_audio(text: &str) -> Result<AudioInput, String> {
+    match text {
+        "tone" => Ok(AudioInput::Tone {
+            frequency_hz: DEFAULT_TONE_HZ,
+        }),
+        "mic" => Ok(AudioInput::Microphone { name: None }),
+        "none" => Ok(AudioInput::None),
+        _ => {
+            if let Some(hz) = text.strip_prefix("tone:") {
+                match hz.parse::<f32>() {
+                    Ok(frequency_hz) if (20.0..=20_000.0).contains(&frequency_hz) => {
+                        Ok(AudioInput::Tone { frequency_hz })
+                    }
+                    _ => Err(format!("`{hz}` is not a frequency in 20..=20000 Hz")),
+                }
+            } else if text.ends_with(".wav") {
+                Ok(AudioInput::WavFile { path: text.into() })
+            } else {
+                Err(format!("`{text}` is not tone[:HZ], FILE.wav, mic or none"))
+            }
+        }
+    }
+}
+
+impl MediaArgs {
+    /// Whether any media flag was given.
+    fn wants_media(&self) -> bool {
+        self.video.is_some()
+            || self.audio.is_some()
+            || self.record_video.is_some()
+            || self.record_audio.is_some()
+    }
+
+    /// The media engine these flags ask for: [`NoMedia`] when none is given.
+    pub fn engine(&self) -> Arc<dyn MediaEngine> {
+        if !self.wants_media() {
+            return Arc::new(NoMedia);
+        }
+        let video = self.video.clone().unwrap_or(VideoInput::None);
+        let audio = self.audio.clone().unwrap_or(AudioInput::None);
+        let from_mic = matches!(audio, AudioInput::Microphone { .. });
+        // A bot sending synthetic audio plays nothing aloud unless asked to record it.
+        let output = match (&self.record_audio, from_mic) {
+            (Some(path), _) => AudioOutput::WavFile { path: path.clone() },
+            (None, true) => AudioOutput::Speaker { name: None },
+            (None, false) => AudioOutput::Null,
+        };
+        let config = MediaConfig {
+            open_camera: video != VideoInput::None,
+            open_microphone: audio != AudioInput::None,
+            video_input: video,
+            audio_input: audio,
+            audio_output: output,
+            bind_address: self.media_bind.clone(),
+            // Echo cancellation and noise suppression are for microphones; they would remove a
+            // steady tone as noise.
+            audio_processing: from_mic,
+            ..MediaConfig::default()
+        };
+        let mut setup = MediaSetup::from_config(config);
+        if let Some(path) = &self.record_video {
+            setup = setup.record_video_to(path.clone());
+        }
+        Arc::new(DuetMediaEngine::new(setup))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_specs_parse() {
+        assert_eq!(parse_video("testsrc"), Ok(VideoInput::TestPattern));
+        assert_eq!(parse_video("none"), Ok(VideoInput::None));
+        assert_eq!(
+            parse_video("camera:2"),
+            Ok(VideoInput::Camera { index: Some(2) })
+        );
+        assert_eq!(
+            parse_video("clip.y4m"),
+            Ok(VideoInput::Y4mFile {
+                path: "clip.y4m".into()
+            })
+        );
+        assert!(parse_video("camera:x").is_err());
+        assert!(parse_video("clip.mp4").is_err());
+    }
+
+    #[test]
+    fn audio_specs_parse() {
+        assert_eq!(
+            parse_audio("tone"),
+            Ok(AudioInput::Tone {
+                frequency_hz: DEFAULT_TONE_HZ
+            })
+        );
+        assert_eq!(
+            parse_audio("tone:1000"),
+            Ok(AudioInput::Tone {
+                frequency_hz: 1000.0
+            })
+        );
+        assert_eq!(
+            parse_audio("mic"),
+            Ok(AudioInput::Microphone { name: None })
+        );
+        assert!(parse_audio("tone:-5").is_err());
+        assert!(parse_audio("tone:loud").is_err());
+        assert!(parse_audio("song.mp3").is_err());
+    }
+}
