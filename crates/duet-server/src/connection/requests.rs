@@ -165,6 +165,11 @@ impl Requests<'_> {
             None => None,
         };
         let limit = page_size(limit);
+        // MESSAGE_SENT goes out as soon as the record's write is queued, before it commits; waiting
+        // for the queued writes lets a history read right after MESSAGE_SENT include that record.
+        if let Some(writer) = self.shared.hubs.writer() {
+            writer.flush().await;
+        }
         let mut rows = self
             .shared
             .store
