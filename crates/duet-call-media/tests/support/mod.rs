@@ -1,15 +1,13 @@
 //! An in-process server on 127.0.0.1 and SDK clients with real media, for the engine's tests.
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{CallEvent, CallId, CallKit, CallKitConfig, CallStatus, Invite};
-use duet_media::frame::AudioFrame;
+pub use duet_media::sink::probe::{PcmProbe, StampProbe};
 use duet_media::sink::{AudioSink, VideoSink};
-use duet_media::source::test_pattern::{decode_stamp, PatternStamp};
-use duet_media::{I420Frame, MediaResult};
 use duet_server::{RunningServer, ServerConfig};
 use futures_util::{Stream, StreamExt};
 use tempfile::TempDir;
@@ -104,46 +102,6 @@ pub async fn wait_until(mut done: impl FnMut() -> bool) {
     })
     .await
     .expect("condition not reached");
-}
-
-/// Every decoded remote frame's stamp (None = unreadable picture).
-#[derive(Clone, Default)]
-pub struct StampProbe(pub Arc<Mutex<Vec<Option<PatternStamp>>>>);
-
-impl VideoSink for StampProbe {
-    fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
-        self.0.lock().unwrap().push(decode_stamp(frame));
-        Ok(())
-    }
-}
-
-impl StampProbe {
-    pub fn frames(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-    pub fn stamps(&self) -> Vec<Option<PatternStamp>> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-/// All played remote audio.
-#[derive(Clone, Default)]
-pub struct PcmProbe(pub Arc<Mutex<Vec<i16>>>);
-
-impl AudioSink for PcmProbe {
-    fn write_audio(&mut self, frame: &AudioFrame) -> MediaResult<()> {
-        self.0.lock().unwrap().extend_from_slice(&frame.samples);
-        Ok(())
-    }
-}
-
-impl PcmProbe {
-    pub fn sample_count(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-    pub fn samples(&self) -> Vec<i16> {
-        self.0.lock().unwrap().clone()
-    }
 }
 
 /// A test-pattern-and-tone setup whose remote media goes into the returned probes.

@@ -2,6 +2,7 @@
 
 pub mod latest_frame;
 pub mod null;
+pub mod probe;
 pub mod speaker;
 pub mod wav;
 pub mod y4m;

@@ -7,12 +7,9 @@ pub mod lossy;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use duet_media::frame::AudioFrame;
-use duet_media::sink::{AudioSink, VideoSink};
-use duet_media::source::test_pattern::{decode_stamp, PatternStamp};
+pub use duet_media::sink::probe::{PcmProbe, StampProbe};
 use duet_media::{
-    AudioInput, AudioOutput, CallMedia, I420Frame, MediaConfig, MediaEvent, MediaResult,
-    Resolution, Role, VideoInput,
+    AudioInput, AudioOutput, CallMedia, MediaConfig, MediaEvent, Resolution, Role, VideoInput,
 };
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
@@ -29,46 +26,6 @@ pub fn loopback_config(tone_hz: f32) -> MediaConfig {
         // Noise suppression would (rightly) treat a steady tone as noise.
         audio_processing: false,
         ..MediaConfig::default()
-    }
-}
-
-/// Every decoded frame's stamp (None = unreadable picture).
-#[derive(Clone, Default)]
-pub struct StampProbe(pub Arc<Mutex<Vec<Option<PatternStamp>>>>);
-
-impl VideoSink for StampProbe {
-    fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
-        self.0.lock().unwrap().push(decode_stamp(frame));
-        Ok(())
-    }
-}
-
-impl StampProbe {
-    pub fn frames(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-    pub fn stamps(&self) -> Vec<Option<PatternStamp>> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-/// All played audio.
-#[derive(Clone, Default)]
-pub struct PcmProbe(pub Arc<Mutex<Vec<i16>>>);
-
-impl AudioSink for PcmProbe {
-    fn write_audio(&mut self, frame: &AudioFrame) -> MediaResult<()> {
-        self.0.lock().unwrap().extend_from_slice(&frame.samples);
-        Ok(())
-    }
-}
-
-impl PcmProbe {
-    pub fn sample_count(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-    pub fn samples(&self) -> Vec<i16> {
-        self.0.lock().unwrap().clone()
     }
 }
 
