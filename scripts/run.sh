@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# Runs Duet on this machine: installs what is missing, builds, and starts the signaling server with
-# its embedded SQLite file on 127.0.0.1. Until the desktop app lands, calls are placed with duet-cli
-# (see README.md for a two-terminal call). Extra arguments go to duet-server.
+# Runs Duet on this machine: installs what is missing, builds, and opens the desktop app, which
+# starts its embedded signaling server (SQLite under ~/.local/share/app.duet.desktop) and signs in
+# with an "echo test" contact to call. Arguments go to the app (for example a duet://call/<account>
+# link). `./scripts/run.sh --server [ARGS]` runs only the signaling server (duet-server ARGS) instead.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/scripts/setup.sh"
 source "$root/scripts/env.sh"
-cargo build --locked --bin duet-server --bin duet-cli
 bin="$CARGO_TARGET_DIR/debug"
-echo "duet: binaries in $bin (duet-server, duet-cli)"
-exec "$bin/duet-server" "$@"
+
+if [ "${1:-}" = "--server" ]; then
+  shift
+  cargo build --locked --bin duet-server --bin duet-cli
+  echo "duet: binaries in $bin (duet-server, duet-cli)"
+  exec "$bin/duet-server" "$@"
+fi
+
+cargo build --locked --bin duet --bin duet-server --bin duet-cli
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "duet: no display (DISPLAY and WAYLAND_DISPLAY are unset); the app needs a desktop session." >&2
+  echo "duet: run it from a desktop terminal, or './scripts/run.sh --server' for the signaling server only." >&2
+  exit 1
+fi
+echo "duet: starting the app ($bin/duet); duet-server and duet-cli are in $bin too"
+exec "$bin/duet" "$@"

@@ -19,3 +19,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
+
+# The browser interop client's Node packages (playwright-core), installed from interop/package-lock.json
+# when node_modules is missing or older than the lock file.
+command -v npm >/dev/null || sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+interop="$here/../interop"
+if [ ! -f "$interop/node_modules/.package-lock.json" ] || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  echo "setup: installing interop/ Node packages (npm ci)"
+  (cd "$interop" && npm ci --no-audit --no-fund)
+fi
+
+# The desktop app's GUI tests (tests/tests/gui_app.rs) drive it through tauri-driver. It has no
+# --version flag; --help answering means it is installed.
+if ! tauri-driver --help >/dev/null 2>&1 && ! "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" --help >/dev/null 2>&1; then
+  echo "setup: installing tauri-driver (cargo install tauri-driver@^2 --locked)"
+  cargo install tauri-driver@^2 --locked
+fi
+
+# The desktop app's page: src-tauri embeds ui/dist when it compiles.
+"$here/build-ui.sh"

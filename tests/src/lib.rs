@@ -278,6 +278,25 @@ impl Cli {
         }
     }
 
+    /// Waits until an event named `name` for which `matches` holds is printed, and returns it.
+    pub fn wait_for_match(&mut self, name: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = self
+                .seen
+                .iter()
+                .find(|e| event_name(e) == name && matches(e))
+            {
+                return found.clone();
+            }
+            let left = GUARD.saturating_sub(started.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => self.seen.push(v),
+                Err(_) => panic!("no matching {name} event within the guard; got {:?}", self.seen),
+            }
+        }
+    }
+
     /// Waits for the process to exit and returns its events and exit code.
     pub fn finish(mut self) -> Finished {
         let status = wait_with_guard(&mut self.child);
@@ -289,6 +308,13 @@ impl Cli {
             code: status.code().unwrap_or(-1),
             events: self.seen,
         }
+    }
+
+    /// Sends SIGINT, as Ctrl-C would: duet-cli hangs up (or cancels) and waits for the record.
+    pub fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
     }
 
     /// Kills the process abruptly (a crash: no logout, the socket just closes).

@@ -1,6 +1,6 @@
 //! The [`MediaEngine`] the SDK calls: one media task per call.
 
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession};
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use tokio::sync::mpsc;
 
 use crate::session::{self, SessionHandle};
@@ -30,9 +30,38 @@ impl MediaEngine for DuetMediaEngine {
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
     ) -> Box<dyn MediaSession> {
+        let events = MediaEvents::discard(call.call_id.clone());
+        self.start_with_events(call, signals_out, events)
+    }
+
+    fn start_with_events(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        events: MediaEvents,
+    ) -> Box<dyn MediaSession> {
         let (commands, inbox) = mpsc::unbounded_channel();
         // The SDK calls `start` from its own task, so a runtime is always there to spawn on.
-        tokio::spawn(session::run(self.setup.clone(), call, signals_out, inbox));
+        tokio::spawn(session::run(
+            self.setup.clone(),
+            call,
+            signals_out,
+            events,
+            inbox,
+        ));
         Box::new(SessionHandle::new(commands))
+    }
+
+    fn set_beauty_level(&self, level: u8) {
+        // The SDK checked the range; a refusal here would only repeat its check.
+        if let Err(error) = self.setup.beauty().set_beauty_level(level) {
+            tracing::warn!(%error, "beauty level refused");
+        }
+    }
+
+    fn set_whiteness_level(&self, level: u8) {
+        if let Err(error) = self.setup.beauty().set_whiteness_level(level) {
+            tracing::warn!(%error, "whiteness level refused");
+        }
     }
 }

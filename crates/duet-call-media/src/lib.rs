@@ -15,10 +15,13 @@
 //! # let _ = kit;
 //! ```
 
+mod echo;
 mod engine;
+mod preview;
 mod session;
 mod setup;
 
 pub use duet_media;
 pub use engine::DuetMediaEngine;
+pub use preview::{LocalPreview, PreviewSinks};
 pub use setup::{AudioSinkFactory, MediaSetup, VideoSinkFactory};

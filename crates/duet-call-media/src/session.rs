@@ -1,13 +1,17 @@
 //! One call's media task: owns the `CallMedia`, applies the SDK's commands in order and relays
 //! negotiation between the media session and the SDK.
 
-use duet_callkit::{CallType, MediaCallInfo, MediaSession, Role};
+use duet_callkit::{
+    CallType, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality, Role,
+};
 use duet_media::sink::null::NullSink;
-use duet_media::{CallMedia, IceServer, MediaConfig, MediaEvent, MediaSignal};
+use duet_media::{CallMedia, CallStats, IceServer, MediaConfig, MediaEvent, MediaSignal};
 use tokio::sync::mpsc;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::setup::MediaSetup;
+use crate::echo::EchoLine;
+use crate::preview::{PreviewFilter, PreviewSinks};
+use crate::setup::{MediaSetup, VideoSinkFactory};
 
 /// What the SDK asks of a call's media, in the order it asked.
 #[derive(Debug)]
@@ -16,6 +20,7 @@ pub(crate) enum Command {
     Release,
     AudioEnabled(bool),
     VideoEnabled(bool),
+    CallType(CallType),
     Close,
 }
 
@@ -47,6 +52,9 @@ impl MediaSession for SessionHandle {
     }
     fn set_video_enabled(&mut self, enabled: bool) {
         self.send(Command::VideoEnabled(enabled));
+    }
+    fn set_call_type(&mut self, call_type: CallType) {
+        self.send(Command::CallType(call_type));
     }
     fn close(&mut self) {
         self.send(Command::Close);
@@ -82,28 +90,37 @@ pub(crate) async fn run(
     setup: MediaSetup,
     call: MediaCallInfo,
     signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    events: MediaEvents,
     commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let span = info_span!("media", call_id = %call.call_id);
-    drive(setup, call, signals_out, commands)
+    drive(setup, call, signals_out, events, commands)
         .instrument(span)
         .await;
 }
 
-async fn drive(
-    setup: MediaSetup,
-    call: MediaCallInfo,
-    signals_out: mpsc::UnboundedSender<serde_json::Value>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-) {
-    let config = call_config(&setup.config, &call);
-    let (media, mut events) = match CallMedia::start(config, media_role(call.role)).await {
-        Ok(started) => started,
-        Err(error) => {
-            warn!(%error, "media did not start; the call goes on without it");
-            return;
+/// Makes a preview sink for this call, logging (not failing the call) when it cannot.
+fn preview_sink(
+    factory: Option<&VideoSinkFactory>,
+    call: &MediaCallInfo,
+) -> Option<Box<dyn duet_media::sink::VideoSink>> {
+    factory.and_then(|make| {
+        make(&call.call_id)
+            .inspect_err(|error| warn!(%error, "local preview sink unavailable"))
+            .ok()
+    })
+}
+
+/// Connects the call's sinks and sources: the echo line, or the setup's sinks.
+fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Option<&EchoLine>) {
+    if let Some(line) = echo {
+        media.set_video_sink(Some(line.video_sink()));
+        media.replace_audio_sink(line.audio_sink());
+        if let Err(error) = media.replace_audio_source(Some(line.audio_source())) {
+            warn!(%error, "echo audio not started");
         }
-    };
+        return;
+    }
     if let Some(factory) = &setup.video_sink {
         match factory(&call.call_id) {
             Ok(sink) => media.set_video_sink(Some(sink)),
@@ -115,6 +132,52 @@ async fn drive(
             Ok(sink) => media.replace_audio_sink(sink),
             Err(error) => warn!(%error, "remote audio sink unavailable"),
         }
+    }
+}
+
+/// Opens the call's video source (camera, file, pattern or echo); reports failures as events.
+fn open_video(media: &CallMedia, setup: &MediaSetup, echo: Option<&EchoLine>) {
+    let result = match echo {
+        Some(line) => {
+            let source = line.video_source(setup.config.video_size(), setup.config.frame_rate);
+            media.replace_video_source(Some(source))
+        }
+        None => media.set_video_source(&setup.config.video_input),
+    };
+    if let Err(error) = result {
+        warn!(%error, "video source not opened");
+    }
+}
+
+async fn drive(
+    setup: MediaSetup,
+    call: MediaCallInfo,
+    signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    events: MediaEvents,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let config = call_config(&setup.config, &call);
+    let mut video_open = config.open_camera;
+    let (media, mut media_events) = match CallMedia::start(config, media_role(call.role)).await {
+        Ok(started) => started,
+        Err(error) => {
+            warn!(%error, "media did not start; the call goes on without it");
+            events.failed("start", &error.to_string());
+            return;
+        }
+    };
+    let sinks = PreviewSinks {
+        filtered: preview_sink(setup.local_preview.as_ref(), &call),
+        unfiltered: preview_sink(setup.unfiltered_preview.as_ref(), &call),
+    };
+    let filter = PreviewFilter::new(setup.beauty.stage(), sinks);
+    if let Err(error) = media.set_video_filter(Box::new(filter)) {
+        warn!(%error, "beauty filter not installed");
+    }
+    let echo = setup.echo_delay.map(EchoLine::new);
+    plug(&media, &setup, &call, echo.as_ref());
+    if echo.is_some() && video_open {
+        open_video(&media, &setup, echo.as_ref());
     }
     info!("media started");
 
@@ -128,9 +191,22 @@ async fn drive(
                 }
                 Some(Command::AudioEnabled(enabled)) => media.set_audio_enabled(enabled),
                 Some(Command::VideoEnabled(enabled)) => media.set_video_enabled(enabled),
+                Some(Command::CallType(CallType::Audio)) if video_open => {
+                    info!("audio call: camera closed");
+                    video_open = false;
+                    if let Err(error) = media.replace_video_source(None) {
+                        warn!(%error, "camera not closed");
+                    }
+                }
+                Some(Command::CallType(CallType::Video)) if !video_open && setup.config.open_camera => {
+                    info!("video call: camera opened");
+                    video_open = true;
+                    open_video(&media, &setup, echo.as_ref());
+                }
+                Some(Command::CallType(_)) => {}
                 Some(Command::Close) | None => break,
             },
-            Some(event) = events.recv() => forward(event, &signals_out),
+            Some(event) = media_events.recv() => forward(event, &media, &signals_out, &events),
         }
     }
 
@@ -154,13 +230,60 @@ async fn apply_signal(media: &CallMedia, payload: serde_json::Value) {
     }
 }
 
-fn forward(event: MediaEvent, signals_out: &mpsc::UnboundedSender<serde_json::Value>) {
+/// The SDK's view of one second of statistics; `size` is the last decoded remote frame's.
+pub(crate) fn sdk_stats(stats: &CallStats, size: (u32, u32)) -> MediaStats {
+    let send_kbps = stats.video_send_kbps + stats.audio_send_kbps;
+    let recv_kbps = stats.video_recv_kbps + stats.audio_recv_kbps;
+    let loss_pct = stats.send_loss.max(stats.recv_loss) * 100.0;
+    MediaStats {
+        send_kbps,
+        recv_kbps,
+        fps: stats.recv_fps,
+        send_fps: stats.send_fps,
+        width: size.0,
+        height: size.1,
+        rtt_ms: stats.rtt_ms,
+        loss_pct,
+        jitter_ms: stats.jitter_ms,
+        quality: NetworkQuality::grade(loss_pct, stats.rtt_ms, send_kbps + recv_kbps > 0.0),
+    }
+}
+
+fn forward(
+    event: MediaEvent,
+    media: &CallMedia,
+    signals_out: &mpsc::UnboundedSender<serde_json::Value>,
+    events: &MediaEvents,
+) {
     match event {
         MediaEvent::SignalToSend { signal } => {
             // The SDK dropped its receiver only when the call is over; nothing left to negotiate.
             let _ = signals_out.send(signal.to_json());
         }
-        MediaEvent::Stats { stats } => debug!(?stats, "media stats"),
+        MediaEvent::Stats { stats } => {
+            debug!(?stats, "media stats");
+            // Before the answer nothing flows; the statistics start with the call.
+            if media.is_released() {
+                let size = media
+                    .remote_video()
+                    .borrow()
+                    .as_ref()
+                    .map_or((0, 0), |frame| (frame.width, frame.height));
+                events.stats(sdk_stats(&stats, size));
+            }
+        }
+        MediaEvent::FirstRemoteVideoFrame { width, height } => {
+            info!(width, height, "first remote frame");
+            events.first_remote_frame(width, height);
+        }
+        MediaEvent::DeviceMissing { kind } => {
+            warn!(%kind, "device missing");
+            events.failed(&kind.to_string(), "no such device");
+        }
+        MediaEvent::DeviceError { kind, reason } => {
+            warn!(%kind, %reason, "device failed");
+            events.failed(&kind.to_string(), &reason);
+        }
         other => info!(event = ?other, "media event"),
     }
 }

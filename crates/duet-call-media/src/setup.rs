@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use duet_callkit::CallId;
 use duet_media::sink::y4m::Y4mSink;
 use duet_media::sink::{AudioSink, VideoSink};
-use duet_media::{AudioInput, AudioOutput, MediaConfig, MediaResult, Resolution, VideoInput};
+use duet_media::{
+    AudioInput, AudioOutput, BeautyControl, MediaConfig, MediaResult, Resolution, VideoInput,
+};
 
 /// Makes the extra sink that receives every decoded remote frame of a call.
 pub type VideoSinkFactory = Arc<dyn Fn(&CallId) -> MediaResult<Box<dyn VideoSink>> + Send + Sync>;
@@ -23,6 +26,14 @@ pub struct MediaSetup {
     pub video_sink: Option<VideoSinkFactory>,
     /// Where remote audio plays, overriding `config.audio_output`.
     pub audio_sink: Option<AudioSinkFactory>,
+    /// Where every local frame goes after the filters (what is encoded).
+    pub(crate) local_preview: Option<VideoSinkFactory>,
+    /// Where every local frame goes before the filters.
+    pub(crate) unfiltered_preview: Option<VideoSinkFactory>,
+    /// The beauty and whiteness levels every call and preview of this setup follows.
+    pub(crate) beauty: BeautyControl,
+    /// Send back the call's own remote media after this delay instead of capturing.
+    pub(crate) echo_delay: Option<Duration>,
 }
 
 impl std::fmt::Debug for MediaSetup {
@@ -31,6 +42,10 @@ impl std::fmt::Debug for MediaSetup {
             .field("config", &self.config)
             .field("video_sink", &self.video_sink.is_some())
             .field("audio_sink", &self.audio_sink.is_some())
+            .field("local_preview", &self.local_preview.is_some())
+            .field("unfiltered_preview", &self.unfiltered_preview.is_some())
+            .field("beauty", &self.beauty.levels())
+            .field("echo_delay", &self.echo_delay)
             .finish()
     }
 }
@@ -64,7 +79,63 @@ impl MediaSetup {
             config,
             video_sink: None,
             audio_sink: None,
+            local_preview: None,
+            unfiltered_preview: None,
+            beauty: BeautyControl::new(),
+            echo_delay: None,
         }
+    }
+
+    /// An echo peer for the app's "echo test" contact: each call sends back the video and audio
+    /// it receives, `delay` later (about a second lets users see and hear themselves), instead
+    /// of capturing anything. Remote media is not played or recorded; the `video_sink` and
+    /// `audio_sink` factories are not used. UDP binds to all interfaces (set
+    /// `config.bind_address` to change it).
+    pub fn echo(delay: Duration) -> Self {
+        let mut setup = Self::from_config(MediaConfig {
+            // Only the size of the black frames sent before the first echo.
+            resolution: Resolution::Standard,
+            video_input: VideoInput::None,
+            audio_input: AudioInput::None,
+            audio_output: AudioOutput::Null,
+            // The echoed audio was processed at the far end already.
+            audio_processing: false,
+            ..MediaConfig::default()
+        });
+        setup.echo_delay = Some(delay);
+        setup
+    }
+
+    /// The echo delay when this is an echo setup ([`MediaSetup::echo`]).
+    pub fn echo_delay(&self) -> Option<Duration> {
+        self.echo_delay
+    }
+
+    /// Sends every local frame of every call, after the beauty filters (exactly what is
+    /// encoded), to the sink `factory` makes for the call. Frames flow while the call's video
+    /// is sent: from the answer on, while the camera is on.
+    pub fn with_local_preview(mut self, factory: VideoSinkFactory) -> Self {
+        self.local_preview = Some(factory);
+        self
+    }
+
+    /// Like [`MediaSetup::with_local_preview`], with the frames before the filters.
+    pub fn with_unfiltered_preview(mut self, factory: VideoSinkFactory) -> Self {
+        self.unfiltered_preview = Some(factory);
+        self
+    }
+
+    /// Makes calls and previews follow `control`'s beauty and whiteness levels (instead of a
+    /// control of their own starting at 0, 0).
+    pub fn with_beauty(mut self, control: BeautyControl) -> Self {
+        self.beauty = control;
+        self
+    }
+
+    /// The beauty and whiteness levels of this setup's calls and previews; changing them takes
+    /// effect from the next frame ([`duet_callkit::CallKit::set_beauty_level`] does it too).
+    pub fn beauty(&self) -> &BeautyControl {
+        &self.beauty
     }
 
     /// Records every call's remote video to the Y4M file `path` (each call overwrites it).

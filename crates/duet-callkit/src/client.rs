@@ -20,6 +20,9 @@ use tracing::Instrument;
 /// The longest call timeout the seed allows.
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// The highest beauty and whiteness level (the seed's `beautyLevel`/`whitenessLevel`, 0..=9).
+pub const MAX_BEAUTY_LEVEL: u8 = 9;
+
 /// The seed's `call({userId, type, attachment})`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallParams {
@@ -164,6 +167,22 @@ impl CallKit {
             .call_timeout
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = timeout;
+        Ok(())
+    }
+
+    /// The seed's `beautyLevel`: skin smoothing from 0 (off) to 9, for the running call from its
+    /// next frame and for every later call. Works logged in or not; out of range is refused.
+    pub fn set_beauty_level(&self, level: u8) -> Result<(), CallKitError> {
+        check_level("beauty", level)?;
+        self.inner.media.set_beauty_level(level);
+        Ok(())
+    }
+
+    /// The seed's `whitenessLevel`: skin whitening from 0 (off) to 9, like
+    /// [`CallKit::set_beauty_level`].
+    pub fn set_whiteness_level(&self, level: u8) -> Result<(), CallKitError> {
+        check_level("whiteness", level)?;
+        self.inner.media.set_whiteness_level(level);
         Ok(())
     }
 
@@ -360,7 +379,7 @@ impl CallKit {
     }
 
     /// The seed's `on(event, handler)`: calls `handler` for events named `event` (`*` for all).
-    /// Handlers run on the SDK's task: keep them short.
+    /// Handlers run on the SDK's task (media events: on the call's media task): keep them short.
     pub fn on(
         &self,
         event: &str,
@@ -422,6 +441,15 @@ impl CallKit {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn check_level(what: &str, level: u8) -> Result<(), CallKitError> {
+    if level > MAX_BEAUTY_LEVEL {
+        return Err(CallKitError::InvalidArgument(format!(
+            "{what} level must be 0..={MAX_BEAUTY_LEVEL}, not {level}"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_account(account: &str) -> Result<AccountId, CallKitError> {

@@ -3,7 +3,7 @@
 use crate::backoff::reconnect_delay;
 use crate::clock::Clock;
 use crate::events::EventHub;
-use crate::media::{MediaCallInfo, MediaEngine, MediaSession};
+use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use crate::{CallEvent, CallKitConfig, CallKitError};
 use duet_call::client::{
     CallState, ClientConfig, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Session,
@@ -387,7 +387,13 @@ impl Driver {
             Action::Accept { call_id, as_type } => {
                 let _span = info_span!("call", call_id = %call_id).entered();
                 info!(?as_type, "accepting");
-                self.mirror.accept(&call_id, as_type, now).map(Some)
+                let accepted = self.mirror.accept(&call_id, as_type, now);
+                if let (Ok(_), Some(call_type), Some(session)) =
+                    (&accepted, as_type, self.sessions.get_mut(&call_id))
+                {
+                    session.set_call_type(call_type);
+                }
+                accepted.map(Some)
             }
             Action::Reject { call_id, busy } => {
                 let _span = info_span!("call", call_id = %call_id).entered();
@@ -463,13 +469,24 @@ impl Driver {
             }
         }
         while let Some(event) = self.mirror.poll_event() {
-            if let CallEvent::Signal {
-                call_id, payload, ..
-            } = &event
-            {
-                if let Some(session) = self.sessions.get_mut(call_id) {
-                    session.handle_remote_signal(payload.clone());
+            match &event {
+                CallEvent::Signal {
+                    call_id, payload, ..
+                } => {
+                    if let Some(session) = self.sessions.get_mut(call_id) {
+                        session.handle_remote_signal(payload.clone());
+                    }
                 }
+                // An answer as audio to a video call also changes the type, without an event.
+                CallEvent::CallTypeChange { call_id, call_type }
+                | CallEvent::UserAccept {
+                    call_id, call_type, ..
+                } => {
+                    if let Some(session) = self.sessions.get_mut(call_id) {
+                        session.set_call_type(*call_type);
+                    }
+                }
+                _ => {}
             }
             match event.call_id() {
                 Some(call_id) => info!(call_id = %call_id, event = event.name(), "call event"),
@@ -505,7 +522,8 @@ impl Driver {
                     call_type,
                     ice_servers,
                 };
-                let mut session = self.media.start(info, tx);
+                let events = MediaEvents::new(call_id.clone(), self.hub.clone());
+                let mut session = self.media.start_with_events(info, tx, events);
                 session.set_audio_enabled(self.local_audio);
                 session.set_video_enabled(self.local_video);
                 if let Some(mut old) = self.sessions.insert(call_id, session) {

@@ -25,15 +25,17 @@ mod events;
 mod media;
 
 pub use backoff::reconnect_delay;
-pub use client::{CallKit, CallParams, HistoryPage, MAX_CALL_TIMEOUT};
+pub use client::{CallKit, CallParams, HistoryPage, MAX_BEAUTY_LEVEL, MAX_CALL_TIMEOUT};
 pub use config::{AudioQuality, CallKitConfig, Resolution};
-pub use duet_call::client::{CallState, CurrentCall, Invite, Role, ServerError, Session};
+pub use duet_call::client::{
+    CallState, CurrentCall, Invite, MediaStats, NetworkQuality, Role, ServerError, Session,
+};
 pub use duet_protocol::{
     CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, Presence, UserSummary,
 };
 pub use error::CallKitError;
 pub use events::{Handler, HandlerId};
-pub use media::{MediaCallInfo, MediaEngine, MediaSession, NoMedia};
+pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
 
 /// An SDK event; [`CallEvent::name`] is the seed's event name (`INVITED`, `CALL_END`, ...).
 pub type CallEvent = duet_call::client::ClientEvent;

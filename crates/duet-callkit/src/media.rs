@@ -1,6 +1,8 @@
 //! The seam to the media engine (crates/duet-media plugs in here); `NoMedia` does nothing.
 
-use duet_call::client::Role;
+use crate::events::EventHub;
+use crate::CallEvent;
+use duet_call::client::{MediaStats, Role};
 use duet_protocol::{CallId, CallType, IceServer};
 use tokio::sync::mpsc;
 
@@ -17,6 +19,76 @@ pub struct MediaCallInfo {
     pub ice_servers: Vec<IceServer>,
 }
 
+/// Where a call's media reports to the SDK's users: each method delivers one SDK event
+/// (`FIRST_REMOTE_FRAME`, `CALL_STATS`, `MEDIA_FAILED`) tagged with the call. Cheap to clone and
+/// to call from any thread.
+#[derive(Clone)]
+pub struct MediaEvents {
+    call_id: CallId,
+    hub: Option<EventHub>,
+}
+
+impl std::fmt::Debug for MediaEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaEvents")
+            .field("call_id", &self.call_id)
+            .field("connected", &self.hub.is_some())
+            .finish()
+    }
+}
+
+impl MediaEvents {
+    pub(crate) fn new(call_id: CallId, hub: EventHub) -> Self {
+        Self {
+            call_id,
+            hub: Some(hub),
+        }
+    }
+
+    /// A sink that drops every report: for engines driven outside an SDK (tests, tools).
+    pub fn discard(call_id: CallId) -> Self {
+        Self { call_id, hub: None }
+    }
+
+    /// The call these reports are about.
+    pub fn call_id(&self) -> &CallId {
+        &self.call_id
+    }
+
+    /// The first remote picture was decoded: `FIRST_REMOTE_FRAME`.
+    pub fn first_remote_frame(&self, width: u32, height: u32) {
+        self.deliver(CallEvent::FirstRemoteFrame {
+            call_id: self.call_id.clone(),
+            width,
+            height,
+        });
+    }
+
+    /// The last second's statistics: `CALL_STATS`.
+    pub fn stats(&self, stats: MediaStats) {
+        self.deliver(CallEvent::CallStats {
+            call_id: self.call_id.clone(),
+            stats,
+        });
+    }
+
+    /// Media could not start (`what` = `start`) or a device failed (`camera`, `microphone`,
+    /// `speaker`): `MEDIA_FAILED`. The call itself goes on.
+    pub fn failed(&self, what: &str, reason: &str) {
+        self.deliver(CallEvent::MediaFailed {
+            call_id: self.call_id.clone(),
+            what: what.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn deliver(&self, event: CallEvent) {
+        if let Some(hub) = &self.hub {
+            hub.deliver(event);
+        }
+    }
+}
+
 /// Makes one media session per call. It is started while the call rings, so media connects
 /// before the answer.
 pub trait MediaEngine: Send + Sync {
@@ -27,6 +99,30 @@ pub trait MediaEngine: Send + Sync {
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
     ) -> Box<dyn MediaSession>;
+
+    /// Like [`MediaEngine::start`], with a handle to report media events through the SDK. The
+    /// SDK calls this one; engines without events need not implement it.
+    fn start_with_events(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        events: MediaEvents,
+    ) -> Box<dyn MediaSession> {
+        let _ = events;
+        self.start(call, signals_out)
+    }
+
+    /// Sets the beauty (smoothing) level, 0..=9 (already checked by the SDK), for every call
+    /// from its next frame on, running or future.
+    fn set_beauty_level(&self, level: u8) {
+        let _ = level;
+    }
+
+    /// Sets the whiteness level, 0..=9 (already checked by the SDK), like
+    /// [`MediaEngine::set_beauty_level`].
+    fn set_whiteness_level(&self, level: u8) {
+        let _ = level;
+    }
 }
 
 /// One call's media.
@@ -39,6 +135,11 @@ pub trait MediaSession: Send {
     fn set_audio_enabled(&mut self, enabled: bool);
     /// Turns the local camera on or off.
     fn set_video_enabled(&mut self, enabled: bool);
+    /// The call type changed: to audio the camera closes at once, to video it opens (the
+    /// user's camera switch still applies).
+    fn set_call_type(&mut self, call_type: CallType) {
+        let _ = call_type;
+    }
     /// The call ended or stopped ringing here: release devices and sockets.
     fn close(&mut self);
 }

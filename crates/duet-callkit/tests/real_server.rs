@@ -289,3 +289,38 @@ async fn glare_connects_both_callers_in_one_call() {
         CallStatus::Completed
     );
 }
+
+#[tokio::test]
+async fn a_contact_going_offline_and_online_reaches_the_watcher_as_presence() {
+    let fixture = Fixture::start().await;
+    let (alice, mut alice_events) = fixture.client("alice", "a1").await;
+    let (bob, _bob_events) = fixture.client("bob", "b1").await;
+    alice.add_contact("bob").await.unwrap();
+
+    bob.logout().await.unwrap();
+    let expect = |presence: &str| serde_json::json!({"event": "PRESENCE", "account": "bob", "presence": presence});
+    let event = wait_for(&mut alice_events, "PRESENCE").await;
+    assert_eq!(serde_json::to_value(&event).unwrap(), expect("offline"));
+
+    bob.login().await.unwrap();
+    let event = wait_for(&mut alice_events, "PRESENCE").await;
+    assert_eq!(serde_json::to_value(&event).unwrap(), expect("online"));
+}
+
+#[tokio::test]
+async fn beauty_levels_outside_0_to_9_are_refused_without_a_connection() {
+    let config = CallKitConfig::new("ws://127.0.0.1:9/ws", "demo", "alice", "token");
+    let kit = CallKit::new(config).unwrap();
+    for level in 0..=9 {
+        assert_eq!(kit.set_beauty_level(level), Ok(()));
+        assert_eq!(kit.set_whiteness_level(level), Ok(()));
+    }
+    assert!(matches!(
+        kit.set_beauty_level(10),
+        Err(CallKitError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        kit.set_whiteness_level(255),
+        Err(CallKitError::InvalidArgument(_))
+    ));
+}

@@ -13,13 +13,29 @@ struct Levels {
     whiteness: AtomicU8,
 }
 
-/// Changes the levels of a running [`BeautyStage`]; cheap to clone and to call from any thread.
-#[derive(Debug, Clone)]
+/// Changes the levels of running [`BeautyStage`]s; cheap to clone and to call from any thread.
+/// Every stage made by [`BeautyControl::stage`] (one per call, one per preview) follows it.
+#[derive(Debug, Clone, Default)]
 pub struct BeautyControl {
     levels: Arc<Levels>,
 }
 
 impl BeautyControl {
+    /// A control at levels (0, 0): filters off.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new stage (its own filter and buffers) that follows this control's levels.
+    pub fn stage(&self) -> BeautyStage {
+        BeautyStage {
+            filter: BeautyFilter::new(),
+            levels: self.levels.clone(),
+            applied: (0, 0),
+            warned: false,
+        }
+    }
+
     /// Sets the smoothing level (0..=9, 0 is off); the next captured frame uses it.
     pub fn set_beauty_level(&self, level: u8) -> Result<(), BeautyError> {
         Level::new(level)?;
@@ -57,18 +73,10 @@ pub fn beauty_stage(
     beauty: u8,
     whiteness: u8,
 ) -> Result<(BeautyStage, BeautyControl), BeautyError> {
-    let control = BeautyControl {
-        levels: Arc::default(),
-    };
+    let control = BeautyControl::new();
     control.set_beauty_level(beauty)?;
     control.set_whiteness_level(whiteness)?;
-    let stage = BeautyStage {
-        filter: BeautyFilter::new(),
-        levels: control.levels.clone(),
-        applied: (0, 0),
-        warned: false,
-    };
-    Ok((stage, control))
+    Ok((control.stage(), control))
 }
 
 impl BeautyStage {
@@ -180,6 +188,19 @@ mod tests {
             mean(&whiter.y) > mean(&after.y),
             "whiteness raises skin luma"
         );
+    }
+
+    #[test]
+    fn stages_of_one_control_follow_its_levels() {
+        let control = BeautyControl::new();
+        let (mut first, mut second) = (control.stage(), control.stage());
+        control.set_beauty_level(9).unwrap();
+        let original = skin_frame(3);
+        for stage in [&mut first, &mut second] {
+            let mut frame = original.clone();
+            stage.process(&mut frame);
+            assert!(variance(&frame.y) < variance(&original.y) * 0.5);
+        }
     }
 
     #[test]

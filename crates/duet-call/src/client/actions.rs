@@ -64,7 +64,11 @@ impl ClientMirror {
             return Err(ClientError::AlreadyInCall(current.call_id.clone()));
         }
         let action = CallAction::Accept { call_type: as_type };
-        self.invite_action(call_id, action, PendingKind::Accept, now_ms)
+        let request = self.invite_action(call_id, action, PendingKind::Accept, now_ms)?;
+        if let Some(invite) = self.invites.iter_mut().find(|i| i.call_id == *call_id) {
+            invite.answer_as = as_type;
+        }
+        Ok(request)
     }
 
     /// Declines a ringing call; `busy` declines as busy (the caller sees USER_BUSY).

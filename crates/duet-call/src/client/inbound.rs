@@ -43,6 +43,10 @@ impl ClientMirror {
                 seq,
                 event,
             } if self.fresh(call_id, *seq) => self.on_event(call_id, event.clone(), now_ms),
+            ServerMessage::Presence { account, presence } => self.emit(ClientEvent::Presence {
+                account: account.clone(),
+                presence: *presence,
+            }),
             _ => {}
         }
         if let Some(req) = frame.req {
@@ -85,7 +89,7 @@ impl ClientMirror {
                 let Some(invite) = self.take_invite(call_id) else {
                     return;
                 };
-                let call_type = invite.call_type;
+                let call_type = invite.answer_as.unwrap_or(invite.call_type);
                 self.current = Some(CurrentCall {
                     call_id: call_id.clone(),
                     role: Role::Callee,
@@ -194,6 +198,7 @@ impl ClientMirror {
                     expires_at_ms: now_ms + expires_in_ms,
                     call_token,
                     next_seq: 1,
+                    answer_as: None,
                 };
                 self.add_invite(invite);
             }

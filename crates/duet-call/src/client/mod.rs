@@ -25,6 +25,7 @@
 
 mod actions;
 mod inbound;
+mod media_stats;
 mod output;
 mod resync;
 mod timers;
@@ -33,6 +34,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+pub use media_stats::{MediaStats, NetworkQuality};
 pub use output::{ClientEvent, ClientOutput, MediaAction};
 pub use types::{
     CallState, ClientConfig, ClientError, CurrentCall, Invite, Role, ServerError, Session,

@@ -1,8 +1,9 @@
 //! What the client mirror tells its I/O layer (frames, media) and its user (events, seed names).
 
+use super::media_stats::MediaStats;
 use super::types::{CallState, CurrentCall, Invite, Role, ServerError};
 use duet_protocol::{
-    AccountId, CallId, CallRecord, CallType, ClientFrame, DeviceId, EndReason, IceServer,
+    AccountId, CallId, CallRecord, CallType, ClientFrame, DeviceId, EndReason, IceServer, Presence,
     ServerMessage,
 };
 
@@ -123,6 +124,34 @@ pub enum ClientEvent {
         /// Calls this device knew about that ended while it was away.
         gone: Vec<CallId>,
     },
+    /// A contact's presence changed (the server pushes it to accounts that list it).
+    #[serde(rename = "PRESENCE")]
+    Presence {
+        account: AccountId,
+        presence: Presence,
+    },
+    /// The first remote video frame of a call was decoded (after the answer).
+    #[serde(rename = "FIRST_REMOTE_FRAME")]
+    FirstRemoteFrame {
+        call_id: CallId,
+        width: u32,
+        height: u32,
+    },
+    /// A call's media statistics, once a second while its media runs.
+    #[serde(rename = "CALL_STATS")]
+    CallStats {
+        call_id: CallId,
+        #[serde(flatten)]
+        stats: MediaStats,
+    },
+    /// A call's media could not start or a device failed; the call itself goes on.
+    #[serde(rename = "MEDIA_FAILED")]
+    MediaFailed {
+        call_id: CallId,
+        /// `start` (no media at all), `camera`, `microphone` or `speaker`.
+        what: String,
+        reason: String,
+    },
 }
 
 impl ClientEvent {
@@ -148,6 +177,10 @@ impl ClientEvent {
             ClientEvent::Error(_) => "ERROR",
             ClientEvent::Disconnected => "onDisconnect",
             ClientEvent::Resynced { .. } => "RESYNCED",
+            ClientEvent::Presence { .. } => "PRESENCE",
+            ClientEvent::FirstRemoteFrame { .. } => "FIRST_REMOTE_FRAME",
+            ClientEvent::CallStats { .. } => "CALL_STATS",
+            ClientEvent::MediaFailed { .. } => "MEDIA_FAILED",
         }
     }
 
@@ -168,10 +201,15 @@ impl ClientEvent {
             | ClientEvent::CallTypeChange { call_id, .. }
             | ClientEvent::SwitchRequested { call_id, .. }
             | ClientEvent::SwitchRefused { call_id, .. }
-            | ClientEvent::Signal { call_id, .. } => Some(call_id),
+            | ClientEvent::Signal { call_id, .. }
+            | ClientEvent::FirstRemoteFrame { call_id, .. }
+            | ClientEvent::CallStats { call_id, .. }
+            | ClientEvent::MediaFailed { call_id, .. } => Some(call_id),
             ClientEvent::MessageSent { record } => Some(&record.call_id),
             ClientEvent::Error(e) => e.call_id.as_ref(),
-            ClientEvent::Disconnected | ClientEvent::Resynced { .. } => None,
+            ClientEvent::Disconnected
+            | ClientEvent::Resynced { .. }
+            | ClientEvent::Presence { .. } => None,
         }
     }
 }

@@ -60,6 +60,7 @@ impl ClientMirror {
                 call_token,
                 // This app may have answered before a restart; numbers from its clock stay above those.
                 next_seq: now_ms.max(1),
+                answer_as: None,
             });
         }
         self.emit(ClientEvent::Resynced {

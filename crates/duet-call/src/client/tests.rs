@@ -556,6 +556,8 @@ fn accept_ack_moves_callee_in_call_and_releases_media() {
     assert_eq!(m.status(), CallState::InCall);
     let call = m.current().unwrap();
     assert_eq!((call.role, call.peer.as_str()), (Role::Callee, "bob"));
+    // Answered as audio: the call is an audio call from here on, whatever the invite said.
+    assert_eq!(call.call_type, CallType::Audio);
     assert_eq!(media(&out), [MediaAction::Release { call_id: id("c9") }]);
     assert!(m.invites().is_empty());
 }
@@ -1063,4 +1065,29 @@ fn stale_requests_are_forgotten_after_the_request_timeout() {
     assert_eq!(m.poll_timeout(), Some(T0 + 10_000));
     m.handle_timeout(T0 + 10_000);
     assert_eq!(m.poll_timeout(), None);
+}
+
+#[test]
+fn a_presence_push_becomes_a_presence_event_whatever_the_call_state() {
+    let mut m = logged_in();
+    drain(&mut m);
+    let push = ServerMessage::Presence {
+        account: AccountId::new("bob").unwrap(),
+        presence: duet_protocol::Presence::InCall,
+    };
+    m.handle_frame(frame(None, push), T0);
+    let (outputs, events) = drain(&mut m);
+    assert!(media(&outputs).is_empty());
+    assert_eq!(
+        events,
+        vec![ClientEvent::Presence {
+            account: AccountId::new("bob").unwrap(),
+            presence: duet_protocol::Presence::InCall,
+        }]
+    );
+    assert_eq!(
+        serde_json::to_value(&events[0]).unwrap(),
+        json!({"event": "PRESENCE", "account": "bob", "presence": "in_call"})
+    );
+    assert_eq!(events[0].name(), "PRESENCE");
 }

@@ -45,6 +45,9 @@ pub struct Invite {
     /// The next outgoing sequence number for this call.
     #[serde(skip)]
     pub(crate) next_seq: u64,
+    /// The type this device asked to answer as (audio answers a video call as audio).
+    #[serde(skip)]
+    pub(crate) answer_as: Option<CallType>,
 }
 
 /// The call this device placed or answered.

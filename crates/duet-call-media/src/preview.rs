@@ -1,0 +1,159 @@
+//! The local picture: the filter stage every call runs in front of its encoder (beauty, with
+//! preview taps before and after it), and [`LocalPreview`], the same stage on the configured
+//! camera outside any call (the settings screen's before/after view).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use duet_media::frame::I420Frame;
+use duet_media::sink::VideoSink;
+use duet_media::source::open_video_input;
+use duet_media::{BeautyStage, MediaError, MediaResult, VideoFrameFilter};
+use tracing::warn;
+
+use crate::setup::MediaSetup;
+
+/// Where a preview sends its frames; either may be absent.
+#[derive(Default)]
+pub struct PreviewSinks {
+    /// Every frame after the beauty filters (what a call would encode).
+    pub filtered: Option<Box<dyn VideoSink>>,
+    /// Every frame straight from the source, before the filters.
+    pub unfiltered: Option<Box<dyn VideoSink>>,
+}
+
+impl std::fmt::Debug for PreviewSinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewSinks")
+            .field("filtered", &self.filtered.is_some())
+            .field("unfiltered", &self.unfiltered.is_some())
+            .finish()
+    }
+}
+
+/// Beauty between two optional preview taps; runs on the capture thread, before the encoder.
+pub(crate) struct PreviewFilter {
+    stage: BeautyStage,
+    sinks: PreviewSinks,
+}
+
+impl PreviewFilter {
+    pub(crate) fn new(stage: BeautyStage, sinks: PreviewSinks) -> Self {
+        Self { stage, sinks }
+    }
+}
+
+/// Hands `frame` to `sink`; a failing sink is dropped (logged once) so it cannot stall capture.
+fn tap(sink: &mut Option<Box<dyn VideoSink>>, frame: &I420Frame, which: &str) {
+    if let Some(target) = sink.as_mut() {
+        if let Err(error) = target.write_frame(frame) {
+            warn!(%error, which, "preview sink failed; preview stopped");
+            *sink = None;
+        }
+    }
+}
+
+impl VideoFrameFilter for PreviewFilter {
+    fn process(&mut self, frame: &mut I420Frame) {
+        tap(&mut self.sinks.unfiltered, frame, "unfiltered");
+        self.stage.process(frame);
+        tap(&mut self.sinks.filtered, frame, "filtered");
+    }
+}
+
+/// The configured camera (or test source) through the beauty filters, outside any call, until
+/// [`LocalPreview::close`] or drop. It follows the setup's [`duet_media::BeautyControl`], so a
+/// level change shows on the next frame.
+pub struct LocalPreview {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl std::fmt::Debug for LocalPreview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalPreview")
+            .field("running", &self.is_running())
+            .finish()
+    }
+}
+
+impl LocalPreview {
+    /// Opens `setup.config.video_input` at the configured size and frame rate and sends each
+    /// frame to `sinks` (before and after the filters). Fails with the device error when the
+    /// source cannot open, or `InvalidConfig` when the setup has no video source. A camera can
+    /// usually be open only once: close the preview before a call opens it.
+    pub fn start(setup: &MediaSetup, sinks: PreviewSinks) -> MediaResult<Self> {
+        let config = &setup.config;
+        config.validate()?;
+        let (width, height) = config.video_size();
+        let mut source =
+            open_video_input(&config.video_input, width, height, config.frame_rate)?
+                .ok_or_else(|| MediaError::InvalidConfig("no video source to preview".into()))?;
+        let mut filter = PreviewFilter::new(setup.beauty().stage(), sinks);
+        let stop = Arc::new(AtomicBool::new(false));
+        let failure = Arc::new(Mutex::new(None));
+        let (thread_stop, thread_failure) = (stop.clone(), failure.clone());
+        let thread = std::thread::Builder::new()
+            .name("duet-local-preview".into())
+            .spawn(move || {
+                // Sources block until their next frame, so the flag is seen within a frame.
+                while !thread_stop.load(Ordering::Acquire) {
+                    match source.next_frame() {
+                        Ok(mut frame) => filter.process(&mut frame),
+                        Err(error) => {
+                            warn!(%error, "preview source failed");
+                            *thread_failure
+                                .lock()
+                                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                                Some(error.to_string());
+                            break;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| MediaError::InvalidConfig(format!("cannot start preview thread: {e}")))?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+            failure,
+        })
+    }
+
+    /// Whether frames still flow (false after close or a source failure).
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Why the source stopped, if it failed.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Stops the preview and waits (at most one frame period) until the source is released,
+    /// so a call can open the camera right after.
+    pub fn close(mut self) {
+        self.stop_thread(true);
+    }
+
+    fn stop_thread(&mut self, wait: bool) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            if wait {
+                // A panic in a sink ended the thread already; nothing more to release.
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for LocalPreview {
+    fn drop(&mut self) {
+        // Not joined: drop may run on an async worker; the thread ends within a frame.
+        self.stop_thread(false);
+    }
+}

@@ -1,0 +1,104 @@
+//! What a call's media reports to the user once a second, and the network grade derived from it.
+
+/// A one-word verdict on the network path of a call, for a signal-bars icon.
+///
+/// Graded from the worse of the two directions' packet loss and the round-trip time, by the
+/// first row that matches (ITU-T G.114 puts the comfortable one-way delay under 150 ms, i.e.
+/// about 300 ms RTT; Opus FEC and VP8 NACK hide loss up to a few percent):
+///
+/// | grade       | loss      | RTT        |
+/// |-------------|-----------|------------|
+/// | `unknown`   | nothing received or sent yet (no packets, no RTT) | |
+/// | `excellent` | < 1 %     | < 100 ms   |
+/// | `good`      | < 3 %     | < 200 ms   |
+/// | `poor`      | < 10 %    | < 400 ms   |
+/// | `bad`       | otherwise |            |
+///
+/// A missing RTT (webrtc-rs has not measured one yet) grades on loss alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkQuality {
+    /// Loss under 1 % and RTT under 100 ms.
+    Excellent,
+    /// Loss under 3 % and RTT under 200 ms.
+    Good,
+    /// Loss under 10 % and RTT under 400 ms.
+    Poor,
+    /// Worse than poor.
+    Bad,
+    /// No media has flowed yet.
+    Unknown,
+}
+
+impl NetworkQuality {
+    /// Grades a path by `loss_pct` (0..=100, the worse direction) and `rtt_ms`; `flowing` is
+    /// false while no packet has been sent or received in the last interval.
+    pub fn grade(loss_pct: f64, rtt_ms: Option<f64>, flowing: bool) -> Self {
+        if !flowing && rtt_ms.is_none() {
+            return NetworkQuality::Unknown;
+        }
+        let rtt = rtt_ms.unwrap_or(0.0);
+        let rows = [
+            (1.0, 100.0, NetworkQuality::Excellent),
+            (3.0, 200.0, NetworkQuality::Good),
+            (10.0, 400.0, NetworkQuality::Poor),
+        ];
+        rows.iter()
+            .find(|(max_loss, max_rtt, _)| loss_pct < *max_loss && rtt < *max_rtt)
+            .map_or(NetworkQuality::Bad, |(_, _, grade)| *grade)
+    }
+}
+
+/// One second of a call's media statistics (the `CALL_STATS` event).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MediaStats {
+    /// Audio and video sent, kbps over the last interval.
+    pub send_kbps: f64,
+    /// Audio and video received, kbps over the last interval.
+    pub recv_kbps: f64,
+    /// Remote video frames decoded per second.
+    pub fps: f64,
+    /// Local video frames encoded per second.
+    pub send_fps: f64,
+    /// Width of the last decoded remote frame (0 before the first).
+    pub width: u32,
+    /// Height of the last decoded remote frame (0 before the first).
+    pub height: u32,
+    /// Round-trip time in ms, once measured.
+    pub rtt_ms: Option<f64>,
+    /// Packet loss in percent (0..=100), the worse of what we lose and what the peer reports.
+    pub loss_pct: f64,
+    /// Interarrival jitter of the incoming audio, ms.
+    pub jitter_ms: f64,
+    /// The grade of the path, see [`NetworkQuality`].
+    pub quality: NetworkQuality,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NetworkQuality::{self, *};
+
+    #[test]
+    fn grades_follow_the_documented_table() {
+        let cases = [
+            (0.0, None, false, Unknown),
+            (0.0, None, true, Excellent),
+            (0.5, Some(20.0), true, Excellent),
+            (0.5, Some(150.0), true, Good),
+            (2.0, Some(20.0), true, Good),
+            (5.0, Some(20.0), true, Poor),
+            (0.0, Some(350.0), true, Poor),
+            (12.0, Some(20.0), true, Bad),
+            (0.0, Some(600.0), true, Bad),
+            // An RTT alone proves the path works even if nothing flowed this second.
+            (0.0, Some(20.0), false, Excellent),
+        ];
+        for (loss, rtt, flowing, want) in cases {
+            assert_eq!(
+                NetworkQuality::grade(loss, rtt, flowing),
+                want,
+                "loss {loss} rtt {rtt:?} flowing {flowing}"
+            );
+        }
+    }
+}

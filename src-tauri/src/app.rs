@@ -1,0 +1,315 @@
+//! The Tauri layer: windows, tray, popup, deep links, single instance, notifications. Everything
+//! else lives in [`crate::backend::Backend`].
+
+use crate::backend::Backend;
+use crate::deep_link::{self, DeepLink};
+use crate::files::AppDirs;
+use crate::media_sources::SourceOverrides;
+use crate::preview::Preview;
+use crate::ui::Ui;
+use crate::view::{AppState, Status};
+use std::sync::Arc;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_notification::NotificationExt;
+
+const POPUP: &str = "popup";
+const MAIN: &str = "main";
+const TRAY: &str = "duet-tray";
+const TRAY_STATUS_ITEM: &str = "status";
+
+/// The tray menu's first line, which shows the status.
+struct TrayStatus(MenuItem<tauri::Wry>);
+
+/// The real desktop behind [`Ui`].
+struct TauriUi {
+    app: AppHandle,
+}
+
+impl Ui for TauriUi {
+    fn emit(&self, event: &str, payload: serde_json::Value) {
+        if let Err(error) = self.app.emit(event, payload) {
+            tracing::warn!(%error, event, "emit failed");
+        }
+    }
+
+    fn show_popup(&self, show: bool) {
+        let app = self.app.clone();
+        // Window calls must run on the main (GTK) thread.
+        let _ = self.app.run_on_main_thread(move || {
+            if let Some(popup) = app.get_webview_window(POPUP) {
+                let outcome = if show {
+                    popup
+                        .show()
+                        .and_then(|_| popup.set_always_on_top(true))
+                        .and_then(|_| popup.set_focus())
+                } else {
+                    popup.hide()
+                };
+                if let Err(error) = outcome {
+                    tracing::warn!(%error, show, "popup window");
+                }
+            }
+        });
+    }
+
+    fn notify(&self, title: &str, body: &str) {
+        if let Err(error) = self
+            .app
+            .notification()
+            .builder()
+            .title(title)
+            .body(body)
+            .show()
+        {
+            tracing::info!(%error, "no desktop notification");
+        }
+    }
+
+    fn status_changed(&self, state: &AppState) {
+        let text = tray_status(state);
+        if let Some(tray) = self.app.tray_by_id(TRAY) {
+            let _ = tray.set_tooltip(Some(&text));
+        }
+        if let Some(item) = self.app.try_state::<TrayStatus>() {
+            let _ = item.0.set_text(&text);
+        }
+    }
+}
+
+fn tray_status(state: &AppState) -> String {
+    match state.status {
+        Status::SignedOut => "Duet — signed out".into(),
+        Status::Idle => "Duet — online".into(),
+        Status::Calling => "Duet — calling…".into(),
+        Status::Ringing => "Duet — incoming call".into(),
+        Status::InCall => match &state.call {
+            Some(call) => format!("Duet — in a call with {}", call.peer_nick),
+            None => "Duet — in a call".into(),
+        },
+    }
+}
+
+/// Shows, unminimizes and focuses the main window.
+pub fn show_main(app: &AppHandle) {
+    if let Some(main) = app.get_webview_window(MAIN) {
+        let _ = main.show();
+        let _ = main.unminimize();
+        let _ = main.set_focus();
+    }
+}
+
+fn handle_links(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
+    for url in urls {
+        match deep_link::parse(&url) {
+            Ok(DeepLink::Call { account, call_type }) => {
+                show_main(app);
+                let backend = app.state::<Backend>().inner().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(error) = backend.call(&account, call_type).await {
+                        tracing::warn!(%error, account, "deep-link call failed");
+                        backend_error(&backend, &error);
+                    }
+                });
+            }
+            Err(error) => tracing::warn!(%error, url, "deep link ignored"),
+        }
+    }
+}
+
+fn backend_error(backend: &Backend, error: &crate::error::AppError) {
+    let _ = backend;
+    tracing::info!(code = error.code(), %error, "reported to the page");
+}
+
+fn build_tray(app: &AppHandle) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, TRAY_STATUS_ITEM, "Duet", false, None::<&str>)?;
+    let show = MenuItem::with_id(app, "show", "Show Duet", true, None::<&str>)?;
+    let quit_item = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &show,
+            &quit_item,
+        ],
+    )?;
+    app.manage(TrayStatus(status.clone()));
+    let icon = tauri::image::Image::from_bytes(include_bytes!("../icons/tray.png"))?;
+    TrayIconBuilder::with_id(TRAY)
+        .icon(icon)
+        .tooltip("Duet")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "show" => show_main(app),
+            "quit" => quit(app),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                show_main(tray.app_handle());
+            }
+        })
+        .build(app)?;
+    Ok(())
+}
+
+fn quit(app: &AppHandle) {
+    let backend = app.state::<Backend>().inner().clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        backend.shutdown().await;
+        app.exit(0);
+    });
+}
+
+fn build_popup(app: &AppHandle) -> tauri::Result<()> {
+    WebviewWindowBuilder::new(app, POPUP, WebviewUrl::App("index.html".into()))
+        .title("Duet — incoming call")
+        .inner_size(380.0, 220.0)
+        .resizable(false)
+        .always_on_top(true)
+        .skip_taskbar(true)
+        .visible(false)
+        .center()
+        .build()?;
+    Ok(())
+}
+
+/// Runs the desktop app until the user quits.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,webrtc=warn,webrtc_ice=warn,sqlx=warn".into()),
+        )
+        .try_init();
+
+    let app = tauri::Builder::default()
+        // First: a second start hands its arguments (a deep link) to this instance and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            show_main(app);
+            handle_links(app, argv.into_iter().filter(|a| a.starts_with("duet:")));
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .invoke_handler(tauri::generate_handler![
+            crate::commands::bootstrap,
+            crate::commands::sign_in,
+            crate::commands::sign_out,
+            crate::commands::contacts,
+            crate::commands::search,
+            crate::commands::add_contact,
+            crate::commands::call,
+            crate::commands::accept,
+            crate::commands::reject,
+            crate::commands::cancel,
+            crate::commands::hangup,
+            crate::commands::set_muted,
+            crate::commands::set_camera,
+            crate::commands::switch_call_type,
+            crate::commands::answer_switch,
+            crate::commands::history,
+            crate::commands::get_settings,
+            crate::commands::set_settings,
+            crate::commands::devices,
+            crate::commands::set_preview,
+            crate::commands::show_main,
+        ])
+        .setup(|app| {
+            let handle = app.handle().clone();
+            let path = app.path();
+            let dirs = AppDirs::create(path.app_config_dir()?, path.app_data_dir()?)?;
+            let overrides = SourceOverrides::from_env()?;
+            let ui: Arc<dyn Ui> = Arc::new(TauriUi {
+                app: handle.clone(),
+            });
+            // The embedded server takes duet-server's usual port when it is free.
+            let embedded_port = std::env::var("DUET_EMBEDDED_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(duet_server::DEFAULT_PORT);
+            let backend =
+                tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
+            app.manage(Preview::new(backend.clone()));
+            app.manage(backend.clone());
+            build_popup(&handle)?;
+            if let Err(error) = build_tray(&handle) {
+                // No tray on desktops without a StatusNotifier host; closing then quits.
+                tracing::info!(%error, "no tray icon");
+            }
+            #[cfg(any(target_os = "linux", target_os = "windows"))]
+            if let Err(error) = app.deep_link().register_all() {
+                tracing::info!(%error, "duet:// links not registered");
+            }
+            let links = app
+                .deep_link()
+                .get_current()
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let link_app = handle.clone();
+            app.deep_link().on_open_url(move |event| {
+                handle_links(&link_app, event.urls().into_iter().map(|u| u.to_string()));
+            });
+            tauri::async_runtime::spawn(async move {
+                match backend.start().await {
+                    Ok(signed) => tracing::info!(account = signed.account, "signed in at start"),
+                    Err(error) => tracing::warn!(%error, "not signed in at start"),
+                }
+                backend.publish_state();
+                handle_links(&handle, links.into_iter().map(|u| u.to_string()));
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                match window.label() {
+                    // The popup is never closed, only hidden; closing it declines the call.
+                    POPUP => {
+                        api.prevent_close();
+                        let _ = window.hide();
+                        let backend = app.state::<Backend>().inner().clone();
+                        tauri::async_runtime::spawn(async move {
+                            let _ = backend.reject().await;
+                        });
+                    }
+                    // Signed in with a tray: keep running in the tray to receive calls.
+                    MAIN if app.tray_by_id(TRAY).is_some()
+                        && app.state::<Backend>().state().status != Status::SignedOut =>
+                    {
+                        api.prevent_close();
+                        let _ = window.hide();
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("duet: cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { api, code, .. } = &event {
+            // Closing the last window without a tray: stop the embedded server first.
+            if code.is_none() {
+                api.prevent_exit();
+                quit(app);
+            }
+        }
+    });
+}

@@ -1,0 +1,647 @@
+//! The app's core, free of Tauri: signs in (to a server or the embedded one), owns the SDK,
+//! turns its events into the page's state, and carries out the page's commands. The Tauri
+//! layer (`app.rs`) only forwards commands here and hands events to windows through [`Ui`].
+
+use crate::credentials::{Credentials, LastSignIn};
+use crate::echo::EchoBot;
+use crate::embedded::{self, EmbeddedServer};
+use crate::engine::{AppMediaEngine, SharedEngine};
+use crate::error::{AppError, AppResult};
+use crate::files::AppDirs;
+use crate::frames::{FrameHub, FrameServer};
+use crate::media_sources::SourceOverrides;
+use crate::records::HistoryRecord;
+use crate::settings::Settings;
+use crate::ui::Ui;
+use crate::view::{AppState, SdkSnapshot, ViewModel};
+use duet_callkit::{
+    CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite, MediaStats,
+};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+
+/// `LastSignIn.server` of the embedded server (its port may change between runs).
+pub const EMBEDDED_SERVER: &str = "embedded";
+
+/// Who is signed in, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    /// The account.
+    pub account: String,
+    /// Its nickname from the server.
+    pub nick: String,
+    /// The server URL.
+    pub server: String,
+    /// Whether that is the app's own embedded server.
+    pub embedded: bool,
+}
+
+/// The page's first question (docs/app-interface.md, `Bootstrap`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bootstrap {
+    /// The app's version.
+    pub version: String,
+    /// `zh` or `en`.
+    pub locale: &'static str,
+    /// The signed-in account, if any.
+    pub signed_in: Option<SignedIn>,
+    /// What the sign-in form pre-fills.
+    pub last_sign_in: Option<LastSignIn>,
+    /// The frame WebSocket with its secret.
+    pub frames_url: String,
+    /// The current state.
+    pub state: AppState,
+}
+
+struct Session {
+    kit: CallKit,
+    info: SignedIn,
+    pump: JoinHandle<()>,
+}
+
+struct Embedded {
+    server: EmbeddedServer,
+    echo: Option<EchoBot>,
+}
+
+struct Inner {
+    dirs: AppDirs,
+    credentials: Credentials,
+    settings: Arc<Mutex<Settings>>,
+    overrides: SourceOverrides,
+    frames: FrameHub,
+    media: Arc<AppMediaEngine>,
+    frames_url: String,
+    os_locale: Option<String>,
+    embedded_port: u16,
+    ui: Arc<dyn Ui>,
+    session: tokio::sync::Mutex<Option<Session>>,
+    /// A clone of the signed-in SDK handle, readable without awaiting the session lock.
+    kit: Mutex<Option<(CallKit, String)>>,
+    view: Mutex<ViewModel>,
+    state: Mutex<AppState>,
+    embedded: tokio::sync::Mutex<Option<Embedded>>,
+}
+
+/// The app's core; cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every value behind these locks is replaced whole, so a panic cannot leave it half-updated.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now_ms() -> u64 {
+    duet_server::wall_now_ms()
+}
+
+impl Backend {
+    /// Loads settings and starts the frame server; signs nobody in yet (see [`Backend::start`]).
+    /// The embedded server, when needed, listens on 127.0.0.1:`embedded_port` (0: any free port;
+    /// a taken port falls back to a free one).
+    pub async fn new(
+        dirs: AppDirs,
+        overrides: SourceOverrides,
+        embedded_port: u16,
+        ui: Arc<dyn Ui>,
+    ) -> AppResult<Self> {
+        let settings = Settings::load(&dirs.settings());
+        let frames = FrameHub::new();
+        let server = FrameServer::start(frames.clone())
+            .await
+            .map_err(|e| AppError::io("starting the frame server", e))?;
+        let settings = Arc::new(Mutex::new(settings));
+        let media = Arc::new(AppMediaEngine::new(
+            settings.clone(),
+            overrides.clone(),
+            frames.clone(),
+        ));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                credentials: Credentials::new(dirs.clone()),
+                dirs,
+                settings,
+                overrides,
+                frames,
+                media,
+                frames_url: server.url(),
+                os_locale: sys_locale::get_locale(),
+                embedded_port,
+                ui,
+                session: tokio::sync::Mutex::new(None),
+                kit: Mutex::new(None),
+                view: Mutex::new(ViewModel::default()),
+                state: Mutex::new(AppState::signed_out()),
+                embedded: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+
+    /// Signs in as the app starts: to the remembered server when it has a token, else to the
+    /// embedded server, which it starts. A failure leaves the app signed out with the form
+    /// pre-filled.
+    pub async fn start(&self) -> AppResult<SignedIn> {
+        match self.inner.credentials.last_with_token() {
+            Some((last, token)) if last.server != EMBEDDED_SERVER => {
+                self.sign_in(&last.server, &last.app_key, &last.account, &token)
+                    .await
+            }
+            _ => self.sign_in_embedded().await,
+        }
+    }
+
+    /// Starts the embedded server (once) with the echo contact, and signs in to it.
+    pub async fn sign_in_embedded(&self) -> AppResult<SignedIn> {
+        let (url, account, token) = {
+            let mut embedded = self.inner.embedded.lock().await;
+            if embedded.is_none() {
+                let os_user = std::env::var("USER").ok();
+                let account = embedded::local_account_name(os_user.as_deref());
+                let nick = os_user.unwrap_or_else(|| account.clone());
+                let port = self.inner.embedded_port;
+                let server = EmbeddedServer::start(
+                    &self.inner.dirs.embedded_database(),
+                    port,
+                    &account,
+                    &nick,
+                )
+                .await?;
+                let echo =
+                    match EchoBot::start(&server.url(), &server.echo_token, &self.inner.overrides)
+                        .await
+                    {
+                        Ok(bot) => Some(bot),
+                        Err(error) => {
+                            tracing::warn!(%error, "the echo contact could not sign in");
+                            None
+                        }
+                    };
+                *embedded = Some(Embedded { server, echo });
+            }
+            // Just set above when it was empty.
+            let running = embedded.as_ref().expect("embedded server running");
+            let (account, token) = running.server.user.clone();
+            (running.server.url(), account, token)
+        };
+        let signed = self
+            .connect(&url, embedded::LOCAL_APP, &account, &token, true)
+            .await?;
+        let last = LastSignIn {
+            server: EMBEDDED_SERVER.into(),
+            app_key: embedded::LOCAL_APP.into(),
+            account,
+        };
+        // The embedded server mints a token at every start; remember only the choice.
+        self.inner.credentials.remember_choice(&last)?;
+        Ok(signed)
+    }
+
+    /// Signs in to `server` (the sign-in form); remembers it and the token on success.
+    pub async fn sign_in(
+        &self,
+        server: &str,
+        app_key: &str,
+        account: &str,
+        token: &str,
+    ) -> AppResult<SignedIn> {
+        if server.trim() == EMBEDDED_SERVER || server.trim().is_empty() {
+            return self.sign_in_embedded().await;
+        }
+        let signed = self
+            .connect(
+                server.trim(),
+                app_key.trim(),
+                account.trim(),
+                token.trim(),
+                false,
+            )
+            .await?;
+        let last = LastSignIn {
+            server: server.trim().into(),
+            app_key: app_key.trim().into(),
+            account: account.trim().into(),
+        };
+        self.inner.credentials.remember(&last, token.trim())?;
+        Ok(signed)
+    }
+
+    async fn connect(
+        &self,
+        url: &str,
+        app_key: &str,
+        account: &str,
+        token: &str,
+        embedded: bool,
+    ) -> AppResult<SignedIn> {
+        let mut session = self.inner.session.lock().await;
+        if let Some(old) = session.take() {
+            old.pump.abort();
+            let _ = old.kit.logout().await;
+        }
+        let mut config = CallKitConfig::new(url, app_key, account, token);
+        config.device_id = self.device_id(account)?;
+        let engine = SharedEngine(self.inner.media.clone());
+        let kit = CallKit::with_media(config, Arc::new(engine))?;
+        let timeout = Duration::from_secs(u64::from(lock(&self.inner.settings).call_timeout_s));
+        kit.set_call_timeout(timeout)?;
+        // Subscribe before login, so no event between login and the pump is lost.
+        let events = kit.subscribe();
+        let login = kit.login().await?;
+        let info = SignedIn {
+            account: account.to_owned(),
+            nick: if login.nick.is_empty() {
+                account.to_owned()
+            } else {
+                login.nick
+            },
+            server: url.to_owned(),
+            embedded,
+        };
+        *lock(&self.inner.kit) = Some((kit.clone(), account.to_owned()));
+        *lock(&self.inner.view) = ViewModel::default();
+        lock(&self.inner.view).set_connected();
+        let pump = tokio::spawn(self.clone().pump(kit.clone(), events));
+        *session = Some(Session {
+            kit,
+            info: info.clone(),
+            pump,
+        });
+        drop(session);
+        self.publish_state();
+        // Nicknames for the call screen; a failure only means accounts are shown instead.
+        if let Ok(contacts) = self.contacts().await {
+            let mut view = lock(&self.inner.view);
+            for contact in &contacts {
+                view.learn_nick(contact.account.as_str(), &contact.nick);
+            }
+        }
+        tracing::info!(account, server = url, "signed in");
+        Ok(info)
+    }
+
+    /// A stable device id per account, so a restart resumes as the same device.
+    fn device_id(&self, account: &str) -> AppResult<String> {
+        let path = self.inner.dirs.device_id();
+        let suffix = match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => text.trim().to_owned(),
+            _ => {
+                let mut raw = [0u8; 6];
+                getrandom::fill(&mut raw).map_err(|e| AppError::Desktop(e.to_string()))?;
+                let suffix: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+                crate::files::write_atomically(&path, suffix.as_bytes())?;
+                suffix
+            }
+        };
+        Ok(format!("{account}-desktop-{suffix}"))
+    }
+
+    /// Signs out: logs out and forgets the token (the form keeps server and account).
+    pub async fn sign_out(&self) -> AppResult<()> {
+        let session = self.inner.session.lock().await.take();
+        *lock(&self.inner.kit) = None;
+        if let Some(session) = session {
+            session.pump.abort();
+            if session.kit.current_call().is_some() {
+                let _ = session.kit.hangup().await;
+            }
+            let _ = session.kit.logout().await;
+            if let Some(last) = self.inner.credentials.last() {
+                self.inner.credentials.forget_token(&last)?;
+            }
+        }
+        self.publish_state();
+        Ok(())
+    }
+
+    /// What the page asks first.
+    pub async fn bootstrap(&self) -> Bootstrap {
+        let signed_in = self
+            .inner
+            .session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.info.clone());
+        Bootstrap {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            locale: self.locale(),
+            signed_in,
+            last_sign_in: self.inner.credentials.last(),
+            frames_url: self.inner.frames_url.clone(),
+            state: lock(&self.inner.state).clone(),
+        }
+    }
+
+    /// `zh` or `en`, from settings and the OS.
+    pub fn locale(&self) -> &'static str {
+        crate::locale::resolve(
+            lock(&self.inner.settings).locale,
+            self.inner.os_locale.as_deref(),
+        )
+    }
+
+    /// The state the page renders.
+    pub fn state(&self) -> AppState {
+        lock(&self.inner.state).clone()
+    }
+
+    /// Sends an event to the page (the settings preview's microphone level).
+    pub fn emit(&self, event: &str, payload: serde_json::Value) {
+        self.inner.ui.emit(event, payload);
+    }
+
+    /// The media engine of every call (the preview uses its setup).
+    pub fn media(&self) -> &AppMediaEngine {
+        &self.inner.media
+    }
+
+    /// The frame slots (previews write here too).
+    pub fn frames(&self) -> &FrameHub {
+        &self.inner.frames
+    }
+
+    fn kit(&self) -> AppResult<(CallKit, String)> {
+        lock(&self.inner.kit).clone().ok_or(AppError::NotSignedIn)
+    }
+
+    /// Contacts with presence.
+    pub async fn contacts(&self) -> AppResult<Vec<Contact>> {
+        Ok(self.kit()?.0.contacts().await?)
+    }
+
+    /// Directory search.
+    pub async fn search(&self, query: &str) -> AppResult<Vec<duet_callkit::UserSummary>> {
+        Ok(self.kit()?.0.search(query.trim()).await?)
+    }
+
+    /// Adds a contact.
+    pub async fn add_contact(&self, account: &str) -> AppResult<()> {
+        Ok(self.kit()?.0.add_contact(account.trim()).await?)
+    }
+
+    /// Places a call.
+    pub async fn call(&self, account: &str, call_type: CallType) -> AppResult<String> {
+        let (kit, _) = self.kit()?;
+        let call_id = kit.call(CallParams::new(account.trim(), call_type)).await?;
+        self.publish_state();
+        Ok(call_id.to_string())
+    }
+
+    fn ringing_invite(kit: &CallKit) -> AppResult<Invite> {
+        kit.invites().into_iter().next().ok_or(AppError::NoInvite)
+    }
+
+    /// Answers the ringing call as `call_type`.
+    pub async fn accept(&self, call_type: CallType) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        let invite = Self::ringing_invite(&kit)?;
+        kit.accept_as(&invite, call_type).await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Declines the ringing call.
+    pub async fn reject(&self) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        let invite = Self::ringing_invite(&kit)?;
+        kit.reject(&invite).await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Stops the outgoing call that rings.
+    pub async fn cancel(&self) -> AppResult<()> {
+        self.kit()?.0.cancel().await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Ends the call.
+    pub async fn hangup(&self) -> AppResult<()> {
+        self.kit()?.0.hangup().await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Mutes or unmutes the microphone (the peer gets AUDIO_AVAILABLE).
+    pub async fn set_muted(&self, muted: bool) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        kit.mute_local_audio(muted).await?;
+        if let Some(call) = kit.current_call() {
+            lock(&self.inner.view).set_muted(&call.call_id, muted);
+        }
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Turns the camera on or off (the peer gets VIDEO_AVAILABLE).
+    pub async fn set_camera(&self, enabled: bool) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        kit.enable_local_video(enabled).await?;
+        if let Some(call) = kit.current_call() {
+            lock(&self.inner.view).set_camera(&call.call_id, enabled);
+        }
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Switches the call type (to audio at once; to video with the peer's consent).
+    pub async fn switch_call_type(&self, call_type: CallType) -> AppResult<()> {
+        self.kit()?.0.switch_call_type(call_type).await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Answers the peer's switch request.
+    pub async fn answer_switch(&self, accept: bool) -> AppResult<()> {
+        self.kit()?.0.answer_switch(accept).await?;
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Up to 100 newest records, from this user's side.
+    pub async fn history(&self) -> AppResult<Vec<HistoryRecord>> {
+        let (kit, me) = self.kit()?;
+        let page = kit.history(None, Some(100)).await?;
+        Ok(page
+            .records
+            .into_iter()
+            .map(|record| HistoryRecord::for_viewer(record, &me))
+            .collect())
+    }
+
+    /// The saved settings.
+    pub fn settings(&self) -> Settings {
+        lock(&self.inner.settings).clone()
+    }
+
+    /// Validates, saves and applies settings (devices and quality from the next call; the
+    /// call timeout at once).
+    pub fn set_settings(&self, settings: Settings) -> AppResult<Settings> {
+        settings.save(&self.inner.dirs.settings())?;
+        *lock(&self.inner.settings) = settings.clone();
+        self.inner.media.apply_filter_levels(&settings);
+        if let Ok((kit, _)) = self.kit() {
+            kit.set_call_timeout(Duration::from_secs(u64::from(settings.call_timeout_s)))?;
+        }
+        Ok(settings)
+    }
+
+    /// Stops the embedded server and the echo bot (on quit).
+    pub async fn shutdown(&self) {
+        let _ = self.sign_out_quietly().await;
+        if let Some(embedded) = self.inner.embedded.lock().await.take() {
+            if let Some(echo) = embedded.echo {
+                echo.stop().await;
+            }
+            if let Err(error) = embedded.server.shutdown().await {
+                tracing::warn!(%error, "embedded server did not stop cleanly");
+            }
+        }
+    }
+
+    /// Ends a call and logs out without forgetting the token (quitting is not signing out).
+    async fn sign_out_quietly(&self) -> AppResult<()> {
+        let session = self.inner.session.lock().await.take();
+        *lock(&self.inner.kit) = None;
+        if let Some(session) = session {
+            session.pump.abort();
+            if session.kit.current_call().is_some() {
+                let _ = session.kit.hangup().await;
+            }
+            let _ = session.kit.logout().await;
+        }
+        Ok(())
+    }
+
+    async fn pump(self, kit: CallKit, mut events: tokio::sync::broadcast::Receiver<CallEvent>) {
+        loop {
+            match events.recv().await {
+                Ok(event) => self.on_event(&event),
+                // Events were dropped; the SDK's own state is still right, so re-derive.
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, "page events lagged");
+                    self.publish_state();
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+        drop(kit);
+    }
+
+    fn on_event(&self, event: &CallEvent) {
+        lock(&self.inner.view).on_event(event);
+        match event {
+            // Once a second: its own event, not logged as a call event.
+            CallEvent::CallStats { stats, .. } => {
+                self.inner.ui.emit("stats", page_stats(stats));
+                return;
+            }
+            CallEvent::Presence { account, presence } => {
+                let payload = serde_json::json!({ "account": account, "presence": presence });
+                self.inner.ui.emit("presence", payload);
+            }
+            _ => {}
+        }
+        match serde_json::to_value(event) {
+            Ok(payload) => self.inner.ui.emit("call-event", payload),
+            Err(error) => tracing::warn!(%error, "event not serializable"),
+        }
+        if let CallEvent::Invited(invite) = event {
+            let (title, body) = if self.locale() == "zh" {
+                (
+                    "来电",
+                    format!(
+                        "{} 邀请你{}通话",
+                        nick_or_account(invite),
+                        type_zh(invite.call_type)
+                    ),
+                )
+            } else {
+                (
+                    "Incoming call",
+                    format!(
+                        "{} is calling ({})",
+                        nick_or_account(invite),
+                        type_en(invite.call_type)
+                    ),
+                )
+            };
+            self.inner.ui.notify(title, &body);
+        }
+        self.publish_state();
+    }
+
+    /// Re-derives the page's state from the SDK and sends it when it changed; shows or hides
+    /// the popup with the ringing invite.
+    pub fn publish_state(&self) {
+        let snapshot = lock(&self.inner.kit).as_ref().map(|(kit, _)| SdkSnapshot {
+            status: kit.call_status(),
+            current: kit.current_call(),
+            invites: kit.invites(),
+        });
+        let state = match snapshot {
+            Some(snapshot) => lock(&self.inner.view).derive(&snapshot, now_ms()),
+            None => AppState::signed_out(),
+        };
+        let previous = std::mem::replace(&mut *lock(&self.inner.state), state.clone());
+        if previous == state {
+            return;
+        }
+        if previous.invite.is_some() != state.invite.is_some() {
+            self.inner.ui.show_popup(state.invite.is_some());
+        }
+        self.inner.ui.status_changed(&state);
+        match serde_json::to_value(&state) {
+            Ok(payload) => self.inner.ui.emit("app-state", payload),
+            Err(error) => tracing::warn!(%error, "state not serializable"),
+        }
+    }
+}
+
+/// The SDK's statistics in the page's `CallStats` shape (docs/app-interface.md).
+fn page_stats(stats: &MediaStats) -> serde_json::Value {
+    serde_json::json!({
+        "rttMs": stats.rtt_ms,
+        "lossPct": stats.loss_pct,
+        "jitterMs": stats.jitter_ms,
+        "sendKbps": stats.send_kbps,
+        "recvKbps": stats.recv_kbps,
+        "fps": stats.fps,
+        "width": stats.width,
+        "height": stats.height,
+        "quality": stats.quality,
+    })
+}
+
+fn nick_or_account(invite: &Invite) -> String {
+    if invite.caller.nick.is_empty() {
+        invite.caller.account.to_string()
+    } else {
+        invite.caller.nick.clone()
+    }
+}
+
+fn type_zh(call_type: CallType) -> &'static str {
+    match call_type {
+        CallType::Audio => "语音",
+        CallType::Video => "视频",
+    }
+}
+
+fn type_en(call_type: CallType) -> &'static str {
+    match call_type {
+        CallType::Audio => "audio",
+        CallType::Video => "video",
+    }
+}

@@ -1,0 +1,171 @@
+//! The page's commands (docs/app-interface.md): each forwards to the [`Backend`].
+
+use crate::backend::{Backend, Bootstrap, SignedIn};
+use crate::error::{AppError, AppResult};
+use crate::records::HistoryRecord;
+use crate::settings::Settings;
+use duet_callkit::{CallType, Contact, UserSummary};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+fn call_type(number: u8) -> AppResult<CallType> {
+    CallType::try_from(number)
+        .map_err(|_| AppError::Invalid(format!("callType {number} is not 1 (audio) or 2 (video)")))
+}
+
+#[tauri::command]
+pub async fn bootstrap(backend: State<'_, Backend>) -> AppResult<Bootstrap> {
+    Ok(backend.bootstrap().await)
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    backend: State<'_, Backend>,
+    server: String,
+    app_key: String,
+    account: String,
+    token: String,
+) -> AppResult<SignedIn> {
+    backend.sign_in(&server, &app_key, &account, &token).await
+}
+
+#[tauri::command]
+pub async fn sign_out(backend: State<'_, Backend>) -> AppResult<()> {
+    backend.sign_out().await
+}
+
+#[tauri::command]
+pub async fn contacts(backend: State<'_, Backend>) -> AppResult<Vec<Contact>> {
+    backend.contacts().await
+}
+
+#[tauri::command]
+pub async fn search(backend: State<'_, Backend>, query: String) -> AppResult<Vec<UserSummary>> {
+    backend.search(&query).await
+}
+
+#[tauri::command]
+pub async fn add_contact(backend: State<'_, Backend>, account: String) -> AppResult<()> {
+    backend.add_contact(&account).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Placed {
+    call_id: String,
+}
+
+#[tauri::command]
+pub async fn call(
+    backend: State<'_, Backend>,
+    account: String,
+    call_type: u8,
+) -> AppResult<Placed> {
+    let call_id = backend.call(&account, self::call_type(call_type)?).await?;
+    Ok(Placed { call_id })
+}
+
+#[tauri::command]
+pub async fn accept(app: AppHandle, backend: State<'_, Backend>, call_type: u8) -> AppResult<()> {
+    backend.accept(self::call_type(call_type)?).await?;
+    // Answering from the popup brings the call screen forward.
+    crate::app::show_main(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn reject(backend: State<'_, Backend>) -> AppResult<()> {
+    backend.reject().await
+}
+
+#[tauri::command]
+pub async fn cancel(backend: State<'_, Backend>) -> AppResult<()> {
+    backend.cancel().await
+}
+
+#[tauri::command]
+pub async fn hangup(backend: State<'_, Backend>) -> AppResult<()> {
+    backend.hangup().await
+}
+
+#[tauri::command]
+pub async fn set_muted(backend: State<'_, Backend>, muted: bool) -> AppResult<()> {
+    backend.set_muted(muted).await
+}
+
+#[tauri::command]
+pub async fn set_camera(backend: State<'_, Backend>, enabled: bool) -> AppResult<()> {
+    backend.set_camera(enabled).await
+}
+
+#[tauri::command]
+pub async fn switch_call_type(backend: State<'_, Backend>, call_type: u8) -> AppResult<()> {
+    backend.switch_call_type(self::call_type(call_type)?).await
+}
+
+#[tauri::command]
+pub async fn answer_switch(backend: State<'_, Backend>, accept: bool) -> AppResult<()> {
+    backend.answer_switch(accept).await
+}
+
+#[tauri::command]
+pub async fn history(backend: State<'_, Backend>) -> AppResult<Vec<HistoryRecord>> {
+    backend.history().await
+}
+
+#[tauri::command]
+pub fn get_settings(backend: State<'_, Backend>) -> Settings {
+    backend.settings()
+}
+
+#[tauri::command]
+pub fn set_settings(backend: State<'_, Backend>, settings: Settings) -> AppResult<Settings> {
+    backend.set_settings(settings)
+}
+
+#[derive(Serialize)]
+pub struct Device {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+pub struct Devices {
+    cameras: Vec<Device>,
+    microphones: Vec<Device>,
+    speakers: Vec<Device>,
+}
+
+#[tauri::command]
+pub async fn devices() -> AppResult<Devices> {
+    use duet_call_media::duet_media::devices;
+    // Device enumeration talks to ALSA and V4L2 synchronously; keep it off the async workers.
+    tokio::task::spawn_blocking(|| {
+        let map = |list: Vec<devices::DeviceInfo>| {
+            list.into_iter()
+                .map(|d| Device {
+                    id: d.id,
+                    name: d.name,
+                })
+                .collect()
+        };
+        Devices {
+            cameras: map(devices::list_cameras()),
+            microphones: map(devices::list_microphones()),
+            speakers: map(devices::list_speakers()),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Media(e.to_string()))
+}
+
+#[tauri::command]
+pub fn show_main(app: AppHandle) {
+    crate::app::show_main(&app);
+}
+
+#[tauri::command]
+pub fn set_preview(app: AppHandle, on: bool) -> AppResult<()> {
+    let preview = app.state::<crate::preview::Preview>();
+    preview.set(on)
+}

@@ -1,0 +1,120 @@
+//! The app's media engine: each call gets duet-media with the settings of the moment (devices,
+//! resolution, bitrate); remote video goes to the page's remote slot and the filtered camera
+//! picture to the local preview slot; one beauty control serves every call and the preview.
+
+use crate::frames::{FrameHub, Stream};
+use crate::media_sources::{media_config, SourceOverrides};
+use crate::settings::Settings;
+use duet_call_media::duet_media::sink::VideoSink;
+use duet_call_media::duet_media::BeautyControl;
+use duet_call_media::{DuetMediaEngine, MediaSetup};
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Builds each call's media from the current settings.
+pub struct AppMediaEngine {
+    settings: Arc<Mutex<Settings>>,
+    overrides: SourceOverrides,
+    frames: FrameHub,
+    beauty: BeautyControl,
+}
+
+impl AppMediaEngine {
+    /// An engine reading `settings` at the start of every call, with the settings' filter levels.
+    pub fn new(
+        settings: Arc<Mutex<Settings>>,
+        overrides: SourceOverrides,
+        frames: FrameHub,
+    ) -> Self {
+        let engine = Self {
+            settings,
+            overrides,
+            frames,
+            beauty: BeautyControl::new(),
+        };
+        let current = engine.current_settings();
+        engine.apply_filter_levels(&current);
+        engine
+    }
+
+    fn current_settings(&self) -> Settings {
+        self.settings
+            .lock()
+            // Settings are replaced whole; a panic elsewhere cannot leave them half-written.
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Sets the beauty and whiteness levels of running calls and previews (next frame on).
+    pub fn apply_filter_levels(&self, settings: &Settings) {
+        // Settings were validated (0..=9), so the control accepts both.
+        if let Err(error) = self.beauty.set_beauty_level(settings.beauty) {
+            tracing::warn!(%error, "beauty level refused");
+        }
+        if let Err(error) = self.beauty.set_whiteness_level(settings.whiteness) {
+            tracing::warn!(%error, "whiteness level refused");
+        }
+    }
+
+    /// The media setup a call (or preview) started now would use.
+    pub fn setup(&self) -> MediaSetup {
+        let settings = self.current_settings();
+        let remote = self.frames.clone();
+        let local = self.frames.clone();
+        MediaSetup::from_config(media_config(&settings, &self.overrides))
+            .with_beauty(self.beauty.clone())
+            .with_video_sink(Arc::new(move |_call| {
+                Ok(Box::new(remote.sink(Stream::Remote)) as Box<dyn VideoSink>)
+            }))
+            .with_local_preview(Arc::new(move |_call| {
+                Ok(Box::new(local.sink(Stream::LocalFiltered)) as Box<dyn VideoSink>)
+            }))
+    }
+}
+
+impl MediaEngine for AppMediaEngine {
+    fn start(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    ) -> Box<dyn MediaSession> {
+        // A new call must not flash the previous call's last frames.
+        self.frames.clear(Stream::Remote);
+        self.frames.clear(Stream::LocalFiltered);
+        DuetMediaEngine::new(self.setup()).start(call, signals_out)
+    }
+
+    fn set_beauty_level(&self, level: u8) {
+        if let Err(error) = self.beauty.set_beauty_level(level) {
+            tracing::warn!(%error, "beauty level refused");
+        }
+    }
+
+    fn set_whiteness_level(&self, level: u8) {
+        if let Err(error) = self.beauty.set_whiteness_level(level) {
+            tracing::warn!(%error, "whiteness level refused");
+        }
+    }
+}
+
+/// Lets the SDK and the settings screen share one engine.
+pub struct SharedEngine(pub Arc<AppMediaEngine>);
+
+impl MediaEngine for SharedEngine {
+    fn start(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+    ) -> Box<dyn MediaSession> {
+        self.0.start(call, signals_out)
+    }
+
+    fn set_beauty_level(&self, level: u8) {
+        self.0.set_beauty_level(level)
+    }
+
+    fn set_whiteness_level(&self, level: u8) {
+        self.0.set_whiteness_level(level)
+    }
+}

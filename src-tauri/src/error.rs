@@ -1,0 +1,86 @@
+//! What a command can fail with; the page receives it as `{ code, message }`.
+
+use duet_callkit::CallKitError;
+use serde::ser::SerializeStruct;
+
+/// A failed command or start-up step.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The command needs a signed-in account.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// Accept or decline, but no call rings here.
+    #[error("no call is ringing")]
+    NoInvite,
+    /// A setting or argument is out of its range.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// The SDK refused or the server answered with an error.
+    #[error(transparent)]
+    CallKit(#[from] CallKitError),
+    /// The embedded signaling server could not start or be administered.
+    #[error("embedded server: {0}")]
+    Embedded(String),
+    /// Reading or writing the app's files failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// Which file or step.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A device or media step failed.
+    #[error("media: {0}")]
+    Media(String),
+    /// The window system refused (window, tray, notification).
+    #[error("desktop: {0}")]
+    Desktop(String),
+}
+
+impl AppError {
+    /// The stable code the page switches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::NoInvite => "no_invite",
+            AppError::Invalid(_) => "invalid",
+            AppError::CallKit(CallKitError::Server { .. }) => "server_refused",
+            AppError::CallKit(CallKitError::Connect { .. }) => "cannot_connect",
+            AppError::CallKit(CallKitError::ConnectionLost) => "connection_lost",
+            AppError::CallKit(
+                CallKitError::InvalidConfig(_) | CallKitError::InvalidArgument(_),
+            ) => "invalid",
+            AppError::CallKit(_) => "call_refused",
+            AppError::Embedded(_) => "embedded_server",
+            AppError::Io { .. } => "io",
+            AppError::Media(_) => "media",
+            AppError::Desktop(_) => "desktop",
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        AppError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+impl serde::Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("AppError", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}
+
+impl From<tauri::Error> for AppError {
+    fn from(e: tauri::Error) -> Self {
+        AppError::Desktop(e.to_string())
+    }
+}
+
+/// What commands return.
+pub type AppResult<T> = Result<T, AppError>;

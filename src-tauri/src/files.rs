@@ -1,0 +1,73 @@
+//! Where the app keeps its files, and writing them without leaving half a file behind.
+
+use crate::error::{AppError, AppResult};
+use std::path::{Path, PathBuf};
+
+/// The app's directories: `~/.config/app.duet.desktop` and `~/.local/share/app.duet.desktop`
+/// (from Tauri's path resolver, so they follow XDG variables and HOME).
+#[derive(Debug, Clone)]
+pub struct AppDirs {
+    /// Settings, last sign-in, device id, token fallback.
+    pub config: PathBuf,
+    /// The embedded server's database.
+    pub data: PathBuf,
+}
+
+impl AppDirs {
+    /// Creates both directories if needed.
+    pub fn create(config: PathBuf, data: PathBuf) -> AppResult<Self> {
+        for dir in [&config, &data] {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
+        }
+        Ok(Self { config, data })
+    }
+
+    /// The settings file.
+    pub fn settings(&self) -> PathBuf {
+        self.config.join("settings.json")
+    }
+
+    /// The last sign-in (server, appKey, account; never the token).
+    pub fn last_sign_in(&self) -> PathBuf {
+        self.config.join("last-sign-in.json")
+    }
+
+    /// Tokens, when no OS keyring is reachable (mode 0600).
+    pub fn token_fallback(&self) -> PathBuf {
+        self.config.join("tokens.json")
+    }
+
+    /// This installation's device id, kept so a restart resumes the same device.
+    pub fn device_id(&self) -> PathBuf {
+        self.config.join("device-id")
+    }
+
+    /// The embedded server's SQLite database.
+    pub fn embedded_database(&self) -> PathBuf {
+        self.data.join("embedded-server.sqlite")
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| AppError::io(format!("writing {}", tmp.display()), e))?;
+    restrict_to_owner(&tmp)?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| AppError::io(format!("replacing {}", path.display()), e))
+}
+
+/// Everything the app writes is the user's own: settings, accounts, tokens.
+fn restrict_to_owner(path: &Path) -> AppResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| AppError::io(format!("restricting {}", path.display()), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}

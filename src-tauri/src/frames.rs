@@ -1,0 +1,314 @@
+//! Video to the page: a loopback WebSocket with a per-run secret, one slot per stream where the
+//! newest frame replaces any frame the socket has not taken yet (docs/app-interface.md, Frames).
+//!
+//! Why not Tauri IPC: a 720p I420 frame is 1.4 MB, 30 times a second; the IPC path serializes
+//! through the custom protocol per message, while a WebSocket hands the page an ArrayBuffer.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::{BufMut, Bytes, BytesMut};
+use duet_call_media::duet_media::frame::I420Frame;
+use duet_call_media::duet_media::sink::VideoSink;
+use duet_call_media::duet_media::MediaResult;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+
+/// "DUF1", little endian.
+pub const FRAME_MAGIC: u32 = 0x3146_5544;
+/// Bytes before the planes.
+pub const HEADER_BYTES: usize = 24;
+
+/// The kinds of picture the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Stream {
+    /// The peer's decoded video.
+    Remote = 0,
+    /// This user's camera after the beauty filters (what is sent).
+    LocalFiltered = 1,
+    /// This user's camera before the filters (the settings' "before").
+    LocalRaw = 2,
+}
+
+const STREAMS: usize = 3;
+
+/// The latest packed frame of each stream.
+#[derive(Debug, Clone)]
+pub struct FrameHub {
+    slots: Arc<[watch::Sender<Option<Bytes>>; STREAMS]>,
+}
+
+impl Default for FrameHub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrameHub {
+    /// Empty slots.
+    pub fn new() -> Self {
+        Self {
+            slots: Arc::new(std::array::from_fn(|_| watch::Sender::new(None))),
+        }
+    }
+
+    /// A sink that publishes into `stream`'s slot.
+    pub fn sink(&self, stream: Stream) -> FrameSink {
+        FrameSink {
+            slot: self.slots[stream as usize].clone(),
+            stream,
+            sequence: 0,
+            buffer: BytesMut::new(),
+        }
+    }
+
+    /// Empties a stream's slot, so a page that connects later doesn't paint an old call's frame.
+    pub fn clear(&self, stream: Stream) {
+        self.slots[stream as usize].send_replace(None);
+    }
+}
+
+/// Packs each frame (header + tight planes) into its stream's slot.
+pub struct FrameSink {
+    slot: watch::Sender<Option<Bytes>>,
+    stream: Stream,
+    sequence: u32,
+    buffer: BytesMut,
+}
+
+impl VideoSink for FrameSink {
+    fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
+        self.sequence = self.sequence.wrapping_add(1);
+        // Nobody watches (no page connected): skip the copy.
+        if self.slot.receiver_count() == 0 {
+            return Ok(());
+        }
+        let packed = pack(
+            &mut self.buffer,
+            self.stream,
+            self.sequence,
+            frame,
+            now_epoch_ms(),
+        );
+        self.slot.send_replace(Some(packed));
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch, with fractions, as the page's `performance.timeOrigin +
+/// performance.now()` counts them.
+pub fn now_epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// Writes the header and the tightly packed planes of `frame`; `buffer`'s allocation is reused
+/// once the page has dropped the previous frame.
+pub fn pack(
+    buffer: &mut BytesMut,
+    stream: Stream,
+    sequence: u32,
+    frame: &I420Frame,
+    at_ms: f64,
+) -> Bytes {
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    let (cw, ch) = (frame.chroma_width(), frame.chroma_height());
+    buffer.clear();
+    buffer.reserve(HEADER_BYTES + w * h + 2 * cw * ch);
+    buffer.put_u32_le(FRAME_MAGIC);
+    buffer.put_u8(stream as u8);
+    buffer.put_bytes(0, 3);
+    // Frames are at most 4K; the u16 fields hold them (larger would be a decoder bug).
+    buffer.put_u16_le(frame.width.min(u16::MAX as u32) as u16);
+    buffer.put_u16_le(frame.height.min(u16::MAX as u32) as u16);
+    buffer.put_u32_le(sequence);
+    buffer.put_f64_le(at_ms);
+    for row in 0..h {
+        buffer.put_slice(&frame.y[row * frame.stride_y..row * frame.stride_y + w]);
+    }
+    for plane in [&frame.u, &frame.v] {
+        for row in 0..ch {
+            buffer.put_slice(&plane[row * frame.stride_uv..row * frame.stride_uv + cw]);
+        }
+    }
+    buffer.split().freeze()
+}
+
+/// The running frame server.
+#[derive(Debug, Clone)]
+pub struct FrameServer {
+    addr: SocketAddr,
+    secret: String,
+}
+
+#[derive(Clone)]
+struct Shared {
+    hub: FrameHub,
+    secret: Arc<str>,
+}
+
+#[derive(serde::Deserialize)]
+struct FramesQuery {
+    #[serde(default)]
+    secret: String,
+}
+
+impl FrameServer {
+    /// Listens on 127.0.0.1 (a free port) with a fresh random secret.
+    pub async fn start(hub: FrameHub) -> std::io::Result<Self> {
+        let mut raw = [0u8; 16];
+        getrandom::fill(&mut raw).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let secret: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Shared {
+            hub,
+            secret: secret.clone().into(),
+        };
+        let router = Router::new()
+            .route("/frames", get(upgrade))
+            .with_state(shared);
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::warn!(%error, "frame server stopped");
+            }
+        });
+        Ok(Self { addr, secret })
+    }
+
+    /// The URL the page connects to.
+    pub fn url(&self) -> String {
+        format!("ws://{}/frames?secret={}", self.addr, self.secret)
+    }
+}
+
+async fn upgrade(
+    State(shared): State<Shared>,
+    Query(query): Query<FramesQuery>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !bool::from(query.secret.as_bytes().ct_eq(shared.secret.as_bytes())) {
+        return (StatusCode::FORBIDDEN, "wrong secret").into_response();
+    }
+    ws.on_upgrade(move |socket| serve(socket, shared.hub))
+}
+
+/// Sends each stream's newest frame as it appears; while a send is in progress, newer frames
+/// replace older ones in the slot, so a slow page skips frames instead of queueing them.
+async fn serve(mut socket: WebSocket, hub: FrameHub) {
+    let mut slots: Vec<watch::Receiver<Option<Bytes>>> =
+        hub.slots.iter().map(|slot| slot.subscribe()).collect();
+    for slot in &mut slots {
+        slot.mark_changed();
+    }
+    loop {
+        let changed =
+            futures_util::future::select_all(slots.iter_mut().map(|slot| Box::pin(slot.changed())));
+        let (result, index, _) = tokio::select! {
+            outcome = changed => outcome,
+            incoming = socket.recv() => match incoming {
+                // The page sends nothing; a close or an error ends the stream.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            },
+        };
+        if result.is_err() {
+            return;
+        }
+        let frame = slots[index].borrow_and_update().clone();
+        if let Some(frame) = frame {
+            if socket.send(Message::Binary(frame)).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(width: u32, height: u32) -> I420Frame {
+        let mut frame = I420Frame::black(width, height).unwrap();
+        frame
+            .y
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, p)| *p = i as u8);
+        frame
+    }
+
+    #[test]
+    fn the_header_and_planes_follow_the_contract() {
+        let f = frame(6, 4);
+        let packed = pack(&mut BytesMut::new(), Stream::LocalFiltered, 7, &f, 1234.5);
+        assert_eq!(packed.len(), HEADER_BYTES + 6 * 4 + 2 * 3 * 2);
+        assert_eq!(
+            u32::from_le_bytes(packed[0..4].try_into().unwrap()),
+            FRAME_MAGIC
+        );
+        assert_eq!(packed[4], 1);
+        assert_eq!(&packed[5..8], &[0, 0, 0]);
+        assert_eq!(u16::from_le_bytes([packed[8], packed[9]]), 6);
+        assert_eq!(u16::from_le_bytes([packed[10], packed[11]]), 4);
+        assert_eq!(u32::from_le_bytes(packed[12..16].try_into().unwrap()), 7);
+        assert_eq!(
+            f64::from_le_bytes(packed[16..24].try_into().unwrap()),
+            1234.5
+        );
+        assert_eq!(&packed[24..30], &f.y[0..6]);
+    }
+
+    #[test]
+    fn odd_sizes_round_the_chroma_planes_up() {
+        let f = frame(5, 3);
+        let packed = pack(&mut BytesMut::new(), Stream::Remote, 1, &f, 0.0);
+        assert_eq!(packed.len(), HEADER_BYTES + 5 * 3 + 2 * 3 * 2);
+    }
+
+    #[tokio::test]
+    async fn the_server_refuses_a_wrong_secret_and_streams_the_newest_frame() {
+        use futures_util::StreamExt;
+        let hub = FrameHub::new();
+        let server = FrameServer::start(hub.clone()).await.unwrap();
+        let wrong = server.url().replace("secret=", "secret=0");
+        assert!(tokio_tungstenite::connect_async(wrong).await.is_err());
+
+        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        // The writer runs until the page has seen frame 50; frames written before the server
+        // subscribed are skipped, later ones may replace each other, none may repeat or go back.
+        let seen_enough = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let seen_enough = seen_enough.clone();
+            let mut sink = hub.sink(Stream::Remote);
+            tokio::spawn(async move {
+                while !seen_enough.load(std::sync::atomic::Ordering::Relaxed) {
+                    sink.write_frame(&frame(4, 2)).unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+            })
+        };
+        let mut last_sequence = 0;
+        while last_sequence < 50 {
+            let data = socket.next().await.unwrap().unwrap().into_data();
+            let sequence = u32::from_le_bytes(data[12..16].try_into().unwrap());
+            assert!(
+                sequence > last_sequence,
+                "frames arrive in order, never repeated"
+            );
+            last_sequence = sequence;
+        }
+        seen_enough.store(true, std::sync::atomic::Ordering::Relaxed);
+        writer.await.unwrap();
+    }
+}

@@ -1,0 +1,81 @@
+//! The settings screen's microphone level meter: the configured microphone (or test source),
+//! opened while settings are open, its peak level sent to the page every 100 ms.
+
+use crate::backend::Backend;
+use duet_call_media::duet_media::source::open_audio_input;
+use duet_call_media::duet_media::AudioInput;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// 10 ms blocks per reported level.
+const BLOCKS_PER_REPORT: usize = 10;
+
+/// A running meter; stops on drop.
+pub struct MicMeter {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MicMeter {
+    /// Opens `input` and reports its level as `mic-level { level }` (0..1, peak over 100 ms).
+    /// A microphone that cannot open is reported once as level 0 and logged.
+    pub fn start(input: AudioInput, backend: Backend) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("duet-mic-meter".into())
+            .spawn(move || run(input, backend, flag))
+            .map_err(|error| tracing::warn!(%error, "mic meter thread"))
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
+    let mut source = match open_audio_input(&input) {
+        Ok(Some(source)) => source,
+        Ok(None) => return,
+        Err(error) => {
+            tracing::info!(%error, "no microphone for the level meter");
+            backend.emit("mic-level", serde_json::json!({ "level": 0.0 }));
+            return;
+        }
+    };
+    let mut peak = 0i32;
+    let mut blocks = 0;
+    // The source blocks until each 10 ms block is ready, so the flag is seen within 10 ms.
+    while !stop.load(Ordering::Acquire) {
+        match source.next_frame() {
+            Ok(frame) => {
+                let block_peak = frame
+                    .samples
+                    .iter()
+                    .map(|s| i32::from(*s).abs())
+                    .max()
+                    .unwrap_or(0);
+                peak = peak.max(block_peak);
+                blocks += 1;
+                if blocks == BLOCKS_PER_REPORT {
+                    let level = f64::from(peak) / f64::from(i16::MAX);
+                    backend.emit("mic-level", serde_json::json!({ "level": level.min(1.0) }));
+                    peak = 0;
+                    blocks = 0;
+                }
+            }
+            Err(error) => {
+                tracing::info!(%error, "microphone stopped");
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for MicMeter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

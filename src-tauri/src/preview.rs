@@ -1,0 +1,72 @@
+//! The settings screen's camera preview, before (stream 2) and after (stream 1) the filters, and
+//! its microphone level meter, outside any call. During a call the call's own local preview feeds
+//! stream 1 and the devices are the call's, so the preview does not open them a second time.
+
+use crate::backend::Backend;
+use crate::error::{AppError, AppResult};
+use crate::frames::Stream;
+use crate::mic_meter::MicMeter;
+use crate::view::Status;
+use duet_call_media::duet_media::sink::VideoSink;
+use duet_call_media::{LocalPreview, PreviewSinks};
+use std::sync::Mutex;
+
+/// What runs while settings are open.
+struct Running {
+    camera: Option<LocalPreview>,
+    _meter: MicMeter,
+}
+
+/// The preview, on or off.
+pub struct Preview {
+    backend: Backend,
+    running: Mutex<Option<Running>>,
+}
+
+impl Preview {
+    /// A stopped preview.
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            backend,
+            running: Mutex::new(None),
+        }
+    }
+
+    /// Starts (with the current device and resolution settings) or stops the preview. A camera
+    /// that cannot open is reported as the error; the meter runs anyway.
+    pub fn set(&self, on: bool) -> AppResult<()> {
+        let mut running = self
+            .running
+            .lock()
+            // The slot holds a whole preview or none; a panic cannot leave it half-set.
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(old) = running.take() {
+            if let Some(camera) = old.camera {
+                camera.close();
+            }
+        }
+        let in_call = matches!(
+            self.backend.state().status,
+            Status::InCall | Status::Calling
+        );
+        if !on || in_call {
+            return Ok(());
+        }
+        let setup = self.backend.media().setup();
+        let meter = MicMeter::start(setup.config.audio_input.clone(), self.backend.clone());
+        let frames = self.backend.frames();
+        let sinks = PreviewSinks {
+            filtered: Some(Box::new(frames.sink(Stream::LocalFiltered)) as Box<dyn VideoSink>),
+            unfiltered: Some(Box::new(frames.sink(Stream::LocalRaw)) as Box<dyn VideoSink>),
+        };
+        let (camera, result) = match LocalPreview::start(&setup, sinks) {
+            Ok(camera) => (Some(camera), Ok(())),
+            Err(error) => (None, Err(AppError::Media(error.to_string()))),
+        };
+        *running = Some(Running {
+            camera,
+            _meter: meter,
+        });
+        result
+    }
+}

@@ -1,0 +1,13 @@
+//! What the backend asks of the desktop (Tauri in the app, a recorder in tests).
+
+/// The window system as the backend sees it.
+pub trait Ui: Send + Sync + 'static {
+    /// Sends an event to every window's page.
+    fn emit(&self, event: &str, payload: serde_json::Value);
+    /// Shows (always on top) or hides the incoming-call popup.
+    fn show_popup(&self, show: bool);
+    /// A desktop notification.
+    fn notify(&self, title: &str, body: &str);
+    /// The app's state changed (tray status text).
+    fn status_changed(&self, state: &crate::view::AppState);
+}

@@ -1,0 +1,53 @@
+// Which screen and which call controls a state shows: pure, so the rules are unit-tested.
+import type { AppState, CallType } from "../backend/types";
+import type { I18nKey } from "../i18n/i18n";
+
+export type Screen = "signin" | "home" | "call";
+
+export function screenFor(state: AppState): Screen {
+  if (state.status === "signed_out") return "signin";
+  if ((state.status === "calling" || state.status === "in_call") && state.call) return "call";
+  return "home";
+}
+
+export type CallControls = {
+  statusKey: I18nKey;
+  showDuration: boolean;
+  showCancel: boolean;
+  showHangup: boolean;
+  showMute: boolean;
+  showCamera: boolean;
+  showSwitchAudio: boolean;
+  /** Video canvases (remote large, local small); an audio call shows the peer's avatar instead. */
+  showVideo: boolean;
+  showRemotePlaceholder: boolean;
+  muted: boolean;
+  cameraOn: boolean;
+  switchPrompt: CallType | null;
+};
+
+export function callControls(state: AppState): CallControls | null {
+  const call = state.call;
+  if (!call || (state.status !== "calling" && state.status !== "in_call")) return null;
+  const ringing = state.status === "calling";
+  const video = call.callType === 2;
+  return {
+    statusKey: ringing ? "call.calling" : "call.connected",
+    showDuration: !ringing,
+    showCancel: ringing,
+    showHangup: !ringing,
+    showMute: true,
+    showCamera: video,
+    showSwitchAudio: video && !ringing,
+    showVideo: video,
+    showRemotePlaceholder: video && (ringing || !call.remoteVideo),
+    muted: call.muted,
+    cameraOn: call.cameraOn,
+    switchPrompt: ringing ? null : call.switchRequest,
+  };
+}
+
+/** What the main window's tone player should play. */
+export function mainTone(state: AppState): "ringback" | null {
+  return state.status === "calling" ? "ringback" : null;
+}

@@ -1,0 +1,36 @@
+// What every view of the main window shares.
+import type { Commands } from "../backend/commands";
+import { errorText } from "../backend/commands";
+import type { AppState, Bootstrap, CallStats, Settings, SignedIn } from "../backend/types";
+import type { FrameScheduler } from "../frames/scheduler";
+import type { DuetDebug } from "../frames/debug";
+import { t } from "../i18n/i18n";
+import { Store } from "./store";
+import type { Toasts } from "./toast";
+
+export type AppContext = {
+  commands: Commands;
+  bootstrap: Bootstrap;
+  state: Store<AppState>;
+  signedIn: Store<SignedIn | null>;
+  settings: Store<Settings | null>;
+  stats: Store<CallStats | null>;
+  micLevel: Store<number>;
+  frames: FrameScheduler;
+  debug: DuetDebug;
+  toasts: Toasts;
+  /** Runs a command; a rejection becomes an error toast instead of an unhandled promise. */
+  run<T>(promise: Promise<T>): Promise<T | undefined>;
+};
+
+export function makeRunner(toasts: Toasts) {
+  return async <T>(promise: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await promise;
+    } catch (error) {
+      console.error(error);
+      toasts.show(t("toast.error", { message: errorText(error) }), "error");
+      return undefined;
+    }
+  };
+}

@@ -1,0 +1,14 @@
+// Short messages at the bottom of the window (call outcomes from `call-event`, command errors).
+import { h } from "./dom";
+
+const SHOW_MS = 3500;
+
+export class Toasts {
+  readonly root = h("div", { class: "toasts", role: "status", "aria-live": "polite" });
+
+  show(text: string, kind: "info" | "error" = "info"): void {
+    const toast = h("div", { class: `toast toast-${kind}` }, text);
+    this.root.append(toast);
+    setTimeout(() => toast.remove(), SHOW_MS);
+  }
+}

@@ -1,0 +1,171 @@
+// The call screen: remote video large, local preview small, peer, status, duration, controls,
+// network quality, the statistics overlay (settings.debug) and the switch prompt.
+import type { AppContext } from "../app/context";
+import { avatar } from "../app/avatar";
+import { callControls } from "../app/callView";
+import { h, icon, show } from "../app/dom";
+import { ICONS } from "../app/icons";
+import type { AppState } from "../backend/types";
+import { callDuration } from "../format/duration";
+import { STREAM_LOCAL, STREAM_REMOTE } from "../frames/header";
+import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
+import { createRenderer } from "../video/createRenderer";
+import type { YuvRenderer } from "../video/yuvRenderer";
+import { qualityIndicator } from "./quality";
+import { statsOverlay } from "./statsOverlay";
+import { switchPrompt } from "./switchPrompt";
+
+export type CallScreen = {
+  root: HTMLElement;
+  enter(): void;
+  leave(): void;
+  update(state: AppState): void;
+  sampleRemote(): number[];
+};
+
+export function callScreen(ctx: AppContext): CallScreen {
+  const remote = h("canvas", { class: "remote-video", testid: "remote-video" });
+  const local = h("canvas", { class: "local-video", testid: "local-video" });
+  const placeholderAvatar = h("div", { class: "placeholder-avatar" });
+  const placeholderNote = h("div", { class: "placeholder-note" });
+  const placeholder = h("div", { class: "remote-placeholder" }, placeholderAvatar, placeholderNote);
+  const peerName = h("div", { class: "peer-name", testid: "call-peer" });
+  const callType = h("span", { class: "call-type" });
+  const status = h("span", { class: "call-status", testid: "call-status" });
+  const duration = h("span", { class: "call-duration", testid: "call-duration" }, "00:00");
+  const quality = qualityIndicator();
+  const overlay = statsOverlay(ctx.debug);
+  const prompt = switchPrompt(ctx);
+
+  const control = (testid: string, svg: string, kind = "") => {
+    const caption = h("span", { class: "control-caption" });
+    const iconSlot = h("span", { class: "control-icon" }, icon(svg));
+    const button = h("button", { type: "button", class: `control ${kind}`, testid }, iconSlot, caption);
+    return { button, caption, iconSlot };
+  };
+  const mute = control("btn-mute", ICONS.mic);
+  const camera = control("btn-camera", ICONS.video);
+  const toAudio = control("btn-switch-audio", ICONS.phone);
+  const hangup = control("btn-hangup", ICONS.hangup, "control-danger");
+  const cancel = control("btn-cancel", ICONS.hangup, "control-danger");
+
+  let state: AppState | null = null;
+  let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null } | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+  let lastPeer = "";
+
+  const root = h(
+    "section",
+    { class: "screen call-screen", testid: "call-screen" },
+    h("div", { class: "stage" }, remote, placeholder, local),
+    h("header", { class: "call-top" },
+      h("div", { class: "call-identity" }, peerName,
+        h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration)),
+      quality.root),
+    overlay.root,
+    prompt.root,
+    h("footer", { class: "call-controls" }, mute.button, camera.button, toAudio.button, cancel.button, hangup.button),
+  );
+
+  const labels = (c: { button: HTMLElement; caption: HTMLElement }, key: I18nKey, shortcut = "") => {
+    c.caption.textContent = t(key);
+    c.button.title = shortcut ? `${t(key)} (${shortcut})` : t(key);
+    c.button.setAttribute("aria-label", t(key));
+  };
+
+  const render = () => {
+    const s = state;
+    const controls = s ? callControls(s) : null;
+    if (!s || !s.call || !controls) return;
+    const call = s.call;
+    root.dataset.status = s.status;
+    root.dataset.callType = String(call.callType);
+    peerName.textContent = call.peerNick || call.peer;
+    callType.textContent = t(call.callType === 2 ? "call.video" : "call.audio");
+    status.textContent = t(controls.statusKey);
+    show(duration, controls.showDuration);
+    duration.textContent = callDuration(call.answeredAtMs, Date.now());
+
+    if (call.peer !== lastPeer) {
+      placeholderAvatar.replaceChildren(avatar(call.peer, call.peerNick, "lg"));
+      lastPeer = call.peer;
+    }
+    root.classList.toggle("audio-only", !controls.showVideo);
+    show(remote, controls.showVideo);
+    show(local, controls.showVideo && call.cameraOn);
+    show(placeholder, !controls.showVideo || controls.showRemotePlaceholder);
+    placeholderNote.textContent =
+      s.status === "calling" ? t("call.calling")
+        : controls.showVideo && !call.remoteVideo ? t("call.remoteCameraOff")
+          : !call.remoteAudio ? t("call.remoteMuted") : "";
+    if (controls.showRemotePlaceholder) renderers?.remote?.clear();
+
+    show(mute.button, controls.showMute);
+    show(camera.button, controls.showCamera);
+    show(toAudio.button, controls.showSwitchAudio);
+    show(hangup.button, controls.showHangup);
+    show(cancel.button, controls.showCancel);
+    mute.button.setAttribute("aria-pressed", String(controls.muted));
+    mute.button.classList.toggle("control-off", controls.muted);
+    mute.iconSlot.replaceChildren(icon(controls.muted ? ICONS.micOff : ICONS.mic));
+    labels(mute, controls.muted ? "call.unmute" : "call.mute", "Ctrl+M");
+    camera.button.setAttribute("aria-pressed", String(!controls.cameraOn));
+    camera.button.classList.toggle("control-off", !controls.cameraOn);
+    camera.iconSlot.replaceChildren(icon(controls.cameraOn ? ICONS.video : ICONS.videoOff));
+    labels(camera, controls.cameraOn ? "call.cameraOff" : "call.cameraOn");
+    labels(toAudio, "call.switchAudio");
+    labels(hangup, "call.hangup", "Ctrl+E");
+    labels(cancel, "call.cancel", "Esc");
+    prompt.set(controls.switchPrompt, call.peerNick || call.peer);
+
+    const debug = ctx.settings.get()?.debug ?? false;
+    show(overlay.root, debug);
+  };
+
+  mute.button.addEventListener("click", () => {
+    if (state?.call) ctx.run(ctx.commands.setMuted(!state.call.muted));
+  });
+  camera.button.addEventListener("click", () => {
+    if (state?.call) ctx.run(ctx.commands.setCamera(!state.call.cameraOn));
+  });
+  toAudio.button.addEventListener("click", () => ctx.run(ctx.commands.switchCallType(1)));
+  hangup.button.addEventListener("click", () => ctx.run(ctx.commands.hangup()));
+  cancel.button.addEventListener("click", () => ctx.run(ctx.commands.cancel()));
+
+  ctx.stats.subscribe((stats) => {
+    quality.set(stats?.quality ?? "unknown");
+    overlay.set(stats);
+  });
+  ctx.settings.subscribe(render);
+  onLocaleChange(render);
+
+  return {
+    root,
+    enter() {
+      renderers ??= { remote: createRenderer(remote), local: createRenderer(local, true) };
+      const { remote: r, local: l } = renderers;
+      ctx.frames.setSink(STREAM_REMOTE, r ? (f) => r.draw(f) : null);
+      ctx.frames.setSink(STREAM_LOCAL, l ? (f) => l.draw(f) : null);
+      quality.set("unknown");
+      overlay.set(null);
+      ticker ??= setInterval(() => {
+        render();
+        if (!overlay.root.hidden) overlay.set(ctx.stats.get()); // paint latency moves between stats events
+      }, 500);
+    },
+    leave() {
+      ctx.frames.setSink(STREAM_REMOTE, null);
+      ctx.frames.setSink(STREAM_LOCAL, null);
+      renderers?.remote?.clear();
+      renderers?.local?.clear();
+      if (ticker) clearInterval(ticker);
+      ticker = null;
+      ctx.stats.set(null);
+    },
+    update(next) {
+      state = next;
+      render();
+    },
+    sampleRemote: () => renderers?.remote?.sample() ?? [],
+  };
+}

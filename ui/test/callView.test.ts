@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { callControls, mainTone, screenFor } from "../src/app/callView";
+import { shortcutAction } from "../src/app/shortcuts";
+import type { AppState, CallInfo } from "../src/backend/types";
+import { popupKeyAction } from "../src/popup/popupKeys";
+
+const call = (over: Partial<CallInfo> = {}): CallInfo => ({
+  callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, ...over,
+});
+const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
+  status, call: null, invite: null, connection: "connected", ...over,
+});
+const key = (k: string, ctrlKey = false) => ({ key: k, ctrlKey, metaKey: false, altKey: false, shiftKey: false });
+
+describe("screenFor", () => {
+  it("maps statuses to screens", () => {
+    expect(screenFor(state("signed_out"))).toBe("signin");
+    expect(screenFor(state("idle"))).toBe("home");
+    expect(screenFor(state("ringing", { invite: { callId: "c", from: "bob", nick: "Bob", callType: 2 } }))).toBe("home");
+    expect(screenFor(state("calling", { call: call() }))).toBe("call");
+    expect(screenFor(state("in_call", { call: call() }))).toBe("call");
+    expect(screenFor(state("in_call"))).toBe("home"); // no call details: nothing to show
+  });
+});
+
+describe("callControls", () => {
+  it("offers cancel, not hang up, while the outgoing call rings", () => {
+    const c = callControls(state("calling", { call: call() }))!;
+    expect(c).toMatchObject({ statusKey: "call.calling", showCancel: true, showHangup: false, showDuration: false, showSwitchAudio: false });
+  });
+
+  it("offers hang up, mute, camera and switch to audio in a video call", () => {
+    const c = callControls(state("in_call", { call: call({ answeredAtMs: 1 }) }))!;
+    expect(c).toMatchObject({
+      statusKey: "call.connected", showCancel: false, showHangup: true, showMute: true, showCamera: true,
+      showSwitchAudio: true, showDuration: true, showVideo: true, showRemotePlaceholder: false,
+    });
+  });
+
+  it("hides camera and switch in an audio call", () => {
+    const c = callControls(state("in_call", { call: call({ callType: 1 }) }))!;
+    expect(c).toMatchObject({ showCamera: false, showSwitchAudio: false, showVideo: false, showMute: true });
+  });
+
+  it("covers the remote video when the peer's camera is off, and carries the switch request", () => {
+    const c = callControls(state("in_call", { call: call({ remoteVideo: false, switchRequest: 1 }) }))!;
+    expect(c.showRemotePlaceholder).toBe(true);
+    expect(c.switchPrompt).toBe(1);
+  });
+
+  it("is null without a call", () => {
+    expect(callControls(state("idle"))).toBeNull();
+  });
+
+  it("plays ringback only while calling", () => {
+    expect(mainTone(state("calling", { call: call() }))).toBe("ringback");
+    expect(mainTone(state("in_call", { call: call() }))).toBeNull();
+    expect(mainTone(state("ringing"))).toBeNull();
+  });
+});
+
+describe("main window shortcuts", () => {
+  const invite = { callId: "c9", from: "bob", nick: "Bob", callType: 1 as const };
+  it("Ctrl+Enter accepts a ringing invite as its type; Escape declines it", () => {
+    expect(shortcutAction(key("Enter", true), state("ringing", { invite }))).toEqual({ kind: "accept", callType: 1 });
+    expect(shortcutAction(key("Escape"), state("ringing", { invite }))).toEqual({ kind: "reject" });
+    expect(shortcutAction(key("Enter"), state("ringing", { invite }))).toBeNull();
+  });
+
+  it("Escape and Ctrl+E cancel a call that rings out; Ctrl+E hangs up a call", () => {
+    expect(shortcutAction(key("Escape"), state("calling", { call: call() }))).toEqual({ kind: "cancel" });
+    expect(shortcutAction(key("e", true), state("calling", { call: call() }))).toEqual({ kind: "cancel" });
+    expect(shortcutAction(key("E", true), state("in_call", { call: call() }))).toEqual({ kind: "hangup" });
+    expect(shortcutAction(key("Escape"), state("in_call", { call: call() }))).toBeNull();
+  });
+
+  it("Ctrl+M toggles mute in a call only", () => {
+    expect(shortcutAction(key("m", true), state("in_call", { call: call() }))).toEqual({ kind: "mute", muted: true });
+    expect(shortcutAction(key("m", true), state("in_call", { call: call({ muted: true }) }))).toEqual({ kind: "mute", muted: false });
+    expect(shortcutAction(key("m", true), state("idle"))).toBeNull();
+    expect(shortcutAction(key("m"), state("in_call", { call: call() }))).toBeNull();
+  });
+
+  it("does nothing when idle", () => {
+    for (const k of [key("Enter", true), key("Escape"), key("e", true)]) expect(shortcutAction(k, state("idle"))).toBeNull();
+  });
+});
+
+describe("popup keys", () => {
+  const invite = { callId: "c9", from: "bob", nick: "Bob", callType: 2 as const };
+  it("Enter accepts as the invite's type, Escape declines, other keys and no invite do nothing", () => {
+    expect(popupKeyAction({ key: "Enter" }, invite)).toEqual({ kind: "accept", callType: 2 });
+    expect(popupKeyAction({ key: "Enter" }, { ...invite, callType: 1 })).toEqual({ kind: "accept", callType: 1 });
+    expect(popupKeyAction({ key: "Escape" }, invite)).toEqual({ kind: "decline" });
+    expect(popupKeyAction({ key: "a" }, invite)).toBeNull();
+    expect(popupKeyAction({ key: "Enter" }, null)).toBeNull();
+  });
+});

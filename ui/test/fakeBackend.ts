@@ -1,0 +1,113 @@
+// A Backend with mocked invoke/listen: it answers commands from a table, records every call, and
+// lets a test emit events as the Rust side would.
+import type { Backend } from "../src/backend/backend";
+import type { AppState, Bootstrap, Settings } from "../src/backend/types";
+
+export type Call = { command: string; args: Record<string, unknown> | undefined };
+
+export const SETTINGS: Settings = {
+  camera: null, microphone: null, speaker: null, beauty: 3, whiteness: 2, resolution: "720p",
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false,
+};
+
+export const IDLE: AppState = { status: "idle", call: null, invite: null, connection: "connected" };
+
+export function bootstrapWith(state: AppState, signedIn = state.status !== "signed_out"): Bootstrap {
+  return {
+    version: "0.1.0",
+    locale: "en",
+    signedIn: signedIn ? { account: "alice", nick: "Alice", server: "", embedded: true } : null,
+    lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice" },
+    framesUrl: "ws://127.0.0.1:9/frames?secret=x",
+    state,
+  };
+}
+
+export class FakeBackend implements Backend {
+  readonly calls: Call[] = [];
+  private readonly handlers = new Map<string, ((payload: unknown) => void)[]>();
+  responses: Record<string, unknown> = {};
+
+  constructor(bootstrap: Bootstrap, private readonly label = "main") {
+    this.responses = {
+      bootstrap,
+      get_settings: SETTINGS,
+      set_settings: undefined, // echo: see invoke
+      contacts: [
+        { account: "bob", nick: "Bob", presence: "online" },
+        { account: "carol", nick: "Carol", presence: "in_call" },
+        { account: "echo", nick: "Echo test", presence: "offline" },
+      ],
+      search: [{ account: "dave", nick: "Dave" }],
+      history: [],
+      devices: { cameras: [{ id: "cam0", name: "Integrated Camera" }], microphones: [], speakers: [] },
+      call: { callId: "c1" },
+      sign_in: { account: "alice", nick: "Alice", server: "", embedded: true },
+    };
+  }
+
+  async invoke<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+    this.calls.push({ command, args });
+    if (command === "set_settings") return (args as { settings: Settings }).settings as T;
+    return (command in this.responses ? this.responses[command] : null) as T;
+  }
+
+  async listen<T>(event: string, handler: (payload: T) => void) {
+    const list = this.handlers.get(event) ?? [];
+    list.push(handler as (payload: unknown) => void);
+    this.handlers.set(event, list);
+    return () => {};
+  }
+
+  windowLabel(): string {
+    return this.label;
+  }
+
+  emit(event: string, payload: unknown): void {
+    for (const handler of this.handlers.get(event) ?? []) handler(payload);
+  }
+
+  commands(): string[] {
+    return this.calls.map((c) => c.command);
+  }
+
+  last(command: string): Call | undefined {
+    return [...this.calls].reverse().find((c) => c.command === command);
+  }
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export function byTestId<E extends HTMLElement = HTMLElement>(id: string): E {
+  const el = document.querySelector<E>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`no element with data-testid=${id}`);
+  return el;
+}
+
+/** Visible: neither it nor an ancestor has the hidden attribute. */
+export function visible(id: string): boolean {
+  let el: HTMLElement | null = byTestId(id);
+  while (el) {
+    if (el.hidden) return false;
+    el = el.parentElement;
+  }
+  return true;
+}
+
+export function press(key: string, ctrlKey = false): void {
+  document.dispatchEvent(new KeyboardEvent("keydown", { key, ctrlKey, bubbles: true }));
+}
+
+/** A WebSocket that never connects (the page's frames socket in unit tests). */
+export class SilentSocket {
+  binaryType = "blob";
+  onopen: (() => void) | null = null;
+  onmessage: ((e: MessageEvent) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {}
+  close(): void {}
+}

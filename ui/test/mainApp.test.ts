@@ -1,0 +1,269 @@
+// @vitest-environment jsdom
+// The main window against a mocked backend: which screen and buttons each state shows, and which
+// command (with which args) each control and shortcut invokes.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { startMainApp } from "../src/app/mainApp";
+import type { AppState, CallInfo, HistoryRecord } from "../src/backend/types";
+import { setLocale } from "../src/i18n/i18n";
+import {
+  bootstrapWith, byTestId, FakeBackend, IDLE, press, SETTINGS, settle, SilentSocket, visible,
+} from "./fakeBackend";
+
+const NOW = 1_800_000_000_000;
+const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
+  callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, ...over,
+});
+const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: videoCall({ answeredAtMs: NOW - 65_000, ...over }) });
+
+async function start(state: AppState = IDLE) {
+  const backend = new FakeBackend(bootstrapWith(state));
+  const mount = document.createElement("div");
+  document.body.replaceChildren(mount);
+  const ctx = await startMainApp(backend, mount);
+  await settle();
+  return { backend, ctx };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(NOW);
+  vi.stubGlobal("WebSocket", SilentSocket);
+  // jsdom has no WebGL: the renderers are skipped and the canvases stay blank.
+  HTMLCanvasElement.prototype.getContext = (() => null) as never;
+  vi.spyOn(console, "error").mockImplementation(() => {});
+  vi.spyOn(console, "debug").mockImplementation(() => {});
+  setLocale("en");
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe("sign-in", () => {
+  it("shows the form prefilled from lastSignIn and sends sign_in with the contract's args", async () => {
+    const { backend } = await start({ ...IDLE, status: "signed_out" });
+    expect(visible("signin-form")).toBe(true);
+    expect(visible("call-screen")).toBe(false);
+    expect(byTestId<HTMLInputElement>("signin-server").value).toBe("ws://127.0.0.1:9000");
+    byTestId<HTMLInputElement>("signin-token").value = "secret";
+    byTestId<HTMLFormElement>("signin-form").requestSubmit();
+    await settle();
+    expect(backend.last("sign_in")?.args).toEqual({ server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", token: "secret" });
+    backend.emit("app-state", IDLE);
+    expect(visible("signin-form")).toBe(false);
+    expect(visible("nav-contacts")).toBe(true);
+  });
+});
+
+describe("contacts", () => {
+  it("lists contacts with presence, calls by audio and video, follows presence events", async () => {
+    const { backend } = await start();
+    expect(byTestId("contact-bob").dataset.presence).toBe("online");
+    expect(byTestId("contact-carol").querySelector(".presence-dot")?.classList.contains("presence-in_call")).toBe(true);
+    byTestId("call-video-bob").click();
+    byTestId("call-audio-carol").click();
+    await settle();
+    const calls = backend.calls.filter((c) => c.command === "call").map((c) => c.args);
+    expect(calls).toEqual([{ account: "bob", callType: 2 }, { account: "carol", callType: 1 }]);
+    backend.emit("presence", { account: "bob", presence: "offline" });
+    expect(byTestId("contact-bob").dataset.presence).toBe("offline");
+  });
+
+  it("searches the directory and adds the typed account", async () => {
+    const { backend } = await start();
+    const search = byTestId<HTMLInputElement>("contact-search");
+    search.value = "dave";
+    search.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 300)); // the search debounce
+    await settle();
+    expect(backend.last("search")?.args).toEqual({ query: "dave" });
+    expect(byTestId("search-hit-dave")).toBeTruthy();
+    byTestId("contact-add").click();
+    await settle();
+    expect(backend.last("add_contact")?.args).toEqual({ account: "dave" });
+    expect(backend.commands().filter((c) => c === "contacts").length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("call screen", () => {
+  it("while calling: status Calling…, cancel only, Escape cancels", async () => {
+    const { backend } = await start({ ...IDLE, status: "calling", call: videoCall() });
+    expect(visible("call-screen")).toBe(true);
+    expect(byTestId("call-status").textContent).toBe("Calling…");
+    expect(visible("btn-cancel")).toBe(true);
+    expect(visible("btn-hangup")).toBe(false);
+    expect(visible("btn-switch-audio")).toBe(false);
+    expect(visible("call-duration")).toBe(false);
+    press("Escape");
+    await settle();
+    expect(backend.commands()).toContain("cancel");
+  });
+
+  it("in a video call: every control, the duration from answeredAtMs, and the commands they send", async () => {
+    const { backend } = await start(inCall());
+    expect(byTestId("call-status").textContent).toBe("Connected");
+    expect(byTestId("call-duration").textContent).toBe("01:05");
+    for (const id of ["btn-mute", "btn-camera", "btn-switch-audio", "btn-hangup", "remote-video", "local-video"]) {
+      expect(visible(id), id).toBe(true);
+    }
+    expect(visible("btn-cancel")).toBe(false);
+    byTestId("btn-mute").click();
+    byTestId("btn-camera").click();
+    byTestId("btn-switch-audio").click();
+    byTestId("btn-hangup").click();
+    await settle();
+    expect(backend.calls.slice(-4).map((c) => [c.command, c.args])).toEqual([
+      ["set_muted", { muted: true }],
+      ["set_camera", { enabled: false }],
+      ["switch_call_type", { callType: 1 }],
+      ["hangup", undefined],
+    ]);
+  });
+
+  it("the state from the backend drives the mute button; Ctrl+M and Ctrl+E use it", async () => {
+    const { backend } = await start(inCall());
+    backend.emit("app-state", inCall({ muted: true }));
+    expect(byTestId("btn-mute").getAttribute("aria-pressed")).toBe("true");
+    press("m", true);
+    press("e", true);
+    await settle();
+    expect(backend.calls.slice(-2).map((c) => [c.command, c.args])).toEqual([
+      ["set_muted", { muted: false }],
+      ["hangup", undefined],
+    ]);
+  });
+
+  it("an audio call has no camera or switch button and no video canvases", async () => {
+    await start(inCall({ callType: 1 }));
+    expect(visible("btn-camera")).toBe(false);
+    expect(visible("btn-switch-audio")).toBe(false);
+    expect(visible("remote-video")).toBe(false);
+    expect(visible("btn-mute")).toBe(true);
+  });
+
+  it("asks about a switch request and answers with answer_switch", async () => {
+    const { backend } = await start(inCall());
+    expect(visible("switch-prompt")).toBe(false);
+    backend.emit("app-state", inCall({ switchRequest: 1 }));
+    expect(visible("switch-prompt")).toBe(true);
+    expect(byTestId("switch-prompt").textContent).toContain("Bob asks to switch to an audio call");
+    byTestId("switch-accept").click();
+    await settle();
+    expect(backend.last("answer_switch")?.args).toEqual({ accept: true });
+  });
+
+  it("shows network quality from stats, and the overlay only with settings.debug", async () => {
+    const { backend, ctx } = await start(inCall());
+    const stats = { rttMs: 42, lossPct: 0.5, jitterMs: 3, sendKbps: 1200, recvKbps: 1100, fps: 30, width: 1280, height: 720, quality: "good" };
+    backend.emit("stats", stats);
+    expect(byTestId("network-quality").dataset.quality).toBe("good");
+    expect(visible("stats-overlay")).toBe(false);
+    ctx.settings.set({ ...SETTINGS, debug: true });
+    expect(visible("stats-overlay")).toBe(true);
+    expect(byTestId("stats-overlay").textContent).toContain("1280×720");
+    expect(byTestId("stats-overlay").textContent).toContain("42 ms");
+  });
+
+  it("returns to the contacts when the call ends", async () => {
+    const { backend } = await start(inCall());
+    backend.emit("app-state", IDLE);
+    expect(visible("call-screen")).toBe(false);
+    expect(visible("contact-bob")).toBe(true);
+  });
+});
+
+describe("incoming call in the main window", () => {
+  const ringing: AppState = { ...IDLE, status: "ringing", invite: { callId: "c7", from: "bob", nick: "Bob", callType: 2 } };
+  it("shows the banner; Ctrl+Enter accepts as the invite's type, Escape declines", async () => {
+    const { backend } = await start(ringing);
+    expect(visible("incoming-banner")).toBe(true);
+    press("Enter", true);
+    press("Escape");
+    await settle();
+    expect(backend.calls.slice(-2).map((c) => [c.command, c.args])).toEqual([
+      ["accept", { callType: 2 }],
+      ["reject", undefined],
+    ]);
+  });
+});
+
+describe("history", () => {
+  it("shows each record with its status text by side, and calls back", async () => {
+    const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string): HistoryRecord => ({
+      call_id: `${peer}${status}`, from: incoming ? peer : "alice", to: incoming ? "alice" : peer, call_type: 2,
+      status, reason: "", started_at_ms: NOW - 3_600_000, ended_at_ms: NOW - 3_500_000, duration_ms: status === 1 ? 100_000 : 0,
+      peer, incoming,
+    });
+    const { backend } = await start();
+    backend.responses.history = [record(1, false, "bob"), record(2, true, "carol"), record(5, false, "dave")];
+    byTestId("nav-history").click();
+    await settle();
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="history-row"]')];
+    expect(rows.map((r) => [r.dataset.status, r.querySelector('[data-testid="history-status"]')?.textContent])).toEqual([
+      ["1", "Completed"], ["2", "Caller canceled"], ["5", "Callee busy"],
+    ]);
+    rows[2].querySelector<HTMLElement>('[data-testid="history-call-back"]')?.click();
+    await settle();
+    expect(backend.last("call")?.args).toEqual({ account: "dave", callType: 2 });
+    setLocale("zh");
+    expect(rows[1].querySelector('[data-testid="history-status"]')?.textContent).toBe("对方已取消");
+  });
+});
+
+describe("settings", () => {
+  it("loads devices, turns the preview on and off, shows the mic level, saves and switches language live", async () => {
+    const { backend } = await start();
+    byTestId("nav-settings").click();
+    await settle();
+    expect(backend.commands()).toContain("devices");
+    expect(backend.last("set_preview")?.args).toEqual({ on: true });
+    expect(byTestId<HTMLInputElement>("settings-beauty").value).toBe("3");
+    backend.emit("mic-level", { level: 0.5 });
+    expect(byTestId("mic-meter").dataset.level).toBe("0.50");
+    byTestId<HTMLSelectElement>("settings-language").value = "zh";
+    byTestId<HTMLInputElement>("settings-debug").checked = true;
+    byTestId("settings-save").click();
+    await settle();
+    expect(backend.last("set_settings")?.args).toEqual({ settings: { ...SETTINGS, locale: "zh", debug: true } });
+    expect(byTestId("nav-history").textContent).toBe("通话记录");
+    byTestId("nav-contacts").click();
+    await settle();
+    expect(backend.last("set_preview")?.args).toEqual({ on: false });
+  });
+
+  it("applies beauty as the slider moves", async () => {
+    const { backend } = await start();
+    byTestId("nav-settings").click();
+    await settle();
+    const beauty = byTestId<HTMLInputElement>("settings-beauty");
+    beauty.value = "7";
+    beauty.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 250));
+    await settle();
+    expect(backend.last("set_settings")?.args).toEqual({ settings: { ...SETTINGS, beauty: 7 } });
+  });
+});
+
+describe("window.duetDebug", () => {
+  it("exists with the contract's shape", async () => {
+    await start(inCall());
+    expect(window.duetDebug?.framesPainted).toEqual({ 0: 0, 1: 0, 2: 0 });
+    expect(window.duetDebug?.paintLatencyMs).toEqual([]);
+    expect(window.duetDebug?.sampleRemote()).toEqual([]);
+  });
+});
+
+describe("sign-in by the backend after the page started", () => {
+  it("takes the account from a fresh bootstrap when the first signed-in state arrives", async () => {
+    const { backend, ctx } = await start({ ...IDLE, status: "signed_out" });
+    expect(ctx.signedIn.get()).toBeNull();
+    backend.responses.bootstrap = bootstrapWith(IDLE);
+    backend.emit("app-state", IDLE);
+    await settle();
+    expect(ctx.signedIn.get()?.account).toBe("alice");
+    expect(visible("contact-bob")).toBe(true);
+    expect(backend.commands()).toContain("get_settings");
+  });
+});
