@@ -69,7 +69,12 @@ impl Ui for TauriUi {
     }
 
     fn status_changed(&self, state: &AppState) {
-        let text = tray_status(state);
+        // The backend is managed before it can publish any state; "en" only guards the order.
+        let locale = self
+            .app
+            .try_state::<Backend>()
+            .map_or("en", |backend| backend.locale());
+        let text = tray_status(state, locale);
         if let Some(tray) = self.app.tray_by_id(TRAY) {
             let _ = tray.set_tooltip(Some(&text));
         }
@@ -79,16 +84,24 @@ impl Ui for TauriUi {
     }
 }
 
-fn tray_status(state: &AppState) -> String {
-    match state.status {
-        Status::SignedOut => "Duet — signed out".into(),
-        Status::Idle => "Duet — online".into(),
-        Status::Calling => "Duet — calling…".into(),
-        Status::Ringing => "Duet — incoming call".into(),
-        Status::InCall => match &state.call {
-            Some(call) => format!("Duet — in a call with {}", call.peer_nick),
-            None => "Duet — in a call".into(),
-        },
+fn tray_status(state: &AppState, locale: &str) -> String {
+    let zh = locale == "zh";
+    let peer = state
+        .call
+        .as_ref()
+        .map(|c| c.peer_nick.as_str())
+        .unwrap_or("");
+    match (state.status, zh) {
+        (Status::SignedOut, false) => "Duet — signed out".into(),
+        (Status::SignedOut, true) => "Duet — 未登录".into(),
+        (Status::Idle, false) => "Duet — online".into(),
+        (Status::Idle, true) => "Duet — 在线".into(),
+        (Status::Calling, false) => "Duet — calling…".into(),
+        (Status::Calling, true) => "Duet — 呼叫中…".into(),
+        (Status::Ringing, false) => "Duet — incoming call".into(),
+        (Status::Ringing, true) => "Duet — 来电".into(),
+        (Status::InCall, false) => format!("Duet — in a call with {peer}"),
+        (Status::InCall, true) => format!("Duet — 与 {peer} 通话中"),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::settings::Settings;
 use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::duet_media::BeautyControl;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession};
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -85,6 +85,18 @@ impl MediaEngine for AppMediaEngine {
         DuetMediaEngine::new(self.setup()).start(call, signals_out)
     }
 
+    fn start_with_events(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        events: MediaEvents,
+    ) -> Box<dyn MediaSession> {
+        self.frames.clear(Stream::Remote);
+        self.frames.clear(Stream::LocalFiltered);
+        // The SDK calls this one: statistics and the first-frame event flow back through `events`.
+        DuetMediaEngine::new(self.setup()).start_with_events(call, signals_out, events)
+    }
+
     fn set_beauty_level(&self, level: u8) {
         if let Err(error) = self.beauty.set_beauty_level(level) {
             tracing::warn!(%error, "beauty level refused");
@@ -108,6 +120,15 @@ impl MediaEngine for SharedEngine {
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
     ) -> Box<dyn MediaSession> {
         self.0.start(call, signals_out)
+    }
+
+    fn start_with_events(
+        &self,
+        call: MediaCallInfo,
+        signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        events: MediaEvents,
+    ) -> Box<dyn MediaSession> {
+        self.0.start_with_events(call, signals_out, events)
     }
 
     fn set_beauty_level(&self, level: u8) {

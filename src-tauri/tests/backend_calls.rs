@@ -19,13 +19,19 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 #[derive(Default)]
 struct RecordingUi {
+    emitted: Mutex<Vec<(String, serde_json::Value)>>,
     states: Mutex<Vec<AppState>>,
     popup: Mutex<Vec<bool>>,
     notifications: Mutex<Vec<String>>,
 }
 
 impl Ui for RecordingUi {
-    fn emit(&self, _event: &str, _payload: serde_json::Value) {}
+    fn emit(&self, event: &str, payload: serde_json::Value) {
+        self.emitted
+            .lock()
+            .unwrap()
+            .push((event.to_owned(), payload));
+    }
     fn show_popup(&self, show: bool) {
         self.popup.lock().unwrap().push(show);
     }
@@ -114,6 +120,14 @@ async fn the_echo_contact_answers_and_its_video_reaches_the_frame_socket() {
         remote.len(),
         24 + width * height + 2 * width.div_ceil(2) * height.div_ceil(2)
     );
+
+    // Statistics reach the page once a second, in its CallStats shape.
+    wait_for("call statistics", || {
+        ui.emitted.lock().unwrap().iter().any(|(name, stats)| {
+            name == "stats" && stats["recvKbps"].as_f64().is_some_and(|kbps| kbps > 0.0)
+        })
+    })
+    .await;
 
     app.set_muted(true).await.unwrap();
     assert!(app.state().call.unwrap().muted);

@@ -292,7 +292,10 @@ impl Cli {
             let left = GUARD.saturating_sub(started.elapsed());
             match self.lines.recv_timeout(left) {
                 Ok(v) => self.seen.push(v),
-                Err(_) => panic!("no matching {name} event within the guard; got {:?}", self.seen),
+                Err(_) => panic!(
+                    "no matching {name} event within the guard; got {:?}",
+                    self.seen
+                ),
             }
         }
     }

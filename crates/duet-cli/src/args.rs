@@ -99,8 +99,18 @@ pub enum Command {
 /// A change to the contact list.
 #[derive(Debug, Subcommand)]
 pub enum ContactChange {
-    Add { account: String },
-    Remove { account: String },
+    // Named `contact`, not `account`: an `account` here would be the global `--account` (clap
+    // merges arguments by id), so `--account alice contacts add bob` would log in as bob.
+    /// Add an account to the contact list.
+    Add {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
+    /// Remove an account from the contact list.
+    Remove {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
 }
 
 /// The call type on the command line.
@@ -133,4 +143,22 @@ fn parse_call_timeout(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_to_add_is_not_the_login_account() {
+        let cli = Cli::try_parse_from(["duet-cli", "--account", "alice", "contacts", "add", "bob"])
+            .unwrap();
+        assert_eq!(cli.login.account.as_deref(), Some("alice"));
+        match cli.command {
+            Command::Contacts {
+                change: Some(ContactChange::Add { contact }),
+            } => assert_eq!(contact, "bob"),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
 }

@@ -28,13 +28,13 @@ pub async fn history(kit: &CallKit, limit: u32) -> anyhow::Result<u8> {
 /// Prints the contact list, or adds or removes one contact.
 pub async fn contacts(kit: &CallKit, change: Option<ContactChange>) -> anyhow::Result<u8> {
     match change {
-        Some(ContactChange::Add { account }) => {
-            kit.add_contact(&account).await?;
-            print::line(&json!({ "ok": true, "added": account }));
+        Some(ContactChange::Add { contact }) => {
+            kit.add_contact(&contact).await?;
+            print::line(&json!({ "ok": true, "added": contact }));
         }
-        Some(ContactChange::Remove { account }) => {
-            kit.remove_contact(&account).await?;
-            print::line(&json!({ "ok": true, "removed": account }));
+        Some(ContactChange::Remove { contact }) => {
+            kit.remove_contact(&contact).await?;
+            print::line(&json!({ "ok": true, "removed": contact }));
         }
         None => {
             for contact in kit.contacts().await? {

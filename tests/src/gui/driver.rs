@@ -1,0 +1,269 @@
+//! A blocking WebDriver client for the app's two windows (main and popup), over fantoccini and
+//! tauri-driver. Elements are found by their `data-testid` (docs/app-interface.md, Test hooks);
+//! clicks and typing go through WebDriver as real input events.
+
+use fantoccini::wd::{Capabilities, WindowHandle};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long the page may take to reach a state before the test fails: generous, because two
+/// shared cores run the app, WebKit, the server and a bot at once. A guard, not a measurement.
+pub const UI_GUARD: Duration = Duration::from_secs(120);
+
+const POLL: Duration = Duration::from_millis(200);
+
+/// The app's windows, by their Tauri labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Main,
+    Popup,
+}
+
+impl Window {
+    fn label(self) -> &'static str {
+        match self {
+            Window::Main => "main",
+            Window::Popup => "popup",
+        }
+    }
+}
+
+/// One WebDriver session: the app, started by tauri-driver.
+pub struct App {
+    runtime: tokio::runtime::Runtime,
+    client: Option<Client>,
+    handles: Vec<(Window, WindowHandle)>,
+    current: Option<Window>,
+}
+
+fn selector(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+/// JavaScript that tells whether the element with a test id is rendered (present, not hidden by
+/// the `hidden` attribute or CSS, with a box).
+const VISIBLE_JS: &str = "const el = document.querySelector(arguments[0]);
+return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';";
+
+impl App {
+    /// Starts the app at `application` through tauri-driver on `driver_port`.
+    pub fn launch(driver_port: u16, application: &Path) -> Result<App, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let mut capabilities = Capabilities::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": application.display().to_string() }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = runtime
+            .block_on(
+                ClientBuilder::new(connector)
+                    .capabilities(capabilities)
+                    .connect(&format!("http://127.0.0.1:{driver_port}")),
+            )
+            .map_err(|e| format!("tauri-driver could not start the app: {e}"))?;
+        Ok(App {
+            runtime,
+            client: Some(client),
+            handles: vec![],
+            current: None,
+        })
+    }
+
+    fn run<T, F: Future<Output = Result<T, fantoccini::error::CmdError>>>(
+        &self,
+        what: &str,
+        f: impl FnOnce(Client) -> F,
+    ) -> Result<T, String> {
+        let client = self.client.clone().expect("the session is open until drop");
+        self.runtime
+            .block_on(f(client))
+            .map_err(|e| format!("{what}: {e}"))
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the current window.
+    pub fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.run("execute script", |c| async move {
+            c.execute(script, args).await
+        })
+        .unwrap_or_else(|e| panic!("{e}\nscript: {script}"))
+    }
+
+    /// Finds the main and popup windows by their Tauri labels, waiting until both pages loaded.
+    fn discover_windows(&mut self) {
+        let found = self.wait_until("both windows (main and popup) to load", |app| {
+            let handles = app
+                .run("window handles", |c| async move { c.windows().await })
+                .ok()?;
+            let mut labelled = vec![];
+            for handle in handles {
+                let label = app
+                    .run("switch window", |c| {
+                        let h = handle.clone();
+                        async move {
+                            c.switch_to_window(h).await?;
+                            c.execute(
+                                "return window.__TAURI_INTERNALS__?.metadata?.currentWindow?.label ?? null",
+                                vec![],
+                            )
+                            .await
+                        }
+                    })
+                    .ok()?;
+                match label.as_str() {
+                    Some("main") => labelled.push((Window::Main, handle)),
+                    Some("popup") => labelled.push((Window::Popup, handle)),
+                    _ => {}
+                }
+            }
+            let has = |w: Window| labelled.iter().any(|(l, _)| *l == w);
+            (has(Window::Main) && has(Window::Popup)).then_some(labelled)
+        });
+        self.handles = found;
+        self.current = None;
+    }
+
+    /// Makes `window` the one the next commands act on.
+    pub fn on(&mut self, window: Window) -> &mut App {
+        if self.handles.is_empty() {
+            self.discover_windows();
+        }
+        if self.current != Some(window) {
+            let handle = self
+                .handles
+                .iter()
+                .find(|(w, _)| *w == window)
+                .map(|(_, h)| h.clone())
+                .expect("discover_windows found both windows");
+            self.run("switch window", |c| async move {
+                c.switch_to_window(handle).await
+            })
+            .unwrap_or_else(|e| panic!("{e} to {}", window.label()));
+            self.current = Some(window);
+        }
+        self
+    }
+
+    /// Polls `check` until it returns `Some`, failing after [`UI_GUARD`] with `what` and the page.
+    pub fn wait_until<T>(&self, what: &str, mut check: impl FnMut(&App) -> Option<T>) -> T {
+        let started = Instant::now();
+        loop {
+            if let Some(value) = check(self) {
+                return value;
+            }
+            if started.elapsed() > UI_GUARD {
+                panic!(
+                    "waited {UI_GUARD:?} for {what}; the current window shows:\n{}",
+                    self.describe()
+                );
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Whether the element with `testid` is rendered in the current window.
+    pub fn visible(&self, testid: &str) -> bool {
+        self.run("visibility", |c| async move {
+            c.execute(VISIBLE_JS, vec![json!(selector(testid))]).await
+        })
+        .map(|v| v.as_bool() == Some(true))
+        .unwrap_or(false)
+    }
+
+    /// Waits until the element with `testid` is rendered.
+    pub fn wait_visible(&self, testid: &str) {
+        self.wait_until(&format!("[data-testid={testid}] to be visible"), |app| {
+            app.visible(testid).then_some(())
+        });
+    }
+
+    /// Waits until the element with `testid` is absent or hidden.
+    pub fn wait_hidden(&self, testid: &str) {
+        self.wait_until(&format!("[data-testid={testid}] to be hidden"), |app| {
+            (!app.visible(testid)).then_some(())
+        });
+    }
+
+    /// An attribute of the element with `testid`, or `None` when either is missing.
+    pub fn attribute(&self, testid: &str, name: &str) -> Option<String> {
+        self.js(
+            "const el = document.querySelector(arguments[0]); return el ? el.getAttribute(arguments[1]) : null;",
+            vec![json!(selector(testid)), json!(name)],
+        )
+        .as_str()
+        .map(str::to_owned)
+    }
+
+    /// Clicks the element with `testid` once it is visible.
+    pub fn click(&self, testid: &str) {
+        self.wait_visible(testid);
+        let css = selector(testid);
+        self.run("click", |c| async move {
+            c.find(Locator::Css(&css)).await?.click().await
+        })
+        .unwrap_or_else(|e| panic!("{e} on [data-testid={testid}]\n{}", self.describe()));
+    }
+
+    /// Replaces the text of the input with `testid` by typing `text`.
+    pub fn fill(&self, testid: &str, text: &str) {
+        self.wait_visible(testid);
+        let css = selector(testid);
+        self.run("type", |c| async move {
+            let input = c.find(Locator::Css(&css)).await?;
+            input.clear().await?;
+            input.send_keys(text).await
+        })
+        .unwrap_or_else(|e| panic!("{e} into [data-testid={testid}]"));
+    }
+
+    /// A PNG of the current window, once the page has rendered what its DOM holds now.
+    pub fn screenshot(&self) -> Vec<u8> {
+        // WebKit's screenshot is the last rendered frame, which can lag the DOM by a few frames
+        // on a loaded machine: wait for two animation frames (one full rendering update) first.
+        let script = "const done = arguments[arguments.length - 1];
+            requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        self.run("screenshot", |c| async move {
+            c.execute_async(script, vec![]).await?;
+            c.screenshot().await
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// What the current window shows, for failure messages: its visible test ids and text.
+    pub fn describe(&self) -> String {
+        let script = "const ids = [...document.querySelectorAll('[data-testid]')]
+              .filter(el => el.getClientRects().length > 0)
+              .map(el => el.dataset.testid);
+            return { ids, text: (document.body?.innerText ?? '').slice(0, 1500) };";
+        match self.run(
+            "describe",
+            |c| async move { c.execute(script, vec![]).await },
+        ) {
+            Ok(v) => format!(
+                "visible test ids: {}\ntext:\n{}",
+                v["ids"],
+                v["text"].as_str().unwrap_or("")
+            ),
+            Err(e) => format!("(could not read the page: {e})"),
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // Ending the session makes WebKitWebDriver close the app; the desktop kills what is left.
+        if let Some(client) = self.client.take() {
+            let _ = self.runtime.block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), client.close()).await
+            });
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! The desktop app (src-tauri + ui) driven end to end under Xvfb with tauri-driver: it starts
+//! signed in to its embedded server with the echo contact, signs in to a real duet-server, calls a
+//! duet-cli bot and paints its video, mutes and hangs up; the bot calls it and the popup accepts,
+//! declines and closes on cancel; the history view shows every record's text.
+//!
+//! Needs the built app (`cargo build -p duet-app`, after `npm run build` in ui/), duet-server and
+//! duet-cli in the target dir, and scripts/setup.sh's Xvfb, openbox, D-Bus, WebKitWebDriver and
+//! tauri-driver. `DUET_SCREENSHOTS=1` copies the screenshots into docs/screenshots/.
+//! `DUET_BENCH=1` also runs the paint-latency and memory benchmark (docs/benchmarks.md).
+
+#[path = "../src/gui/mod.rs"]
+mod gui;
+
+use duet_e2e::{bin_dir, Cli, Finished, Server, User};
+use gui::desktop::{free_port, Desktop};
+use gui::driver::{App, Window};
+use gui::memory;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The bot's media: the moving test pattern and a 1 kHz tone, on loopback.
+const BOT_MEDIA: [&str; 6] = [
+    "--video",
+    "testsrc",
+    "--audio",
+    "tone:1000",
+    "--media-bind",
+    "127.0.0.1",
+];
+
+fn app_binary() -> PathBuf {
+    let path = bin_dir().join("duet");
+    assert!(
+        path.exists(),
+        "{} is missing: run `npm run build` in ui/ and then `cargo build -p duet-app`",
+        path.display()
+    );
+    path
+}
+
+/// The app's synthetic devices and ports (docs/app-interface.md; read by src-tauri).
+fn app_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("DUET_VIDEO_SOURCE", "testsrc".into()),
+        ("DUET_AUDIO_SOURCE", "tone:440".into()),
+        ("DUET_AUDIO_SINK", "null".into()),
+        ("DUET_MEDIA_BIND", "127.0.0.1".into()),
+        ("DUET_EMBEDDED_PORT", free_port().to_string()),
+        // English texts in the screenshots; the history check accepts both languages.
+        ("LANG", "en_US.UTF-8".into()),
+        ("LANGUAGE", "en".into()),
+        ("RUST_LOG", "info".into()),
+    ]
+}
+
+/// One app under test with its desktop and a real duet-server.
+struct Run {
+    // Dropped in this order: the session (closes the app), the desktop, the server.
+    app: App,
+    desktop: Desktop,
+    server: Server,
+    alice: User,
+    bot: User,
+}
+
+impl Run {
+    fn start() -> Run {
+        let server = Server::start(&[]);
+        let (alice, bot) = (server.user("alice"), server.user("bot"));
+        let desktop = Desktop::start(&app_env());
+        let app = App::launch(desktop.driver_port, &app_binary())
+            .unwrap_or_else(|e| panic!("{e}\n{}", desktop.app_log_tail(6000)));
+        Run {
+            app,
+            desktop,
+            server,
+            alice,
+            bot,
+        }
+    }
+
+    /// Fails with `message`, the page and the app's log.
+    fn fail(&self, message: &str) -> ! {
+        panic!(
+            "{message}\npage:\n{}\n{}\nserver log tail:\n{}",
+            self.app.describe(),
+            self.desktop.app_log_tail(6000),
+            tail(&self.server.log(), 3000)
+        );
+    }
+
+    /// A bot process as the `bot` account with its media flags.
+    fn bot(&self, device: &str, args: &[&str]) -> Cli {
+        let all: Vec<&str> = BOT_MEDIA
+            .iter()
+            .copied()
+            .chain(args.iter().copied())
+            .collect();
+        self.bot.cli(device, &all)
+    }
+
+    /// Signs out of wherever the app is, signs in to the test server as alice and adds the bot
+    /// to her contacts through the page (contact-search, contact-add).
+    fn sign_in_as_alice(&mut self) {
+        let app = self.app.on(Window::Main);
+        app.click("nav-signout");
+        app.wait_visible("signin-form");
+        app.fill("signin-server", &self.alice.url);
+        app.fill("signin-appkey", "demo");
+        app.fill("signin-account", &self.alice.account);
+        app.fill("signin-token", &self.alice.token);
+        app.click("signin-submit");
+        app.wait_visible("contact-search");
+        app.fill("contact-search", &self.bot.account);
+        app.click("contact-add");
+        app.wait_visible("contact-bot");
+    }
+
+    fn save_screenshot(&self, name: &str) {
+        let png = self.app.screenshot();
+        assert!(
+            png.starts_with(b"\x89PNG"),
+            "the WebDriver screenshot of {name} is not a PNG"
+        );
+        let temp = self.desktop.dir.path().join(name);
+        std::fs::write(&temp, &png).expect("write the screenshot");
+        if std::env::var("DUET_SCREENSHOTS").as_deref() == Ok("1") {
+            let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+            std::fs::create_dir_all(&docs).expect("docs/screenshots");
+            std::fs::write(docs.join(name), &png).expect("write docs/screenshots");
+            eprintln!("saved docs/screenshots/{name} ({} bytes)", png.len());
+        }
+    }
+}
+
+fn tail(text: &str, bytes: usize) -> &str {
+    let start = text.len().saturating_sub(bytes);
+    let start = (start..text.len())
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
+/// window.duetDebug's remote-frame counter and a sample of the remote canvas.
+fn remote_picture(app: &App) -> (u64, Vec<u64>) {
+    let v = app.js(
+        "const d = window.duetDebug;
+         if (!d) return null;
+         return { painted: d.framesPainted[0], sample: d.sampleRemote() };",
+        vec![],
+    );
+    let painted = v["painted"].as_u64().unwrap_or(0);
+    let sample = v["sample"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    (painted, sample)
+}
+
+fn distinct(sample: &[u64]) -> usize {
+    let mut values = sample.to_vec();
+    values.sort_unstable();
+    values.dedup();
+    values.len()
+}
+
+/// Waits until remote video is painted with varied pixels, then until both the picture and the
+/// painted-frame count change: the video moves.
+fn remote_video_moves(app: &App) {
+    let (first_count, first) = app.wait_until(
+        "remote video painted (duetDebug.framesPainted[0] > 0 and sampleRemote() with varied pixels)",
+        |app| {
+            let (painted, sample) = remote_picture(app);
+            (painted > 0 && sample.len() == 64 && distinct(&sample) > 1).then_some((painted, sample))
+        },
+    );
+    app.wait_until(
+        "the remote picture to change and framesPainted[0] to grow",
+        |app| {
+            let (painted, sample) = remote_picture(app);
+            (painted > first_count
+                && sample.len() == 64
+                && sample != first
+                && distinct(&sample) > 1)
+                .then_some(())
+        },
+    );
+}
+
+/// Finds the record of `call_id` in the popup-less main window's history view, and checks its
+/// `data-status` and text against the contract's table for this side (`incoming`).
+fn check_history_row(app: &App, call_id: &str, status: u64, incoming: bool) -> String {
+    let (zh, en) = match (status, incoming) {
+        (1, _) => ("已完成", "Completed"),
+        (2, true) => ("对方已取消", "Caller canceled"),
+        (2, false) => ("已取消", "Canceled"),
+        (3, true) => ("已拒绝", "Declined"),
+        (3, false) => ("对方已拒绝", "Callee declined"),
+        (4, _) | (5, true) => ("未接听", "Unanswered"),
+        (5, false) => ("对方忙线", "Callee busy"),
+        _ => panic!("no status text for status {status}"),
+    };
+    let row = app.wait_until(&format!("a history-row for call {call_id}"), |app| {
+        let v = app.js(
+            "const row = [...document.querySelectorAll('[data-testid=\"history-row\"]')]
+               .find(r => r.dataset.callId === arguments[0]);
+             if (!row) return null;
+             const text = row.querySelector('[data-testid=\"history-status\"]');
+             return { status: row.dataset.status, text: (text ?? row).textContent.trim() };",
+            vec![json!(call_id)],
+        );
+        (!v.is_null()).then_some(v)
+    });
+    assert_eq!(
+        row["status"].as_str(),
+        Some(status.to_string().as_str()),
+        "history-row data-status of call {call_id}: {row}"
+    );
+    let text = row["text"].as_str().unwrap_or("").to_owned();
+    assert!(
+        text == zh || text == en,
+        "history-row of call {call_id} (status {status}, incoming {incoming}) shows {text:?}, \
+         expected {zh:?} or {en:?}"
+    );
+    text
+}
+
+/// Waits until the popup window rings for an invite and the window is shown.
+fn wait_popup_ringing(app: &mut App) {
+    let app = app.on(Window::Popup);
+    app.wait_until(
+        "the popup to ring (popup[data-ringing=true], window shown)",
+        |app| {
+            let ringing = app.attribute("popup", "data-ringing").as_deref() == Some("true");
+            (ringing && app.visible("popup") && page_shown(app)).then_some(())
+        },
+    );
+}
+
+/// Whether the current window is shown: WebKit reports a hidden (unmapped) window's page as
+/// `document.visibilityState == "hidden"`.
+fn page_shown(app: &App) -> bool {
+    app.js("return document.visibilityState;", vec![]).as_str() == Some("visible")
+}
+
+fn record_of(finished: &Finished) -> (String, u64) {
+    let record = finished.record();
+    (
+        record["call_id"].as_str().expect("a call id").to_owned(),
+        record["status"].as_u64().expect("a status"),
+    )
+}
+
+#[test]
+fn the_desktop_app_calls_answers_declines_and_keeps_history() {
+    let mut run = Run::start();
+    // (call id, status, incoming) of every call, to check the history view at the end.
+    let mut calls: Vec<(String, u64, bool)> = vec![];
+
+    // 1. First start: signed in to the embedded server, the echo contact listed.
+    run.app.on(Window::Main).wait_visible("contact-echo");
+    run.save_screenshot("main.png");
+
+    // 2. Sign in to the test server and call the bot, which answers with the test pattern.
+    run.sign_in_as_alice();
+    let mut bot = run.bot(
+        "bot-listen",
+        &["listen", "--auto", "accept", "--count", "1"],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-video-bot");
+    app.wait_visible("call-screen");
+    remote_video_moves(app);
+    run.save_screenshot("call.png");
+    let app = run.app.on(Window::Main);
+    app.click("btn-mute");
+    bot.wait_for_match("AUDIO_AVAILABLE", |e| e["available"] == json!(false));
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+    let done = bot.finish();
+    assert_eq!(
+        done.code, 0,
+        "a call the app hung up completes: {:?}",
+        done.events
+    );
+    let (id, status) = record_of(&done);
+    calls.push((id, status, false));
+
+    // 2b. The bot declines the app's call: the caller's side of a rejection.
+    let mut bot = run.bot(
+        "bot-reject",
+        &["listen", "--auto", "reject", "--count", "1"],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-video-bot");
+    let done = bot.finish();
+    assert_eq!(done.code, 10, "the bot rejected: {:?}", done.events);
+    run.app.on(Window::Main).wait_hidden("call-screen");
+    let (id, status) = record_of(&done);
+    calls.push((id, status, false));
+
+    // 3. The bot calls: the popup rings, accept as video puts the main window in the call.
+    let caller = run.bot("bot-call-1", &["call", "alice", "--type", "video"]);
+    wait_popup_ringing(&mut run.app);
+    let caller_name = run.app.on(Window::Popup).js(
+        "return document.querySelector('[data-testid=\"popup-caller\"]')?.textContent ?? '';",
+        vec![],
+    );
+    assert!(
+        caller_name.as_str().is_some_and(|s| s.contains("bot")),
+        "popup-caller names the bot: {caller_name}"
+    );
+    run.save_screenshot("popup.png");
+    run.app.on(Window::Popup).click("popup-accept-video");
+    let app = run.app.on(Window::Main);
+    app.wait_visible("call-screen");
+    remote_video_moves(app);
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+    let done = caller.finish();
+    assert_eq!(
+        done.code, 0,
+        "accepted then hung up by the app: {:?}",
+        done.events
+    );
+    let (id, status) = record_of(&done);
+    calls.push((id, status, true));
+
+    // 4. The bot calls and the popup declines: duet-cli exits 10 (rejected).
+    let caller = run.bot("bot-call-2", &["call", "alice", "--type", "video"]);
+    wait_popup_ringing(&mut run.app);
+    run.app.on(Window::Popup).click("popup-decline");
+    let done = caller.finish();
+    assert_eq!(done.code, 10, "declined in the popup: {:?}", done.events);
+    let (id, status) = record_of(&done);
+    calls.push((id, status, true));
+
+    // 5. The bot cancels while the popup rings (Ctrl-C cancels a ringing call): the popup closes.
+    let caller = run.bot("bot-call-3", &["call", "alice", "--type", "audio"]);
+    wait_popup_ringing(&mut run.app);
+    caller.interrupt();
+    let done = caller.finish();
+    assert_eq!(done.code, 13, "cancelled while ringing: {:?}", done.events);
+    let popup = run.app.on(Window::Popup);
+    popup.wait_until(
+        "the popup to stop ringing and hide after the cancel",
+        |app| {
+            let ringing = app.attribute("popup", "data-ringing").as_deref() == Some("true");
+            (!ringing && !page_shown(app)).then_some(())
+        },
+    );
+    let (id, status) = record_of(&done);
+    calls.push((id, status, true));
+
+    // 6. The history view shows each record with its status text for this side.
+    let app = run.app.on(Window::Main);
+    app.click("nav-history");
+    let mut shown = vec![];
+    for (id, status, incoming) in &calls {
+        shown.push(check_history_row(app, id, *status, *incoming));
+    }
+    let expected_statuses: Vec<u64> = calls.iter().map(|c| c.1).collect();
+    if expected_statuses != [1, 3, 1, 3, 2] {
+        run.fail(&format!(
+            "the bot's records have unexpected statuses {expected_statuses:?}"
+        ));
+    }
+    eprintln!("history texts: {shown:?}");
+}
+
+/// p-th percentile (0..100) by nearest rank.
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The app's PSS summed over its processes: the median of five samples a second apart.
+fn app_memory(app_pid: u32) -> (f64, Vec<memory::ProcessMemory>) {
+    let mut samples = vec![];
+    let mut last = vec![];
+    for _ in 0..5 {
+        last = memory::tree(app_pid);
+        samples.push(memory::total_mib(&last));
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    (percentile(&samples, 50.0), last)
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
+}
+
+/// Decoded-frame-to-painted latency of 1280x720 30 fps remote video in the page, and the app's
+/// memory (all its processes) in that call against the idle app in the same run.
+/// `DUET_BENCH=1 cargo test -p duet-e2e --test gui_app -- --nocapture bench`
+#[test]
+fn bench_paint_latency_and_memory_in_a_720p_call() {
+    if std::env::var("DUET_BENCH").as_deref() != Ok("1") {
+        eprintln!("skipped: the benchmark runs with DUET_BENCH=1");
+        return;
+    }
+    let mut run = Run::start();
+    let video = run.desktop.dir.path().join("720p.y4m");
+    gui::pattern::write_720p(&video, gui::pattern::FPS).expect("write the 720p pattern");
+    run.sign_in_as_alice();
+    let app_pid = gui::procs::descendant_named(run.desktop.driver.pid(), "duet")
+        .unwrap_or_else(|| run.fail("no `duet` process under tauri-driver"));
+
+    // Baseline: the same app signed in and idle, contacts showing.
+    std::thread::sleep(Duration::from_secs(5));
+    let (idle_mib, idle_processes) = app_memory(app_pid);
+
+    let video_arg = video.display().to_string();
+    let mut bot = run.bot.cli(
+        "bot-bench",
+        &[
+            "--video",
+            &video_arg,
+            "--audio",
+            "tone:1000",
+            "--media-bind",
+            "127.0.0.1",
+            "listen",
+            "--auto",
+            "accept",
+            "--count",
+            "1",
+        ],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-video-bot");
+    app.wait_visible("call-screen");
+    remote_video_moves(app);
+
+    // Let the window of the last 600 remote frames fill with frames of this call only.
+    let read = |app: &App| {
+        app.js(
+            "const d = window.duetDebug;
+             const c = document.querySelector('[data-testid=\"remote-video\"]');
+             return { painted: d.framesPainted[0], dropped: d.framesDropped?.[0] ?? null,
+                      latency: d.paintLatencyMs, draw: d.drawMs ?? [],
+                      width: c?.width ?? 0, height: c?.height ?? 0 };",
+            vec![],
+        )
+    };
+    let start = read(app);
+    let started = Instant::now();
+    let start_painted = start["painted"].as_u64().unwrap_or(0);
+    let end = app.wait_until("600 more remote frames painted", |app| {
+        let v = read(app);
+        (v["painted"].as_u64().unwrap_or(0) >= start_painted + 600).then_some(v)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let (call_mib, call_processes) = app_memory(app_pid);
+    app.click("btn-hangup");
+    let done = bot.finish();
+    assert_eq!(
+        done.code, 0,
+        "the benchmark call completes: {:?}",
+        done.events
+    );
+
+    let latency = numbers(&end["latency"]);
+    let draw = numbers(&end["draw"]);
+    assert!(
+        latency.len() >= 600,
+        "paintLatencyMs holds {} values",
+        latency.len()
+    );
+    let painted = end["painted"].as_u64().unwrap_or(0) - start_painted;
+    let dropped = match (end["dropped"].as_u64(), start["dropped"].as_u64()) {
+        (Some(e), Some(s)) => format!("{}", e - s),
+        _ => "n/a".into(),
+    };
+    let interval = 1000.0 / gui::pattern::FPS as f64;
+    let (p50, p95) = (percentile(&latency, 50.0), percentile(&latency, 95.0));
+    println!(
+        "remote canvas {}x{}, source {}x{} @ {} fps",
+        end["width"],
+        end["height"],
+        gui::pattern::WIDTH,
+        gui::pattern::HEIGHT,
+        gui::pattern::FPS
+    );
+    println!(
+        "painted {painted} remote frames in {seconds:.1} s ({:.1} fps), dropped {dropped}",
+        painted as f64 / seconds
+    );
+    println!(
+        "decoded-to-painted latency over the last {} frames: p50 {p50:.1} ms, p95 {p95:.1} ms, max {:.1} ms \
+         (frame interval {interval:.1} ms: p50 {:.2}x, p95 {:.2}x of it)",
+        latency.len(),
+        percentile(&latency, 100.0),
+        p50 / interval,
+        p95 / interval
+    );
+    if !draw.is_empty() {
+        println!(
+            "of which upload+draw in the page: p50 {:.1} ms, p95 {:.1} ms",
+            percentile(&draw, 50.0),
+            percentile(&draw, 95.0)
+        );
+    }
+    println!(
+        "memory (PSS, all app processes): idle {idle_mib:.1} MiB, in the 720p call {call_mib:.1} MiB ({:.2}x idle)",
+        call_mib / idle_mib
+    );
+    println!("  idle: {}", memory::breakdown(&idle_processes));
+    println!("  call: {}", memory::breakdown(&call_processes));
+}
