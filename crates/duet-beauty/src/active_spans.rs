@@ -4,79 +4,53 @@ use std::ops::Range;
 
 use crate::geometry::Geometry;
 
-/// The pixel spans of a frame row that an active cell of either cell row reaches, merged so
-/// that no pixel is in two spans (it would be filtered twice).
-#[derive(Clone, Copy)]
-pub(crate) struct ActiveSpans<'a> {
-    upper: &'a [bool],
-    lower: &'a [bool],
-    factor: usize,
-    width: usize,
-    next_cell: usize,
-}
-
-impl<'a> ActiveSpans<'a> {
-    /// The spans reached by active cells of either of two cell rows.
-    pub fn new(upper: &'a [bool], lower: &'a [bool], geometry: &Geometry) -> Self {
-        Self {
-            upper,
-            lower,
-            factor: geometry.factor,
-            width: geometry.width,
-            next_cell: 0,
+/// Replaces `spans` with the pixel spans of a frame row that an active cell of either of two
+/// cell rows reaches, merged so that no pixel is in two spans (it would be filtered twice).
+///
+/// Cell j is interpolated into the pixels from cell centre j-1 to cell centre j+1, so two runs
+/// of active cells one inactive cell apart reach the same centre and merge; two or more apart,
+/// the pixels between stay untouched. One pass over the cells, once per pair of cell rows.
+pub(crate) fn active_spans(
+    upper: &[bool],
+    lower: &[bool],
+    geometry: &Geometry,
+    spans: &mut Vec<Range<usize>>,
+) {
+    spans.clear();
+    let cells = upper.len().min(lower.len());
+    let is_active = |j: usize| upper[j] | lower[j];
+    let (factor, half) = (geometry.factor, geometry.factor / 2);
+    let mut j = 0;
+    while j < cells {
+        if !is_active(j) {
+            j += 1;
+            continue;
         }
-    }
-
-    fn is_active(&self, cell: usize) -> bool {
-        self.upper[cell] || self.lower[cell]
-    }
-
-    /// The next run of active cells, as pixels: cell j is interpolated into the pixels from
-    /// cell centre j-1 to cell centre j+1.
-    fn next_run(&mut self) -> Option<Range<usize>> {
-        let cells = self.upper.len();
-        let first = (self.next_cell..cells).find(|&j| self.is_active(j))?;
-        let end_cell = (first..cells)
-            .find(|&j| !self.is_active(j))
-            .unwrap_or(cells);
-        self.next_cell = end_cell;
-        let half = self.factor / 2;
-        let start = if first == 0 {
-            0
-        } else {
-            (first - 1) * self.factor + half
-        };
-        let end = if end_cell == cells {
-            self.width
-        } else {
-            (end_cell * self.factor + half).min(self.width)
-        };
-        Some(start..end)
-    }
-}
-
-impl Iterator for ActiveSpans<'_> {
-    type Item = Range<usize>;
-
-    fn next(&mut self) -> Option<Range<usize>> {
-        let mut span = self.next_run()?;
-        // Runs one or two cells apart reach the same pixels: merge them.
-        while let Some(following) = self.peek_run() {
-            if following.start > span.end {
+        let first = j;
+        // One past the last active cell of the merged run.
+        let mut end = j + 1;
+        loop {
+            while end < cells && is_active(end) {
+                end += 1;
+            }
+            if end + 1 < cells && is_active(end + 1) {
+                end += 2;
+            } else {
                 break;
             }
-            span.end = following.end;
-            self.next_run();
         }
-        Some(span)
-    }
-}
-
-impl ActiveSpans<'_> {
-    /// The next run without consuming it.
-    fn peek_run(&self) -> Option<Range<usize>> {
-        let mut copy = *self;
-        copy.next_run()
+        let start_pixel = if first == 0 {
+            0
+        } else {
+            (first - 1) * factor + half
+        };
+        let end_pixel = if end == cells {
+            geometry.width
+        } else {
+            (end * factor + half).min(geometry.width)
+        };
+        spans.push(start_pixel..end_pixel);
+        j = end + 1;
     }
 }
 
@@ -92,7 +66,9 @@ mod tests {
             low_width: upper.len(),
             low_height: 1,
         };
-        ActiveSpans::new(upper, lower, &geometry).collect()
+        let mut out = Vec::new();
+        active_spans(upper, lower, &geometry, &mut out);
+        out
     }
 
     #[test]
@@ -120,5 +96,53 @@ mod tests {
             spans(&[t, f, f, f, f, f], &[f, f, f, t, f, f], 4, 24),
             vec![0..6, 10..18]
         );
+    }
+
+    /// The pixels some active cell reaches, as maximal runs, found pixel by pixel.
+    fn covered_runs(active: &[bool], factor: usize, width: usize) -> Vec<Range<usize>> {
+        let cells = active.len();
+        let half = factor / 2;
+        let reach = |j: usize| {
+            let start = if j == 0 { 0 } else { (j - 1) * factor + half };
+            let end = if j + 1 == cells {
+                width
+            } else {
+                ((j + 1) * factor + half).min(width)
+            };
+            start..end
+        };
+        let covered: Vec<bool> = (0..width)
+            .map(|p| (0..cells).any(|j| active[j] && reach(j).contains(&p)))
+            .collect();
+        let mut runs = Vec::new();
+        let mut p = 0;
+        while p < width {
+            if covered[p] {
+                let start = p;
+                while p < width && covered[p] {
+                    p += 1;
+                }
+                runs.push(start..p);
+            } else {
+                p += 1;
+            }
+        }
+        runs
+    }
+
+    #[test]
+    fn spans_are_the_covered_pixels_for_every_pattern() {
+        for pattern in 0u32..1 << 12 {
+            let upper: Vec<bool> = (0..6).map(|j| pattern >> j & 1 == 1).collect();
+            let lower: Vec<bool> = (6..12).map(|j| pattern >> j & 1 == 1).collect();
+            let either: Vec<bool> = upper.iter().zip(&lower).map(|(a, b)| a | b).collect();
+            for (factor, width) in [(4, 24), (4, 22), (6, 33), (2, 12)] {
+                assert_eq!(
+                    spans(&upper, &lower, factor, width),
+                    covered_runs(&either, factor, width),
+                    "{upper:?} {lower:?} factor {factor} width {width}"
+                );
+            }
+        }
     }
 }

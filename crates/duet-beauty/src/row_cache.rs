@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::active_spans::ActiveSpans;
+use crate::active_spans::active_spans;
 use crate::geometry::{sample_between, Geometry};
 use crate::render::{CellGrids, Work};
 
@@ -118,12 +118,12 @@ impl RowCache {
             );
             self.lower_cell_row = Some(lower);
         }
-        self.spans.clear();
-        self.spans.extend(ActiveSpans::new(
+        active_spans(
             &self.upper.active,
             &self.lower.active,
             geometry,
-        ));
+            &mut self.spans,
+        );
         for span in &self.spans {
             let (up, down) = (&self.upper.lines, &self.lower.lines);
             if work.smooths() {
