@@ -11,7 +11,10 @@ class DuetSocket {
     this.url = url;
     this.nextReq = 1;
     this.waiting = new Map();
-    this.onCall = () => {};
+    // Call events that arrive before the call logic installs its handler (the test may place a
+    // call as soon as it hears "logged_in") are kept and handed over, not dropped.
+    this.early = [];
+    this.onCall = (msg) => this.early.push(msg);
     this.errors = [];
   }
 
@@ -155,6 +158,7 @@ async function runCall(options) {
     socket.onCall = (msg) => {
       handling = handling.then(() => onEvent(msg, resolve)).catch((error) => note(`event ${msg.event} failed: ${error}`));
     };
+    for (const msg of socket.early.splice(0)) socket.onCall(msg);
   });
 
   async function onEvent(msg, resolveEnded) {
