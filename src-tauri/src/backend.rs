@@ -305,16 +305,10 @@ impl Backend {
         Ok(format!("{account}-desktop-{suffix}"))
     }
 
-    /// Signs out: logs out and forgets the token (the form keeps server and account).
+    /// Signs out: ends any call, logs out and forgets the token (the form keeps server and account).
     pub async fn sign_out(&self) -> AppResult<()> {
-        let session = self.inner.session.lock().await.take();
-        *lock(&self.inner.kit) = None;
-        if let Some(session) = session {
-            session.pump.abort();
-            if session.kit.current_call().is_some() {
-                let _ = session.kit.hangup().await;
-            }
-            let _ = session.kit.logout().await;
+        let was_signed_in = self.end_session().await;
+        if was_signed_in {
             if let Some(last) = self.inner.credentials.last() {
                 self.inner.credentials.forget_token(&last)?;
             }
@@ -499,7 +493,7 @@ impl Backend {
 
     /// Stops the embedded server and the echo bot (on quit).
     pub async fn shutdown(&self) {
-        let _ = self.sign_out_quietly().await;
+        self.end_session().await;
         if let Some(embedded) = self.inner.embedded.lock().await.take() {
             if let Some(echo) = embedded.echo {
                 echo.stop().await;
@@ -510,18 +504,20 @@ impl Backend {
         }
     }
 
-    /// Ends a call and logs out without forgetting the token (quitting is not signing out).
-    async fn sign_out_quietly(&self) -> AppResult<()> {
+    /// Ends a call and logs out, keeping the token (quitting is not signing out); whether an
+    /// account was signed in.
+    async fn end_session(&self) -> bool {
         let session = self.inner.session.lock().await.take();
         *lock(&self.inner.kit) = None;
-        if let Some(session) = session {
-            session.pump.abort();
-            if session.kit.current_call().is_some() {
-                let _ = session.kit.hangup().await;
-            }
-            let _ = session.kit.logout().await;
+        let Some(session) = session else {
+            return false;
+        };
+        session.pump.abort();
+        if session.kit.current_call().is_some() {
+            let _ = session.kit.hangup().await;
         }
-        Ok(())
+        let _ = session.kit.logout().await;
+        true
     }
 
     async fn pump(self, kit: CallKit, mut events: tokio::sync::broadcast::Receiver<CallEvent>) {

@@ -79,10 +79,8 @@ impl MediaEngine for AppMediaEngine {
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
     ) -> Box<dyn MediaSession> {
-        // A new call must not flash the previous call's last frames.
-        self.frames.clear(Stream::Remote);
-        self.frames.clear(Stream::LocalFiltered);
-        DuetMediaEngine::new(self.setup()).start(call, signals_out)
+        let events = MediaEvents::discard(call.call_id.clone());
+        self.start_with_events(call, signals_out, events)
     }
 
     fn start_with_events(
@@ -91,6 +89,7 @@ impl MediaEngine for AppMediaEngine {
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
+        // A new call must not flash the previous call's last frames.
         self.frames.clear(Stream::Remote);
         self.frames.clear(Stream::LocalFiltered);
         // The SDK calls this one: statistics and the first-frame event flow back through `events`.

@@ -222,20 +222,7 @@ impl User {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("duet-cli starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                match serde_json::from_str::<Value>(&line) {
-                    Ok(v) => {
-                        if tx.send(v).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => panic!("duet-cli printed a line that is not JSON ({e}): {line}"),
-                }
-            }
-        });
+        let lines = json_lines(child.stdout.take().expect("stdout is piped"), "duet-cli");
         Cli {
             child,
             lines,
@@ -260,6 +247,25 @@ impl User {
             .filter_map(|e| e.get("record").cloned())
             .collect()
     }
+}
+
+/// Reads a child's stdout on a thread, one JSON value per line; a line that is not JSON fails
+/// the test, naming `who` printed it.
+pub fn json_lines(stdout: std::process::ChildStdout, who: &'static str) -> mpsc::Receiver<Value> {
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            match serde_json::from_str::<Value>(&line) {
+                Ok(v) => {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => panic!("{who} printed a line that is not JSON ({e}): {line}"),
+            }
+        }
+    });
+    lines
 }
 
 impl Cli {

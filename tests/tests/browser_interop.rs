@@ -20,7 +20,7 @@ use duet_media::source::test_pattern::decode_stamp;
 use duet_media::source::y4m::Y4mSource;
 use duet_media::MediaError;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Mutex};
@@ -87,20 +87,7 @@ impl Browser {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("node starts (Node.js 20 is installed by the machine setup)");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                match serde_json::from_str::<Value>(&line) {
-                    Ok(v) => {
-                        if tx.send(v).is_err() {
-                            return;
-                        }
-                    }
-                    Err(e) => panic!("run.js printed a line that is not JSON ({e}): {line}"),
-                }
-            }
-        });
+        let lines = duet_e2e::json_lines(child.stdout.take().expect("stdout is piped"), "run.js");
         Browser {
             child,
             lines,
