@@ -1,7 +1,7 @@
 // Local media the page sends and probes for the media it receives.
 //
-// Sending: a canvas drawing duet's test-pattern code over moving bars (captureStream(0) and one
-// requestFrame() per drawn picture, so each sent frame is exactly one stamp) and a WebAudio
+// Sending: a canvas drawing duet's test-pattern code over moving bars, each drawn picture written
+// once to a MediaStreamTrackGenerator, so each sent frame is exactly one stamp and a WebAudio
 // oscillator at a known frequency. Receiving: MediaStreamTrackProcessor hands over every decoded
 // VideoFrame and AudioData, so the probes see what the decoder produced, as duet-media's sinks do.
 "use strict";
@@ -12,8 +12,12 @@ function startPatternSource(width, height, fps) {
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext("2d", { alpha: false });
-  const stream = canvas.captureStream(0);
-  const track = stream.getVideoTracks()[0];
+  // A track generator, not canvas.captureStream(): a canvas track answers the encoder's
+  // keyframe requests (our PLI) by capturing the same canvas again, which sends one picture
+  // twice; a generator sends exactly the frames written to it.
+  const track = new MediaStreamTrackGenerator({ kind: "video" });
+  const writer = track.writable.getWriter();
+  const started = performance.now();
   const codeHeight = STAMP_ROWS * stampBlockSize(width);
   let frameNumber = 0;
   const draw = () => {
@@ -31,7 +35,9 @@ function startPatternSource(width, height, fps) {
     ctx.fillRect((n * 7) % Math.max(1, width - box), codeHeight + ((n * 3) % Math.max(1, height - codeHeight - box)), box, box);
     // Stamped last, after drawing, so the capture time is when the picture was complete.
     drawStamp(ctx, width, n, nowUs());
-    track.requestFrame();
+    const frame = new VideoFrame(canvas, { timestamp: Math.round((performance.now() - started) * 1000) });
+    // After stop() writes reject; nothing is lost then.
+    writer.write(frame).catch(() => {}).finally(() => frame.close());
   };
   draw();
   const timer = setInterval(draw, 1000 / fps);

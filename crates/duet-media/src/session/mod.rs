@@ -28,7 +28,7 @@ mod stats;
 mod video_recv;
 mod video_send;
 
-pub use assembler::{AssembledFrame, AssemblyOutcome, Vp8Assembler};
+pub use assembler::{AssembledFrame, AssemblyOutcome, Vp8Assembler, MAX_GAP_WAIT};
 pub use control::Availability;
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};

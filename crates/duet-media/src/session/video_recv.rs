@@ -12,7 +12,7 @@ use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-use super::assembler::{AssembledFrame, AssemblyOutcome, Vp8Assembler};
+use super::assembler::{AssembledFrame, Vp8Assembler};
 use super::events::MediaEvent;
 use super::shared::{lock, Shared};
 use crate::codec::vp8::Vp8Decoder;
@@ -71,19 +71,26 @@ async fn rtp_loop(
                     need = true;
                 }
                 let h = &packet.header;
-                match assembler.push(h.sequence_number, h.timestamp, h.marker, &packet.payload) {
-                    AssemblyOutcome::Frame(frame) => match frames.try_send(frame) {
+                let outcome = assembler.push(
+                    h.sequence_number,
+                    h.timestamp,
+                    h.marker,
+                    &packet.payload,
+                    Instant::now(),
+                );
+                need |= outcome.need_keyframe;
+                for frame in outcome.frames {
+                    match frames.try_send(frame) {
                         Ok(()) => {}
                         Err(TrySendError::Full(_)) => {
                             // The decoder fell behind; skipping a frame breaks the reference
                             // chain, so restart from a keyframe.
                             assembler.reset();
                             need = true;
+                            break;
                         }
-                        Err(TrySendError::Disconnected(_)) => break,
-                    },
-                    AssemblyOutcome::NeedKeyframe => need = true,
-                    AssemblyOutcome::Pending => {}
+                        Err(TrySendError::Disconnected(_)) => return,
+                    }
                 }
                 need
             }
@@ -100,6 +107,7 @@ async fn rtp_loop(
                 sender_ssrc: 0,
                 media_ssrc,
             };
+            tracing::trace!(media_ssrc, "asking the sender for a keyframe (PLI)");
             if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
                 tracing::debug!(error = %e, "PLI not sent");
             }
@@ -118,6 +126,11 @@ fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: Unbou
     while let Ok(frame) = frames.recv() {
         match decoder.decode(&frame.data) {
             Ok(Some(mut picture)) => {
+                tracing::trace!(
+                    rtp_timestamp = frame.rtp_timestamp,
+                    keyframe = frame.keyframe,
+                    "decoded remote video frame"
+                );
                 picture.capture_time_us = now_us();
                 shared
                     .counters
