@@ -216,9 +216,12 @@ async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> F
         bob.kit.accept(&invite).await.expect("accept");
         wait_until(|| alice.probe.state().first_frame.is_some()).await;
         let first = alice.probe.state().first_frame.expect("waited for it");
-        figures
-            .call_to_frame
-            .push((first - started).as_secs_f64() * 1000.0);
+        let ms = (first - started).as_secs_f64() * 1000.0;
+        eprintln!(
+            "duet call {}: call() -> first remote frame {ms:.1} ms",
+            figures.call_to_frame.len() + 1
+        );
+        figures.call_to_frame.push(ms);
         hang_up(&mut alice, &mut bob).await;
 
         // Rings a second, then answered: accept to the callee's first picture, then steady state.
@@ -331,6 +334,13 @@ fn row(name: &str, duet: f64, chromium: f64, goal: &str) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // DUET_LOG=duet_media=debug (for example) shows where a slow call spends its time.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("DUET_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
