@@ -371,23 +371,33 @@ fn copy_image(img: &vpx::vpx_image_t) -> MediaResult<I420Frame> {
             img.fmt
         )));
     }
-    let mut frame = I420Frame::black(img.d_w, img.d_h)?;
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    let (cw, ch) = (frame.chroma_width(), frame.chroma_height());
-    let planes = [
-        (0, w, h, &mut frame.y),
-        (1, cw, ch, &mut frame.u),
-        (2, cw, ch, &mut frame.v),
-    ];
-    for (i, pw, ph, dst) in planes {
+    let (width, height) = (img.d_w, img.d_h);
+    let (w, h) = (width as usize, height as usize);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    // Planes are built row by row into exact-size buffers: filling a frame first and then
+    // overwriting it cost a memset of every decoded picture.
+    let plane = |i: usize, pw: usize, ph: usize| {
         let stride = img.stride[i] as usize;
+        let mut out = Vec::with_capacity(pw * ph);
         for row in 0..ph {
             // SAFETY: libvpx guarantees each plane holds `ph` rows of `stride` bytes, and
             // stride >= the plane width for I420 output.
             let src = unsafe { std::slice::from_raw_parts(img.planes[i].add(row * stride), pw) };
-            dst[row * pw..(row + 1) * pw].copy_from_slice(src);
+            out.extend_from_slice(src);
         }
-    }
+        out
+    };
+    let frame = I420Frame {
+        width,
+        height,
+        y: plane(0, w, h),
+        u: plane(1, cw, ch),
+        v: plane(2, cw, ch),
+        stride_y: w,
+        stride_uv: cw,
+        capture_time_us: 0,
+    };
+    frame.validate()?;
     Ok(frame)
 }
 

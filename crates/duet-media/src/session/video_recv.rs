@@ -17,7 +17,6 @@ use super::events::MediaEvent;
 use super::shared::{lock, Shared};
 use crate::codec::vp8::Vp8Decoder;
 use crate::frame::now_us;
-use crate::sink::VideoSink;
 
 /// Fewest milliseconds between two PLIs, so a burst of loss sends one request.
 const PLI_INTERVAL: Duration = Duration::from_millis(200);
@@ -143,14 +142,14 @@ fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: Unbou
                     });
                 }
                 let mut outputs = lock(&shared.video_outputs);
-                // The latest-frame slot cannot fail.
-                let _ = outputs.latest.write_frame(&picture);
                 if let Some(extra) = outputs.extra.as_mut() {
                     if let Err(e) = extra.write_frame(&picture) {
                         tracing::warn!(error = %e, "video sink failed; removing it");
                         outputs.extra = None;
                     }
                 }
+                // Moved, not copied, into the latest-frame slot.
+                outputs.latest.publish(Arc::new(picture));
             }
             Ok(None) => {}
             Err(e) => {

@@ -22,6 +22,11 @@ impl LatestFrameSink {
         }
     }
 
+    /// Publishes a frame the caller no longer needs, without copying it.
+    pub fn publish(&self, frame: Arc<I420Frame>) {
+        self.tx.send_replace(Some(frame));
+    }
+
     /// A reader of the slot; `changed().await` wakes on each new frame.
     pub fn subscribe(&self) -> watch::Receiver<Option<Arc<I420Frame>>> {
         self.tx.subscribe()
