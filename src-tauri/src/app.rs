@@ -6,6 +6,7 @@ use crate::deep_link::{self, DeepLink};
 use crate::files::AppDirs;
 use crate::media_sources::SourceOverrides;
 use crate::preview::Preview;
+use crate::tray_text::tray_text;
 use crate::ui::Ui;
 use crate::view::{AppState, Status};
 use std::sync::Arc;
@@ -20,8 +21,12 @@ const MAIN: &str = "main";
 const TRAY: &str = "duet-tray";
 const TRAY_STATUS_ITEM: &str = "status";
 
-/// The tray menu's first line, which shows the status.
-struct TrayStatus(MenuItem<tauri::Wry>);
+/// The tray menu's items, relabelled on every state change (the language may have changed).
+struct TrayItems {
+    status: MenuItem<tauri::Wry>,
+    show: MenuItem<tauri::Wry>,
+    quit: MenuItem<tauri::Wry>,
+}
 
 /// The real desktop behind [`Ui`].
 struct TauriUi {
@@ -74,34 +79,15 @@ impl Ui for TauriUi {
             .app
             .try_state::<Backend>()
             .map_or("en", |backend| backend.locale());
-        let text = tray_status(state, locale);
+        let text = tray_text(state, locale);
         if let Some(tray) = self.app.tray_by_id(TRAY) {
-            let _ = tray.set_tooltip(Some(&text));
+            let _ = tray.set_tooltip(Some(&text.status));
         }
-        if let Some(item) = self.app.try_state::<TrayStatus>() {
-            let _ = item.0.set_text(&text);
+        if let Some(items) = self.app.try_state::<TrayItems>() {
+            let _ = items.status.set_text(&text.status);
+            let _ = items.show.set_text(text.show);
+            let _ = items.quit.set_text(text.quit);
         }
-    }
-}
-
-fn tray_status(state: &AppState, locale: &str) -> String {
-    let zh = locale == "zh";
-    let peer = state
-        .call
-        .as_ref()
-        .map(|c| c.peer_nick.as_str())
-        .unwrap_or("");
-    match (state.status, zh) {
-        (Status::SignedOut, false) => "Duet — signed out".into(),
-        (Status::SignedOut, true) => "Duet — 未登录".into(),
-        (Status::Idle, false) => "Duet — online".into(),
-        (Status::Idle, true) => "Duet — 在线".into(),
-        (Status::Calling, false) => "Duet — calling…".into(),
-        (Status::Calling, true) => "Duet — 呼叫中…".into(),
-        (Status::Ringing, false) => "Duet — incoming call".into(),
-        (Status::Ringing, true) => "Duet — 来电".into(),
-        (Status::InCall, false) => format!("Duet — in a call with {peer}"),
-        (Status::InCall, true) => format!("Duet — 与 {peer} 通话中"),
     }
 }
 
@@ -132,15 +118,22 @@ fn handle_links(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
     }
 }
 
+/// A failure with no command to reject (a deep link's call): the page shows it as an error.
 fn backend_error(backend: &Backend, error: &crate::error::AppError) {
-    let _ = backend;
-    tracing::info!(code = error.code(), %error, "reported to the page");
+    match serde_json::to_value(error) {
+        Ok(payload) => backend.emit("app-error", payload),
+        Err(e) => tracing::warn!(error = %e, "error not serializable"),
+    }
 }
 
 fn build_tray(app: &AppHandle) -> tauri::Result<()> {
+    let locale = app
+        .try_state::<Backend>()
+        .map_or("en", |backend| backend.locale());
+    let text = tray_text(&AppState::signed_out(), locale);
     let status = MenuItem::with_id(app, TRAY_STATUS_ITEM, "Duet", false, None::<&str>)?;
-    let show = MenuItem::with_id(app, "show", "Show Duet", true, None::<&str>)?;
-    let quit_item = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let show = MenuItem::with_id(app, "show", text.show, true, None::<&str>)?;
+    let quit_item = MenuItem::with_id(app, "quit", text.quit, true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
         &[
@@ -150,7 +143,11 @@ fn build_tray(app: &AppHandle) -> tauri::Result<()> {
             &quit_item,
         ],
     )?;
-    app.manage(TrayStatus(status.clone()));
+    app.manage(TrayItems {
+        status: status.clone(),
+        show: show.clone(),
+        quit: quit_item.clone(),
+    });
     let icon = tauri::image::Image::from_bytes(include_bytes!("../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY)
         .icon(icon)

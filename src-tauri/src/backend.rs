@@ -488,6 +488,9 @@ impl Backend {
         if let Ok((kit, _)) = self.kit() {
             kit.set_call_timeout(Duration::from_secs(u64::from(settings.call_timeout_s)))?;
         }
+        // The language may have changed: the tray relabels itself from the current state.
+        let state = lock(&self.inner.state).clone();
+        self.inner.ui.status_changed(&state);
         Ok(settings)
     }
 

@@ -21,6 +21,7 @@ pub mod mic_meter;
 pub mod preview;
 pub mod records;
 pub mod settings;
+pub mod tray_text;
 pub mod ui;
 pub mod view;
 

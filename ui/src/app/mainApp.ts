@@ -1,6 +1,6 @@
 // The main window: bootstrap, event wiring, screens (sign-in, home tabs, call), frames, tones, keys.
 import type { Backend } from "../backend/backend";
-import { Commands } from "../backend/commands";
+import { Commands, errorText } from "../backend/commands";
 import type {
   AppState, CallEvent, CallStats, Locale, MicLevel, PresenceChange, Settings, SignedIn,
 } from "../backend/types";
@@ -145,6 +145,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     backend.listen<PresenceChange>("presence", (p) => contacts.applyPresence(p)),
     backend.listen<CallStats>("stats", (s) => ctx.stats.set(s)),
     backend.listen<MicLevel>("mic-level", (m) => ctx.micLevel.set(m.level)),
+    // Failures with no command to reject them, such as a duet:// link's call.
+    backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
   ]);
   installShortcuts(ctx);
 
