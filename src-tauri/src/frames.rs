@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::{BufMut, Bytes, BytesMut};
+use duet_call_media::duet_media::convert::scale_nearest;
 use duet_call_media::duet_media::frame::I420Frame;
 use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::duet_media::MediaResult;
@@ -37,6 +38,22 @@ pub enum Stream {
 }
 
 const STREAMS: usize = 3;
+
+/// Widest local preview sent to the page. The page shows this user's own camera small (a corner
+/// of the call screen, the settings' before/after pair), so a 720p camera would send four times
+/// the pixels it can show: 41 MB/s over the socket and a texture upload of each, competing with
+/// the remote video for the page's paint time.
+pub const LOCAL_PREVIEW_MAX_WIDTH: u32 = 640;
+
+impl Stream {
+    /// The widest picture of this stream worth sending; `None`: as decoded.
+    fn max_width(self) -> Option<u32> {
+        match self {
+            Stream::Remote => None,
+            Stream::LocalFiltered | Stream::LocalRaw => Some(LOCAL_PREVIEW_MAX_WIDTH),
+        }
+    }
+}
 
 /// The latest packed frame of each stream.
 #[derive(Debug, Clone)]
@@ -89,16 +106,31 @@ impl VideoSink for FrameSink {
         if self.slot.receiver_count() == 0 {
             return Ok(());
         }
+        let scaled = match self.stream.max_width() {
+            Some(max) if frame.width > max => Some(scale_nearest(
+                frame,
+                max,
+                preview_height(frame.width, frame.height, max),
+            )?),
+            _ => None,
+        };
         let packed = pack(
             &mut self.buffer,
             self.stream,
             self.sequence,
-            frame,
+            scaled.as_ref().unwrap_or(frame),
             now_epoch_ms(),
         );
         self.slot.send_replace(Some(packed));
         Ok(())
     }
+}
+
+/// The height that keeps `width`x`height`'s shape at `max_width`, even (I420 chroma) and at
+/// least 2.
+fn preview_height(width: u32, height: u32, max_width: u32) -> u32 {
+    let exact = u64::from(height) * u64::from(max_width) / u64::from(width.max(1));
+    (exact as u32 & !1).max(2)
 }
 
 /// Milliseconds since the Unix epoch, with fractions, as the page's `performance.timeOrigin +
@@ -244,6 +276,36 @@ mod tests {
             .enumerate()
             .for_each(|(i, p)| *p = i as u8);
         frame
+    }
+
+    /// Width and height the page would read from the header of the frame in `stream`'s slot.
+    fn sent_size(hub: &FrameHub, stream: Stream) -> (u16, u16) {
+        let slot = hub.slots[stream as usize].subscribe();
+        let packed = slot.borrow().clone().expect("a frame was published");
+        (
+            u16::from_le_bytes([packed[8], packed[9]]),
+            u16::from_le_bytes([packed[10], packed[11]]),
+        )
+    }
+
+    #[test]
+    fn local_previews_are_sent_at_most_preview_size_and_remote_video_as_decoded() {
+        let hub = FrameHub::new();
+        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        let hd = frame(1280, 720);
+        for stream in [Stream::Remote, Stream::LocalFiltered, Stream::LocalRaw] {
+            hub.sink(stream).write_frame(&hd).unwrap();
+        }
+        assert_eq!(sent_size(&hub, Stream::Remote), (1280, 720));
+        assert_eq!(sent_size(&hub, Stream::LocalFiltered), (640, 360));
+        assert_eq!(sent_size(&hub, Stream::LocalRaw), (640, 360));
+        // Small cameras go as they are; odd shapes stay even.
+        hub.sink(Stream::LocalRaw)
+            .write_frame(&frame(320, 240))
+            .unwrap();
+        assert_eq!(sent_size(&hub, Stream::LocalRaw), (320, 240));
+        assert_eq!(preview_height(1000, 563, 640), 360);
+        assert_eq!(preview_height(8000, 2, 640), 2);
     }
 
     #[test]

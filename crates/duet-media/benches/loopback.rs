@@ -114,7 +114,11 @@ async fn main() {
         let (cpu1, wall) = (cpu_seconds(), wall0.elapsed().as_secs_f64());
         // Two clients share this process.
         cpu_pct.push((cpu1 - cpu0) / wall * 100.0 / 2.0);
-        eprintln!("call {}: CPU per client {:.1} %", cpu_pct.len(), cpu_pct[cpu_pct.len() - 1]);
+        eprintln!(
+            "call {}: CPU per client {:.1} %",
+            cpu_pct.len(),
+            cpu_pct[cpu_pct.len() - 1]
+        );
         latency_ms.extend(probe.0.lock().unwrap().iter().map(|&us| us as f64 / 1000.0));
 
         a.media.close().await.unwrap();

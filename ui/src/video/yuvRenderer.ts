@@ -12,11 +12,16 @@ export class YuvRenderer {
   /** The picture's share of the canvas on each axis (aspect fit), for sampling inside it. */
   private scale: [number, number] = [1, 1];
   hasFrame = false;
+  /** The pixels read after the last draw that followed a sample() call. */
+  private lastSample: number[] = [];
+  private sampleWanted = false;
 
   /** Throws when the webview has no WebGL; the caller shows the canvas empty. */
   constructor(readonly canvas: HTMLCanvasElement, mirror = false) {
     const gl = canvas.getContext("webgl", {
-      preserveDrawingBuffer: true, // sampleRemote() reads pixels after the paint
+      // Not preserved: WebKit would copy the whole drawing buffer at every composite, which
+      // costs paint rate in software GL. sample() therefore reads right after a draw.
+      preserveDrawingBuffer: false,
       antialias: false,
       alpha: false,
       depth: false,
@@ -83,17 +88,30 @@ export class YuvRenderer {
     gl.uniform2f(this.scaleLocation, sx, sy);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     this.hasFrame = true;
+    if (this.sampleWanted) {
+      this.sampleWanted = false;
+      this.lastSample = this.readSample();
+    }
   }
 
   /** Blanks the canvas (call ended, camera off). */
   clear(): void {
     this.gl.clear(this.gl.COLOR_BUFFER_BIT);
     this.hasFrame = false;
+    this.lastSample = [];
   }
 
-  /** 64 pixels on an 8x8 grid across the picture (not the letterbox bars), as 0xRRGGBB. */
+  /**
+   * 64 pixels on an 8x8 grid across the picture (not the letterbox bars), as 0xRRGGBB, read just
+   * after the first draw that follows the previous call (the drawing buffer is not kept after a
+   * paint). Empty until a frame has been drawn since the first call; callers poll.
+   */
   sample(): number[] {
-    if (!this.hasFrame) return [];
+    this.sampleWanted = true;
+    return this.hasFrame ? this.lastSample : [];
+  }
+
+  private readSample(): number[] {
     const gl = this.gl;
     const { width, height } = this.canvas;
     const pixel = new Uint8Array(4);
