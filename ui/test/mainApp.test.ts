@@ -16,8 +16,12 @@ const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
 });
 const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: videoCall({ answeredAtMs: NOW - 65_000, ...over }) });
 
+/** The app of the running test; left idle afterwards so the call screen's ticker stops. */
+let running: FakeBackend | null = null;
+
 async function start(state: AppState = IDLE) {
   const backend = new FakeBackend(bootstrapWith(state));
+  running = backend;
   const mount = document.createElement("div");
   document.body.replaceChildren(mount);
   const ctx = await startMainApp(backend, mount);
@@ -36,6 +40,10 @@ beforeEach(() => {
   setLocale("en");
 });
 afterEach(() => {
+  // Leaving the call screen clears its 500 ms ticker, which would otherwise fire after jsdom is
+  // torn down ("document is not defined").
+  running?.emit("app-state", IDLE);
+  running = null;
   vi.useRealTimers();
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
