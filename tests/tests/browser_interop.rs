@@ -161,18 +161,24 @@ fn cli_media(dir: &Path) -> Vec<String> {
 }
 
 /// Waits until duet-cli's Y4M recording holds `frames` of the browser's pictures.
-fn wait_for_recorded_frames(path: &Path, frames: u64) {
+/// Waits until duet-cli has recorded `frames` pictures and two seconds of sound in `dir`: both
+/// are checked afterwards, and the picture can arrive well before two seconds have passed.
+fn wait_for_recording(dir: &Path, frames: u64) {
     // Each frame is "FRAME\n" and an I420 picture; the header line is shorter than one frame.
     let frame_bytes = 6 + BROWSER_WIDTH * BROWSER_HEIGHT * 3 / 2;
+    // 16-bit samples after a 44-byte header; check_cli_recorded wants 2 s at 48 kHz.
+    let audio_bytes = 44 + 2 * 48_000 * 2;
+    let size = |name: &str| std::fs::metadata(dir.join(name)).map_or(0, |m| m.len());
     let started = Instant::now();
     loop {
-        let recorded = std::fs::metadata(path).map_or(0, |m| m.len()) / frame_bytes;
-        if recorded >= frames {
+        let recorded = size("peer.y4m") / frame_bytes;
+        let sound = size("peer.wav");
+        if recorded >= frames && sound >= audio_bytes {
             return;
         }
         assert!(
             started.elapsed() < GUARD,
-            "duet-cli recorded only {recorded} frames of the browser's video"
+            "duet-cli recorded only {recorded} frames and {sound} bytes of the browser's media"
         );
         thread::sleep(Duration::from_millis(100));
     }
@@ -289,7 +295,7 @@ fn chromium_calls_duet_cli_and_media_crosses_both_ways() {
 
     let mut browser = Browser::start("call", &alice, &["--peer", "bob"]);
     browser.wait_for("BROWSER_ENOUGH_MEDIA");
-    wait_for_recorded_frames(&dir.path().join("peer.y4m"), MIN_FRAMES as u64);
+    wait_for_recording(dir.path(), MIN_FRAMES as u64);
     // The browser hangs up; duet-cli (--count 1) exits after the call's record.
     browser.hang_up();
     let callee = listener.finish();
@@ -324,7 +330,7 @@ fn duet_cli_calls_chromium_and_media_crosses_both_ways() {
     let mut caller = alice.cli("alice-cli", &args);
     caller.wait_for("USER_ACCEPT");
     browser.wait_for("BROWSER_ENOUGH_MEDIA");
-    wait_for_recorded_frames(&dir.path().join("peer.y4m"), MIN_FRAMES as u64);
+    wait_for_recording(dir.path(), MIN_FRAMES as u64);
     // Ctrl-C: duet-cli hangs up the call and exits after its record.
     caller.interrupt();
     let caller = caller.finish();

@@ -1,7 +1,10 @@
 //! Remote video: RTP -> frame assembly (async task) -> VP8 decode (thread) -> sinks.
 //!
-//! Packets that arrive before release are dropped unassembled; on release the assembler
-//! starts clean and a PLI asks the sender for a keyframe, so the first picture is decodable.
+//! Nothing is decoded before release. Frames that complete before it (the peer released first)
+//! are kept from their keyframe on and decoded at release, so the first picture needs no PLI
+//! round trip and the sender no second keyframe. Frames that cannot be kept (a delta with no
+//! keyframe before it, or a long backlog) make the assembler wait for a keyframe, and release
+//! then asks for one (PLI).
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
@@ -46,6 +49,12 @@ async fn rtp_loop(
     mut pli_requests: tokio::sync::mpsc::UnboundedReceiver<()>,
 ) {
     let mut assembler = Vp8Assembler::new();
+    // Frames that completed before this side released, from the newest keyframe on. When the
+    // peer released first, its opening keyframe arrives before our own release; keeping it
+    // (undecoded until release) spares a PLI round trip and a second keyframe.
+    let mut early: Vec<AssembledFrame> = Vec::new();
+    // Whether frames came before release that could not be kept (no keyframe before them).
+    let mut early_undecodable = false;
     let mut was_released = false;
     let mut last_pli: Option<Instant> = None;
     let mut media_ssrc = 0;
@@ -59,16 +68,6 @@ async fn rtp_loop(
                     .counters
                     .video_bytes_received
                     .fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
-                if !shared.is_released() {
-                    was_released = false;
-                    continue;
-                }
-                let mut need = false;
-                if !was_released {
-                    was_released = true;
-                    assembler.reset();
-                    need = true;
-                }
                 let h = &packet.header;
                 let outcome = assembler.push(
                     h.sequence_number,
@@ -77,8 +76,28 @@ async fn rtp_loop(
                     &packet.payload,
                     Instant::now(),
                 );
-                need |= outcome.need_keyframe;
-                for frame in outcome.frames {
+                if !shared.is_released() {
+                    was_released = false;
+                    if keep_early(&mut early, outcome.frames) {
+                        // A dropped frame breaks the reference chain: wait for a keyframe.
+                        assembler.reset();
+                        early_undecodable = true;
+                    } else if !early.is_empty() {
+                        early_undecodable = false;
+                    }
+                    continue;
+                }
+                let mut need = outcome.need_keyframe;
+                let mut ready = outcome.frames;
+                if !was_released {
+                    was_released = true;
+                    // The peer was sending but nothing decodable was kept: ask now rather than
+                    // after its next frame.
+                    need |= early_undecodable && early.is_empty();
+                    early_undecodable = false;
+                    ready.splice(0..0, early.drain(..));
+                }
+                for frame in ready {
                     match frames.try_send(frame) {
                         Ok(()) => {}
                         Err(TrySendError::Full(_)) => {
@@ -112,6 +131,31 @@ async fn rtp_loop(
             }
         }
     }
+}
+
+/// Most frames kept before release (half a second at 30 fps); beyond that the peer has been
+/// sending long enough that a fresh keyframe is better than decoding the backlog.
+const MAX_EARLY_FRAMES: usize = 15;
+
+/// Adds frames completed before release (a keyframe starts the kept run over); true when a
+/// frame had to be dropped: a delta frame with no kept keyframe before it, or too many frames.
+fn keep_early(early: &mut Vec<AssembledFrame>, frames: Vec<AssembledFrame>) -> bool {
+    let mut dropped = false;
+    for frame in frames {
+        if frame.keyframe {
+            early.clear();
+        }
+        if early.is_empty() && !frame.keyframe {
+            dropped = true;
+            continue;
+        }
+        early.push(frame);
+        if early.len() > MAX_EARLY_FRAMES {
+            early.clear();
+            dropped = true;
+        }
+    }
+    dropped
 }
 
 fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: UnboundedSender<()>) {
@@ -161,5 +205,48 @@ fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: Unbou
                 let _ = pli.send(());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(ts: u32, keyframe: bool) -> AssembledFrame {
+        AssembledFrame {
+            data: vec![0],
+            rtp_timestamp: ts,
+            keyframe,
+        }
+    }
+
+    fn stamps(early: &[AssembledFrame]) -> Vec<u32> {
+        early.iter().map(|f| f.rtp_timestamp).collect()
+    }
+
+    #[test]
+    fn keeps_the_newest_keyframe_and_what_follows_it() {
+        let mut early = Vec::new();
+        assert!(!keep_early(
+            &mut early,
+            vec![frame(1, true), frame(2, false)]
+        ));
+        assert!(!keep_early(&mut early, vec![frame(3, false)]));
+        assert_eq!(stamps(&early), [1, 2, 3]);
+        // A newer keyframe starts over.
+        assert!(!keep_early(&mut early, vec![frame(4, true)]));
+        assert_eq!(stamps(&early), [4]);
+    }
+
+    #[test]
+    fn a_delta_without_a_keyframe_or_a_long_backlog_is_dropped() {
+        let mut early = Vec::new();
+        assert!(keep_early(&mut early, vec![frame(1, false)]));
+        assert!(early.is_empty());
+        let backlog: Vec<_> = (0..=MAX_EARLY_FRAMES as u32)
+            .map(|n| frame(10 + n, n == 0))
+            .collect();
+        assert!(keep_early(&mut early, backlog));
+        assert!(early.is_empty());
     }
 }
