@@ -5,7 +5,7 @@
 use crate::credentials::{Credentials, LastSignIn};
 use crate::echo::EchoBot;
 use crate::embedded::{self, EmbeddedServer};
-use crate::engine::{AppMediaEngine, SharedEngine};
+use crate::engine::AppMediaEngine;
 use crate::error::{AppError, AppResult};
 use crate::files::AppDirs;
 use crate::frames::{FrameHub, FrameServer};
@@ -250,8 +250,8 @@ impl Backend {
         }
         let mut config = CallKitConfig::new(url, app_key, account, token);
         config.device_id = self.device_id(account)?;
-        let engine = SharedEngine(self.inner.media.clone());
-        let kit = CallKit::with_media(config, Arc::new(engine))?;
+        // The settings preview uses the same engine, so the SDK gets a shared handle to it.
+        let kit = CallKit::with_media(config, self.inner.media.clone())?;
         let timeout = Duration::from_secs(u64::from(lock(&self.inner.settings).call_timeout_s));
         kit.set_call_timeout(timeout)?;
         // Subscribe before login, so no event between login and the pump is lost.

@@ -78,22 +78,13 @@ impl MediaEngine for AppMediaEngine {
         &self,
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
-    ) -> Box<dyn MediaSession> {
-        let events = MediaEvents::discard(call.call_id.clone());
-        self.start_with_events(call, signals_out, events)
-    }
-
-    fn start_with_events(
-        &self,
-        call: MediaCallInfo,
-        signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
         // A new call must not flash the previous call's last frames.
         self.frames.clear(Stream::Remote);
         self.frames.clear(Stream::LocalFiltered);
-        // The SDK calls this one: statistics and the first-frame event flow back through `events`.
-        DuetMediaEngine::new(self.setup()).start_with_events(call, signals_out, events)
+        // Statistics and the first-frame event flow back to the SDK through `events`.
+        DuetMediaEngine::new(self.setup()).start(call, signals_out, events)
     }
 
     fn set_beauty_level(&self, level: u8) {
@@ -106,35 +97,5 @@ impl MediaEngine for AppMediaEngine {
         if let Err(error) = self.beauty.set_whiteness_level(level) {
             tracing::warn!(%error, "whiteness level refused");
         }
-    }
-}
-
-/// Lets the SDK and the settings screen share one engine.
-pub struct SharedEngine(pub Arc<AppMediaEngine>);
-
-impl MediaEngine for SharedEngine {
-    fn start(
-        &self,
-        call: MediaCallInfo,
-        signals_out: mpsc::UnboundedSender<serde_json::Value>,
-    ) -> Box<dyn MediaSession> {
-        self.0.start(call, signals_out)
-    }
-
-    fn start_with_events(
-        &self,
-        call: MediaCallInfo,
-        signals_out: mpsc::UnboundedSender<serde_json::Value>,
-        events: MediaEvents,
-    ) -> Box<dyn MediaSession> {
-        self.0.start_with_events(call, signals_out, events)
-    }
-
-    fn set_beauty_level(&self, level: u8) {
-        self.0.set_beauty_level(level)
-    }
-
-    fn set_whiteness_level(&self, level: u8) {
-        self.0.set_whiteness_level(level)
     }
 }

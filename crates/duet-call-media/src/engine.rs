@@ -29,15 +29,6 @@ impl MediaEngine for DuetMediaEngine {
         &self,
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
-    ) -> Box<dyn MediaSession> {
-        let events = MediaEvents::discard(call.call_id.clone());
-        self.start_with_events(call, signals_out, events)
-    }
-
-    fn start_with_events(
-        &self,
-        call: MediaCallInfo,
-        signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
         let (commands, inbox) = mpsc::unbounded_channel();

@@ -523,7 +523,7 @@ impl Driver {
                     ice_servers,
                 };
                 let events = MediaEvents::new(call_id.clone(), self.hub.clone());
-                let mut session = self.media.start_with_events(info, tx, events);
+                let mut session = self.media.start(info, tx, events);
                 session.set_audio_enabled(self.local_audio);
                 session.set_video_enabled(self.local_video);
                 if let Some(mut old) = self.sessions.insert(call_id, session) {

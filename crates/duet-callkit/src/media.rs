@@ -93,24 +93,15 @@ impl MediaEvents {
 /// before the answer.
 pub trait MediaEngine: Send + Sync {
     /// Starts connecting media for `call`; negotiation to send goes into `signals_out`, and the
-    /// SDK relays it to the peer as `call.signal`.
+    /// SDK relays it to the peer as `call.signal`. `events` reports media happenings (first
+    /// frame, statistics, failures) as SDK events; engines with nothing to report ignore it, and
+    /// callers outside an SDK pass [`MediaEvents::discard`].
     fn start(
         &self,
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
-    ) -> Box<dyn MediaSession>;
-
-    /// Like [`MediaEngine::start`], with a handle to report media events through the SDK. The
-    /// SDK calls this one; engines without events need not implement it.
-    fn start_with_events(
-        &self,
-        call: MediaCallInfo,
-        signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
-    ) -> Box<dyn MediaSession> {
-        let _ = events;
-        self.start(call, signals_out)
-    }
+    ) -> Box<dyn MediaSession>;
 
     /// Sets the beauty (smoothing) level, 0..=9 (already checked by the SDK), for every call
     /// from its next frame on, running or future.
@@ -153,6 +144,7 @@ impl MediaEngine for NoMedia {
         &self,
         _call: MediaCallInfo,
         _signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        _events: MediaEvents,
     ) -> Box<dyn MediaSession> {
         Box::new(NoMedia)
     }

@@ -1,6 +1,6 @@
 //! A media engine that records what the SDK asks of it and can emit signals on demand.
 
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaSession, Role};
+use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, Role};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -37,6 +37,7 @@ impl MediaEngine for RecordingMedia {
         &self,
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
+        _events: MediaEvents,
     ) -> Box<dyn MediaSession> {
         let role = match call.role {
             Role::Caller => "Caller",
