@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::{BufMut, Bytes, BytesMut};
-use duet_call_media::duet_media::convert::scale_nearest;
 use duet_call_media::duet_media::frame::I420Frame;
+use duet_call_media::duet_media::scale::{fit_within, FrameScaler};
 use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::duet_media::MediaResult;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
@@ -39,26 +40,39 @@ pub enum Stream {
 
 const STREAMS: usize = 3;
 
-/// Widest local preview sent to the page. The page shows this user's own camera small (a corner
-/// of the call screen, the settings' before/after pair), so a 720p camera would send four times
-/// the pixels it can show: 41 MB/s over the socket and a texture upload of each, competing with
-/// the remote video for the page's paint time.
+/// Widest local preview sent before the page has said how large it shows it. The page shows this
+/// user's own camera small (a corner of the call screen, the settings' before/after pair), so a
+/// 720p camera would send four times the pixels it can show: 41 MB/s over the socket and a
+/// texture upload of each, competing with the remote video for the page's paint time.
 pub const LOCAL_PREVIEW_MAX_WIDTH: u32 = 640;
 
 impl Stream {
-    /// The widest picture of this stream worth sending; `None`: as decoded.
-    fn max_width(self) -> Option<u32> {
+    /// The box frames of this stream are scaled down to before the page reports its own.
+    fn default_box(self) -> (u32, u32) {
         match self {
-            Stream::Remote => None,
-            Stream::LocalFiltered | Stream::LocalRaw => Some(LOCAL_PREVIEW_MAX_WIDTH),
+            Stream::Remote => (u32::MAX, u32::MAX),
+            Stream::LocalFiltered | Stream::LocalRaw => (LOCAL_PREVIEW_MAX_WIDTH, u32::MAX),
+        }
+    }
+
+    fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0 => Some(Stream::Remote),
+            1 => Some(Stream::LocalFiltered),
+            2 => Some(Stream::LocalRaw),
+            _ => None,
         }
     }
 }
 
-/// The latest packed frame of each stream.
+/// Where the page shows a stream, in device pixels, packed as `width << 16 | height`; 0: not said.
+type DisplayBoxes = Arc<[AtomicU32; STREAMS]>;
+
+/// The latest packed frame of each stream, and the size the page shows each stream at.
 #[derive(Debug, Clone)]
 pub struct FrameHub {
     slots: Arc<[watch::Sender<Option<Bytes>>; STREAMS]>,
+    display: DisplayBoxes,
 }
 
 impl Default for FrameHub {
@@ -72,6 +86,7 @@ impl FrameHub {
     pub fn new() -> Self {
         Self {
             slots: Arc::new(std::array::from_fn(|_| watch::Sender::new(None))),
+            display: Arc::new(std::array::from_fn(|_| AtomicU32::new(0))),
         }
     }
 
@@ -79,9 +94,11 @@ impl FrameHub {
     pub fn sink(&self, stream: Stream) -> FrameSink {
         FrameSink {
             slot: self.slots[stream as usize].clone(),
+            display: self.display.clone(),
             stream,
             sequence: 0,
             buffer: BytesMut::new(),
+            scaler: FrameScaler::new(),
         }
     }
 
@@ -89,48 +106,77 @@ impl FrameHub {
     pub fn clear(&self, stream: Stream) {
         self.slots[stream as usize].send_replace(None);
     }
+
+    /// Applies a display-size message from the page (docs/app-interface.md, Frames); `false` if
+    /// it is malformed. Later frames of the stream are scaled down to fit the box, never up.
+    pub fn set_display_size(&self, message: &[u8]) -> bool {
+        let &[stream, w0, w1, h0, h1] = message else {
+            return false;
+        };
+        let (width, height) = (u16::from_le_bytes([w0, w1]), u16::from_le_bytes([h0, h1]));
+        let Some(stream) = Stream::from_byte(stream).filter(|_| width >= 2 && height >= 2) else {
+            return false;
+        };
+        self.display[stream as usize].store(
+            u32::from(width) << 16 | u32::from(height),
+            Ordering::Relaxed,
+        );
+        true
+    }
+
+    fn display_box(display: &DisplayBoxes, stream: Stream) -> (u32, u32) {
+        match display[stream as usize].load(Ordering::Relaxed) {
+            0 => stream.default_box(),
+            packed => (packed >> 16, packed & 0xffff),
+        }
+    }
 }
 
-/// Packs each frame (header + tight planes) into its stream's slot.
+/// Packs each frame (header + tight planes) into its stream's slot, scaled down to where the page
+/// shows it.
 pub struct FrameSink {
     slot: watch::Sender<Option<Bytes>>,
+    display: DisplayBoxes,
     stream: Stream,
     sequence: u32,
     buffer: BytesMut,
+    scaler: FrameScaler,
 }
 
 impl VideoSink for FrameSink {
     fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
+        // Taken first, so the latency the page measures from it includes the scaling below.
+        let had_at = now_epoch_ms();
         self.sequence = self.sequence.wrapping_add(1);
         // Nobody watches (no page connected): skip the copy.
         if self.slot.receiver_count() == 0 {
             return Ok(());
         }
-        let scaled = match self.stream.max_width() {
-            Some(max) if frame.width > max => Some(scale_nearest(
-                frame,
-                max,
-                preview_height(frame.width, frame.height, max),
-            )?),
-            _ => None,
+        let (max_width, max_height) = FrameHub::display_box(&self.display, self.stream);
+        let scaled = if worth_scaling(frame, max_width, max_height) {
+            self.scaler.fit(frame, max_width, max_height)?
+        } else {
+            None
         };
         let packed = pack(
             &mut self.buffer,
             self.stream,
             self.sequence,
             scaled.as_ref().unwrap_or(frame),
-            now_epoch_ms(),
+            had_at,
         );
         self.slot.send_replace(Some(packed));
         Ok(())
     }
 }
 
-/// The height that keeps `width`x`height`'s shape at `max_width`, even (I420 chroma) and at
-/// least 2.
-fn preview_height(width: u32, height: u32, max_width: u32) -> u32 {
-    let exact = u64::from(height) * u64::from(max_width) / u64::from(width.max(1));
-    (exact as u32 & !1).max(2)
+/// Whether fitting `frame` into the box at least halves its pixels. A smaller reduction saves
+/// the page less than the resampling costs here (1280x720 to 936x526 took 3.5 ms of the decode
+/// thread per frame, which would also add to the video's latency), and the page's shader scales
+/// a larger picture down for free as it draws.
+fn worth_scaling(frame: &I420Frame, max_width: u32, max_height: u32) -> bool {
+    let (width, height) = fit_within(frame.width, frame.height, max_width, max_height);
+    2 * u64::from(width) * u64::from(height) <= u64::from(frame.width) * u64::from(frame.height)
 }
 
 /// Milliseconds since the Unix epoch, with fractions, as the page's `performance.timeOrigin +
@@ -247,7 +293,13 @@ async fn serve(mut socket: WebSocket, hub: FrameHub) {
         let (result, index, _) = tokio::select! {
             outcome = changed => outcome,
             incoming = socket.recv() => match incoming {
-                // The page sends nothing; a close or an error ends the stream.
+                // The page sends only display sizes; a close or an error ends the stream.
+                Some(Ok(Message::Binary(message))) => {
+                    if !hub.set_display_size(&message) {
+                        tracing::debug!(bytes = message.len(), "malformed display-size message ignored");
+                    }
+                    continue;
+                }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => continue,
             },
@@ -289,7 +341,7 @@ mod tests {
     }
 
     #[test]
-    fn local_previews_are_sent_at_most_preview_size_and_remote_video_as_decoded() {
+    fn before_the_page_reports_sizes_previews_are_640_wide_and_remote_video_as_decoded() {
         let hub = FrameHub::new();
         let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
         let hd = frame(1280, 720);
@@ -304,8 +356,54 @@ mod tests {
             .write_frame(&frame(320, 240))
             .unwrap();
         assert_eq!(sent_size(&hub, Stream::LocalRaw), (320, 240));
-        assert_eq!(preview_height(1000, 563, 640), 360);
-        assert_eq!(preview_height(8000, 2, 640), 2);
+    }
+
+    fn display_size(stream: Stream, width: u16, height: u16) -> Vec<u8> {
+        let mut message = vec![stream as u8];
+        message.extend(width.to_le_bytes());
+        message.extend(height.to_le_bytes());
+        message
+    }
+
+    #[test]
+    fn frames_are_scaled_down_to_the_size_the_page_shows_them_at_never_up() {
+        let hub = FrameHub::new();
+        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        assert!(hub.set_display_size(&display_size(Stream::Remote, 900, 600)));
+        assert!(hub.set_display_size(&display_size(Stream::LocalFiltered, 242, 136)));
+        assert!(hub.set_display_size(&display_size(Stream::LocalRaw, 1920, 1080)));
+        let hd = frame(1280, 720);
+        for stream in [Stream::Remote, Stream::LocalFiltered, Stream::LocalRaw] {
+            hub.sink(stream).write_frame(&hd).unwrap();
+        }
+        assert_eq!(sent_size(&hub, Stream::Remote), (900, 506));
+        assert_eq!(sent_size(&hub, Stream::LocalFiltered), (240, 136));
+        assert_eq!(sent_size(&hub, Stream::LocalRaw), (1280, 720));
+
+        // Fitting 1280x720 into 1100x527 would keep 53 % of the pixels: sent as decoded.
+        assert!(hub.set_display_size(&display_size(Stream::Remote, 1100, 527)));
+        hub.sink(Stream::Remote).write_frame(&hd).unwrap();
+        assert_eq!(sent_size(&hub, Stream::Remote), (1280, 720));
+    }
+
+    #[test]
+    fn malformed_display_sizes_are_refused_and_change_nothing() {
+        let hub = FrameHub::new();
+        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        for bad in [
+            vec![],
+            vec![0, 1, 2, 3],
+            vec![0, 1, 2, 3, 4, 5],
+            display_size(Stream::Remote, 0, 500),
+            display_size(Stream::Remote, 500, 1),
+            vec![3, 100, 0, 100, 0],
+        ] {
+            assert!(!hub.set_display_size(&bad), "{bad:?}");
+        }
+        hub.sink(Stream::Remote)
+            .write_frame(&frame(1280, 720))
+            .unwrap();
+        assert_eq!(sent_size(&hub, Stream::Remote), (1280, 720));
     }
 
     #[test]
@@ -372,5 +470,39 @@ mod tests {
         }
         seen_enough.store(true, std::sync::atomic::Ordering::Relaxed);
         writer.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_display_size_sent_over_the_socket_scales_the_next_frames() {
+        use futures_util::{SinkExt, StreamExt};
+        let hub = FrameHub::new();
+        let server = FrameServer::start(hub.clone()).await.unwrap();
+        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        socket
+            .send(tokio_tungstenite::tungstenite::Message::Binary(
+                display_size(Stream::Remote, 640, 640).into(),
+            ))
+            .await
+            .unwrap();
+        let mut sink = hub.sink(Stream::Remote);
+        // The message and the frames race to the server: write until one comes back scaled.
+        loop {
+            sink.write_frame(&frame(1280, 720)).unwrap();
+            let data = socket.next().await.unwrap().unwrap().into_data();
+            let size = (
+                u16::from_le_bytes([data[8], data[9]]),
+                u16::from_le_bytes([data[10], data[11]]),
+            );
+            if size == (640, 360) {
+                break;
+            }
+            assert_eq!(
+                size,
+                (1280, 720),
+                "either as decoded or fitted, nothing else"
+            );
+        }
     }
 }

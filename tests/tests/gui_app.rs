@@ -447,6 +447,7 @@ fn bench_paint_latency_and_memory_in_a_720p_call() {
              const c = document.querySelector('[data-testid=\"remote-video\"]');
              return { painted: d.framesPainted[0], dropped: d.framesDropped?.[0] ?? null,
                       latency: d.paintLatencyMs, draw: d.drawMs ?? [],
+                      received: d.receiveLatencyMs ?? [],
                       width: c?.width ?? 0, height: c?.height ?? 0 };",
             vec![],
         )
@@ -470,6 +471,7 @@ fn bench_paint_latency_and_memory_in_a_720p_call() {
 
     let latency = numbers(&end["latency"]);
     let draw = numbers(&end["draw"]);
+    let received = numbers(&end["received"]);
     assert!(
         latency.len() >= 600,
         "paintLatencyMs holds {} values",
@@ -502,6 +504,13 @@ fn bench_paint_latency_and_memory_in_a_720p_call() {
         p50 / interval,
         p95 / interval
     );
+    if !received.is_empty() {
+        println!(
+            "of which decoded-to-received (transport to the page): p50 {:.1} ms, p95 {:.1} ms",
+            percentile(&received, 50.0),
+            percentile(&received, 95.0)
+        );
+    }
     if !draw.is_empty() {
         println!(
             "of which upload+draw in the page: p50 {:.1} ms, p95 {:.1} ms",

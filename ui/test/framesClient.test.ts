@@ -11,7 +11,16 @@ class FakeSocket {
   onclose: (() => void) | null = null;
   onerror: (() => void) | null = null;
   closed = false;
+  readyState = 0;
+  sent: number[][] = [];
   constructor(readonly url: string) {}
+  send(data: ArrayBuffer) {
+    this.sent.push([...new Uint8Array(data)]);
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
   close() {
     this.closed = true;
   }
@@ -44,6 +53,38 @@ describe("FramesClient", () => {
     expect(h.sockets[0].binaryType).toBe("arraybuffer");
     h.sockets[0].onmessage?.({ data: encodeFrame(0, 2, 2, 9, 1) });
     expect(h.frames.map((f) => f.seq)).toEqual([9]);
+  });
+
+  it("sends each stream's display size once per change, and all of them again on reconnect", () => {
+    const h = harness();
+    h.client.report(0, 1100, 527); // before any socket: kept for the open
+    h.client.start();
+    expect(h.sockets[0].sent).toEqual([]);
+    h.sockets[0].open();
+    expect(h.sockets[0].sent).toEqual([[0, 0x4c, 0x04, 0x0f, 0x02]]);
+    h.client.report(0, 1100, 527);
+    h.client.report(1, 241.6, 136.2);
+    h.client.report(1, 242, 136);
+    expect(h.sockets[0].sent.slice(1)).toEqual([[1, 242, 0, 136, 0]]);
+
+    h.sockets[0].readyState = 3;
+    h.client.report(0, 800, 450); // socket closing: not written, still remembered
+    expect(h.sockets[0].sent.length).toBe(2);
+    h.sockets[0].onclose?.();
+    h.timers[0].cb();
+    h.sockets[1].open();
+    expect(h.sockets[1].sent).toEqual([
+      [0, 0x20, 0x03, 0xc2, 0x01],
+      [1, 242, 0, 136, 0],
+    ]);
+  });
+
+  it("does not send sizes the message cannot carry or that show nothing", () => {
+    const h = harness();
+    h.client.start();
+    h.sockets[0].open();
+    for (const [w, h2] of [[0, 100], [100, 1], [70000, 100], [Number.NaN, 100]]) h.client.report(0, w, h2);
+    expect(h.sockets[0].sent).toEqual([]);
   });
 
   it("reports malformed and text messages instead of throwing", () => {

@@ -15,6 +15,7 @@ pub mod devices;
 pub mod error;
 pub mod filter;
 pub mod frame;
+pub mod scale;
 pub mod session;
 pub mod signal;
 pub mod sink;

@@ -2,6 +2,7 @@
 import type { Commands } from "../backend/commands";
 import { errorText } from "../backend/commands";
 import type { AppState, Bootstrap, CallStats, Settings, SignedIn } from "../backend/types";
+import type { DisplaySizes } from "../frames/client";
 import type { FrameScheduler } from "../frames/scheduler";
 import type { DuetDebug } from "../frames/debug";
 import { t } from "../i18n/i18n";
@@ -17,6 +18,8 @@ export type AppContext = {
   stats: Store<CallStats | null>;
   micLevel: Store<number>;
   frames: FrameScheduler;
+  /** Where views say how large they show each video stream (the backend scales frames to it). */
+  displaySizes: DisplaySizes;
   debug: DuetDebug;
   toasts: Toasts;
   /** Runs a command; a rejection becomes an error toast instead of an unhandled promise. */

@@ -6,7 +6,7 @@ import type {
 } from "../backend/types";
 import { TonePlayer } from "../audio/tones";
 import { FramesClient } from "../frames/client";
-import { createDuetDebug, recordPaint } from "../frames/debug";
+import { createDuetDebug, recordPaint, recordReceive } from "../frames/debug";
 import { FrameScheduler } from "../frames/scheduler";
 import { resolveLocale, setLocale, t, type I18nKey } from "../i18n/i18n";
 import { callScreen } from "../views/callScreen";
@@ -45,9 +45,21 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     (frame, paintedAt, drawMs) => recordPaint(debug, frame, paintedAt, drawMs),
   );
   debug.framesDropped = frames.dropped;
+  const framesClient = new FramesClient({
+    url: bootstrap.framesUrl,
+    onFrame: (frame) => {
+      recordReceive(debug, frame, performance.timeOrigin + performance.now());
+      frames.push(frame);
+    },
+    onBadFrame: (reason) => {
+      debug.badFrames += 1;
+      debug.lastBadFrame = reason;
+    },
+  });
 
   const ctx: AppContext = {
     commands, bootstrap, frames, debug, toasts,
+    displaySizes: framesClient,
     state: new Store<AppState>(bootstrap.state),
     signedIn: new Store<SignedIn | null>(bootstrap.signedIn),
     settings: new Store<Settings | null>(null),
@@ -154,14 +166,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   if (bootstrap.signedIn) onSignedIn();
   else commands.getSettings().then((s) => ctx.settings.set(s), () => {});
 
-  new FramesClient({
-    url: bootstrap.framesUrl,
-    onFrame: (frame) => frames.push(frame),
-    onBadFrame: (reason) => {
-      debug.badFrames += 1;
-      debug.lastBadFrame = reason;
-    },
-  }).start();
+  framesClient.start();
   return ctx;
 }
 

@@ -1,6 +1,13 @@
 // The frames WebSocket: binary I420 messages from the backend, parsed and handed to the scheduler.
+// The page tells the backend, on the same socket, how large it shows each stream (device pixels), and
+// the backend scales frames down to that, so no pixel crosses the socket that the screen cannot show.
 // It reconnects whenever the socket closes (backend restart, sleep), with a capped backoff.
-import { parseFrame, type Frame } from "./header";
+import { parseFrame, type Frame, type StreamId } from "./header";
+
+/** Where views say how large they show a stream (FramesClient implements it). */
+export type DisplaySizes = {
+  report(stream: StreamId, width: number, height: number): void;
+};
 
 export type FramesClientOptions = {
   url: string;
@@ -13,9 +20,13 @@ export type FramesClientOptions = {
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 3000;
+/** WebSocket.OPEN, spelled out so tests can hand in a fake socket without the global. */
+const SOCKET_OPEN = 1;
 
-export class FramesClient {
+export class FramesClient implements DisplaySizes {
   private socket: WebSocket | null = null;
+  /** The last size reported per stream, sent again whenever the socket (re)opens. */
+  private readonly sizes = new Map<StreamId, [number, number]>();
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
   /** How many times the socket was opened, for the statistics overlay and tests. */
@@ -26,6 +37,20 @@ export class FramesClient {
   start(): void {
     this.stopped = false;
     this.open();
+  }
+
+  /**
+   * Records where `stream` is shown, in device pixels, and tells the backend when it changed.
+   * Sizes outside 2..65535 are not sent: the backend keeps its default for the stream.
+   */
+  report(stream: StreamId, width: number, height: number): void {
+    const w = Math.round(width);
+    const h = Math.round(height);
+    if (!(w >= 2 && h >= 2 && w <= 0xffff && h <= 0xffff)) return;
+    const last = this.sizes.get(stream);
+    if (last && last[0] === w && last[1] === h) return;
+    this.sizes.set(stream, [w, h]);
+    if (this.socket) sendSize(this.socket, stream, w, h);
   }
 
   stop(): void {
@@ -48,6 +73,7 @@ export class FramesClient {
     socket.onopen = () => {
       this.connects += 1;
       this.retryMs = FIRST_RETRY_MS;
+      for (const [stream, [w, h]] of this.sizes) sendSize(socket, stream, w, h);
     };
     socket.onmessage = (event: MessageEvent) => {
       if (!(event.data instanceof ArrayBuffer)) {
@@ -76,4 +102,14 @@ export class FramesClient {
       if (!this.stopped) this.open();
     }, delay);
   }
+}
+
+/** The display-size message (docs/app-interface.md, Frames): stream u8, width and height u16 LE. */
+function sendSize(socket: WebSocket, stream: StreamId, width: number, height: number): void {
+  if (socket.readyState !== SOCKET_OPEN) return;
+  const message = new DataView(new ArrayBuffer(5));
+  message.setUint8(0, stream);
+  message.setUint16(1, width, true);
+  message.setUint16(3, height, true);
+  socket.send(message.buffer);
 }

@@ -9,6 +9,9 @@ export type DuetDebug = {
   paintLatencyMs: number[];
   /** 64 pixels of the remote canvas as 0xRRGGBB numbers (an 8x8 grid); [] when nothing is drawn. */
   sampleRemote(): number[];
+  /** Last 600 remote frames received: arrival in the page minus the header's timestamp, ms (the
+   * transport's share of paintLatencyMs; the rest is the wait for the next animation frame). */
+  receiveLatencyMs: number[];
   /** Last 600 remote frames: how long uploading and drawing took in the page, ms. */
   drawMs: number[];
   /** Frames replaced by a newer one before they were painted, per stream. */
@@ -22,6 +25,7 @@ export function createDuetDebug(sampleRemote: () => number[]): DuetDebug {
   return {
     framesPainted: { 0: 0, 1: 0, 2: 0 },
     paintLatencyMs: [],
+    receiveLatencyMs: [],
     sampleRemote,
     drawMs: [],
     framesDropped: { 0: 0, 1: 0, 2: 0 },
@@ -36,6 +40,11 @@ export function recordPaint(debug: DuetDebug, frame: Frame, paintedAtEpochMs: nu
   if (frame.stream !== 0) return;
   pushBounded(debug.paintLatencyMs, paintedAtEpochMs - frame.timestampMs);
   pushBounded(debug.drawMs, drawMs);
+}
+
+/** Keeps a received remote frame's transport latency in the rolling window. */
+export function recordReceive(debug: DuetDebug, frame: Frame, receivedAtEpochMs: number): void {
+  if (frame.stream === 0) pushBounded(debug.receiveLatencyMs, receivedAtEpochMs - frame.timestampMs);
 }
 
 function pushBounded(values: number[], value: number): void {

@@ -10,6 +10,7 @@ import { callDuration } from "../format/duration";
 import { STREAM_LOCAL, STREAM_REMOTE } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
+import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
 import { qualityIndicator } from "./quality";
 import { statsOverlay } from "./statsOverlay";
@@ -144,8 +145,8 @@ export function callScreen(ctx: AppContext): CallScreen {
     enter() {
       renderers ??= { remote: createRenderer(remote), local: createRenderer(local, true) };
       const { remote: r, local: l } = renderers;
-      ctx.frames.setSink(STREAM_REMOTE, r ? (f) => r.draw(f) : null);
-      ctx.frames.setSink(STREAM_LOCAL, l ? (f) => l.draw(f) : null);
+      ctx.frames.setSink(STREAM_REMOTE, streamSink(r, STREAM_REMOTE, ctx.displaySizes));
+      ctx.frames.setSink(STREAM_LOCAL, streamSink(l, STREAM_LOCAL, ctx.displaySizes));
       quality.set("unknown");
       overlay.set(null);
       ticker ??= setInterval(() => {

@@ -7,6 +7,7 @@ import { RESOLUTIONS, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
+import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
 
 const LIVE_APPLY_MS = 200;
@@ -149,8 +150,8 @@ export function settingsView(ctx: AppContext): SettingsView {
       active = true;
       renderers ??= { before: createRenderer(before, true), after: createRenderer(after, true) };
       const { before: b, after: a } = renderers;
-      ctx.frames.setSink(STREAM_LOCAL_RAW, b ? (f) => b.draw(f) : null);
-      ctx.frames.setSink(STREAM_LOCAL, a ? (f) => a.draw(f) : null);
+      ctx.frames.setSink(STREAM_LOCAL_RAW, streamSink(b, STREAM_LOCAL_RAW, ctx.displaySizes));
+      ctx.frames.setSink(STREAM_LOCAL, streamSink(a, STREAM_LOCAL, ctx.displaySizes));
       const [devices, settings] = await Promise.all([
         ctx.run(ctx.commands.devices()),
         ctx.run(ctx.commands.getSettings()),

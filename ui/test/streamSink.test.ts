@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { encodeFrame, parseFrame, type Frame } from "../src/frames/header";
+import { streamSink } from "../src/video/streamSink";
+import type { YuvRenderer } from "../src/video/yuvRenderer";
+
+function frame(): Frame {
+  const parsed = parseFrame(encodeFrame(0, 4, 2, 1, 1));
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.frame;
+}
+
+describe("streamSink", () => {
+  it("draws, then reports the canvas size the renderer fitted while drawing", () => {
+    const canvas = { width: 300, height: 150 };
+    const drawn: number[] = [];
+    const renderer = {
+      canvas,
+      draw: (f: Frame) => {
+        drawn.push(f.seq);
+        canvas.width = 1100; // draw() fits the canvas to its element first
+        canvas.height = 527;
+      },
+    } as unknown as YuvRenderer;
+    const reports: [number, number, number][] = [];
+    const sink = streamSink(renderer, 0, { report: (s, w, h) => reports.push([s, w, h]) });
+    sink?.(frame());
+    expect(drawn).toEqual([1]);
+    expect(reports).toEqual([[0, 1100, 527]]);
+  });
+
+  it("is null without a renderer (no WebGL), so the scheduler discards the stream", () => {
+    expect(streamSink(null, 1, { report: () => {} })).toBeNull();
+  });
+});
