@@ -10,6 +10,9 @@ source "$root/scripts/env.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "prune stale workspace artifacts from the shared target directory"
+"$root/scripts/prune-target.sh"
+
 step "format"
 cargo fmt --all -- --check
 
