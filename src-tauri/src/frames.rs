@@ -108,7 +108,8 @@ impl FrameHub {
     }
 
     /// Applies a display-size message from the page (docs/app-interface.md, Frames); `false` if
-    /// it is malformed. Later frames of the stream are scaled down to fit the box, never up.
+    /// it is malformed. Later frames of the stream are scaled down to fit the box when that at
+    /// least halves their pixels ([`worth_scaling`]), and never up.
     pub fn set_display_size(&self, message: &[u8]) -> bool {
         let &[stream, w0, w1, h0, h1] = message else {
             return false;
