@@ -75,11 +75,7 @@ impl Ui for TauriUi {
 
     fn status_changed(&self, state: &AppState) {
         // The backend is managed before it can publish any state; "en" only guards the order.
-        let locale = self
-            .app
-            .try_state::<Backend>()
-            .map_or("en", |backend| backend.locale());
-        let text = tray_text(state, locale);
+        let text = tray_text(state, locale(&self.app));
         if let Some(tray) = self.app.tray_by_id(TRAY) {
             let _ = tray.set_tooltip(Some(&text.status));
         }
@@ -126,11 +122,14 @@ fn backend_error(backend: &Backend, error: &crate::error::AppError) {
     }
 }
 
+/// The backend's language for native texts; English before the backend is managed.
+fn locale(app: &AppHandle) -> &'static str {
+    app.try_state::<Backend>()
+        .map_or("en", |backend| backend.locale())
+}
+
 fn build_tray(app: &AppHandle) -> tauri::Result<()> {
-    let locale = app
-        .try_state::<Backend>()
-        .map_or("en", |backend| backend.locale());
-    let text = tray_text(&AppState::signed_out(), locale);
+    let text = tray_text(&AppState::signed_out(), locale(app));
     let status = MenuItem::with_id(app, TRAY_STATUS_ITEM, "Duet", false, None::<&str>)?;
     let show = MenuItem::with_id(app, "show", text.show, true, None::<&str>)?;
     let quit_item = MenuItem::with_id(app, "quit", text.quit, true, None::<&str>)?;

@@ -68,6 +68,14 @@ impl Stream {
 /// Where the page shows a stream, in device pixels, packed as `width << 16 | height`; 0: not said.
 type DisplayBoxes = Arc<[AtomicU32; STREAMS]>;
 
+/// The box `stream`'s frames must fit: the page's, or the stream's default until it reports.
+fn display_box(boxes: &DisplayBoxes, stream: Stream) -> (u32, u32) {
+    match boxes[stream as usize].load(Ordering::Relaxed) {
+        0 => stream.default_box(),
+        packed => (packed >> 16, packed & 0xffff),
+    }
+}
+
 /// The latest packed frame of each stream, and the size the page shows each stream at.
 #[derive(Debug, Clone)]
 pub struct FrameHub {
@@ -109,7 +117,7 @@ impl FrameHub {
 
     /// Applies a display-size message from the page (docs/app-interface.md, Frames); `false` if
     /// it is malformed. Later frames of the stream are scaled down to fit the box when that at
-    /// least halves their pixels ([`worth_scaling`]), and never up.
+    /// least halves their pixels ([`scaled_size`]), and never up.
     pub fn set_display_size(&self, message: &[u8]) -> bool {
         let &[stream, w0, w1, h0, h1] = message else {
             return false;
@@ -123,13 +131,6 @@ impl FrameHub {
             Ordering::Relaxed,
         );
         true
-    }
-
-    fn display_box(display: &DisplayBoxes, stream: Stream) -> (u32, u32) {
-        match display[stream as usize].load(Ordering::Relaxed) {
-            0 => stream.default_box(),
-            packed => (packed >> 16, packed & 0xffff),
-        }
     }
 }
 
@@ -153,11 +154,9 @@ impl VideoSink for FrameSink {
         if self.slot.receiver_count() == 0 {
             return Ok(());
         }
-        let (max_width, max_height) = FrameHub::display_box(&self.display, self.stream);
-        let scaled = if worth_scaling(frame, max_width, max_height) {
-            self.scaler.fit(frame, max_width, max_height)?
-        } else {
-            None
+        let scaled = match scaled_size(frame, display_box(&self.display, self.stream)) {
+            Some((width, height)) => Some(self.scaler.scale_to(frame, width, height)?),
+            None => None,
         };
         let packed = pack(
             &mut self.buffer,
@@ -171,13 +170,15 @@ impl VideoSink for FrameSink {
     }
 }
 
-/// Whether fitting `frame` into the box at least halves its pixels. A smaller reduction saves
-/// the page less than the resampling costs here (1280x720 to 936x526 took 3.5 ms of the decode
-/// thread per frame, which would also add to the video's latency), and the page's shader scales
-/// a larger picture down for free as it draws.
-fn worth_scaling(frame: &I420Frame, max_width: u32, max_height: u32) -> bool {
+/// The size to send `frame` at to fit the box, when fitting at least halves its pixels; `None`:
+/// send it as it is. A smaller reduction saves the page less than the resampling costs here
+/// (1280x720 to 936x526 took 3.5 ms of the decode thread per frame, which would also add to the
+/// video's latency), and the page's shader scales a larger picture down for free as it draws.
+fn scaled_size(frame: &I420Frame, (max_width, max_height): (u32, u32)) -> Option<(u32, u32)> {
     let (width, height) = fit_within(frame.width, frame.height, max_width, max_height);
-    2 * u64::from(width) * u64::from(height) <= u64::from(frame.width) * u64::from(frame.height)
+    let halved = 2 * u64::from(width) * u64::from(height)
+        <= u64::from(frame.width) * u64::from(frame.height);
+    halved.then_some((width, height))
 }
 
 /// Milliseconds since the Unix epoch, with fractions, as the page's `performance.timeOrigin +

@@ -160,7 +160,6 @@ fn cli_media(dir: &Path) -> Vec<String> {
     ]
 }
 
-/// Waits until duet-cli's Y4M recording holds `frames` of the browser's pictures.
 /// Waits until duet-cli has recorded `frames` pictures and two seconds of sound in `dir`: both
 /// are checked afterwards, and the picture can arrive well before two seconds have passed.
 fn wait_for_recording(dir: &Path, frames: u64) {

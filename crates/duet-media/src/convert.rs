@@ -1,4 +1,4 @@
-//! Pixel format conversion and scaling for camera frames.
+//! Pixel format conversion for camera frames (scaling is in `scale.rs`).
 
 use crate::error::MediaResult;
 use crate::frame::I420Frame;
@@ -28,31 +28,6 @@ pub fn rgb_to_i420(width: u32, height: u32, rgb: &[u8]) -> MediaResult<I420Frame
     Ok(frame)
 }
 
-/// Scales a frame to `width`x`height` by nearest neighbour (cheap; cameras rarely need it).
-pub fn scale_nearest(src: &I420Frame, width: u32, height: u32) -> MediaResult<I420Frame> {
-    if src.width == width && src.height == height {
-        return Ok(src.clone());
-    }
-    let mut dst = I420Frame::black(width, height)?;
-    dst.capture_time_us = src.capture_time_us;
-    for y in 0..height as usize {
-        let sy = y * src.height as usize / height as usize;
-        for x in 0..width as usize {
-            let sx = x * src.width as usize / width as usize;
-            dst.y[y * dst.stride_y + x] = src.y[sy * src.stride_y + sx];
-        }
-    }
-    for y in 0..dst.chroma_height() {
-        let sy = (y * src.chroma_height() / dst.chroma_height()).min(src.chroma_height() - 1);
-        for x in 0..dst.chroma_width() {
-            let sx = (x * src.chroma_width() / dst.chroma_width()).min(src.chroma_width() - 1);
-            dst.u[y * dst.stride_uv + x] = src.u[sy * src.stride_uv + sx];
-            dst.v[y * dst.stride_uv + x] = src.v[sy * src.stride_uv + sx];
-        }
-    }
-    Ok(dst)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,21 +40,5 @@ mod tests {
         assert_eq!(f.y[0], 16);
         assert_eq!(f.y[2], 235);
         assert!(rgb_to_i420(4, 2, &rgb[..5]).is_err());
-    }
-
-    #[test]
-    fn scaling_keeps_the_picture() {
-        let f = crate::source::test_pattern::render(
-            640,
-            480,
-            crate::source::test_pattern::PatternStamp {
-                frame_number: 42,
-                capture_time_us: 1,
-            },
-        )
-        .unwrap();
-        let small = scale_nearest(&f, 320, 240).unwrap();
-        let stamp = crate::source::test_pattern::decode_stamp(&small).unwrap();
-        assert_eq!(stamp.frame_number, 42);
     }
 }

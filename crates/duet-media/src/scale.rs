@@ -1,8 +1,6 @@
-//! Scaling I420 pictures down to where they are shown.
-//!
-//! A picture is only ever made smaller, keeping its shape; each plane goes through
-//! [`duet_scale`]'s bilinear convolution (its kernel widens with the ratio, so a downscale
-//! averages instead of skipping pixels as nearest-neighbour does).
+//! Scaling I420 pictures: a camera's to the size asked for, the app's to where the page shows
+//! them. Each plane goes through [`duet_scale`]'s bilinear convolution (its kernel widens with
+//! the ratio, so a downscale averages instead of skipping pixels as nearest-neighbour does).
 
 pub use duet_scale::fit_within;
 use duet_scale::{Plane, PlaneMut, PlaneScaler};
@@ -10,7 +8,7 @@ use duet_scale::{Plane, PlaneMut, PlaneScaler};
 use crate::error::{MediaError, MediaResult};
 use crate::frame::I420Frame;
 
-/// Scales frames down; keeps its working buffers between frames.
+/// Scales frames; keeps its working buffers between frames.
 #[derive(Debug, Default)]
 pub struct FrameScaler {
     planes: PlaneScaler,
@@ -22,22 +20,18 @@ impl FrameScaler {
         Self::default()
     }
 
-    /// `frame` made to fit a `max_width`x`max_height` box ([`fit_within`]); `None` when it
-    /// already fits, so the caller uses the frame as it is.
+    /// `frame` resampled to exactly `width`x`height` (callers pick the size, with
+    /// [`fit_within`] to keep the shape); the capture time is kept.
     ///
     /// Cost on the 2-core VM (optimized): 1280x720 to 240x136 0.6 ms, to 936x526 3.5 ms; the
     /// filter runs per output pixel, so large outputs cost the most.
-    pub fn fit(
+    pub fn scale_to(
         &mut self,
         frame: &I420Frame,
-        max_width: u32,
-        max_height: u32,
-    ) -> MediaResult<Option<I420Frame>> {
+        width: u32,
+        height: u32,
+    ) -> MediaResult<I420Frame> {
         frame.validate()?;
-        let (width, height) = fit_within(frame.width, frame.height, max_width, max_height);
-        if (width, height) == (frame.width, frame.height) {
-            return Ok(None);
-        }
         let mut out = I420Frame::black(width, height)?;
         out.capture_time_us = frame.capture_time_us;
         let (cw, ch) = (frame.chroma_width(), frame.chroma_height());
@@ -70,7 +64,7 @@ impl FrameScaler {
                 )
                 .map_err(|e| MediaError::InvalidFrame(format!("scaling: {e}")))?;
         }
-        Ok(Some(out))
+        Ok(out)
     }
 }
 
@@ -89,7 +83,7 @@ mod tests {
         frame.capture_time_us = 1234;
         // Half size: the pattern's code squares are 1/32 of the width, so its reader needs a
         // width that keeps them whole.
-        let small = FrameScaler::new().fit(&frame, 640, 400).unwrap().unwrap();
+        let small = FrameScaler::new().scale_to(&frame, 640, 360).unwrap();
         assert_eq!((small.width, small.height), (640, 360));
         small.validate().unwrap();
         assert_eq!(small.capture_time_us, 1234);
@@ -97,9 +91,18 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_that_fits_is_left_alone() {
+    fn sizes_a_frame_cannot_have_are_errors() {
         let frame = I420Frame::black(320, 240).unwrap();
-        assert!(FrameScaler::new().fit(&frame, 640, 360).unwrap().is_none());
+        assert!(FrameScaler::new().scale_to(&frame, 0, 240).is_err());
+        assert!(FrameScaler::new().scale_to(&frame, 320, 9000).is_err());
+    }
+
+    #[test]
+    fn a_camera_picture_can_be_enlarged_and_reshaped() {
+        let frame = I420Frame::black(320, 240).unwrap();
+        let big = FrameScaler::new().scale_to(&frame, 642, 362).unwrap();
+        big.validate().unwrap();
+        assert!(big.y.iter().all(|&p| p == 16) && big.u.iter().all(|&p| p == 128));
     }
 
     #[test]
@@ -117,7 +120,7 @@ mod tests {
         frame.v = pad(&frame.v, 32, 16);
         frame.stride_y = 80;
         frame.stride_uv = 48;
-        let small = FrameScaler::new().fit(&frame, 32, 16).unwrap().unwrap();
+        let small = FrameScaler::new().scale_to(&frame, 32, 16).unwrap();
         assert!(small.y.iter().all(|&p| p == 16), "{:?}", &small.y[..8]);
     }
 }

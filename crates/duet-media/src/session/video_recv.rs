@@ -53,8 +53,9 @@ async fn rtp_loop(
     // peer released first, its opening keyframe arrives before our own release; keeping it
     // (undecoded until release) spares a PLI round trip and a second keyframe.
     let mut early: Vec<AssembledFrame> = Vec::new();
-    // Whether frames came before release that could not be kept (no keyframe before them).
-    let mut early_undecodable = false;
+    // Whether any frame completed before release; with none of them kept, release asks for a
+    // keyframe at once.
+    let mut completed_early = false;
     let mut was_released = false;
     let mut last_pli: Option<Instant> = None;
     let mut media_ssrc = 0;
@@ -78,12 +79,10 @@ async fn rtp_loop(
                 );
                 if !shared.is_released() {
                     was_released = false;
+                    completed_early |= !outcome.frames.is_empty();
                     if keep_early(&mut early, outcome.frames) {
                         // A dropped frame breaks the reference chain: wait for a keyframe.
                         assembler.reset();
-                        early_undecodable = true;
-                    } else if !early.is_empty() {
-                        early_undecodable = false;
                     }
                     continue;
                 }
@@ -93,8 +92,8 @@ async fn rtp_loop(
                     was_released = true;
                     // The peer was sending but nothing decodable was kept: ask now rather than
                     // after its next frame.
-                    need |= early_undecodable && early.is_empty();
-                    early_undecodable = false;
+                    need |= completed_early && early.is_empty();
+                    completed_early = false;
                     ready.splice(0..0, early.drain(..));
                 }
                 for frame in ready {

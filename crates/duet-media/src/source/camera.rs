@@ -15,10 +15,11 @@ use nokhwa::utils::{
 use nokhwa::Camera;
 
 use super::VideoSource;
-use crate::convert::{rgb_to_i420, scale_nearest};
+use crate::convert::rgb_to_i420;
 use crate::devices::DeviceInfo;
 use crate::error::{DeviceKind, MediaError, MediaResult};
 use crate::frame::{now_us, I420Frame};
+use crate::scale::FrameScaler;
 
 /// Frames from a camera, scaled to the requested size when the camera cannot deliver it.
 pub struct CameraSource {
@@ -124,6 +125,7 @@ fn capture_loop(
             return;
         }
     };
+    let mut scaler = FrameScaler::new();
     while stop_rx.try_recv().is_err() {
         let frame = camera
             .frame()
@@ -135,7 +137,14 @@ fn capture_loop(
             })
             .map_err(|e| device_error(e.to_string()))
             .and_then(|(res, rgb)| rgb_to_i420(res.width(), res.height(), &rgb))
-            .and_then(|frame| scale_nearest(&frame, width, height))
+            .and_then(|frame| {
+                // The camera's closest format may not be the size asked for.
+                if (frame.width, frame.height) == (width, height) {
+                    Ok(frame)
+                } else {
+                    scaler.scale_to(&frame, width, height)
+                }
+            })
             .map(|mut frame| {
                 frame.capture_time_us = now_us();
                 frame
