@@ -1,5 +1,10 @@
-# Sourced by the scripts: one shared build directory outside the clone so CI runs and
-# fresh clones on the same machine reuse what was built before.
+# Sourced by the scripts: the Rust toolchain on PATH, and one shared build directory outside the
+# clone so CI runs and fresh clones on the same machine reuse what was built before.
+
+# rustup's toolchain, when setup.sh installed it in this session and the shell has not picked it up.
+if [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ] && ! command -v cargo >/dev/null; then
+    export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/duet/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # CI builds each fresh clone once: incremental compilation data is never reused there and grew

@@ -18,7 +18,31 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
+# Rust: Debian 12's rustc (1.63) is older than the workspace's rust-version, so the toolchain
+# comes from rustup, into ~/.cargo (scripts/env.sh puts it on PATH).
+source "$here/env.sh"
+needed_rust=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$here/../Cargo.toml")
+if ! command -v cargo >/dev/null; then
+  echo "setup: installing Rust (rustup, stable toolchain, minimal profile)"
+  # rustup-init straight from static.rust-lang.org (what sh.rustup.rs's script downloads).
+  init="$(mktemp -d)/rustup-init"
+  curl --proto '=https' --tlsv1.2 -sSf -o "$init" \
+    "https://static.rust-lang.org/rustup/dist/$(uname -m)-unknown-linux-gnu/rustup-init"
+  chmod +x "$init"
+  "$init" -y --no-modify-path --profile minimal --component rustfmt,clippy
+  rm -rf "$(dirname "$init")"
+  source "$here/env.sh"
+fi
+have_rust=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$needed_rust" "$have_rust" | sort -V | head -1)" != "$needed_rust" ]; then
+  if command -v rustup >/dev/null; then
+    echo "setup: rustc $have_rust is older than the workspace's $needed_rust; updating the stable toolchain"
+    rustup update stable
+  else
+    echo "setup: rustc $have_rust is older than the workspace's $needed_rust and rustup is missing" >&2
+    exit 1
+  fi
+fi
 
 # The browser interop client's Node packages (playwright-core), installed from interop/package-lock.json
 # when node_modules is missing or older than the lock file.
