@@ -189,7 +189,9 @@ pub struct User {
     pub url: String,
 }
 
-/// A running duet-cli process whose event lines are collected as they come.
+/// A running duet-cli process whose event lines are collected as they come. Dropped while still
+/// running (a test failed before `finish`), it is killed: a leftover bot would keep calling,
+/// take CPU from the tests after it, and hold the test run's inherited stderr open.
 pub struct Cli {
     child: Child,
     lines: mpsc::Receiver<Value>,
@@ -315,7 +317,7 @@ impl Cli {
         }
         Finished {
             code: status.code().unwrap_or(-1),
-            events: self.seen,
+            events: std::mem::take(&mut self.seen),
         }
     }
 
@@ -326,10 +328,27 @@ impl Cli {
             .status();
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process abruptly (a crash: no logout, the socket just closes).
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.reap();
+    }
+
+    fn reap(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Cli {
+    fn drop(&mut self) {
+        self.reap();
     }
 }
 

@@ -180,3 +180,22 @@ fn glare_connects_both_callers() {
     in_both_histories(&alice, &bob, &record);
     assert_eq!(alice.history().len(), 1);
 }
+
+#[test]
+fn a_bot_left_running_by_a_failed_test_is_killed_with_it() {
+    let server = Server::start(&[]);
+    let bob = server.user("bob");
+    let mut listener = bob.cli("bob-1", &["listen"]);
+    listener.wait_for("RESYNCED");
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{}", listener.pid()));
+    assert!(
+        proc_dir.exists(),
+        "the listener runs until it is told to stop"
+    );
+    // What a panicking test does to its bots: drops them mid-wait.
+    drop(listener);
+    assert!(
+        !proc_dir.exists(),
+        "a dropped Cli kills and reaps its duet-cli"
+    );
+}
