@@ -286,7 +286,11 @@ async function runCall(options) {
     const ages = frames.filter((f) => f.ageMs !== null).map((f) => f.ageMs);
     // The steady state, as the duet bench takes it: from one second after the first frame.
     const steadyFrom = frames.length ? frames[0].at + 1000 : 0;
-    const steadyAges = frames.filter((f) => f.ageMs !== null && f.at >= steadyFrom).map((f) => Math.round(f.ageMs * 10) / 10);
+    const steadyFrames = frames.filter((f) => f.at >= steadyFrom);
+    const steadyAges = steadyFrames.filter((f) => f.ageMs !== null).map((f) => Math.round(f.ageMs * 10) / 10);
+    // Decoded frames a second over the steady state: CPU figures are only comparable at equal rates.
+    const steadySpanMs = steadyFrames.length > 1 ? steadyFrames[steadyFrames.length - 1].at - steadyFrames[0].at : 0;
+    const steadyFps = steadySpanMs > 0 ? Math.round(((steadyFrames.length - 1) * 10000) / steadySpanMs) / 10 : null;
     const start = options.role === "caller" ? timing.callAt : timing.acceptSentAt;
     const first = videoProbe ? videoProbe.firstFrameAt : null;
     const samples = audioProbe ? audioProbe.samples : [];
@@ -310,6 +314,7 @@ async function runCall(options) {
         sizes: [...new Set(frames.map((f) => `${f.width}x${f.height}`))],
         captureToDecodedMs: { p50: percentile(ages, 0.5), p95: percentile(ages, 0.95), count: ages.length },
         steadyAgesMs: steadyAges,
+        steadyFps,
         error: videoProbe ? videoProbe.error ?? null : "no remote video track",
       },
       audio: {

@@ -190,6 +190,9 @@ struct Figures {
     accept_to_frame: Vec<f64>,
     latency: Vec<f64>,
     cpu: Vec<f64>,
+    /// Decoded frames a second over the CPU window, per receiving side: CPU per second follows the
+    /// frames actually coded, so the CPU figures compare only at equal rates.
+    fps: Vec<f64>,
 }
 
 async fn hang_up(alice: &mut Client, bob: &mut Client) {
@@ -249,8 +252,11 @@ async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> F
         wait_until(|| alice.probe.state().ages_ms.len() >= STEADY_FRAMES).await;
         let (cpu1, wall) = (cpu_seconds(), wall0.elapsed().as_secs_f64());
         figures.cpu.push((cpu1 - cpu0) / wall * 100.0 / 2.0);
-        figures.latency.extend(alice.probe.state().ages_ms.iter());
-        figures.latency.extend(bob.probe.state().ages_ms.iter());
+        for probe in [&alice.probe, &bob.probe] {
+            let ages = &probe.state().ages_ms;
+            figures.fps.push(ages.len() as f64 / wall);
+            figures.latency.extend(ages.iter());
+        }
         hang_up(&mut alice, &mut bob).await;
     }
     figures
@@ -321,6 +327,11 @@ fn chromium_calls(
         let cpu = &ringing["cpu"];
         figures.cpu.push(number(&cpu["callerPercent"]));
         figures.cpu.push(number(&cpu["calleePercent"]));
+        for side in ["caller", "callee"] {
+            figures
+                .fps
+                .push(number(&ringing[side]["video"]["steadyFps"]));
+        }
     }
     figures
 }
@@ -417,14 +428,22 @@ async fn main() {
         p(&chromium.cpu, 0.5),
         "<= 40",
     );
+    row(
+        "decoded frames/s in that window p50",
+        p(&duet.fps, 0.5),
+        p(&chromium.fps, 0.5),
+        "30 sent",
+    );
     println!(
-        "samples: duet call {:?} accept {:?} cpu {:?}; chromium call {:?} accept {:?} cpu {:?}",
+        "samples: duet call {:?} accept {:?} cpu {:?} fps {:?}; chromium call {:?} accept {:?} cpu {:?} fps {:?}",
         rounded(&duet.call_to_frame),
         rounded(&duet.accept_to_frame),
         rounded(&duet.cpu),
+        rounded(&duet.fps),
         rounded(&chromium.call_to_frame),
         rounded(&chromium.accept_to_frame),
-        rounded(&chromium.cpu)
+        rounded(&chromium.cpu),
+        rounded(&chromium.fps)
     );
     server.shutdown().await.expect("the server stops");
 }
