@@ -332,20 +332,32 @@ mod tests {
         frame
     }
 
-    /// Width and height the page would read from the header of the frame in `stream`'s slot.
-    fn sent_size(hub: &FrameHub, stream: Stream) -> (u16, u16) {
-        let slot = hub.slots[stream as usize].subscribe();
-        let packed = slot.borrow().clone().expect("a frame was published");
+    /// A hub with a watcher on every stream, as if a page were connected (sinks skip their work
+    /// while nobody watches); keep the receivers alive for as long as the hub is used.
+    fn watched_hub() -> (FrameHub, Vec<watch::Receiver<Option<Bytes>>>) {
+        let hub = FrameHub::new();
+        let watchers = hub.slots.iter().map(|s| s.subscribe()).collect();
+        (hub, watchers)
+    }
+
+    /// Width and height as the page reads them from a packed frame's header.
+    fn header_size(packed: &[u8]) -> (u16, u16) {
         (
             u16::from_le_bytes([packed[8], packed[9]]),
             u16::from_le_bytes([packed[10], packed[11]]),
         )
     }
 
+    /// Width and height the page would read from the header of the frame in `stream`'s slot.
+    fn sent_size(hub: &FrameHub, stream: Stream) -> (u16, u16) {
+        let slot = hub.slots[stream as usize].subscribe();
+        let packed = slot.borrow().clone().expect("a frame was published");
+        header_size(&packed)
+    }
+
     #[test]
     fn before_the_page_reports_sizes_previews_are_640_wide_and_remote_video_as_decoded() {
-        let hub = FrameHub::new();
-        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        let (hub, _watchers) = watched_hub();
         let hd = frame(1280, 720);
         for stream in [Stream::Remote, Stream::LocalFiltered, Stream::LocalRaw] {
             hub.sink(stream).write_frame(&hd).unwrap();
@@ -369,8 +381,7 @@ mod tests {
 
     #[test]
     fn frames_are_scaled_down_to_the_size_the_page_shows_them_at_never_up() {
-        let hub = FrameHub::new();
-        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        let (hub, _watchers) = watched_hub();
         assert!(hub.set_display_size(&display_size(Stream::Remote, 900, 600)));
         assert!(hub.set_display_size(&display_size(Stream::LocalFiltered, 242, 136)));
         assert!(hub.set_display_size(&display_size(Stream::LocalRaw, 1920, 1080)));
@@ -390,8 +401,7 @@ mod tests {
 
     #[test]
     fn malformed_display_sizes_are_refused_and_change_nothing() {
-        let hub = FrameHub::new();
-        let _watchers: Vec<_> = hub.slots.iter().map(|s| s.subscribe()).collect();
+        let (hub, _watchers) = watched_hub();
         for bad in [
             vec![],
             vec![0, 1, 2, 3],
@@ -490,15 +500,12 @@ mod tests {
             .unwrap();
         let mut sink = hub.sink(Stream::Remote);
         // The message and the frames race to the server: write until one comes back scaled.
-        loop {
+        for _ in 0..100 {
             sink.write_frame(&frame(1280, 720)).unwrap();
             let data = socket.next().await.unwrap().unwrap().into_data();
-            let size = (
-                u16::from_le_bytes([data[8], data[9]]),
-                u16::from_le_bytes([data[10], data[11]]),
-            );
+            let size = header_size(&data);
             if size == (640, 360) {
-                break;
+                return;
             }
             assert_eq!(
                 size,
@@ -506,5 +513,6 @@ mod tests {
                 "either as decoded or fitted, nothing else"
             );
         }
+        panic!("100 frames after the display size, none was scaled to it");
     }
 }

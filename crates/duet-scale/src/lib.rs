@@ -164,6 +164,29 @@ fn check(
 mod tests {
     use super::*;
 
+    /// Scales `src` (`width`x`height`, rows `stride` apart) into `out` as `out_width`x`out_height`.
+    fn scale(
+        scaler: &mut PlaneScaler,
+        src: &[u8],
+        (width, height, stride): (usize, usize, usize),
+        out: &mut [u8],
+        (out_width, out_height): (usize, usize),
+    ) -> Result<(), ScaleError> {
+        scaler.scale(
+            Plane {
+                data: src,
+                width,
+                height,
+                stride,
+            },
+            PlaneMut {
+                data: out,
+                width: out_width,
+                height: out_height,
+            },
+        )
+    }
+
     #[test]
     fn fitting_keeps_the_shape_and_never_enlarges() {
         assert_eq!(fit_within(1280, 720, 1100, 527), (936, 526));
@@ -183,21 +206,14 @@ mod tests {
             .map(|i| if i % 64 < 32 { 16 } else { 235 })
             .collect();
         let mut out = vec![0u8; 32 * 4];
-        PlaneScaler::new()
-            .scale(
-                Plane {
-                    data: &src,
-                    width: 64,
-                    height: 8,
-                    stride: 64,
-                },
-                PlaneMut {
-                    data: &mut out,
-                    width: 32,
-                    height: 4,
-                },
-            )
-            .unwrap();
+        scale(
+            &mut PlaneScaler::new(),
+            &src,
+            (64, 8, 64),
+            &mut out,
+            (32, 4),
+        )
+        .unwrap();
         for row in out.chunks(32) {
             assert!(row[..15].iter().all(|&p| p == 16), "{row:?}");
             assert!(row[17..].iter().all(|&p| p == 235), "{row:?}");
@@ -211,21 +227,14 @@ mod tests {
             .flat_map(|_| std::iter::repeat_n(16u8, 64).chain(std::iter::repeat_n(255, 16)))
             .collect();
         let mut out = vec![0u8; 32 * 16];
-        PlaneScaler::new()
-            .scale(
-                Plane {
-                    data: &src,
-                    width: 64,
-                    height: 32,
-                    stride: 80,
-                },
-                PlaneMut {
-                    data: &mut out,
-                    width: 32,
-                    height: 16,
-                },
-            )
-            .unwrap();
+        scale(
+            &mut PlaneScaler::new(),
+            &src,
+            (64, 32, 80),
+            &mut out,
+            (32, 16),
+        )
+        .unwrap();
         assert!(out.iter().all(|&p| p == 16));
     }
 
@@ -233,70 +242,22 @@ mod tests {
     fn short_buffers_and_empty_planes_are_errors_not_panics() {
         let mut scaler = PlaneScaler::new();
         let mut out = vec![0u8; 4];
-        let short = scaler.scale(
-            Plane {
-                data: &[0; 10],
-                width: 4,
-                height: 4,
-                stride: 4,
-            },
-            PlaneMut {
-                data: &mut out,
-                width: 2,
-                height: 2,
-            },
-        );
+        let short = scale(&mut scaler, &[0; 10], (4, 4, 4), &mut out, (2, 2));
         assert!(
             matches!(short, Err(ScaleError::ShortBuffer { .. })),
             "{short:?}"
         );
-        let empty = scaler.scale(
-            Plane {
-                data: &[],
-                width: 0,
-                height: 4,
-                stride: 0,
-            },
-            PlaneMut {
-                data: &mut out,
-                width: 2,
-                height: 2,
-            },
-        );
+        let empty = scale(&mut scaler, &[], (0, 4, 0), &mut out, (2, 2));
         assert!(
             matches!(empty, Err(ScaleError::BadSize { .. })),
             "{empty:?}"
         );
-        let narrow = scaler.scale(
-            Plane {
-                data: &[0; 16],
-                width: 4,
-                height: 4,
-                stride: 3,
-            },
-            PlaneMut {
-                data: &mut out,
-                width: 2,
-                height: 2,
-            },
-        );
+        let narrow = scale(&mut scaler, &[0; 16], (4, 4, 3), &mut out, (2, 2));
         assert!(
             matches!(narrow, Err(ScaleError::BadSize { .. })),
             "{narrow:?}"
         );
-        let small_target = scaler.scale(
-            Plane {
-                data: &[0; 16],
-                width: 4,
-                height: 4,
-                stride: 4,
-            },
-            PlaneMut {
-                data: &mut out,
-                width: 4,
-                height: 4,
-            },
-        );
+        let small_target = scale(&mut scaler, &[0; 16], (4, 4, 4), &mut out, (4, 4));
         assert!(matches!(small_target, Err(ScaleError::ShortBuffer { .. })));
     }
 }
