@@ -20,7 +20,7 @@ Xvfb -displayfd 3 -screen 0 1280x800x24 3>"$DISPLAY_FILE" >/dev/null 2>&1 & pids
 for _ in $(seq 50); do [ -s "$DISPLAY_FILE" ] && break; sleep 0.1; done
 DISPLAY_NUM=:$(head -n1 "$DISPLAY_FILE"); rm -f "$DISPLAY_FILE"
 node dev/frameServer.mjs "$PORT_FR" >/dev/null 2>&1 & pids+=($!)
-npx vite --port "$PORT_VITE" --strictPort --host 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
+node_modules/.bin/vite --port "$PORT_VITE" --strictPort --host 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
 sleep 2
 DISPLAY=$DISPLAY_NUM WebKitWebDriver --port="$PORT_WD" >/dev/null 2>&1 & pids+=($!)
 sleep 2
@@ -30,7 +30,7 @@ SESSION=$(wd POST /session "{\"capabilities\":{\"alwaysMatch\":{\"webkitgtk:brow
   | python3 -c 'import sys,json; print(json.load(sys.stdin)["value"]["sessionId"])')
 S=/session/$SESSION
 RAF='{"script":"const done=arguments[0]; let n=0; const t0=performance.now(); function f(){n++; if(performance.now()-t0<3000) requestAnimationFrame(f); else done(n/3);} requestAnimationFrame(f);","args":[]}'
-PROBE='{"script":"const d=window.duetDebug; const q=(a,p)=>{const l=[...a].sort((x,y)=>x-y); return Math.round(l[Math.min(l.length-1,Math.floor(l.length*p))]*10)/10}; const s=d.sampleRemote(); return JSON.stringify({framesPainted:d.framesPainted, framesDropped:d.framesDropped, badFrames:d.badFrames, latencyP50:q(d.paintLatencyMs,0.5), latencyP95:q(d.paintLatencyMs,0.95), drawP50:q(d.drawMs,0.5), drawP95:q(d.drawMs,0.95), distinctSamples:new Set(s).size})","args":[]}'
+PROBE='{"script":"const d=window.duetDebug; const q=(a,p)=>{const l=[...a].sort((x,y)=>x-y); return Math.round(l[Math.min(l.length-1,Math.floor(l.length*p))]*10)/10}; const s=d.sampleRemote(); return JSON.stringify({framesPainted:d.framesPainted, framesDropped:d.framesDropped, badFrames:d.badFrames, latencyP50:q(d.paintLatencyMs,0.5), latencyP95:q(d.paintLatencyMs,0.95), latencyMax:q(d.paintLatencyMs,1), receiveMax:q(d.receiveLatencyMs,1), drawP50:q(d.drawMs,0.5), drawP95:q(d.drawMs,0.95), distinctSamples:new Set(s).size})","args":[]}'
 
 wd POST "$S/url" "{\"url\":\"http://127.0.0.1:$PORT_VITE/dev/preview.html?scene=audio${BASE_FRAMES:+&frames=ws://127.0.0.1:$PORT_FR/frames}\"}" >/dev/null
 sleep 2

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 pub const UI_GUARD: Duration = Duration::from_secs(120);
 
 const POLL: Duration = Duration::from_millis(200);
+/// Longest a single WebDriver command may take; the slowest legitimate one (a screenshot of a
+/// busy 720p call page on a loaded machine) takes a few seconds.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The app's windows, by their Tauri labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,9 +87,17 @@ impl App {
         f: impl FnOnce(Client) -> F,
     ) -> Result<T, String> {
         let client = self.client.clone().expect("the session is open until drop");
-        self.runtime
-            .block_on(f(client))
-            .map_err(|e| format!("{what}: {e}"))
+        // A WebDriver command that never answers (a WebKit bug, a wedged page) fails the test
+        // with its name instead of hanging the run until CI's limit.
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(COMMAND_TIMEOUT, f(client)).await })
+        {
+            Ok(result) => result.map_err(|e| format!("{what}: {e}")),
+            Err(_) => Err(format!(
+                "{what}: no answer from WebDriver in {COMMAND_TIMEOUT:?}"
+            )),
+        }
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the current window.
@@ -228,7 +239,23 @@ impl App {
     pub fn screenshot(&self) -> Vec<u8> {
         // WebKit's screenshot is the last rendered frame, which can lag the DOM by a few frames
         // on a loaded machine: wait for two animation frames (one full rendering update) first.
+        // It also waits for the page's next paint, and without the accelerated compositor
+        // (WEBKIT_DISABLE_COMPOSITING_MODE=1 in the environment, a common NVIDIA workaround) a
+        // page with nothing changing never paints: a 1-pixel, 1 %-opaque dot toggled each
+        // animation frame for 3 s keeps it painting, invisibly, then removes itself.
         let script = "const done = arguments[arguments.length - 1];
+            const dot = document.createElement('div');
+            dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;'
+              + 'pointer-events:none;z-index:2147483647';
+            document.documentElement.appendChild(dot);
+            const start = performance.now();
+            let on = false;
+            (function toggle() {
+              on = !on;
+              dot.style.background = on ? 'rgba(0,0,0,0.01)' : 'transparent';
+              if (performance.now() - start < 3000) requestAnimationFrame(toggle);
+              else dot.remove();
+            })();
             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
         self.run("screenshot", |c| async move {
             c.execute_async(script, vec![]).await?;
