@@ -25,21 +25,25 @@ fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
+        .expect("/proc/thread-self/schedstat (Linux) gives the thread's CPU time")
+}
+
+/// A VP8 encoder with the call's settings: realtime, one thread.
+fn call_encoder(width: u32, height: u32, bitrate_kbps: u32) -> Vp8Encoder {
+    Vp8Encoder::new(Vp8EncoderConfig {
+        width,
+        height,
+        fps: 30,
+        bitrate_kbps,
+        threads: 1,
+    })
+    .expect("encoder")
 }
 
 /// Encodes and decodes `frames` in a loop `count` times over, one frame per `interval` (zero:
 /// back to back); returns this thread's CPU milliseconds per frame.
 fn cpu_per_frame(frames: &[duet_media::I420Frame], count: usize, interval: Duration) -> f64 {
-    let (w, h) = (frames[0].width, frames[0].height);
-    let mut encoder = Vp8Encoder::new(Vp8EncoderConfig {
-        width: w,
-        height: h,
-        fps: 30,
-        bitrate_kbps: 2000,
-        threads: 1,
-    })
-    .expect("encoder");
+    let mut encoder = call_encoder(frames[0].width, frames[0].height, 2000);
     let mut decoder = Vp8Decoder::new().expect("decoder");
     // The keyframe and the encoder's first frames are not what a call spends its time on.
     for frame in frames.iter().take(10) {
@@ -64,14 +68,7 @@ fn cpu_per_frame(frames: &[duet_media::I420Frame], count: usize, interval: Durat
 fn main() {
     for (w, h, kbps) in [(640, 480, 900), (1280, 720, 2000)] {
         let mut source = TestPatternSource::unpaced(w, h).expect("valid size");
-        let mut encoder = Vp8Encoder::new(Vp8EncoderConfig {
-            width: w,
-            height: h,
-            fps: 30,
-            bitrate_kbps: kbps,
-            threads: 1,
-        })
-        .expect("encoder");
+        let mut encoder = call_encoder(w, h, kbps);
         let mut decoder = Vp8Decoder::new().expect("decoder");
         let (mut key, mut delta, mut decode) = (vec![], vec![], vec![]);
         for n in 0..150 {
