@@ -242,24 +242,29 @@ impl App {
         // It also waits for the page's next paint, and without the accelerated compositor
         // (WEBKIT_DISABLE_COMPOSITING_MODE=1 in the environment, a common NVIDIA workaround) a
         // page with nothing changing never paints: a 1-pixel, 1 %-opaque dot toggled each
-        // animation frame for 3 s keeps it painting, invisibly, then removes itself.
-        let script = "const done = arguments[arguments.length - 1];
+        // animation frame keeps it painting, invisibly, until the screenshot is taken (3 s at
+        // most). It is removed right after, so no animation runs into the test's next step.
+        let start = "const done = arguments[arguments.length - 1];
             const dot = document.createElement('div');
             dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;'
               + 'pointer-events:none;z-index:2147483647';
             document.documentElement.appendChild(dot);
+            window.__duetScreenshotDot = dot;
             const start = performance.now();
             let on = false;
             (function toggle() {
               on = !on;
               dot.style.background = on ? 'rgba(0,0,0,0.01)' : 'transparent';
-              if (performance.now() - start < 3000) requestAnimationFrame(toggle);
+              if (dot.isConnected && performance.now() - start < 3000) requestAnimationFrame(toggle);
               else dot.remove();
             })();
             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        let stop = "window.__duetScreenshotDot?.remove(); delete window.__duetScreenshotDot;";
         self.run("screenshot", |c| async move {
-            c.execute_async(script, vec![]).await?;
-            c.screenshot().await
+            c.execute_async(start, vec![]).await?;
+            let png = c.screenshot().await?;
+            c.execute(stop, vec![]).await?;
+            Ok(png)
         })
         .unwrap_or_else(|e| panic!("{e}"))
     }
