@@ -206,8 +206,11 @@ impl Padded {
             let mut bytes = vec![PAD; rows * (row + padding)];
             for r in 0..rows {
                 for c in 0..row {
-                    let hash =
-                        (r as u32 * 7919 + c as u32 * 104_729 + salt).wrapping_mul(2_654_435_761);
+                    // Wrapping: the seed is any u32, so the sum may pass u32::MAX.
+                    let hash = (r as u32 * 7919)
+                        .wrapping_add(c as u32 * 104_729)
+                        .wrapping_add(salt)
+                        .wrapping_mul(2_654_435_761);
                     // Skin-toned chroma half the time so the filter really works on it.
                     bytes[r * (row + padding) + c] = 100 + (hash >> 26) as u8;
                 }
@@ -217,10 +220,10 @@ impl Padded {
         let y = fill(height, width, seed);
         let chroma = match format {
             PixelFormat::I420 => [
-                fill(ch, chroma_row, seed + 1),
-                fill(ch, chroma_row, seed + 2),
+                fill(ch, chroma_row, seed.wrapping_add(1)),
+                fill(ch, chroma_row, seed.wrapping_add(2)),
             ],
-            PixelFormat::Nv12 => [fill(ch, chroma_row, seed + 1), Vec::new()],
+            PixelFormat::Nv12 => [fill(ch, chroma_row, seed.wrapping_add(1)), Vec::new()],
         };
         Self {
             format,
