@@ -196,12 +196,20 @@ fn build_popup(app: &AppHandle) -> tauri::Result<()> {
 
 /// Runs the desktop app until the user quits.
 pub fn run() {
+    // Before anything starts a thread (set_var is not thread-safe) and before WebKit reads it.
+    let painting = crate::webkit_painting::apply();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,webrtc=warn,webrtc_ice=warn,sqlx=warn".into()),
         )
         .try_init();
+    if let Some(value) = painting {
+        tracing::info!(
+            "no GPU render node: WebKit paints without its compositor ({}={value})",
+            crate::webkit_painting::VARIABLE
+        );
+    }
 
     let app = tauri::Builder::default()
         // First: a second start hands its arguments (a deep link) to this instance and exits.

@@ -281,27 +281,75 @@ async fn upgrade(
     ws.on_upgrade(move |socket| serve(socket, shared.hub))
 }
 
-/// Sends each stream's newest frame as it appears; while a send is in progress, newer frames
-/// replace older ones in the slot, so a slow page skips frames instead of queueing them.
+/// Frames of one stream the backend may have sent that the page has not yet acknowledged.
+///
+/// Without a bound, frames pile up between this socket and the page's `onmessage` (WebKit's network
+/// process and its IPC to the page) whenever the page takes them slower than they come, and once
+/// written they are out of the newest-wins slot's reach: frames then reach the page seconds late
+/// (docs/benchmarks.md, "Before the receipts"). Two, not one, so the next frame is already on its
+/// way while the page's receipt for the previous one travels back.
+pub const FRAMES_IN_FLIGHT: u8 = 2;
+
+/// What the page said on the socket.
+#[derive(Debug, PartialEq, Eq)]
+enum PageMessage {
+    /// The page has taken one frame of this stream.
+    Receipt(Stream),
+    /// A display-size message, applied to the hub already.
+    DisplaySize,
+    Malformed,
+}
+
+fn read_page_message(hub: &FrameHub, message: &[u8]) -> PageMessage {
+    match message {
+        &[stream] => Stream::from_byte(stream).map_or(PageMessage::Malformed, PageMessage::Receipt),
+        _ if hub.set_display_size(message) => PageMessage::DisplaySize,
+        _ => PageMessage::Malformed,
+    }
+}
+
+/// Sends each stream's newest frame as it appears, at most [`FRAMES_IN_FLIGHT`] unacknowledged
+/// per stream; meanwhile newer frames replace older ones in the slot, so a slow page skips frames
+/// instead of queueing them.
 async fn serve(mut socket: WebSocket, hub: FrameHub) {
     let mut slots: Vec<watch::Receiver<Option<Bytes>>> =
         hub.slots.iter().map(|slot| slot.subscribe()).collect();
     for slot in &mut slots {
         slot.mark_changed();
     }
+    let mut in_flight = [0u8; STREAMS];
     loop {
-        let changed =
-            futures_util::future::select_all(slots.iter_mut().map(|slot| Box::pin(slot.changed())));
-        let (result, index, _) = tokio::select! {
-            outcome = changed => outcome,
+        // Only streams with room are watched; a full one's newer frames wait in its slot.
+        let watched: Vec<_> = slots
+            .iter_mut()
+            .enumerate()
+            .filter(|(index, _)| in_flight[*index] < FRAMES_IN_FLIGHT)
+            .map(|(index, slot)| Box::pin(async move { (index, slot.changed().await) }))
+            .collect();
+        let next_frame = async move {
+            if watched.is_empty() {
+                std::future::pending().await
+            } else {
+                futures_util::future::select_all(watched).await.0
+            }
+        };
+        let (index, result) = tokio::select! {
+            ready = next_frame => ready,
             incoming = socket.recv() => match incoming {
-                // The page sends only display sizes; a close or an error ends the stream.
                 Some(Ok(Message::Binary(message))) => {
-                    if !hub.set_display_size(&message) {
-                        tracing::debug!(bytes = message.len(), "malformed display-size message ignored");
+                    match read_page_message(&hub, &message) {
+                        PageMessage::Receipt(stream) => {
+                            let count = &mut in_flight[stream as usize];
+                            *count = count.saturating_sub(1);
+                        }
+                        PageMessage::DisplaySize => {}
+                        PageMessage::Malformed => {
+                            tracing::debug!(bytes = message.len(), "malformed page message ignored");
+                        }
                     }
                     continue;
                 }
+                // A close or an error ends the stream.
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => continue,
             },
@@ -314,6 +362,7 @@ async fn serve(mut socket: WebSocket, hub: FrameHub) {
             if socket.send(Message::Binary(frame)).await.is_err() {
                 return;
             }
+            in_flight[index] += 1;
         }
     }
 }
@@ -448,7 +497,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_server_refuses_a_wrong_secret_and_streams_the_newest_frame() {
-        use futures_util::StreamExt;
+        use futures_util::{SinkExt, StreamExt};
         let hub = FrameHub::new();
         let server = FrameServer::start(hub.clone()).await.unwrap();
         let wrong = server.url().replace("secret=", "secret=0");
@@ -473,6 +522,7 @@ mod tests {
         let mut last_sequence = 0;
         while last_sequence < 50 {
             let data = socket.next().await.unwrap().unwrap().into_data();
+            socket.send(receipt(Stream::Remote)).await.unwrap();
             let sequence = u32::from_le_bytes(data[12..16].try_into().unwrap());
             assert!(
                 sequence > last_sequence,
@@ -503,6 +553,7 @@ mod tests {
         for _ in 0..100 {
             sink.write_frame(&frame(1280, 720)).unwrap();
             let data = socket.next().await.unwrap().unwrap().into_data();
+            socket.send(receipt(Stream::Remote)).await.unwrap();
             let size = header_size(&data);
             if size == (640, 360) {
                 return;
@@ -514,5 +565,76 @@ mod tests {
             );
         }
         panic!("100 frames after the display size, none was scaled to it");
+    }
+
+    /// The page's receipt for one frame of `stream`.
+    fn receipt(stream: Stream) -> tokio_tungstenite::tungstenite::Message {
+        tokio_tungstenite::tungstenite::Message::Binary(vec![stream as u8].into())
+    }
+
+    fn sequence_of(packed: &[u8]) -> u32 {
+        u32::from_le_bytes(packed[12..16].try_into().unwrap())
+    }
+
+    #[test]
+    fn page_messages_are_receipts_display_sizes_or_ignored() {
+        let hub = FrameHub::new();
+        assert_eq!(
+            read_page_message(&hub, &[0]),
+            PageMessage::Receipt(Stream::Remote)
+        );
+        assert_eq!(
+            read_page_message(&hub, &[2]),
+            PageMessage::Receipt(Stream::LocalRaw)
+        );
+        assert_eq!(
+            read_page_message(&hub, &display_size(Stream::Remote, 640, 360)),
+            PageMessage::DisplaySize
+        );
+        for bad in [vec![], vec![3], vec![0, 1], vec![9, 100, 0, 100, 0]] {
+            assert_eq!(
+                read_page_message(&hub, &bad),
+                PageMessage::Malformed,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn at_most_two_frames_per_stream_go_unacknowledged_and_a_receipt_releases_the_newest() {
+        use futures_util::{SinkExt, StreamExt};
+        let hub = FrameHub::new();
+        let server = FrameServer::start(hub.clone()).await.unwrap();
+        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        let mut remote = hub.sink(Stream::Remote);
+        let mut local = hub.sink(Stream::LocalFiltered);
+        // Two remote frames fill the window.
+        for expected in 1..=2 {
+            remote.write_frame(&frame(4, 2)).unwrap();
+            let data = socket.next().await.unwrap().unwrap().into_data();
+            assert_eq!(sequence_of(&data), expected);
+        }
+        // Frames 3, 4 and 5 wait in the slot, each replacing the last; the server gets time to
+        // (wrongly) send between them. The local stream has its own window and still flows.
+        for _ in 3..=5 {
+            remote.write_frame(&frame(4, 2)).unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        local.write_frame(&frame(4, 2)).unwrap();
+        let data = socket.next().await.unwrap().unwrap().into_data();
+        assert_eq!(
+            (data[4], sequence_of(&data)),
+            (Stream::LocalFiltered as u8, 1),
+            "the full remote window held frames 3 to 5 back"
+        );
+        socket.send(receipt(Stream::Remote)).await.unwrap();
+        let data = socket.next().await.unwrap().unwrap().into_data();
+        assert_eq!(
+            (data[4], sequence_of(&data)),
+            (Stream::Remote as u8, 5),
+            "one receipt lets the newest frame through"
+        );
     }
 }

@@ -24,5 +24,6 @@ pub mod settings;
 pub mod tray_text;
 pub mod ui;
 pub mod view;
+pub mod webkit_painting;
 
 pub use app::run;

@@ -1,8 +1,8 @@
 // Development tool: a loopback WebSocket server speaking the frames protocol of
 // docs/app-interface.md (DUF1 header + I420), sending a moving 1280x720 pattern at 30 fps on
-// stream 0 and a 640x360 one on stream 1. Like the backend, it drops a frame when the socket has
-// not taken the previous one yet (newest frame wins). No dependencies: the handshake and framing
-// are written out here.
+// stream 0 and a 640x360 one on stream 1. Like the backend, it skips a frame when the socket has
+// not taken the previous one yet or when two frames of the stream await the page's receipt
+// (newest frame wins). No dependencies: the handshake and framing are written out here.
 //   node dev/frameServer.mjs [port]        then open dev/preview.html?scene=call&frames=ws://127.0.0.1:PORT/frames
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
@@ -55,6 +55,24 @@ function wsBinaryHeader(length) {
   const b = Buffer.alloc(10); b[0] = 0x82; b[1] = 127; b.writeBigUInt64BE(BigInt(length), 2); return b;
 }
 
+const FRAMES_IN_FLIGHT = 2;
+
+/** One whole masked client frame at the start of `buffer`, or null until it has all arrived. */
+function takeClientMessage(buffer) {
+  if (buffer.length < 2) return null;
+  const opcode = buffer[0] & 0x0f;
+  let length = buffer[1] & 0x7f;
+  let offset = 2;
+  if (length === 126) { if (buffer.length < 4) return null; length = buffer.readUInt16BE(2); offset = 4; }
+  else if (length === 127) { if (buffer.length < 10) return null; length = Number(buffer.readBigUInt64BE(2)); offset = 10; }
+  const masked = (buffer[1] & 0x80) !== 0;
+  const start = offset + (masked ? 4 : 0);
+  if (buffer.length < start + length) return null;
+  const payload = Buffer.from(buffer.subarray(start, start + length));
+  if (masked) for (let i = 0; i < length; i++) payload[i] ^= buffer[offset + (i % 4)];
+  return { opcode, payload, length: start + length };
+}
+
 const remote = pattern(1280, 720, 0);
 const local = pattern(640, 360, 100);
 const server = createServer((_, res) => res.writeHead(404).end());
@@ -63,16 +81,29 @@ server.on("upgrade", (req, socket) => {
   const accept = createHash("sha1").update(req.headers["sec-websocket-key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
   let seq = 0, sent = 0, skipped = 0;
+  const inFlight = [0, 0, 0];
   const timer = setInterval(() => {
     seq += 1;
     for (const [stream, frames, w, h] of [[0, remote, 1280, 720], [1, local, 640, 360]]) {
-      if (socket.writableLength > 0) { skipped += 1; continue; } // the page has not taken the last one
+      // The socket has not taken the last one, or the page has not acknowledged two.
+      if (socket.writableLength > 0 || inFlight[stream] >= FRAMES_IN_FLIGHT) { skipped += 1; continue; }
       const body = stamp(frames[seq % frames.length], stream, w, h, seq);
       socket.write(Buffer.concat([wsBinaryHeader(body.length), body]));
+      inFlight[stream] += 1;
       sent += 1;
     }
   }, 1000 / FPS);
-  socket.on("data", () => {}); // client frames (pings/close) are not needed here
+  let pending = Buffer.alloc(0);
+  socket.on("data", (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    for (let message; (message = takeClientMessage(pending)); ) {
+      pending = pending.subarray(message.length);
+      // A one-byte binary message is a receipt; display sizes (5 bytes) and the rest are ignored.
+      if (message.opcode === 2 && message.payload.length === 1 && message.payload[0] < inFlight.length) {
+        inFlight[message.payload[0]] = Math.max(0, inFlight[message.payload[0]] - 1);
+      }
+    }
+  });
   socket.on("close", () => { clearInterval(timer); console.log(`client left: sent ${sent}, skipped ${skipped}`); });
   socket.on("error", () => clearInterval(timer));
 });

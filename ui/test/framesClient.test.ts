@@ -55,6 +55,21 @@ describe("FramesClient", () => {
     expect(h.frames.map((f) => f.seq)).toEqual([9]);
   });
 
+  it("acknowledges every frame taken with a one-byte receipt naming its stream, even a malformed one", () => {
+    const h = harness();
+    h.client.start();
+    h.sockets[0].open();
+    h.sockets[0].onmessage?.({ data: encodeFrame(0, 2, 2, 1, 1) });
+    h.sockets[0].onmessage?.({ data: encodeFrame(1, 2, 2, 1, 1) });
+    const broken = encodeFrame(2, 4, 4, 1, 1).slice(0, 30); // planes cut short
+    h.sockets[0].onmessage?.({ data: broken });
+    expect(h.sockets[0].sent).toEqual([[0], [1], [2]]);
+    expect(h.frames.map((f) => f.stream)).toEqual([0, 1]);
+    expect(h.bad.length).toBe(1);
+    h.sockets[0].onmessage?.({ data: new ArrayBuffer(3) }); // too short to name a stream
+    expect(h.sockets[0].sent.length).toBe(3);
+  });
+
   it("sends each stream's display size once per change, and all of them again on reconnect", () => {
     const h = harness();
     h.client.report(0, 1100, 527); // before any socket: kept for the open

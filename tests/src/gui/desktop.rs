@@ -59,11 +59,26 @@ fn wait_until(what: &str, process: &mut Owned, log: &Path, mut ready: impl FnMut
     }
 }
 
+/// Whether another X server holds display `number`. A lock whose process is gone is stale (an
+/// Xvfb killed with SIGKILL, as the harness ends its processes, leaves its lock and socket behind),
+/// and Xvfb replaces a stale lock and socket itself; without this, a machine that ran the GUI tests
+/// a hundred times had no display number left.
+fn display_in_use(number: u32, socket: &Path) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{number}-lock")) {
+        Ok(lock) => match lock.trim().parse::<u32>() {
+            Ok(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+            // Being written this instant, or not a lock we understand: leave it alone.
+            Err(_) => true,
+        },
+        Err(_) => socket.exists(),
+    }
+}
+
 /// Starts Xvfb on the first display number from 90 that is free, retrying when another run takes it.
 fn start_display(dir: &Path) -> (Owned, u32) {
     for number in 90..190u32 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-        if socket.exists() || Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+        if display_in_use(number, &socket) {
             continue;
         }
         let log = dir.join("xvfb.log");

@@ -1,6 +1,8 @@
 // The frames WebSocket: binary I420 messages from the backend, parsed and handed to the scheduler.
 // The page tells the backend, on the same socket, how large it shows each stream (device pixels), and
 // the backend scales frames down to that, so no pixel crosses the socket that the screen cannot show.
+// Every frame taken is acknowledged with a one-byte receipt: the backend keeps at most two frames
+// per stream unacknowledged, so frames cannot pile up unseen between its socket and this page.
 // It reconnects whenever the socket closes (backend restart, sleep), with a capped backoff.
 import { parseFrame, type Frame, type StreamId } from "./header";
 
@@ -22,6 +24,8 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 3000;
 /** WebSocket.OPEN, spelled out so tests can hand in a fake socket without the global. */
 const SOCKET_OPEN = 1;
+/** Where the header keeps the stream id. */
+const STREAM_OFFSET = 4;
 
 export class FramesClient implements DisplaySizes {
   private socket: WebSocket | null = null;
@@ -80,6 +84,8 @@ export class FramesClient implements DisplaySizes {
         this.options.onBadFrame("text message on the frames socket");
         return;
       }
+      // The receipt goes first, so the backend can send the next frame while this one is handled.
+      sendReceipt(socket, event.data);
       const parsed = parseFrame(event.data);
       if (parsed.ok) this.options.onFrame(parsed.frame);
       else this.options.onBadFrame(parsed.error);
@@ -112,4 +118,14 @@ function sendSize(socket: WebSocket, stream: StreamId, width: number, height: nu
   message.setUint16(1, width, true);
   message.setUint16(3, height, true);
   socket.send(message.buffer);
+}
+
+/**
+ * The receipt (docs/app-interface.md, Frames): one byte, the stream of the frame just taken, read
+ * from the header even when the rest is malformed, so a bad frame cannot shrink the window.
+ */
+function sendReceipt(socket: WebSocket, message: ArrayBuffer): void {
+  if (socket.readyState !== SOCKET_OPEN || message.byteLength <= STREAM_OFFSET) return;
+  const stream = new Uint8Array(message, STREAM_OFFSET, 1)[0];
+  socket.send(new Uint8Array([stream]).buffer);
 }

@@ -1,0 +1,65 @@
+//! How WebKit paints the page: without its accelerated compositor where there is no GPU.
+//!
+//! With no GPU render node, WebKitGTK's compositor runs on Mesa's software OpenGL (llvmpipe) and
+//! in a 720p call the page paints 8.5–12 remote frames a second; painting on the CPU instead paints
+//! 17–19 and uses ~90 MiB less (docs/benchmarks.md, "Desktop app"). A user who set the variable
+//! (a common workaround for some GPU drivers) keeps their choice.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+/// WebKitGTK's switch: `1` paints without the compositor.
+pub const VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+
+/// The value to give [`VARIABLE`] before WebKit starts, if any: `1` when the user left it unset
+/// and the machine has no render node.
+pub fn choice(user_value: Option<OsString>, has_render_node: bool) -> Option<&'static str> {
+    (user_value.is_none() && !has_render_node).then_some("1")
+}
+
+/// Whether `/dev/dri` (or `dri_dir`) holds a render node (`renderD128`, ...), i.e. a GPU that
+/// WebKit's compositor can use.
+pub fn has_render_node(dri_dir: &Path) -> bool {
+    std::fs::read_dir(dri_dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false)
+}
+
+/// Applies [`choice`] to this process and returns the value it set. Call before any thread
+/// starts: the environment is shared.
+pub fn apply() -> Option<&'static str> {
+    let value = choice(
+        std::env::var_os(VARIABLE),
+        has_render_node(Path::new("/dev/dri")),
+    )?;
+    std::env::set_var(VARIABLE, value);
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unset_variable_on_a_machine_without_a_render_node_is_set() {
+        assert_eq!(choice(None, false), Some("1"));
+        assert_eq!(choice(None, true), None);
+        assert_eq!(choice(Some("0".into()), false), None, "the user's 0 stands");
+        assert_eq!(choice(Some("1".into()), true), None);
+    }
+
+    #[test]
+    fn a_render_node_is_a_renderd_entry_in_the_dri_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!has_render_node(dir.path()));
+        std::fs::write(dir.path().join("card0"), b"").unwrap();
+        assert!(!has_render_node(dir.path()), "a card without a render node");
+        std::fs::write(dir.path().join("renderD128"), b"").unwrap();
+        assert!(has_render_node(dir.path()));
+        assert!(!has_render_node(&dir.path().join("missing")));
+    }
+}
