@@ -163,11 +163,16 @@ if (params.get("probe") === "1") {
   }, 2000);
 }
 
-// ?bare=1: only the remote canvas on the call screen (to tell painting cost from compositing cost).
-if (params.get("bare") === "1" || params.get("bare") === "2") {
+// ?bare=1: only the remote canvas on the call screen (to tell painting cost from compositing cost);
+// ?bare=3: everything but the local preview (to tell what painting a second video costs).
+const bareStyles: Record<string, string> = {
+  "1": ".call-top, .call-controls, .local-video, .stats-overlay { display: none !important; }",
+  "2": ".call-top, .call-controls { background: none !important; } * { backdrop-filter: none !important; }",
+  "3": ".local-video { display: none !important; }",
+};
+const bare = bareStyles[params.get("bare") ?? ""];
+if (bare) {
   const style = document.createElement("style");
-  style.textContent = params.get("bare") === "1"
-    ? ".call-top, .call-controls, .local-video, .stats-overlay { display: none !important; }"
-    : ".call-top, .call-controls { background: none !important; } * { backdrop-filter: none !important; }";
+  style.textContent = bare;
   document.head.append(style);
 }
