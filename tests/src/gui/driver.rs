@@ -214,13 +214,24 @@ impl App {
     }
 
     /// Clicks the element with `testid` once it is visible.
+    ///
+    /// The page redraws lists as state changes (a presence update re-renders a contact's row), so
+    /// the element found can be replaced before the click reaches it, and WebKit then answers that
+    /// the node was not found; under load that window is wide enough to hit. The click did not
+    /// happen then, so it is safe to find the element again and retry.
     pub fn click(&self, testid: &str) {
-        self.wait_visible(testid);
-        let css = selector(testid);
-        self.run("click", |c| async move {
-            c.find(Locator::Css(&css)).await?.click().await
-        })
-        .unwrap_or_else(|e| panic!("{e} on [data-testid={testid}]\n{}", self.describe()));
+        const ATTEMPTS: u32 = 5;
+        for attempt in 1..=ATTEMPTS {
+            self.wait_visible(testid);
+            let css = selector(testid);
+            match self.run("click", |c| async move {
+                c.find(Locator::Css(&css)).await?.click().await
+            }) {
+                Ok(()) => return,
+                Err(error) if attempt < ATTEMPTS && is_stale_element(&error) => continue,
+                Err(error) => panic!("{error} on [data-testid={testid}]\n{}", self.describe()),
+            }
+        }
     }
 
     /// Replaces the text of the input with `testid` by typing `text`.
@@ -297,5 +308,31 @@ impl Drop for App {
                 tokio::time::timeout(Duration::from_secs(10), client.close()).await
             });
         }
+    }
+}
+
+/// Whether a WebDriver error says the element found is no longer in the page: the standard's
+/// "stale element reference", or WebKitWebDriver's "Node with identifier ... was not found".
+fn is_stale_element(error: &str) -> bool {
+    error.contains("stale element")
+        || (error.contains("Node with identifier") && error.contains("was not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stale_element;
+
+    #[test]
+    fn only_a_replaced_element_is_worth_another_click() {
+        assert!(is_stale_element(
+            "click: webdriver returned error: Node with identifier 'node-7DE9' was not found"
+        ));
+        assert!(is_stale_element(
+            "click: stale element reference: the element is no longer attached"
+        ));
+        assert!(!is_stale_element(
+            "click: no such element: Unable to locate element"
+        ));
+        assert!(!is_stale_element("click: no answer from WebDriver in 60s"));
     }
 }
