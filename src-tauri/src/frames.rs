@@ -499,13 +499,9 @@ mod tests {
     async fn the_server_refuses_a_wrong_secret_and_streams_the_newest_frame() {
         use futures_util::{SinkExt, StreamExt};
         let hub = FrameHub::new();
-        let server = FrameServer::start(hub.clone()).await.unwrap();
+        let (server, mut socket) = connected_page(&hub).await;
         let wrong = server.url().replace("secret=", "secret=0");
         assert!(tokio_tungstenite::connect_async(wrong).await.is_err());
-
-        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
-            .await
-            .unwrap();
         // The writer runs until the page has seen frame 50; frames written before the server
         // subscribed are skipped, later ones may replace each other, none may repeat or go back.
         let seen_enough = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -523,7 +519,7 @@ mod tests {
         while last_sequence < 50 {
             let data = socket.next().await.unwrap().unwrap().into_data();
             socket.send(receipt(Stream::Remote)).await.unwrap();
-            let sequence = u32::from_le_bytes(data[12..16].try_into().unwrap());
+            let sequence = sequence_of(&data);
             assert!(
                 sequence > last_sequence,
                 "frames arrive in order, never repeated"
@@ -538,10 +534,7 @@ mod tests {
     async fn a_display_size_sent_over_the_socket_scales_the_next_frames() {
         use futures_util::{SinkExt, StreamExt};
         let hub = FrameHub::new();
-        let server = FrameServer::start(hub.clone()).await.unwrap();
-        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
-            .await
-            .unwrap();
+        let (_server, mut socket) = connected_page(&hub).await;
         socket
             .send(tokio_tungstenite::tungstenite::Message::Binary(
                 display_size(Stream::Remote, 640, 640).into(),
@@ -565,6 +558,19 @@ mod tests {
             );
         }
         panic!("100 frames after the display size, none was scaled to it");
+    }
+
+    type PageSocket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    /// A running frame server for `hub`, and a page connected to it with the right secret.
+    async fn connected_page(hub: &FrameHub) -> (FrameServer, PageSocket) {
+        let server = FrameServer::start(hub.clone()).await.unwrap();
+        let (socket, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        (server, socket)
     }
 
     /// The page's receipt for one frame of `stream`.
@@ -604,10 +610,7 @@ mod tests {
     async fn at_most_two_frames_per_stream_go_unacknowledged_and_a_receipt_releases_the_newest() {
         use futures_util::{SinkExt, StreamExt};
         let hub = FrameHub::new();
-        let server = FrameServer::start(hub.clone()).await.unwrap();
-        let (mut socket, _) = tokio_tungstenite::connect_async(server.url())
-            .await
-            .unwrap();
+        let (_server, mut socket) = connected_page(&hub).await;
         let mut remote = hub.sink(Stream::Remote);
         let mut local = hub.sink(Stream::LocalFiltered);
         // Two remote frames fill the window.

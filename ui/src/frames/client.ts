@@ -4,7 +4,7 @@
 // Every frame taken is acknowledged with a one-byte receipt: the backend keeps at most two frames
 // per stream unacknowledged, so frames cannot pile up unseen between its socket and this page.
 // It reconnects whenever the socket closes (backend restart, sleep), with a capped backoff.
-import { parseFrame, type Frame, type StreamId } from "./header";
+import { parseFrame, STREAM_OFFSET, type Frame, type StreamId } from "./header";
 
 /** Where views say how large they show a stream (FramesClient implements it). */
 export type DisplaySizes = {
@@ -24,8 +24,6 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 3000;
 /** WebSocket.OPEN, spelled out so tests can hand in a fake socket without the global. */
 const SOCKET_OPEN = 1;
-/** Where the header keeps the stream id. */
-const STREAM_OFFSET = 4;
 
 export class FramesClient implements DisplaySizes {
   private socket: WebSocket | null = null;

@@ -3,6 +3,8 @@
 
 export const FRAME_MAGIC = 0x31465544; // "DUF1" read as a little-endian u32
 export const HEADER_BYTES = 24;
+/** Where the header keeps the stream id (u8). */
+export const STREAM_OFFSET = 4;
 
 export const STREAM_REMOTE = 0;
 export const STREAM_LOCAL = 1;
@@ -31,7 +33,7 @@ export function parseFrame(buffer: ArrayBuffer): ParseResult {
   const view = new DataView(buffer);
   const magic = view.getUint32(0, true);
   if (magic !== FRAME_MAGIC) return fail(`bad magic 0x${magic.toString(16).padStart(8, "0")}`);
-  const stream = view.getUint8(4);
+  const stream = view.getUint8(STREAM_OFFSET);
   if (stream !== STREAM_REMOTE && stream !== STREAM_LOCAL && stream !== STREAM_LOCAL_RAW) {
     return fail(`unknown stream ${stream}`);
   }
@@ -67,7 +69,7 @@ export function encodeFrame(
   const buffer = new ArrayBuffer(HEADER_BYTES + luma + 2 * chroma);
   const view = new DataView(buffer);
   view.setUint32(0, FRAME_MAGIC, true);
-  view.setUint8(4, stream);
+  view.setUint8(STREAM_OFFSET, stream);
   view.setUint16(8, width, true);
   view.setUint16(10, height, true);
   view.setUint32(12, seq, true);
