@@ -74,16 +74,22 @@ impl Ui for TauriUi {
     }
 
     fn status_changed(&self, state: &AppState) {
-        // The backend is managed before it can publish any state; "en" only guards the order.
-        let text = tray_text(state, locale(&self.app));
-        if let Some(tray) = self.app.tray_by_id(TRAY) {
-            let _ = tray.set_tooltip(Some(&text.status));
-        }
-        if let Some(items) = self.app.try_state::<TrayItems>() {
-            let _ = items.status.set_text(&text.status);
-            let _ = items.show.set_text(text.show);
-            let _ = items.quit.set_text(text.quit);
-        }
+        // Tray calls wait for the main thread; queued there instead, they cannot block the
+        // backend's publish lock, and they run in the order the states were published.
+        let app = self.app.clone();
+        let state = state.clone();
+        let _ = self.app.run_on_main_thread(move || {
+            // The backend is managed before it can publish any state; "en" only guards the order.
+            let text = tray_text(&state, locale(&app));
+            if let Some(tray) = app.tray_by_id(TRAY) {
+                let _ = tray.set_tooltip(Some(&text.status));
+            }
+            if let Some(items) = app.try_state::<TrayItems>() {
+                let _ = items.status.set_text(&text.status);
+                let _ = items.show.set_text(text.show);
+                let _ = items.quit.set_text(text.quit);
+            }
+        });
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::files::AppDirs;
 use crate::frames::{FrameHub, FrameServer};
 use crate::media_sources::SourceOverrides;
+use crate::published::PublishedState;
 use crate::records::HistoryRecord;
 use crate::settings::Settings;
 use crate::ui::Ui;
@@ -84,7 +85,7 @@ struct Inner {
     /// A clone of the signed-in SDK handle, readable without awaiting the session lock.
     kit: Mutex<Option<(CallKit, String)>>,
     view: Mutex<ViewModel>,
-    state: Mutex<AppState>,
+    state: PublishedState,
     embedded: tokio::sync::Mutex<Option<Embedded>>,
 }
 
@@ -141,7 +142,7 @@ impl Backend {
                 session: tokio::sync::Mutex::new(None),
                 kit: Mutex::new(None),
                 view: Mutex::new(ViewModel::default()),
-                state: Mutex::new(AppState::signed_out()),
+                state: PublishedState::default(),
                 embedded: tokio::sync::Mutex::new(None),
             }),
         })
@@ -332,7 +333,7 @@ impl Backend {
             signed_in,
             last_sign_in: self.inner.credentials.last(),
             frames_url: self.inner.frames_url.clone(),
-            state: lock(&self.inner.state).clone(),
+            state: self.inner.state.get(),
         }
     }
 
@@ -346,7 +347,7 @@ impl Backend {
 
     /// The state the page renders.
     pub fn state(&self) -> AppState {
-        lock(&self.inner.state).clone()
+        self.inner.state.get()
     }
 
     /// Sends an event to the page (the settings preview's microphone level).
@@ -489,7 +490,7 @@ impl Backend {
             kit.set_call_timeout(Duration::from_secs(u64::from(settings.call_timeout_s)))?;
         }
         // The language may have changed: the tray relabels itself from the current state.
-        let state = lock(&self.inner.state).clone();
+        let state = self.inner.state.get();
         self.inner.ui.status_changed(&state);
         Ok(settings)
     }
@@ -582,29 +583,33 @@ impl Backend {
     }
 
     /// Re-derives the page's state from the SDK and sends it when it changed; shows or hides
-    /// the popup with the ringing invite.
+    /// the popup with the ringing invite. Every step runs under the publish lock (see
+    /// [`PublishedState`]), and each `Ui` call only queues work for the main thread.
     pub fn publish_state(&self) {
-        let snapshot = lock(&self.inner.kit).as_ref().map(|(kit, _)| SdkSnapshot {
-            status: kit.call_status(),
-            current: kit.current_call(),
-            invites: kit.invites(),
-        });
-        let state = match snapshot {
-            Some(snapshot) => lock(&self.inner.view).derive(&snapshot, now_ms()),
-            None => AppState::signed_out(),
-        };
-        let previous = std::mem::replace(&mut *lock(&self.inner.state), state.clone());
-        if previous == state {
-            return;
-        }
-        if previous.invite.is_some() != state.invite.is_some() {
-            self.inner.ui.show_popup(state.invite.is_some());
-        }
-        self.inner.ui.status_changed(&state);
-        match serde_json::to_value(&state) {
-            Ok(payload) => self.inner.ui.emit("app-state", payload),
-            Err(error) => tracing::warn!(%error, "state not serializable"),
-        }
+        let inner = &self.inner;
+        inner.state.publish(
+            || {
+                let snapshot = lock(&inner.kit).as_ref().map(|(kit, _)| SdkSnapshot {
+                    status: kit.call_status(),
+                    current: kit.current_call(),
+                    invites: kit.invites(),
+                });
+                match snapshot {
+                    Some(snapshot) => lock(&inner.view).derive(&snapshot, now_ms()),
+                    None => AppState::signed_out(),
+                }
+            },
+            |previous, state| {
+                if previous.invite.is_some() != state.invite.is_some() {
+                    inner.ui.show_popup(state.invite.is_some());
+                }
+                inner.ui.status_changed(state);
+                match serde_json::to_value(state) {
+                    Ok(payload) => inner.ui.emit("app-state", payload),
+                    Err(error) => tracing::warn!(%error, "state not serializable"),
+                }
+            },
+        );
     }
 }
 

@@ -19,6 +19,7 @@ pub mod locale;
 pub mod media_sources;
 pub mod mic_meter;
 pub mod preview;
+pub mod published;
 pub mod records;
 pub mod settings;
 pub mod tray_text;

@@ -1,6 +1,7 @@
 //! What the backend asks of the desktop (Tauri in the app, a recorder in tests).
 
-/// The window system as the backend sees it.
+/// The window system as the backend sees it. Calls come from any thread, the state ones under
+/// the backend's publish lock: an implementation queues its work and never waits for it.
 pub trait Ui: Send + Sync + 'static {
     /// Sends an event to every window's page.
     fn emit(&self, event: &str, payload: serde_json::Value);

@@ -86,6 +86,9 @@ pub struct AppState {
     pub invite: Option<InviteView>,
     /// Signaling connectivity.
     pub connection: Connection,
+    /// One higher for every state the backend publishes (0 until it publishes one); the page
+    /// drops a state older than the one it shows, as events and replies can cross.
+    pub revision: u64,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             call: None,
             invite: None,
             connection: Connection::Connected,
+            revision: 0,
         }
     }
 }
@@ -268,6 +272,8 @@ impl ViewModel {
             } else {
                 Connection::Connected
             },
+            // Numbered when published (`PublishedState`).
+            revision: 0,
         }
     }
 }

@@ -223,3 +223,84 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
     again.shutdown().await;
     server.shutdown().await.unwrap();
 }
+
+/// Stop 13's CI failure: the callee declines the instant the invite arrives, so the event pump
+/// publishes "idle" while the `call` command is still publishing "calling". The page must end on
+/// "idle", every time, and each state it is sent must be numbered above the one before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_declined_at_once_leaves_the_page_idle() {
+    let db = tempfile::tempdir().unwrap();
+    let server = duet_server::start(duet_server::ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: db.path().join("s.sqlite").display().to_string(),
+        ..duet_server::ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = server.admin();
+    let day = Duration::from_secs(86_400);
+    let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
+    let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
+
+    let callee = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", "bob", &bob)).unwrap();
+    let mut callee_events = callee.events();
+    callee.login().await.unwrap();
+    let decliner = {
+        let callee = callee.clone();
+        tokio::spawn(async move {
+            while let Some(event) = callee_events.next().await {
+                if let CallEvent::Invited(invite) = event {
+                    callee.reject(&invite).await.unwrap();
+                }
+            }
+        })
+    };
+
+    let home = tempfile::tempdir().unwrap();
+    let ui = Arc::new(RecordingUi::default());
+    let app = backend(home.path(), ui.clone()).await;
+    app.sign_in(&server.ws_url(), "demo", "alice", &alice)
+        .await
+        .unwrap();
+
+    let last_state = || {
+        ui.emitted
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(event, _)| event == "app-state")
+            .map(|(_, state)| state.clone())
+    };
+    for attempt in 0..10 {
+        let call_id = app.call("bob", CallType::Audio).await.unwrap();
+        wait_for("the declined call to end", || {
+            app.state().status == Status::Idle
+                && ui.emitted.lock().unwrap().iter().any(|(event, payload)| {
+                    event == "call-event"
+                        && payload["event"] == "USER_REJECT"
+                        && payload["call_id"] == call_id.as_str()
+                })
+        })
+        .await;
+        let shown = last_state().expect("states were sent");
+        assert_eq!(shown["status"], "idle", "attempt {attempt}: {shown}");
+        assert_eq!(shown["revision"], app.state().revision, "attempt {attempt}");
+    }
+    let revisions: Vec<u64> = ui
+        .emitted
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(event, _)| event == "app-state")
+        .map(|(_, state)| state["revision"].as_u64().unwrap())
+        .collect();
+    assert!(
+        revisions.windows(2).all(|pair| pair[1] > pair[0]),
+        "sent in order: {revisions:?}"
+    );
+
+    decliner.abort();
+    app.shutdown().await;
+    server.shutdown().await.unwrap();
+}

@@ -23,14 +23,14 @@ const call = (callType: 1 | 2, answered: boolean) => ({
   remoteVideo: true, switchRequest: null,
 });
 const states: Record<string, AppState> = {
-  signin: { status: "signed_out", call: null, invite: null, connection: "connected" },
-  calling: { status: "calling", call: call(2, false), invite: null, connection: "connected" },
-  call: { status: "in_call", call: call(2, true), invite: null, connection: "connected" },
-  audio: { status: "in_call", call: call(1, true), invite: null, connection: "connected" },
-  ringing: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected" },
-  popup: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected" },
+  signin: { status: "signed_out", call: null, invite: null, connection: "connected", revision: 0 },
+  calling: { status: "calling", call: call(2, false), invite: null, connection: "connected", revision: 0 },
+  call: { status: "in_call", call: call(2, true), invite: null, connection: "connected", revision: 0 },
+  audio: { status: "in_call", call: call(1, true), invite: null, connection: "connected", revision: 0 },
+  ringing: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected", revision: 0 },
+  popup: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected", revision: 0 },
 };
-const state = states[scene] ?? { status: "idle", call: null, invite: null, connection: "connected" };
+const state = states[scene] ?? { status: "idle", call: null, invite: null, connection: "connected", revision: 0 };
 
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",

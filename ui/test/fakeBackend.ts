@@ -10,7 +10,7 @@ export const SETTINGS: Settings = {
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false,
 };
 
-export const IDLE: AppState = { status: "idle", call: null, invite: null, connection: "connected" };
+export const IDLE: AppState = { status: "idle", call: null, invite: null, connection: "connected", revision: 0 };
 
 export function bootstrapWith(state: AppState, signedIn = state.status !== "signed_out"): Bootstrap {
   return {
@@ -27,6 +27,7 @@ export class FakeBackend implements Backend {
   readonly calls: Call[] = [];
   private readonly handlers = new Map<string, ((payload: unknown) => void)[]>();
   responses: Record<string, unknown> = {};
+  private published = 0;
 
   constructor(bootstrap: Bootstrap, private readonly label = "main") {
     this.responses = {
@@ -63,7 +64,14 @@ export class FakeBackend implements Backend {
     return this.label;
   }
 
+  /** Like the backend, numbers every `app-state` one higher than the last (bootstrap states are 0). */
   emit(event: string, payload: unknown): void {
+    if (event === "app-state") payload = { ...(payload as AppState), revision: ++this.published };
+    this.emitExact(event, payload);
+  }
+
+  /** Sends the payload as given: for states that arrive out of order. */
+  emitExact(event: string, payload: unknown): void {
     for (const handler of this.handlers.get(event) ?? []) handler(payload);
   }
 

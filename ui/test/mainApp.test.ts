@@ -275,3 +275,35 @@ describe("sign-in by the backend after the page started", () => {
     expect(backend.commands()).toContain("get_settings");
   });
 });
+
+describe("states that cross", () => {
+  const calling = (revision: number): AppState => ({ ...IDLE, status: "calling", call: videoCall(), revision });
+
+  it("keeps the newest state: a call declined at once does not go back to Calling…", async () => {
+    const { backend } = await start();
+    backend.emitExact("app-state", calling(1));
+    expect(visible("call-screen")).toBe(true);
+    backend.emitExact("app-state", { ...IDLE, revision: 3 });
+    backend.emitExact("app-state", calling(2));
+    expect(visible("call-screen")).toBe(false);
+    expect(visible("contact-bob")).toBe(true);
+  });
+
+  it("asks bootstrap again once it listens: a state published in between is not lost", async () => {
+    const backend = new FakeBackend(bootstrapWith(IDLE));
+    running = backend;
+    const answer = backend.invoke.bind(backend);
+    // The backend publishes "calling" after answering the first bootstrap, before the page listens.
+    backend.invoke = (async (command: string, args?: Record<string, unknown>) => {
+      const reply = await answer(command, args);
+      if (command === "bootstrap") backend.responses.bootstrap = bootstrapWith(calling(1));
+      return reply;
+    }) as typeof backend.invoke;
+    const mount = document.createElement("div");
+    document.body.replaceChildren(mount);
+    await startMainApp(backend, mount);
+    await settle();
+    expect(visible("call-screen")).toBe(true);
+    expect(byTestId("call-status").textContent).toBe("Calling…");
+  });
+});

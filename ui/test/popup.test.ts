@@ -75,6 +75,31 @@ describe("popup", () => {
   });
 });
 
+describe("states that cross", () => {
+  it("drops a state older than the one shown", async () => {
+    const backend = await start(IDLE);
+    backend.emitExact("app-state", { ...ringing(2), revision: 2 });
+    backend.emitExact("app-state", { ...IDLE, revision: 1 });
+    expect(byTestId("popup").dataset.ringing).toBe("true");
+  });
+
+  it("listens before it asks: an invite that ended during bootstrap does not ring", async () => {
+    const backend = new FakeBackend(bootstrapWith(ringing(2)), "popup");
+    const answer = backend.invoke.bind(backend);
+    // The invite is answered on another device while the bootstrap reply is on its way.
+    backend.invoke = (async (command: string, args?: Record<string, unknown>) => {
+      const reply = await answer(command, args);
+      if (command === "bootstrap") backend.emitExact("app-state", { ...IDLE, revision: 1 });
+      return reply;
+    }) as typeof backend.invoke;
+    const mount = document.createElement("div");
+    document.body.replaceChildren(mount);
+    await startPopup(backend, mount);
+    await settle();
+    expect(byTestId("popup").dataset.ringing).toBe("false");
+  });
+});
+
 describe("popup ringtone", () => {
   it("rings while the invite rings and stops at once when it ends or is answered", async () => {
     const { popupView } = await import("../src/popup/popupApp");

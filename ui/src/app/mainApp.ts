@@ -1,6 +1,7 @@
 // The main window: bootstrap, event wiring, screens (sign-in, home tabs, call), frames, tones, keys.
 import type { Backend } from "../backend/backend";
 import { Commands, errorText } from "../backend/commands";
+import { isNewerState } from "../backend/stateOrder";
 import type {
   AppState, CallEvent, CallStats, Locale, MicLevel, PresenceChange, Settings, SignedIn,
 } from "../backend/types";
@@ -148,7 +149,9 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   };
 
   await Promise.all([
-    backend.listen<AppState>("app-state", (s) => ctx.state.set(s)),
+    backend.listen<AppState>("app-state", (s) => {
+      if (isNewerState(s, ctx.state.get())) ctx.state.set(s);
+    }),
     backend.listen<CallEvent>("call-event", (e) => {
       console.debug("call-event", e);
       if (!TOAST_EVENTS.has(e.event)) return;
@@ -163,6 +166,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   installShortcuts(ctx);
 
   render(ctx.state.get(), null);
+  // A state published between the first bootstrap and the listener reached nobody: ask again now
+  // that every later one is heard.
+  const fresh = await ctx.run(commands.bootstrap());
+  if (fresh && isNewerState(fresh.state, ctx.state.get())) ctx.state.set(fresh.state);
   if (bootstrap.signedIn) onSignedIn();
   else commands.getSettings().then((s) => ctx.settings.set(s), () => {});
 

@@ -79,6 +79,8 @@ export type AppState = {
   call: CallInfo | null;
   invite: Invite | null;
   connection: "connected" | "reconnecting";
+  /** One higher for every state the backend publishes: events and the bootstrap reply can cross. */
+  revision: number;
 };
 
 export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";

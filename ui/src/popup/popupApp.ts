@@ -3,6 +3,7 @@
 import { TonePlayer } from "../audio/tones";
 import type { Backend } from "../backend/backend";
 import { Commands } from "../backend/commands";
+import { isNewerState } from "../backend/stateOrder";
 import type { AppState, Invite } from "../backend/types";
 import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";
@@ -81,13 +82,14 @@ export function popupView(commands: Commands, tones: Pick<TonePlayer, "play">): 
 
 export async function startPopup(backend: Backend, mount: HTMLElement): Promise<PopupView> {
   const commands = new Commands(backend);
-  const bootstrap = await commands.bootstrap();
-  setLocale(bootstrap.locale);
   document.body.classList.add("popup-window");
   const view = popupView(commands, new TonePlayer());
   mount.replaceChildren(view.root);
+  let shown: AppState | null = null;
   let lastInvite: string | null = null;
   const onState = (state: AppState) => {
+    if (!isNewerState(state, shown)) return;
+    shown = state;
     const id = state.status === "ringing" ? state.invite?.callId ?? null : null;
     // The main window may have switched the language since this window loaded.
     if (id && id !== lastInvite) {
@@ -99,7 +101,10 @@ export async function startPopup(backend: Backend, mount: HTMLElement): Promise<
     lastInvite = id;
     view.update(state);
   };
+  // Listen before asking: a state published in between would otherwise reach nobody.
   await backend.listen<AppState>("app-state", onState);
+  const bootstrap = await commands.bootstrap();
+  setLocale(bootstrap.locale);
   onState(bootstrap.state);
   return view;
 }
