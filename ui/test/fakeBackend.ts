@@ -28,6 +28,7 @@ export class FakeBackend implements Backend {
   private readonly handlers = new Map<string, ((payload: unknown) => void)[]>();
   responses: Record<string, unknown> = {};
   private published = 0;
+  private readonly held = new Map<string, ((reply: unknown) => void)[]>();
 
   constructor(bootstrap: Bootstrap, private readonly label = "main") {
     this.responses = {
@@ -49,6 +50,8 @@ export class FakeBackend implements Backend {
 
   async invoke<T>(command: string, args?: Record<string, unknown>): Promise<T> {
     this.calls.push({ command, args });
+    const held = this.held.get(command);
+    if (held) return new Promise<T>((resolve) => held.push(resolve as (reply: unknown) => void));
     if (command === "set_settings") return (args as { settings: Settings }).settings as T;
     return (command in this.responses ? this.responses[command] : null) as T;
   }
@@ -58,6 +61,18 @@ export class FakeBackend implements Backend {
     list.push(handler as (payload: unknown) => void);
     this.handlers.set(event, list);
     return () => {};
+  }
+
+  /** Holds every later request to `command` until the test answers it with `answerHeld`. */
+  hold(command: string): void {
+    this.held.set(command, []);
+  }
+
+  /** Answers the `nth` held request to `command` (0: the first sent), in whatever order a test needs. */
+  answerHeld(command: string, nth: number, reply: unknown): void {
+    const held = this.held.get(command)?.[nth];
+    if (!held) throw new Error(`no held request ${nth} to ${command}`);
+    held(reply);
   }
 
   windowLabel(): string {

@@ -95,6 +95,36 @@ describe("contacts", () => {
   });
 });
 
+describe("replies that cross", () => {
+  it("a presence change heard while the contacts load is not undone by the older list", async () => {
+    const { backend } = await start();
+    backend.hold("contacts");
+    byTestId("nav-contacts").click();
+    backend.emit("presence", { account: "bob", presence: "offline" });
+    backend.answerHeld("contacts", 0, [{ account: "bob", nick: "Bob", presence: "online" }]);
+    await settle();
+    expect(byTestId("contact-bob").dataset.presence).toBe("offline");
+  });
+
+  it("the history shows the newest reload's records when an older reply comes last", async () => {
+    const record = (peer: string): HistoryRecord => ({
+      call_id: peer, from: "alice", to: peer, call_type: 2, status: 3, reason: "", started_at_ms: NOW - 60_000,
+      ended_at_ms: NOW - 50_000, duration_ms: 0, peer, incoming: false,
+    });
+    const { backend } = await start();
+    backend.hold("history");
+    byTestId("nav-history").click();
+    byTestId("nav-contacts").click();
+    byTestId("nav-history").click();
+    backend.answerHeld("history", 1, [record("carol"), record("bob")]);
+    await settle();
+    backend.answerHeld("history", 0, [record("bob")]);
+    await settle();
+    const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="history-row"]')];
+    expect(rows.length).toBe(2);
+  });
+});
+
 describe("call screen", () => {
   it("while calling: status Calling…, cancel only, Escape cancels", async () => {
     const { backend } = await start({ ...IDLE, status: "calling", call: videoCall() });

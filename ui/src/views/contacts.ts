@@ -3,7 +3,8 @@ import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";
 import { ICONS } from "../app/icons";
-import type { CallType, Contact, PresenceChange, SearchHit } from "../backend/types";
+import { NewestRequest } from "../app/newest";
+import type { CallType, Contact, Presence, PresenceChange, SearchHit } from "../backend/types";
 import { t } from "../i18n/i18n";
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -19,7 +20,10 @@ export function contactsView(ctx: AppContext): ContactsView {
   let hits: SearchHit[] = [];
   let query = "";
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
-  let searchSeq = 0;
+  const searches = new NewestRequest();
+  const reloads = new NewestRequest();
+  // Presence changes heard since the newest reload was asked for: its reply may predate them.
+  let heardSinceReload = new Map<string, Presence>();
 
   const search = h("input", { type: "search", testid: "contact-search", class: "search-input", spellcheck: "false" });
   localize(search, () => t("contacts.search"), "placeholder");
@@ -105,14 +109,14 @@ export function contactsView(ctx: AppContext): ContactsView {
   };
 
   const runSearch = async () => {
-    const seq = ++searchSeq;
+    const current = searches.begin();
     if (!query) {
       hits = [];
       renderResults();
       return;
     }
     const found = await ctx.run(ctx.commands.search(query));
-    if (seq !== searchSeq) return; // a newer query was typed meanwhile
+    if (!current()) return; // a newer query was typed meanwhile
     hits = found ?? [];
     renderResults();
   };
@@ -136,12 +140,21 @@ export function contactsView(ctx: AppContext): ContactsView {
   const view: ContactsView = {
     root,
     async reload() {
+      const current = reloads.begin();
+      heardSinceReload = new Map();
       const loaded = await ctx.run(ctx.commands.contacts());
-      if (loaded) contacts = loaded;
+      if (!current()) return;
+      if (loaded) {
+        contacts = loaded.map((c) => {
+          const presence = heardSinceReload.get(c.account);
+          return presence ? { ...c, presence } : c;
+        });
+      }
       renderList();
       renderResults();
     },
     applyPresence(change) {
+      heardSinceReload.set(change.account, change.presence);
       const contact = contacts.find((c) => c.account === change.account);
       if (!contact) return;
       contact.presence = change.presence;

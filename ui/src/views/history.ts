@@ -3,6 +3,7 @@ import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";
 import { ICONS } from "../app/icons";
+import { NewestRequest } from "../app/newest";
 import type { HistoryRecord } from "../backend/types";
 import { formatDuration } from "../format/duration";
 import { historyStatusKey } from "../format/historyStatus";
@@ -48,12 +49,14 @@ export function historyView(ctx: AppContext): HistoryView {
     );
   };
 
+  const reloads = new NewestRequest();
   return {
     root,
     async reload() {
+      const current = reloads.begin();
       // Records carry accounts; contacts give the names to show (an unknown peer shows its account).
       const [records, contacts] = await Promise.all([ctx.run(ctx.commands.history()), ctx.run(ctx.commands.contacts())]);
-      if (!records) return;
+      if (!records || !current()) return;
       const nicks = new Map((contacts ?? []).map((c) => [c.account, c.nick]));
       list.replaceChildren(...records.map((r) => row(r, nicks)));
       if (records.length === 0) list.append(localize(h("li", { class: "empty" }), () => t("history.empty")));
