@@ -62,6 +62,24 @@ async fn backend(home: &std::path::Path, ui: Arc<RecordingUi>) -> Backend {
     Backend::new(dirs, synthetic_media(), 0, ui).await.unwrap()
 }
 
+/// A real server on loopback (its database under `dir`) with the accounts alice and bob; their tokens.
+async fn server_with_alice_and_bob(
+    dir: &std::path::Path,
+) -> (duet_server::RunningServer, String, String) {
+    let server = duet_server::start(duet_server::ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: dir.join("s.sqlite").display().to_string(),
+        ..duet_server::ServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = server.admin();
+    let day = Duration::from_secs(86_400);
+    let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
+    let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
+    (server, alice, bob)
+}
+
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     tokio::time::timeout(PATIENCE, async {
         while !done() {
@@ -157,17 +175,7 @@ async fn the_echo_contact_answers_and_its_video_reaches_the_frame_socket() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
     let db = tempfile::tempdir().unwrap();
-    let server = duet_server::start(duet_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: db.path().join("s.sqlite").display().to_string(),
-        ..duet_server::ServerConfig::default()
-    })
-    .await
-    .unwrap();
-    let admin = server.admin();
-    let day = Duration::from_secs(86_400);
-    let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
-    let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
+    let (server, alice, bob) = server_with_alice_and_bob(db.path()).await;
 
     let home = tempfile::tempdir().unwrap();
     let ui = Arc::new(RecordingUi::default());
@@ -230,17 +238,7 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_declined_at_once_leaves_the_page_idle() {
     let db = tempfile::tempdir().unwrap();
-    let server = duet_server::start(duet_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: db.path().join("s.sqlite").display().to_string(),
-        ..duet_server::ServerConfig::default()
-    })
-    .await
-    .unwrap();
-    let admin = server.admin();
-    let day = Duration::from_secs(86_400);
-    let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
-    let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
+    let (server, alice, bob) = server_with_alice_and_bob(db.path()).await;
 
     let callee = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", "bob", &bob)).unwrap();
     let mut callee_events = callee.events();

@@ -29,6 +29,7 @@ export class FakeBackend implements Backend {
   responses: Record<string, unknown> = {};
   private published = 0;
   private readonly held = new Map<string, ((reply: unknown) => void)[]>();
+  private readonly afterReply = new Map<string, () => void>();
 
   constructor(bootstrap: Bootstrap, private readonly label = "main") {
     this.responses = {
@@ -53,7 +54,9 @@ export class FakeBackend implements Backend {
     const held = this.held.get(command);
     if (held) return new Promise<T>((resolve) => held.push(resolve as (reply: unknown) => void));
     if (command === "set_settings") return (args as { settings: Settings }).settings as T;
-    return (command in this.responses ? this.responses[command] : null) as T;
+    const reply = (command in this.responses ? this.responses[command] : null) as T;
+    this.afterReply.get(command)?.();
+    return reply;
   }
 
   async listen<T>(event: string, handler: (payload: T) => void) {
@@ -61,6 +64,12 @@ export class FakeBackend implements Backend {
     list.push(handler as (payload: unknown) => void);
     this.handlers.set(event, list);
     return () => {};
+  }
+
+  /** Runs `then` each time `command` is answered, before its reply reaches the page: the backend
+   * moving on while the reply is on its way. */
+  onReply(command: string, then: () => void): void {
+    this.afterReply.set(command, then);
   }
 
   /** Holds every later request to `command` until the test answers it with `answerHeld`. */

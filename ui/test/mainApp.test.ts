@@ -322,13 +322,8 @@ describe("states that cross", () => {
   it("asks bootstrap again once it listens: a state published in between is not lost", async () => {
     const backend = new FakeBackend(bootstrapWith(IDLE));
     running = backend;
-    const answer = backend.invoke.bind(backend);
     // The backend publishes "calling" after answering the first bootstrap, before the page listens.
-    backend.invoke = (async (command: string, args?: Record<string, unknown>) => {
-      const reply = await answer(command, args);
-      if (command === "bootstrap") backend.responses.bootstrap = bootstrapWith(calling(1));
-      return reply;
-    }) as typeof backend.invoke;
+    backend.onReply("bootstrap", () => (backend.responses.bootstrap = bootstrapWith(calling(1))));
     const mount = document.createElement("div");
     document.body.replaceChildren(mount);
     await startMainApp(backend, mount);
