@@ -22,15 +22,19 @@ const call = (callType: 1 | 2, answered: boolean) => ({
   answeredAtMs: answered ? now - 754_000 : null, muted: false, cameraOn: true, remoteAudio: true,
   remoteVideo: true, switchRequest: null,
 });
+const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
+  status, call: null, invite: null, connection: "connected", revision: 0, ...over,
+});
+const invite = { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 as const };
 const states: Record<string, AppState> = {
-  signin: { status: "signed_out", call: null, invite: null, connection: "connected", revision: 0 },
-  calling: { status: "calling", call: call(2, false), invite: null, connection: "connected", revision: 0 },
-  call: { status: "in_call", call: call(2, true), invite: null, connection: "connected", revision: 0 },
-  audio: { status: "in_call", call: call(1, true), invite: null, connection: "connected", revision: 0 },
-  ringing: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected", revision: 0 },
-  popup: { status: "ringing", call: null, invite: { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 }, connection: "connected", revision: 0 },
+  signin: appState("signed_out"),
+  calling: appState("calling", { call: call(2, false) }),
+  call: appState("in_call", { call: call(2, true) }),
+  audio: appState("in_call", { call: call(1, true) }),
+  ringing: appState("ringing", { invite }),
+  popup: appState("ringing", { invite }),
 };
-const state = states[scene] ?? { status: "idle", call: null, invite: null, connection: "connected", revision: 0 };
+const state = states[scene] ?? appState("idle");
 
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
