@@ -228,6 +228,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             crate::commands::bootstrap,
             crate::commands::sign_in,
+            crate::commands::import_ca,
             crate::commands::sign_out,
             crate::commands::contacts,
             crate::commands::search,

@@ -13,12 +13,15 @@ use crate::media_sources::SourceOverrides;
 use crate::published::PublishedState;
 use crate::records::HistoryRecord;
 use crate::settings::Settings;
+use crate::sign_in_form::SignInForm;
+use crate::transport::{check_server_url, Transport};
 use crate::ui::Ui;
 use crate::view::{AppState, SdkSnapshot, ViewModel};
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite, MediaStats,
 };
 use serde::Serialize;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -39,6 +42,8 @@ pub struct SignedIn {
     pub server: String,
     /// Whether that is the app's own embedded server.
     pub embedded: bool,
+    /// How the signaling connection is protected; `plain` is shown as not secure.
+    pub transport: Transport,
 }
 
 /// The page's first question (docs/app-interface.md, `Bootstrap`).
@@ -53,6 +58,9 @@ pub struct Bootstrap {
     pub signed_in: Option<SignedIn>,
     /// What the sign-in form pre-fills.
     pub last_sign_in: Option<LastSignIn>,
+    /// Why signing in by itself at start failed (`{ code, message, ... }` as a command's error),
+    /// until a sign-in succeeds: the form says it, as it would for its own attempt.
+    pub sign_in_error: Option<serde_json::Value>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
     /// The current state.
@@ -87,6 +95,8 @@ struct Inner {
     view: Mutex<ViewModel>,
     state: PublishedState,
     embedded: tokio::sync::Mutex<Option<Embedded>>,
+    /// See [`Bootstrap::sign_in_error`].
+    start_error: Mutex<Option<serde_json::Value>>,
 }
 
 /// The app's core; cheap to clone.
@@ -144,21 +154,32 @@ impl Backend {
                 view: Mutex::new(ViewModel::default()),
                 state: PublishedState::default(),
                 embedded: tokio::sync::Mutex::new(None),
+                start_error: Mutex::new(None),
             }),
         })
     }
 
     /// Signs in as the app starts: to the remembered server when it has a token, else to the
     /// embedded server, which it starts. A failure leaves the app signed out with the form
-    /// pre-filled.
+    /// pre-filled; the page hears why (a `sign-in-error` event, and `Bootstrap::sign_in_error` for
+    /// a page that was not listening yet), so a certificate that stopped verifying is explained.
     pub async fn start(&self) -> AppResult<SignedIn> {
-        match self.inner.credentials.last_with_token() {
+        let outcome = match self.inner.credentials.last_with_token() {
             Some((last, token)) if last.server != EMBEDDED_SERVER => {
-                self.sign_in(&last.server, &last.app_key, &last.account, &token)
-                    .await
+                self.sign_in(&SignInForm::remembered(last, token)).await
             }
             _ => self.sign_in_embedded().await,
+        };
+        if let Err(error) = &outcome {
+            match serde_json::to_value(error) {
+                Ok(payload) => {
+                    *lock(&self.inner.start_error) = Some(payload.clone());
+                    self.inner.ui.emit("sign-in-error", payload);
+                }
+                Err(e) => tracing::warn!(%e, "sign-in error not serializable"),
+            }
         }
+        outcome
     }
 
     /// Starts the embedded server (once) with the echo contact, and signs in to it.
@@ -194,63 +215,64 @@ impl Backend {
             let (account, token) = running.server.user.clone();
             (running.server.url(), account, token)
         };
-        let signed = self
-            .connect(&url, embedded::LOCAL_APP, &account, &token, true)
-            .await?;
+        let target = SignInForm {
+            server: url,
+            app_key: embedded::LOCAL_APP.into(),
+            account: account.clone(),
+            token,
+            ..SignInForm::default()
+        };
+        // The embedded server listens on 127.0.0.1 only.
+        let signed = self.connect(&target, Transport::Loopback, true).await?;
         let last = LastSignIn {
             server: EMBEDDED_SERVER.into(),
             app_key: embedded::LOCAL_APP.into(),
             account,
+            ..LastSignIn::default()
         };
         // The embedded server mints a token at every start; remember only the choice.
         self.inner.credentials.remember_choice(&last)?;
         Ok(signed)
     }
 
-    /// Signs in to `server` (the sign-in form); remembers it and the token on success.
-    pub async fn sign_in(
-        &self,
-        server: &str,
-        app_key: &str,
-        account: &str,
-        token: &str,
-    ) -> AppResult<SignedIn> {
-        if server.trim() == EMBEDDED_SERVER || server.trim().is_empty() {
+    /// Signs in to the form's server; remembers it and the token on success. A plain `ws://`
+    /// server off this machine is refused unless the form allows it (see `transport`); the
+    /// session that was signed in stays then.
+    pub async fn sign_in(&self, form: &SignInForm) -> AppResult<SignedIn> {
+        if form.server == EMBEDDED_SERVER || form.server.is_empty() {
             return self.sign_in_embedded().await;
         }
-        let signed = self
-            .connect(
-                server.trim(),
-                app_key.trim(),
-                account.trim(),
-                token.trim(),
-                false,
-            )
-            .await?;
-        let last = LastSignIn {
-            server: server.trim().into(),
-            app_key: app_key.trim().into(),
-            account: account.trim().into(),
-        };
-        self.inner.credentials.remember(&last, token.trim())?;
+        let transport = check_server_url(&form.server, form.insecure)?;
+        let signed = self.connect(form, transport, false).await?;
+        self.inner
+            .credentials
+            .remember(&form.to_last(), &form.token)?;
         Ok(signed)
+    }
+
+    /// Keeps a copy of the CA file the user chose (its text) and returns the copy's path, for
+    /// `sign_in`'s `tls_ca_file`.
+    pub fn import_ca(&self, file_name: &str, pem: &str) -> AppResult<PathBuf> {
+        crate::ca_files::import(&self.inner.dirs.ca_dir(), file_name, pem)
     }
 
     async fn connect(
         &self,
-        url: &str,
-        app_key: &str,
-        account: &str,
-        token: &str,
+        target: &SignInForm,
+        transport: Transport,
         embedded: bool,
     ) -> AppResult<SignedIn> {
+        let (url, account) = (target.server.as_str(), target.account.as_str());
         let mut session = self.inner.session.lock().await;
         if let Some(old) = session.take() {
             old.pump.abort();
             let _ = old.kit.logout().await;
         }
-        let mut config = CallKitConfig::new(url, app_key, account, token);
+        let mut config = CallKitConfig::new(url, &target.app_key, account, &target.token);
         config.device_id = self.device_id(account)?;
+        config.tls_ca_file = target.tls_ca_file.clone();
+        // The engine also applies the policy of the moment to each call (see engine.rs).
+        config.ice_policy = lock(&self.inner.settings).ice_policy.into();
         // The settings preview uses the same engine, so the SDK gets a shared handle to it.
         let kit = CallKit::with_media(config, self.inner.media.clone())?;
         let timeout = Duration::from_secs(u64::from(lock(&self.inner.settings).call_timeout_s));
@@ -267,6 +289,7 @@ impl Backend {
             },
             server: url.to_owned(),
             embedded,
+            transport,
         };
         *lock(&self.inner.kit) = Some((kit.clone(), account.to_owned()));
         *lock(&self.inner.view) = ViewModel::default();
@@ -286,6 +309,7 @@ impl Backend {
                 view.learn_nick(contact.account.as_str(), &contact.nick);
             }
         }
+        *lock(&self.inner.start_error) = None;
         tracing::info!(account, server = url, "signed in");
         Ok(info)
     }
@@ -332,6 +356,7 @@ impl Backend {
             locale: self.locale(),
             signed_in,
             last_sign_in: self.inner.credentials.last(),
+            sign_in_error: lock(&self.inner.start_error).clone(),
             frames_url: self.inner.frames_url.clone(),
             state: self.inner.state.get(),
         }

@@ -4,6 +4,7 @@ use crate::backend::{Backend, Bootstrap, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::records::HistoryRecord;
 use crate::settings::Settings;
+use crate::sign_in_form::SignInForm;
 use duet_callkit::{CallType, Contact, UserSummary};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -18,6 +19,7 @@ pub async fn bootstrap(backend: State<'_, Backend>) -> AppResult<Bootstrap> {
     Ok(backend.bootstrap().await)
 }
 
+// `tls_ca_file` and `insecure` may be left out (a page from before them): no CA, not allowed.
 #[tauri::command]
 pub async fn sign_in(
     backend: State<'_, Backend>,
@@ -25,8 +27,27 @@ pub async fn sign_in(
     app_key: String,
     account: String,
     token: String,
+    tls_ca_file: Option<String>,
+    insecure: Option<bool>,
 ) -> AppResult<SignedIn> {
-    backend.sign_in(&server, &app_key, &account, &token).await
+    let form = SignInForm::new(
+        &server,
+        &app_key,
+        &account,
+        &token,
+        tls_ca_file.as_deref(),
+        insecure.unwrap_or(false),
+    );
+    backend.sign_in(&form).await
+}
+
+#[tauri::command]
+pub fn import_ca(backend: State<'_, Backend>, file_name: String, pem: String) -> AppResult<String> {
+    let path = backend.import_ca(&file_name, &pem)?;
+    // The page passes the path back as a string; the app's config directory is UTF-8 in practice.
+    path.into_os_string()
+        .into_string()
+        .map_err(|path| AppError::Invalid(format!("{} is not UTF-8", path.to_string_lossy())))
 }
 
 #[tauri::command]

@@ -5,17 +5,25 @@ use crate::error::{AppError, AppResult};
 use crate::files::{write_atomically, AppDirs};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// What the sign-in form remembers (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LastSignIn {
-    /// `ws://host:port/ws`.
+    /// `wss://host:port/ws` (or `ws://` on loopback, or with `insecure`).
     pub server: String,
     /// The app the account belongs to.
     pub app_key: String,
     /// The account.
     pub account: String,
+    /// An extra CA (PEM) trusted for this server's certificate, on top of the system's roots.
+    // Files written before it existed have none.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// The user allowed plain `ws://` to a host off this machine ("Insecure, for testing").
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 impl LastSignIn {
@@ -54,9 +62,7 @@ impl Credentials {
 
     /// Remembers `sign_in` and its token.
     pub fn remember(&self, sign_in: &LastSignIn, token: &str) -> AppResult<()> {
-        // Serializing three strings cannot fail.
-        let text = serde_json::to_vec_pretty(sign_in).expect("sign-in serializes");
-        write_atomically(&self.dirs.last_sign_in(), &text)?;
+        self.remember_choice(sign_in)?;
         match keyring::Entry::new(KEYRING_SERVICE, &sign_in.key())
             .and_then(|e| e.set_password(token))
         {
@@ -77,8 +83,9 @@ impl Credentials {
 
     /// Remembers `sign_in` without a token (the embedded server mints one at every start).
     pub fn remember_choice(&self, sign_in: &LastSignIn) -> AppResult<()> {
-        // Serializing three strings cannot fail.
-        let text = serde_json::to_vec_pretty(sign_in).expect("sign-in serializes");
+        // Only a CA path that is not UTF-8 can fail to serialize.
+        let text = serde_json::to_vec_pretty(sign_in)
+            .map_err(|e| AppError::Invalid(format!("the sign-in cannot be remembered: {e}")))?;
         write_atomically(&self.dirs.last_sign_in(), &text)
     }
 
@@ -139,6 +146,7 @@ mod tests {
             server: "ws://127.0.0.1:9/ws".into(),
             app_key: "demo".into(),
             account: "alice".into(),
+            ..LastSignIn::default()
         };
         credentials.remember(&sign_in, "dt1.secret").unwrap();
         assert_eq!(
@@ -148,5 +156,40 @@ mod tests {
         credentials.forget_token(&sign_in).unwrap();
         assert_eq!(credentials.last(), Some(sign_in));
         assert_eq!(credentials.last_with_token(), None);
+    }
+
+    #[test]
+    fn the_server_settings_round_trip_with_their_ca_file_and_insecure_choice() {
+        let home = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::create(home.path().join("config"), home.path().join("data")).unwrap();
+        let credentials = Credentials::new(dirs.clone());
+        let sign_in = LastSignIn {
+            server: "wss://duet.example.com:7443/ws".into(),
+            app_key: "demo".into(),
+            account: "alice".into(),
+            tls_ca_file: Some(home.path().join("config/ca/0123/lab-ca.pem")),
+            insecure: true,
+        };
+        credentials.remember(&sign_in, "dt1.secret").unwrap();
+        assert_eq!(credentials.last(), Some(sign_in.clone()));
+        let text = std::fs::read_to_string(dirs.last_sign_in()).unwrap();
+        assert!(
+            text.contains("\"tlsCaFile\"") && text.contains("\"insecure\": true"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_sign_in_remembered_before_tls_settings_existed_still_loads() {
+        let home = tempfile::tempdir().unwrap();
+        let dirs = AppDirs::create(home.path().join("config"), home.path().join("data")).unwrap();
+        std::fs::write(
+            dirs.last_sign_in(),
+            r#"{"server":"ws://127.0.0.1:9/ws","appKey":"demo","account":"alice"}"#,
+        )
+        .unwrap();
+        let last = Credentials::new(dirs).last().unwrap();
+        assert_eq!(last.tls_ca_file, None);
+        assert!(!last.insecure);
     }
 }

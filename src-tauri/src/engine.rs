@@ -76,10 +76,13 @@ impl AppMediaEngine {
 impl MediaEngine for AppMediaEngine {
     fn start(
         &self,
-        call: MediaCallInfo,
+        mut call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
+        // The SDK's config holds the policy of the sign-in; a change in settings since then
+        // applies from this call on, without signing in again.
+        call.ice_policy = self.current_settings().ice_policy.into();
         // A new call must not flash the previous call's last frames.
         self.frames.clear(Stream::Remote);
         self.frames.clear(Stream::LocalFiltered);

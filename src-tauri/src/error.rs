@@ -15,6 +15,14 @@ pub enum AppError {
     /// A setting or argument is out of its range.
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A plain `ws://` server off this machine, without the user's "insecure" choice.
+    #[error(
+        "insecure_server: ws:// to {host} is not encrypted; use wss://, or allow it for testing"
+    )]
+    InsecureServer {
+        /// The server's host as written in the URL.
+        host: String,
+    },
     /// The SDK refused or the server answered with an error.
     #[error(transparent)]
     CallKit(#[from] CallKitError),
@@ -44,6 +52,8 @@ impl AppError {
             AppError::NotSignedIn => "not_signed_in",
             AppError::NoInvite => "no_invite",
             AppError::Invalid(_) => "invalid",
+            AppError::InsecureServer { .. } => "insecure_server",
+            AppError::CallKit(CallKitError::TlsUntrusted { .. }) => "tls_untrusted",
             AppError::CallKit(CallKitError::Server { .. }) => "server_refused",
             AppError::CallKit(CallKitError::Connect { .. }) => "cannot_connect",
             AppError::CallKit(CallKitError::ConnectionLost) => "connection_lost",
@@ -67,11 +77,26 @@ impl AppError {
     }
 }
 
+/// `{ code, message }`, plus what the page needs to say the error in the user's language:
+/// `host` for `insecure_server`; `host`, `reason` and `reasonKind` for `tls_untrusted`.
 impl serde::Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("AppError", 2)?;
+        let mut s = serializer.serialize_struct("AppError", 5)?;
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
+        match self {
+            AppError::InsecureServer { host } => s.serialize_field("host", host)?,
+            AppError::CallKit(CallKitError::TlsUntrusted {
+                host,
+                reason,
+                problem,
+            }) => {
+                s.serialize_field("host", host)?;
+                s.serialize_field("reason", reason)?;
+                s.serialize_field("reasonKind", problem.as_str())?;
+            }
+            _ => {}
+        }
         s.end()
     }
 }

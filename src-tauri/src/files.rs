@@ -43,6 +43,11 @@ impl AppDirs {
         self.config.join("device-id")
     }
 
+    /// Copies of the extra CA certificates chosen at sign-in (see `ca_files`).
+    pub fn ca_dir(&self) -> PathBuf {
+        self.config.join("ca")
+    }
+
     /// The embedded server's SQLite database.
     pub fn embedded_database(&self) -> PathBuf {
         self.data.join("embedded-server.sqlite")

@@ -6,6 +6,7 @@
 
 mod app;
 pub mod backend;
+pub mod ca_files;
 mod commands;
 pub mod credentials;
 pub mod deep_link;
@@ -22,6 +23,8 @@ pub mod preview;
 pub mod published;
 pub mod records;
 pub mod settings;
+pub mod sign_in_form;
+pub mod transport;
 pub mod tray_text;
 pub mod ui;
 pub mod view;

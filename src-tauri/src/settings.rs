@@ -1,4 +1,5 @@
-//! The user's settings: devices, filters, video quality, call timeout, language; one JSON file.
+//! The user's settings: devices, filters, video quality, call timeout, language, and the
+//! advanced ICE policy; one JSON file.
 
 use crate::error::{AppError, AppResult};
 use crate::files::write_atomically;
@@ -46,6 +47,27 @@ pub enum LocaleChoice {
     En,
 }
 
+/// Which network paths calls may use (Advanced; the SDK's `IcePolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IcePolicyChoice {
+    /// Direct, through NAT (STUN) or relayed (TURN): whichever connects best.
+    #[default]
+    All,
+    /// Only through the TURN relay: the peer never learns this device's IP addresses (no media
+    /// when the server offers no TURN).
+    Relay,
+}
+
+impl From<IcePolicyChoice> for duet_callkit::IcePolicy {
+    fn from(choice: IcePolicyChoice) -> Self {
+        match choice {
+            IcePolicyChoice::All => duet_callkit::IcePolicy::All,
+            IcePolicyChoice::Relay => duet_callkit::IcePolicy::Relay,
+        }
+    }
+}
+
 /// Everything the settings screen edits (camelCase on the page, see docs/app-interface.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -70,6 +92,8 @@ pub struct Settings {
     pub locale: LocaleChoice,
     /// Statistics overlay on the call screen.
     pub debug: bool,
+    /// ICE candidates calls may use (from the next call).
+    pub ice_policy: IcePolicyChoice,
 }
 
 impl Default for Settings {
@@ -85,6 +109,7 @@ impl Default for Settings {
             call_timeout_s: 30,
             locale: LocaleChoice::Auto,
             debug: false,
+            ice_policy: IcePolicyChoice::All,
         }
     }
 }
@@ -176,10 +201,33 @@ mod tests {
             whiteness: 3,
             resolution: VideoResolution::P480,
             locale: LocaleChoice::Zh,
+            ice_policy: IcePolicyChoice::Relay,
             ..Settings::default()
         };
         changed.save(&path).unwrap();
         assert_eq!(Settings::load(&path), changed);
+    }
+
+    #[test]
+    fn a_file_from_before_the_ice_policy_loads_with_all_paths_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, r#"{"beauty":4,"locale":"en"}"#).unwrap();
+        let loaded = Settings::load(&path);
+        assert_eq!(loaded.ice_policy, IcePolicyChoice::All);
+        assert_eq!(loaded.beauty, 4);
+    }
+
+    #[test]
+    fn the_ice_policy_reaches_the_sdk() {
+        assert_eq!(
+            duet_callkit::IcePolicy::from(IcePolicyChoice::Relay),
+            duet_callkit::IcePolicy::Relay
+        );
+        assert_eq!(
+            duet_callkit::IcePolicy::from(IcePolicyChoice::default()),
+            duet_callkit::IcePolicy::All
+        );
     }
 
     #[test]
@@ -219,5 +267,6 @@ mod tests {
         assert_eq!(json["maxBitrateKbps"], 2000);
         assert_eq!(json["resolution"], "720p");
         assert_eq!(json["locale"], "auto");
+        assert_eq!(json["icePolicy"], "all");
     }
 }

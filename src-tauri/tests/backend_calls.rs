@@ -6,6 +6,8 @@ use duet_app::backend::Backend;
 use duet_app::files::AppDirs;
 use duet_app::frames::FRAME_MAGIC;
 use duet_app::media_sources::SourceOverrides;
+use duet_app::sign_in_form::SignInForm;
+use duet_app::transport::Transport;
 use duet_app::ui::Ui;
 use duet_app::view::{AppState, Status};
 use duet_call_media::duet_media::{AudioInput, AudioOutput, VideoInput};
@@ -78,6 +80,11 @@ async fn server_with_alice_and_bob(
     let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
     let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
     (server, alice, bob)
+}
+
+/// The sign-in form filled in for alice on `url`.
+fn alice_form(url: &str, token: &str) -> SignInForm {
+    SignInForm::new(url, "demo", "alice", token, None, false)
 }
 
 async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -181,10 +188,11 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
     let ui = Arc::new(RecordingUi::default());
     let app = backend(home.path(), ui.clone()).await;
     let signed = app
-        .sign_in(&server.ws_url(), "demo", "alice", &alice)
+        .sign_in(&alice_form(&server.ws_url(), &alice))
         .await
         .unwrap();
     assert!(!signed.embedded);
+    assert_eq!(signed.transport, Transport::Loopback);
     assert_eq!(signed.nick, "Alice");
 
     let caller = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", "bob", &bob)).unwrap();
@@ -257,7 +265,7 @@ async fn a_call_declined_at_once_leaves_the_page_idle() {
     let home = tempfile::tempdir().unwrap();
     let ui = Arc::new(RecordingUi::default());
     let app = backend(home.path(), ui.clone()).await;
-    app.sign_in(&server.ws_url(), "demo", "alice", &alice)
+    app.sign_in(&alice_form(&server.ws_url(), &alice))
         .await
         .unwrap();
 

@@ -38,8 +38,10 @@ const state = states[scene] ?? appState("idle");
 
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
-  maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, debug: params.get("debug") === "1",
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, debug: params.get("debug") === "1", icePolicy: "all",
 };
+// `&insecure=1`: signed in over plain ws:// to another machine, so the "Not secure" marker shows.
+const insecure = params.get("insecure") === "1";
 const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoMin: number, type: 1 | 2): HistoryRecord => ({
   call_id: `${peer}-${agoMin}`, from: incoming ? peer : "me", to: incoming ? "me" : peer, call_type: type, status,
   reason: "", started_at_ms: now - agoMin * 60_000, ended_at_ms: now - agoMin * 60_000 + 300_000,
@@ -48,8 +50,10 @@ const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoM
 const responses: Record<string, unknown> = {
   bootstrap: {
     version: "0.1.0", locale: lang,
-    signedIn: scene === "signin" ? null : { account: "me", nick: lang === "zh" ? "王小明" : "Sam Wang", server: "", embedded: true },
-    lastSignIn: { server: "", appKey: "duet-demo", account: "me" },
+    signedIn: scene === "signin" ? null : { account: "me", nick: lang === "zh" ? "王小明" : "Sam Wang", server: insecure ? "ws://192.168.1.20:7420/ws" : "",
+      embedded: !insecure, transport: insecure ? "plain" : "loopback" },
+    lastSignIn: { server: "", appKey: "duet-demo", account: "me", tlsCaFile: null, insecure: false },
+    signInError: null,
     framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", state,
   } satisfies Bootstrap,
   get_settings: settings,

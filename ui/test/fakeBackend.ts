@@ -7,7 +7,7 @@ export type Call = { command: string; args: Record<string, unknown> | undefined 
 
 export const SETTINGS: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 3, whiteness: 2, resolution: "720p",
-  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false,
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false, icePolicy: "all",
 };
 
 export const IDLE: AppState = { status: "idle", call: null, invite: null, connection: "connected", revision: 0 };
@@ -16,8 +16,9 @@ export function bootstrapWith(state: AppState, signedIn = state.status !== "sign
   return {
     version: "0.1.0",
     locale: "en",
-    signedIn: signedIn ? { account: "alice", nick: "Alice", server: "", embedded: true } : null,
-    lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice" },
+    signedIn: signedIn ? { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" } : null,
+    lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", tlsCaFile: null, insecure: false },
+    signInError: null,
     framesUrl: "ws://127.0.0.1:9/frames?secret=x",
     state,
   };
@@ -27,6 +28,8 @@ export class FakeBackend implements Backend {
   readonly calls: Call[] = [];
   private readonly handlers = new Map<string, ((payload: unknown) => void)[]>();
   responses: Record<string, unknown> = {};
+  /** Commands that reject, with the `{code, message, ...}` the Rust side would send. */
+  failures: Record<string, unknown> = {};
   private published = 0;
   private readonly held = new Map<string, ((reply: unknown) => void)[]>();
   private readonly afterReply = new Map<string, () => void>();
@@ -45,7 +48,8 @@ export class FakeBackend implements Backend {
       history: [],
       devices: { cameras: [{ id: "cam0", name: "Integrated Camera" }], microphones: [], speakers: [] },
       call: { callId: "c1" },
-      sign_in: { account: "alice", nick: "Alice", server: "", embedded: true },
+      sign_in: { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" },
+      import_ca: "/home/alice/.config/app.duet.desktop/ca/00ab/lab-ca.pem",
     };
   }
 
@@ -53,6 +57,7 @@ export class FakeBackend implements Backend {
     this.calls.push({ command, args });
     const held = this.held.get(command);
     if (held) return new Promise<T>((resolve) => held.push(resolve as (reply: unknown) => void));
+    if (command in this.failures) throw this.failures[command];
     if (command === "set_settings") return (args as { settings: Settings }).settings as T;
     const reply = (command in this.responses ? this.responses[command] : null) as T;
     this.afterReply.get(command)?.();

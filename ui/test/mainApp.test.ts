@@ -58,7 +58,9 @@ describe("sign-in", () => {
     byTestId<HTMLInputElement>("signin-token").value = "secret";
     byTestId<HTMLFormElement>("signin-form").requestSubmit();
     await settle();
-    expect(backend.last("sign_in")?.args).toEqual({ server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", token: "secret" });
+    expect(backend.last("sign_in")?.args).toEqual({
+      server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", token: "secret", tlsCaFile: null, insecure: false,
+    });
     backend.emit("app-state", IDLE);
     expect(visible("signin-form")).toBe(false);
     expect(visible("nav-contacts")).toBe(true);

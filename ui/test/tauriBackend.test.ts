@@ -19,12 +19,14 @@ describe("tauriBackend", () => {
     });
     const commands = new Commands(tauriBackend());
     expect(await commands.call("bob", 2)).toEqual({ callId: "c1" });
-    await commands.signIn({ server: "", appKey: "k", account: "a", token: "t" });
+    await commands.signIn({ server: "", appKey: "k", account: "a", token: "t", tlsCaFile: "/c/ca.pem", insecure: true });
+    expect(await commands.importCa("ca.pem", "PEM")).toBeNull();
     await commands.switchCallType(1);
     await commands.setPreview(true);
     expect(seen).toEqual([
       ["call", { account: "bob", callType: 2 }],
-      ["sign_in", { server: "", appKey: "k", account: "a", token: "t" }],
+      ["sign_in", { server: "", appKey: "k", account: "a", token: "t", tlsCaFile: "/c/ca.pem", insecure: true }],
+      ["import_ca", { fileName: "ca.pem", pem: "PEM" }],
       ["switch_call_type", { callType: 1 }],
       ["set_preview", { on: true }],
     ]);

@@ -8,7 +8,11 @@
 //! - *call() -> first remote frame*: the callee answers the moment INVITED arrives; from the
 //!   caller's `call()` to the first decoded remote picture at the caller.
 //! - *accept -> first remote frame*: the callee lets it ring for a second (media connects
-//!   meanwhile), then answers; from its `accept()` to the first decoded picture at the callee.
+//!   meanwhile: the caller is in the callee's contacts), then answers; from its `accept()` to the
+//!   first decoded picture at the callee.
+//! - *accept -> first remote frame, caller not a contact*: the same, from a caller the callee has
+//!   not added; the callee opens no device and sends no candidate before it answers, so media
+//!   connects only after the accept.
 //! - *capture -> decoded*: on that second call, after one second of settling, for every decoded
 //!   picture on both sides over 150 caller frames, wall clock at decode minus the capture time
 //!   read from the picture's stamp (both stacks draw duet-media's stamp code).
@@ -188,6 +192,8 @@ async fn wait_until(mut done: impl FnMut() -> bool) {
 struct Figures {
     call_to_frame: Vec<f64>,
     accept_to_frame: Vec<f64>,
+    /// The same from a caller who is not the callee's contact (no pre-connect).
+    stranger_accept_to_frame: Vec<f64>,
     latency: Vec<f64>,
     cpu: Vec<f64>,
     /// Decoded frames a second over the CPU window, per receiving side: CPU per second follows the
@@ -204,8 +210,30 @@ async fn hang_up(alice: &mut Client, bob: &mut Client) {
 async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> Figures {
     let mut alice = Client::login(server, "alice", 440.0, size).await;
     let mut bob = Client::login(server, "bob", 1000.0, size).await;
+    let mut erin = Client::login(server, "erin", 660.0, size).await;
+    // Alice is bob's contact: her calls pre-connect while ringing. Erin is not.
+    bob.kit.add_contact("alice").await.expect("add a contact");
     let mut figures = Figures::default();
     for _ in 0..calls {
+        // A stranger's call: rings a second, answered, accept to the callee's first picture.
+        let call = erin
+            .kit
+            .call(CallParams::new("bob", CallType::Video))
+            .await
+            .expect("call");
+        erin.probe.measure(&call);
+        let invite = bob.invited().await;
+        bob.probe.measure(&invite.call_id);
+        tokio::time::sleep(RING).await;
+        let accepted = Instant::now();
+        bob.kit.accept(&invite).await.expect("accept");
+        wait_until(|| bob.probe.state().first_frame.is_some()).await;
+        let first = bob.probe.state().first_frame.expect("waited for it");
+        figures
+            .stranger_accept_to_frame
+            .push((first - accepted).as_secs_f64() * 1000.0);
+        hang_up(&mut erin, &mut bob).await;
+
         // Answered at once: call() to the caller's first picture.
         let started = Instant::now();
         let call = alice
@@ -411,6 +439,12 @@ async fn main() {
         "-",
     );
     row(
+        "accept -> first frame, stranger p50",
+        p(&duet.stranger_accept_to_frame, 0.5),
+        p(&chromium.accept_to_frame, 0.5),
+        "-",
+    );
+    row(
         "capture -> decoded p50 ms",
         p(&duet.latency, 0.5),
         p(&chromium.latency, 0.5),
@@ -435,9 +469,10 @@ async fn main() {
         "30 sent",
     );
     println!(
-        "samples: duet call {:?} accept {:?} cpu {:?} fps {:?}; chromium call {:?} accept {:?} cpu {:?} fps {:?}",
+        "samples: duet call {:?} accept {:?} stranger accept {:?} cpu {:?} fps {:?}; chromium call {:?} accept {:?} cpu {:?} fps {:?}",
         rounded(&duet.call_to_frame),
         rounded(&duet.accept_to_frame),
+        rounded(&duet.stranger_accept_to_frame),
         rounded(&duet.cpu),
         rounded(&duet.fps),
         rounded(&chromium.call_to_frame),

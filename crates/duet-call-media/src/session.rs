@@ -2,10 +2,12 @@
 //! negotiation between the media session and the SDK.
 
 use duet_callkit::{
-    CallType, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality, Role,
+    CallType, IcePolicy, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality, Role,
 };
 use duet_media::sink::null::NullSink;
-use duet_media::{CallMedia, CallStats, IceServer, MediaConfig, MediaEvent, MediaSignal};
+use duet_media::{
+    CallMedia, CallStats, ConnectionState, IceServer, MediaConfig, MediaEvent, MediaSignal,
+};
 use tokio::sync::mpsc;
 use tracing::{debug, info, info_span, warn, Instrument};
 
@@ -21,6 +23,7 @@ pub(crate) enum Command {
     AudioEnabled(bool),
     VideoEnabled(bool),
     CallType(CallType),
+    IceServers(Vec<duet_callkit::IceServer>),
     Close,
 }
 
@@ -56,6 +59,9 @@ impl MediaSession for SessionHandle {
     fn set_call_type(&mut self, call_type: CallType) {
         self.send(Command::CallType(call_type));
     }
+    fn update_ice_servers(&mut self, ice_servers: Vec<duet_callkit::IceServer>) {
+        self.send(Command::IceServers(ice_servers));
+    }
     fn close(&mut self) {
         self.send(Command::Close);
     }
@@ -65,17 +71,25 @@ impl MediaSession for SessionHandle {
 /// for an audio call.
 fn call_config(base: &MediaConfig, call: &MediaCallInfo) -> MediaConfig {
     let mut config = base.clone();
-    config.ice_servers = call
-        .ice_servers
+    config.ice_servers = media_ice_servers(&call.ice_servers);
+    config.ice_policy = match call.ice_policy {
+        IcePolicy::All => duet_media::IcePolicy::All,
+        IcePolicy::Relay => duet_media::IcePolicy::Relay,
+    };
+    config.open_camera &= call.call_type == CallType::Video;
+    config
+}
+
+/// The signaling server's ICE servers as duet-media takes them.
+fn media_ice_servers(servers: &[duet_callkit::IceServer]) -> Vec<IceServer> {
+    servers
         .iter()
         .map(|server| IceServer {
             urls: server.urls.clone(),
             username: server.username.clone().unwrap_or_default(),
             credential: server.credential.clone().unwrap_or_default(),
         })
-        .collect();
-    config.open_camera &= call.call_type == CallType::Video;
-    config
+        .collect()
 }
 
 fn media_role(role: Role) -> duet_media::Role {
@@ -181,6 +195,8 @@ async fn drive(
     }
     info!("media started");
 
+    // Whether a path was ever found, or its absence already reported.
+    let mut path_settled = false;
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -204,9 +220,16 @@ async fn drive(
                     open_video(&media, &setup, echo.as_ref());
                 }
                 Some(Command::CallType(_)) => {}
+                Some(Command::IceServers(servers)) => {
+                    if let Err(error) = media.update_ice_servers(&media_ice_servers(&servers)).await {
+                        warn!(%error, "fresh ICE servers not applied");
+                    }
+                }
                 Some(Command::Close) | None => break,
             },
-            Some(event) = media_events.recv() => forward(event, &media, &signals_out, &events),
+            Some(event) = media_events.recv() => {
+                forward(event, &media, &signals_out, &events, &mut path_settled);
+            }
         }
     }
 
@@ -249,13 +272,31 @@ pub(crate) fn sdk_stats(stats: &CallStats, size: (u32, u32)) -> MediaStats {
     }
 }
 
+/// Passes one media event on; `path_settled` remembers whether a path was ever found or its
+/// absence reported, so the failure is reported once.
 fn forward(
     event: MediaEvent,
     media: &CallMedia,
     signals_out: &mpsc::UnboundedSender<serde_json::Value>,
     events: &MediaEvents,
+    path_settled: &mut bool,
 ) {
     match event {
+        MediaEvent::ConnectionState {
+            state: ConnectionState::Connected,
+        } => {
+            info!("media connected");
+            *path_settled = true;
+        }
+        // A path that broke after connecting is the ICE restart's to mend; a call that never
+        // found one has no media at all, and the user must hear why.
+        MediaEvent::ConnectionState {
+            state: ConnectionState::Failed,
+        } if !*path_settled => {
+            warn!("no media path found (ICE failed)");
+            *path_settled = true;
+            events.ice_failed();
+        }
         MediaEvent::SignalToSend { signal } => {
             // The SDK dropped its receiver only when the call is over; nothing left to negotiate.
             let _ = signals_out.send(signal.to_json());

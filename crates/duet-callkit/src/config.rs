@@ -2,6 +2,7 @@
 
 use crate::CallKitError;
 use duet_protocol::{AccountId, DeviceId};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The seed's `resolution`.
@@ -24,6 +25,17 @@ pub enum AudioQuality {
     /// Music-grade quality.
     #[default]
     High,
+}
+
+/// Which ICE candidates a call may use (WebRTC's `iceTransportPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IcePolicy {
+    /// Host, server-reflexive and relayed candidates: the most direct path wins.
+    #[default]
+    All,
+    /// Only TURN relay candidates are gathered and sent: the peer never learns this device's
+    /// addresses, at the cost of always relaying media (and no media without TURN).
+    Relay,
 }
 
 /// Everything the SDK needs to log in and place calls (the seed's config, Rust-cased).
@@ -63,8 +75,13 @@ pub struct CallKitConfig {
     pub check_sum: bool,
     /// Verbose logs and stats.
     pub debug: bool,
-    /// The signaling server, e.g. `ws://127.0.0.1:7420/ws`.
+    /// The signaling server, e.g. `wss://duet.example.com/ws` (`ws://` for loopback or tests).
     pub server_url: String,
+    /// A PEM file of extra certificate authorities trusted for `wss://`, on top of the
+    /// operating system's roots (a server whose certificate comes from a private CA).
+    pub tls_ca_file: Option<PathBuf>,
+    /// Which ICE candidates calls may use.
+    pub ice_policy: IcePolicy,
     /// This installation, stable across restarts so that a re-sync finds its calls.
     pub device_id: String,
     /// How long a request may wait for its answer.
@@ -97,6 +114,8 @@ impl CallKitConfig {
             check_sum: true,
             debug: false,
             server_url: server_url.to_owned(),
+            tls_ca_file: None,
+            ice_policy: IcePolicy::All,
             device_id: format!("{account}-{}", uuid::Uuid::new_v4().simple()),
             request_timeout: Duration::from_secs(10),
             min_reconnect_delay: Duration::from_millis(500),
@@ -124,6 +143,9 @@ impl CallKitConfig {
                 "min_bitrate {} is above max_bitrate {}",
                 self.min_bitrate, self.max_bitrate
             ));
+        }
+        if let Some(path) = &self.tls_ca_file {
+            crate::tls::read_ca_file(path)?;
         }
         let account = AccountId::new(self.account.clone())
             .map_err(|e| CallKitError::InvalidConfig(format!("account: {e}")))?;

@@ -6,21 +6,24 @@ use crate::events::EventHub;
 use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use crate::{CallEvent, CallKitConfig, CallKitError};
 use duet_call::client::{
-    CallState, ClientConfig, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Session,
+    CallState, ClientConfig, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Role,
+    Session,
 };
 use duet_protocol::{
     decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, DeviceId,
-    ErrorCode, ServerMessage,
+    EndReason, ErrorCode, ServerMessage,
 };
 use futures_util::{SinkExt, StreamExt};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{
+    connect_async_tls_with_config, Connector, MaybeTlsStream, WebSocketStream,
+};
 use tracing::{debug, info, info_span, warn};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -86,6 +89,14 @@ impl Default for Shared {
     }
 }
 
+/// The media of a call that rings from a non-contact: not started, so no device is opened and
+/// no candidate leaves this machine before the user answers.
+struct DeferredMedia {
+    info: MediaCallInfo,
+    /// The caller's offer and candidates, in arrival order.
+    signals: Vec<serde_json::Value>,
+}
+
 /// How a connection ended.
 enum Exit {
     /// Lost: reconnect.
@@ -103,6 +114,19 @@ pub(crate) struct Driver {
     sessions: HashMap<CallId, Box<dyn MediaSession>>,
     signals_tx: mpsc::UnboundedSender<(CallId, serde_json::Value)>,
     signals_rx: mpsc::UnboundedReceiver<(CallId, serde_json::Value)>,
+    /// Calls whose media found no path (ICE failed), reported by their media sessions.
+    faults_tx: mpsc::UnboundedSender<CallId>,
+    faults_rx: mpsc::UnboundedReceiver<CallId>,
+    /// Calls whose media failed while they still rang: ended with `ice_failed` once answered.
+    media_failed: HashSet<CallId>,
+    /// Accounts in this account's contact list, as last heard from the server. Only they may
+    /// ring this device with media pre-connected.
+    contacts: HashSet<AccountId>,
+    /// Incoming calls from non-contacts: their media starts only once answered, with the
+    /// negotiation that arrived while ringing.
+    deferred: HashMap<CallId, DeferredMedia>,
+    /// The TLS configuration for `wss://`, built at the first secure connection.
+    tls: Option<Arc<rustls::ClientConfig>>,
     waiters: HashMap<u64, oneshot::Sender<ServerMessage>>,
     hub: EventHub,
     shared: Arc<Mutex<Shared>>,
@@ -122,6 +146,7 @@ impl Driver {
         shared: Arc<Mutex<Shared>>,
     ) -> Self {
         let (signals_tx, signals_rx) = mpsc::unbounded_channel();
+        let (faults_tx, faults_rx) = mpsc::unbounded_channel();
         let mut client = ClientConfig::new(account.clone(), device);
         client.request_timeout_ms =
             u64::try_from(config.request_timeout.as_millis()).unwrap_or(u64::MAX / 4);
@@ -135,6 +160,12 @@ impl Driver {
             sessions: HashMap::new(),
             signals_tx,
             signals_rx,
+            faults_tx,
+            faults_rx,
+            media_failed: HashSet::new(),
+            contacts: HashSet::new(),
+            deferred: HashMap::new(),
+            tls: None,
             waiters: HashMap::new(),
             hub,
             shared,
@@ -221,10 +252,14 @@ impl Driver {
             url: url.clone(),
             reason,
         };
-        let (mut socket, _) = timeout(limit, connect_async(url.as_str()))
+        let connector = self.connector()?;
+        let connecting = connect_async_tls_with_config(url.as_str(), None, true, Some(connector));
+        let (mut socket, _) = timeout(limit, connecting)
             .await
             .map_err(|_| connect_error("timed out".into()))?
-            .map_err(|e| connect_error(e.to_string()))?;
+            .map_err(|e| {
+                crate::tls::untrusted(&url, &e).unwrap_or_else(|| connect_error(e.to_string()))
+            })?;
         let now = self.clock.now_ms();
         self.mirror.handle_connected(now);
         let login = ClientMessage::Login {
@@ -262,8 +297,49 @@ impl Driver {
             // Login is done once the resync that follows `login.ok` is in: an action taken before
             // it would be judged against a state the resync then overwrites.
             if let (true, Some(session)) = (resynced, self.mirror.session().cloned()) {
+                // Who may ring with media pre-connected; the answer arrives while serving.
+                self.mirror
+                    .request(ClientMessage::ContactsList, self.clock.now_ms())?;
+                flush(&mut socket, self.pump())
+                    .await
+                    .map_err(|_| CallKitError::ConnectionLost)?;
                 return Ok((socket, session));
             }
+        }
+    }
+
+    /// Plain for `ws://`; rustls with the system's roots and the configured CA for `wss://`.
+    fn connector(&mut self) -> Result<Connector, CallKitError> {
+        if !self.config.server_url.starts_with("wss://") {
+            return Ok(Connector::Plain);
+        }
+        let config = match &self.tls {
+            Some(config) => config.clone(),
+            None => {
+                let config = crate::tls::client_config(self.config.tls_ca_file.as_deref())?;
+                self.tls.insert(config).clone()
+            }
+        };
+        Ok(Connector::Rustls(config))
+    }
+
+    /// A call's media found no path: end the call with `ice_failed` if it is answered, or as
+    /// soon as it is.
+    fn media_fault(&mut self, call_id: CallId) {
+        let answered = self
+            .mirror
+            .current()
+            .is_some_and(|call| call.call_id == call_id && call.answered);
+        if !answered {
+            self.media_failed.insert(call_id);
+            return;
+        }
+        info!(%call_id, "media found no path; ending the call");
+        if let Err(error) = self
+            .mirror
+            .hangup_because(EndReason::IceFailed, self.clock.now_ms())
+        {
+            debug!(%call_id, %error, "hang-up after ICE failure not sent");
         }
     }
 
@@ -310,6 +386,7 @@ impl Driver {
                         return Exit::Stop;
                     }
                 },
+                Some(call_id) = self.faults_rx.recv() => self.media_fault(call_id),
                 Some((call_id, payload)) = self.signals_rx.recv() => {
                     if let Err(error) = self.mirror.signal(&call_id, None, payload, self.clock.now_ms()) {
                         debug!(%call_id, %error, "media signal dropped");
@@ -420,7 +497,18 @@ impl Driver {
                     Ok(None)
                 }
             }
-            Action::Request(msg) => self.mirror.request(msg, now).map(Some),
+            Action::Request(msg) => {
+                match &msg {
+                    ClientMessage::ContactsAdd { account } => {
+                        self.contacts.insert(account.clone());
+                    }
+                    ClientMessage::ContactsRemove { account } => {
+                        self.contacts.remove(account);
+                    }
+                    _ => {}
+                }
+                self.mirror.request(msg, now).map(Some)
+            }
             Action::Logout => {
                 let req = self.mirror.request(ClientMessage::Logout, now);
                 if let Ok(req) = req {
@@ -464,6 +552,10 @@ impl Driver {
         // Published before answers and events go out, so whoever sees one reads the state after it.
         self.publish();
         for (req, msg) in answers {
+            if let ServerMessage::Contacts { contacts } = &msg {
+                self.contacts = contacts.iter().map(|c| c.account.clone()).collect();
+                self.start_deferred_from_contacts();
+            }
             if let Some(waiter) = self.waiters.remove(&req) {
                 let _ = waiter.send(msg);
             }
@@ -475,6 +567,8 @@ impl Driver {
                 } => {
                     if let Some(session) = self.sessions.get_mut(call_id) {
                         session.handle_remote_signal(payload.clone());
+                    } else if let Some(deferred) = self.deferred.get_mut(call_id) {
+                        deferred.signals.push(payload.clone());
                     }
                 }
                 // An answer as audio to a video call also changes the type, without an event.
@@ -505,41 +599,108 @@ impl Driver {
                 call_type,
                 ice_servers,
             } => {
-                let (tx, mut rx) = mpsc::unbounded_channel();
-                let relay = self.signals_tx.clone();
-                let id = call_id.clone();
-                // Tags the session's signals with its call; ends when the session drops its sender.
-                tokio::spawn(async move {
-                    while let Some(payload) = rx.recv().await {
-                        if relay.send((id.clone(), payload)).is_err() {
-                            break;
-                        }
-                    }
-                });
                 let info = MediaCallInfo {
                     call_id: call_id.clone(),
                     role,
                     call_type,
                     ice_servers,
+                    ice_policy: self.config.ice_policy,
                 };
-                let events = MediaEvents::new(call_id.clone(), self.hub.clone());
-                let mut session = self.media.start(info, tx, events);
-                session.set_audio_enabled(self.local_audio);
-                session.set_video_enabled(self.local_video);
-                if let Some(mut old) = self.sessions.insert(call_id, session) {
-                    old.close();
+                if role == Role::Callee && !self.caller_is_contact(&call_id) {
+                    debug!(%call_id, "a non-contact rings: media waits for the answer");
+                    let deferred = DeferredMedia {
+                        info,
+                        signals: Vec::new(),
+                    };
+                    self.deferred.insert(call_id, deferred);
+                } else {
+                    self.start_media(info);
                 }
             }
             MediaAction::Release { call_id } => {
+                self.start_deferred(&call_id);
                 if let Some(session) = self.sessions.get_mut(&call_id) {
                     session.release();
                 }
+                if self.media_failed.remove(&call_id) {
+                    self.media_fault(call_id);
+                }
             }
             MediaAction::Close { call_id } => {
+                self.deferred.remove(&call_id);
+                self.media_failed.remove(&call_id);
                 if let Some(mut session) = self.sessions.remove(&call_id) {
                     session.close();
                 }
             }
+            MediaAction::IceServers { ice_servers } => {
+                info!(calls = self.sessions.len(), "fresh ICE servers");
+                for session in self.sessions.values_mut() {
+                    session.update_ice_servers(ice_servers.clone());
+                }
+                for deferred in self.deferred.values_mut() {
+                    deferred.info.ice_servers = ice_servers.clone();
+                }
+            }
+        }
+    }
+
+    /// Whether the caller of the ringing call `call_id` is in this account's contact list.
+    fn caller_is_contact(&self, call_id: &CallId) -> bool {
+        self.mirror
+            .invites()
+            .iter()
+            .find(|invite| invite.call_id == *call_id)
+            .is_some_and(|invite| self.contacts.contains(&invite.caller.account))
+    }
+
+    /// Starts the media of ringing calls whose caller turned out to be a contact (an invite
+    /// re-synced at login rings before the contact list is in).
+    fn start_deferred_from_contacts(&mut self) {
+        let ready: Vec<CallId> = self
+            .deferred
+            .keys()
+            .filter(|call_id| self.caller_is_contact(call_id))
+            .cloned()
+            .collect();
+        for call_id in ready {
+            self.start_deferred(&call_id);
+        }
+    }
+
+    /// Starts a deferred call's media with the negotiation that arrived meanwhile.
+    fn start_deferred(&mut self, call_id: &CallId) {
+        let Some(DeferredMedia { info, signals }) = self.deferred.remove(call_id) else {
+            return;
+        };
+        self.start_media(info);
+        if let Some(session) = self.sessions.get_mut(call_id) {
+            for payload in signals {
+                session.handle_remote_signal(payload);
+            }
+        }
+    }
+
+    /// Starts a call's media session and relays its negotiation.
+    fn start_media(&mut self, info: MediaCallInfo) {
+        let call_id = info.call_id.clone();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let relay = self.signals_tx.clone();
+        let id = call_id.clone();
+        // Tags the session's signals with its call; ends when the session drops its sender.
+        tokio::spawn(async move {
+            while let Some(payload) = rx.recv().await {
+                if relay.send((id.clone(), payload)).is_err() {
+                    break;
+                }
+            }
+        });
+        let events = MediaEvents::new(call_id.clone(), self.hub.clone(), self.faults_tx.clone());
+        let mut session = self.media.start(info, tx, events);
+        session.set_audio_enabled(self.local_audio);
+        session.set_video_enabled(self.local_video);
+        if let Some(mut old) = self.sessions.insert(call_id, session) {
+            old.close();
         }
     }
 

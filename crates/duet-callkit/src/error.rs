@@ -31,6 +31,17 @@ pub enum CallKitError {
         /// Why it failed.
         reason: String,
     },
+    /// The server's TLS certificate does not verify against the system's roots and the
+    /// configured extra CA: the connection was not made and nothing was sent.
+    #[error("tls_untrusted: the certificate of {host} cannot be trusted: {reason}")]
+    TlsUntrusted {
+        /// The server's host (and port) as written in the URL.
+        host: String,
+        /// What is wrong with the certificate, as a sentence.
+        reason: String,
+        /// What is wrong with the certificate, for a program (a translated message, say).
+        problem: TlsProblem,
+    },
     /// The connection was lost before the answer came.
     #[error("connection lost before the server answered")]
     ConnectionLost,
@@ -43,6 +54,37 @@ pub enum CallKitError {
     /// The server answered with a message the SDK did not expect.
     #[error("unexpected answer from the server: {0}")]
     UnexpectedAnswer(String),
+}
+
+/// Why a server certificate was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// Issued by a certificate authority this device does not trust.
+    UnknownIssuer,
+    /// Not valid for the host name in the URL.
+    WrongName,
+    /// Past its validity.
+    Expired,
+    /// Not valid yet (or this machine's clock is wrong).
+    NotYetValid,
+    /// Revoked by its issuer.
+    Revoked,
+    /// Anything else (bad signature, malformed, unsupported).
+    Other,
+}
+
+impl TlsProblem {
+    /// `unknown_issuer`, `wrong_name`, `expired`, `not_yet_valid`, `revoked` or `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsProblem::UnknownIssuer => "unknown_issuer",
+            TlsProblem::WrongName => "wrong_name",
+            TlsProblem::Expired => "expired",
+            TlsProblem::NotYetValid => "not_yet_valid",
+            TlsProblem::Revoked => "revoked",
+            TlsProblem::Other => "other",
+        }
+    }
 }
 
 impl CallKitError {

@@ -23,17 +23,19 @@ mod driver;
 mod error;
 mod events;
 mod media;
+mod tls;
 
 pub use backoff::reconnect_delay;
 pub use client::{CallKit, CallParams, HistoryPage, MAX_BEAUTY_LEVEL, MAX_CALL_TIMEOUT};
-pub use config::{AudioQuality, CallKitConfig, Resolution};
+pub use config::{AudioQuality, CallKitConfig, IcePolicy, Resolution};
 pub use duet_call::client::{
     CallState, CurrentCall, Invite, MediaStats, NetworkQuality, Role, ServerError, Session,
 };
 pub use duet_protocol::{
-    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, Presence, UserSummary,
+    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, IceServer, Presence,
+    UserSummary,
 };
-pub use error::CallKitError;
+pub use error::{CallKitError, TlsProblem};
 pub use events::{Handler, HandlerId};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
 

@@ -15,8 +15,10 @@ pub struct MediaCallInfo {
     pub role: Role,
     /// Audio only, or audio and video.
     pub call_type: CallType,
-    /// STUN/TURN servers handed out at login.
+    /// STUN/TURN servers handed out at login (or refreshed since).
     pub ice_servers: Vec<IceServer>,
+    /// Which candidates the call may use.
+    pub ice_policy: crate::IcePolicy,
 }
 
 /// Where a call's media reports to the SDK's users: each method delivers one SDK event
@@ -26,6 +28,8 @@ pub struct MediaCallInfo {
 pub struct MediaEvents {
     call_id: CallId,
     hub: Option<EventHub>,
+    /// Where the SDK hears of calls whose media cannot connect.
+    faults: Option<mpsc::UnboundedSender<CallId>>,
 }
 
 impl std::fmt::Debug for MediaEvents {
@@ -38,16 +42,25 @@ impl std::fmt::Debug for MediaEvents {
 }
 
 impl MediaEvents {
-    pub(crate) fn new(call_id: CallId, hub: EventHub) -> Self {
+    pub(crate) fn new(
+        call_id: CallId,
+        hub: EventHub,
+        faults: mpsc::UnboundedSender<CallId>,
+    ) -> Self {
         Self {
             call_id,
             hub: Some(hub),
+            faults: Some(faults),
         }
     }
 
     /// A sink that drops every report: for engines driven outside an SDK (tests, tools).
     pub fn discard(call_id: CallId) -> Self {
-        Self { call_id, hub: None }
+        Self {
+            call_id,
+            hub: None,
+            faults: None,
+        }
     }
 
     /// The call these reports are about.
@@ -80,6 +93,16 @@ impl MediaEvents {
             what: what.to_owned(),
             reason: reason.to_owned(),
         });
+    }
+
+    /// No path between the peers was found (ICE failed): `MEDIA_FAILED` with `what` =
+    /// `connection` and `reason` = `ice_failed`, and the SDK ends the call with reason
+    /// `ice_failed` once it is answered, so both records say why.
+    pub fn ice_failed(&self) {
+        self.failed("connection", "ice_failed");
+        if let Some(faults) = &self.faults {
+            let _ = faults.send(self.call_id.clone());
+        }
     }
 
     fn deliver(&self, event: CallEvent) {
@@ -130,6 +153,10 @@ pub trait MediaSession: Send {
     /// user's camera switch still applies).
     fn set_call_type(&mut self, call_type: CallType) {
         let _ = call_type;
+    }
+    /// Fresh STUN/TURN servers (new TURN credentials): relays in use re-authenticate with them.
+    fn update_ice_servers(&mut self, ice_servers: Vec<IceServer>) {
+        let _ = ice_servers;
     }
     /// The call ended or stopped ringing here: release devices and sockets.
     fn close(&mut self);

@@ -377,3 +377,98 @@ async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
         "the reconnect did not tear media down"
     );
 }
+
+#[tokio::test]
+async fn a_non_contact_rings_without_media_until_answered() {
+    let media = RecordingMedia::default();
+    let mut server = FakeServer::start().await;
+    let kit = CallKit::with_media(config(&server.url), Arc::new(media.clone())).unwrap();
+    let login = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.login().await }
+    });
+    let mut conn = server.accept().await;
+    conn.login_with_contacts(10_000, json!([]), json!([])).await;
+    login.await.unwrap().unwrap();
+    let mut events = kit.events();
+
+    conn.send(invited("c3", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    let offer = json!({"event": "signal", "from": "bob-desktop", "payload": {"kind": "offer"}});
+    conn.send(event("c3", 2, offer)).await;
+    let candidate =
+        json!({"event": "signal", "from": "bob-desktop", "payload": {"kind": "candidate"}});
+    conn.send(event("c3", 3, candidate)).await;
+    wait_for(&mut events, "SIGNAL").await;
+    wait_for(&mut events, "SIGNAL").await;
+    assert!(
+        media.log().is_empty(),
+        "no media (no device, no candidate) before the answer: {:?}",
+        media.log()
+    );
+
+    let accepting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.accept(&invite).await }
+    });
+    let accept = conn.recv().await.unwrap();
+    assert_eq!(accept["action"], "accept");
+    conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c3", "call_token": "tok-c3"}))
+        .await;
+    accepting.await.unwrap().unwrap();
+    let log = media.log();
+    let started = log
+        .iter()
+        .position(|l| l == "start:Callee:1")
+        .expect("started on answer");
+    let after: Vec<&str> = log[started + 1..]
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.starts_with("remote:") || *l == "release")
+        .collect();
+    assert_eq!(
+        after,
+        [
+            r#"remote:{"kind":"offer"}"#,
+            r#"remote:{"kind":"candidate"}"#,
+            "release"
+        ],
+        "the negotiation that arrived while ringing is replayed in order, then media flows"
+    );
+}
+
+#[tokio::test]
+async fn media_that_finds_no_path_ends_the_answered_call_with_ice_failed() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, _server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    conn.send(invited("c4", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    // ICE gives up while it still rings: the SDK waits for the answer, then hangs up.
+    media.fail_ice();
+    let failed = wait_for(&mut events, "MEDIA_FAILED").await;
+    let CallEvent::MediaFailed { what, reason, .. } = failed else {
+        unreachable!()
+    };
+    assert_eq!(
+        (what.as_str(), reason.as_str()),
+        ("connection", "ice_failed")
+    );
+    let accepting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.accept(&invite).await }
+    });
+    let accept = conn.recv().await.unwrap();
+    conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c4", "call_token": "tok-c4"}))
+        .await;
+    accepting.await.unwrap().unwrap();
+    let hangup = conn.recv().await.unwrap();
+    assert_eq!(
+        (hangup["action"].as_str(), hangup["reason"].as_str()),
+        (Some("hangup"), Some("ice_failed"))
+    );
+}

@@ -39,6 +39,19 @@ pub struct LoginArgs {
     /// This device's id (default `<account>-cli`); give each concurrent client of an account its own.
     #[arg(long, env = "DUET_DEVICE", global = true)]
     pub device: Option<String>,
+    /// A PEM file of extra certificate authorities to trust for wss:// (besides the system's).
+    #[arg(long, env = "DUET_CA", global = true)]
+    pub ca: Option<std::path::PathBuf>,
+    /// Which ICE candidates calls may use: all, or relay (TURN only; hides this machine's addresses).
+    #[arg(long, value_enum, default_value_t = IcePolicyArg::All, global = true)]
+    pub ice_policy: IcePolicyArg,
+}
+
+/// `--ice-policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IcePolicyArg {
+    All,
+    Relay,
 }
 
 /// What to do once logged in.

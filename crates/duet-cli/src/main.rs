@@ -12,7 +12,7 @@ mod print;
 use anyhow::Context;
 use args::{Cli, Command, LoginArgs};
 use clap::Parser;
-use duet_callkit::{CallKit, CallKitConfig};
+use duet_callkit::{CallKit, CallKitConfig, IcePolicy};
 use std::process::ExitCode;
 
 /// The SDK's events, subscribed before login.
@@ -80,6 +80,11 @@ fn configure(
         .device
         .clone()
         .unwrap_or_else(|| format!("{account}-cli"));
+    config.tls_ca_file = login.ca.clone();
+    config.ice_policy = match login.ice_policy {
+        args::IcePolicyArg::All => IcePolicy::All,
+        args::IcePolicyArg::Relay => IcePolicy::Relay,
+    };
     Ok(CallKit::with_media(config, media)?)
 }
 

@@ -6,12 +6,20 @@ use duet_protocol::{
 };
 use futures_util::{SinkExt, StreamExt};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+/// How clients reach the server: plain `ws://`, or `wss://` trusting the given configuration.
+#[derive(Clone)]
+pub enum Transport {
+    Plain,
+    Tls(Arc<rustls::ClientConfig>),
+}
 
 pub struct Client {
-    ws: WebSocketStream<tokio::net::TcpStream>,
+    ws: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>,
     pub device: DeviceId,
     pub heartbeat_ms: u64,
 }
@@ -24,13 +32,25 @@ pub fn source_ip(n: usize) -> IpAddr {
 }
 
 impl Client {
-    pub async fn connect(server: SocketAddr, source: IpAddr) -> anyhow::Result<Self> {
+    pub async fn connect(
+        server: SocketAddr,
+        source: IpAddr,
+        transport: &Transport,
+    ) -> anyhow::Result<Self> {
         let socket = TcpSocket::new_v4()?;
         socket.bind(SocketAddr::new(source, 0))?;
         let stream = socket.connect(server).await?;
         stream.set_nodelay(true)?;
-        let url = format!("ws://{server}/ws");
-        let (ws, _) = tokio_tungstenite::client_async(url, stream).await?;
+        let (url, connector) = match transport {
+            Transport::Plain => (format!("ws://{server}/ws"), Connector::Plain),
+            Transport::Tls(config) => (
+                format!("wss://{server}/ws"),
+                Connector::Rustls(config.clone()),
+            ),
+        };
+        let (ws, _) =
+            tokio_tungstenite::client_async_tls_with_config(url, stream, None, Some(connector))
+                .await?;
         Ok(Self {
             ws,
             device: DeviceId::new("pending")?,

@@ -18,21 +18,29 @@ struct Pair {
     callee_account: AccountId,
 }
 
-pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()> {
+/// What one run of cycles measured.
+pub struct Cycles {
+    pub per_second: f64,
+    pub p99_ms: f64,
+}
+
+/// Runs cycles for `seconds` on `pairs` pairs, over `wss://` when `tls`; prints and returns the rate.
+pub async fn run(bin: PathBuf, pairs: usize, seconds: u64, tls: bool) -> anyhow::Result<Cycles> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let accounts: Vec<String> = (0..pairs)
         .flat_map(|i| [format!("caller{i}"), format!("callee{i}")])
         .collect();
     let tokens = server::provision(&db, &accounts).await?;
-    let server = server::spawn(&bin, dir.path(), &db).await?;
+    let server = server::spawn(&bin, dir.path(), &db, tls).await?;
+    let transport = server.transport.clone();
     let mut connected = Vec::with_capacity(pairs);
     for i in 0..pairs {
-        let mut caller = Client::connect(server.addr, source_ip(2 * i)).await?;
+        let mut caller = Client::connect(server.addr, source_ip(2 * i), &transport).await?;
         caller
             .login(APP_KEY, &accounts[2 * i], &tokens[2 * i], "d")
             .await?;
-        let mut callee = Client::connect(server.addr, source_ip(2 * i + 1)).await?;
+        let mut callee = Client::connect(server.addr, source_ip(2 * i + 1), &transport).await?;
         callee
             .login(APP_KEY, &accounts[2 * i + 1], &tokens[2 * i + 1], "d")
             .await?;
@@ -59,7 +67,8 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()>
     );
     let rate = cycles as f64 / run_for.as_secs_f64();
     let ping_rate = ping_hist.len() as f64 / baseline_for.as_secs_f64();
-    println!("pairs: {pairs}, run: {} s", run_for.as_secs());
+    let scheme = if tls { "wss" } else { "ws" };
+    println!("pairs: {pairs}, run: {} s, {scheme}://", run_for.as_secs());
     println!(
         "call cycles: {cycles} ({rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms; records written: {written}",
         ms(cycle_hist.value_at_quantile(0.5)),
@@ -76,7 +85,10 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()>
         rate / ping_rate
     );
     println!("goal: 5000 cycles/s with p99 under 50 ms");
-    Ok(())
+    Ok(Cycles {
+        per_second: rate,
+        p99_ms: ms(cycle_hist.value_at_quantile(0.99)),
+    })
 }
 
 fn ms(micros: u64) -> f64 {

@@ -13,18 +13,22 @@ use tokio::sync::watch;
 /// Connections opened at once while ramping up.
 const RAMP_CONCURRENCY: usize = 256;
 
+/// Opens `connections` idle logged-in connections (over `wss://` when `tls`), prints the memory
+/// per connection against the bare baseline, and returns duet-server's bytes per connection.
 pub async fn run(
     bin: PathBuf,
     connections: usize,
     devices_per_account: usize,
-) -> anyhow::Result<()> {
+    tls: bool,
+) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let accounts: Vec<String> = (0..connections.div_ceil(devices_per_account))
         .map(|n| format!("idle{n}"))
         .collect();
     let tokens = server::provision(&db, &accounts).await?;
-    let server = server::spawn(&bin, dir.path(), &db).await?;
+    let server = server::spawn(&bin, dir.path(), &db, tls).await?;
+    let transport = server.transport.clone();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_bytes(server.pid)?;
     let (stop, stopped) = watch::channel(false);
@@ -34,8 +38,9 @@ pub async fn run(
             let account = &accounts[n / devices_per_account];
             let token = &tokens[n / devices_per_account];
             let stopped = stopped.clone();
+            let transport = &transport;
             async move {
-                let mut client = Client::connect(server.addr, source_ip(n)).await?;
+                let mut client = Client::connect(server.addr, source_ip(n), transport).await?;
                 client
                     .login(APP_KEY, account, token, &format!("dev{n}"))
                     .await?;
@@ -57,7 +62,8 @@ pub async fn run(
 
     let baseline = baseline_per_connection(connections).await?;
     println!(
-        "idle connections: {opened} authenticated, logged in over {:.1} s",
+        "idle connections: {opened} authenticated over {}, logged in over {:.1} s",
+        if tls { "wss://" } else { "ws://" },
         ramp.as_secs_f64()
     );
     println!(
@@ -72,7 +78,7 @@ pub async fn run(
         "projected for 100k idle connections: {:.0} MiB (goal: at most 1024 MiB)",
         ours * 100_000.0 / 1_048_576.0
     );
-    Ok(())
+    Ok(ours)
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -130,7 +136,7 @@ async fn baseline_per_connection(connections: usize) -> anyhow::Result<f64> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_bytes(pid)?;
     let clients: Vec<Client> = stream::iter(0..connections)
-        .map(|n| Client::connect(addr, source_ip(n)))
+        .map(|n| Client::connect(addr, source_ip(n), &crate::client::Transport::Plain))
         .buffer_unordered(RAMP_CONCURRENCY)
         .collect::<Vec<_>>()
         .await

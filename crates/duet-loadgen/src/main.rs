@@ -5,6 +5,7 @@
 //!   against a bare axum WebSocket server holding the same number of connections.
 //! - `duet-loadgen cycles --pairs 64 --seconds 10`: call cycles per second (invite, accept, hang up,
 //!   record) with p50/p99, against `ping` round trips on the same server as the baseline.
+//! - `duet-loadgen tls-cost`: both of the above over ws:// then wss://, with the ratios.
 
 mod baseline;
 mod client;
@@ -36,6 +37,9 @@ enum Command {
         /// Devices per account (accounts = connections / devices).
         #[arg(long, default_value_t = 100)]
         devices_per_account: usize,
+        /// Connect over wss:// to a server with a certificate made for the run.
+        #[arg(long)]
+        tls: bool,
     },
     /// Call cycles per second with latency percentiles.
     Cycles {
@@ -45,6 +49,18 @@ enum Command {
         /// How long to run (at most 120).
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Connect over wss:// to a server with a certificate made for the run.
+        #[arg(long)]
+        tls: bool,
+    },
+    /// The cost of TLS: cycles and idle memory over ws:// then wss://, in one run, with ratios.
+    TlsCost {
+        #[arg(long, default_value_t = 64)]
+        pairs: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
     },
     /// Internal: the bare WebSocket server used as the memory baseline.
     #[command(hide = true)]
@@ -52,6 +68,37 @@ enum Command {
         #[arg(long)]
         port_file: PathBuf,
     },
+}
+
+fn check_cycles(pairs: usize, seconds: u64) -> anyhow::Result<()> {
+    anyhow::ensure!(seconds <= 120, "at most 120 seconds");
+    anyhow::ensure!((1..=4096).contains(&pairs), "--pairs must be 1..=4096");
+    limits::raise_open_files(pairs as u64 * 4 + 1024)?;
+    Ok(())
+}
+
+/// Plain then TLS, cycles then idle memory, on the same machine in one run; prints the ratios.
+async fn tls_cost(
+    bin: PathBuf,
+    pairs: usize,
+    seconds: u64,
+    connections: usize,
+) -> anyhow::Result<()> {
+    let plain = cycles::run(bin.clone(), pairs, seconds, false).await?;
+    let tls = cycles::run(bin.clone(), pairs, seconds, true).await?;
+    let plain_idle = idle::run(bin.clone(), connections, 100, false).await?;
+    let tls_idle = idle::run(bin, connections, 100, true).await?;
+    println!(
+        "TLS cost: cycles/s wss {:.0} vs ws {:.0} (ratio {:.2}), p99 {:.2} vs {:.2} ms; \
+         idle bytes per connection wss {tls_idle:.0} vs ws {plain_idle:.0} (ratio {:.2})",
+        tls.per_second,
+        plain.per_second,
+        tls.per_second / plain.per_second,
+        tls.p99_ms,
+        plain.p99_ms,
+        tls_idle / plain_idle
+    );
+    Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,6 +111,7 @@ fn main() -> anyhow::Result<()> {
         Command::Idle {
             connections,
             devices_per_account,
+            tls,
         } => {
             anyhow::ensure!(connections <= 200_000, "at most 200000 connections");
             anyhow::ensure!(
@@ -79,14 +127,29 @@ fn main() -> anyhow::Result<()> {
                 connections + 256
             );
             let bin = server::locate(cli.server_bin)?;
-            runtime.block_on(idle::run(bin, connections, devices_per_account))
+            runtime.block_on(idle::run(bin, connections, devices_per_account, tls))?;
+            Ok(())
         }
-        Command::Cycles { pairs, seconds } => {
-            anyhow::ensure!(seconds <= 120, "at most 120 seconds");
-            anyhow::ensure!((1..=4096).contains(&pairs), "--pairs must be 1..=4096");
-            limits::raise_open_files(pairs as u64 * 4 + 1024)?;
+        Command::Cycles {
+            pairs,
+            seconds,
+            tls,
+        } => {
+            check_cycles(pairs, seconds)?;
             let bin = server::locate(cli.server_bin)?;
-            runtime.block_on(cycles::run(bin, pairs, seconds))
+            runtime.block_on(cycles::run(bin, pairs, seconds, tls))?;
+            Ok(())
+        }
+        Command::TlsCost {
+            pairs,
+            seconds,
+            connections,
+        } => {
+            check_cycles(pairs, seconds)?;
+            anyhow::ensure!(connections <= 50_000, "at most 50000 connections");
+            limits::raise_open_files(connections as u64 + 1024)?;
+            let bin = server::locate(cli.server_bin)?;
+            runtime.block_on(tls_cost(bin, pairs, seconds, connections))
         }
     }
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::process::{Child, Command};
 
+use crate::client::Transport;
+
 pub const APP_KEY: &str = "demo";
 
 /// The duet-server binary: `explicit`, or the one built next to this binary.
@@ -46,14 +48,39 @@ pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
     pub pid: u32,
+    /// How clients reach it.
+    pub transport: Transport,
+}
+
+/// Makes a certificate for 127.0.0.1 in `dir` and returns the `[tls]` table naming it, and the
+/// client configuration that trusts exactly that certificate.
+fn self_signed(dir: &Path) -> anyhow::Result<(String, Transport)> {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])?;
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem())?;
+    std::fs::write(&key, certified.signing_key.serialize_pem())?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let table = format!(
+        "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    Ok((table, Transport::Tls(Arc::new(client))))
 }
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Starts `bin` on a free loopback port with the database at `db`, limits opened up for load.
-pub async fn spawn(bin: &Path, dir: &Path, db: &Path) -> anyhow::Result<ServerProcess> {
+/// Starts `bin` on a free loopback port with the database at `db`, limits opened up for load;
+/// with `tls`, on `wss://` with a certificate made for the run.
+pub async fn spawn(bin: &Path, dir: &Path, db: &Path, tls: bool) -> anyhow::Result<ServerProcess> {
     let port = free_port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let config = format!(
@@ -73,6 +100,12 @@ message_burst = 1000000
 "#,
         db = db.display()
     );
+    let (config, transport) = if tls {
+        let (table, transport) = self_signed(dir)?;
+        (config + &table, transport)
+    } else {
+        (config, Transport::Plain)
+    };
     let config_path = dir.join("server.toml");
     std::fs::write(&config_path, config)?;
     let log = std::fs::File::create(dir.join("server.log"))?;
@@ -89,7 +122,12 @@ message_burst = 1000000
         .with_context(|| format!("starting {}", bin.display()))?;
     let pid = child.id().context("server exited at once")?;
     wait_listening(addr).await?;
-    Ok(ServerProcess { child, addr, pid })
+    Ok(ServerProcess {
+        child,
+        addr,
+        pid,
+        transport,
+    })
 }
 
 /// Waits until something accepts connections on `addr` (at most 30 s).

@@ -57,6 +57,17 @@ pub struct IceServer {
     pub credential: String,
 }
 
+/// Which ICE candidates a call may use (WebRTC's `iceTransportPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IcePolicy {
+    /// Host, server-reflexive and relayed candidates.
+    #[default]
+    All,
+    /// Only TURN relay candidates: this device's addresses never reach the peer.
+    Relay,
+}
+
 /// Where local video comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -148,6 +159,8 @@ pub struct MediaConfig {
     pub audio_output: AudioOutput,
     /// ICE servers from the signaling server; empty for loopback.
     pub ice_servers: Vec<IceServer>,
+    /// Which candidates may be gathered and used.
+    pub ice_policy: IcePolicy,
     /// Local address to bind the UDP socket to; "0.0.0.0" in production, "127.0.0.1" in tests.
     pub bind_address: String,
     /// Run echo cancellation, noise suppression and gain control on captured audio.
@@ -170,6 +183,7 @@ impl Default for MediaConfig {
             audio_input: AudioInput::Microphone { name: None },
             audio_output: AudioOutput::Speaker { name: None },
             ice_servers: Vec::new(),
+            ice_policy: IcePolicy::All,
             bind_address: "0.0.0.0".into(),
             audio_processing: true,
         }

@@ -23,7 +23,8 @@ pub mod source;
 
 pub use beauty::{beauty_stage, BeautyControl, BeautyStage};
 pub use config::{
-    AudioInput, AudioOutput, AudioQuality, IceServer, MediaConfig, Resolution, VideoInput,
+    AudioInput, AudioOutput, AudioQuality, IcePolicy, IceServer, MediaConfig, Resolution,
+    VideoInput,
 };
 pub use error::{DeviceKind, MediaError, MediaResult};
 pub use filter::VideoFrameFilter;

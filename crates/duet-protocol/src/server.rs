@@ -20,10 +20,22 @@ pub enum ServerMessage {
         heartbeat_ms: u64,
         /// STUN/TURN servers for media.
         ice_servers: Vec<IceServer>,
+        /// When the TURN credentials in `ice_servers` expire (milliseconds since the Unix epoch);
+        /// absent when there are none. An `ice.servers` push brings fresh ones before then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ice_expires_at_ms: Option<u64>,
         /// Whether call-scoped messages need the per-call token (safe mode).
         safe_mode: bool,
         /// The server's clock, in milliseconds since the Unix epoch.
         server_time_ms: u64,
+    },
+    /// Fresh TURN credentials, pushed before the previous ones expire: they replace the
+    /// login's `ice_servers` for every later call and for the relays of calls in progress.
+    #[serde(rename = "ice.servers")]
+    IceServers {
+        ice_servers: Vec<IceServer>,
+        /// Milliseconds since the Unix epoch.
+        ice_expires_at_ms: u64,
     },
     #[serde(rename = "pong")]
     Pong,

@@ -250,13 +250,38 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                     nick: "Alice".into(),
                     device: device("alice-laptop"),
                     heartbeat_ms: 10_000,
-                    ice_servers: vec![IceServer {
-                        urls: vec!["stun:127.0.0.1:3478".into()],
-                        username: None,
-                        credential: None,
-                    }],
+                    ice_servers: vec![
+                        IceServer {
+                            urls: vec!["stun:turn.example.com:3478".into()],
+                            username: None,
+                            credential: None,
+                        },
+                        IceServer {
+                            urls: vec![
+                                "turn:turn.example.com:3478?transport=udp".into(),
+                                "turns:turn.example.com:5349".into(),
+                            ],
+                            username: Some("1764115800:alice".into()),
+                            credential: Some("of0M4ErC4VCBOZm1hpdqT9t/ymg=".into()),
+                        },
+                    ],
+                    ice_expires_at_ms: Some(1_764_115_800_000),
                     safe_mode: true,
                     server_time_ms: 1_764_115_200_000,
+                },
+            ),
+        ),
+        (
+            "ice.servers",
+            f(
+                None,
+                ServerMessage::IceServers {
+                    ice_servers: vec![IceServer {
+                        urls: vec!["turn:turn.example.com:3478?transport=udp".into()],
+                        username: Some("1764116250:alice".into()),
+                        credential: Some("0vmM5rSCCTmkbzANYUXxdEzRj5g=".into()),
+                    }],
+                    ice_expires_at_ms: 1_764_116_250_000,
                 },
             ),
         ),

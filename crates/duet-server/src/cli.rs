@@ -3,7 +3,8 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use duet_protocol::IceServer;
-use duet_server::ServerConfig;
+use duet_server::config::DEFAULT_TURN_TTL;
+use duet_server::{ServerConfig, TlsFiles, TurnSettings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,9 +46,25 @@ pub struct Options {
     /// Most simultaneous connections.
     #[arg(long, global = true)]
     pub max_connections: Option<usize>,
-    /// A STUN or TURN URL handed to clients (repeat for several).
+    /// A STUN or TURN URL handed to clients as is, without credentials (repeat for several).
     #[arg(long = "ice-server", global = true)]
     pub ice_servers: Vec<String>,
+    /// PEM certificate chain: serve wss:// (reloaded when the file changes or on SIGHUP).
+    #[arg(long, global = true, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, global = true, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Secret shared with coturn (`static-auth-secret`): each login gets a short-lived TURN
+    /// credential for the --turn-url servers.
+    #[arg(long, global = true, env = "DUET_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+    /// A turn:, turns: or stun: URL of the TURN servers sharing --turn-secret (repeat for several).
+    #[arg(long = "turn-url", global = true)]
+    pub turn_urls: Vec<String>,
+    /// How long a TURN credential is valid, e.g. `10m` (fresh ones are pushed at 3/4 of it).
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub turn_ttl: Option<Duration>,
 }
 
 /// What to do.
@@ -111,6 +128,43 @@ pub enum AppCommand {
     List,
 }
 
+impl Cli {
+    /// Applies the `--turn-*` flags over the file's `[turn]` table.
+    fn apply_turn(&self, config: &mut ServerConfig) -> anyhow::Result<()> {
+        let o = &self.options;
+        if o.turn_secret.is_none() && o.turn_urls.is_empty() && o.turn_ttl.is_none() {
+            return Ok(());
+        }
+        let mut turn = match config.turn.take() {
+            Some(turn) => turn,
+            None => TurnSettings {
+                secret: o
+                    .turn_secret
+                    .clone()
+                    .context("--turn-url and --turn-ttl need --turn-secret (or [turn] secret)")?,
+                urls: Vec::new(),
+                ttl: DEFAULT_TURN_TTL,
+            },
+        };
+        if let Some(secret) = &o.turn_secret {
+            turn.secret = secret.clone();
+        }
+        if !o.turn_urls.is_empty() {
+            turn.urls = o.turn_urls.clone();
+        }
+        if let Some(ttl) = o.turn_ttl {
+            anyhow::ensure!(!ttl.is_zero(), "--turn-ttl must be above zero");
+            turn.ttl = ttl;
+        }
+        anyhow::ensure!(
+            !turn.urls.is_empty(),
+            "--turn-secret needs at least one --turn-url (or [turn] urls)"
+        );
+        config.turn = Some(turn);
+        Ok(())
+    }
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -148,6 +202,13 @@ impl Cli {
         if let Some(n) = o.max_connections {
             config.limits.max_connections = n;
         }
+        if let (Some(cert), Some(key)) = (&o.tls_cert, &o.tls_key) {
+            config.tls = Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            });
+        }
+        self.apply_turn(&mut config)?;
         if !o.ice_servers.is_empty() {
             config.ice_servers = o
                 .ice_servers

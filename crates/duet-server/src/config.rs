@@ -4,6 +4,8 @@ use duet_call::SwitchboardConfig;
 use duet_protocol::IceServer;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// The default port of `duet-server` (WebSocket at `/ws`, health at `/healthz`).
 pub const DEFAULT_PORT: u16 = 7420;
@@ -22,12 +24,58 @@ pub struct ServerConfig {
     pub heartbeat_ms: u64,
     /// A connection must log in within this time.
     pub login_timeout_ms: u64,
-    /// STUN/TURN servers handed to clients at login.
+    /// STUN/TURN servers handed to clients at login, as written (no per-account credentials).
     pub ice_servers: Vec<IceServer>,
+    /// TLS on the listening port (`wss://`); plain `ws://` when absent.
+    pub tls: Option<TlsFiles>,
+    /// TURN servers with short-lived per-account credentials (the TURN REST API).
+    pub turn: Option<TurnSettings>,
     /// Ring times, reconnect grace and invite limits.
     pub calls: CallSettings,
     /// Bounds on connections, queues and rates.
     pub limits: Limits,
+}
+
+/// The PEM files of the server's certificate chain and private key, reloaded when they change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// The TURN REST API convention coturn implements with `use-auth-secret`: the server and coturn
+/// share `secret`; each login gets a username `<expiry-unix-seconds>:<account>` and the password
+/// `base64(HMAC-SHA1(secret, username))`, valid for `ttl`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnSettings {
+    /// coturn's `static-auth-secret`.
+    pub secret: String,
+    /// `turn:`, `turns:` and `stun:` URLs of the TURN servers sharing the secret.
+    pub urls: Vec<String>,
+    /// How long a credential is valid; clients get fresh ones at 3/4 of it.
+    #[serde(default = "default_turn_ttl", with = "humantime_serde")]
+    pub ttl: Duration,
+}
+
+/// Ten minutes: long enough to set up any call, short enough that a leaked credential soon expires.
+pub const DEFAULT_TURN_TTL: Duration = Duration::from_secs(600);
+
+fn default_turn_ttl() -> Duration {
+    DEFAULT_TURN_TTL
+}
+
+impl std::fmt::Debug for TurnSettings {
+    // The secret stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TurnSettings")
+            .field("urls", &self.urls)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Call timing and invite limits, passed to every app's switchboard.
@@ -75,6 +123,8 @@ impl Default for ServerConfig {
             heartbeat_ms: 10_000,
             login_timeout_ms: 10_000,
             ice_servers: Vec::new(),
+            tls: None,
+            turn: None,
             calls: CallSettings::default(),
             limits: Limits::default(),
         }
@@ -169,6 +219,31 @@ mod tests {
             unknown.is_err(),
             "a misspelt setting is an error, not silently ignored"
         );
+    }
+
+    #[test]
+    fn tls_and_turn_tables_are_read_with_a_default_ttl() {
+        let text = r#"
+            [tls]
+            cert = "/etc/duet/fullchain.pem"
+            key = "/etc/duet/privkey.pem"
+            [turn]
+            secret = "s3cret"
+            urls = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]
+        "#;
+        let config: ServerConfig = toml::from_str(text).unwrap();
+        let tls = config.tls.expect("the [tls] table");
+        assert_eq!(tls.cert, PathBuf::from("/etc/duet/fullchain.pem"));
+        let turn = config.turn.expect("the [turn] table");
+        assert_eq!(turn.urls.len(), 2);
+        assert_eq!(turn.ttl, DEFAULT_TURN_TTL);
+        assert!(
+            !format!("{turn:?}").contains("s3cret"),
+            "the secret is never logged"
+        );
+        let short: ServerConfig =
+            toml::from_str("[turn]\nsecret = \"x\"\nurls = []\nttl = \"90s\"").unwrap();
+        assert_eq!(short.turn.unwrap().ttl, Duration::from_secs(90));
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub enum ServerError {
     /// Setting up the default app failed.
     #[error(transparent)]
     Admin(#[from] AdminError),
+    /// The TLS certificate or key is unusable.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// A server task panicked.
     #[error("a server task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

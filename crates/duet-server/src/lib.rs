@@ -16,10 +16,13 @@ pub mod login_token;
 mod rate_limit;
 mod server;
 pub mod store;
+mod tls;
+pub mod turn_credentials;
 
 pub use admin::Admin;
 pub use clock::wall_now_ms;
-pub use config::{CallSettings, Limits, ServerConfig, DEFAULT_PORT};
+pub use config::{CallSettings, Limits, ServerConfig, TlsFiles, TurnSettings, DEFAULT_PORT};
 pub use error::{AdminError, ServerError};
 pub use server::{start, start_with_store, RunningServer};
 pub use store::{App, SqliteStore, Store, StoreError};
+pub use tls::TlsError;

@@ -9,14 +9,17 @@ use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
 use crate::store::writer::{spawn_writer, WriterHandle};
 use crate::store::{SqliteStore, Store};
+use crate::tls::{watch_for_changes, CertStore, TlsListener};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::Listener;
 use axum::Router;
 use duet_protocol::MAX_FRAME_BYTES;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +51,8 @@ pub(crate) struct Shared {
 /// A server running on its own tasks; call [`RunningServer::shutdown`] to stop it cleanly.
 pub struct RunningServer {
     local_addr: SocketAddr,
+    /// Whether the port speaks TLS (`wss://`).
+    tls: bool,
     shared: Arc<Shared>,
     admin: Admin,
     http: JoinHandle<std::io::Result<()>>,
@@ -87,6 +92,19 @@ pub async fn start_with_store(
     hubs.start_all().await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let local_addr = listener.local_addr()?;
+    let certs = match &config.tls {
+        Some(files) => {
+            let store = CertStore::load(files)?;
+            tokio::spawn(watch_for_changes(
+                store.clone(),
+                files.clone(),
+                shutdown.clone(),
+            ));
+            Some(store)
+        }
+        None => None,
+    };
+    let handshake_timeout = Duration::from_millis(config.login_timeout_ms);
     let shared = Arc::new(Shared {
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
         config,
@@ -102,25 +120,54 @@ pub async fn start_with_store(
         .route("/ws", get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(shared.clone());
-    // Small frames go out at once: with Nagle's algorithm, the second frame of a burst (an ack then
-    // an event) waits for the peer's delayed ACK, 40 ms on Linux.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
+    let http = match &certs {
+        Some(certs) => {
+            let listener = TlsListener::start(
+                listener,
+                certs.server_config(),
+                handshake_timeout,
+                shutdown.clone(),
+            )?;
+            serve_on(listener, router, shutdown)
         }
-    });
-    let http = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await
-    });
-    tracing::info!(%local_addr, "duet-server listening (WebSocket at /ws)");
+        None => {
+            // Small frames go out at once: with Nagle's algorithm, the second frame of a burst
+            // (an ack then an event) waits for the peer's delayed ACK, 40 ms on Linux. (The TLS
+            // listener sets it on each connection itself.)
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(error) = tcp.set_nodelay(true) {
+                    tracing::debug!(%error, "cannot set TCP_NODELAY");
+                }
+            });
+            serve_on(listener, router, shutdown)
+        }
+    };
+    let tls = certs.is_some();
+    tracing::info!(%local_addr, tls, "duet-server listening (WebSocket at /ws)");
     Ok(RunningServer {
         local_addr,
+        tls,
         shared,
         admin,
         http,
         writer: writer_task,
+    })
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled.
+fn serve_on<L>(
+    listener: L,
+    router: Router,
+    shutdown: CancellationToken,
+) -> JoinHandle<std::io::Result<()>>
+where
+    L: Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await
     })
 }
 
@@ -156,9 +203,10 @@ impl RunningServer {
         self.local_addr
     }
 
-    /// The WebSocket URL clients connect to.
+    /// The WebSocket URL clients connect to: `wss://` when TLS is configured.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.local_addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws", self.local_addr)
     }
 
     /// Administers apps, accounts and tokens of this server's store.

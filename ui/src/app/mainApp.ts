@@ -88,7 +88,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   const shell = shellView(ctx, (next) => selectTab(next));
   shell.banner.append(banner.root);
   shell.content.append(contacts.root, history.root, settings.root);
-  mount.replaceChildren(signIn, shell.root, call.root, toasts.root);
+  mount.replaceChildren(signIn.root, shell.root, call.root, toasts.root);
 
   let screen: Screen | null = null;
   const selectTab = (next: Tab) => {
@@ -109,7 +109,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     if (screen === "call") call.leave();
     const previous = screen;
     screen = next;
-    show(signIn, next === "signin");
+    show(signIn.root, next === "signin");
     show(shell.root, next === "home");
     show(call.root, next === "call");
     if (next === "call") call.enter();
@@ -162,6 +162,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     backend.listen<MicLevel>("mic-level", (m) => ctx.micLevel.set(m.level)),
     // Failures with no command to reject them, such as a duet:// link's call.
     backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
+    // The backend's own sign-in at start failed (a certificate that stopped verifying, say).
+    backend.listen<unknown>("sign-in-error", (e) => signIn.showError(e)),
   ]);
   installShortcuts(ctx);
 
@@ -170,6 +172,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   // that every later one is heard.
   const fresh = await ctx.run(commands.bootstrap());
   if (fresh && isNewerState(fresh.state, ctx.state.get())) ctx.state.set(fresh.state);
+  if (fresh?.signInError && !bootstrap.signInError) signIn.showError(fresh.signInError);
   if (bootstrap.signedIn) onSignedIn();
   else commands.getSettings().then((s) => ctx.settings.set(s), () => {});
 

@@ -4,13 +4,23 @@ import type {
   Bootstrap, CallType, Contact, Devices, HistoryRecord, SearchHit, Settings, SignedIn,
 } from "./types";
 
-export type SignInForm = { server: string; appKey: string; account: string; token: string };
+export type SignInForm = {
+  server: string;
+  appKey: string;
+  account: string;
+  token: string;
+  /** A path from `importCa` (or the remembered one), or null for the system's roots only. */
+  tlsCaFile: string | null;
+  insecure: boolean;
+};
 
 export class Commands {
   constructor(private readonly backend: Backend) {}
 
   bootstrap = () => this.backend.invoke<Bootstrap>("bootstrap");
   signIn = (form: SignInForm) => this.backend.invoke<SignedIn>("sign_in", { ...form });
+  /** Hands the backend a chosen CA file's text; it keeps a copy and returns the copy's path. */
+  importCa = (fileName: string, pem: string) => this.backend.invoke<string>("import_ca", { fileName, pem });
   signOut = () => this.backend.invoke<null>("sign_out");
   contacts = () => this.backend.invoke<Contact[]>("contacts");
   search = (query: string) => this.backend.invoke<SearchHit[]>("search", { query });

@@ -7,13 +7,29 @@ export const VIDEO: CallType = 2;
 export type Locale = "zh" | "en";
 export type Presence = "online" | "in_call" | "offline";
 
-export type SignedIn = { account: string; nick: string; server: string; embedded: boolean };
+/** How the signaling connection is protected; "plain" (ws:// across a network) is shown as not secure. */
+export type Transport = "tls" | "loopback" | "plain";
+
+export type SignedIn = { account: string; nick: string; server: string; embedded: boolean; transport: Transport };
+
+/** What the sign-in form remembers (never the token). */
+export type LastSignIn = {
+  server: string;
+  appKey: string;
+  account: string;
+  /** The app's copy of the extra CA certificate chosen for this server, or null. */
+  tlsCaFile: string | null;
+  /** "Insecure, for testing": plain ws:// to another machine is allowed. */
+  insecure: boolean;
+};
 
 export type Bootstrap = {
   version: string;
   locale: Locale;
   signedIn: SignedIn | null;
-  lastSignIn: { server: string; appKey: string; account: string } | null;
+  lastSignIn: LastSignIn | null;
+  /** Why the backend's own sign-in at start failed (until a sign-in succeeds), or null. */
+  signInError: CommandError | null;
   framesUrl: string;
   state: AppState;
 };
@@ -43,6 +59,9 @@ export type Devices = { cameras: Device[]; microphones: Device[]; speakers: Devi
 export type Resolution = "360p" | "480p" | "720p" | "1080p";
 export const RESOLUTIONS: Resolution[] = ["360p", "480p", "720p", "1080p"];
 
+export type IcePolicy = "all" | "relay";
+export const ICE_POLICIES: IcePolicy[] = ["all", "relay"];
+
 export type Settings = {
   camera: string | null;
   microphone: string | null;
@@ -54,6 +73,8 @@ export type Settings = {
   callTimeoutS: number;
   locale: "auto" | Locale;
   debug: boolean;
+  /** Advanced: "relay" lets calls use only the TURN relay, so the peer never learns this device's IP. */
+  icePolicy: IcePolicy;
 };
 
 export type Status = "signed_out" | "idle" | "calling" | "ringing" | "in_call";
@@ -101,5 +122,17 @@ export type CallEvent = { event: string; [field: string]: unknown };
 export type PresenceChange = { account: string; presence: Presence };
 export type MicLevel = { level: number };
 
-/** A failed command rejects with this. */
-export type CommandError = { code: string; message: string };
+/** The certificate problems the backend tells apart (`tls_untrusted`'s `reasonKind`). */
+export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_yet_valid" | "revoked" | "other";
+
+/**
+ * A failed command rejects with this. `insecure_server` adds `host`; `tls_untrusted` adds `host`,
+ * `reason` (the SDK's English sentence) and `reasonKind`.
+ */
+export type CommandError = {
+  code: string;
+  message: string;
+  host?: string;
+  reason?: string;
+  reasonKind?: TlsReasonKind;
+};

@@ -12,6 +12,7 @@ import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
+import { insecureBadge } from "./insecureBadge";
 import { qualityIndicator } from "./quality";
 import { statsOverlay } from "./statsOverlay";
 import { switchPrompt } from "./switchPrompt";
@@ -61,7 +62,8 @@ export function callScreen(ctx: AppContext): CallScreen {
     h("div", { class: "stage" }, remote, placeholder, local),
     h("header", { class: "call-top" },
       h("div", { class: "call-identity" }, peerName,
-        h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration)),
+        h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration,
+          insecureBadge(ctx, "call-insecure"))),
       quality.root),
     overlay.root,
     prompt.root,

@@ -1,9 +1,9 @@
 // Settings: devices with a live before/after preview and a mic meter, beauty, video, timeout,
-// language and the debug overlay. Beauty and whiteness apply as the sliders move (so the "after"
+// language, the debug overlay and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move (so the "after"
 // preview shows them); everything else applies on Save.
 import type { AppContext } from "../app/context";
 import { h, localize } from "../app/dom";
-import { RESOLUTIONS, type Device, type Settings } from "../backend/types";
+import { ICE_POLICIES, RESOLUTIONS, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
@@ -36,6 +36,9 @@ export function settingsView(ctx: AppContext): SettingsView {
     h("option", { value: "zh" }, "中文"),
     h("option", { value: "en" }, "English"));
   const debug = h("input", { type: "checkbox", testid: "settings-debug" });
+  const icePolicy = h("select", { name: "icePolicy", testid: "settings-ice-policy" },
+    localize(h("option", { value: "all" }), () => t("settings.iceAll")),
+    localize(h("option", { value: "relay" }), () => t("settings.iceRelay")));
   const save = h("button", { type: "button", class: "btn btn-primary", testid: "settings-save" });
   localize(save, () => t("settings.save"));
 
@@ -62,7 +65,10 @@ export function settingsView(ctx: AppContext): SettingsView {
         label("settings.resolution", resolution), label("settings.maxBitrate", bitrate), label("settings.callTimeout", timeout)),
       card("settings.general",
         label("settings.language", language),
-        h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug"))))),
+        h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug")))),
+      card("settings.advanced",
+        label("settings.icePolicy", icePolicy),
+        localize(h("p", { class: "form-hint" }), () => t("settings.iceHint")))),
   );
 
   let renderers: { before: YuvRenderer | null; after: YuvRenderer | null } | null = null;
@@ -87,6 +93,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     timeout.value = String(s.callTimeoutS);
     language.value = s.locale;
     debug.checked = s.debug;
+    icePolicy.value = s.icePolicy;
   };
 
   const clamp = (value: string, min: number, max: number, fallback: number) => {
@@ -105,6 +112,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     callTimeoutS: clamp(timeout.value, 10, 120, base.callTimeoutS),
     locale: language.value === "zh" || language.value === "en" ? language.value : "auto",
     debug: debug.checked,
+    icePolicy: ICE_POLICIES.find((p) => p === icePolicy.value) ?? base.icePolicy,
   });
 
   const apply = async (next: Settings) => {

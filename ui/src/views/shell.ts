@@ -5,6 +5,7 @@ import { h, icon, localize } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { t, type I18nKey } from "../i18n/i18n";
 import type { SignedIn } from "../backend/types";
+import { insecureBadge } from "./insecureBadge";
 
 export type Tab = "contacts" | "history" | "settings";
 
@@ -51,12 +52,15 @@ export function shellView(ctx: AppContext, onTab: (tab: Tab) => void): Shell {
     reconnecting.hidden = s.connection !== "reconnecting" || s.status === "signed_out";
   });
 
+  // Under the user card, so it stays in sight on every tab while the connection is plain ws://.
+  const notSecure = insecureBadge(ctx, "conn-insecure");
+
   const banner = h("div", { class: "banner-slot" });
   const content = h("main", { class: "content" });
   const root = h("div", { class: "screen shell" },
     h("aside", { class: "sidebar" },
       h("div", { class: "brand" }, h("div", { class: "brand-mark" }, "D"), h("div", { class: "brand-name" }, "Duet")),
-      user, nav, h("div", { class: "sidebar-spacer" }), help, signOut),
+      user, notSecure, nav, h("div", { class: "sidebar-spacer" }), help, signOut),
     h("div", { class: "main-column" }, reconnecting, banner, content));
 
   return {

@@ -110,15 +110,23 @@ impl ClientMirror {
 
     /// Ends the current call; while it still rings, this cancels it.
     pub fn hangup(&mut self, now_ms: u64) -> Result<Option<u64>, ClientError> {
+        self.hangup_because(duet_protocol::EndReason::UserHangup, now_ms)
+    }
+
+    /// Ends the current call with `reason` (say `ice_failed` when media could not connect), which
+    /// both parties' records carry; while it still rings, this cancels it.
+    pub fn hangup_because(
+        &mut self,
+        reason: duet_protocol::EndReason,
+        now_ms: u64,
+    ) -> Result<Option<u64>, ClientError> {
         self.check_logged_in()?;
         let call = self.current.as_ref().ok_or(ClientError::NoCall)?;
         if !call.answered {
             return self.cancel(now_ms);
         }
         let call_id = call.call_id.clone();
-        let action = CallAction::Hangup {
-            reason: duet_protocol::EndReason::UserHangup,
-        };
+        let action = CallAction::Hangup { reason };
         Ok(Some(self.current_action(
             action,
             PendingKind::Other,

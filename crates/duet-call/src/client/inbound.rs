@@ -28,6 +28,14 @@ impl ClientMirror {
                     nick: nick.clone(),
                 });
             }
+            ServerMessage::IceServers { ice_servers, .. } => {
+                if let Some(session) = self.session.as_mut() {
+                    session.ice_servers = ice_servers.clone();
+                }
+                self.media(MediaAction::IceServers {
+                    ice_servers: ice_servers.clone(),
+                });
+            }
             ServerMessage::Resync { calls } => self.resync(calls.clone(), now_ms),
             ServerMessage::CallAck {
                 call_id,

@@ -32,6 +32,8 @@ pub enum MediaAction {
     Release { call_id: CallId },
     /// The call ended or stopped ringing here: tear media down.
     Close { call_id: CallId },
+    /// Fresh STUN/TURN servers (new TURN credentials): every live call's relays switch to them.
+    IceServers { ice_servers: Vec<IceServer> },
 }
 
 /// A user-facing event; `name()` is the seed's event name.

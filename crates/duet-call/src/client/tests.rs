@@ -105,6 +105,7 @@ fn logged_in() -> ClientMirror {
         device: DeviceId::new("alice-laptop").unwrap(),
         heartbeat_ms: 10_000,
         ice_servers: vec![],
+        ice_expires_at_ms: None,
         safe_mode: true,
         server_time_ms: T0,
     };
@@ -902,6 +903,7 @@ fn relogin(m: &mut ClientMirror, calls: Vec<CallSnapshot>, now: u64) {
         device: DeviceId::new("alice-laptop").unwrap(),
         heartbeat_ms: 10_000,
         ice_servers: vec![],
+        ice_expires_at_ms: None,
         safe_mode: true,
         server_time_ms: now,
     };
@@ -1090,4 +1092,32 @@ fn a_presence_push_becomes_a_presence_event_whatever_the_call_state() {
         json!({"event": "PRESENCE", "account": "bob", "presence": "in_call"})
     );
     assert_eq!(events[0].name(), "PRESENCE");
+}
+
+#[test]
+fn fresh_ice_servers_replace_the_logins_and_reach_live_media() {
+    let mut m = logged_in();
+    let fresh = vec![duet_protocol::IceServer {
+        urls: vec!["turn:198.51.100.7:3478".into()],
+        username: Some("1700000600:alice".into()),
+        credential: Some("c3VwZXI=".into()),
+    }];
+    let push = ServerMessage::IceServers {
+        ice_servers: fresh.clone(),
+        ice_expires_at_ms: 1_700_000_600_000,
+    };
+    m.handle_frame(frame(None, push), T0 + 1);
+    let (out, events) = drain(&mut m);
+    assert_eq!(
+        media(&out),
+        [MediaAction::IceServers {
+            ice_servers: fresh.clone()
+        }]
+    );
+    assert!(events.is_empty(), "no user-facing event: {events:?}");
+    assert_eq!(
+        m.session().unwrap().ice_servers,
+        fresh,
+        "later calls use them"
+    );
 }

@@ -82,8 +82,34 @@ impl FakeConnection {
             .unwrap();
     }
 
-    /// Answers the login frame with `login.ok` (heartbeat `heartbeat_ms`) and a resync of `calls`.
+    /// Answers the login frame with `login.ok` (heartbeat `heartbeat_ms`) and a resync of `calls`,
+    /// then the SDK's contact list request with bob (the caller of [`invited`]) as a contact.
     pub async fn login(&mut self, heartbeat_ms: u64, calls: Value) -> Value {
+        let contacts = json!([{"account": "bob", "nick": "Bob", "presence": "online"}]);
+        self.login_with_contacts(heartbeat_ms, calls, contacts)
+            .await
+    }
+
+    /// Like [`FakeConnection::login`], answering the contact list request with `contacts`.
+    pub async fn login_with_contacts(
+        &mut self,
+        heartbeat_ms: u64,
+        calls: Value,
+        contacts: Value,
+    ) -> Value {
+        let login = self.login_only(heartbeat_ms, calls).await;
+        let list = self
+            .recv()
+            .await
+            .expect("the SDK asks for the contact list");
+        assert_eq!(list["type"], "contacts.list");
+        self.send(json!({"v": 1, "type": "contacts", "req": list["req"], "contacts": contacts}))
+            .await;
+        login
+    }
+
+    /// Answers the login frame with `login.ok` and a resync of `calls`, nothing more.
+    pub async fn login_only(&mut self, heartbeat_ms: u64, calls: Value) -> Value {
         let login = self.recv().await.expect("the client logs in first");
         assert_eq!(login["type"], "login");
         self.send(json!({

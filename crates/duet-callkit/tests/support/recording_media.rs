@@ -9,11 +9,17 @@ use tokio::sync::mpsc;
 pub struct RecordingMedia {
     pub log: Arc<Mutex<Vec<String>>>,
     pub signals: Arc<Mutex<Vec<mpsc::UnboundedSender<serde_json::Value>>>>,
+    pub events: Arc<Mutex<Vec<MediaEvents>>>,
 }
 
 impl RecordingMedia {
     pub fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// Makes the most recent session report that ICE found no path.
+    pub fn fail_ice(&self) {
+        self.events.lock().unwrap().last().unwrap().ice_failed();
     }
 
     /// Makes the most recent session send `payload` to the peer.
@@ -37,8 +43,9 @@ impl MediaEngine for RecordingMedia {
         &self,
         call: MediaCallInfo,
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
-        _events: MediaEvents,
+        events: MediaEvents,
     ) -> Box<dyn MediaSession> {
+        self.events.lock().unwrap().push(events);
         let role = match call.role {
             Role::Caller => "Caller",
             Role::Callee => "Callee",

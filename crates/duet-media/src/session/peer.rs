@@ -7,6 +7,7 @@ use std::time::Duration;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::Slot;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::peer_connection::configuration::{RTCConfiguration, RTCIceTransportPolicy};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
 };
@@ -17,7 +18,7 @@ use webrtc::peer_connection::{
 };
 
 use super::keyframe::KeyframeRequestForwarder;
-use crate::config::MediaConfig;
+use crate::config::{IcePolicy, IceServer, MediaConfig};
 use crate::error::{MediaError, MediaResult};
 
 /// Payload type offered for VP8; the answer's may differ and is read back per sender.
@@ -53,6 +54,28 @@ pub fn opus_codec() -> RTCRtpCodec {
         sdp_fmtp_line: "minptime=10;useinbandfec=1;usedtx=1".into(),
         rtcp_feedback: Vec::new(),
     }
+}
+
+/// The ICE part of the peer connection's configuration: servers and candidate policy. Also what
+/// [`crate::CallMedia::update_ice_servers`] applies to a live connection, where webrtc-rs re-signs
+/// existing TURN allocations with a new credential for the same URLs.
+pub fn ice_configuration(servers: &[IceServer], policy: IcePolicy) -> RTCConfiguration {
+    let ice_servers = servers
+        .iter()
+        .map(|s| RTCIceServer {
+            urls: s.urls.clone(),
+            username: s.username.clone(),
+            credential: s.credential.clone(),
+        })
+        .collect();
+    let policy = match policy {
+        IcePolicy::All => RTCIceTransportPolicy::All,
+        IcePolicy::Relay => RTCIceTransportPolicy::Relay,
+    };
+    RTCConfigurationBuilder::new()
+        .with_ice_servers(ice_servers)
+        .with_ice_transport_policy(policy)
+        .build()
 }
 
 /// Builds the peer connection with Duet's codecs, interceptors and ICE timing.
@@ -105,18 +128,7 @@ pub async fn build(
         .with_include_loopback_candidate(bind.is_loopback())
         .build();
 
-    let ice_servers = config
-        .ice_servers
-        .iter()
-        .map(|s| RTCIceServer {
-            urls: s.urls.clone(),
-            username: s.username.clone(),
-            credential: s.credential.clone(),
-        })
-        .collect();
-    let configuration = RTCConfigurationBuilder::new()
-        .with_ice_servers(ice_servers)
-        .build();
+    let configuration = ice_configuration(&config.ice_servers, config.ice_policy);
 
     let pc = PeerConnectionBuilder::new()
         .with_configuration(configuration)

@@ -8,9 +8,11 @@ mod login;
 mod requests;
 mod socket;
 
+use crate::clock::wall_now_ms;
 use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
 use crate::rate_limit::TokenBucket;
 use crate::server::Shared;
+use crate::turn_credentials::{ice_servers_for, refresh_at_ms};
 use axum::extract::ws::{Message, WebSocket};
 use duet_call::{CallRequest, DeviceKey};
 use duet_protocol::{
@@ -245,12 +247,20 @@ impl Session {
             expires_at_ms,
             contacts,
         } = logged_in;
+        let issued_at_ms = wall_now_ms();
+        let (ice_servers, ice_expires_at_ms) = ice_servers_for(
+            &key.account,
+            &shared.config.ice_servers,
+            shared.config.turn.as_ref(),
+            issued_at_ms,
+        );
         let ok = ServerMessage::LoginOk {
             account: key.account.clone(),
             nick: nick.clone(),
             device: key.device.clone(),
             heartbeat_ms: shared.config.heartbeat_ms,
-            ice_servers: shared.config.ice_servers.clone(),
+            ice_servers,
+            ice_expires_at_ms,
             safe_mode: app.safe_mode,
             server_time_ms: shared.clock.now_ms(),
         };
@@ -279,7 +289,8 @@ impl Session {
             hub,
             bucket,
         };
-        let exit = session.serve(frames, expires_at_ms).await;
+        let ice_refresh = ice_expires_at_ms.map(|expires| ice_refresh_after(issued_at_ms, expires));
+        let exit = session.serve(frames, expires_at_ms, ice_refresh).await;
         let reason = match exit.end {
             End::Lost => Some(None),
             End::Left(reason) => Some(Some(reason)),
@@ -303,11 +314,19 @@ impl Session {
         }
     }
 
-    async fn serve(&mut self, mut frames: mpsc::Receiver<Outbound>, expires_at_ms: u64) -> Exit {
+    /// Serves until the session ends; `ice_refresh` is when the device needs fresh TURN
+    /// credentials (none without TURN).
+    async fn serve(
+        &mut self,
+        mut frames: mpsc::Receiver<Outbound>,
+        expires_at_ms: u64,
+        ice_refresh: Option<Instant>,
+    ) -> Exit {
         let silence = Duration::from_millis(self.shared.config.heartbeat_ms.saturating_mul(3));
         let expiry = self.shared.clock.instant_at(expires_at_ms);
         let shutdown = self.shared.shutdown.clone();
         let mut silent_until = Instant::now() + silence;
+        let mut ice_refresh = ice_refresh;
         loop {
             tokio::select! {
                 biased;
@@ -355,6 +374,12 @@ impl Session {
                     tracing::info!("no message for three heartbeats; dropping the connection");
                     return Exit::new(End::Lost, CloseCause::Policy, "heartbeat missed");
                 }
+                () = sleep_until(ice_refresh) => {
+                    match self.send_fresh_ice_servers().await {
+                        Ok(next) => ice_refresh = next,
+                        Err(_) => return Exit::new(End::Lost, CloseCause::Policy, "connection broken"),
+                    }
+                }
                 () = sleep_until(expiry) => {
                     let why = "the login token has expired; log in again with a new one";
                     let end = End::Left(EndReason::TokenExpired);
@@ -362,6 +387,28 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Pushes `ice.servers` with credentials issued now; returns when to push the next ones.
+    async fn send_fresh_ice_servers(&mut self) -> Result<Option<Instant>, axum::Error> {
+        let config = &self.shared.config;
+        let issued_at_ms = wall_now_ms();
+        let (ice_servers, expires) = ice_servers_for(
+            &self.key.account,
+            &config.ice_servers,
+            config.turn.as_ref(),
+            issued_at_ms,
+        );
+        let Some(ice_expires_at_ms) = expires else {
+            return Ok(None);
+        };
+        let push = ServerMessage::IceServers {
+            ice_servers,
+            ice_expires_at_ms,
+        };
+        send(&mut self.socket, &ServerFrame::new(None, push)).await?;
+        tracing::debug!(ice_expires_at_ms, "fresh TURN credentials sent");
+        Ok(Some(ice_refresh_after(issued_at_ms, ice_expires_at_ms)))
     }
 
     /// Writes `first` and every frame already queued behind it with one flush: under load the hub
@@ -505,6 +552,12 @@ impl Session {
 }
 
 /// Sleeps until `deadline`, or forever without one.
+/// The instant fresh TURN credentials are due for credentials issued at `issued_at_ms`.
+fn ice_refresh_after(issued_at_ms: u64, expires_at_ms: u64) -> Instant {
+    let due_ms = refresh_at_ms(issued_at_ms, expires_at_ms).saturating_sub(issued_at_ms);
+    Instant::now() + Duration::from_millis(due_ms)
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,

@@ -9,3 +9,5 @@ mod login;
 mod restart;
 mod session;
 mod support;
+mod tls;
+mod turn;

@@ -1,0 +1,34 @@
+// What the sign-in form says when sign_in fails. Two refusals are about the connection's safety
+// and get their own sentence, in the user's language, naming the host: a plain ws:// server on
+// another machine (insecure_server) and a certificate that does not verify (tls_untrusted).
+// Anything else is the generic "Sign-in failed: ...".
+import { errorText } from "../backend/commands";
+import type { CommandError, TlsReasonKind } from "../backend/types";
+import { t, type I18nKey } from "../i18n/i18n";
+
+const REASON_KEYS: Record<Exclude<TlsReasonKind, "other">, I18nKey> = {
+  unknown_issuer: "tls.reason.unknown_issuer",
+  wrong_name: "tls.reason.wrong_name",
+  expired: "tls.reason.expired",
+  not_yet_valid: "tls.reason.not_yet_valid",
+  revoked: "tls.reason.revoked",
+};
+
+function asCommandError(error: unknown): Partial<CommandError> {
+  return error && typeof error === "object" ? (error as Partial<CommandError>) : {};
+}
+
+/** The certificate problem in the current language; the SDK's own sentence when the kind is unknown. */
+export function tlsReasonText(kind: TlsReasonKind | undefined, reason: string | undefined): string {
+  const key = kind && kind !== "other" ? REASON_KEYS[kind] : undefined;
+  return key ? t(key) : reason ?? "";
+}
+
+export function signInErrorText(error: unknown): string {
+  const e = asCommandError(error);
+  if (e.code === "insecure_server" && e.host) return t("signin.error.insecureServer", { host: e.host });
+  if (e.code === "tls_untrusted" && e.host) {
+    return t("signin.error.tlsUntrusted", { host: e.host, reason: tlsReasonText(e.reasonKind, e.reason) });
+  }
+  return t("signin.failed", { message: errorText(error) });
+}
