@@ -14,6 +14,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod lab;
+
 /// Longest any process in a test may run before the test fails (a guard, not a measurement).
 pub const GUARD: Duration = Duration::from_secs(90);
 
@@ -208,28 +210,27 @@ pub struct Finished {
 impl User {
     /// Starts `duet-cli` as this user on `device` with `args` after the login flags.
     pub fn cli(&self, device: &str, args: &[&str]) -> Cli {
-        let mut child = Command::new(bin("duet-cli"))
-            .args([
-                "--server",
-                &self.url,
-                "--app-key",
-                "demo",
-                "--account",
-                &self.account,
-            ])
-            .args(["--token", &self.token, "--device", device])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("duet-cli starts");
-        let lines = json_lines(child.stdout.take().expect("stdout is piped"), "duet-cli");
-        Cli {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
+        let mut command = Command::new(bin("duet-cli"));
+        command.args(self.login_args(device)).args(args);
+        Cli::spawn(command)
+    }
+
+    /// duet-cli's login flags for this user on `device`.
+    pub fn login_args(&self, device: &str) -> Vec<String> {
+        [
+            "--server",
+            &self.url,
+            "--app-key",
+            "demo",
+            "--account",
+            &self.account,
+            "--token",
+            &self.token,
+            "--device",
+            device,
+        ]
+        .map(String::from)
+        .to_vec()
     }
 
     /// Runs `duet-cli` to completion and returns what it printed.
@@ -271,6 +272,23 @@ pub fn json_lines(stdout: std::process::ChildStdout, who: &'static str) -> mpsc:
 }
 
 impl Cli {
+    /// Starts `command` (a duet-cli invocation, possibly wrapped, e.g. in `ip netns exec`) with
+    /// its stdout read as event lines and its stderr going to the test's.
+    pub fn spawn(mut command: Command) -> Cli {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("duet-cli starts");
+        let lines = json_lines(child.stdout.take().expect("stdout is piped"), "duet-cli");
+        Cli {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
     /// Waits until an event named `name` is printed, and returns it.
     pub fn wait_for(&mut self, name: &str) -> Value {
         let started = Instant::now();
@@ -306,6 +324,14 @@ impl Cli {
                 ),
             }
         }
+    }
+
+    /// Every event printed so far, without waiting.
+    pub fn events_so_far(&mut self) -> &[Value] {
+        while let Ok(v) = self.lines.try_recv() {
+            self.seen.push(v);
+        }
+        &self.seen
     }
 
     /// Waits for the process to exit and returns its events and exit code.

@@ -23,7 +23,6 @@ pub(crate) enum Command {
     AudioEnabled(bool),
     VideoEnabled(bool),
     CallType(CallType),
-    IceServers(Vec<duet_callkit::IceServer>),
     Close,
 }
 
@@ -58,9 +57,6 @@ impl MediaSession for SessionHandle {
     }
     fn set_call_type(&mut self, call_type: CallType) {
         self.send(Command::CallType(call_type));
-    }
-    fn update_ice_servers(&mut self, ice_servers: Vec<duet_callkit::IceServer>) {
-        self.send(Command::IceServers(ice_servers));
     }
     fn close(&mut self) {
         self.send(Command::Close);
@@ -220,11 +216,6 @@ async fn drive(
                     open_video(&media, &setup, echo.as_ref());
                 }
                 Some(Command::CallType(_)) => {}
-                Some(Command::IceServers(servers)) => {
-                    if let Err(error) = media.update_ice_servers(&media_ice_servers(&servers)).await {
-                        warn!(%error, "fresh ICE servers not applied");
-                    }
-                }
                 Some(Command::Close) | None => break,
             },
             Some(event) = media_events.recv() => {

@@ -633,11 +633,13 @@ impl Driver {
                     session.close();
                 }
             }
+            // Calls already connecting keep the credential their relay was allocated with: a TURN
+            // server binds an allocation to the username that created it (coturn answers another
+            // with 441 Wrong Credentials) and authenticates its refreshes with the key it stored
+            // then, so the allocation outlives the credential's expiry. Fresh credentials are for
+            // the calls that start from now on, including those ringing here without media yet.
             MediaAction::IceServers { ice_servers } => {
-                info!(calls = self.sessions.len(), "fresh ICE servers");
-                for session in self.sessions.values_mut() {
-                    session.update_ice_servers(ice_servers.clone());
-                }
+                debug!("fresh ICE servers for the next calls");
                 for deferred in self.deferred.values_mut() {
                     deferred.info.ice_servers = ice_servers.clone();
                 }

@@ -154,10 +154,6 @@ pub trait MediaSession: Send {
     fn set_call_type(&mut self, call_type: CallType) {
         let _ = call_type;
     }
-    /// Fresh STUN/TURN servers (new TURN credentials): relays in use re-authenticate with them.
-    fn update_ice_servers(&mut self, ice_servers: Vec<IceServer>) {
-        let _ = ice_servers;
-    }
     /// The call ended or stopped ringing here: release devices and sockets.
     fn close(&mut self);
 }

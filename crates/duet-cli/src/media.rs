@@ -27,6 +27,10 @@ pub struct MediaArgs {
     /// Local address for media (UDP); 127.0.0.1 keeps a call on this machine.
     #[arg(long, default_value = "0.0.0.0", global = true)]
     pub media_bind: String,
+    /// Refresh TURN allocations at least this often, e.g. 5s (default: at half their lifetime);
+    /// for tests that must see a refresh within a short call.
+    #[arg(long, value_parser = humantime::parse_duration, global = true)]
+    pub turn_refresh: Option<std::time::Duration>,
 }
 
 const DEFAULT_TONE_HZ: f32 = 440.0;
@@ -107,6 +111,7 @@ impl MediaArgs {
             audio_input: audio,
             audio_output: output,
             bind_address: self.media_bind.clone(),
+            turn_refresh_interval: self.turn_refresh,
             // Echo cancellation and noise suppression are for microphones; they would remove a
             // steady tone as noise.
             audio_processing: from_mic,

@@ -161,6 +161,9 @@ pub struct MediaConfig {
     pub ice_servers: Vec<IceServer>,
     /// Which candidates may be gathered and used.
     pub ice_policy: IcePolicy,
+    /// Refresh TURN allocations at least this often (default: at half their lifetime, 5 min
+    /// with coturn's default). For tests that must see a refresh within a short call.
+    pub turn_refresh_interval: Option<std::time::Duration>,
     /// Local address to bind the UDP socket to; "0.0.0.0" in production, "127.0.0.1" in tests.
     pub bind_address: String,
     /// Run echo cancellation, noise suppression and gain control on captured audio.
@@ -184,6 +187,7 @@ impl Default for MediaConfig {
             audio_output: AudioOutput::Speaker { name: None },
             ice_servers: Vec::new(),
             ice_policy: IcePolicy::All,
+            turn_refresh_interval: None,
             bind_address: "0.0.0.0".into(),
             audio_processing: true,
         }

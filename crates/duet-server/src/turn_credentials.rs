@@ -81,8 +81,9 @@ mod tests {
         };
         let settings = turn(Duration::from_secs(600));
         let now = 1_700_000_000_000;
-        let (a, expiry) = ice_servers_for(&alice, &[stun.clone()], Some(&settings), now);
-        let (b, _) = ice_servers_for(&bob, &[stun.clone()], Some(&settings), now);
+        let (a, expiry) =
+            ice_servers_for(&alice, std::slice::from_ref(&stun), Some(&settings), now);
+        let (b, _) = ice_servers_for(&bob, std::slice::from_ref(&stun), Some(&settings), now);
         assert_eq!(expiry, Some(now + 600_000));
         assert_eq!(a[0], stun, "static servers come first, unchanged");
         assert_eq!(a[1].username.as_deref(), Some("1700000600:alice"));

@@ -32,7 +32,7 @@ pub enum MediaAction {
     Release { call_id: CallId },
     /// The call ended or stopped ringing here: tear media down.
     Close { call_id: CallId },
-    /// Fresh STUN/TURN servers (new TURN credentials): every live call's relays switch to them.
+    /// Fresh STUN/TURN servers (new TURN credentials), for the calls that start from now on.
     IceServers { ice_servers: Vec<IceServer> },
 }
 

@@ -73,8 +73,6 @@ pub struct CallMedia {
     /// Candidates that arrived before the remote description; `None` once it is set.
     pending_candidates: tokio::sync::Mutex<Option<Vec<RTCIceCandidateInit>>>,
     remote_video: watch::Receiver<Option<Arc<I420Frame>>>,
-    /// The candidate policy the connection was built with, kept when its servers change.
-    ice_policy: crate::IcePolicy,
 }
 
 impl std::fmt::Debug for CallMedia {
@@ -134,7 +132,6 @@ impl CallMedia {
         role: Role,
     ) -> MediaResult<(CallMedia, UnboundedReceiver<MediaEvent>)> {
         config.validate()?;
-        let ice_policy = config.ice_policy;
         let (events, event_rx) = unbounded_channel();
         let latest = LatestFrameSink::new();
         let remote_video = latest.subscribe();
@@ -254,7 +251,6 @@ impl CallMedia {
                 audio: Mutex::new(audio),
                 pending_candidates: tokio::sync::Mutex::new(Some(Vec::new())),
                 remote_video,
-                ice_policy,
             },
             event_rx,
         ))
@@ -319,14 +315,6 @@ impl CallMedia {
         for candidate in queued {
             negotiation::add_candidate(self.pc.as_ref(), candidate).await?;
         }
-        Ok(())
-    }
-
-    /// Replaces the STUN/TURN servers (fresh TURN credentials) on the live connection: relays
-    /// already allocated re-authenticate with them, and later gathering uses them.
-    pub async fn update_ice_servers(&self, servers: &[crate::IceServer]) -> MediaResult<()> {
-        let configuration = peer::ice_configuration(servers, self.ice_policy);
-        self.pc.set_configuration(configuration).await?;
         Ok(())
     }
 

@@ -56,10 +56,8 @@ pub fn opus_codec() -> RTCRtpCodec {
     }
 }
 
-/// The ICE part of the peer connection's configuration: servers and candidate policy. Also what
-/// [`crate::CallMedia::update_ice_servers`] applies to a live connection, where webrtc-rs re-signs
-/// existing TURN allocations with a new credential for the same URLs.
-pub fn ice_configuration(servers: &[IceServer], policy: IcePolicy) -> RTCConfiguration {
+/// The ICE part of the peer connection's configuration: servers and candidate policy.
+fn ice_configuration(servers: &[IceServer], policy: IcePolicy) -> RTCConfiguration {
     let ice_servers = servers
         .iter()
         .map(|s| RTCIceServer {
@@ -125,8 +123,12 @@ pub async fn build(
             Some(Duration::from_millis(500)),
         )
         .with_multicast_dns_mode(MulticastDnsMode::Disabled)
-        .with_include_loopback_candidate(bind.is_loopback())
-        .build();
+        .with_include_loopback_candidate(bind.is_loopback());
+    let setting_engine = match config.turn_refresh_interval {
+        Some(cap) => setting_engine.with_turn_allocation_refresh_interval_cap(cap),
+        None => setting_engine,
+    }
+    .build();
 
     let configuration = ice_configuration(&config.ice_servers, config.ice_policy);
 

@@ -1,0 +1,579 @@
+//! Calls between two networks, in a lab built from Linux network namespaces on this machine
+//! (`duet_e2e::lab`): a "public" namespace with duet-server and coturn, two NAT routers (nftables)
+//! and a duet-cli client behind each. Issue 14's scenarios:
+//!
+//! 1. cone NATs, STUN only: the call goes direct between the NATs' reflexive addresses;
+//! 2. symmetric NATs: without TURN, ICE fails and both records say `ice_failed`; with TURN the
+//!    call goes through coturn;
+//! 3. `--ice-policy relay` on one side: nothing goes from that side's NAT to the other's;
+//! 4. wss:// with a CA only the clients are given; without it, login fails with `tls_untrusted`;
+//! 5. a call longer than the TURN credentials' ttl keeps its relay (refreshed) and ends normally;
+//!
+//! and coturn refuses an expired TURN REST API credential and accepts a fresh one.
+//!
+//! Needs root (as CI runs), iproute2, nftables and coturn (`scripts/apt-packages.txt`). The lab
+//! deletes its namespaces and everything running in them when a test ends, also on failure.
+//! Nothing is timed: each test waits for conditions under the harness's guard.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use duet_e2e::lab::coturn::{Coturn, Lifetimes};
+use duet_e2e::lab::media::{self, WIDTH};
+use duet_e2e::lab::nft::counters::*;
+use duet_e2e::lab::server::{LabServer, LabUser};
+use duet_e2e::lab::stun::{self, AllocateOutcome};
+use duet_e2e::lab::tls::Certificates;
+use duet_e2e::lab::{cleanup::Namespaces, netns, Internet, Nat, PUBLIC_IP};
+use duet_e2e::{bin, event_name, Cli, Finished, GUARD};
+use serde_json::Value;
+
+/// coturn's `static-auth-secret`, and duet-server's `--turn-secret`.
+const TURN_SECRET: &str = "lab-turn-secret";
+/// duet-server's port in the public namespace (each lab has its own namespace).
+const SERVER_PORT: u16 = 7443;
+/// Tones of the caller and of the callee.
+const CALLER_TONE: u32 = 440;
+const CALLEE_TONE: u32 = 880;
+/// Media each side must have recorded before the caller hangs up (3 s of video at 10 fps).
+const MIN_FRAMES: u64 = 30;
+const MIN_AUDIO_SECONDS: f64 = 2.5;
+
+/// The lab's video: duet's test pattern, small, 40 s (longer than any call here, so frame
+/// numbers never wrap), written once per build into Cargo's temp dir for integration tests.
+fn pattern() -> &'static Path {
+    static PATTERN: OnceLock<PathBuf> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("duetlab-pattern-{WIDTH}-{}fps-40s.y4m", media::FPS));
+        media::write_pattern(&path, 40);
+        path
+    })
+}
+
+/// Whether the built duet-server serves wss:// (`--tls-cert`); until it does, the scenarios
+/// other than 4 use ws://.
+fn server_has_tls() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        let out = std::process::Command::new(bin("duet-server"))
+            .arg("--help")
+            .output()
+            .expect("duet-server --help runs");
+        String::from_utf8_lossy(&out.stdout).contains("--tls-cert")
+    })
+}
+
+/// One lab: the internet, coturn in its public namespace, certificates, and a scratch dir.
+struct Lab {
+    coturn: Coturn,
+    certs: Option<Certificates>,
+    /// Holds the certificates' files for the lab's lifetime.
+    _certs_dir: tempfile::TempDir,
+    // Last: its drop kills whatever is left in the namespaces and deletes them.
+    net: Internet,
+}
+
+impl Lab {
+    fn new(nat_a: Nat, nat_b: Nat, lifetimes: Lifetimes) -> Lab {
+        let net = Internet::build(nat_a, nat_b);
+        let coturn = Coturn::start(&net.public, PUBLIC_IP, TURN_SECRET, lifetimes);
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let certs = server_has_tls().then(|| Certificates::generate(dir.path(), PUBLIC_IP.into()));
+        Lab {
+            coturn,
+            certs,
+            _certs_dir: dir,
+            net,
+        }
+    }
+
+    /// duet-server on `port` with `extra` flags (wss:// when the build has TLS).
+    fn server(&self, port: u16, extra: &[String]) -> LabServer {
+        LabServer::start(
+            &self.net.public,
+            PUBLIC_IP,
+            port,
+            self.certs.as_ref(),
+            extra,
+        )
+    }
+
+    /// Flags that hand out the lab's STUN server.
+    fn stun_only(&self) -> Vec<String> {
+        vec!["--ice-server".into(), self.coturn.stun_url()]
+    }
+
+    /// Flags that hand out STUN and TURN REST API credentials for coturn.
+    fn with_turn(&self) -> Vec<String> {
+        let mut flags = if std::env::var("LAB_NO_STUN").is_ok() {
+            vec![]
+        } else {
+            self.stun_only()
+        };
+        flags.extend([
+            "--turn-secret".into(),
+            TURN_SECRET.into(),
+            "--turn-url".into(),
+            self.coturn.turn_url(),
+        ]);
+        flags
+    }
+
+    /// Alice in client namespace A and Bob in B, on `server`.
+    fn users(&self, server: &LabServer) -> (LabUser, LabUser) {
+        let ca = self.certs.as_ref().map(|c| c.ca.clone());
+        (
+            server.user("alice", &self.net.a.client, ca.clone()),
+            server.user("bob", &self.net.b.client, ca),
+        )
+    }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        [
+            A_TO_B, B_TO_A, RELAYED, A_TO_TURN, B_TO_TURN, A_TO_RELAY, B_TO_RELAY,
+        ]
+        .into_iter()
+        .map(|name| (name, self.net.counter(name)))
+        .collect()
+    }
+}
+
+/// A call that ended, with what each side recorded of the other.
+struct Call {
+    caller: Finished,
+    callee: Finished,
+    /// Bob's recordings of Alice.
+    at_callee: tempfile::TempDir,
+    /// Alice's recordings of Bob.
+    at_caller: tempfile::TempDir,
+}
+
+fn to_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// Starts Bob listening (accepts after 300 ms, one call) and Alice calling him, both with media
+/// and `extra_*` flags; Alice's call runs with `call_args` after `call bob --type video`.
+fn start_call(
+    alice: &LabUser,
+    bob: &LabUser,
+    alice_extra: &[&str],
+    bob_extra: &[&str],
+    call_args: &[&str],
+) -> (Cli, Cli, tempfile::TempDir, tempfile::TempDir) {
+    let (at_caller, at_callee) = (
+        tempfile::tempdir().expect("a temp dir"),
+        tempfile::tempdir().expect("a temp dir"),
+    );
+    let mut args = media::cli_flags(pattern(), CALLEE_TONE, at_callee.path());
+    args.extend(bob_extra.iter().map(|s| s.to_string()));
+    args.extend(
+        [
+            "listen", "--auto", "accept", "--after", "300ms", "--count", "1",
+        ]
+        .map(String::from),
+    );
+    let mut listener = bob.cli("bob-lab", &to_strs(&args));
+    listener.wait_for("RESYNCED");
+
+    let mut args = media::cli_flags(pattern(), CALLER_TONE, at_caller.path());
+    args.extend(alice_extra.iter().map(|s| s.to_string()));
+    args.extend(["call", "bob", "--type", "video"].map(String::from));
+    args.extend(call_args.iter().map(|s| s.to_string()));
+    let caller = alice.cli("alice-lab", &to_strs(&args));
+    (caller, listener, at_caller, at_callee)
+}
+
+/// Waits until both sides recorded enough of the other's media (a guard, not a timing); fails
+/// early, with both sides' events, the lab's counters and coturn's log, if the call ends first.
+fn wait_for_media(
+    lab: &Lab,
+    caller: &mut Cli,
+    callee: &mut Cli,
+    at_caller: &Path,
+    at_callee: &Path,
+) {
+    let started = Instant::now();
+    loop {
+        let (a, b) = (media::recorded(at_caller), media::recorded(at_callee));
+        if a.0 >= MIN_FRAMES
+            && b.0 >= MIN_FRAMES
+            && a.1 >= MIN_AUDIO_SECONDS
+            && b.1 >= MIN_AUDIO_SECONDS
+        {
+            return;
+        }
+        let ended = |cli: &mut Cli| {
+            cli.events_so_far()
+                .iter()
+                .any(|e| event_name(e) == "CALL_END")
+        };
+        let (caller_ended, callee_ended) = (ended(caller), ended(callee));
+        if started.elapsed() > GUARD || caller_ended || callee_ended {
+            panic!(
+                "media did not cross (call ended: {}): Alice recorded {a:?} (frames, seconds) \
+                 of Bob, Bob {b:?} of Alice\ncounters: {:?}\nAlice's events: {}\nBob's events: \
+                 {}\ncoturn's log:\n{}",
+                caller_ended || callee_ended,
+                lab.counters(),
+                brief(caller.events_so_far()),
+                brief(callee.events_so_far()),
+                lab.coturn.log()
+            );
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Events without the periodic statistics and with SDP bodies cut, for failure messages.
+fn brief(events: &[Value]) -> String {
+    events
+        .iter()
+        .filter(|e| event_name(e) != "CALL_STATS")
+        .map(|e| {
+            let mut e = e.clone();
+            if let Some(sdp) = e.pointer_mut("/payload/sdp") {
+                *sdp = Value::from("…");
+            }
+            e.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// A video call with media both ways, hung up (Ctrl-C) by Alice once both sides recorded enough.
+fn media_call(
+    lab: &Lab,
+    alice: &LabUser,
+    bob: &LabUser,
+    alice_extra: &[&str],
+    bob_extra: &[&str],
+) -> Call {
+    let (mut caller, mut listener, at_caller, at_callee) =
+        start_call(alice, bob, alice_extra, bob_extra, &[]);
+    caller.wait_for("USER_ACCEPT");
+    wait_for_media(
+        lab,
+        &mut caller,
+        &mut listener,
+        at_caller.path(),
+        at_callee.path(),
+    );
+    caller.interrupt();
+    Call {
+        caller: caller.finish(),
+        callee: listener.finish(),
+        at_callee,
+        at_caller,
+    }
+}
+
+/// Both ended normally with one record each, completed by Alice's hang-up.
+fn check_completed(call: &Call) {
+    for (who, done) in [("Alice", &call.caller), ("Bob", &call.callee)] {
+        assert_eq!(done.code, 0, "{who}'s duet-cli: {:?}", done.events);
+        let record = done.record();
+        assert_eq!(record["status"], 1, "{who}: {record}");
+        assert_eq!(record["reason"], "user_hangup", "{who}: {record}");
+    }
+}
+
+/// Each side recorded the other's pictures (stamps readable, advancing) and tone.
+fn check_media_both_ways(call: &Call) {
+    media::check_video(call.at_callee.path(), MIN_FRAMES as usize);
+    media::check_video(call.at_caller.path(), MIN_FRAMES as usize);
+    // From 0.5 s (the jitter buffer fills) to the end of the recording.
+    let bob_heard = media::audio_samples(call.at_callee.path());
+    media::check_tone(&bob_heard, 0.5, f64::MAX, CALLER_TONE, CALLEE_TONE);
+    let alice_heard = media::audio_samples(call.at_caller.path());
+    media::check_tone(&alice_heard, 0.5, f64::MAX, CALLEE_TONE, CALLER_TONE);
+}
+
+fn media_failures(done: &Finished) -> Vec<&Value> {
+    done.events
+        .iter()
+        .filter(|e| event_name(e) == "MEDIA_FAILED")
+        .collect()
+}
+
+#[test]
+fn scenario_1_cone_nats_with_stun_only_connect_directly() {
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let server = lab.server(SERVER_PORT, &lab.stun_only());
+    let (alice, bob) = lab.users(&server);
+
+    let call = media_call(&lab, &alice, &bob, &[], &[]);
+    check_completed(&call);
+    check_media_both_ways(&call);
+
+    // The LANs are unreachable from outside and nothing relays: what arrived went between the
+    // two NATs' public (server-reflexive) addresses, at least a packet per picture each way.
+    let counters = lab.counters();
+    let count = |name| lab.net.counter(name);
+    let (frames_at_bob, _) = media::recorded(call.at_callee.path());
+    let (frames_at_alice, _) = media::recorded(call.at_caller.path());
+    assert!(count(A_TO_B) >= frames_at_bob, "{counters:?}");
+    assert!(count(B_TO_A) >= frames_at_alice, "{counters:?}");
+    assert_eq!(count(RELAYED), 0, "coturn relayed media: {counters:?}");
+}
+
+#[test]
+fn scenario_2_symmetric_nats_fail_without_turn_and_connect_through_it() {
+    let lab = Lab::new(Nat::Symmetric, Nat::Symmetric, Lifetimes::default());
+
+    // STUN only: the reflexive addresses are useless behind symmetric NATs; ICE fails.
+    {
+        let server = lab.server(SERVER_PORT, &lab.stun_only());
+        let (alice, bob) = lab.users(&server);
+        let (caller, listener, _at_caller, _at_callee) = start_call(&alice, &bob, &[], &[], &[]);
+        let (caller, callee) = (caller.finish(), listener.finish());
+        let failed: Vec<&Value> = media_failures(&caller)
+            .into_iter()
+            .chain(media_failures(&callee))
+            .collect();
+        assert!(
+            failed
+                .iter()
+                .any(|e| e["what"] == "connection" && e["reason"] == "ice_failed"),
+            "expected MEDIA_FAILED connection/ice_failed; Alice: {:?}; Bob: {:?}",
+            caller.events,
+            callee.events
+        );
+        for (who, done) in [("Alice", &caller), ("Bob", &callee)] {
+            let record = done.record();
+            assert_eq!(record["reason"], "ice_failed", "{who}: {record}");
+        }
+    }
+
+    // With TURN: both relay through coturn.
+    let server = lab.server(SERVER_PORT + 1, &lab.with_turn());
+    let (alice, bob) = lab.users(&server);
+    let relayed_before = lab.net.counter(RELAYED);
+    let call = media_call(&lab, &alice, &bob, &[], &[]);
+    check_completed(&call);
+    check_media_both_ways(&call);
+    let counters = lab.counters();
+    let (frames_at_bob, _) = media::recorded(call.at_callee.path());
+    let (frames_at_alice, _) = media::recorded(call.at_caller.path());
+    assert!(
+        lab.net.counter(RELAYED) - relayed_before >= frames_at_bob + frames_at_alice,
+        "coturn must have relayed the media: {counters:?}"
+    );
+}
+
+#[test]
+fn scenario_3_relay_policy_sends_nothing_to_the_peer_directly() {
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let server = lab.server(SERVER_PORT, &lab.with_turn());
+    let (alice, bob) = lab.users(&server);
+
+    let call = media_call(&lab, &alice, &bob, &["--ice-policy", "relay"], &[]);
+    check_completed(&call);
+    check_media_both_ways(&call);
+
+    let counters = lab.counters();
+    assert_eq!(
+        lab.net.counter(A_TO_B),
+        0,
+        "Alice (relay only) sent to Bob's NAT directly: {counters:?}"
+    );
+    let (frames_at_bob, _) = media::recorded(call.at_callee.path());
+    assert!(
+        lab.net.counter(A_TO_TURN) >= frames_at_bob,
+        "Alice's media must go to coturn: {counters:?}"
+    );
+    assert_eq!(
+        lab.net.counter(A_TO_RELAY),
+        0,
+        "Alice (relay only) sent to Bob's relay directly: {counters:?}"
+    );
+}
+
+#[test]
+fn scenario_4_wss_with_a_private_ca_and_tls_untrusted_without_it() {
+    assert!(
+        server_has_tls(),
+        "duet-server has no --tls-cert yet (issue 14's TLS is not built in)"
+    );
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let server = lab.server(SERVER_PORT, &lab.stun_only());
+    assert!(server.url.starts_with("wss://"), "{}", server.url);
+    let (alice, bob) = lab.users(&server);
+
+    // A signaling-only call over wss://, through the NATs.
+    let listener = bob.cli(
+        "bob-lab",
+        &[
+            "listen", "--auto", "accept", "--after", "300ms", "--count", "1",
+        ],
+    );
+    let caller = alice.cli("alice-lab", &["call", "bob", "--hangup-after", "1s"]);
+    let (caller, callee) = (caller.finish(), listener.finish());
+    assert_eq!(caller.code, 0, "Alice: {:?}", caller.events);
+    assert_eq!(callee.code, 0, "Bob: {:?}", callee.events);
+    assert_eq!(caller.record()["status"], 1);
+    assert_eq!(caller.record()["call_id"], callee.record()["call_id"]);
+
+    // Without the CA the server's certificate does not verify: login failed (3), and a
+    // sentence that names the problem and the host.
+    let out = alice.without_ca().output("alice-noca", &["history"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.contains("tls_untrusted"), "stderr: {stderr}");
+    assert!(stderr.contains(&PUBLIC_IP.to_string()), "stderr: {stderr}");
+}
+
+#[test]
+fn scenario_5_a_call_outlives_its_turn_credentials() {
+    // Credentials last 8 s. The clients refresh their allocations every 3 s (`--turn-refresh`;
+    // by default at half the 600 s lifetime coturn grants), so the allocation is refreshed many
+    // times after its credential expired: coturn authenticates an allocation's requests with the
+    // key it stored at Allocate, bound to that username, and the call keeps its relay. (The
+    // server's fresh credentials are for later calls: coturn refuses another username on an
+    // existing allocation with 441 Wrong Credentials.)
+    const TTL: &str = "8s";
+    const CALL_SECONDS: u64 = 25;
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let mut flags = lab.with_turn();
+    flags.extend(["--turn-ttl".into(), TTL.into()]);
+    let server = lab.server(SERVER_PORT, &flags);
+    let (alice, bob) = lab.users(&server);
+
+    let relay = ["--ice-policy", "relay", "--turn-refresh", "3s"];
+    let hangup = format!("{CALL_SECONDS}s");
+    let (mut caller, mut listener, at_caller, at_callee) =
+        start_call(&alice, &bob, &relay, &relay, &["--hangup-after", &hangup]);
+    caller.wait_for("USER_ACCEPT");
+    let answered = Instant::now();
+    wait_for_media(
+        &lab,
+        &mut caller,
+        &mut listener,
+        at_caller.path(),
+        at_callee.path(),
+    );
+    // Five seconds before Alice hangs up, well past the first credentials' expiry.
+    let late = Duration::from_secs(CALL_SECONDS - 5);
+    thread::sleep(late.saturating_sub(answered.elapsed()));
+    let (late_at_alice, late_at_bob) = (
+        media::recorded(at_caller.path()).0,
+        media::recorded(at_callee.path()).0,
+    );
+    let refreshes_late = successful_refreshes(&lab.coturn.log());
+    let call = Call {
+        caller: caller.finish(),
+        callee: listener.finish(),
+        at_callee,
+        at_caller,
+    };
+    check_completed(&call);
+    check_media_both_ways(&call);
+
+    // Pictures kept arriving in the last seconds, and so did the tone.
+    let (end_at_alice, end_at_bob) = (
+        media::recorded(call.at_caller.path()).0,
+        media::recorded(call.at_callee.path()).0,
+    );
+    assert!(
+        end_at_alice >= late_at_alice + 10 && end_at_bob >= late_at_bob + 10,
+        "video stalled late in the call: Alice {late_at_alice} -> {end_at_alice} frames, \
+         Bob {late_at_bob} -> {end_at_bob}; coturn log:\n{}",
+        lab.coturn.log()
+    );
+    for (dir, heard, own) in [
+        (call.at_callee.path(), CALLER_TONE, CALLEE_TONE),
+        (call.at_caller.path(), CALLEE_TONE, CALLER_TONE),
+    ] {
+        let samples = media::audio_samples(dir);
+        let end = samples.len() as f64 / 48_000.0;
+        media::check_tone(&samples, end - 4.0, end - 0.5, heard, own);
+    }
+    let counters = lab.counters();
+    assert_eq!(lab.net.counter(A_TO_B), 0, "{counters:?}");
+    assert_eq!(lab.net.counter(B_TO_A), 0, "{counters:?}");
+
+    // Long after the login credentials expired (20 s into a call with an 8 s ttl), coturn still
+    // accepted refreshes of each account's allocation, under the one username it was created
+    // with, and refused none.
+    let log = lab.coturn.log();
+    let refreshes_end = successful_refreshes(&log);
+    for account in ["alice", "bob"] {
+        let late = refreshes_late.get(account).copied().unwrap_or(0);
+        let end = refreshes_end.get(account).copied().unwrap_or(0);
+        assert!(
+            end > late,
+            "{account}'s allocation must be refreshed after its credential expired \
+             ({late} refreshes 20 s in, {end} at the end); log:\n{log}"
+        );
+    }
+    assert!(
+        !log.contains("REFRESH processed, error"),
+        "no refresh may be refused; log:\n{log}"
+    );
+}
+
+/// Successful REFRESH requests in coturn's log, per account.
+fn successful_refreshes(log: &str) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for line in log
+        .lines()
+        .filter(|l| l.contains("REFRESH processed, success"))
+    {
+        if let Some(account) = line
+            .split("user <")
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .and_then(|user| user.split(':').nth(1))
+        {
+            *counts.entry(account.to_owned()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn coturn_refuses_an_expired_turn_credential_and_accepts_a_fresh_one() {
+    let mut namespaces = Namespaces::new();
+    let public = namespaces.create("turn");
+    netns::run(
+        "ip",
+        &[
+            "-n",
+            &public,
+            "addr",
+            "add",
+            &format!("{PUBLIC_IP}/32"),
+            "dev",
+            "lo",
+        ],
+    );
+    let coturn = Coturn::start(&public, PUBLIC_IP, TURN_SECRET, Lifetimes::default());
+    let addr = coturn.addr;
+    let now = stun::unix_now();
+
+    let allocate = |secret: &str, expires: u64| {
+        let (user, password) = stun::rest_credential(secret, "alice", expires);
+        netns::in_netns(&public, move || stun::allocate(addr, &user, &password))
+    };
+    let expired = allocate(TURN_SECRET, now - 60);
+    assert!(
+        matches!(expired, AllocateOutcome::Refused(401)),
+        "an expired credential must be refused with 401: {expired:?}"
+    );
+    let forged = allocate("another-secret", now + 600);
+    assert!(
+        matches!(forged, AllocateOutcome::Refused(401)),
+        "a credential under another secret must be refused: {forged:?}"
+    );
+    let fresh = allocate(TURN_SECRET, now + 600);
+    match fresh {
+        AllocateOutcome::Allocated(relayed) => assert_eq!(*relayed.ip(), PUBLIC_IP),
+        other => panic!(
+            "a fresh credential must get an allocation: {other:?}\n{}",
+            coturn.log()
+        ),
+    }
+}
