@@ -108,11 +108,7 @@ impl Lab {
 
     /// Flags that hand out STUN and TURN REST API credentials for coturn.
     fn with_turn(&self) -> Vec<String> {
-        let mut flags = if std::env::var("LAB_NO_STUN").is_ok() {
-            vec![]
-        } else {
-            self.stun_only()
-        };
+        let mut flags = self.stun_only();
         flags.extend([
             "--turn-secret".into(),
             TURN_SECRET.into(),
@@ -245,8 +241,13 @@ fn brief(events: &[Value]) -> String {
 }
 
 /// A video call with media both ways, hung up (Ctrl-C) by Alice once both sides recorded enough.
+///
+/// Prints how long the caller waited from the answer to its first remote picture over `path`
+/// (the callee is not a contact, so its media starts at the answer: this is the whole ICE, DTLS
+/// and first-keyframe setup); scripts/bench-lab.sh collects these lines. A report, not a check.
 fn media_call(
     lab: &Lab,
+    path: &str,
     alice: &LabUser,
     bob: &LabUser,
     alice_extra: &[&str],
@@ -255,6 +256,12 @@ fn media_call(
     let (mut caller, mut listener, at_caller, at_callee) =
         start_call(alice, bob, alice_extra, bob_extra, &[]);
     caller.wait_for("USER_ACCEPT");
+    let answered = Instant::now();
+    caller.wait_for("FIRST_REMOTE_FRAME");
+    eprintln!(
+        "lab call setup, {path}: answer -> first remote frame at the caller {:.1} ms",
+        answered.elapsed().as_secs_f64() * 1000.0
+    );
     wait_for_media(
         lab,
         &mut caller,
@@ -305,7 +312,7 @@ fn scenario_1_cone_nats_with_stun_only_connect_directly() {
     let server = lab.server(SERVER_PORT, &lab.stun_only());
     let (alice, bob) = lab.users(&server);
 
-    let call = media_call(&lab, &alice, &bob, &[], &[]);
+    let call = media_call(&lab, "cone NATs, STUN", &alice, &bob, &[], &[]);
     check_completed(&call);
     check_media_both_ways(&call);
 
@@ -352,7 +359,7 @@ fn scenario_2_symmetric_nats_fail_without_turn_and_connect_through_it() {
     let server = lab.server(SERVER_PORT + 1, &lab.with_turn());
     let (alice, bob) = lab.users(&server);
     let relayed_before = lab.net.counter(RELAYED);
-    let call = media_call(&lab, &alice, &bob, &[], &[]);
+    let call = media_call(&lab, "symmetric NATs, TURN", &alice, &bob, &[], &[]);
     check_completed(&call);
     check_media_both_ways(&call);
     let counters = lab.counters();
@@ -370,7 +377,14 @@ fn scenario_3_relay_policy_sends_nothing_to_the_peer_directly() {
     let server = lab.server(SERVER_PORT, &lab.with_turn());
     let (alice, bob) = lab.users(&server);
 
-    let call = media_call(&lab, &alice, &bob, &["--ice-policy", "relay"], &[]);
+    let call = media_call(
+        &lab,
+        "relay policy on one side",
+        &alice,
+        &bob,
+        &["--ice-policy", "relay"],
+        &[],
+    );
     check_completed(&call);
     check_media_both_ways(&call);
 

@@ -670,11 +670,15 @@ impl Driver {
         }
     }
 
-    /// Starts a deferred call's media with the negotiation that arrived meanwhile.
+    /// Starts a deferred call's media with the negotiation that arrived meanwhile, as the type it
+    /// was answered as (a video call answered as audio opens no camera).
     fn start_deferred(&mut self, call_id: &CallId) {
-        let Some(DeferredMedia { info, signals }) = self.deferred.remove(call_id) else {
+        let Some(DeferredMedia { mut info, signals }) = self.deferred.remove(call_id) else {
             return;
         };
+        if let Some(call) = self.mirror.current().filter(|c| c.call_id == *call_id) {
+            info.call_type = call.call_type;
+        }
         self.start_media(info);
         if let Some(session) = self.sessions.get_mut(call_id) {
             for payload in signals {
