@@ -13,7 +13,7 @@ cargo test -p duet-e2e --test network_lab --no-run
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 for _ in $(seq "$runs"); do
-    cargo test -q -p duet-e2e --test network_lab scenario_ -- --test-threads 1 2>&1 \
+    cargo test -q -p duet-e2e --test network_lab scenario_ -- --test-threads 1 --nocapture 2>&1 \
         | grep '^lab call setup' >> "$out"
 done
 # One line per path: the samples, then the median.
