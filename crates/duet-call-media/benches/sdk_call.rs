@@ -201,6 +201,25 @@ struct Figures {
     fps: Vec<f64>,
 }
 
+/// `caller` calls bob (`callee`), who lets it ring for [`RING`] and answers; returns the time
+/// from the answer to bob's first remote picture, in milliseconds.
+async fn ring_then_answer(caller: &mut Client, callee: &mut Client) -> f64 {
+    let call = caller
+        .kit
+        .call(CallParams::new("bob", CallType::Video))
+        .await
+        .expect("call");
+    caller.probe.measure(&call);
+    let invite = callee.invited().await;
+    callee.probe.measure(&invite.call_id);
+    tokio::time::sleep(RING).await;
+    let accepted = Instant::now();
+    callee.kit.accept(&invite).await.expect("accept");
+    wait_until(|| callee.probe.state().first_frame.is_some()).await;
+    let first = callee.probe.state().first_frame.expect("waited for it");
+    (first - accepted).as_secs_f64() * 1000.0
+}
+
 async fn hang_up(alice: &mut Client, bob: &mut Client) {
     alice.kit.hangup().await.expect("hang-up");
     alice.next("MESSAGE_SENT").await;
@@ -216,22 +235,8 @@ async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> F
     let mut figures = Figures::default();
     for _ in 0..calls {
         // A stranger's call: rings a second, answered, accept to the callee's first picture.
-        let call = erin
-            .kit
-            .call(CallParams::new("bob", CallType::Video))
-            .await
-            .expect("call");
-        erin.probe.measure(&call);
-        let invite = bob.invited().await;
-        bob.probe.measure(&invite.call_id);
-        tokio::time::sleep(RING).await;
-        let accepted = Instant::now();
-        bob.kit.accept(&invite).await.expect("accept");
-        wait_until(|| bob.probe.state().first_frame.is_some()).await;
-        let first = bob.probe.state().first_frame.expect("waited for it");
-        figures
-            .stranger_accept_to_frame
-            .push((first - accepted).as_secs_f64() * 1000.0);
+        let ms = ring_then_answer(&mut erin, &mut bob).await;
+        figures.stranger_accept_to_frame.push(ms);
         hang_up(&mut erin, &mut bob).await;
 
         // Answered at once: call() to the caller's first picture.
@@ -256,22 +261,8 @@ async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> F
         hang_up(&mut alice, &mut bob).await;
 
         // Rings a second, then answered: accept to the callee's first picture, then steady state.
-        let call = alice
-            .kit
-            .call(CallParams::new("bob", CallType::Video))
-            .await
-            .expect("call");
-        alice.probe.measure(&call);
-        let invite = bob.invited().await;
-        bob.probe.measure(&invite.call_id);
-        tokio::time::sleep(RING).await;
-        let accepted = Instant::now();
-        bob.kit.accept(&invite).await.expect("accept");
-        wait_until(|| bob.probe.state().first_frame.is_some()).await;
-        let first = bob.probe.state().first_frame.expect("waited for it");
-        figures
-            .accept_to_frame
-            .push((first - accepted).as_secs_f64() * 1000.0);
+        let ms = ring_then_answer(&mut alice, &mut bob).await;
+        figures.accept_to_frame.push(ms);
 
         tokio::time::sleep(Duration::from_secs(1)).await;
         alice.probe.state().ages_ms.clear();
