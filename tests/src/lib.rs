@@ -39,6 +39,25 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Runs `duet-server --database DATABASE ARGS` (an admin command, no network) and returns its
+/// trimmed stdout, failing the test if it fails.
+pub fn admin(database: &str, args: &[&str]) -> String {
+    let out = Command::new(bin("duet-server"))
+        .args(["--database", database])
+        .args(args)
+        .output()
+        .expect("duet-server admin command runs");
+    assert!(
+        out.status.success(),
+        "duet-server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8 output")
+        .trim()
+        .to_owned()
+}
+
 /// A duet-server process on a free loopback port, with its own data directory.
 pub struct Server {
     child: Option<Child>,
@@ -112,20 +131,7 @@ impl Server {
 
     /// Runs an admin command against this server's database and returns its stdout.
     pub fn admin(&self, args: &[&str]) -> String {
-        let out = Command::new(bin("duet-server"))
-            .args(["--database", &self.database()])
-            .args(args)
-            .output()
-            .expect("duet-server admin command runs");
-        assert!(
-            out.status.success(),
-            "duet-server {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("utf-8 output")
-            .trim()
-            .to_owned()
+        admin(&self.database(), args)
     }
 
     /// Creates an account and returns its login token.

@@ -27,7 +27,7 @@ use duet_e2e::lab::server::{LabServer, LabUser};
 use duet_e2e::lab::stun::{self, AllocateOutcome};
 use duet_e2e::lab::tls::Certificates;
 use duet_e2e::lab::{cleanup::Namespaces, netns, Internet, Nat, PUBLIC_IP};
-use duet_e2e::{bin, event_name, Cli, Finished, GUARD};
+use duet_e2e::{event_name, Cli, Finished, GUARD};
 use serde_json::Value;
 
 /// coturn's `static-auth-secret`, and duet-server's `--turn-secret`.
@@ -53,23 +53,10 @@ fn pattern() -> &'static Path {
     })
 }
 
-/// Whether the built duet-server serves wss:// (`--tls-cert`); until it does, the scenarios
-/// other than 4 use ws://.
-fn server_has_tls() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        let out = std::process::Command::new(bin("duet-server"))
-            .arg("--help")
-            .output()
-            .expect("duet-server --help runs");
-        String::from_utf8_lossy(&out.stdout).contains("--tls-cert")
-    })
-}
-
 /// One lab: the internet, coturn in its public namespace, certificates, and a scratch dir.
 struct Lab {
     coturn: Coturn,
-    certs: Option<Certificates>,
+    certs: Certificates,
     /// Holds the certificates' files for the lab's lifetime.
     _certs_dir: tempfile::TempDir,
     // Last: its drop kills whatever is left in the namespaces and deletes them.
@@ -81,7 +68,7 @@ impl Lab {
         let net = Internet::build(nat_a, nat_b);
         let coturn = Coturn::start(&net.public, PUBLIC_IP, TURN_SECRET, lifetimes);
         let dir = tempfile::tempdir().expect("a temp dir");
-        let certs = server_has_tls().then(|| Certificates::generate(dir.path(), PUBLIC_IP.into()));
+        let certs = Certificates::generate(dir.path(), PUBLIC_IP.into());
         Lab {
             coturn,
             certs,
@@ -90,15 +77,9 @@ impl Lab {
         }
     }
 
-    /// duet-server on `port` with `extra` flags (wss:// when the build has TLS).
+    /// duet-server on `port` with `extra` flags over wss:// with the lab's certificate.
     fn server(&self, port: u16, extra: &[String]) -> LabServer {
-        LabServer::start(
-            &self.net.public,
-            PUBLIC_IP,
-            port,
-            self.certs.as_ref(),
-            extra,
-        )
+        LabServer::start(&self.net.public, PUBLIC_IP, port, &self.certs, extra)
     }
 
     /// Flags that hand out the lab's STUN server.
@@ -120,7 +101,7 @@ impl Lab {
 
     /// Alice in client namespace A and Bob in B, on `server`.
     fn users(&self, server: &LabServer) -> (LabUser, LabUser) {
-        let ca = self.certs.as_ref().map(|c| c.ca.clone());
+        let ca = Some(self.certs.ca.clone());
         (
             server.user("alice", &self.net.a.client, ca.clone()),
             server.user("bob", &self.net.b.client, ca),
@@ -408,10 +389,6 @@ fn scenario_3_relay_policy_sends_nothing_to_the_peer_directly() {
 
 #[test]
 fn scenario_4_wss_with_a_private_ca_and_tls_untrusted_without_it() {
-    assert!(
-        server_has_tls(),
-        "duet-server has no --tls-cert yet (issue 14's TLS is not built in)"
-    );
     let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
     let server = lab.server(SERVER_PORT, &lab.stun_only());
     assert!(server.url.starts_with("wss://"), "{}", server.url);

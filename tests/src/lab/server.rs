@@ -20,12 +20,12 @@ pub struct LabServer {
 }
 
 impl LabServer {
-    /// Starts duet-server in `ns` on `ip:port` with `extra` flags; with `tls`, it serves wss://.
+    /// Starts duet-server in `ns` on `ip:port`, serving wss:// with `tls`, with `extra` flags.
     pub fn start(
         ns: &str,
         ip: Ipv4Addr,
         port: u16,
-        tls: Option<&Certificates>,
+        tls: &Certificates,
         extra: &[String],
     ) -> LabServer {
         let dir = tempfile::tempdir().expect("a temp dir");
@@ -33,13 +33,11 @@ impl LabServer {
         let database = dir.path().join("duet.sqlite").display().to_string();
         let mut command = netns::command_in(ns, &bin("duet-server").display().to_string());
         command.args(["--database", &database, "--bind", &format!("{ip}:{port}")]);
-        if let Some(tls) = tls {
-            command
-                .arg("--tls-cert")
-                .arg(&tls.cert)
-                .arg("--tls-key")
-                .arg(&tls.key);
-        }
+        command
+            .arg("--tls-cert")
+            .arg(&tls.cert)
+            .arg("--tls-key")
+            .arg(&tls.key);
         let child = command
             .args(extra)
             .arg("serve")
@@ -48,11 +46,10 @@ impl LabServer {
             .stderr(log)
             .spawn()
             .expect("duet-server starts");
-        let scheme = if tls.is_some() { "wss" } else { "ws" };
         let mut server = LabServer {
             child,
             dir,
-            url: format!("{scheme}://{ip}:{port}/ws"),
+            url: format!("wss://{ip}:{port}/ws"),
         };
         server.wait_listening(ns, SocketAddr::from((ip, port)));
         server
@@ -88,19 +85,10 @@ impl LabServer {
     /// user that runs duet-cli in namespace `ns`, trusting `ca` if given.
     pub fn user(&self, account: &str, ns: &str, ca: Option<PathBuf>) -> LabUser {
         let database = self.dir.path().join("duet.sqlite").display().to_string();
-        let out = Command::new(bin("duet-server"))
-            .args(["--database", &database, "user", "add", account])
-            .args(["--nick", account])
-            .output()
-            .expect("duet-server user add runs");
-        assert!(
-            out.status.success(),
-            "user add {account}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let token = crate::admin(&database, &["user", "add", account, "--nick", account]);
         LabUser {
             account: account.to_owned(),
-            token: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            token,
             url: self.url.clone(),
             ns: ns.to_owned(),
             ca,
