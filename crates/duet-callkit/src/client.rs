@@ -416,14 +416,15 @@ impl CallKit {
         let Some(waiter) = waiter else {
             return Ok(None);
         };
-        let limit = self.inner.config.request_timeout;
-        match tokio::time::timeout(limit, waiter).await {
-            Err(_) => Err(CallKitError::Timeout(limit)),
-            Ok(Err(_)) => Err(CallKitError::ConnectionLost),
-            Ok(Ok(ServerMessage::Error { code, message, .. })) => {
+        // The mirror owns the request timeout (`ClientOutput::TimedOut`); a dropped waiter means
+        // the connection went away with the request in flight.
+        match waiter.await {
+            Err(_) => Err(CallKitError::ConnectionLost),
+            Ok(None) => Err(CallKitError::Timeout(self.inner.config.request_timeout)),
+            Ok(Some(ServerMessage::Error { code, message, .. })) => {
                 Err(CallKitError::Server { code, message })
             }
-            Ok(Ok(answer)) => Ok(Some(answer)),
+            Ok(Some(answer)) => Ok(Some(answer)),
         }
     }
 

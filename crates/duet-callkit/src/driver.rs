@@ -60,8 +60,12 @@ pub(crate) enum Action {
     Logout,
 }
 
+/// What a request gets back: the server's answer, or `None` when the mirror's request timeout
+/// passed first.
+pub(crate) type Answer = Option<ServerMessage>;
+
 /// Where the answer to an action arrives; `None` when the action needs no answer.
-pub(crate) type Waiter = Option<oneshot::Receiver<ServerMessage>>;
+pub(crate) type Waiter = Option<oneshot::Receiver<Answer>>;
 
 /// A command from a [`crate::CallKit`] handle.
 pub(crate) struct Command {
@@ -127,11 +131,9 @@ pub(crate) struct Driver {
     deferred: HashMap<CallId, DeferredMedia>,
     /// The TLS configuration for `wss://`, built at the first secure connection.
     tls: Option<Arc<rustls::ClientConfig>>,
-    waiters: HashMap<u64, oneshot::Sender<ServerMessage>>,
+    waiters: HashMap<u64, oneshot::Sender<Answer>>,
     hub: EventHub,
     shared: Arc<Mutex<Shared>>,
-    local_audio: bool,
-    local_video: bool,
     logout_req: Option<u64>,
     rng: fastrand::Rng,
 }
@@ -150,7 +152,8 @@ impl Driver {
         let mut client = ClientConfig::new(account.clone(), device);
         client.request_timeout_ms =
             u64::try_from(config.request_timeout.as_millis()).unwrap_or(u64::MAX / 4);
-        let (local_audio, local_video) = (config.open_microphone, config.open_camera);
+        client.open_microphone = config.open_microphone;
+        client.open_camera = config.open_camera;
         Self {
             config,
             account,
@@ -169,8 +172,6 @@ impl Driver {
             waiters: HashMap::new(),
             hub,
             shared,
-            local_audio,
-            local_video,
             logout_req: None,
             rng: fastrand::Rng::new(),
         }
@@ -430,7 +431,10 @@ impl Driver {
                         return Exit::Stop;
                     }
                     Some(Command { action: Action::LocalMedia { audio, video }, reply }) => {
-                        self.set_local_media(audio, video);
+                        // Offline the switch applies here at once; the peer cannot be told
+                        // (NotConnected) until the next `call.media`.
+                        let _ = self.mirror.set_local_media(audio, video, self.clock.now_ms());
+                        self.apply_local_media();
                         let _ = reply.send(Ok(None));
                     }
                     Some(Command { reply, .. }) => {
@@ -488,14 +492,9 @@ impl Driver {
                 self.mirror.answer_switch(wanted, accept, now).map(Some)
             }
             Action::LocalMedia { audio, video } => {
-                self.set_local_media(audio, video);
-                if self.mirror.current().is_some_and(|c| c.answered) {
-                    self.mirror
-                        .set_media(self.local_audio, self.local_video, now)
-                        .map(Some)
-                } else {
-                    Ok(None)
-                }
+                let sent = self.mirror.set_local_media(audio, video, now);
+                self.apply_local_media();
+                sent
             }
             Action::Request(msg) => {
                 match &msg {
@@ -529,12 +528,30 @@ impl Driver {
         let _ = reply.send(waiter);
     }
 
-    fn set_local_media(&mut self, audio: Option<bool>, video: Option<bool>) {
-        self.local_audio = audio.unwrap_or(self.local_audio);
-        self.local_video = video.unwrap_or(self.local_video);
-        for session in self.sessions.values_mut() {
-            session.set_audio_enabled(self.local_audio);
-            session.set_video_enabled(self.local_video);
+    /// Microphone and camera for the media of `call_id`: the current call's own switches, or
+    /// the defaults a new call starts with (a call that still rings here).
+    fn local_media_of(&self, call_id: &CallId) -> (bool, bool) {
+        match self.mirror.current().filter(|c| c.call_id == *call_id) {
+            Some(call) => (call.media.local_audio, call.media.local_video),
+            None => {
+                let config = self.mirror.config();
+                (config.open_microphone, config.open_camera)
+            }
+        }
+    }
+
+    /// Hands every media session the microphone and camera the mirror says it should have.
+    fn apply_local_media(&mut self) {
+        let wanted: Vec<(CallId, (bool, bool))> = self
+            .sessions
+            .keys()
+            .map(|call_id| (call_id.clone(), self.local_media_of(call_id)))
+            .collect();
+        for (call_id, (audio, video)) in wanted {
+            if let Some(session) = self.sessions.get_mut(&call_id) {
+                session.set_audio_enabled(audio);
+                session.set_video_enabled(video);
+            }
         }
     }
 
@@ -547,6 +564,11 @@ impl Driver {
                 ClientOutput::Send(frame) => frames.push(frame),
                 ClientOutput::Media(action) => self.media_action(action),
                 ClientOutput::Answer { req, msg } => answers.push((req, msg)),
+                ClientOutput::TimedOut { req } => {
+                    if let Some(waiter) = self.waiters.remove(&req) {
+                        let _ = waiter.send(None);
+                    }
+                }
             }
         }
         // Published before answers and events go out, so whoever sees one reads the state after it.
@@ -557,7 +579,7 @@ impl Driver {
                 self.start_deferred_from_contacts();
             }
             if let Some(waiter) = self.waiters.remove(&req) {
-                let _ = waiter.send(msg);
+                let _ = waiter.send(Some(msg));
             }
         }
         while let Some(event) = self.mirror.poll_event() {
@@ -576,8 +598,11 @@ impl Driver {
                 | CallEvent::UserAccept {
                     call_id, call_type, ..
                 } => {
+                    let (audio, video) = self.local_media_of(call_id);
                     if let Some(session) = self.sessions.get_mut(call_id) {
                         session.set_call_type(*call_type);
+                        session.set_audio_enabled(audio);
+                        session.set_video_enabled(video);
                     }
                 }
                 _ => {}
@@ -702,9 +727,10 @@ impl Driver {
             }
         });
         let events = MediaEvents::new(call_id.clone(), self.hub.clone(), self.faults_tx.clone());
+        let (audio, video) = self.local_media_of(&call_id);
         let mut session = self.media.start(info, tx, events);
-        session.set_audio_enabled(self.local_audio);
-        session.set_video_enabled(self.local_video);
+        session.set_audio_enabled(audio);
+        session.set_video_enabled(video);
         if let Some(mut old) = self.sessions.insert(call_id, session) {
             old.close();
         }

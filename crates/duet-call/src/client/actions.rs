@@ -1,7 +1,7 @@
 //! The user's actions: each checks the mirror's state, then sends one numbered request.
 
+use super::{CallMedia, ClientMirror, CurrentCall, PendingKind, Role};
 use super::{ClientError, MediaAction};
-use super::{ClientMirror, CurrentCall, PendingKind, Role};
 use duet_protocol::{AccountId, CallAction, CallId, CallType, ClientMessage, DeviceId};
 
 impl ClientMirror {
@@ -37,6 +37,8 @@ impl ClientMirror {
             peer_device: None,
             call_type,
             answered: false,
+            answered_at_ms: None,
+            media: CallMedia::starting(&self.config),
             call_token: None,
             cancel_on_ack: false,
             guard_at_ms: Some(now_ms + timeout_ms + self.config.guard_slack_ms),
@@ -160,6 +162,30 @@ impl ClientMirror {
             now_ms,
             &call_id,
         ))
+    }
+
+    /// This device turns its microphone and/or camera on or off (`None` keeps it). In a call it
+    /// changes that call's [`CallMedia`] and, once answered, tells the peer (the `req` returned);
+    /// outside a call it changes what the next call starts with.
+    pub fn set_local_media(
+        &mut self,
+        audio: Option<bool>,
+        video: Option<bool>,
+        now_ms: u64,
+    ) -> Result<Option<u64>, ClientError> {
+        let Some(call) = self.current.as_mut() else {
+            self.config.open_microphone = audio.unwrap_or(self.config.open_microphone);
+            self.config.open_camera = video.unwrap_or(self.config.open_camera);
+            return Ok(None);
+        };
+        let media = &mut call.media;
+        media.local_audio = audio.unwrap_or(media.local_audio);
+        media.local_video = video.unwrap_or(media.local_video);
+        let (audio, video, answered) = (media.local_audio, media.local_video, call.answered);
+        if !answered {
+            return Ok(None);
+        }
+        self.set_media(audio, video, now_ms).map(Some)
     }
 
     /// Asks to switch the answered call to `call_type` (video to audio happens at once).

@@ -1,7 +1,7 @@
 //! Frames from the server: answers to this device's requests and call events.
 
 use super::{
-    ClientEvent, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Pending,
+    CallMedia, ClientEvent, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Pending,
     PendingKind, Role,
 };
 use super::{ServerError, Session};
@@ -13,6 +13,7 @@ impl ClientMirror {
     /// Handles one frame from the server.
     pub fn handle_frame(&mut self, frame: ServerFrame, now_ms: u64) {
         let pending = frame.req.and_then(|req| self.pending.remove(&req));
+        let awaited = pending.is_some();
         match &frame.msg {
             ServerMessage::LoginOk {
                 nick,
@@ -57,7 +58,9 @@ impl ClientMirror {
             }),
             _ => {}
         }
-        if let Some(req) = frame.req {
+        // Only a request still waited for is answered: one past its timeout was reported as
+        // `TimedOut` already, and its late answer must not reach whoever asks next.
+        if let (Some(req), true) = (frame.req, awaited) {
             self.outputs.push_back(ClientOutput::Answer {
                 req,
                 msg: frame.msg,
@@ -105,6 +108,8 @@ impl ClientMirror {
                     peer_device: Some(invite.caller.device.clone()),
                     call_type,
                     answered: true,
+                    answered_at_ms: Some(now_ms),
+                    media: CallMedia::starting(&self.config),
                     call_token: token.or(Some(invite.call_token)),
                     cancel_on_ack: false,
                     guard_at_ms: None,
@@ -219,6 +224,7 @@ impl ClientMirror {
                     return;
                 };
                 call.answered = true;
+                call.answered_at_ms = Some(now_ms);
                 call.peer_device = Some(callee.device.clone());
                 call.call_type = call_type;
                 call.guard_at_ms = None;
@@ -298,6 +304,10 @@ impl ClientMirror {
                 payload,
             }),
             CallEvent::Media { audio, video } => {
+                if let Some(call) = self.current_mut(call_id) {
+                    call.media.remote_audio = audio;
+                    call.media.remote_video = video;
+                }
                 let call_id = call_id.clone();
                 self.emit(ClientEvent::AudioAvailable {
                     call_id: call_id.clone(),
@@ -308,24 +318,35 @@ impl ClientMirror {
                     available: video,
                 });
             }
-            CallEvent::SwitchRequested { call_type } => self.emit(ClientEvent::SwitchRequested {
-                call_id: call_id.clone(),
-                call_type,
-            }),
+            CallEvent::SwitchRequested { call_type } => {
+                if let Some(call) = self.current_mut(call_id) {
+                    call.media.switch_request = Some(call_type);
+                }
+                self.emit(ClientEvent::SwitchRequested {
+                    call_id: call_id.clone(),
+                    call_type,
+                })
+            }
             CallEvent::TypeChanged { call_type } => {
-                if let Some(call) = self.current.as_mut().filter(|c| c.call_id == *call_id) {
+                if let Some(call) = self.current_mut(call_id) {
                     call.call_type = call_type;
+                    call.media.switched_to(call_type);
                 }
                 self.emit(ClientEvent::CallTypeChange {
                     call_id: call_id.clone(),
                     call_type,
                 });
             }
-            CallEvent::SwitchRefused { call_type } => self.emit(ClientEvent::SwitchRefused {
-                call_id: call_id.clone(),
-                call_type,
-            }),
-            CallEvent::Merged { into, call_token } => self.merge(call_id, into, call_token),
+            CallEvent::SwitchRefused { call_type } => {
+                if let Some(call) = self.current_mut(call_id) {
+                    call.media.switch_request = None;
+                }
+                self.emit(ClientEvent::SwitchRefused {
+                    call_id: call_id.clone(),
+                    call_type,
+                })
+            }
+            CallEvent::Merged { into, call_token } => self.merge(call_id, into, call_token, now_ms),
         }
     }
 
@@ -353,7 +374,7 @@ impl ClientMirror {
     }
 
     /// Glare: this device's outgoing call `call_id` became the answered call `into`, as callee.
-    fn merge(&mut self, call_id: &CallId, into: CallId, call_token: String) {
+    fn merge(&mut self, call_id: &CallId, into: CallId, call_token: String, now_ms: u64) {
         let Some(outgoing) = self.current.take().filter(|c| c.call_id == *call_id) else {
             return;
         };
@@ -378,6 +399,8 @@ impl ClientMirror {
             peer_device: peer_device.clone(),
             call_type,
             answered: true,
+            answered_at_ms: Some(now_ms),
+            media: CallMedia::starting(&self.config),
             call_token: Some(call_token),
             cancel_on_ack: false,
             guard_at_ms: None,

@@ -37,7 +37,8 @@ mod tests;
 pub use media_stats::{MediaStats, NetworkQuality};
 pub use output::{ClientEvent, ClientOutput, MediaAction};
 pub use types::{
-    CallState, ClientConfig, ClientError, CurrentCall, Invite, Role, ServerError, Session,
+    CallMedia, CallState, ClientConfig, ClientError, CurrentCall, Invite, Role, ServerError,
+    Session,
 };
 
 use duet_protocol::{CallId, ClientFrame, ClientMessage};
@@ -224,6 +225,11 @@ impl ClientMirror {
             return self.current.take();
         }
         None
+    }
+
+    /// The current call, if it is `call_id`.
+    fn current_mut(&mut self, call_id: &CallId) -> Option<&mut CurrentCall> {
+        self.current.as_mut().filter(|c| c.call_id == *call_id)
     }
 
     fn is_current(&self, call_id: &CallId) -> bool {

@@ -16,6 +16,9 @@ pub enum ClientOutput {
     Media(MediaAction),
     /// The server answered request `req` (an ack, an error or another answer), for whoever waits.
     Answer { req: u64, msg: ServerMessage },
+    /// The server did not answer request `req` within the request timeout; the mirror forgot it,
+    /// and a late answer is ignored.
+    TimedOut { req: u64 },
 }
 
 /// Media lifecycle: start while it rings, release on answer, close when it ends.

@@ -1,6 +1,6 @@
 //! Converging to the server's `resync` after login or reconnect.
 
-use super::{ClientEvent, ClientMirror, CurrentCall, Invite, MediaAction, Role};
+use super::{CallMedia, ClientEvent, ClientMirror, CurrentCall, Invite, MediaAction, Role};
 use duet_protocol::{CallId, CallSnapshot, CallSnapshotPhase, EndReason};
 
 impl ClientMirror {
@@ -125,6 +125,9 @@ impl ClientMirror {
         if let Some(current) = self.current.as_mut().filter(|_| same) {
             let newly_answered = answered && !current.answered;
             current.answered = answered;
+            if newly_answered {
+                current.answered_at_ms = Some(now_ms);
+            }
             current.call_token = Some(token);
             current.guard_at_ms = guard;
             current.call_type = snapshot.call_type;
@@ -152,6 +155,8 @@ impl ClientMirror {
             peer_device,
             call_type: snapshot.call_type,
             answered,
+            answered_at_ms: answered.then_some(now_ms),
+            media: CallMedia::starting(&self.config),
             call_token: Some(token),
             cancel_on_ack: false,
             guard_at_ms: guard,

@@ -1063,10 +1063,31 @@ fn logout_ends_the_call_and_silences_invites() {
 #[test]
 fn stale_requests_are_forgotten_after_the_request_timeout() {
     let mut m = logged_in();
-    m.request(ClientMessage::ContactsList, T0).unwrap();
+    drain(&mut m);
+    let first = m.request(ClientMessage::ContactsList, T0).unwrap();
+    let second = m.request(ClientMessage::ContactsList, T0 + 5).unwrap();
+    drain(&mut m);
     assert_eq!(m.poll_timeout(), Some(T0 + 10_000));
+    m.handle_timeout(T0 + 9_999);
+    assert!(m.poll_output().is_none(), "nothing is overdue yet");
     m.handle_timeout(T0 + 10_000);
+    assert_eq!(m.poll_output(), Some(ClientOutput::TimedOut { req: first }));
+    assert!(m.poll_output().is_none());
+    assert_eq!(m.poll_timeout(), Some(T0 + 10_005));
+    m.handle_timeout(T0 + 10_005);
+    assert_eq!(
+        m.poll_output(),
+        Some(ClientOutput::TimedOut { req: second })
+    );
     assert_eq!(m.poll_timeout(), None);
+
+    // A late answer to a forgotten request reaches nobody.
+    let late = ServerMessage::Contacts { contacts: vec![] };
+    m.handle_frame(frame(Some(first), late), T0 + 10_010);
+    assert!(!drain(&mut m)
+        .0
+        .iter()
+        .any(|o| matches!(o, ClientOutput::Answer { .. })));
 }
 
 #[test]
@@ -1120,4 +1141,88 @@ fn fresh_ice_servers_replace_the_logins_and_reach_live_media() {
         fresh,
         "later calls use them"
     );
+}
+
+/// Microphones, cameras, the switch request and the answer time live in the current call, so a
+/// user interface renders them from the mirror instead of tracking events itself.
+#[test]
+fn the_current_call_keeps_its_media_facts_and_answer_time() {
+    let mut m = logged_in();
+    m.set_local_media(Some(false), None, T0).unwrap();
+    calling(&mut m);
+    let call = m.current().unwrap();
+    assert_eq!(call.answered_at_ms, None);
+    assert!(
+        !call.media.local_audio,
+        "muting outside a call sets how the next call starts"
+    );
+    assert!(call.media.local_video && call.media.remote_audio && call.media.remote_video);
+
+    let answered = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, answered), T0 + 20);
+    assert_eq!(m.current().unwrap().answered_at_ms, Some(T0 + 20));
+
+    // In a call, a switch changes that call and tells the peer.
+    let req = m.set_local_media(None, Some(false), T0 + 30).unwrap();
+    assert!(req.is_some());
+    let (out, _) = drain(&mut m);
+    assert!(sent(&out).iter().any(|msg| matches!(
+        action_of(msg).0,
+        CallAction::Media {
+            audio: false,
+            video: false
+        }
+    )));
+    assert!(!m.current().unwrap().media.local_video);
+
+    let peer_media = CallEvent::Media {
+        audio: false,
+        video: true,
+    };
+    m.handle_frame(event("c1", 3, peer_media), T0 + 40);
+    let media = m.current().unwrap().media;
+    assert!(!media.remote_audio && media.remote_video);
+
+    let asks = CallEvent::SwitchRequested {
+        call_type: CallType::Audio,
+    };
+    m.handle_frame(event("c1", 4, asks), T0 + 50);
+    assert_eq!(
+        m.current().unwrap().media.switch_request,
+        Some(CallType::Audio)
+    );
+    let refused = CallEvent::SwitchRefused {
+        call_type: CallType::Audio,
+    };
+    m.handle_frame(event("c1", 5, refused), T0 + 60);
+    assert_eq!(m.current().unwrap().media.switch_request, None);
+
+    m.handle_frame(event("c1", 6, asks_for(CallType::Audio)), T0 + 70);
+    let changed = CallEvent::TypeChanged {
+        call_type: CallType::Audio,
+    };
+    m.handle_frame(event("c1", 7, changed), T0 + 80);
+    let media = m.current().unwrap().media;
+    assert_eq!(media.switch_request, None, "a switch settles the request");
+    assert!(!media.local_video && !media.remote_video);
+    let back = CallEvent::TypeChanged {
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 8, back), T0 + 90);
+    let media = m.current().unwrap().media;
+    assert!(
+        media.local_video && media.remote_video,
+        "back to video opens both cameras"
+    );
+    assert!(
+        !media.local_audio,
+        "the microphone stays as the user left it"
+    );
+}
+
+fn asks_for(call_type: CallType) -> CallEvent {
+    CallEvent::SwitchRequested { call_type }
 }

@@ -15,7 +15,18 @@ impl ClientMirror {
 
     /// Gives up on whatever the server left hanging past its own deadline plus slack.
     pub fn handle_timeout(&mut self, now_ms: u64) {
-        self.pending.retain(|_, p| p.deadline_ms > now_ms);
+        let mut overdue: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline_ms <= now_ms)
+            .map(|(req, _)| *req)
+            .collect();
+        overdue.sort_unstable();
+        for req in overdue {
+            self.pending.remove(&req);
+            self.outputs
+                .push_back(super::ClientOutput::TimedOut { req });
+        }
         let slack = self.config.guard_slack_ms;
         let expired: Vec<CallId> = self
             .invites

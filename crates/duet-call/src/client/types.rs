@@ -65,6 +65,10 @@ pub struct CurrentCall {
     pub call_type: CallType,
     /// Whether the call was answered.
     pub answered: bool,
+    /// When it was answered, on the mirror's clock (for a duration counter).
+    pub answered_at_ms: Option<u64>,
+    /// Microphones, cameras and a pending switch request, as this device last heard of them.
+    pub media: CallMedia,
     /// This device's per-call token, once the server handed it out.
     #[serde(skip)]
     pub(crate) call_token: Option<String>,
@@ -77,6 +81,44 @@ pub struct CurrentCall {
     /// The next outgoing sequence number for this call.
     #[serde(skip)]
     pub(crate) next_seq: u64,
+}
+
+/// Who has microphone and camera on in the current call, and what the peer asks for. A call
+/// starts from the device's defaults ([`ClientConfig::open_microphone`], `open_camera`) and the
+/// peer's on; `call.media` events and switches change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CallMedia {
+    /// This device sends its microphone.
+    pub local_audio: bool,
+    /// This device sends its camera (while the call is a video call).
+    pub local_video: bool,
+    /// The peer announced its microphone on.
+    pub remote_audio: bool,
+    /// The peer announced its camera on (while the call is a video call).
+    pub remote_video: bool,
+    /// The peer asks to switch the call to this type; answer with `answer_switch`.
+    pub switch_request: Option<CallType>,
+}
+
+impl CallMedia {
+    /// A new call's media: this device as configured, the peer with everything on.
+    pub fn starting(config: &ClientConfig) -> Self {
+        Self {
+            local_audio: config.open_microphone,
+            local_video: config.open_camera,
+            remote_audio: true,
+            remote_video: true,
+            switch_request: None,
+        }
+    }
+
+    /// The call became `call_type`: camera on both sides follows the type, any request is settled.
+    pub(crate) fn switched_to(&mut self, call_type: CallType) {
+        let video = call_type == CallType::Video;
+        self.local_video = video;
+        self.remote_video = video;
+        self.switch_request = None;
+    }
 }
 
 /// What the session learned at login.
@@ -105,6 +147,10 @@ pub struct ClientConfig {
     pub reconnect_grace_ms: u64,
     /// How long an answer to a request may take before the mirror forgets the request.
     pub request_timeout_ms: u64,
+    /// Whether a new call starts with the microphone on (muting outside a call changes it).
+    pub open_microphone: bool,
+    /// Whether a new call starts with the camera on (turning it off outside a call changes it).
+    pub open_camera: bool,
 }
 
 impl ClientConfig {
@@ -116,6 +162,8 @@ impl ClientConfig {
             guard_slack_ms: 5_000,
             reconnect_grace_ms: 20_000,
             request_timeout_ms: 10_000,
+            open_microphone: true,
+            open_camera: true,
         }
     }
 }
