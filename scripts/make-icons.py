@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Draws Duet's app icon (two overlapping voices in a rounded square) into src-tauri/icons.
+"""Draws Duet's app icon (two overlapping voices in a rounded square) into icons/ (top level; src-tauri/tauri.conf.json points there).
 
 Run once when the icon changes; the PNGs are committed, so builds don't need Pillow."""
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parent.parent / "src-tauri" / "icons"
+OUT = Path(__file__).resolve().parent.parent / "icons"
 SIZES = {"32x32.png": 32, "128x128.png": 128, "128x128@2x.png": 256, "icon.png": 512}
 
 

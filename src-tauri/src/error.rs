@@ -101,11 +101,5 @@ impl serde::Serialize for AppError {
     }
 }
 
-impl From<tauri::Error> for AppError {
-    fn from(e: tauri::Error) -> Self {
-        AppError::Desktop(e.to_string())
-    }
-}
-
 /// What commands return.
 pub type AppResult<T> = Result<T, AppError>;

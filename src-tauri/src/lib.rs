@@ -3,31 +3,20 @@
 //! filters ([`duet_call_media`]) and, with no server configured, an embedded signaling server
 //! ([`duet_server`]) with an echo contact. The page (`ui/`) renders; docs/app-interface.md is
 //! the contract between the two.
+//!
+//! One folder per job, each readable alone:
+//! - [`backend`]: the app's core without Tauri: sign-in, the SDK, the state the page renders,
+//!   the embedded server and its echo contact;
+//! - [`media`]: the media engine of calls, the sources a user or a test picks, the settings preview;
+//! - [`frames`]: the loopback WebSocket that carries decoded video to the page;
+//! - [`store`]: what persists on disk: settings, credentials, imported CA files;
+//! - `shell`: the only Tauri code: windows, tray, popup, deep links, the page's commands.
 
-mod app;
 pub mod backend;
-pub mod ca_files;
-mod commands;
-pub mod credentials;
-pub mod deep_link;
-pub mod echo;
-pub mod embedded;
-pub mod engine;
 pub mod error;
-pub mod files;
 pub mod frames;
-pub mod locale;
-pub mod media_sources;
-pub mod mic_meter;
-pub mod preview;
-pub mod published;
-pub mod records;
-pub mod settings;
-pub mod sign_in_form;
-pub mod transport;
-pub mod tray_text;
-pub mod ui;
-pub mod view;
-pub mod webkit_painting;
+pub mod media;
+mod shell;
+pub mod store;
 
-pub use app::run;
+pub use shell::run;

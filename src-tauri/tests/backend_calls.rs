@@ -2,14 +2,14 @@
 //! contact, a call that carries video to the page's frame socket, and an incoming call that
 //! shows and hides the popup. The GUI itself is tested in tests/tests/gui_app.rs.
 
+use duet_app::backend::sign_in_form::SignInForm;
+use duet_app::backend::state::{AppState, Status};
+use duet_app::backend::transport::Transport;
+use duet_app::backend::ui::Ui;
 use duet_app::backend::Backend;
-use duet_app::files::AppDirs;
 use duet_app::frames::FRAME_MAGIC;
-use duet_app::media_sources::SourceOverrides;
-use duet_app::sign_in_form::SignInForm;
-use duet_app::transport::Transport;
-use duet_app::ui::Ui;
-use duet_app::view::{AppState, Status};
+use duet_app::media::sources::SourceOverrides;
+use duet_app::store::files::AppDirs;
 use duet_call_media::duet_media::{AudioInput, AudioOutput, VideoInput};
 use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallParams, CallStatus, CallType};
 use futures_util::StreamExt;

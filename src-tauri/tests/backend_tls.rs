@@ -3,13 +3,13 @@
 //! until the user gives that CA, which is then remembered; a plain `ws://` server off this
 //! machine is refused before anything is sent unless the user allows it.
 
+use duet_app::backend::sign_in_form::SignInForm;
+use duet_app::backend::state::{AppState, Status};
+use duet_app::backend::transport::Transport;
+use duet_app::backend::ui::Ui;
 use duet_app::backend::Backend;
-use duet_app::files::AppDirs;
-use duet_app::media_sources::SourceOverrides;
-use duet_app::sign_in_form::SignInForm;
-use duet_app::transport::Transport;
-use duet_app::ui::Ui;
-use duet_app::view::{AppState, Status};
+use duet_app::media::sources::SourceOverrides;
+use duet_app::store::files::AppDirs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

@@ -29,7 +29,8 @@ pub use backoff::reconnect_delay;
 pub use client::{CallKit, CallParams, HistoryPage, MAX_BEAUTY_LEVEL, MAX_CALL_TIMEOUT};
 pub use config::{AudioQuality, CallKitConfig, IcePolicy, Resolution};
 pub use duet_call::client::{
-    CallState, CurrentCall, Invite, MediaStats, NetworkQuality, Role, ServerError, Session,
+    CallMedia, CallState, CurrentCall, Invite, MediaStats, NetworkQuality, Role, ServerError,
+    Session,
 };
 pub use duet_protocol::{
     CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, IceServer, Presence,

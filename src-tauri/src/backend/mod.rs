@@ -1,22 +1,34 @@
 //! The app's core, free of Tauri: signs in (to a server or the embedded one), owns the SDK,
 //! turns its events into the page's state, and carries out the page's commands. The Tauri
-//! layer (`app.rs`) only forwards commands here and hands events to windows through [`Ui`].
+//! layer (`shell`) only forwards commands here and hands events to windows through [`Ui`].
 
-use crate::credentials::{Credentials, LastSignIn};
-use crate::echo::EchoBot;
-use crate::embedded::{self, EmbeddedServer};
-use crate::engine::AppMediaEngine;
+pub mod deep_link;
+pub mod echo;
+pub mod embedded;
+pub mod locale;
+pub mod publisher;
+pub mod records;
+pub mod sign_in_form;
+pub mod state;
+pub mod transport;
+pub mod tray_text;
+pub mod ui;
+
+use crate::backend::echo::EchoBot;
+use crate::backend::embedded::EmbeddedServer;
+use crate::backend::publisher::Publisher;
+use crate::backend::records::HistoryRecord;
+use crate::backend::sign_in_form::SignInForm;
+use crate::backend::state::{AppState, Deriver, Inputs, SdkSnapshot, SignedIn};
+use crate::backend::transport::{check_server_url, Transport};
+use crate::backend::ui::Ui;
 use crate::error::{AppError, AppResult};
-use crate::files::AppDirs;
 use crate::frames::{FrameHub, FrameServer};
-use crate::media_sources::SourceOverrides;
-use crate::published::PublishedState;
-use crate::records::HistoryRecord;
-use crate::settings::Settings;
-use crate::sign_in_form::SignInForm;
-use crate::transport::{check_server_url, Transport};
-use crate::ui::Ui;
-use crate::view::{AppState, SdkSnapshot, ViewModel};
+use crate::media::engine::AppMediaEngine;
+use crate::media::sources::SourceOverrides;
+use crate::store::credentials::{Credentials, LastSignIn};
+use crate::store::files::AppDirs;
+use crate::store::settings::Settings;
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite, MediaStats,
 };
@@ -30,22 +42,6 @@ use tokio::task::JoinHandle;
 /// `LastSignIn.server` of the embedded server (its port may change between runs).
 pub const EMBEDDED_SERVER: &str = "embedded";
 
-/// Who is signed in, as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedIn {
-    /// The account.
-    pub account: String,
-    /// Its nickname from the server.
-    pub nick: String,
-    /// The server URL.
-    pub server: String,
-    /// Whether that is the app's own embedded server.
-    pub embedded: bool,
-    /// How the signaling connection is protected; `plain` is shown as not secure.
-    pub transport: Transport,
-}
-
 /// The page's first question (docs/app-interface.md, `Bootstrap`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,8 +50,6 @@ pub struct Bootstrap {
     pub version: String,
     /// `zh` or `en`.
     pub locale: &'static str,
-    /// The signed-in account, if any.
-    pub signed_in: Option<SignedIn>,
     /// What the sign-in form pre-fills.
     pub last_sign_in: Option<LastSignIn>,
     /// Why signing in by itself at start failed (`{ code, message, ... }` as a command's error),
@@ -63,13 +57,12 @@ pub struct Bootstrap {
     pub sign_in_error: Option<serde_json::Value>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
-    /// The current state.
+    /// The current state (with the signed-in account and contacts).
     pub state: AppState,
 }
 
 struct Session {
     kit: CallKit,
-    info: SignedIn,
     pump: JoinHandle<()>,
 }
 
@@ -92,8 +85,11 @@ struct Inner {
     session: tokio::sync::Mutex<Option<Session>>,
     /// A clone of the signed-in SDK handle, readable without awaiting the session lock.
     kit: Mutex<Option<(CallKit, String)>>,
-    view: Mutex<ViewModel>,
-    state: PublishedState,
+    /// Who is signed in (the page's `signedIn`), readable without awaiting the session lock.
+    signed_in: Mutex<Option<SignedIn>>,
+    /// The contact list, fetched at sign-in and on `contacts`, kept current by presence events.
+    contacts: Mutex<Vec<Contact>>,
+    publisher: Publisher,
     embedded: tokio::sync::Mutex<Option<Embedded>>,
     /// See [`Bootstrap::sign_in_error`].
     start_error: Mutex<Option<serde_json::Value>>,
@@ -110,10 +106,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn now_ms() -> u64 {
-    duet_server::wall_now_ms()
 }
 
 impl Backend {
@@ -137,8 +129,9 @@ impl Backend {
             overrides.clone(),
             frames.clone(),
         ));
+        let ui_for_state = ui.clone();
         Ok(Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| Inner {
                 credentials: Credentials::new(dirs.clone()),
                 dirs,
                 settings,
@@ -151,8 +144,9 @@ impl Backend {
                 ui,
                 session: tokio::sync::Mutex::new(None),
                 kit: Mutex::new(None),
-                view: Mutex::new(ViewModel::default()),
-                state: PublishedState::default(),
+                signed_in: Mutex::new(None),
+                contacts: Mutex::new(Vec::new()),
+                publisher: start_publisher(weak.clone(), ui_for_state),
                 embedded: tokio::sync::Mutex::new(None),
                 start_error: Mutex::new(None),
             }),
@@ -253,7 +247,7 @@ impl Backend {
     /// Keeps a copy of the CA file the user chose (its text) and returns the copy's path, for
     /// `sign_in`'s `tls_ca_file`.
     pub fn import_ca(&self, file_name: &str, pem: &str) -> AppResult<PathBuf> {
-        crate::ca_files::import(&self.inner.dirs.ca_dir(), file_name, pem)
+        crate::store::ca_files::import(&self.inner.dirs.ca_dir(), file_name, pem)
     }
 
     async fn connect(
@@ -292,23 +286,15 @@ impl Backend {
             transport,
         };
         *lock(&self.inner.kit) = Some((kit.clone(), account.to_owned()));
-        *lock(&self.inner.view) = ViewModel::default();
-        lock(&self.inner.view).set_connected();
+        *lock(&self.inner.signed_in) = Some(info.clone());
         let pump = tokio::spawn(self.clone().pump(kit.clone(), events));
-        *session = Some(Session {
-            kit,
-            info: info.clone(),
-            pump,
-        });
+        *session = Some(Session { kit, pump });
         drop(session);
-        self.publish_state();
-        // Nicknames for the call screen; a failure only means accounts are shown instead.
-        if let Ok(contacts) = self.contacts().await {
-            let mut view = lock(&self.inner.view);
-            for contact in &contacts {
-                view.learn_nick(contact.account.as_str(), &contact.nick);
-            }
+        // The list and the call screen's nicknames; a failure only leaves the list empty.
+        if let Err(error) = self.contacts().await {
+            tracing::warn!(%error, "contacts not loaded at sign-in");
         }
+        self.refresh().await;
         *lock(&self.inner.start_error) = None;
         tracing::info!(account, server = url, "signed in");
         Ok(info)
@@ -323,7 +309,7 @@ impl Backend {
                 let mut raw = [0u8; 6];
                 getrandom::fill(&mut raw).map_err(|e| AppError::Desktop(e.to_string()))?;
                 let suffix: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-                crate::files::write_atomically(&path, suffix.as_bytes())?;
+                crate::store::files::write_atomically(&path, suffix.as_bytes())?;
                 suffix
             }
         };
@@ -338,33 +324,25 @@ impl Backend {
                 self.inner.credentials.forget_token(&last)?;
             }
         }
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
     /// What the page asks first.
     pub async fn bootstrap(&self) -> Bootstrap {
-        let signed_in = self
-            .inner
-            .session
-            .lock()
-            .await
-            .as_ref()
-            .map(|s| s.info.clone());
         Bootstrap {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             locale: self.locale(),
-            signed_in,
             last_sign_in: self.inner.credentials.last(),
             sign_in_error: lock(&self.inner.start_error).clone(),
             frames_url: self.inner.frames_url.clone(),
-            state: self.inner.state.get(),
+            state: self.inner.publisher.shown(),
         }
     }
 
     /// `zh` or `en`, from settings and the OS.
     pub fn locale(&self) -> &'static str {
-        crate::locale::resolve(
+        crate::backend::locale::resolve(
             lock(&self.inner.settings).locale,
             self.inner.os_locale.as_deref(),
         )
@@ -372,7 +350,7 @@ impl Backend {
 
     /// The state the page renders.
     pub fn state(&self) -> AppState {
-        self.inner.state.get()
+        self.inner.publisher.shown()
     }
 
     /// Sends an event to the page (the settings preview's microphone level).
@@ -394,9 +372,12 @@ impl Backend {
         lock(&self.inner.kit).clone().ok_or(AppError::NotSignedIn)
     }
 
-    /// Contacts with presence.
+    /// Fetches the contact list again and publishes it (`AppState::contacts`); also returns it.
     pub async fn contacts(&self) -> AppResult<Vec<Contact>> {
-        Ok(self.kit()?.0.contacts().await?)
+        let contacts = self.kit()?.0.contacts().await?;
+        *lock(&self.inner.contacts) = contacts.clone();
+        self.refresh().await;
+        Ok(contacts)
     }
 
     /// Directory search.
@@ -404,16 +385,17 @@ impl Backend {
         Ok(self.kit()?.0.search(query.trim()).await?)
     }
 
-    /// Adds a contact.
+    /// Adds a contact; the published list includes it when this returns.
     pub async fn add_contact(&self, account: &str) -> AppResult<()> {
-        Ok(self.kit()?.0.add_contact(account.trim()).await?)
+        self.kit()?.0.add_contact(account.trim()).await?;
+        self.contacts().await.map(drop)
     }
 
     /// Places a call.
     pub async fn call(&self, account: &str, call_type: CallType) -> AppResult<String> {
         let (kit, _) = self.kit()?;
         let call_id = kit.call(CallParams::new(account.trim(), call_type)).await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(call_id.to_string())
     }
 
@@ -426,7 +408,7 @@ impl Backend {
         let (kit, _) = self.kit()?;
         let invite = Self::ringing_invite(&kit)?;
         kit.accept_as(&invite, call_type).await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
@@ -435,21 +417,21 @@ impl Backend {
         let (kit, _) = self.kit()?;
         let invite = Self::ringing_invite(&kit)?;
         kit.reject(&invite).await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
     /// Stops the outgoing call that rings.
     pub async fn cancel(&self) -> AppResult<()> {
         self.kit()?.0.cancel().await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
     /// Ends the call.
     pub async fn hangup(&self) -> AppResult<()> {
         self.kit()?.0.hangup().await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
@@ -457,10 +439,7 @@ impl Backend {
     pub async fn set_muted(&self, muted: bool) -> AppResult<()> {
         let (kit, _) = self.kit()?;
         kit.mute_local_audio(muted).await?;
-        if let Some(call) = kit.current_call() {
-            lock(&self.inner.view).set_muted(&call.call_id, muted);
-        }
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
@@ -468,24 +447,21 @@ impl Backend {
     pub async fn set_camera(&self, enabled: bool) -> AppResult<()> {
         let (kit, _) = self.kit()?;
         kit.enable_local_video(enabled).await?;
-        if let Some(call) = kit.current_call() {
-            lock(&self.inner.view).set_camera(&call.call_id, enabled);
-        }
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
     /// Switches the call type (to audio at once; to video with the peer's consent).
     pub async fn switch_call_type(&self, call_type: CallType) -> AppResult<()> {
         self.kit()?.0.switch_call_type(call_type).await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
     /// Answers the peer's switch request.
     pub async fn answer_switch(&self, accept: bool) -> AppResult<()> {
         self.kit()?.0.answer_switch(accept).await?;
-        self.publish_state();
+        self.refresh().await;
         Ok(())
     }
 
@@ -515,7 +491,7 @@ impl Backend {
             kit.set_call_timeout(Duration::from_secs(u64::from(settings.call_timeout_s)))?;
         }
         // The language may have changed: the tray relabels itself from the current state.
-        let state = self.inner.state.get();
+        let state = self.inner.publisher.shown();
         self.inner.ui.status_changed(&state);
         Ok(settings)
     }
@@ -538,6 +514,8 @@ impl Backend {
     async fn end_session(&self) -> bool {
         let session = self.inner.session.lock().await.take();
         *lock(&self.inner.kit) = None;
+        *lock(&self.inner.signed_in) = None;
+        lock(&self.inner.contacts).clear();
         let Some(session) = session else {
             return false;
         };
@@ -556,7 +534,7 @@ impl Backend {
                 // Events were dropped; the SDK's own state is still right, so re-derive.
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::warn!(skipped, "page events lagged");
-                    self.publish_state();
+                    self.inner.publisher.nudge();
                 }
                 Err(RecvError::Closed) => break,
             }
@@ -565,7 +543,6 @@ impl Backend {
     }
 
     fn on_event(&self, event: &CallEvent) {
-        lock(&self.inner.view).on_event(event);
         match event {
             // Once a second: its own event, not logged as a call event.
             CallEvent::CallStats { stats, .. } => {
@@ -573,8 +550,10 @@ impl Backend {
                 return;
             }
             CallEvent::Presence { account, presence } => {
-                let payload = serde_json::json!({ "account": account, "presence": presence });
-                self.inner.ui.emit("presence", payload);
+                let mut contacts = lock(&self.inner.contacts);
+                if let Some(contact) = contacts.iter_mut().find(|c| c.account == *account) {
+                    contact.presence = *presence;
+                }
             }
             _ => {}
         }
@@ -604,38 +583,52 @@ impl Backend {
             };
             self.inner.ui.notify(title, &body);
         }
-        self.publish_state();
+        self.inner.publisher.nudge();
     }
 
-    /// Re-derives the page's state from the SDK and sends it when it changed; shows or hides
-    /// the popup with the ringing invite. Every step runs under the publish lock (see
-    /// [`PublishedState`]), and each `Ui` call only queues work for the main thread.
-    pub fn publish_state(&self) {
-        let inner = &self.inner;
-        inner.state.publish(
-            || {
-                let snapshot = lock(&inner.kit).as_ref().map(|(kit, _)| SdkSnapshot {
-                    status: kit.call_status(),
-                    current: kit.current_call(),
-                    invites: kit.invites(),
-                });
-                match snapshot {
-                    Some(snapshot) => lock(&inner.view).derive(&snapshot, now_ms()),
-                    None => AppState::signed_out(),
-                }
-            },
-            |previous, state| {
-                if previous.invite.is_some() != state.invite.is_some() {
-                    inner.ui.show_popup(state.invite.is_some());
-                }
-                inner.ui.status_changed(state);
-                match serde_json::to_value(state) {
-                    Ok(payload) => inner.ui.emit("app-state", payload),
-                    Err(error) => tracing::warn!(%error, "state not serializable"),
-                }
-            },
-        );
+    /// Re-derives the page's state and waits until it was delivered (see [`Publisher`]).
+    async fn refresh(&self) {
+        self.inner.publisher.refresh().await;
     }
+}
+
+impl Inner {
+    /// What the page's state is derived from, read now.
+    fn inputs(&self) -> Inputs {
+        let sdk = lock(&self.kit).as_ref().map(|(kit, _)| SdkSnapshot {
+            status: kit.call_status(),
+            current: kit.current_call(),
+            invites: kit.invites(),
+            connected: kit.session().is_some(),
+        });
+        Inputs {
+            sdk,
+            signed_in: lock(&self.signed_in).clone(),
+            contacts: lock(&self.contacts).clone(),
+        }
+    }
+}
+
+/// The publishing task: derives from `inner` (signed out once it is gone) and delivers each new
+/// state to the windows, showing or hiding the popup when an invite comes or goes.
+fn start_publisher(inner: std::sync::Weak<Inner>, ui: Arc<dyn Ui>) -> Publisher {
+    let mut deriver = Deriver::default();
+    Publisher::start(
+        move || match inner.upgrade() {
+            Some(inner) => deriver.derive(&inner.inputs()),
+            None => AppState::signed_out(),
+        },
+        move |previous, state| {
+            if previous.invite.is_some() != state.invite.is_some() {
+                ui.show_popup(state.invite.is_some());
+            }
+            ui.status_changed(state);
+            match serde_json::to_value(state) {
+                Ok(payload) => ui.emit("app-state", payload),
+                Err(error) => tracing::warn!(%error, "state not serializable"),
+            }
+        },
+    )
 }
 
 /// The SDK's statistics in the page's `CallStats` shape (docs/app-interface.md).

@@ -1,7 +1,7 @@
 //! What the tray shows, in the page's language: the status line (also the tooltip) and the
 //! menu's two actions.
 
-use crate::view::{AppState, Status};
+use crate::backend::state::{AppState, Status};
 
 /// The tray's texts for one state and language.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,11 @@
 //! The page's commands (docs/app-interface.md): each forwards to the [`Backend`].
 
-use crate::backend::{Backend, Bootstrap, SignedIn};
+use crate::backend::records::HistoryRecord;
+use crate::backend::sign_in_form::SignInForm;
+use crate::backend::state::SignedIn;
+use crate::backend::{Backend, Bootstrap};
 use crate::error::{AppError, AppResult};
-use crate::records::HistoryRecord;
-use crate::settings::Settings;
-use crate::sign_in_form::SignInForm;
+use crate::store::settings::Settings;
 use duet_callkit::{CallType, Contact, UserSummary};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -90,7 +91,7 @@ pub async fn call(
 pub async fn accept(app: AppHandle, backend: State<'_, Backend>, call_type: u8) -> AppResult<()> {
     backend.accept(self::call_type(call_type)?).await?;
     // Answering from the popup brings the call screen forward.
-    crate::app::show_main(&app);
+    crate::shell::show_main(&app);
     Ok(())
 }
 
@@ -182,11 +183,11 @@ pub async fn devices() -> AppResult<Devices> {
 
 #[tauri::command]
 pub fn show_main(app: AppHandle) {
-    crate::app::show_main(&app);
+    crate::shell::show_main(&app);
 }
 
 #[tauri::command]
 pub fn set_preview(app: AppHandle, on: bool) -> AppResult<()> {
-    let preview = app.state::<crate::preview::Preview>();
+    let preview = app.state::<crate::media::preview::Preview>();
     preview.set(on)
 }

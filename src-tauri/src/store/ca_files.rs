@@ -8,7 +8,7 @@
 //! remembered sign-in uses.
 
 use crate::error::{AppError, AppResult};
-use crate::files::write_atomically;
+use crate::store::files::write_atomically;
 use std::path::{Path, PathBuf};
 
 /// A CA bundle is a few certificates; anything this large is not one.

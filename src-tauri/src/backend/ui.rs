@@ -10,5 +10,5 @@ pub trait Ui: Send + Sync + 'static {
     /// A desktop notification.
     fn notify(&self, title: &str, body: &str);
     /// The app's state changed (tray status text).
-    fn status_changed(&self, state: &crate::view::AppState);
+    fn status_changed(&self, state: &crate::backend::state::AppState);
 }

@@ -2,7 +2,7 @@
 //! in a file only the user can read.
 
 use crate::error::{AppError, AppResult};
-use crate::files::{write_atomically, AppDirs};
+use crate::store::files::{write_atomically, AppDirs};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,8 +3,8 @@
 //! picture to the local preview slot; one beauty control serves every call and the preview.
 
 use crate::frames::{FrameHub, Stream};
-use crate::media_sources::{media_config, SourceOverrides};
-use crate::settings::Settings;
+use crate::media::sources::{media_config, SourceOverrides};
+use crate::store::settings::Settings;
 use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::duet_media::BeautyControl;
 use duet_call_media::{DuetMediaEngine, MediaSetup};

@@ -2,11 +2,11 @@
 //! its microphone level meter, outside any call. During a call the call's own local preview feeds
 //! stream 1 and the devices are the call's, so the preview does not open them a second time.
 
+use crate::backend::state::Status;
 use crate::backend::Backend;
 use crate::error::{AppError, AppResult};
 use crate::frames::Stream;
-use crate::mic_meter::MicMeter;
-use crate::view::Status;
+use crate::media::mic_meter::MicMeter;
 use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::{LocalPreview, PreviewSinks};
 use std::sync::Mutex;

@@ -1,14 +1,18 @@
 //! The Tauri layer: windows, tray, popup, deep links, single instance, notifications. Everything
 //! else lives in [`crate::backend::Backend`].
 
+mod commands;
+mod webkit_painting;
+
+use crate::backend::deep_link::{self, DeepLink};
+use crate::backend::state::{AppState, Status};
+use crate::backend::tray_text::tray_text;
+use crate::backend::ui::Ui;
 use crate::backend::Backend;
-use crate::deep_link::{self, DeepLink};
-use crate::files::AppDirs;
-use crate::media_sources::SourceOverrides;
-use crate::preview::Preview;
-use crate::tray_text::tray_text;
-use crate::ui::Ui;
-use crate::view::{AppState, Status};
+use crate::error::AppError;
+use crate::media::preview::Preview;
+use crate::media::sources::SourceOverrides;
+use crate::store::files::AppDirs;
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -153,7 +157,7 @@ fn build_tray(app: &AppHandle) -> tauri::Result<()> {
         show: show.clone(),
         quit: quit_item.clone(),
     });
-    let icon = tauri::image::Image::from_bytes(include_bytes!("../icons/tray.png"))?;
+    let icon = tauri::image::Image::from_bytes(include_bytes!("../../../icons/tray.png"))?;
     TrayIconBuilder::with_id(TRAY)
         .icon(icon)
         .tooltip("Duet")
@@ -203,7 +207,7 @@ fn build_popup(app: &AppHandle) -> tauri::Result<()> {
 /// Runs the desktop app until the user quits.
 pub fn run() {
     // Before anything starts a thread (set_var is not thread-safe) and before WebKit reads it.
-    let painting = crate::webkit_painting::apply();
+    let painting = crate::shell::webkit_painting::apply();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -213,7 +217,7 @@ pub fn run() {
     if let Some(value) = painting {
         tracing::info!(
             "no GPU render node: WebKit paints without its compositor ({}={value})",
-            crate::webkit_painting::VARIABLE
+            crate::shell::webkit_painting::VARIABLE
         );
     }
 
@@ -226,28 +230,28 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(tauri::generate_handler![
-            crate::commands::bootstrap,
-            crate::commands::sign_in,
-            crate::commands::import_ca,
-            crate::commands::sign_out,
-            crate::commands::contacts,
-            crate::commands::search,
-            crate::commands::add_contact,
-            crate::commands::call,
-            crate::commands::accept,
-            crate::commands::reject,
-            crate::commands::cancel,
-            crate::commands::hangup,
-            crate::commands::set_muted,
-            crate::commands::set_camera,
-            crate::commands::switch_call_type,
-            crate::commands::answer_switch,
-            crate::commands::history,
-            crate::commands::get_settings,
-            crate::commands::set_settings,
-            crate::commands::devices,
-            crate::commands::set_preview,
-            crate::commands::show_main,
+            crate::shell::commands::bootstrap,
+            crate::shell::commands::sign_in,
+            crate::shell::commands::import_ca,
+            crate::shell::commands::sign_out,
+            crate::shell::commands::contacts,
+            crate::shell::commands::search,
+            crate::shell::commands::add_contact,
+            crate::shell::commands::call,
+            crate::shell::commands::accept,
+            crate::shell::commands::reject,
+            crate::shell::commands::cancel,
+            crate::shell::commands::hangup,
+            crate::shell::commands::set_muted,
+            crate::shell::commands::set_camera,
+            crate::shell::commands::switch_call_type,
+            crate::shell::commands::answer_switch,
+            crate::shell::commands::history,
+            crate::shell::commands::get_settings,
+            crate::shell::commands::set_settings,
+            crate::shell::commands::devices,
+            crate::shell::commands::set_preview,
+            crate::shell::commands::show_main,
         ])
         .setup(|app| {
             let handle = app.handle().clone();
@@ -290,7 +294,6 @@ pub fn run() {
                     Ok(signed) => tracing::info!(account = signed.account, "signed in at start"),
                     Err(error) => tracing::warn!(%error, "not signed in at start"),
                 }
-                backend.publish_state();
                 handle_links(&handle, links.into_iter().map(|u| u.to_string()));
             });
             Ok(())
@@ -336,4 +339,11 @@ pub fn run() {
             }
         }
     });
+}
+
+// The only place Tauri's error type is known: the rest of the app reports desktop failures as text.
+impl From<tauri::Error> for AppError {
+    fn from(e: tauri::Error) -> Self {
+        AppError::Desktop(e.to_string())
+    }
 }

@@ -1,7 +1,7 @@
 //! What the sign-in form sends (docs/app-interface.md, `sign_in`), tidied: whitespace trimmed,
 //! an empty CA path is none.
 
-use crate::credentials::LastSignIn;
+use crate::store::credentials::LastSignIn;
 use std::path::PathBuf;
 
 /// A sign-in to a server, from the form or from the remembered one at start.

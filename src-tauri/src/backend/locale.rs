@@ -1,6 +1,6 @@
 //! The page's language: the user's choice, else the OS locale (Chinese for any `zh*`).
 
-use crate::settings::LocaleChoice;
+use crate::store::settings::LocaleChoice;
 
 /// `zh` or `en`.
 pub fn resolve(choice: LocaleChoice, os_locale: Option<&str>) -> &'static str {

@@ -3,7 +3,7 @@
 //! call (real signaling, real WebRTC, the same codecs and filters as any call).
 
 use crate::error::AppResult;
-use crate::media_sources::SourceOverrides;
+use crate::media::sources::SourceOverrides;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{CallEvent, CallKit, CallKitConfig};
 use std::sync::Arc;
@@ -26,8 +26,8 @@ impl EchoBot {
     pub async fn start(url: &str, token: &str, overrides: &SourceOverrides) -> AppResult<Self> {
         let mut config = CallKitConfig::new(
             url,
-            crate::embedded::LOCAL_APP,
-            crate::embedded::ECHO_ACCOUNT,
+            crate::backend::embedded::LOCAL_APP,
+            crate::backend::embedded::ECHO_ACCOUNT,
             token,
         );
         config.device_id = "echo-bot".into();

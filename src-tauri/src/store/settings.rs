@@ -2,7 +2,7 @@
 //! advanced ICE policy; one JSON file.
 
 use crate::error::{AppError, AppResult};
-use crate::files::write_atomically;
+use crate::store::files::write_atomically;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! and `DUET_MEDIA_BIND=127.0.0.1` to keep media on loopback.
 
 use crate::error::{AppError, AppResult};
-use crate::settings::Settings;
+use crate::store::settings::Settings;
 use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 use std::path::PathBuf;
 

@@ -1,0 +1,265 @@
+//! What the page renders: one snapshot derived from the SDK's own state (status, current call
+//! with its media facts, ringing invites, connection) plus who is signed in and the contacts.
+//! Nothing here tracks events: the SDK is the truth, and a snapshot is a function of it.
+
+use crate::backend::transport::Transport;
+use duet_callkit::{CallState, CallType, Contact, CurrentCall, Invite, Presence, Role};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The page's top-level status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No account is signed in.
+    SignedOut,
+    /// Signed in, no call.
+    Idle,
+    /// This user's outgoing call rings.
+    Calling,
+    /// An incoming call rings here.
+    Ringing,
+    /// In an answered call.
+    InCall,
+}
+
+/// Signaling connectivity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// Connected and logged in.
+    Connected,
+    /// Lost; the SDK reconnects.
+    Reconnecting,
+}
+
+/// The call this user placed or answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    /// The call.
+    pub call_id: String,
+    /// The other account.
+    pub peer: String,
+    /// Its nickname, or the account when unknown.
+    pub peer_nick: String,
+    /// 1 audio, 2 video.
+    pub call_type: CallType,
+    /// This user placed it.
+    pub outgoing: bool,
+    /// Wall-clock milliseconds of the answer, for the duration counter.
+    pub answered_at_ms: Option<u64>,
+    /// This user's microphone is off.
+    pub muted: bool,
+    /// This user's camera is on.
+    pub camera_on: bool,
+    /// The peer's microphone is on.
+    pub remote_audio: bool,
+    /// The peer's camera is on.
+    pub remote_video: bool,
+    /// The peer asks to switch to this type.
+    pub switch_request: Option<CallType>,
+}
+
+/// Who is signed in, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    /// The account.
+    pub account: String,
+    /// Its nickname from the server.
+    pub nick: String,
+    /// The server URL.
+    pub server: String,
+    /// Whether that is the app's own embedded server.
+    pub embedded: bool,
+    /// How the signaling connection is protected; `plain` is shown as not secure.
+    pub transport: Transport,
+}
+
+/// A contact in the list, with presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactView {
+    /// The account.
+    pub account: String,
+    /// Its nickname, or empty.
+    pub nick: String,
+    /// Online, in a call, or offline.
+    pub presence: Presence,
+}
+
+impl From<&Contact> for ContactView {
+    fn from(contact: &Contact) -> Self {
+        Self {
+            account: contact.account.to_string(),
+            nick: contact.nick.clone(),
+            presence: contact.presence,
+        }
+    }
+}
+
+/// A call ringing here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteView {
+    /// The call.
+    pub call_id: String,
+    /// The caller's account.
+    pub from: String,
+    /// The caller's nickname, or the account.
+    pub nick: String,
+    /// As the caller placed it.
+    pub call_type: CallType,
+}
+
+/// Everything the page renders from (the `app-state` event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppState {
+    /// Top-level status.
+    pub status: Status,
+    /// The current call, if any.
+    pub call: Option<CallView>,
+    /// The first ringing invite, shown in the popup.
+    pub invite: Option<InviteView>,
+    /// Signaling connectivity.
+    pub connection: Connection,
+    /// The signed-in account, or `None` when signed out.
+    pub signed_in: Option<SignedIn>,
+    /// This account's contacts with presence, as last heard from the server.
+    pub contacts: Vec<ContactView>,
+    /// One higher for every state the backend publishes (0 until it publishes one); the page
+    /// drops a state older than the one it shows, as events and replies can cross.
+    pub revision: u64,
+}
+
+impl AppState {
+    /// Nobody signed in.
+    pub fn signed_out() -> Self {
+        Self {
+            status: Status::SignedOut,
+            call: None,
+            invite: None,
+            connection: Connection::Connected,
+            signed_in: None,
+            contacts: Vec::new(),
+            revision: 0,
+        }
+    }
+}
+
+/// What the SDK reports, read at once.
+#[derive(Debug, Clone)]
+pub struct SdkSnapshot {
+    /// `call_status()`.
+    pub status: CallState,
+    /// `current_call()`, with its media facts and answer time.
+    pub current: Option<CurrentCall>,
+    /// `invites()`.
+    pub invites: Vec<Invite>,
+    /// Whether the SDK's session is up (`session()` is some).
+    pub connected: bool,
+}
+
+/// Everything a snapshot is derived from.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The SDK, when an account is signed in.
+    pub sdk: Option<SdkSnapshot>,
+    /// The signed-in account.
+    pub signed_in: Option<SignedIn>,
+    /// The contact list.
+    pub contacts: Vec<Contact>,
+}
+
+/// Turns [`Inputs`] into [`AppState`]. Its only memory is the nicknames of callers that rang
+/// here, so a stranger's call still shows their name once the invite is gone.
+#[derive(Debug, Default)]
+pub struct Deriver {
+    caller_nicks: HashMap<String, String>,
+}
+
+impl Deriver {
+    /// The page's state for `inputs` (revision 0: numbered when published).
+    pub fn derive(&mut self, inputs: &Inputs) -> AppState {
+        let Some(sdk) = &inputs.sdk else {
+            return AppState::signed_out();
+        };
+        for invite in &sdk.invites {
+            if !invite.caller.nick.is_empty() {
+                self.caller_nicks.insert(
+                    invite.caller.account.to_string(),
+                    invite.caller.nick.clone(),
+                );
+            }
+        }
+        let call = sdk
+            .current
+            .as_ref()
+            .map(|current| self.call_view(current, &inputs.contacts));
+        let status = match sdk.status {
+            CallState::Idle => Status::Idle,
+            CallState::Calling => Status::Calling,
+            CallState::Called => Status::Ringing,
+            CallState::InCall => Status::InCall,
+        };
+        // While in a call, a second invite is answered busy by the SDK's user (see session).
+        let invite = sdk
+            .invites
+            .first()
+            .filter(|_| status == Status::Ringing)
+            .map(invite_view);
+        AppState {
+            status,
+            call,
+            invite,
+            connection: if sdk.connected {
+                Connection::Connected
+            } else {
+                Connection::Reconnecting
+            },
+            signed_in: inputs.signed_in.clone(),
+            contacts: inputs.contacts.iter().map(ContactView::from).collect(),
+            revision: 0,
+        }
+    }
+
+    fn call_view(&self, current: &CurrentCall, contacts: &[Contact]) -> CallView {
+        let peer = current.peer.to_string();
+        let contact_nick = contacts
+            .iter()
+            .find(|c| c.account == current.peer && !c.nick.is_empty())
+            .map(|c| c.nick.clone());
+        let video = current.call_type == CallType::Video;
+        let media = &current.media;
+        CallView {
+            call_id: current.call_id.to_string(),
+            peer_nick: contact_nick
+                .or_else(|| self.caller_nicks.get(&peer).cloned())
+                .unwrap_or_else(|| peer.clone()),
+            peer,
+            call_type: current.call_type,
+            outgoing: current.role == Role::Caller,
+            answered_at_ms: current.answered_at_ms,
+            muted: !media.local_audio,
+            camera_on: media.local_video && video,
+            remote_audio: media.remote_audio,
+            remote_video: media.remote_video && video,
+            switch_request: media.switch_request,
+        }
+    }
+}
+
+fn invite_view(invite: &Invite) -> InviteView {
+    InviteView {
+        call_id: invite.call_id.to_string(),
+        from: invite.caller.account.to_string(),
+        nick: if invite.caller.nick.is_empty() {
+            invite.caller.account.to_string()
+        } else {
+            invite.caller.nick.clone()
+        },
+        call_type: invite.call_type,
+    }
+}
