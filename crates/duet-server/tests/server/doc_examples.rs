@@ -101,11 +101,19 @@ impl Run {
     }
 
     /// Sends example `name` on `client` and returns its answer, checking that it echoes `req`.
+    /// Call events and presence pushed meanwhile are skipped.
     async fn send(&mut self, client: &mut Client, name: &str) -> ServerFrame {
         let text = self.frame(name);
         let sent: Value = serde_json::from_str(&text).unwrap();
         client.send_raw(text).await;
-        let answer = client.recv().await;
+        let answer = client
+            .recv_until(|m| {
+                !matches!(
+                    m,
+                    ServerMessage::Call { .. } | ServerMessage::Presence { .. }
+                )
+            })
+            .await;
         assert_eq!(
             answer.req,
             sent["req"].as_u64(),
@@ -397,6 +405,27 @@ async fn documented_refusals_hold() {
     assert_eq!(bob.expect_error().await.0, ErrorCode::BadCallToken);
     bob.send_raw(accept).await;
     assert_eq!(bob.expect_error().await.0, ErrorCode::StaleSeq);
+
+    // Once answered, a `to` naming anyone but the other party is refused too.
+    let stray = run
+        .frame("call.signal")
+        .replace(r#""seq":2"#, r#""seq":3"#)
+        .replace(r#""to":"bob-desktop""#, r#""req":31,"to":"bob-phone""#);
+    alice.send_raw(stray).await;
+    let refused = alice
+        .recv_until(|m| matches!(m, ServerMessage::Error { .. }))
+        .await;
+    assert_eq!(refused.req, Some(31));
+    assert!(
+        matches!(
+            refused.msg,
+            ServerMessage::Error {
+                code: ErrorCode::InvalidState,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
 
     // Once the call ended, its id is not reused: a new invite with it gets `call_ended`.
     run.send_acked(&mut alice, "call.hangup").await;
