@@ -655,7 +655,7 @@ impl Driver {
         if self.local_audio && self.local_video {
             return;
         }
-        if !self.mirror.current().is_some_and(|c| c.call_id == *call_id) {
+        if self.mirror.current().is_none_or(|c| c.call_id != *call_id) {
             return;
         }
         let (audio, video) = (self.local_audio, self.local_video);

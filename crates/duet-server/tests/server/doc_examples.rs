@@ -29,7 +29,15 @@ fn doc_examples() -> BTreeMap<String, String> {
     let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut examples = BTreeMap::new();
     let mut lines = doc.lines();
+    let mut client_section = false;
     while let Some(line) = lines.next() {
+        if line.starts_with("## ") {
+            client_section = line == "## Client to server";
+        }
+        assert!(
+            !(client_section && line == "```json"),
+            "a client example in docs/protocol.md lacks its `{MARKER}NAME` tag, so no test sends it"
+        );
         let Some(name) = line
             .strip_prefix("```")
             .and_then(|l| l.strip_prefix(MARKER))
