@@ -817,6 +817,33 @@ fn signals_reach_the_addressed_rung_device_before_the_answer() {
 }
 
 #[test]
+fn a_signal_to_a_device_that_would_not_hear_it_is_refused() {
+    let (mut h, a, b1, b2) = setup();
+    let c = cid("c1");
+    h.invite(&a, &c, "bob", CallType::Video);
+    h.accept(&b1, &c);
+    h.take(&b1);
+    h.take(&b2);
+    let candidate = serde_json::json!({"kind": "candidate", "candidate": "candidate:1 1 udp 1 192.0.2.1 5000 typ host"});
+    for to in [b2.device.clone(), key("bob", "b9").device] {
+        let signal = CallAction::Signal {
+            to: Some(to),
+            payload: candidate.clone(),
+        };
+        let req = h.act(&a, &c, signal);
+        assert_eq!(h.error_for(&a, req), Some(ErrorCode::InvalidState));
+    }
+    assert!(h.events(&b1).is_empty());
+    assert!(h.events(&b2).is_empty());
+    let signal = CallAction::Signal {
+        to: Some(b1.device.clone()),
+        payload: candidate.clone(),
+    };
+    h.act(&a, &c, signal);
+    assert_eq!(h.event_names(&b1), ["SIGNAL"]);
+}
+
+#[test]
 fn presence_follows_login_calls_and_logout() {
     let (mut h, a, b1, _) = setup();
     h.presence.clear();

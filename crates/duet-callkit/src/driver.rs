@@ -647,6 +647,7 @@ impl Driver {
                 if let Some(session) = self.sessions.get_mut(&call_id) {
                     session.release();
                 }
+                self.announce_media_switched_off(&call_id);
                 if self.media_failed.remove(&call_id) {
                     self.media_fault(call_id);
                 }
@@ -669,6 +670,22 @@ impl Driver {
                     deferred.info.ice_servers = ice_servers.clone();
                 }
             }
+        }
+    }
+
+    /// At the answer, tells the peer with `call.media` that the microphone or camera is off: a peer
+    /// takes both as on until told (docs/protocol.md, "Microphone and camera"), and a switch made
+    /// while the call rang was not sent then.
+    fn announce_media_switched_off(&mut self, call_id: &CallId) {
+        if self.local_audio && self.local_video {
+            return;
+        }
+        if self.mirror.current().is_none_or(|c| c.call_id != *call_id) {
+            return;
+        }
+        let (audio, video) = (self.local_audio, self.local_video);
+        if let Err(error) = self.mirror.set_media(audio, video, self.clock.now_ms()) {
+            debug!(%call_id, %error, "media state not announced");
         }
     }
 

@@ -324,3 +324,101 @@ async fn beauty_levels_outside_0_to_9_are_refused_without_a_connection() {
         Err(CallKitError::InvalidArgument(_))
     ));
 }
+
+/// A client written from docs/protocol.md alone: raw JSON frames over a plain WebSocket.
+struct RawPeer {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl RawPeer {
+    async fn login(fx: &Fixture, account: &str, device: &str) -> RawPeer {
+        let token = fx
+            .server
+            .admin()
+            .add_user("demo", account, account, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        let (ws, _) = tokio_tungstenite::connect_async(fx.server.ws_url())
+            .await
+            .unwrap();
+        let mut peer = RawPeer { ws };
+        peer.send(
+            serde_json::json!({"v": 1, "type": "login", "req": 1, "app_key": "demo",
+            "account": account, "token": token, "device": device}),
+        )
+        .await;
+        peer.until(|f| f["type"] == "resync").await;
+        peer
+    }
+
+    async fn send(&mut self, frame: serde_json::Value) {
+        use futures_util::SinkExt;
+        let text = tokio_tungstenite::tungstenite::Message::text(frame.to_string());
+        self.ws.send(text).await.unwrap();
+    }
+
+    /// The next frame for which `want` holds, skipping others.
+    async fn until(&mut self, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        use futures_util::StreamExt;
+        loop {
+            let message = tokio::time::timeout(HANG_GUARD, self.ws.next())
+                .await
+                .expect("hang guard")
+                .expect("connection open")
+                .unwrap();
+            if let Ok(text) = message.to_text() {
+                let frame: serde_json::Value = serde_json::from_str(text).unwrap();
+                if want(&frame) {
+                    return frame;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_raw_peers_call_media_is_reported_and_a_switch_made_while_ringing_reaches_it() {
+    let fx = Fixture::start().await;
+    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
+    let mut bob = RawPeer::login(&fx, "bob", "bob-desktop").await;
+    let call_id = alice
+        .call(CallParams::new("bob", CallType::Video))
+        .await
+        .unwrap();
+    let invited = bob.until(|f| f["event"] == "invited").await;
+    // Turned off while it rings: nothing is sent now, the answer carries it.
+    alice.enable_local_video(false).await.unwrap();
+    let token = invited["call_token"].clone();
+    bob.send(
+        serde_json::json!({"v": 1, "type": "call", "action": "accept", "req": 2,
+        "call_id": call_id.as_str(), "device": "bob-desktop", "seq": 1, "call_token": token}),
+    )
+    .await;
+    let media = bob.until(|f| f["event"] == "media").await;
+    assert_eq!(
+        (&media["audio"], &media["video"]),
+        (&true.into(), &false.into())
+    );
+
+    bob.send(
+        serde_json::json!({"v": 1, "type": "call", "action": "media", "req": 3,
+        "call_id": call_id.as_str(), "device": "bob-desktop", "seq": 2, "call_token": token,
+        "audio": false, "video": true}),
+    )
+    .await;
+    let CallEvent::AudioAvailable { available, .. } =
+        wait_for(&mut alice_events, "AUDIO_AVAILABLE").await
+    else {
+        unreachable!()
+    };
+    assert!(!available);
+    let CallEvent::VideoAvailable { available, .. } =
+        wait_for(&mut alice_events, "VIDEO_AVAILABLE").await
+    else {
+        unreachable!()
+    };
+    assert!(available);
+    alice.hangup().await.unwrap();
+}

@@ -245,3 +245,100 @@ async fn a_call_timeout_above_120s_is_a_usage_error() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+/// Sends one JSON frame on a raw WebSocket.
+async fn send_frame<S>(ws: &mut S, frame: Value)
+where
+    S: futures_util::Sink<tokio_tungstenite::tungstenite::Message> + Unpin,
+    S::Error: std::fmt::Debug,
+{
+    use futures_util::SinkExt;
+    let text = tokio_tungstenite::tungstenite::Message::text(frame.to_string());
+    ws.send(text).await.unwrap();
+}
+
+/// The next frame on a raw WebSocket for which `want` holds.
+async fn until<S>(ws: &mut S, want: impl Fn(&Value) -> bool) -> Value
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(HANG_GUARD, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Ok(text) = message.to_text() {
+            let frame: Value = serde_json::from_str(text).unwrap();
+            if want(&frame) {
+                return frame;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
+    let (server, _dir) = server().await;
+    let mut bob = cli(
+        &server,
+        "bob",
+        &["listen", "--auto", "accept", "--count", "1"],
+    )
+    .await;
+    let mut bob_lines = Vec::new();
+    wait_line(&mut bob, &mut bob_lines, "RESYNCED").await;
+    // alice is a client written from docs/protocol.md: raw frames, no SDK.
+    let token = server
+        .admin()
+        .add_user("demo", "alice", "alice", Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let (mut alice, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .unwrap();
+    send_frame(
+        &mut alice,
+        serde_json::json!({"v": 1, "type": "login", "req": 1,
+        "app_key": "demo", "account": "alice", "token": token, "device": "alice-raw"}),
+    )
+    .await;
+    until(&mut alice, |f| f["type"] == "resync").await;
+    let call = |seq: u64, action: &str, token: &Value| {
+        serde_json::json!({"v": 1, "type": "call", "req": 10 + seq, "call_id": "c-raw-1",
+            "device": "alice-raw", "seq": seq, "action": action, "call_token": token})
+    };
+    let mut invite = call(1, "invite", &Value::Null);
+    invite["callee"] = "bob".into();
+    invite["call_type"] = 2.into();
+    invite["timeout_ms"] = 30_000.into();
+    send_frame(&mut alice, invite).await;
+    let ack = until(&mut alice, |f| f["type"] == "call.ack").await;
+    let call_token = ack["call_token"].clone();
+    until(&mut alice, |f| f["event"] == "accepted").await;
+    let mut media = call(2, "media", &call_token);
+    media["audio"] = false.into();
+    media["video"] = false.into();
+    send_frame(&mut alice, media).await;
+    until(&mut alice, |f| f["type"] == "call.ack").await;
+    send_frame(&mut alice, call(3, "hangup", &call_token)).await;
+
+    let (code, lines) = finish(bob, bob_lines).await;
+    assert_eq!(code, 0);
+    for event in ["AUDIO_AVAILABLE", "VIDEO_AVAILABLE"] {
+        let line = lines
+            .iter()
+            .find(|l| l["event"] == event)
+            .unwrap_or_else(|| panic!("no {event} line in {lines:?}"));
+        assert_eq!(
+            (&line["call_id"], &line["available"]),
+            (&Value::from("c-raw-1"), &Value::from(false))
+        );
+    }
+}

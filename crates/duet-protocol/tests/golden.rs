@@ -57,6 +57,17 @@ fn call(seq: u64, token: Option<&str>, action: CallAction) -> ClientMessage {
     }
 }
 
+/// A call action from the callee's device, with the token its `invited` event carried.
+fn answer(seq: u64, action: CallAction) -> ClientMessage {
+    ClientMessage::Call {
+        call_id: call_id(),
+        device: device("bob-desktop"),
+        seq,
+        call_token: Some("ct1.bob-desktop.q2x".to_owned()),
+        action,
+    }
+}
+
 fn client_cases() -> Vec<(&'static str, ClientFrame)> {
     let f = |req, msg| ClientFrame::new(req, msg);
     let token = Some("ct1.1764118800000.q2x");
@@ -132,18 +143,14 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
         ),
         (
             "call.accept",
-            f(
-                Some(11),
-                call(1, None, CallAction::Accept { call_type: None }),
-            ),
+            f(Some(11), answer(2, CallAction::Accept { call_type: None })),
         ),
         (
             "call.accept_as_audio",
             f(
                 Some(11),
-                call(
-                    1,
-                    None,
+                answer(
+                    2,
                     CallAction::Accept {
                         call_type: Some(CallType::Audio),
                     },
@@ -152,11 +159,11 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
         ),
         (
             "call.reject",
-            f(Some(12), call(1, None, CallAction::Reject { busy: false })),
+            f(Some(12), answer(2, CallAction::Reject { busy: false })),
         ),
         (
             "call.reject_busy",
-            f(Some(12), call(1, None, CallAction::Reject { busy: true })),
+            f(Some(12), answer(2, CallAction::Reject { busy: true })),
         ),
         (
             "call.cancel",
@@ -220,9 +227,8 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
             "call.switch_answer",
             f(
                 Some(17),
-                call(
-                    4,
-                    token,
+                answer(
+                    3,
                     CallAction::SwitchAnswer {
                         call_type: CallType::Video,
                         accept: true,

@@ -504,25 +504,28 @@ impl Switchboard {
     }
 
     /// Who hears what `from` says in call `id`: the other party once answered; while ringing, the
-    /// rung devices (or just `to`) for the caller, and the caller for a rung device.
+    /// rung devices for the caller, and the caller for a rung device. A `to` keeps only the device
+    /// it names, so a `to` naming nobody who would hear it leaves nobody.
     fn counterparts(&self, id: &CallId, from: &DeviceKey, to: Option<&DeviceId>) -> Vec<DeviceKey> {
         let Some(call) = self.calls.get(id) else {
             return Vec::new();
         };
-        if let Some(peer) = call.peer_of(from) {
-            return vec![peer];
-        }
-        if *from == call.caller_key() {
-            return self
-                .rung_devices(id, None)
-                .into_iter()
-                .filter(|d| to.is_none_or(|t| *t == d.device))
-                .collect();
-        }
-        match &call.phase {
-            Phase::Ringing { rung, .. } if rung.contains(&from.device) => vec![call.caller_key()],
-            _ => Vec::new(),
-        }
+        let heard_by = if let Some(peer) = call.peer_of(from) {
+            vec![peer]
+        } else if *from == call.caller_key() {
+            self.rung_devices(id, None)
+        } else {
+            match &call.phase {
+                Phase::Ringing { rung, .. } if rung.contains(&from.device) => {
+                    vec![call.caller_key()]
+                }
+                _ => Vec::new(),
+            }
+        };
+        heard_by
+            .into_iter()
+            .filter(|d| to.is_none_or(|t| *t == d.device))
+            .collect()
     }
 
     fn relay_signal(

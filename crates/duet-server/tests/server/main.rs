@@ -4,6 +4,7 @@
 mod bad_input;
 mod calls;
 mod contacts;
+mod doc_examples;
 mod heartbeat;
 mod login;
 mod restart;
