@@ -677,13 +677,13 @@ impl Driver {
     /// takes both as on until told (docs/protocol.md, "Microphone and camera"), and a switch made
     /// while the call rang was not sent then.
     fn announce_media_switched_off(&mut self, call_id: &CallId) {
-        if self.local_audio && self.local_video {
-            return;
-        }
         if self.mirror.current().is_none_or(|c| c.call_id != *call_id) {
             return;
         }
-        let (audio, video) = (self.local_audio, self.local_video);
+        let (audio, video) = self.local_media_of(call_id);
+        if audio && video {
+            return;
+        }
         if let Err(error) = self.mirror.set_media(audio, video, self.clock.now_ms()) {
             debug!(%call_id, %error, "media state not announced");
         }
