@@ -8,7 +8,7 @@ import "../src/styles/call.css";
 import "../src/styles/popup.css";
 import { startMainApp } from "../src/app/mainApp";
 import type { Backend } from "../src/backend/backend";
-import type { AppState, Bootstrap, CallStats, HistoryRecord, Settings } from "../src/backend/types";
+import type { AppState, Bootstrap, CallStats, Contact, HistoryRecord, Settings, SignedIn } from "../src/backend/types";
 import { encodeFrame, parseFrame } from "../src/frames/header";
 import { startPopup } from "../src/popup/popupApp";
 
@@ -22,8 +22,22 @@ const call = (callType: 1 | 2, answered: boolean) => ({
   answeredAtMs: answered ? now - 754_000 : null, muted: false, cameraOn: true, remoteAudio: true,
   remoteVideo: true, switchRequest: null,
 });
+// `&insecure=1`: signed in over plain ws:// to another machine, so the "Not secure" marker shows.
+const insecure = params.get("insecure") === "1";
+const me: SignedIn = {
+  account: "me", nick: lang === "zh" ? "王小明" : "Sam Wang", server: insecure ? "ws://192.168.1.20:7420/ws" : "",
+  embedded: !insecure, transport: insecure ? "plain" : "loopback",
+};
+const contacts: Contact[] = [
+  { account: "echo", nick: lang === "zh" ? "回声测试" : "Echo test", presence: "online" },
+  { account: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", presence: "online" },
+  { account: "maria", nick: "Maria García", presence: "in_call" },
+  { account: "chen", nick: lang === "zh" ? "陈思远" : "Chen Siyuan", presence: "offline" },
+  { account: "olivia", nick: "Olivia Brown", presence: "offline" },
+];
 const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
-  status, call: null, invite: null, connection: "connected", revision: 0, ...over,
+  status, call: null, invite: null, connection: "connected", signedIn: status === "signed_out" ? null : me,
+  contacts: status === "signed_out" ? [] : contacts, revision: 0, ...over,
 });
 const invite = { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 as const };
 const states: Record<string, AppState> = {
@@ -40,8 +54,6 @@ const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, debug: params.get("debug") === "1", icePolicy: "all",
 };
-// `&insecure=1`: signed in over plain ws:// to another machine, so the "Not secure" marker shows.
-const insecure = params.get("insecure") === "1";
 const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoMin: number, type: 1 | 2): HistoryRecord => ({
   call_id: `${peer}-${agoMin}`, from: incoming ? peer : "me", to: incoming ? "me" : peer, call_type: type, status,
   reason: "", started_at_ms: now - agoMin * 60_000, ended_at_ms: now - agoMin * 60_000 + 300_000,
@@ -50,20 +62,12 @@ const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoM
 const responses: Record<string, unknown> = {
   bootstrap: {
     version: "0.1.0", locale: lang,
-    signedIn: scene === "signin" ? null : { account: "me", nick: lang === "zh" ? "王小明" : "Sam Wang", server: insecure ? "ws://192.168.1.20:7420/ws" : "",
-      embedded: !insecure, transport: insecure ? "plain" : "loopback" },
     lastSignIn: { server: "", appKey: "duet-demo", account: "me", tlsCaFile: null, insecure: false },
     signInError: null,
     framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", state,
   } satisfies Bootstrap,
   get_settings: settings,
-  contacts: [
-    { account: "echo", nick: lang === "zh" ? "回声测试" : "Echo test", presence: "online" },
-    { account: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", presence: "online" },
-    { account: "maria", nick: "Maria García", presence: "in_call" },
-    { account: "chen", nick: lang === "zh" ? "陈思远" : "Chen Siyuan", presence: "offline" },
-    { account: "olivia", nick: "Olivia Brown", presence: "offline" },
-  ],
+  contacts,
   search: [{ account: "zhou", nick: "Zhou" }],
   history: [
     record(1, false, "lin", 12, 2), record(3, true, "maria", 75, 1), record(2, true, "chen", 190, 2),

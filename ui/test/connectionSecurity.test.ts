@@ -4,13 +4,13 @@
 // secure" marker, and the ICE policy under Advanced.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startMainApp } from "../src/app/mainApp";
-import type { AppState, Bootstrap, CommandError, SignedIn } from "../src/backend/types";
+import type { Bootstrap, CommandError, SignedIn } from "../src/backend/types";
 import { signInErrorText } from "../src/format/signInError";
 import { setLocale } from "../src/i18n/i18n";
 import { fileNameOf } from "../src/views/caFileChoice";
-import { bootstrapWith, byTestId, FakeBackend, IDLE, SETTINGS, settle, SilentSocket, visible } from "./fakeBackend";
-
-const SIGNED_OUT: AppState = { ...IDLE, status: "signed_out" };
+import {
+  bootstrapWith, byTestId, FakeBackend, IDLE, SETTINGS, settle, SIGNED_OUT, SilentSocket, visible,
+} from "./fakeBackend";
 const PLAIN: SignedIn = { account: "alice", nick: "Alice", server: "ws://192.168.1.20:7420/ws", embedded: false, transport: "plain" };
 const UNTRUSTED: CommandError = {
   code: "tls_untrusted",
@@ -148,14 +148,12 @@ describe("the sign-in form's server security", () => {
 
 describe("the Not secure marker", () => {
   it("shows on the main window and the call screen while signed in over plain ws://, in both languages", async () => {
-    const bootstrap = bootstrapWith(IDLE);
-    bootstrap.signedIn = PLAIN;
-    const { backend } = await start(bootstrap);
+    const { backend } = await start(bootstrapWith({ ...IDLE, signedIn: PLAIN }));
     expect(visible("conn-insecure")).toBe(true);
     expect(byTestId("conn-insecure").textContent).toBe("Not secure");
     expect(byTestId("conn-insecure").title).toContain("ws://192.168.1.20:7420/ws");
     backend.emit("app-state", {
-      ...IDLE, status: "in_call",
+      ...IDLE, signedIn: PLAIN, status: "in_call",
       call: { callId: "c1", peer: "bob", peerNick: "Bob", callType: 1, outgoing: true, answeredAtMs: null, muted: false,
         cameraOn: false, remoteAudio: true, remoteVideo: false, switchRequest: null },
     });

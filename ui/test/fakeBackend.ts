@@ -1,7 +1,7 @@
 // A Backend with mocked invoke/listen: it answers commands from a table, records every call, and
 // lets a test emit events as the Rust side would.
 import type { Backend } from "../src/backend/backend";
-import type { AppState, Bootstrap, Settings } from "../src/backend/types";
+import type { AppState, Bootstrap, Contact, Settings, SignedIn } from "../src/backend/types";
 
 export type Call = { command: string; args: Record<string, unknown> | undefined };
 
@@ -10,13 +10,24 @@ export const SETTINGS: Settings = {
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false, icePolicy: "all",
 };
 
-export const IDLE: AppState = { status: "idle", call: null, invite: null, connection: "connected", revision: 0 };
+export const ALICE: SignedIn = { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" };
 
-export function bootstrapWith(state: AppState, signedIn = state.status !== "signed_out"): Bootstrap {
+export const CONTACTS: Contact[] = [
+  { account: "bob", nick: "Bob", presence: "online" },
+  { account: "carol", nick: "Carol", presence: "in_call" },
+  { account: "echo", nick: "Echo test", presence: "offline" },
+];
+
+export const IDLE: AppState = {
+  status: "idle", call: null, invite: null, connection: "connected", signedIn: ALICE, contacts: CONTACTS, revision: 0,
+};
+
+export const SIGNED_OUT: AppState = { ...IDLE, status: "signed_out", signedIn: null, contacts: [] };
+
+export function bootstrapWith(state: AppState): Bootstrap {
   return {
     version: "0.1.0",
     locale: "en",
-    signedIn: signedIn ? { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" } : null,
     lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", tlsCaFile: null, insecure: false },
     signInError: null,
     framesUrl: "ws://127.0.0.1:9/frames?secret=x",
@@ -39,11 +50,7 @@ export class FakeBackend implements Backend {
       bootstrap,
       get_settings: SETTINGS,
       set_settings: undefined, // echo: see invoke
-      contacts: [
-        { account: "bob", nick: "Bob", presence: "online" },
-        { account: "carol", nick: "Carol", presence: "in_call" },
-        { account: "echo", nick: "Echo test", presence: "offline" },
-      ],
+      contacts: CONTACTS,
       search: [{ account: "dave", nick: "Dave" }],
       history: [],
       devices: { cameras: [{ id: "cam0", name: "Integrated Camera" }], microphones: [], speakers: [] },

@@ -1,5 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { encodeFrame, FRAME_MAGIC, HEADER_BYTES, parseFrame } from "../src/frames/header";
+import { encodeFrame, FRAME_MAGIC, HEADER_BYTES, parseFrame, type StreamId } from "../src/frames/header";
+import vector from "./fixtures/frame-vector.json";
+
+describe("the shared test vector (also read by the Rust test in src-tauri/src/frames)", () => {
+  const bytes = Uint8Array.from(vector.hex.match(/../g)!.map((pair) => parseInt(pair, 16))); // non-null: the hex is not empty
+
+  it("parses to the vector's fields and planes", () => {
+    const parsed = parseFrame(bytes.buffer);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const f = parsed.frame;
+    expect([f.stream, f.width, f.height, f.seq, f.timestampMs]).toEqual([
+      vector.stream, vector.width, vector.height, vector.seq, vector.timestampMs,
+    ]);
+    expect([...f.y]).toEqual(vector.y);
+    expect([...f.u]).toEqual(vector.u);
+    expect([...f.v]).toEqual(vector.v);
+  });
+
+  it("encodes to the vector's bytes", () => {
+    const planes = { y: Uint8Array.from(vector.y), u: Uint8Array.from(vector.u), v: Uint8Array.from(vector.v) };
+    const encoded = encodeFrame(vector.stream as StreamId, vector.width, vector.height, vector.seq, vector.timestampMs, planes);
+    expect([...new Uint8Array(encoded)]).toEqual([...bytes]);
+  });
+});
 
 describe("parseFrame", () => {
   it("reads every header field and slices the three planes", () => {

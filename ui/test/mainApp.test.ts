@@ -6,7 +6,7 @@ import { startMainApp } from "../src/app/mainApp";
 import type { AppState, CallInfo, HistoryRecord } from "../src/backend/types";
 import { setLocale } from "../src/i18n/i18n";
 import {
-  bootstrapWith, byTestId, FakeBackend, IDLE, press, SETTINGS, settle, SilentSocket, visible,
+  bootstrapWith, byTestId, CONTACTS, FakeBackend, IDLE, press, SETTINGS, settle, SIGNED_OUT, SilentSocket, visible,
 } from "./fakeBackend";
 
 const NOW = 1_800_000_000_000;
@@ -51,7 +51,7 @@ afterEach(() => {
 
 describe("sign-in", () => {
   it("shows the form prefilled from lastSignIn and sends sign_in with the contract's args", async () => {
-    const { backend } = await start({ ...IDLE, status: "signed_out" });
+    const { backend } = await start(SIGNED_OUT);
     expect(visible("signin-form")).toBe(true);
     expect(visible("call-screen")).toBe(false);
     expect(byTestId<HTMLInputElement>("signin-server").value).toBe("ws://127.0.0.1:9000");
@@ -68,7 +68,7 @@ describe("sign-in", () => {
 });
 
 describe("contacts", () => {
-  it("lists contacts with presence, calls by audio and video, follows presence events", async () => {
+  it("lists the state's contacts with presence, calls by audio and video, follows the state", async () => {
     const { backend } = await start();
     expect(byTestId("contact-bob").dataset.presence).toBe("online");
     expect(byTestId("contact-carol").querySelector(".presence-dot")?.classList.contains("presence-in_call")).toBe(true);
@@ -77,7 +77,8 @@ describe("contacts", () => {
     await settle();
     const calls = backend.calls.filter((c) => c.command === "call").map((c) => c.args);
     expect(calls).toEqual([{ account: "bob", callType: 2 }, { account: "carol", callType: 1 }]);
-    backend.emit("presence", { account: "bob", presence: "offline" });
+    const bobOffline = CONTACTS.map((c) => (c.account === "bob" ? { ...c, presence: "offline" as const } : c));
+    backend.emit("app-state", { ...IDLE, contacts: bobOffline });
     expect(byTestId("contact-bob").dataset.presence).toBe("offline");
   });
 
@@ -98,11 +99,12 @@ describe("contacts", () => {
 });
 
 describe("replies that cross", () => {
-  it("a presence change heard while the contacts load is not undone by the older list", async () => {
+  it("the list is the state's, whatever a contacts reply says: an older reply cannot undo a presence change", async () => {
     const { backend } = await start();
     backend.hold("contacts");
     byTestId("nav-contacts").click();
-    backend.emit("presence", { account: "bob", presence: "offline" });
+    const bobOffline = CONTACTS.map((c) => (c.account === "bob" ? { ...c, presence: "offline" as const } : c));
+    backend.emit("app-state", { ...IDLE, contacts: bobOffline });
     backend.answerHeld("contacts", 0, [{ account: "bob", nick: "Bob", presence: "online" }]);
     await settle();
     expect(byTestId("contact-bob").dataset.presence).toBe("offline");
@@ -296,15 +298,15 @@ describe("window.duetDebug", () => {
 });
 
 describe("sign-in by the backend after the page started", () => {
-  it("takes the account from a fresh bootstrap when the first signed-in state arrives", async () => {
-    const { backend, ctx } = await start({ ...IDLE, status: "signed_out" });
+  it("takes the account from the first signed-in state, with one bootstrap", async () => {
+    const { backend, ctx } = await start(SIGNED_OUT);
     expect(ctx.signedIn.get()).toBeNull();
-    backend.responses.bootstrap = bootstrapWith(IDLE);
     backend.emit("app-state", IDLE);
     await settle();
     expect(ctx.signedIn.get()?.account).toBe("alice");
     expect(visible("contact-bob")).toBe(true);
     expect(backend.commands()).toContain("get_settings");
+    expect(backend.commands().filter((c) => c === "bootstrap")).toEqual(["bootstrap"]);
   });
 });
 
@@ -321,16 +323,29 @@ describe("states that cross", () => {
     expect(visible("contact-bob")).toBe(true);
   });
 
-  it("asks bootstrap again once it listens: a state published in between is not lost", async () => {
+  it("listens before its one bootstrap: a state published while the reply travels is not lost", async () => {
     const backend = new FakeBackend(bootstrapWith(IDLE));
     running = backend;
-    // The backend publishes "calling" after answering the first bootstrap, before the page listens.
-    backend.onReply("bootstrap", () => (backend.responses.bootstrap = bootstrapWith(calling(1))));
+    // The backend publishes "calling" after answering bootstrap, before the reply reaches the page.
+    backend.onReply("bootstrap", () => backend.emitExact("app-state", calling(1)));
     const mount = document.createElement("div");
     document.body.replaceChildren(mount);
     await startMainApp(backend, mount);
     await settle();
     expect(visible("call-screen")).toBe(true);
     expect(byTestId("call-status").textContent).toBe("Calling…");
+    expect(backend.commands().filter((c) => c === "bootstrap")).toEqual(["bootstrap"]);
+  });
+
+  it("an older state heard before the bootstrap reply does not replace the reply's newer one", async () => {
+    const backend = new FakeBackend(bootstrapWith({ ...IDLE, revision: 5 }));
+    running = backend;
+    backend.onReply("bootstrap", () => backend.emitExact("app-state", calling(4)));
+    const mount = document.createElement("div");
+    document.body.replaceChildren(mount);
+    await startMainApp(backend, mount);
+    await settle();
+    expect(visible("call-screen")).toBe(false);
+    expect(visible("contact-bob")).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 //! turns its events into the page's state, and carries out the page's commands. The Tauri
 //! layer (`shell`) only forwards commands here and hands events to windows through [`Ui`].
 
+mod contract;
 pub mod deep_link;
 pub mod echo;
 pub mod embedded;
@@ -10,6 +11,7 @@ pub mod publisher;
 pub mod records;
 pub mod sign_in_form;
 pub mod state;
+pub mod stats;
 pub mod transport;
 pub mod tray_text;
 pub mod ui;
@@ -29,9 +31,7 @@ use crate::media::sources::SourceOverrides;
 use crate::store::credentials::{Credentials, LastSignIn};
 use crate::store::files::AppDirs;
 use crate::store::settings::Settings;
-use duet_callkit::{
-    CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite, MediaStats,
-};
+use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -45,15 +45,18 @@ pub const EMBEDDED_SERVER: &str = "embedded";
 /// The page's first question (docs/app-interface.md, `Bootstrap`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Bootstrap {
     /// The app's version.
     pub version: String,
     /// `zh` or `en`.
+    #[cfg_attr(test, ts(type = "Locale"))]
     pub locale: &'static str,
     /// What the sign-in form pre-fills.
     pub last_sign_in: Option<LastSignIn>,
     /// Why signing in by itself at start failed (`{ code, message, ... }` as a command's error),
     /// until a sign-in succeeds: the form says it, as it would for its own attempt.
+    #[cfg_attr(test, ts(type = "CommandError | null"))]
     pub sign_in_error: Option<serde_json::Value>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
@@ -353,9 +356,20 @@ impl Backend {
         self.inner.publisher.shown()
     }
 
-    /// Sends an event to the page (the settings preview's microphone level).
-    pub fn emit(&self, event: &str, payload: serde_json::Value) {
-        self.inner.ui.emit(event, payload);
+    /// A failure with no command to reject it (a deep link's call): the page shows it (`app-error`).
+    pub fn report_error(&self, error: &AppError) {
+        match serde_json::to_value(error) {
+            Ok(payload) => self.inner.ui.emit("app-error", payload),
+            Err(e) => tracing::warn!(error = %e, "error not serializable"),
+        }
+    }
+
+    /// Sends the settings preview's microphone level (0..=1) to the page.
+    pub fn emit_level(&self, level: f64) {
+        match serde_json::to_value(stats::MicLevel { level }) {
+            Ok(payload) => self.inner.ui.emit("mic-level", payload),
+            Err(error) => tracing::warn!(%error, "level not serializable"),
+        }
     }
 
     /// The media engine of every call (the preview uses its setup).
@@ -546,7 +560,10 @@ impl Backend {
         match event {
             // Once a second: its own event, not logged as a call event.
             CallEvent::CallStats { stats, .. } => {
-                self.inner.ui.emit("stats", page_stats(stats));
+                match serde_json::to_value(stats::PageStats::from(stats)) {
+                    Ok(payload) => self.inner.ui.emit("stats", payload),
+                    Err(error) => tracing::warn!(%error, "statistics not serializable"),
+                }
                 return;
             }
             CallEvent::Presence { account, presence } => {
@@ -629,21 +646,6 @@ fn start_publisher(inner: std::sync::Weak<Inner>, ui: Arc<dyn Ui>) -> Publisher 
             }
         },
     )
-}
-
-/// The SDK's statistics in the page's `CallStats` shape (docs/app-interface.md).
-fn page_stats(stats: &MediaStats) -> serde_json::Value {
-    serde_json::json!({
-        "rttMs": stats.rtt_ms,
-        "lossPct": stats.loss_pct,
-        "jitterMs": stats.jitter_ms,
-        "sendKbps": stats.send_kbps,
-        "recvKbps": stats.recv_kbps,
-        "fps": stats.fps,
-        "width": stats.width,
-        "height": stats.height,
-        "quality": stats.quality,
-    })
 }
 
 fn nick_or_account(invite: &Invite) -> String {

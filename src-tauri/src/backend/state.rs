@@ -10,6 +10,7 @@ use std::collections::HashMap;
 /// The page's top-level status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Status {
     /// No account is signed in.
     SignedOut,
@@ -26,6 +27,7 @@ pub enum Status {
 /// Signaling connectivity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Connection {
     /// Connected and logged in.
     Connected,
@@ -36,6 +38,8 @@ pub enum Connection {
 /// The call this user placed or answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "CallInfo"))]
 pub struct CallView {
     /// The call.
     pub call_id: String,
@@ -44,10 +48,12 @@ pub struct CallView {
     /// Its nickname, or the account when unknown.
     pub peer_nick: String,
     /// 1 audio, 2 video.
+    #[cfg_attr(test, ts(type = "CallType"))]
     pub call_type: CallType,
     /// This user placed it.
     pub outgoing: bool,
     /// Wall-clock milliseconds of the answer, for the duration counter.
+    #[cfg_attr(test, ts(type = "number | null"))]
     pub answered_at_ms: Option<u64>,
     /// This user's microphone is off.
     pub muted: bool,
@@ -58,12 +64,14 @@ pub struct CallView {
     /// The peer's camera is on.
     pub remote_video: bool,
     /// The peer asks to switch to this type.
+    #[cfg_attr(test, ts(type = "CallType | null"))]
     pub switch_request: Option<CallType>,
 }
 
 /// Who is signed in, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SignedIn {
     /// The account.
     pub account: String,
@@ -80,12 +88,15 @@ pub struct SignedIn {
 /// A contact in the list, with presence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Contact"))]
 pub struct ContactView {
     /// The account.
     pub account: String,
     /// Its nickname, or empty.
     pub nick: String,
     /// Online, in a call, or offline.
+    #[cfg_attr(test, ts(type = "Presence"))]
     pub presence: Presence,
 }
 
@@ -102,6 +113,8 @@ impl From<&Contact> for ContactView {
 /// A call ringing here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Invite"))]
 pub struct InviteView {
     /// The call.
     pub call_id: String,
@@ -110,12 +123,14 @@ pub struct InviteView {
     /// The caller's nickname, or the account.
     pub nick: String,
     /// As the caller placed it.
+    #[cfg_attr(test, ts(type = "CallType"))]
     pub call_type: CallType,
 }
 
 /// Everything the page renders from (the `app-state` event).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct AppState {
     /// Top-level status.
     pub status: Status,
@@ -131,6 +146,7 @@ pub struct AppState {
     pub contacts: Vec<ContactView>,
     /// One higher for every state the backend publishes (0 until it publishes one); the page
     /// drops a state older than the one it shows, as events and replies can cross.
+    #[cfg_attr(test, ts(type = "number"))]
     pub revision: u64,
 }
 

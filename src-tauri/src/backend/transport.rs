@@ -13,6 +13,7 @@ use std::net::{IpAddr, Ipv6Addr};
 /// How the signaling connection is protected (the page's `SignedIn.transport`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Transport {
     /// `wss://`: encrypted, the server's certificate verified.
     Tls,

@@ -488,6 +488,43 @@ mod tests {
         assert_eq!(&packed[24..30], &f.y[0..6]);
     }
 
+    /// The vector the page's test reads too (ui/test/fixtures/frame-vector.json): the backend
+    /// must write exactly the bytes the page parses.
+    #[test]
+    fn the_shared_test_vector_is_what_pack_writes() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../ui/test/fixtures/frame-vector.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the shared frame vector");
+        let vector: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let plane = |name: &str| -> Vec<u8> {
+            vector[name]
+                .as_array()
+                .expect("a plane is an array of bytes")
+                .iter()
+                .map(|b| u8::try_from(b.as_u64().expect("a byte")).expect("0..=255"))
+                .collect()
+        };
+        let (width, height) = (
+            vector["width"].as_u64().unwrap(),
+            vector["height"].as_u64().unwrap(),
+        );
+        let mut f = frame(
+            u32::try_from(width).unwrap(),
+            u32::try_from(height).unwrap(),
+        );
+        f.y = plane("y");
+        f.u = plane("u");
+        f.v = plane("v");
+        assert_eq!(vector["stream"], Stream::LocalFiltered as u8);
+        let seq = u32::try_from(vector["seq"].as_u64().unwrap()).unwrap();
+        let at = vector["timestampMs"].as_f64().unwrap();
+        let packed = pack(&mut BytesMut::new(), Stream::LocalFiltered, seq, &f, at);
+        let hex: String = packed.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, vector["hex"].as_str().unwrap());
+    }
+
     #[test]
     fn odd_sizes_round_the_chroma_planes_up() {
         let f = frame(5, 3);

@@ -38,7 +38,7 @@ fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
         Ok(None) => return,
         Err(error) => {
             tracing::info!(%error, "no microphone for the level meter");
-            backend.emit("mic-level", serde_json::json!({ "level": 0.0 }));
+            backend.emit_level(0.0);
             return;
         }
     };
@@ -58,7 +58,7 @@ fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
                 blocks += 1;
                 if blocks == BLOCKS_PER_REPORT {
                     let level = f64::from(peak) / f64::from(i16::MAX);
-                    backend.emit("mic-level", serde_json::json!({ "level": level.min(1.0) }));
+                    backend.emit_level(level.min(1.0));
                     peak = 0;
                     blocks = 0;
                 }

@@ -73,6 +73,7 @@ pub async fn add_contact(backend: State<'_, Backend>, account: String) -> AppRes
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Placed {
     call_id: String,
 }
@@ -146,12 +147,14 @@ pub fn set_settings(backend: State<'_, Backend>, settings: Settings) -> AppResul
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Device {
     id: String,
     name: String,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Devices {
     cameras: Vec<Device>,
     microphones: Vec<Device>,

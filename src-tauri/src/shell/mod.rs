@@ -1,7 +1,7 @@
 //! The Tauri layer: windows, tray, popup, deep links, single instance, notifications. Everything
 //! else lives in [`crate::backend::Backend`].
 
-mod commands;
+pub(crate) mod commands;
 mod webkit_painting;
 
 use crate::backend::deep_link::{self, DeepLink};
@@ -126,10 +126,7 @@ fn handle_links(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
 
 /// A failure with no command to reject (a deep link's call): the page shows it as an error.
 fn backend_error(backend: &Backend, error: &crate::error::AppError) {
-    match serde_json::to_value(error) {
-        Ok(payload) => backend.emit("app-error", payload),
-        Err(e) => tracing::warn!(error = %e, "error not serializable"),
-    }
+    backend.report_error(error);
 }
 
 /// The backend's language for native texts; English before the backend is managed.

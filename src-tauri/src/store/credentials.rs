@@ -10,6 +10,7 @@ use std::path::PathBuf;
 /// What the sign-in form remembers (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct LastSignIn {
     /// `wss://host:port/ws` (or `ws://` on loopback, or with `insecure`).
     pub server: String,
@@ -20,6 +21,7 @@ pub struct LastSignIn {
     /// An extra CA (PEM) trusted for this server's certificate, on top of the system's roots.
     // Files written before it existed have none.
     #[serde(default)]
+    #[cfg_attr(test, ts(type = "string | null"))]
     pub tls_ca_file: Option<PathBuf>,
     /// The user allowed plain `ws://` to a host off this machine ("Insecure, for testing").
     #[serde(default)]

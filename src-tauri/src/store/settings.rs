@@ -8,6 +8,8 @@ use std::path::Path;
 
 /// Video resolution presets offered in settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Resolution"))]
 pub enum VideoResolution {
     /// 640x360
     #[serde(rename = "360p")]
@@ -38,6 +40,7 @@ impl VideoResolution {
 /// The page's language choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum LocaleChoice {
     /// Follow the OS locale.
     Auto,
@@ -50,6 +53,8 @@ pub enum LocaleChoice {
 /// Which network paths calls may use (Advanced; the SDK's `IcePolicy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "IcePolicy"))]
 pub enum IcePolicyChoice {
     /// Direct, through NAT (STUN) or relayed (TURN): whichever connects best.
     #[default]
@@ -71,6 +76,7 @@ impl From<IcePolicyChoice> for duet_callkit::IcePolicy {
 /// Everything the settings screen edits (camelCase on the page, see docs/app-interface.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Settings {
     /// Camera id from `devices`; `None` is the first camera.
     pub camera: Option<String>,

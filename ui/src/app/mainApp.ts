@@ -3,7 +3,7 @@ import type { Backend } from "../backend/backend";
 import { Commands, errorText } from "../backend/commands";
 import { isNewerState } from "../backend/stateOrder";
 import type {
-  AppState, CallEvent, CallStats, Locale, MicLevel, PresenceChange, Settings, SignedIn,
+  AppState, CallEvent, CallStats, Locale, MicLevel, Settings, SignedIn,
 } from "../backend/types";
 import { TonePlayer } from "../audio/tones";
 import { FramesClient } from "../frames/client";
@@ -30,11 +30,44 @@ const TOAST_EVENTS = new Set([
   "MEDIA_FAILED", "OTHER_CLIENT_ACCEPT",
 ]);
 
+/** Whether two signed-in accounts are the same session (null for signed out). */
+function sameSession(a: SignedIn | null, b: SignedIn | null): boolean {
+  return a === b || (a !== null && b !== null && a.account === b.account && a.server === b.server);
+}
+
 export async function startMainApp(backend: Backend, mount: HTMLElement): Promise<AppContext> {
   const commands = new Commands(backend);
   const toasts = new Toasts();
+  const stats = new Store<CallStats | null>(null);
+  const micLevel = new Store<number>(0);
+
+  // Listen before asking: whatever the backend publishes from here on is heard, so one bootstrap
+  // is enough. Until the views exist, the newest state and sign-in error are kept for them.
+  let newestHeard: AppState | null = null;
+  let onState = (s: AppState) => {
+    if (isNewerState(s, newestHeard)) newestHeard = s;
+  };
+  let signInErrorHeard: unknown = null;
+  let onSignInError = (e: unknown) => {
+    signInErrorHeard = e;
+  };
+  await Promise.all([
+    backend.listen<AppState>("app-state", (s) => onState(s)),
+    backend.listen<CallEvent>("call-event", (e) => {
+      console.debug("call-event", e);
+      if (!TOAST_EVENTS.has(e.event)) return;
+      toasts.show(t(`toast.${e.event}` as I18nKey, { what: String(e.what ?? "") }));
+    }),
+    backend.listen<CallStats>("stats", (s) => stats.set(s)),
+    backend.listen<MicLevel>("mic-level", (m) => micLevel.set(m.level)),
+    // Failures with no command to reject them, such as a duet:// link's call.
+    backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
+    // The backend's own sign-in at start failed (a certificate that stopped verifying, say).
+    backend.listen<unknown>("sign-in-error", (e) => onSignInError(e)),
+  ]);
   const bootstrap = await commands.bootstrap();
   setLocale(bootstrap.locale);
+  const first = newestHeard !== null && isNewerState(newestHeard, bootstrap.state) ? newestHeard : bootstrap.state;
 
   const debug = createDuetDebug(() => call.sampleRemote());
   window.duetDebug = debug;
@@ -61,11 +94,11 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   const ctx: AppContext = {
     commands, bootstrap, frames, debug, toasts,
     displaySizes: framesClient,
-    state: new Store<AppState>(bootstrap.state),
-    signedIn: new Store<SignedIn | null>(bootstrap.signedIn),
+    state: new Store<AppState>(first),
+    signedIn: new Store<SignedIn | null>(first.signedIn),
     settings: new Store<Settings | null>(null),
-    stats: new Store<CallStats | null>(null),
-    micLevel: new Store<number>(0),
+    stats,
+    micLevel,
     run: makeRunner(toasts),
   };
 
@@ -117,19 +150,9 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   };
 
   const tones = new TonePlayer();
-  // The backend signs in by itself at start, possibly after the page's bootstrap: the first
-  // signed-in state then arrives as an app-state event, and the account comes from a new bootstrap.
-  let refreshing = false;
-  const refreshSignedIn = async () => {
-    if (refreshing) return;
-    refreshing = true;
-    const fresh = await ctx.run(commands.bootstrap());
-    refreshing = false;
-    if (fresh?.signedIn && !ctx.signedIn.get() && ctx.state.get().status !== "signed_out") ctx.signedIn.set(fresh.signedIn);
-  };
   const render = (state: AppState, previous: AppState | null) => {
-    if (state.status === "signed_out") ctx.signedIn.set(null);
-    else if (!ctx.signedIn.get()) refreshSignedIn();
+    // The account is part of the state: the backend's own sign-in at start arrives like any other.
+    if (!sameSession(state.signedIn, ctx.signedIn.get())) ctx.signedIn.set(state.signedIn);
     setScreen(screenFor(state));
     call.update(state);
     banner.update(state);
@@ -148,32 +171,15 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     contacts.reload();
   };
 
-  await Promise.all([
-    backend.listen<AppState>("app-state", (s) => {
-      if (isNewerState(s, ctx.state.get())) ctx.state.set(s);
-    }),
-    backend.listen<CallEvent>("call-event", (e) => {
-      console.debug("call-event", e);
-      if (!TOAST_EVENTS.has(e.event)) return;
-      toasts.show(t(`toast.${e.event}` as I18nKey, { what: String(e.what ?? "") }));
-    }),
-    backend.listen<PresenceChange>("presence", (p) => contacts.applyPresence(p)),
-    backend.listen<CallStats>("stats", (s) => ctx.stats.set(s)),
-    backend.listen<MicLevel>("mic-level", (m) => ctx.micLevel.set(m.level)),
-    // Failures with no command to reject them, such as a duet:// link's call.
-    backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
-    // The backend's own sign-in at start failed (a certificate that stopped verifying, say).
-    backend.listen<unknown>("sign-in-error", (e) => signIn.showError(e)),
-  ]);
+  onState = (s) => {
+    if (isNewerState(s, ctx.state.get())) ctx.state.set(s);
+  };
+  onSignInError = (e) => signIn.showError(e);
+  if (signInErrorHeard !== null) signIn.showError(signInErrorHeard);
   installShortcuts(ctx);
 
   render(ctx.state.get(), null);
-  // A state published between the first bootstrap and the listener reached nobody: ask again now
-  // that every later one is heard.
-  const fresh = await ctx.run(commands.bootstrap());
-  if (fresh && isNewerState(fresh.state, ctx.state.get())) ctx.state.set(fresh.state);
-  if (fresh?.signInError && !bootstrap.signInError) signIn.showError(fresh.signInError);
-  if (bootstrap.signedIn) onSignedIn();
+  if (ctx.signedIn.get()) onSignedIn();
   else commands.getSettings().then((s) => ctx.settings.set(s), () => {});
 
   framesClient.start();

@@ -1,42 +1,23 @@
-// The shapes of docs/app-interface.md, the contract between this page and src-tauri.
+// The page's side of docs/app-interface.md. Every shape the backend sends or receives comes from
+// contract.ts, generated from the Rust types (src-tauri/src/backend/contract.rs); this file adds
+// the constants the page needs and the shapes that Rust keeps as loose JSON.
+import type { CallType, IcePolicy, Resolution } from "./contract";
 
-export type CallType = 1 | 2;
+export type {
+  AppState, Bootstrap, CallInfo, CallStats, CallType, CommandError, Connection, Contact, Device, Devices,
+  Invite, LastSignIn, Locale, MicLevel, Placed, Presence, Quality, Resolution, Settings, SignedIn, Status,
+  TlsReasonKind, Transport, IcePolicy,
+} from "./contract";
+
 export const AUDIO: CallType = 1;
 export const VIDEO: CallType = 2;
 
-export type Locale = "zh" | "en";
-export type Presence = "online" | "in_call" | "offline";
+export const RESOLUTIONS: Resolution[] = ["360p", "480p", "720p", "1080p"];
+export const ICE_POLICIES: IcePolicy[] = ["all", "relay"];
 
-/** How the signaling connection is protected; "plain" (ws:// across a network) is shown as not secure. */
-export type Transport = "tls" | "loopback" | "plain";
-
-export type SignedIn = { account: string; nick: string; server: string; embedded: boolean; transport: Transport };
-
-/** What the sign-in form remembers (never the token). */
-export type LastSignIn = {
-  server: string;
-  appKey: string;
-  account: string;
-  /** The app's copy of the extra CA certificate chosen for this server, or null. */
-  tlsCaFile: string | null;
-  /** "Insecure, for testing": plain ws:// to another machine is allowed. */
-  insecure: boolean;
-};
-
-export type Bootstrap = {
-  version: string;
-  locale: Locale;
-  signedIn: SignedIn | null;
-  lastSignIn: LastSignIn | null;
-  /** Why the backend's own sign-in at start failed (until a sign-in succeeds), or null. */
-  signInError: CommandError | null;
-  framesUrl: string;
-  state: AppState;
-};
-
-export type Contact = { account: string; nick: string; presence: Presence };
 export type SearchHit = { account: string; nick: string };
 
+/** A call record from this user's side: the protocol's record (snake_case) plus `peer` and `incoming`. */
 export type HistoryStatus = 1 | 2 | 3 | 4 | 5;
 export type HistoryRecord = {
   call_id: string;
@@ -53,86 +34,5 @@ export type HistoryRecord = {
   incoming: boolean;
 };
 
-export type Device = { id: string; name: string };
-export type Devices = { cameras: Device[]; microphones: Device[]; speakers: Device[] };
-
-export type Resolution = "360p" | "480p" | "720p" | "1080p";
-export const RESOLUTIONS: Resolution[] = ["360p", "480p", "720p", "1080p"];
-
-export type IcePolicy = "all" | "relay";
-export const ICE_POLICIES: IcePolicy[] = ["all", "relay"];
-
-export type Settings = {
-  camera: string | null;
-  microphone: string | null;
-  speaker: string | null;
-  beauty: number;
-  whiteness: number;
-  resolution: Resolution;
-  maxBitrateKbps: number;
-  callTimeoutS: number;
-  locale: "auto" | Locale;
-  debug: boolean;
-  /** Advanced: "relay" lets calls use only the TURN relay, so the peer never learns this device's IP. */
-  icePolicy: IcePolicy;
-};
-
-export type Status = "signed_out" | "idle" | "calling" | "ringing" | "in_call";
-
-export type CallInfo = {
-  callId: string;
-  peer: string;
-  peerNick: string;
-  callType: CallType;
-  outgoing: boolean;
-  answeredAtMs: number | null;
-  muted: boolean;
-  cameraOn: boolean;
-  remoteAudio: boolean;
-  remoteVideo: boolean;
-  switchRequest: CallType | null;
-};
-
-export type Invite = { callId: string; from: string; nick: string; callType: CallType };
-
-export type AppState = {
-  status: Status;
-  call: CallInfo | null;
-  invite: Invite | null;
-  connection: "connected" | "reconnecting";
-  /** One higher for every state the backend publishes: events and the bootstrap reply can cross. */
-  revision: number;
-};
-
-export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
-
-export type CallStats = {
-  rttMs: number | null;
-  lossPct: number;
-  jitterMs: number;
-  sendKbps: number;
-  recvKbps: number;
-  fps: number;
-  width: number;
-  height: number;
-  quality: Quality;
-};
-
+/** An SDK event as the backend forwards it (`call-event`): nertc-call's name in `event`. */
 export type CallEvent = { event: string; [field: string]: unknown };
-export type PresenceChange = { account: string; presence: Presence };
-export type MicLevel = { level: number };
-
-/** The certificate problems the backend tells apart (`tls_untrusted`'s `reasonKind`). */
-export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_yet_valid" | "revoked" | "other";
-
-/**
- * A failed command rejects with this. `insecure_server` adds `host`; `tls_untrusted` adds `host`,
- * `reason` (the SDK's English sentence) and `reasonKind`.
- */
-export type CommandError = {
-  code: string;
-  message: string;
-  host?: string;
-  reason?: string;
-  reasonKind?: TlsReasonKind;
-};

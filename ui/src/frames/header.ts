@@ -1,14 +1,13 @@
 // The frames WebSocket's message format (docs/app-interface.md, Frames): a 24-byte little-endian
 // header, then the I420 planes tightly packed.
 
-export const FRAME_MAGIC = 0x31465544; // "DUF1" read as a little-endian u32
-export const HEADER_BYTES = 24;
+import { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE } from "../backend/contract";
+
+// The constants come from the Rust definition (generated into backend/contract.ts).
+export { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE };
 /** Where the header keeps the stream id (u8). */
 export const STREAM_OFFSET = 4;
 
-export const STREAM_REMOTE = 0;
-export const STREAM_LOCAL = 1;
-export const STREAM_LOCAL_RAW = 2;
 export type StreamId = typeof STREAM_REMOTE | typeof STREAM_LOCAL | typeof STREAM_LOCAL_RAW;
 
 export type Frame = {

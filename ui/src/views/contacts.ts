@@ -4,26 +4,24 @@ import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { NewestRequest } from "../app/newest";
-import type { CallType, Contact, Presence, PresenceChange, SearchHit } from "../backend/types";
+import type { CallType, Contact, SearchHit } from "../backend/types";
 import { t } from "../i18n/i18n";
 
 const SEARCH_DEBOUNCE_MS = 250;
 
 export type ContactsView = {
   root: HTMLElement;
+  /** Asks the backend to fetch the list again; it arrives in the next app-state. */
   reload(): Promise<void>;
-  applyPresence(change: PresenceChange): void;
 };
 
 export function contactsView(ctx: AppContext): ContactsView {
-  let contacts: Contact[] = [];
+  // The backend's list (app-state `contacts`, presence included): rendered, never edited here.
+  let contacts: Contact[] = ctx.state.get().contacts;
   let hits: SearchHit[] = [];
   let query = "";
   let searchTimer: ReturnType<typeof setTimeout> | null = null;
   const searches = new NewestRequest();
-  const reloads = new NewestRequest();
-  // Presence changes heard since the newest reload was asked for: its reply may predate them.
-  let heardSinceReload = new Map<string, Presence>();
 
   const search = h("input", { type: "search", testid: "contact-search", class: "search-input", spellcheck: "false" });
   localize(search, () => t("contacts.search"), "placeholder");
@@ -140,27 +138,15 @@ export function contactsView(ctx: AppContext): ContactsView {
   const view: ContactsView = {
     root,
     async reload() {
-      const current = reloads.begin();
-      heardSinceReload = new Map();
-      const loaded = await ctx.run(ctx.commands.contacts());
-      if (!current()) return;
-      if (loaded) {
-        contacts = loaded.map((c) => {
-          const presence = heardSinceReload.get(c.account);
-          return presence ? { ...c, presence } : c;
-        });
-      }
-      renderList();
-      renderResults();
-    },
-    applyPresence(change) {
-      heardSinceReload.set(change.account, change.presence);
-      const contact = contacts.find((c) => c.account === change.account);
-      if (!contact) return;
-      contact.presence = change.presence;
-      renderList();
+      await ctx.run(ctx.commands.contacts());
     },
   };
+  ctx.state.subscribe((state) => {
+    if (state.contacts === contacts || JSON.stringify(state.contacts) === JSON.stringify(contacts)) return;
+    contacts = state.contacts;
+    renderList();
+    renderResults();
+  });
   renderList();
   results.hidden = true;
   return view;

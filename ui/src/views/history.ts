@@ -55,9 +55,9 @@ export function historyView(ctx: AppContext): HistoryView {
     async reload() {
       const current = reloads.begin();
       // Records carry accounts; contacts give the names to show (an unknown peer shows its account).
-      const [records, contacts] = await Promise.all([ctx.run(ctx.commands.history()), ctx.run(ctx.commands.contacts())]);
+      const records = await ctx.run(ctx.commands.history());
       if (!records || !current()) return;
-      const nicks = new Map((contacts ?? []).map((c) => [c.account, c.nick]));
+      const nicks = new Map(ctx.state.get().contacts.map((c) => [c.account, c.nick]));
       list.replaceChildren(...records.map((r) => row(r, nicks)));
       if (records.length === 0) list.append(localize(h("li", { class: "empty" }), () => t("history.empty")));
     },

@@ -1,0 +1,101 @@
+//! The page's TypeScript contract (`ui/src/backend/contract.ts`), generated from the Rust types
+//! the backend sends and receives. The test fails when the checked-in file is stale; run it with
+//! `DUET_UPDATE_CONTRACT=1` to rewrite the file.
+
+#[cfg(test)]
+mod tests {
+    use crate::backend::state::{
+        AppState, CallView, Connection, ContactView, InviteView, SignedIn, Status,
+    };
+    use crate::backend::stats::{MicLevel, PageStats};
+    use crate::backend::transport::Transport;
+    use crate::backend::Bootstrap;
+    use crate::shell::commands::{Device, Devices, Placed};
+    use crate::store::credentials::LastSignIn;
+    use crate::store::settings::{IcePolicyChoice, LocaleChoice, Settings, VideoResolution};
+    use ts_rs::TS;
+
+    /// Types that come from other crates or from hand-written serializers, stated once here.
+    const PREAMBLE: &str = r#"// Generated from the Rust types by `cargo test -p duet-app contract` (src-tauri/src/backend/contract.rs).
+// Do not edit: change the Rust type, then run that test with DUET_UPDATE_CONTRACT=1.
+
+/** 1 audio, 2 video (nertc-call's call types). */
+export type CallType = 1 | 2;
+export type Presence = "online" | "in_call" | "offline";
+export type Locale = "zh" | "en";
+export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
+/** The certificate problems the backend tells apart (`tls_untrusted`'s `reasonKind`). */
+export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_yet_valid" | "revoked" | "other";
+/**
+ * A failed command rejects with this (src-tauri/src/error.rs). `insecure_server` adds `host`;
+ * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`.
+ */
+export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind };
+"#;
+
+    fn contract() -> String {
+        let declarations = [
+            AppState::decl(),
+            Status::decl(),
+            Connection::decl(),
+            CallView::decl(),
+            InviteView::decl(),
+            SignedIn::decl(),
+            Transport::decl(),
+            ContactView::decl(),
+            Bootstrap::decl(),
+            LastSignIn::decl(),
+            Settings::decl(),
+            VideoResolution::decl(),
+            LocaleChoice::decl(),
+            IcePolicyChoice::decl(),
+            Devices::decl(),
+            Device::decl(),
+            Placed::decl(),
+            PageStats::decl(),
+            MicLevel::decl(),
+        ];
+        let mut text = PREAMBLE.to_owned();
+        text.push_str(&frame_constants());
+        for declaration in declarations {
+            text.push('\n');
+            text.push_str("export ");
+            text.push_str(declaration.trim());
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The frames socket's header constants (src-tauri/src/frames), defined once in Rust.
+    fn frame_constants() -> String {
+        use crate::frames::{Stream, FRAME_MAGIC, HEADER_BYTES};
+        format!(
+            "\n/** The frames socket's header (docs/app-interface.md, Frames): \"DUF1\" read as a little-endian u32. */\n\
+             export const FRAME_MAGIC = 0x{FRAME_MAGIC:08x};\n\
+             export const HEADER_BYTES = {HEADER_BYTES};\n\
+             export const STREAM_REMOTE = {};\n\
+             export const STREAM_LOCAL = {};\n\
+             export const STREAM_LOCAL_RAW = {};\n",
+            Stream::Remote as u8,
+            Stream::LocalFiltered as u8,
+            Stream::LocalRaw as u8,
+        )
+    }
+
+    #[test]
+    fn the_pages_contract_is_generated_from_these_types() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/backend/contract.ts");
+        let fresh = contract();
+        if std::env::var_os("DUET_UPDATE_CONTRACT").is_some() {
+            std::fs::write(&path, &fresh).expect("ui/src/backend is writable");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == fresh,
+            "{} is stale: run `DUET_UPDATE_CONTRACT=1 cargo test -p duet-app contract` and commit it",
+            path.display()
+        );
+    }
+}
