@@ -10,7 +10,8 @@ mod tests {
     use crate::backend::stats::{MicLevel, PageStats};
     use crate::backend::transport::Transport;
     use crate::backend::Bootstrap;
-    use crate::shell::commands::{Device, Devices, Placed};
+    use crate::media::devices::{Device, Devices};
+    use crate::shell::commands::Placed;
     use crate::store::credentials::LastSignIn;
     use crate::store::settings::{IcePolicyChoice, LocaleChoice, Settings, VideoResolution};
     use ts_rs::TS;

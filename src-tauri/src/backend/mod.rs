@@ -26,7 +26,9 @@ use crate::backend::transport::{check_server_url, Transport};
 use crate::backend::ui::Ui;
 use crate::error::{AppError, AppResult};
 use crate::frames::{FrameHub, FrameServer};
+use crate::media::devices::Devices;
 use crate::media::engine::AppMediaEngine;
+use crate::media::preview::Preview;
 use crate::media::sources::SourceOverrides;
 use crate::store::credentials::{Credentials, LastSignIn};
 use crate::store::files::AppDirs;
@@ -93,6 +95,8 @@ struct Inner {
     /// The contact list, fetched at sign-in and on `contacts`, kept current by presence events.
     contacts: Mutex<Vec<Contact>>,
     publisher: Publisher,
+    /// The settings screen's camera preview and microphone meter.
+    preview: Preview,
     embedded: tokio::sync::Mutex<Option<Embedded>>,
     /// See [`Bootstrap::sign_in_error`].
     start_error: Mutex<Option<serde_json::Value>>,
@@ -150,6 +154,7 @@ impl Backend {
                 signed_in: Mutex::new(None),
                 contacts: Mutex::new(Vec::new()),
                 publisher: start_publisher(weak.clone(), ui_for_state),
+                preview: Preview::default(),
                 embedded: tokio::sync::Mutex::new(None),
                 start_error: Mutex::new(None),
             }),
@@ -354,6 +359,16 @@ impl Backend {
     /// The state the page renders.
     pub fn state(&self) -> AppState {
         self.inner.publisher.shown()
+    }
+
+    /// Cameras, microphones and speakers for the settings screen.
+    pub async fn devices(&self) -> AppResult<Devices> {
+        crate::media::devices::list().await
+    }
+
+    /// Starts (with the saved device and resolution settings) or stops the settings preview.
+    pub fn set_preview(&self, on: bool) -> AppResult<()> {
+        self.inner.preview.set(self, on)
     }
 
     /// A failure with no command to reject it (a deep link's call): the page shows it (`app-error`).

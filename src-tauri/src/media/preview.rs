@@ -17,24 +17,16 @@ struct Running {
     _meter: MicMeter,
 }
 
-/// The preview, on or off.
+/// The preview, on or off; the backend owns it ([`Backend::set_preview`]).
+#[derive(Default)]
 pub struct Preview {
-    backend: Backend,
     running: Mutex<Option<Running>>,
 }
 
 impl Preview {
-    /// A stopped preview.
-    pub fn new(backend: Backend) -> Self {
-        Self {
-            backend,
-            running: Mutex::new(None),
-        }
-    }
-
     /// Starts (with the current device and resolution settings) or stops the preview. A camera
     /// that cannot open is reported as the error; the meter runs anyway.
-    pub fn set(&self, on: bool) -> AppResult<()> {
+    pub fn set(&self, backend: &Backend, on: bool) -> AppResult<()> {
         let mut running = self
             .running
             .lock()
@@ -45,16 +37,13 @@ impl Preview {
                 camera.close();
             }
         }
-        let in_call = matches!(
-            self.backend.state().status,
-            Status::InCall | Status::Calling
-        );
+        let in_call = matches!(backend.state().status, Status::InCall | Status::Calling);
         if !on || in_call {
             return Ok(());
         }
-        let setup = self.backend.media().setup();
-        let meter = MicMeter::start(setup.config.audio_input.clone(), self.backend.clone());
-        let frames = self.backend.frames();
+        let setup = backend.media().setup();
+        let meter = MicMeter::start(setup.config.audio_input.clone(), backend.clone());
+        let frames = backend.frames();
         let sinks = PreviewSinks {
             filtered: Some(Box::new(frames.sink(Stream::LocalFiltered)) as Box<dyn VideoSink>),
             unfiltered: Some(Box::new(frames.sink(Stream::LocalRaw)) as Box<dyn VideoSink>),

@@ -5,10 +5,11 @@ use crate::backend::sign_in_form::SignInForm;
 use crate::backend::state::SignedIn;
 use crate::backend::{Backend, Bootstrap};
 use crate::error::{AppError, AppResult};
+use crate::media::devices::Devices;
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, Contact, UserSummary};
 use serde::Serialize;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 
 fn call_type(number: u8) -> AppResult<CallType> {
     CallType::try_from(number)
@@ -146,42 +147,9 @@ pub fn set_settings(backend: State<'_, Backend>, settings: Settings) -> AppResul
     backend.set_settings(settings)
 }
 
-#[derive(Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Device {
-    id: String,
-    name: String,
-}
-
-#[derive(Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct Devices {
-    cameras: Vec<Device>,
-    microphones: Vec<Device>,
-    speakers: Vec<Device>,
-}
-
 #[tauri::command]
-pub async fn devices() -> AppResult<Devices> {
-    use duet_call_media::duet_media::devices;
-    // Device enumeration talks to ALSA and V4L2 synchronously; keep it off the async workers.
-    tokio::task::spawn_blocking(|| {
-        let map = |list: Vec<devices::DeviceInfo>| {
-            list.into_iter()
-                .map(|d| Device {
-                    id: d.id,
-                    name: d.name,
-                })
-                .collect()
-        };
-        Devices {
-            cameras: map(devices::list_cameras()),
-            microphones: map(devices::list_microphones()),
-            speakers: map(devices::list_speakers()),
-        }
-    })
-    .await
-    .map_err(|e| AppError::Media(e.to_string()))
+pub async fn devices(backend: State<'_, Backend>) -> AppResult<Devices> {
+    backend.devices().await
 }
 
 #[tauri::command]
@@ -190,7 +158,6 @@ pub fn show_main(app: AppHandle) {
 }
 
 #[tauri::command]
-pub fn set_preview(app: AppHandle, on: bool) -> AppResult<()> {
-    let preview = app.state::<crate::media::preview::Preview>();
-    preview.set(on)
+pub fn set_preview(backend: State<'_, Backend>, on: bool) -> AppResult<()> {
+    backend.set_preview(on)
 }

@@ -10,7 +10,6 @@ use crate::backend::tray_text::tray_text;
 use crate::backend::ui::Ui;
 use crate::backend::Backend;
 use crate::error::AppError;
-use crate::media::preview::Preview;
 use crate::media::sources::SourceOverrides;
 use crate::store::files::AppDirs;
 use std::sync::Arc;
@@ -265,7 +264,6 @@ pub fn run() {
                 .unwrap_or(duet_server::DEFAULT_PORT);
             let backend =
                 tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
-            app.manage(Preview::new(backend.clone()));
             app.manage(backend.clone());
             build_popup(&handle)?;
             if let Err(error) = build_tray(&handle) {
