@@ -259,9 +259,29 @@ export type LocaleChoice = "auto" | "zh" | "en";
 
 export type IcePolicy = "all" | "relay";
 
-export type Devices = { cameras: Array<Device>, microphones: Array<Device>, speakers: Array<Device>, };
+export type Devices = { 
+/**
+ * Video inputs.
+ */
+cameras: Array<Device>, 
+/**
+ * Audio inputs.
+ */
+microphones: Array<Device>, 
+/**
+ * Audio outputs.
+ */
+speakers: Array<Device>, };
 
-export type Device = { id: string, name: string, };
+export type Device = { 
+/**
+ * What settings store to pick it.
+ */
+id: string, 
+/**
+ * What the user reads.
+ */
+name: string, };
 
 export type Placed = { callId: string, };
 
