@@ -18,10 +18,12 @@ case "$(uname -m)" in
   *) echo "check-node18: no node-linux package for $(uname -m)" >&2; exit 1 ;;
 esac
 
-# Unpacks registry package $1 into $cache/$2, unless it is already there.
+# Unpacks registry package $1 into $cache/$2, unless it is already there (an interrupted fetch
+# leaves only its scratch directory, removed here).
 fetch() {
   [ -f "$cache/$2/package.json" ] && return
   mkdir -p "$cache"
+  rm -rf "$cache"/fetch.*
   local tmp
   tmp="$(mktemp -d "$cache/fetch.XXXXXX")"
   echo "check-node18: fetching $1 from the npm registry into $cache/$2"
@@ -52,7 +54,9 @@ find "$work" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .installed-loc
 cd "$work"
 if ! cmp -s package-lock.json .installed-lock || [ ! -d node_modules ]; then
   rm -f .installed-lock
-  npm18 ci
+  # --engine-strict: a package (or ui/ itself) that does not declare Node 18.19 fails here, even if
+  # it happens to run (Vite 7 builds on Node 18 but supports only 20.19+).
+  npm18 ci --engine-strict
   cp package-lock.json .installed-lock
 fi
 npm18 run --silent typecheck
