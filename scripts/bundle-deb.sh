@@ -6,7 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-"$root/scripts/setup.sh"
+"$root/scripts/setup.sh" run
 source "$root/scripts/env.sh"
 # A package carries no debug info. The workspace's release profile keeps line tables for the
 # benchmarks' profiles, so the package is built in its own target directory with the debug info

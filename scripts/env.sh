@@ -13,3 +13,16 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 if [ -n "${CI:-}" ]; then
     export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 fi
+
+# The one build of what scripts/run.sh starts: the desktop app (duet), the signaling server and the
+# CLI; `--server` leaves out the app. scripts/test.sh runs it right after its own workspace build to
+# check that it compiles no dependency again (crates/duet-workspace-hack keeps the two builds'
+# dependency features equal). Other arguments go to cargo build.
+duet_build_bins() {
+  local bins=(--bin duet --bin duet-server --bin duet-cli)
+  if [ "${1:-}" = --server ]; then
+    shift
+    bins=(--bin duet-server --bin duet-cli)
+  fi
+  cargo build --locked "${bins[@]}" "$@"
+}

@@ -1,21 +1,71 @@
 #!/usr/bin/env bash
-# Installs what Duet needs to build and test on Debian 12, idempotently: the apt packages listed in
-# scripts/apt-packages.txt. Safe to run again; installs only what is missing. (The Python packages in
-# scripts/pip-requirements.txt are for the OpenCV baseline of the beauty benchmark only.)
+# Installs what Duet needs on Debian 12, idempotently: safe to run again, installs only what is
+# missing. Two modes:
+#   setup.sh run    what building and running Duet needs (scripts/run.sh): the apt packages in
+#                   scripts/apt-packages.txt, Node.js and npm, the Rust toolchain (rustup), ui/'s
+#                   npm packages, and the page's build (ui/dist).
+#   setup.sh test   all of the above plus the test stack (scripts/test.sh): the apt packages in
+#                   scripts/apt-packages-test.txt (Xvfb, openbox, WebKitWebDriver, Chromium,
+#                   PulseAudio, the network lab's tools), interop/'s npm packages (playwright-core)
+#                   and tauri-driver (cargo install).
+# A user's desktop gets no test stack: no Chromium, Xvfb, WebDriver or PulseAudio daemon next to
+# its PipeWire. (The Python packages in scripts/pip-requirements.txt are for the OpenCV baseline of
+# the beauty benchmark only.)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mode="${1:-run}"
+case "$mode" in
+  run) lists=("$here/apt-packages.txt") ;;
+  test) lists=("$here/apt-packages.txt" "$here/apt-packages-test.txt") ;;
+  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+esac
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    sudo_if_needed apt-get update -qq
+    apt_updated=1
+  fi
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
 
-wanted=$(grep -vE '^\s*(#|$)' "$here/apt-packages.txt" | awk '{print $1}')
+wanted=$(cat "${lists[@]}" | grep -vE '^\s*(#|$)' | awk '{print $1}')
 missing=()
 for pkg in $wanted; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing apt packages: ${missing[*]}"
-  sudo_if_needed apt-get update -qq
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
+fi
+
+# Node.js and npm build the page (and, for the tests, run the browser interop client). Debian 12's
+# own packages (nodejs 18.19, npm 9.2) are enough and are installed only when node or npm is
+# missing, so a newer Node already on PATH (NodeSource, nvm) is kept; NodeSource's nodejs brings
+# its own npm, which Debian's npm package would conflict with.
+command -v node >/dev/null || { echo "setup: installing Node.js (Debian's nodejs)"; apt_install nodejs; }
+command -v npm >/dev/null || { echo "setup: installing npm (Debian's npm)"; apt_install npm; }
+# The page's toolchain says which Node it supports in ui/package.json's engines field, written as
+# alternatives of ^X.Y.Z or >=X.Y.Z.
+node_range=$(sed -n 's/^ *"node": "\(.*\)",\{0,1\}$/\1/p' "$here/../ui/package.json" | head -1)
+if ! node - "$node_range" <<'JS'
+const range = process.argv[2];
+const have = process.versions.node.split(".").map(Number);
+const ok = range.split("||").some((alternative) => {
+  const m = alternative.trim().match(/^(\^|>=)(\d+)\.(\d+)\.(\d+)$/);
+  if (!m) throw new Error(`setup: cannot read "${alternative}" in ui/package.json's engines.node`);
+  const want = [m[2], m[3], m[4]].map(Number);
+  const order = have[0] - want[0] || have[1] - want[1] || have[2] - want[2];
+  return order >= 0 && (m[1] === ">=" || have[0] === want[0]);
+});
+process.exit(ok ? 0 : 1);
+JS
+then
+  echo "setup: Node.js $(node --version) ($(command -v node)) is not one ui/package.json's engines field accepts ($node_range)." >&2
+  echo "setup: Debian 12's nodejs package (18.19, after apt-get update) is; so is any Node 20 or 22+." >&2
+  echo "setup: install one of those first (or put it first on PATH), then run this again." >&2
+  exit 1
 fi
 
 # Rust: Debian 12's rustc (1.63) is older than the workspace's rust-version, so the toolchain
@@ -44,21 +94,23 @@ if [ "$(printf '%s\n%s\n' "$needed_rust" "$have_rust" | sort -V | head -1)" != "
   fi
 fi
 
-# The browser interop client's Node packages (playwright-core), installed from interop/package-lock.json
-# when node_modules is missing or older than the lock file.
-command -v npm >/dev/null || sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
-interop="$here/../interop"
-if [ ! -f "$interop/node_modules/.package-lock.json" ] || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
-  echo "setup: installing interop/ Node packages (npm ci)"
-  (cd "$interop" && npm ci --no-audit --no-fund)
+if [ "$mode" = test ]; then
+  # The browser interop client's Node packages (playwright-core), installed from
+  # interop/package-lock.json when node_modules is missing or older than the lock file.
+  interop="$here/../interop"
+  if [ ! -f "$interop/node_modules/.package-lock.json" ] || [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+    echo "setup: installing interop/ Node packages (npm ci)"
+    (cd "$interop" && npm ci --no-audit --no-fund)
+  fi
+
+  # The desktop app's GUI tests (tests/tests/gui_app.rs) drive it through tauri-driver. It has no
+  # --version flag; --help answering means it is installed.
+  if ! tauri-driver --help >/dev/null 2>&1 && ! "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" --help >/dev/null 2>&1; then
+    echo "setup: installing tauri-driver (cargo install tauri-driver@^2 --locked)"
+    cargo install tauri-driver@^2 --locked
+  fi
 fi
 
-# The desktop app's GUI tests (tests/tests/gui_app.rs) drive it through tauri-driver. It has no
-# --version flag; --help answering means it is installed.
-if ! tauri-driver --help >/dev/null 2>&1 && ! "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" --help >/dev/null 2>&1; then
-  echo "setup: installing tauri-driver (cargo install tauri-driver@^2 --locked)"
-  cargo install tauri-driver@^2 --locked
-fi
-
-# The desktop app's page: src-tauri embeds ui/dist when it compiles.
+# The desktop app's page (installs ui/'s npm packages first): src-tauri embeds ui/dist when it
+# compiles, so every cargo build of the workspace needs it.
 "$here/build-ui.sh"

@@ -10,9 +10,9 @@
 //!   in the WAV.
 //!
 //! Needs Chromium (`/usr/bin/chromium`, apt package `chromium`) and `interop/node_modules`;
-//! `scripts/setup.sh` installs both. Nothing here is timed: the test waits for conditions (enough
-//! media on both sides, under the harness's guard) and then has the caller hang up: the browser
-//! through run.js's stdin, duet-cli with SIGINT (Ctrl-C).
+//! `scripts/setup.sh test` installs both. Nothing here is timed: the test waits for conditions
+//! (enough media on both sides, under the harness's guard) and then has the caller hang up: the
+//! browser through run.js's stdin, duet-cli with SIGINT (Ctrl-C).
 
 use duet_e2e::*;
 use duet_media::audio::analysis::tone_level_db;
@@ -45,16 +45,16 @@ fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
 }
 
-/// Fails clearly when the browser side is not installed (scripts/setup.sh installs it).
+/// Fails clearly when the browser side is not installed (scripts/setup.sh test installs it).
 fn require_browser() {
     let chromium = std::env::var("DUET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
-        "{chromium} is missing: run scripts/setup.sh (apt package chromium)"
+        "{chromium} is missing: run scripts/setup.sh test (apt package chromium)"
     );
     assert!(
         interop_dir().join("node_modules/playwright-core").exists(),
-        "interop/node_modules is missing: run scripts/setup.sh (npm ci in interop/)"
+        "interop/node_modules is missing: run scripts/setup.sh test (npm ci in interop/)"
     );
 }
 

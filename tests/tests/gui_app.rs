@@ -4,8 +4,9 @@
 //! declines and closes on cancel; the history view shows every record's text.
 //!
 //! Needs the built app (`cargo build -p duet-app`, after `npm run build` in ui/), duet-server and
-//! duet-cli in the target dir, and scripts/setup.sh's Xvfb, openbox, D-Bus, WebKitWebDriver and
-//! tauri-driver. `DUET_SCREENSHOTS=1` copies the screenshots into docs/screenshots/.
+//! duet-cli in the target dir, and the Xvfb, openbox, D-Bus, WebKitWebDriver and tauri-driver that
+//! `scripts/setup.sh test` installs. `DUET_SCREENSHOTS=1` copies the screenshots into
+//! docs/screenshots/.
 //! `DUET_BENCH=1` also runs the paint-latency and memory benchmark (docs/benchmarks.md).
 
 #[path = "../src/gui/mod.rs"]

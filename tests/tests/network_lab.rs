@@ -11,8 +11,8 @@
 //!
 //! and coturn refuses an expired TURN REST API credential and accepts a fresh one.
 //!
-//! Needs root (as CI runs), iproute2, nftables and coturn (`scripts/apt-packages.txt`). The lab
-//! deletes its namespaces and everything running in them when a test ends, also on failure.
+//! Needs root (as CI runs), iproute2, nftables and coturn (`scripts/apt-packages-test.txt`). The
+//! lab deletes its namespaces and everything running in them when a test ends, also on failure.
 //! Nothing is timed: each test waits for conditions under the harness's guard.
 
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p duet-call-media --bench sdk_call -- [calls] [width] [height]`
 //! (defaults 5 calls at 1280x720, 30 fps). Needs /usr/bin/chromium and interop/node_modules
-//! (scripts/setup.sh). Per call and per stack it measures:
+//! (scripts/setup.sh test). Per call and per stack it measures:
 //! - *call() -> first remote frame*: the callee answers the moment INVITED arrives; from the
 //!   caller's `call()` to the first decoded remote picture at the caller.
 //! - *accept -> first remote frame*: the callee lets it ring for a second (media connects
@@ -314,7 +314,7 @@ fn chromium_pair(
     match report {
         Some(report) if output.status.success() => report,
         _ => panic!(
-            "the Chromium baseline failed ({}); is scripts/setup.sh done?\n{}",
+            "the Chromium baseline failed ({}); is scripts/setup.sh test done?\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ),

@@ -124,7 +124,7 @@ impl Desktop {
     pub fn start(app_env: &[(&str, String)]) -> Desktop {
         assert!(
             Path::new(WEBKIT_DRIVER).exists(),
-            "{WEBKIT_DRIVER} is missing: run scripts/setup.sh (apt package webkit2gtk-driver)"
+            "{WEBKIT_DRIVER} is missing: run scripts/setup.sh test (apt package webkit2gtk-driver)"
         );
         let dir = tempfile::tempdir().expect("a temp dir");
         let home = dir.path().join("home");
@@ -251,6 +251,6 @@ fn tauri_driver() -> PathBuf {
             .find(|p| p.exists())
     });
     on_path.or(in_cargo_home.filter(|p| p.exists())).expect(
-        "tauri-driver is missing: run scripts/setup.sh (cargo install tauri-driver@^2 --locked)",
+        "tauri-driver is missing: run scripts/setup.sh test (cargo install tauri-driver@^2)",
     )
 }

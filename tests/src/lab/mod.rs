@@ -1,6 +1,6 @@
 //! The network lab: a small internet built from Linux network namespaces on this machine, for
 //! tests of calls between two networks (issue 14). It needs root, iproute2, nftables and coturn
-//! (`scripts/apt-packages.txt`).
+//! (`scripts/apt-packages-test.txt`).
 //!
 //! - [`topology`]: the namespaces, links, addresses and routes (`Internet`);
 //! - [`nft`]: the routers' NAT (cone or symmetric) and the public namespace's counters;
