@@ -1,0 +1,89 @@
+//! Waiting with a deadline. Every wait names what it waits for, and that name is in the panic
+//! when the deadline passes.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// How long a wait may take before the test fails: a guard against a hung test on a machine
+/// shared with builds, not a bound on how fast anything is.
+pub const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// How often a condition is polled.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Polls `done` until it holds; panics naming `what` after [`HANG_GUARD`].
+pub async fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    wait_for_within(what, HANG_GUARD, done).await
+}
+
+/// Polls `done` until it holds; panics naming `what` after `limit`.
+pub async fn wait_for_within(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let polling = async {
+        while !done() {
+            tokio::time::sleep(POLL).await;
+        }
+    };
+    if tokio::time::timeout(limit, polling).await.is_err() {
+        panic!("gave up waiting for {what} after {limit:?}");
+    }
+}
+
+/// Runs `attempt` until it returns `Some`, and returns that; panics naming `what` after `limit`.
+/// For conditions that must be awaited themselves (a request, a connection).
+pub async fn poll_until<T, F, Fut>(what: &str, limit: Duration, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let polling = async {
+        loop {
+            if let Some(found) = attempt().await {
+                return found;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    };
+    match tokio::time::timeout(limit, polling).await {
+        Ok(found) => found,
+        Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
+    }
+}
+
+/// Polls `done` on this thread until it holds; panics naming `what` after `limit`.
+pub fn blocking_wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < limit,
+            "gave up waiting for {what} after {limit:?}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Receives until a message for which `want` holds, skipping others, and returns it; panics
+/// naming `what` after `limit` or if the channel closes first.
+pub async fn recv_matching<T>(
+    receiver: &mut UnboundedReceiver<T>,
+    what: &str,
+    limit: Duration,
+    mut want: impl FnMut(&T) -> bool,
+) -> T {
+    let receiving = async {
+        loop {
+            let message = receiver
+                .recv()
+                .await
+                .unwrap_or_else(|| panic!("the channel closed while waiting for {what}"));
+            if want(&message) {
+                return message;
+            }
+        }
+    };
+    match tokio::time::timeout(limit, receiving).await {
+        Ok(message) => message,
+        Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
+    }
+}
