@@ -12,9 +12,13 @@ pub mod server;
 pub mod tls;
 pub mod wait;
 
-pub use sdk::{client, client_with, invited, next_event, record_status, wait_for_event, Events};
+pub use sdk::{
+    client, client_with, invited, next_event, record_status, wait_for_event, wait_for_event_where,
+    Events,
+};
 pub use server::{add_user, add_user_named, server_config, start_server, start_server_with};
 pub use tls::TestCa;
 pub use wait::{
-    blocking_wait_for, poll_until, recv_matching, wait_for, wait_for_within, HANG_GUARD,
+    blocking_wait_for, next_matching, poll_until, recv_matching, wait_for, wait_for_within,
+    HANG_GUARD,
 };

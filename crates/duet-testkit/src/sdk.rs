@@ -6,7 +6,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
 
 use crate::server::{add_user, APP_KEY};
-use crate::wait::HANG_GUARD;
+use crate::wait::{next_matching, HANG_GUARD};
 
 /// An SDK's event stream.
 pub type Events = BoxStream<'static, CallEvent>;
@@ -71,20 +71,20 @@ pub async fn wait_for_event(
     events: &mut (impl Stream<Item = CallEvent> + Unpin),
     name: &str,
 ) -> CallEvent {
-    let next = async {
-        loop {
-            let event = events
-                .next()
-                .await
-                .unwrap_or_else(|| panic!("the SDK's event stream ended before {name}"));
-            if event.name() == name {
-                return event;
-            }
-        }
-    };
-    tokio::time::timeout(HANG_GUARD, next)
-        .await
-        .unwrap_or_else(|_| panic!("no {name} event within {HANG_GUARD:?}"))
+    next_matching(events, &format!("a {name} event"), HANG_GUARD, |event| {
+        event.name() == name
+    })
+    .await
+}
+
+/// Waits for the first event for which `want` holds, skipping others, and returns it; panics
+/// naming `what` after [`HANG_GUARD`].
+pub async fn wait_for_event_where(
+    events: &mut (impl Stream<Item = CallEvent> + Unpin),
+    what: &str,
+    want: impl FnMut(&CallEvent) -> bool,
+) -> CallEvent {
+    next_matching(events, what, HANG_GUARD, want).await
 }
 
 /// The invite of the next INVITED event.

@@ -1,7 +1,7 @@
 //! A test certificate authority: its certificate, and server certificates it issues for a host
 //! name or IP address, written as PEM files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use duet_server::TlsFiles;
 use rcgen::{
@@ -58,15 +58,16 @@ impl TestCa {
     }
 
     /// Issues a certificate for 127.0.0.1 into `cert.pem` and `key.pem` in `dir`, and writes the
-    /// CA certificate to `ca.pem` there; returns the server's files.
-    pub fn issue_loopback(&self, dir: &Path) -> TlsFiles {
+    /// CA certificate to `ca.pem` there; returns the server's files and the CA's path.
+    pub fn issue_loopback(&self, dir: &Path) -> (TlsFiles, PathBuf) {
         let files = TlsFiles {
             cert: dir.join("cert.pem"),
             key: dir.join("key.pem"),
         };
         self.issue_to("127.0.0.1", &files);
-        self.write_pem(&dir.join("ca.pem"));
-        files
+        let ca = dir.join("ca.pem");
+        self.write_pem(&ca);
+        (files, ca)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// How long a wait may take before the test fails: a guard against a hung test on a machine
@@ -84,6 +85,31 @@ pub async fn recv_matching<T>(
     };
     match tokio::time::timeout(limit, receiving).await {
         Ok(message) => message,
+        Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
+    }
+}
+
+/// The next item of `stream` for which `want` holds, skipping others; panics naming `what`
+/// after `limit` or if the stream ends first.
+pub async fn next_matching<S: Stream + Unpin>(
+    stream: &mut S,
+    what: &str,
+    limit: Duration,
+    mut want: impl FnMut(&S::Item) -> bool,
+) -> S::Item {
+    let receiving = async {
+        loop {
+            let item = stream
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("the stream ended while waiting for {what}"));
+            if want(&item) {
+                return item;
+            }
+        }
+    };
+    match tokio::time::timeout(limit, receiving).await {
+        Ok(item) => item,
         Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
     }
 }

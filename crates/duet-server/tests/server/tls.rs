@@ -22,7 +22,7 @@ const GUARD: Duration = Duration::from_secs(30);
 /// renew.
 async fn tls_server(ca: &TestCa, login_timeout_ms: u64) -> (RunningServer, TempDir, TlsFiles) {
     let dir = tempfile::tempdir().unwrap();
-    let files = ca.issue_loopback(dir.path());
+    let (files, _) = ca.issue_loopback(dir.path());
     let mut config = server_config(dir.path());
     config.tls = Some(files.clone());
     config.login_timeout_ms = login_timeout_ms;
