@@ -10,9 +10,11 @@ use duet_app::sign_in_form::SignInForm;
 use duet_app::transport::Transport;
 use duet_app::ui::Ui;
 use duet_app::view::{AppState, Status};
+use duet_testkit::{add_user_named, start_server_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tempfile::TempDir;
 
 struct NoDesktop;
 
@@ -36,32 +38,23 @@ async fn backend(home: &Path) -> Backend {
         .unwrap()
 }
 
-/// A `wss://` server on 127.0.0.1 with the fixture certificate, and alice's token.
-async fn tls_server(dir: &Path) -> (duet_server::RunningServer, String) {
-    let server = duet_server::start(duet_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir.join("s.sqlite").display().to_string(),
-        tls: Some(duet_server::TlsFiles {
+/// A `wss://` server on 127.0.0.1 with the fixture certificate; its database directory and
+/// alice's token.
+async fn tls_server() -> (duet_server::RunningServer, TempDir, String) {
+    let (server, dir) = start_server_with(|config| {
+        config.tls = Some(duet_server::TlsFiles {
             cert: fixture("server.pem"),
             key: fixture("server.key"),
-        }),
-        ..duet_server::ServerConfig::default()
+        })
     })
-    .await
-    .unwrap();
-    let day = Duration::from_secs(86_400);
-    let token = server
-        .admin()
-        .add_user("demo", "alice", "Alice", day)
-        .await
-        .unwrap();
-    (server, token)
+    .await;
+    let token = add_user_named(&server, "alice", "Alice").await;
+    (server, dir, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_ca_is_refused_by_name_until_the_user_gives_it_and_then_remembered() {
-    let db = tempfile::tempdir().unwrap();
-    let (server, token) = tls_server(db.path()).await;
+    let (server, _db, token) = tls_server().await;
     let url = server.ws_url();
     assert!(url.starts_with("wss://"), "{url}");
     let home = tempfile::tempdir().unwrap();
