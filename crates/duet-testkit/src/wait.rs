@@ -70,23 +70,10 @@ pub async fn recv_matching<T>(
     receiver: &mut UnboundedReceiver<T>,
     what: &str,
     limit: Duration,
-    mut want: impl FnMut(&T) -> bool,
+    want: impl FnMut(&T) -> bool,
 ) -> T {
-    let receiving = async {
-        loop {
-            let message = receiver
-                .recv()
-                .await
-                .unwrap_or_else(|| panic!("the channel closed while waiting for {what}"));
-            if want(&message) {
-                return message;
-            }
-        }
-    };
-    match tokio::time::timeout(limit, receiving).await {
-        Ok(message) => message,
-        Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
-    }
+    let mut messages = futures_util::stream::poll_fn(|cx| receiver.poll_recv(cx));
+    next_matching(&mut messages, what, limit, want).await
 }
 
 /// The next item of `stream` for which `want` holds, skipping others; panics naming `what`
@@ -111,5 +98,40 @@ pub async fn next_matching<S: Stream + Unpin>(
     match tokio::time::timeout(limit, receiving).await {
         Ok(item) => item,
         Err(_) => panic!("gave up waiting for {what} after {limit:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wait_that_is_met_returns() {
+        let mut polls = 0;
+        wait_for("three polls", || {
+            polls += 1;
+            polls == 3
+        })
+        .await;
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        for n in 1..=3 {
+            sender.send(n).unwrap();
+        }
+        let found = recv_matching(&mut receiver, "an even number", HANG_GUARD, |n| n % 2 == 0);
+        assert_eq!(found.await, 2);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "gave up waiting for the moon to turn blue")]
+    async fn a_missed_deadline_names_what_was_awaited() {
+        wait_for_within("the moon to turn blue", Duration::from_millis(50), || false).await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "the stream ended while waiting for a message")]
+    async fn a_closed_channel_names_what_was_awaited() {
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<u8>();
+        drop(sender);
+        recv_matching(&mut receiver, "a message", HANG_GUARD, |_| true).await;
     }
 }
