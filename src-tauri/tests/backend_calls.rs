@@ -12,9 +12,11 @@ use duet_app::media::sources::SourceOverrides;
 use duet_app::store::files::AppDirs;
 use duet_call_media::duet_media::{AudioInput, AudioOutput, VideoInput};
 use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallParams, CallStatus, CallType};
+use duet_testkit::{add_user_named, next_matching, poll_until, start_server, wait_for_within};
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tempfile::TempDir;
 
 /// Generous: these tests share two cores with builds; they wait for conditions, never time them.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -64,22 +66,13 @@ async fn backend(home: &std::path::Path, ui: Arc<RecordingUi>) -> Backend {
     Backend::new(dirs, synthetic_media(), 0, ui).await.unwrap()
 }
 
-/// A real server on loopback (its database under `dir`) with the accounts alice and bob; their tokens.
-async fn server_with_alice_and_bob(
-    dir: &std::path::Path,
-) -> (duet_server::RunningServer, String, String) {
-    let server = duet_server::start(duet_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir.join("s.sqlite").display().to_string(),
-        ..duet_server::ServerConfig::default()
-    })
-    .await
-    .unwrap();
-    let admin = server.admin();
-    let day = Duration::from_secs(86_400);
-    let alice = admin.add_user("demo", "alice", "Alice", day).await.unwrap();
-    let bob = admin.add_user("demo", "bob", "Bob", day).await.unwrap();
-    (server, alice, bob)
+/// A real server on loopback with the accounts alice ("Alice") and bob ("Bob"); its database
+/// directory and their tokens.
+async fn server_with_alice_and_bob() -> (duet_server::RunningServer, TempDir, String, String) {
+    let (server, dir) = start_server().await;
+    let alice = add_user_named(&server, "alice", "Alice").await;
+    let bob = add_user_named(&server, "bob", "Bob").await;
+    (server, dir, alice, bob)
 }
 
 /// The sign-in form filled in for alice on `url`.
@@ -87,14 +80,8 @@ fn alice_form(url: &str, token: &str) -> SignInForm {
     SignInForm::new(url, "demo", "alice", token, None, false)
 }
 
-async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    tokio::time::timeout(PATIENCE, async {
-        while !done() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("gave up waiting for {what}"));
+async fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    wait_for_within(what, PATIENCE, done).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,15 +146,12 @@ async fn the_echo_contact_answers_and_its_video_reaches_the_frame_socket() {
     app.hangup().await.unwrap();
     wait_for("the call to end", || app.state().status == Status::Idle).await;
 
-    let mut history = Vec::new();
-    tokio::time::timeout(PATIENCE, async {
-        while history.is_empty() {
-            history = app.history().await.unwrap();
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    let app_ref = &app;
+    let history = poll_until("the call's record", PATIENCE, || async move {
+        let history = app_ref.history().await.unwrap();
+        (!history.is_empty()).then_some(history)
     })
-    .await
-    .expect("the call's record");
+    .await;
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].peer, "echo");
     assert!(!history[0].incoming);
@@ -181,8 +165,7 @@ async fn the_echo_contact_answers_and_its_video_reaches_the_frame_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
-    let db = tempfile::tempdir().unwrap();
-    let (server, alice, bob) = server_with_alice_and_bob(db.path()).await;
+    let (server, _db, alice, bob) = server_with_alice_and_bob().await;
 
     let home = tempfile::tempdir().unwrap();
     let ui = Arc::new(RecordingUi::default());
@@ -217,16 +200,13 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
         ui.popup.lock().unwrap().as_slice() == [true, false]
     })
     .await;
-    let rejected = tokio::time::timeout(PATIENCE, async {
-        while let Some(event) = caller_events.next().await {
-            if let CallEvent::UserReject { .. } = event {
-                return true;
-            }
-        }
-        false
-    })
+    next_matching(
+        &mut caller_events,
+        "the caller to hear the decline",
+        PATIENCE,
+        |event| matches!(event, CallEvent::UserReject { .. }),
+    )
     .await;
-    assert_eq!(rejected, Ok(true), "the caller hears the decline");
 
     // The sign-in is remembered: a new start signs in to the same server by itself.
     app.shutdown().await;
@@ -240,13 +220,12 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
     server.shutdown().await.unwrap();
 }
 
-/// Stop 13's CI failure: the callee declines the instant the invite arrives, so the event pump
-/// publishes "idle" while the `call` command is still publishing "calling". The page must end on
+/// The callee declines the instant the invite arrives, so the event pump publishes "idle" while
+/// the `call` command is still publishing "calling". The page must end on
 /// "idle", every time, and each state it is sent must be numbered above the one before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_declined_at_once_leaves_the_page_idle() {
-    let db = tempfile::tempdir().unwrap();
-    let (server, alice, bob) = server_with_alice_and_bob(db.path()).await;
+    let (server, _db, alice, bob) = server_with_alice_and_bob().await;
 
     let callee = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", "bob", &bob)).unwrap();
     let mut callee_events = callee.events();

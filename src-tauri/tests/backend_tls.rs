@@ -10,9 +10,10 @@ use duet_app::backend::ui::Ui;
 use duet_app::backend::Backend;
 use duet_app::media::sources::SourceOverrides;
 use duet_app::store::files::AppDirs;
+use duet_testkit::{add_user_named, start_server_with};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use tempfile::TempDir;
 
 struct NoDesktop;
 
@@ -36,32 +37,23 @@ async fn backend(home: &Path) -> Backend {
         .unwrap()
 }
 
-/// A `wss://` server on 127.0.0.1 with the fixture certificate, and alice's token.
-async fn tls_server(dir: &Path) -> (duet_server::RunningServer, String) {
-    let server = duet_server::start(duet_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir.join("s.sqlite").display().to_string(),
-        tls: Some(duet_server::TlsFiles {
+/// A `wss://` server on 127.0.0.1 with the fixture certificate; its database directory and
+/// alice's token.
+async fn tls_server() -> (duet_server::RunningServer, TempDir, String) {
+    let (server, dir) = start_server_with(|config| {
+        config.tls = Some(duet_server::TlsFiles {
             cert: fixture("server.pem"),
             key: fixture("server.key"),
-        }),
-        ..duet_server::ServerConfig::default()
+        })
     })
-    .await
-    .unwrap();
-    let day = Duration::from_secs(86_400);
-    let token = server
-        .admin()
-        .add_user("demo", "alice", "Alice", day)
-        .await
-        .unwrap();
-    (server, token)
+    .await;
+    let token = add_user_named(&server, "alice", "Alice").await;
+    (server, dir, token)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_ca_is_refused_by_name_until_the_user_gives_it_and_then_remembered() {
-    let db = tempfile::tempdir().unwrap();
-    let (server, token) = tls_server(db.path()).await;
+    let (server, _db, token) = tls_server().await;
     let url = server.ws_url();
     assert!(url.starts_with("wss://"), "{url}");
     let home = tempfile::tempdir().unwrap();
@@ -125,11 +117,10 @@ async fn a_private_ca_is_refused_by_name_until_the_user_gives_it_and_then_rememb
 async fn plain_ws_off_this_machine_is_refused_before_connecting() {
     let home = tempfile::tempdir().unwrap();
     let app = backend(home.path()).await;
-    // TEST-NET-1: nothing answers there, so a refusal that came from connecting would time out.
+    // TEST-NET-1: nothing answers there, so an attempt to connect could only fail with a
+    // connection error (or time out); `insecure_server` shows the URL was refused before that.
     let form = SignInForm::new("ws://192.0.2.1:7420/ws", "demo", "alice", "t", None, false);
-    let started = std::time::Instant::now();
     let error = app.sign_in(&form).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2));
     let page = serde_json::to_value(&error).unwrap();
     assert_eq!(page["code"], "insecure_server", "{page}");
     assert_eq!(page["host"], "192.0.2.1");

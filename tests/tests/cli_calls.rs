@@ -48,21 +48,91 @@ fn a_completed_call_has_its_duration_in_both_histories() {
     assert!(record["duration_ms"].as_u64().unwrap() >= 2_000, "{record}");
 }
 
+/// One way a call ends without being answered, as the caller's duet-cli reports it.
+struct Unanswered {
+    case: &'static str,
+    /// The listener's `--auto` answer.
+    auto: &'static str,
+    /// The caller's `call` arguments.
+    call: &'static [&'static str],
+    /// The caller's exit code and the event it printed.
+    code: i32,
+    event: &'static str,
+    /// The listener's exit code, where the row checks it.
+    callee_code: Option<i32>,
+    /// An event the listener printed, where the row checks one.
+    callee_event: Option<&'static str>,
+    /// The record's status in both histories, and its duration where the row checks it.
+    status: u64,
+    duration_ms: Option<u64>,
+}
+
 #[test]
-fn a_declined_call_is_rejected_for_both() {
-    let server = Server::start(&[]);
-    let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let listener = bob.cli("bob-1", &["listen", "--auto", "reject", "--count", "1"]);
-    let caller = alice.run("alice-1", &["call", "bob", "--type", "audio"]);
-    let callee = listener.finish();
-    assert_eq!(caller.code, 10, "USER_REJECT exits 10: {:?}", caller.events);
-    assert!(caller.names().contains(&"USER_REJECT"));
-    assert_eq!(callee.code, 10);
-    let record = in_both_histories(&alice, &bob, &caller.record());
-    assert_eq!(
-        (record["status"].as_u64(), record["duration_ms"].as_u64()),
-        (Some(3), Some(0))
-    );
+fn declined_unanswered_and_busy_calls_end_the_same_for_both() {
+    let rows = [
+        Unanswered {
+            case: "declined: USER_REJECT exits 10",
+            auto: "reject",
+            call: &["call", "bob", "--type", "audio"],
+            code: 10,
+            event: "USER_REJECT",
+            callee_code: Some(10),
+            callee_event: None,
+            status: 3,
+            duration_ms: Some(0),
+        },
+        Unanswered {
+            case: "unanswered: a timeout exits 12",
+            auto: "ignore",
+            call: &["call", "bob", "--timeout", "2s"],
+            code: 12,
+            event: "CALLING_TIMEOUT",
+            callee_code: None,
+            callee_event: Some("CALLING_TIMEOUT"),
+            status: 4,
+            duration_ms: None,
+        },
+        Unanswered {
+            case: "busy: USER_BUSY exits 11",
+            auto: "busy",
+            call: &["call", "bob"],
+            code: 11,
+            event: "USER_BUSY",
+            callee_code: Some(11),
+            callee_event: None,
+            status: 5,
+            duration_ms: None,
+        },
+    ];
+    for row in rows {
+        let case = row.case;
+        let server = Server::start(&[]);
+        let (alice, bob) = (server.user("alice"), server.user("bob"));
+        let listener = bob.cli("bob-1", &["listen", "--auto", row.auto, "--count", "1"]);
+        let caller = alice.run("alice-1", row.call);
+        let callee = listener.finish();
+        assert_eq!(caller.code, row.code, "{case}: {:?}", caller.events);
+        assert!(caller.names().contains(&row.event), "{case}");
+        if let Some(code) = row.callee_code {
+            assert_eq!(callee.code, code, "{case}");
+        }
+        if let Some(event) = row.callee_event {
+            assert!(callee.names().contains(&event), "{case}");
+        }
+        let record = in_both_histories(&alice, &bob, &caller.record());
+        assert_eq!(
+            record["status"].as_u64(),
+            Some(row.status),
+            "{case}: {record}"
+        );
+        if let Some(duration) = row.duration_ms {
+            assert_eq!(
+                record["duration_ms"].as_u64(),
+                Some(duration),
+                "{case}: {record}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -82,34 +152,6 @@ fn a_cancelled_call_is_cancelled_for_both() {
     );
     let record = in_both_histories(&alice, &bob, &caller.record());
     assert_eq!(record["status"], 2);
-}
-
-#[test]
-fn an_unanswered_call_times_out_for_both() {
-    let server = Server::start(&[]);
-    let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let listener = bob.cli("bob-1", &["listen", "--auto", "ignore", "--count", "1"]);
-    let caller = alice.run("alice-1", &["call", "bob", "--timeout", "2s"]);
-    let callee = listener.finish();
-    assert_eq!(caller.code, 12, "a timeout exits 12: {:?}", caller.events);
-    assert!(caller.names().contains(&"CALLING_TIMEOUT"));
-    assert!(callee.names().contains(&"CALLING_TIMEOUT"));
-    let record = in_both_histories(&alice, &bob, &caller.record());
-    assert_eq!(record["status"], 4);
-}
-
-#[test]
-fn a_busy_callee_makes_the_call_busy_for_both() {
-    let server = Server::start(&[]);
-    let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let listener = bob.cli("bob-1", &["listen", "--auto", "busy", "--count", "1"]);
-    let caller = alice.run("alice-1", &["call", "bob"]);
-    let callee = listener.finish();
-    assert_eq!(caller.code, 11, "USER_BUSY exits 11: {:?}", caller.events);
-    assert!(caller.names().contains(&"USER_BUSY"));
-    assert_eq!(callee.code, 11);
-    let record = in_both_histories(&alice, &bob, &caller.record());
-    assert_eq!(record["status"], 5);
 }
 
 #[test]

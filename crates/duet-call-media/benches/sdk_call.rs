@@ -25,13 +25,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{CallEvent, CallId, CallKit, CallKitConfig, CallParams, CallType, Invite};
+use duet_callkit::{CallEvent, CallId, CallKit, CallParams, CallType, Invite};
 use duet_media::frame::now_us;
 use duet_media::sink::VideoSink;
 use duet_media::source::test_pattern::{age_us, decode_stamp};
 use duet_media::{I420Frame, MediaResult};
-use duet_server::{RunningServer, ServerConfig};
-use futures_util::{Stream, StreamExt};
+use duet_server::RunningServer;
+use duet_testkit::{add_user, client_with, next_matching, start_server, Events};
 use serde_json::Value;
 
 /// Longest any wait may take before the bench gives up (a hang guard, not a measurement).
@@ -120,17 +120,12 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 /// One logged-in SDK client and what it decodes.
 struct Client {
     kit: CallKit,
-    events: Box<dyn Stream<Item = CallEvent> + Send + Unpin>,
+    events: Events,
     probe: FrameProbe,
 }
 
 impl Client {
     async fn login(server: &RunningServer, account: &str, tone_hz: f32, size: (u32, u32)) -> Self {
-        let token = server
-            .admin()
-            .add_user("demo", account, account, Duration::from_secs(3600))
-            .await
-            .expect("a new account");
         let probe = FrameProbe::default();
         let sink = probe.clone();
         let mut setup = MediaSetup::test_pattern_and_tone(tone_hz).with_video_sink(Arc::new(
@@ -147,26 +142,22 @@ impl Client {
         // The loopback bench's 720p range (kbps); Chromium picks its own.
         setup.config.min_bitrate = 1200;
         setup.config.max_bitrate = 2000;
-        let config = CallKitConfig::new(&server.ws_url(), "demo", account, &token);
-        let kit = CallKit::with_media(config, Arc::new(DuetMediaEngine::new(setup)))
-            .expect("a valid SDK config");
-        let events = Box::new(kit.events());
-        kit.login().await.expect("login");
+        let (kit, events) = client_with(server, account, |config| {
+            CallKit::with_media(config, Arc::new(DuetMediaEngine::new(setup)))
+                .expect("a valid SDK config")
+        })
+        .await;
         Self { kit, events, probe }
     }
 
     async fn next(&mut self, name: &str) -> CallEvent {
-        let wanted = async {
-            loop {
-                let event = self.events.next().await.expect("the SDK keeps its stream");
-                if event.name() == name {
-                    return event;
-                }
-            }
-        };
-        tokio::time::timeout(GUARD, wanted)
-            .await
-            .unwrap_or_else(|_| panic!("no {name} event"))
+        next_matching(
+            &mut self.events,
+            &format!("a {name} event"),
+            GUARD,
+            |event| event.name() == name,
+        )
+        .await
     }
 
     async fn invited(&mut self) -> Invite {
@@ -380,25 +371,10 @@ async fn main() {
     let height: u32 = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(720);
     let size = (width, height);
 
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let config = ServerConfig {
-        bind: "127.0.0.1:0".parse().expect("a socket address"),
-        database: dir
-            .path()
-            .join("duet.sqlite")
-            .to_string_lossy()
-            .into_owned(),
-        ..ServerConfig::default()
-    };
-    let server = duet_server::start(config).await.expect("the server starts");
+    let (server, _dir) = start_server().await;
     let mut tokens = Vec::new();
     for account in ["carol", "dave"] {
-        let token = server
-            .admin()
-            .add_user("demo", account, account, Duration::from_secs(3600))
-            .await
-            .expect("a new account");
-        tokens.push(token);
+        tokens.push(add_user(&server, account).await);
     }
     let tokens: [String; 2] = tokens.try_into().expect("two tokens");
 

@@ -9,7 +9,8 @@ use duet_call_media::MediaSetup;
 use duet_callkit::{CallParams, CallType};
 use duet_media::source::test_pattern::decode_stamp;
 use duet_media::source::y4m::Y4mSource;
-use support::{invited, wait_for, wait_until, Fixture};
+use duet_testkit::{invited, start_server, wait_for, wait_for_event};
+use support::media_client;
 
 /// The stamps of every complete frame in the Y4M file at `path` (empty if it has no header yet).
 fn recorded_stamps(path: &Path) -> Vec<Option<u32>> {
@@ -24,13 +25,12 @@ fn recorded_stamps(path: &Path) -> Vec<Option<u32>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorded_call_holds_the_peers_test_pattern() {
-    let fixture = Fixture::start().await;
-    let recording = fixture.dir.path().join("from-bob.y4m");
+    let (server, dir) = start_server().await;
+    let recording = dir.path().join("from-bob.y4m");
     let alice_setup = MediaSetup::test_pattern_and_tone(440.0).record_video_to(recording.clone());
-    let (alice, mut alice_events) = fixture.client("alice", alice_setup).await;
-    let (bob, mut bob_events) = fixture
-        .client("bob", MediaSetup::test_pattern_and_tone(1000.0))
-        .await;
+    let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
+    let (bob, mut bob_events) =
+        media_client(&server, "bob", MediaSetup::test_pattern_and_tone(1000.0)).await;
 
     alice
         .call(CallParams::new("bob", CallType::Video))
@@ -38,10 +38,13 @@ async fn a_recorded_call_holds_the_peers_test_pattern() {
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.accept(&invite).await.unwrap();
-    wait_for(&mut alice_events, "USER_ACCEPT").await;
-    wait_until(|| recorded_stamps(&recording).len() >= 30).await;
+    wait_for_event(&mut alice_events, "USER_ACCEPT").await;
+    wait_for("30 stamped frames in the recording", || {
+        recorded_stamps(&recording).len() >= 30
+    })
+    .await;
     bob.hangup().await.unwrap();
-    wait_for(&mut alice_events, "CALL_END").await;
+    wait_for_event(&mut alice_events, "CALL_END").await;
 
     let source = Y4mSource::open(&recording).unwrap();
     assert_eq!((source.header().width, source.header().height), (320, 240));

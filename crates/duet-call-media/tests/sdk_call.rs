@@ -5,18 +5,19 @@ mod support;
 
 use duet_callkit::{CallParams, CallStatus, CallType};
 use duet_media::audio::analysis::{strongest_of, tone_level_db};
-use support::{invited, probed, record_status, wait_for, wait_until, Fixture};
+use duet_testkit::{invited, record_status, start_server, wait_for, wait_for_event};
+use support::{media_client, probed};
 
 const CALLER_TONE: f32 = 440.0;
 const CALLEE_TONE: f32 = 1000.0;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_video_call_carries_pattern_and_tone_both_ways_after_accept() {
-    let fixture = Fixture::start().await;
+    let (server, _dir) = start_server().await;
     let (alice_setup, alice_video, alice_audio) = probed(CALLER_TONE);
     let (bob_setup, bob_video, bob_audio) = probed(CALLEE_TONE);
-    let (alice, mut alice_events) = fixture.client("alice", alice_setup).await;
-    let (bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     alice
         .call(CallParams::new("bob", CallType::Video))
@@ -36,8 +37,8 @@ async fn a_video_call_carries_pattern_and_tone_both_ways_after_accept() {
     );
 
     bob.accept(&invite).await.unwrap();
-    wait_for(&mut alice_events, "USER_ACCEPT").await;
-    wait_until(|| {
+    wait_for_event(&mut alice_events, "USER_ACCEPT").await;
+    wait_for("30 frames and a second of audio on both sides", || {
         alice_video.frames() >= 30
             && bob_video.frames() >= 30
             && alice_audio.sample_count() >= 48_000
@@ -83,7 +84,7 @@ async fn a_video_call_carries_pattern_and_tone_both_ways_after_accept() {
         record_status(&mut alice_events).await,
         CallStatus::Completed
     );
-    wait_for(&mut bob_events, "CALL_END").await;
+    wait_for_event(&mut bob_events, "CALL_END").await;
     // The record is written when it is announced (MESSAGE_SENT, after CALL_END); a history read
     // between the two could miss it, and failed a CI run that way.
     assert_eq!(record_status(&mut bob_events).await, CallStatus::Completed);

@@ -6,12 +6,12 @@ mod support;
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallType, ErrorCode,
 };
+use duet_testkit::{next_event, wait_for_event};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use support::fake_server::{event, invited, record, FakeServer};
 use support::recording_media::RecordingMedia;
-use support::{next_event, wait_for};
 
 fn config(url: &str) -> CallKitConfig {
     let mut config = CallKitConfig::new(url, "demo", "alice", "token");
@@ -253,7 +253,7 @@ async fn a_lost_connection_emits_on_disconnect_then_reconnects_and_resyncs() {
     assert_eq!(invite.call_id.as_str(), "c7");
     let CallEvent::Resynced {
         status, invites, ..
-    } = wait_for(&mut events, "RESYNCED").await
+    } = wait_for_event(&mut events, "RESYNCED").await
     else {
         unreachable!()
     };
@@ -294,11 +294,11 @@ async fn on_and_off_register_handlers_by_seed_name() {
     });
     let mut events = kit.events();
     conn.send(invited("c1", 1, "alice")).await;
-    wait_for(&mut events, "INVITED").await;
+    wait_for_event(&mut events, "INVITED").await;
     assert!(kit.off(id));
     assert!(!kit.off(id));
     conn.send(invited("c2", 1, "alice")).await;
-    wait_for(&mut events, "INVITED").await;
+    wait_for_event(&mut events, "INVITED").await;
     assert_eq!(*seen.lock().unwrap(), ["INVITED"]);
 }
 
@@ -356,7 +356,8 @@ async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
         "call_token": "tok-c9", "seq": 6
     }]);
     conn.login(10_000, active).await;
-    let CallEvent::Resynced { status, gone, .. } = wait_for(&mut events, "RESYNCED").await else {
+    let CallEvent::Resynced { status, gone, .. } = wait_for_event(&mut events, "RESYNCED").await
+    else {
         unreachable!()
     };
     assert_eq!((status, gone.len()), (CallState::InCall, 0));
@@ -401,8 +402,8 @@ async fn a_non_contact_rings_without_media_until_answered() {
     let candidate =
         json!({"event": "signal", "from": "bob-desktop", "payload": {"kind": "candidate"}});
     conn.send(event("c3", 3, candidate)).await;
-    wait_for(&mut events, "SIGNAL").await;
-    wait_for(&mut events, "SIGNAL").await;
+    wait_for_event(&mut events, "SIGNAL").await;
+    wait_for_event(&mut events, "SIGNAL").await;
     assert!(
         media.log().is_empty(),
         "no media (no device, no candidate) before the answer: {:?}",
@@ -450,7 +451,7 @@ async fn media_that_finds_no_path_ends_the_answered_call_with_ice_failed() {
     };
     // ICE gives up while it still rings: the SDK waits for the answer, then hangs up.
     media.fail_ice();
-    let failed = wait_for(&mut events, "MEDIA_FAILED").await;
+    let failed = wait_for_event(&mut events, "MEDIA_FAILED").await;
     let CallEvent::MediaFailed { what, reason, .. } = failed else {
         unreachable!()
     };

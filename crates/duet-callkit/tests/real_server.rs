@@ -1,88 +1,17 @@
 //! The SDK against the real `duet-server`, started in-process on 127.0.0.1 port 0 with a fresh
 //! SQLite file: the cases of SIGNALING.md as two or three SDK clients live them.
 
-mod support;
-
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,
-    Invite,
 };
-use duet_server::{RunningServer, ServerConfig};
-use futures_util::Stream;
+use duet_testkit::{client, invited, record_status, start_server, wait_for_event};
 use std::time::Duration;
-use tempfile::TempDir;
-
-/// Guards against a hung test; not an assertion on how fast anything is.
-const HANG_GUARD: Duration = Duration::from_secs(20);
-
-struct Fixture {
-    server: RunningServer,
-    _dir: TempDir,
-}
-
-impl Fixture {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = ServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            database: dir
-                .path()
-                .join("duet.sqlite")
-                .to_string_lossy()
-                .into_owned(),
-            ..ServerConfig::default()
-        };
-        let server = duet_server::start(config).await.unwrap();
-        Self { server, _dir: dir }
-    }
-
-    /// Creates `account` if needed and logs it in on `device`.
-    async fn client(
-        &self,
-        account: &str,
-        device: &str,
-    ) -> (CallKit, impl Stream<Item = CallEvent> + Unpin) {
-        let nick = format!("{account} nick");
-        let token = self
-            .server
-            .admin()
-            .add_user("demo", account, &nick, Duration::from_secs(3600))
-            .await
-            .unwrap();
-        let mut config = CallKitConfig::new(&self.server.ws_url(), "demo", account, &token);
-        config.device_id = device.to_owned();
-        let kit = CallKit::new(config).unwrap();
-        let events = kit.events();
-        kit.login().await.unwrap();
-        (kit, events)
-    }
-}
-
-async fn wait_for(events: &mut (impl Stream<Item = CallEvent> + Unpin), name: &str) -> CallEvent {
-    tokio::time::timeout(HANG_GUARD, support::wait_for(events, name))
-        .await
-        .unwrap_or_else(|_| panic!("no {name} event"))
-}
-
-async fn invited(events: &mut (impl Stream<Item = CallEvent> + Unpin)) -> Invite {
-    match wait_for(events, "INVITED").await {
-        CallEvent::Invited(invite) => invite,
-        _ => unreachable!(),
-    }
-}
-
-async fn record_status(events: &mut (impl Stream<Item = CallEvent> + Unpin)) -> CallStatus {
-    match wait_for(events, "MESSAGE_SENT").await {
-        CallEvent::MessageSent { record } => record.status,
-        _ => unreachable!(),
-    }
-}
 
 #[tokio::test]
 async fn a_normal_call_connects_ends_for_both_and_leaves_one_completed_record() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
     let mut params = CallParams::new("bob", CallType::Video);
     params.attachment = serde_json::json!({"call": "testValue"});
     let call_id = alice.call(params).await.unwrap();
@@ -95,30 +24,31 @@ async fn a_normal_call_connects_ends_for_both_and_leaves_one_completed_record() 
     assert_eq!(invite.attachment, serde_json::json!({"call": "testValue"}));
     bob.accept(&invite).await.unwrap();
     assert_eq!(bob.call_status(), CallState::InCall);
-    wait_for(&mut alice_events, "USER_ACCEPT").await;
+    wait_for_event(&mut alice_events, "USER_ACCEPT").await;
     assert_eq!(alice.call_status(), CallState::InCall);
 
     bob.mute_local_audio(true).await.unwrap();
     let CallEvent::AudioAvailable { available, .. } =
-        wait_for(&mut alice_events, "AUDIO_AVAILABLE").await
+        wait_for_event(&mut alice_events, "AUDIO_AVAILABLE").await
     else {
         unreachable!()
     };
     assert!(!available);
     alice.switch_call_type(CallType::Audio).await.unwrap();
     let CallEvent::CallTypeChange { call_type, .. } =
-        wait_for(&mut bob_events, "CALL_TYPE_CHANGE").await
+        wait_for_event(&mut bob_events, "CALL_TYPE_CHANGE").await
     else {
         unreachable!()
     };
     assert_eq!(call_type, CallType::Audio);
 
     alice.hangup().await.unwrap();
-    let CallEvent::CallEnd { reason, .. } = wait_for(&mut bob_events, "CALL_END").await else {
+    let CallEvent::CallEnd { reason, .. } = wait_for_event(&mut bob_events, "CALL_END").await
+    else {
         unreachable!()
     };
     assert_eq!(reason, duet_callkit::EndReason::UserHangup);
-    wait_for(&mut alice_events, "CALL_END").await;
+    wait_for_event(&mut alice_events, "CALL_END").await;
     assert_eq!(
         record_status(&mut alice_events).await,
         CallStatus::Completed
@@ -135,16 +65,16 @@ async fn a_normal_call_connects_ends_for_both_and_leaves_one_completed_record() 
 
 #[tokio::test]
 async fn a_declined_call_is_user_reject_and_a_rejected_record() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
     alice
         .call(CallParams::new("bob", CallType::Audio))
         .await
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.reject(&invite).await.unwrap();
-    wait_for(&mut alice_events, "USER_REJECT").await;
+    wait_for_event(&mut alice_events, "USER_REJECT").await;
     assert_eq!(record_status(&mut alice_events).await, CallStatus::Rejected);
     assert_eq!(record_status(&mut bob_events).await, CallStatus::Rejected);
     assert_eq!(
@@ -155,16 +85,16 @@ async fn a_declined_call_is_user_reject_and_a_rejected_record() {
 
 #[tokio::test]
 async fn a_cancelled_call_is_user_cancel_and_a_canceled_record() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
     alice
         .call(CallParams::new("bob", CallType::Video))
         .await
         .unwrap();
     invited(&mut bob_events).await;
     alice.cancel().await.unwrap();
-    wait_for(&mut bob_events, "USER_CANCEL").await;
+    wait_for_event(&mut bob_events, "USER_CANCEL").await;
     assert_eq!(bob.call_status(), CallState::Idle);
     assert_eq!(record_status(&mut alice_events).await, CallStatus::Canceled);
     assert_eq!(alice.call_status(), CallState::Idle);
@@ -172,17 +102,17 @@ async fn a_cancelled_call_is_user_cancel_and_a_canceled_record() {
 
 #[tokio::test]
 async fn an_unanswered_call_times_out_for_both_with_an_unanswered_record() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
     alice.set_call_timeout(Duration::from_millis(300)).unwrap();
     alice
         .call(CallParams::new("bob", CallType::Video))
         .await
         .unwrap();
     invited(&mut bob_events).await;
-    wait_for(&mut alice_events, "CALLING_TIMEOUT").await;
-    wait_for(&mut bob_events, "CALLING_TIMEOUT").await;
+    wait_for_event(&mut alice_events, "CALLING_TIMEOUT").await;
+    wait_for_event(&mut bob_events, "CALLING_TIMEOUT").await;
     assert_eq!(
         record_status(&mut alice_events).await,
         CallStatus::Unanswered
@@ -195,17 +125,17 @@ async fn an_unanswered_call_times_out_for_both_with_an_unanswered_record() {
 
 #[tokio::test]
 async fn busy_by_decline_and_by_every_device_in_a_call() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
-    let (carol, mut carol_events) = fx.client("carol", "carol-pc").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
+    let (carol, mut carol_events) = client(&fx, "carol", Some("carol-pc")).await;
     alice
         .call(CallParams::new("bob", CallType::Video))
         .await
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.reject_busy(&invite).await.unwrap();
-    wait_for(&mut alice_events, "USER_BUSY").await;
+    wait_for_event(&mut alice_events, "USER_BUSY").await;
     assert_eq!(record_status(&mut alice_events).await, CallStatus::Busy);
 
     carol
@@ -213,12 +143,12 @@ async fn busy_by_decline_and_by_every_device_in_a_call() {
         .await
         .unwrap();
     bob.accept(&invited(&mut bob_events).await).await.unwrap();
-    wait_for(&mut carol_events, "USER_ACCEPT").await;
+    wait_for_event(&mut carol_events, "USER_ACCEPT").await;
     alice
         .call(CallParams::new("bob", CallType::Video))
         .await
         .unwrap();
-    wait_for(&mut alice_events, "USER_BUSY").await;
+    wait_for_event(&mut alice_events, "USER_BUSY").await;
     assert_eq!(record_status(&mut alice_events).await, CallStatus::Busy);
     assert_eq!(
         bob.call_status(),
@@ -229,10 +159,10 @@ async fn busy_by_decline_and_by_every_device_in_a_call() {
 
 #[tokio::test]
 async fn answered_on_one_of_two_devices_the_other_stops_ringing() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob_desk, mut desk_events) = fx.client("bob", "bob-desktop").await;
-    let (bob_phone, mut phone_events) = fx.client("bob", "bob-phone").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob_desk, mut desk_events) = client(&fx, "bob", Some("bob-desktop")).await;
+    let (bob_phone, mut phone_events) = client(&fx, "bob", Some("bob-phone")).await;
     alice
         .call(CallParams::new("bob", CallType::Video))
         .await
@@ -241,7 +171,7 @@ async fn answered_on_one_of_two_devices_the_other_stops_ringing() {
     let on_phone = invited(&mut phone_events).await;
     assert_eq!(on_desk.call_id, on_phone.call_id);
     bob_desk.accept(&on_desk).await.unwrap();
-    wait_for(&mut phone_events, "OTHER_CLIENT_ACCEPT").await;
+    wait_for_event(&mut phone_events, "OTHER_CLIENT_ACCEPT").await;
     assert_eq!(bob_phone.call_status(), CallState::Idle);
     let late = bob_phone.accept(&on_phone).await.unwrap_err();
     assert!(
@@ -249,7 +179,7 @@ async fn answered_on_one_of_two_devices_the_other_stops_ringing() {
         "the invite stopped ringing here: {late:?}"
     );
     let CallEvent::UserAccept { peer_device, .. } =
-        wait_for(&mut alice_events, "USER_ACCEPT").await
+        wait_for_event(&mut alice_events, "USER_ACCEPT").await
     else {
         unreachable!()
     };
@@ -263,9 +193,9 @@ async fn answered_on_one_of_two_devices_the_other_stops_ringing() {
 
 #[tokio::test]
 async fn glare_connects_both_callers_in_one_call() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
-    let (bob, mut bob_events) = fx.client("bob", "bob-desktop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (bob, mut bob_events) = client(&fx, "bob", Some("bob-desktop")).await;
     let first = alice
         .call(CallParams::new("bob", CallType::Video))
         .await
@@ -276,14 +206,14 @@ async fn glare_connects_both_callers_in_one_call() {
         .await
         .unwrap();
     assert_eq!(merged, first, "bob's call merged into alice's");
-    wait_for(&mut alice_events, "USER_ACCEPT").await;
-    wait_for(&mut bob_events, "USER_ACCEPT").await;
+    wait_for_event(&mut alice_events, "USER_ACCEPT").await;
+    wait_for_event(&mut bob_events, "USER_ACCEPT").await;
     assert_eq!(
         (alice.call_status(), bob.call_status()),
         (CallState::InCall, CallState::InCall)
     );
     bob.hangup().await.unwrap();
-    wait_for(&mut alice_events, "CALL_END").await;
+    wait_for_event(&mut alice_events, "CALL_END").await;
     assert_eq!(
         record_status(&mut alice_events).await,
         CallStatus::Completed
@@ -292,18 +222,18 @@ async fn glare_connects_both_callers_in_one_call() {
 
 #[tokio::test]
 async fn a_contact_going_offline_and_online_reaches_the_watcher_as_presence() {
-    let fixture = Fixture::start().await;
-    let (alice, mut alice_events) = fixture.client("alice", "a1").await;
-    let (bob, _bob_events) = fixture.client("bob", "b1").await;
+    let (fixture, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fixture, "alice", Some("a1")).await;
+    let (bob, _bob_events) = client(&fixture, "bob", Some("b1")).await;
     alice.add_contact("bob").await.unwrap();
 
     bob.logout().await.unwrap();
     let expect = |presence: &str| serde_json::json!({"event": "PRESENCE", "account": "bob", "presence": presence});
-    let event = wait_for(&mut alice_events, "PRESENCE").await;
+    let event = wait_for_event(&mut alice_events, "PRESENCE").await;
     assert_eq!(serde_json::to_value(&event).unwrap(), expect("offline"));
 
     bob.login().await.unwrap();
-    let event = wait_for(&mut alice_events, "PRESENCE").await;
+    let event = wait_for_event(&mut alice_events, "PRESENCE").await;
     assert_eq!(serde_json::to_value(&event).unwrap(), expect("online"));
 }
 

@@ -2,51 +2,14 @@
 //! fails login with `TlsUntrusted`, naming the host and the reason; given the CA, login works.
 
 use duet_callkit::{CallKit, CallKitConfig, CallKitError, TlsProblem};
-use duet_server::{ServerConfig, TlsFiles};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use std::time::Duration;
-
-/// Writes a CA and a certificate for 127.0.0.1 signed by it into `dir`; returns the server's
-/// files and the CA's path.
-fn issue(dir: &std::path::Path) -> (TlsFiles, std::path::PathBuf) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Duet test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    let files = TlsFiles {
-        cert: dir.join("cert.pem"),
-        key: dir.join("key.pem"),
-    };
-    std::fs::write(&files.cert, cert.pem()).unwrap();
-    std::fs::write(&files.key, key.serialize_pem()).unwrap();
-    let ca_path = dir.join("ca.pem");
-    std::fs::write(&ca_path, ca.pem()).unwrap();
-    (files, ca_path)
-}
+use duet_testkit::{add_user_named, start_server_with, TestCa};
 
 #[tokio::test]
 async fn an_untrusted_certificate_fails_login_with_tls_untrusted_and_the_ca_fixes_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (files, ca_path) = issue(dir.path());
-    let config = ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir.path().join("duet.sqlite").display().to_string(),
-        tls: Some(files),
-        ..ServerConfig::default()
-    };
-    let server = duet_server::start(config).await.unwrap();
-    let token = server
-        .admin()
-        .add_user("demo", "alice", "Alice", Duration::from_secs(3600))
-        .await
-        .unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let (files, ca_path) = TestCa::new("Duet test CA").issue_loopback(certs.path());
+    let (server, _dir) = start_server_with(|config| config.tls = Some(files)).await;
+    let token = add_user_named(&server, "alice", "Alice").await;
     let url = server.ws_url();
     assert!(url.starts_with("wss://"), "{url}");
 

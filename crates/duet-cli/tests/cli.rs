@@ -1,7 +1,8 @@
 //! `duet-cli` as a script uses it: two processes against the real server (in-process, port 0),
 //! JSON lines on stdout, and exit codes that tell the outcome.
 
-use duet_server::{RunningServer, ServerConfig};
+use duet_server::RunningServer;
+use duet_testkit::{add_user, start_server};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::Duration;
@@ -11,26 +12,8 @@ use tokio::process::{Child, Command};
 /// Guards against a hung test; not an assertion on how fast anything is.
 const HANG_GUARD: Duration = Duration::from_secs(30);
 
-async fn server() -> (RunningServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir
-            .path()
-            .join("duet.sqlite")
-            .to_string_lossy()
-            .into_owned(),
-        ..ServerConfig::default()
-    };
-    (duet_server::start(config).await.unwrap(), dir)
-}
-
 async fn cli(server: &RunningServer, account: &str, args: &[&str]) -> Child {
-    let token = server
-        .admin()
-        .add_user("demo", account, account, Duration::from_secs(3600))
-        .await
-        .unwrap();
+    let token = add_user(server, account).await;
     Command::new(env!("CARGO_BIN_EXE_duet-cli"))
         .env("DUET_SERVER", server.ws_url())
         .env("DUET_APP_KEY", "demo")
@@ -86,7 +69,7 @@ fn events(lines: &[Value]) -> Vec<&str> {
 
 #[tokio::test]
 async fn a_completed_call_exits_0_on_both_sides_with_seed_event_lines() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     let mut bob = cli(
         &server,
         "bob",
@@ -117,7 +100,7 @@ async fn a_completed_call_exits_0_on_both_sides_with_seed_event_lines() {
 
 #[tokio::test]
 async fn a_rejected_call_exits_10_and_a_busy_one_11() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     for (auto, code) in [("reject", 10), ("busy", 11)] {
         let mut bob = cli(&server, "bob", &["listen", "--auto", auto, "--count", "1"]).await;
         let mut bob_lines = Vec::new();
@@ -132,7 +115,7 @@ async fn a_rejected_call_exits_10_and_a_busy_one_11() {
 
 #[tokio::test]
 async fn an_unanswered_call_exits_12() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     let mut bob = cli(&server, "bob", &["listen", "--count", "1"]).await;
     let mut bob_lines = Vec::new();
     let alice = cli(&server, "alice", &["call", "bob", "--timeout", "300ms"]).await;
@@ -145,39 +128,8 @@ async fn an_unanswered_call_exits_12() {
 }
 
 #[tokio::test]
-async fn a_bad_token_exits_3_and_bad_flags_exit_2() {
-    let (server, _dir) = server().await;
-    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
-        .args([
-            "--server",
-            &server.ws_url(),
-            "--app-key",
-            "demo",
-            "--account",
-            "alice",
-            "--token",
-            "forged",
-            "history",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(3));
-    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
-        .args(["call", "bob", "--type", "hologram"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(2));
-}
-
-#[tokio::test]
 async fn history_prints_one_record_per_line() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     let mut bob = cli(
         &server,
         "bob",
@@ -198,7 +150,7 @@ async fn history_prints_one_record_per_line() {
 
 #[tokio::test]
 async fn a_device_that_saw_another_device_answer_exits_14() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     let mut desk = cli(
         &server,
         "bob",
@@ -235,15 +187,46 @@ async fn a_device_that_saw_another_device_answer_exits_14() {
 }
 
 #[tokio::test]
-async fn a_call_timeout_above_120s_is_a_usage_error() {
-    let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
-        .args(["call", "bob", "--timeout", "121s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .await
-        .unwrap();
-    assert_eq!(status.code(), Some(2));
+async fn a_bad_token_exits_3_and_usage_errors_exit_2() {
+    let (server, _dir) = start_server().await;
+    let url = server.ws_url();
+    let cases: [(&str, Vec<&str>, i32); 3] = [
+        (
+            "a forged token",
+            vec![
+                "--server",
+                &url,
+                "--app-key",
+                "demo",
+                "--account",
+                "alice",
+                "--token",
+                "forged",
+                "history",
+            ],
+            3,
+        ),
+        (
+            "an unknown call type",
+            vec!["call", "bob", "--type", "hologram"],
+            2,
+        ),
+        (
+            "a call timeout above 120 s",
+            vec!["call", "bob", "--timeout", "121s"],
+            2,
+        ),
+    ];
+    for (case, args, code) in cases {
+        let status = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{case}");
+    }
 }
 
 /// Sends one JSON frame on a raw WebSocket.

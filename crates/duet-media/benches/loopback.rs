@@ -11,11 +11,12 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{call, loopback_config, wait_for, wait_until};
+use common::{call, loopback_config};
 use duet_media::frame::now_us;
 use duet_media::sink::VideoSink;
 use duet_media::source::test_pattern::{age_us, decode_stamp};
 use duet_media::{ConnectionState, I420Frame, MediaEvent, MediaResult};
+use duet_testkit::{recv_matching, wait_for_within};
 
 /// Records capture-to-decoded latency of every decoded test-pattern frame.
 #[derive(Clone, Default)]
@@ -91,8 +92,8 @@ async fn main() {
                 }
             )
         };
-        wait_for(&mut a.events, limit, connected).await;
-        wait_for(&mut b.events, limit, connected).await;
+        recv_matching(&mut a.events, "the caller to connect", limit, connected).await;
+        recv_matching(&mut b.events, "the callee to connect", limit, connected).await;
         connect_ms.push(started.elapsed().as_secs_f64() * 1000.0);
 
         let probe = LatencyProbe::default();
@@ -100,9 +101,12 @@ async fn main() {
         let accepted = Instant::now();
         a.media.release();
         b.media.release();
-        wait_for(&mut a.events, limit, |e| {
-            matches!(e, MediaEvent::FirstRemoteVideoFrame { .. })
-        })
+        recv_matching(
+            &mut a.events,
+            "the caller's first remote frame",
+            limit,
+            |e| matches!(e, MediaEvent::FirstRemoteVideoFrame { .. }),
+        )
         .await;
         first_frame_ms.push(accepted.elapsed().as_secs_f64() * 1000.0);
 
@@ -110,7 +114,10 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         probe.0.lock().unwrap().clear();
         let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-        wait_until(limit, || probe.0.lock().unwrap().len() >= 150).await;
+        wait_for_within("150 latency samples", limit, || {
+            probe.0.lock().unwrap().len() >= 150
+        })
+        .await;
         let (cpu1, wall) = (cpu_seconds(), wall0.elapsed().as_secs_f64());
         // Two clients share this process.
         cpu_pct.push((cpu1 - cpu0) / wall * 100.0 / 2.0);

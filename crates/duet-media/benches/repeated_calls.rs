@@ -10,8 +10,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{call, loopback_config, wait_for, wait_until};
+use common::{call, loopback_config};
 use duet_media::{ConnectionState, MediaEvent};
+use duet_testkit::{recv_matching, wait_for_within};
 
 /// A numeric field of /proc/self/status ("VmRSS" in kB, "Threads").
 fn status_field(name: &str) -> f64 {
@@ -47,11 +48,14 @@ async fn main() {
                 }
             )
         };
-        wait_for(&mut a.events, limit, connected).await;
-        wait_for(&mut b.events, limit, connected).await;
+        recv_matching(&mut a.events, "the caller to connect", limit, connected).await;
+        recv_matching(&mut b.events, "the callee to connect", limit, connected).await;
         a.media.release();
         b.media.release();
-        wait_until(limit, || a.video.frames() >= 10 && b.video.frames() >= 10).await;
+        wait_for_within("10 frames both ways", limit, || {
+            a.video.frames() >= 10 && b.video.frames() >= 10
+        })
+        .await;
         a.media.close().await.unwrap();
         b.media.close().await.unwrap();
         drop((a, b));

@@ -5,9 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{call, loopback_config, wait_for, wait_until};
+use common::{call, loopback_config};
 use duet_media::audio::analysis::{strongest_of, tone_level_db};
 use duet_media::{AudioInput, AudioOutput, ConnectionState, DeviceKind, MediaEvent, VideoInput};
+use duet_testkit::{recv_matching, wait_for_within};
 
 const CALLER_TONE: f32 = 440.0;
 const CALLEE_TONE: f32 = 1000.0;
@@ -30,8 +31,8 @@ async fn media_flows_both_ways_only_after_release() {
     callee_config.video_width = Some(480);
     callee_config.video_height = Some(272);
     let (mut a, mut b) = call(loopback_config(CALLER_TONE), callee_config).await;
-    wait_for(&mut a.events, LIMIT, connected).await;
-    wait_for(&mut b.events, LIMIT, connected).await;
+    recv_matching(&mut a.events, "the caller to connect", LIMIT, connected).await;
+    recv_matching(&mut b.events, "the callee to connect", LIMIT, connected).await;
 
     // Connected, nobody released: nothing may be decoded or played on either side.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -49,7 +50,7 @@ async fn media_flows_both_ways_only_after_release() {
     // Only the caller released: its media reaches the callee's transport (counted in stats)
     // but the callee neither plays it nor sends anything back.
     a.media.release();
-    wait_for(&mut b.events, LIMIT, |e| {
+    recv_matching(&mut b.events, "stats with video and audio received at the callee", LIMIT, |e| {
         matches!(e, MediaEvent::Stats { stats } if stats.video_recv_kbps > 0.0 && stats.audio_recv_kbps > 0.0)
     })
     .await;
@@ -68,8 +69,20 @@ async fn media_flows_both_ways_only_after_release() {
 
     b.media.release();
     let first = |e: &MediaEvent| matches!(e, MediaEvent::FirstRemoteVideoFrame { .. });
-    let at_caller = wait_for(&mut a.events, LIMIT, first).await;
-    let at_callee = wait_for(&mut b.events, LIMIT, first).await;
+    let at_caller = recv_matching(
+        &mut a.events,
+        "the caller's first remote frame",
+        LIMIT,
+        first,
+    )
+    .await;
+    let at_callee = recv_matching(
+        &mut b.events,
+        "the callee's first remote frame",
+        LIMIT,
+        first,
+    )
+    .await;
     assert_eq!(
         at_caller,
         MediaEvent::FirstRemoteVideoFrame {
@@ -84,7 +97,7 @@ async fn media_flows_both_ways_only_after_release() {
             height: 240
         }
     );
-    wait_until(LIMIT, || {
+    wait_for_within("frames and audio both ways", LIMIT, || {
         a.video.frames() >= 45
             && b.video.frames() >= 45
             && a.audio.sample_count() >= 48_000
@@ -117,24 +130,34 @@ async fn media_flows_both_ways_only_after_release() {
 
     // Mute and camera-off reach the far side.
     a.media.set_audio_enabled(false);
-    wait_for(&mut b.events, LIMIT, |e| {
-        *e == MediaEvent::RemoteAudioAvailable { available: false }
-    })
+    recv_matching(
+        &mut b.events,
+        "the callee to hear the microphone go off",
+        LIMIT,
+        |e| *e == MediaEvent::RemoteAudioAvailable { available: false },
+    )
     .await;
     a.media.set_video_enabled(false);
-    wait_for(&mut b.events, LIMIT, |e| {
-        *e == MediaEvent::RemoteVideoAvailable { available: false }
-    })
+    recv_matching(
+        &mut b.events,
+        "the callee to see the camera go off",
+        LIMIT,
+        |e| *e == MediaEvent::RemoteVideoAvailable { available: false },
+    )
     .await;
     a.media.set_video_enabled(true);
-    wait_for(&mut b.events, LIMIT, |e| {
-        *e == MediaEvent::RemoteVideoAvailable { available: true }
-    })
+    recv_matching(
+        &mut b.events,
+        "the callee to see the camera come back",
+        LIMIT,
+        |e| *e == MediaEvent::RemoteVideoAvailable { available: true },
+    )
     .await;
 
     // Stats arrive and show video coming in.
-    let MediaEvent::Stats { stats } = wait_for(
+    let MediaEvent::Stats { stats } = recv_matching(
         &mut b.events,
+        "stats with video received at the callee",
         LIMIT,
         |e| matches!(e, MediaEvent::Stats { stats } if stats.video_recv_kbps > 0.0),
     )
@@ -154,15 +177,15 @@ async fn media_flows_both_ways_only_after_release() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_the_video_source_keeps_the_call() {
     let (mut a, mut b) = call(loopback_config(CALLER_TONE), loopback_config(CALLEE_TONE)).await;
-    wait_for(&mut a.events, LIMIT, connected).await;
-    wait_for(&mut b.events, LIMIT, connected).await;
+    recv_matching(&mut a.events, "the caller to connect", LIMIT, connected).await;
+    recv_matching(&mut b.events, "the callee to connect", LIMIT, connected).await;
     a.media.release();
     b.media.release();
-    wait_until(LIMIT, || b.video.frames() >= 10).await;
+    wait_for_within("10 frames at the callee", LIMIT, || b.video.frames() >= 10).await;
 
     // A fresh test pattern restarts frame numbers at 0: the far side must see that happen.
     a.media.set_video_source(&VideoInput::TestPattern).unwrap();
-    wait_until(LIMIT, || {
+    wait_for_within("the callee to see frame numbers restart", LIMIT, || {
         let numbers: Vec<u32> = b
             .video
             .stamps()
@@ -179,7 +202,7 @@ async fn switching_the_video_source_keeps_the_call() {
     let (a_before, b_before) = (a.video.frames(), b.video.frames());
     a.media.restart_ice().await.unwrap();
     b.media.restart_ice().await.unwrap();
-    wait_until(LIMIT, || {
+    wait_for_within("30 more frames both ways", LIMIT, || {
         a.video.frames() >= a_before + 30 && b.video.frames() >= b_before + 30
     })
     .await;
@@ -246,13 +269,21 @@ async fn switching_the_video_source_keeps_the_call() {
         .media
         .set_video_source(&VideoInput::Camera { index: Some(77) })
         .is_err());
-    wait_for(&mut a.events, LIMIT, |e| {
-        *e == MediaEvent::DeviceMissing {
-            kind: DeviceKind::Camera,
-        }
+    recv_matching(
+        &mut a.events,
+        "the caller's missing camera reported",
+        LIMIT,
+        |e| {
+            *e == MediaEvent::DeviceMissing {
+                kind: DeviceKind::Camera,
+            }
+        },
+    )
+    .await;
+    wait_for_within("10 more frames at the callee", LIMIT, || {
+        b.video.frames() >= before + 10
     })
     .await;
-    wait_until(LIMIT, || b.video.frames() >= before + 10).await;
 
     a.media.close().await.unwrap();
     b.media.close().await.unwrap();
@@ -276,13 +307,13 @@ async fn missing_devices_are_events_not_failures() {
         DeviceKind::Microphone,
         DeviceKind::Speaker,
     ] {
-        wait_for(&mut events, LIMIT, |e| {
+        recv_matching(&mut events, "each missing device reported", LIMIT, |e| {
             *e == MediaEvent::DeviceMissing { kind }
         })
         .await;
     }
     // The session still produced its offer.
-    wait_for(&mut events, LIMIT, |e| {
+    recv_matching(&mut events, "the offer to send", LIMIT, |e| {
         matches!(
             e,
             MediaEvent::SignalToSend {
@@ -304,13 +335,15 @@ async fn media_survives_packet_loss_without_corrupt_frames() {
         relay.clone(),
     )
     .await;
-    wait_for(&mut a.events, LIMIT, connected).await;
-    wait_for(&mut b.events, LIMIT, connected).await;
+    recv_matching(&mut a.events, "the caller to connect", LIMIT, connected).await;
+    recv_matching(&mut b.events, "the callee to connect", LIMIT, connected).await;
     a.media.release();
     b.media.release();
-    wait_until(LIMIT, || {
-        b.video.frames() >= 60 && b.audio.sample_count() >= 96_000
-    })
+    wait_for_within(
+        "frames and two seconds of audio at the callee",
+        LIMIT,
+        || b.video.frames() >= 60 && b.audio.sample_count() >= 96_000,
+    )
     .await;
     assert!(relay.dropped.load(std::sync::atomic::Ordering::Relaxed) > 10);
 
@@ -335,8 +368,9 @@ async fn media_survives_packet_loss_without_corrupt_frames() {
         Some(CALLER_TONE)
     );
     // The receiver's statistics show the loss.
-    wait_for(
+    recv_matching(
         &mut b.events,
+        "stats showing loss at the callee",
         LIMIT,
         |e| matches!(e, MediaEvent::Stats { stats } if stats.recv_loss > 0.0),
     )

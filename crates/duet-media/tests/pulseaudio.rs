@@ -225,8 +225,9 @@ fn microphone_and_speaker_work_through_pulseaudio() {
 }
 
 fn call_through_pulse_devices(server: &PulseServer) {
-    use common::{call_with, loopback_config, wait_for};
+    use common::{call_with, loopback_config};
     use duet_media::{AudioInput, AudioOutput, AudioQuality, ConnectionState, MediaEvent};
+    use duet_testkit::recv_matching;
 
     let mut feeder = server
         .tool(
@@ -293,8 +294,20 @@ fn call_through_pulse_devices(server: &PulseServer) {
                 }
             )
         };
-        wait_for(&mut a.events, Duration::from_secs(20), connected).await;
-        wait_for(&mut b.events, Duration::from_secs(20), connected).await;
+        recv_matching(
+            &mut a.events,
+            "the caller to connect",
+            Duration::from_secs(20),
+            connected,
+        )
+        .await;
+        recv_matching(
+            &mut b.events,
+            "the callee to connect",
+            Duration::from_secs(20),
+            connected,
+        )
+        .await;
         a.media.release();
         b.media.release();
         let bytes = tokio::task::spawn_blocking(move || reader.join().unwrap())

@@ -4,10 +4,8 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    SanType,
-};
+use duet_server::TlsFiles;
+use duet_testkit::TestCa;
 
 /// PEM files of one lab's CA and server certificate.
 #[derive(Debug, Clone)]
@@ -23,40 +21,18 @@ pub struct Certificates {
 impl Certificates {
     /// Makes a fresh CA and a server certificate for `ip`, written into `dir`.
     pub fn generate(dir: &Path, ip: IpAddr) -> Certificates {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "Duet network lab CA");
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_key = KeyPair::generate().expect("a CA key");
-        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("the CA certificate");
-
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("server params");
-        params.subject_alt_names = vec![SanType::IpAddress(ip)];
-        params
-            .distinguished_name
-            .push(DnType::CommonName, ip.to_string());
-        let key = KeyPair::generate().expect("a server key");
-        let cert = params.signed_by(&key, &ca).expect("the server certificate");
-
         let files = Certificates {
             ca: dir.join("ca.pem"),
             cert: dir.join("server.pem"),
             key: dir.join("server.key"),
         };
-        for (path, pem) in [
-            (&files.ca, ca.pem()),
-            (&files.cert, cert.pem()),
-            (&files.key, key.serialize_pem()),
-        ] {
-            std::fs::write(path, pem)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        }
+        let ca = TestCa::new("Duet network lab CA");
+        ca.write_pem(&files.ca);
+        let server = TlsFiles {
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+        };
+        ca.issue_to(&ip.to_string(), &server);
         files
     }
 }

@@ -7,7 +7,8 @@ use duet_callkit::{CallEvent, CallKitError, CallParams, CallType};
 use duet_media::{AudioInput, AudioOutput, MediaConfig, Resolution, VideoInput};
 
 use crate::frames::{preview_sink, write_skin_y4m, Luma, LumaLog};
-use crate::support::{invited, probed, wait_for, wait_until, Fixture};
+use crate::support::{media_client, probed};
+use duet_testkit::{invited, start_server, wait_for, wait_for_event};
 
 /// Noisy skin from a file, previews before and after the filters into the two logs.
 fn skin_setup(path: &std::path::Path, filtered: &LumaLog, unfiltered: &LumaLog) -> MediaSetup {
@@ -36,15 +37,14 @@ fn smoothed(after: Luma, before: Luma) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
-    let fixture = Fixture::start().await;
-    let y4m = fixture.dir.path().join("skin.y4m");
+    let (server, dir) = start_server().await;
+    let y4m = dir.path().join("skin.y4m");
     write_skin_y4m(&y4m, 4);
     let (filtered, unfiltered) = (LumaLog::default(), LumaLog::default());
-    let (alice, mut alice_events) = fixture
-        .client("alice", skin_setup(&y4m, &filtered, &unfiltered))
-        .await;
+    let (alice, mut alice_events) =
+        media_client(&server, "alice", skin_setup(&y4m, &filtered, &unfiltered)).await;
     let (bob_setup, _, _) = probed(1000.0);
-    let (bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     let call = alice
         .call(CallParams::new("bob", CallType::Video))
@@ -52,7 +52,10 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.accept(&invite).await.unwrap();
-    wait_until(|| filtered.of(&call).len() >= 10).await;
+    wait_for("10 encoded frames at level 0", || {
+        filtered.of(&call).len() >= 10
+    })
+    .await;
     // Level 0: what is encoded is exactly what was captured.
     let (after, before) = (filtered.of(&call), unfiltered.of(&call));
     for (i, f) in after.iter().enumerate() {
@@ -65,7 +68,10 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
     ));
     let seen = filtered.of(&call).len();
     alice.set_beauty_level(9).unwrap();
-    wait_until(|| filtered.of(&call).len() >= seen + 10).await;
+    wait_for("10 encoded frames at level 9", || {
+        filtered.of(&call).len() >= seen + 10
+    })
+    .await;
     let (after, before) = (filtered.of(&call), unfiltered.of(&call));
     // Frame `seen` may have been in the filter while the level changed; every later one was
     // filtered at 9.
@@ -79,8 +85,8 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
     }
 
     alice.hangup().await.unwrap();
-    wait_for(&mut alice_events, "CALL_END").await;
-    wait_for(&mut bob_events, "CALL_END").await;
+    wait_for_event(&mut alice_events, "CALL_END").await;
+    wait_for_event(&mut bob_events, "CALL_END").await;
 
     // Set between calls: the next call starts with both levels.
     alice.set_whiteness_level(9).unwrap();
@@ -90,7 +96,10 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.accept(&invite).await.unwrap();
-    wait_until(|| filtered.of(&second).len() >= 10).await;
+    wait_for("10 encoded frames of the second call", || {
+        filtered.of(&second).len() >= 10
+    })
+    .await;
     let (after, before) = (filtered.of(&second), unfiltered.of(&second));
     for (i, f) in after.iter().enumerate() {
         assert!(smoothed(*f, before[i]), "call 2 frame {i} not smoothed");
@@ -98,7 +107,7 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
     }
     alice.hangup().await.unwrap();
     assert!(matches!(
-        wait_for(&mut alice_events, "CALL_END").await,
+        wait_for_event(&mut alice_events, "CALL_END").await,
         CallEvent::CallEnd { .. }
     ));
 }
@@ -118,13 +127,16 @@ async fn the_local_preview_filters_the_source_outside_a_call_until_closed() {
         },
     )
     .unwrap();
-    wait_until(|| filtered.all().len() >= 5).await;
+    wait_for("5 preview frames at level 0", || filtered.all().len() >= 5).await;
     assert!(preview.is_running());
     assert_eq!(filtered.all()[..5], unfiltered.all()[..5], "level 0");
 
     let seen = filtered.all().len();
     setup.beauty().set_beauty_level(9).unwrap();
-    wait_until(|| filtered.all().len() >= seen + 5).await;
+    wait_for("5 preview frames at level 9", || {
+        filtered.all().len() >= seen + 5
+    })
+    .await;
     let (after, before) = (filtered.all(), unfiltered.all());
     for i in seen + 1..after.len() {
         assert!(smoothed(after[i], before[i]), "preview frame {i}");

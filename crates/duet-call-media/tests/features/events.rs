@@ -3,34 +3,17 @@
 
 use duet_call_media::MediaSetup;
 use duet_callkit::{CallEvent, CallParams, CallType, NetworkQuality};
-use futures_util::{Stream, StreamExt};
 
-use crate::support::{invited, probed, wait_for, Fixture, HANG_GUARD};
-
-/// The first event matching `wanted`, skipping others.
-async fn wait_matching(
-    events: &mut (impl Stream<Item = CallEvent> + Unpin),
-    mut wanted: impl FnMut(&CallEvent) -> bool,
-) -> CallEvent {
-    tokio::time::timeout(HANG_GUARD, async {
-        loop {
-            let event = events.next().await.expect("the SDK keeps its stream open");
-            if wanted(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .expect("no matching event")
-}
+use crate::support::{media_client, probed};
+use duet_testkit::{invited, start_server, wait_for_event, wait_for_event_where};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_remote_frame_and_call_stats_reach_both_sides() {
-    let fixture = Fixture::start().await;
+    let (server, _dir) = start_server().await;
     let (alice_setup, _, _) = probed(440.0);
     let (bob_setup, _, _) = probed(1000.0);
-    let (alice, mut alice_events) = fixture.client("alice", alice_setup).await;
-    let (bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     let call = alice
         .call(CallParams::new("bob", CallType::Video))
@@ -40,13 +23,13 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
     bob.accept(&invite).await.unwrap();
 
     for events in [&mut alice_events, &mut bob_events] {
-        let first = wait_for(events, "FIRST_REMOTE_FRAME").await;
+        let first = wait_for_event(events, "FIRST_REMOTE_FRAME").await;
         assert_eq!(
             serde_json::to_value(&first).unwrap(),
             serde_json::json!({"event": "FIRST_REMOTE_FRAME", "call_id": call.as_str(), "width": 320, "height": 240})
         );
         // A full second of flowing media: the pattern runs at 30 fps both ways.
-        let stats = wait_matching(events, |e| {
+        let stats = wait_for_event_where(events, "a second of media flowing both ways", |e| {
             matches!(e, CallEvent::CallStats { stats, .. } if stats.fps > 0.0 && stats.send_fps > 0.0)
         })
         .await;
@@ -95,20 +78,20 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_that_cannot_start_is_reported_and_the_call_still_rings() {
-    let fixture = Fixture::start().await;
+    let (server, _dir) = start_server().await;
     let mut broken = MediaSetup::test_pattern_and_tone(440.0);
     // Odd sizes cannot be encoded: CallMedia refuses to start.
     broken.config.video_width = Some(321);
     broken.config.video_height = Some(240);
-    let (alice, mut alice_events) = fixture.client("alice", broken).await;
+    let (alice, mut alice_events) = media_client(&server, "alice", broken).await;
     let (bob_setup, _, _) = probed(1000.0);
-    let (_bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (_bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     let call = alice
         .call(CallParams::new("bob", CallType::Video))
         .await
         .unwrap();
-    let failed = wait_for(&mut alice_events, "MEDIA_FAILED").await;
+    let failed = wait_for_event(&mut alice_events, "MEDIA_FAILED").await;
     let json = serde_json::to_value(&failed).unwrap();
     assert_eq!(json["call_id"], call.as_str());
     assert_eq!(json["what"], "start");

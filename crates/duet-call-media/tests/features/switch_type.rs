@@ -2,27 +2,21 @@
 //! once (no video is sent any more), audio to video after consent opens them again.
 
 use duet_callkit::{CallEvent, CallParams, CallType};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
-use crate::support::{invited, probed, wait_for, wait_until, Fixture, HANG_GUARD};
+use crate::support::{media_client, probed};
+use duet_testkit::{invited, start_server, wait_for, wait_for_event, wait_for_event_where};
 
 /// Waits for a CALL_STATS whose last second carried no video either way.
 async fn video_stopped(events: &mut (impl Stream<Item = CallEvent> + Unpin)) {
-    tokio::time::timeout(HANG_GUARD, async {
-        loop {
-            if let Some(CallEvent::CallStats { stats, .. }) = events.next().await {
-                if stats.fps == 0.0 && stats.send_fps == 0.0 {
-                    return;
-                }
-            }
-        }
+    wait_for_event_where(events, "a second without video either way", |event| {
+        matches!(event, CallEvent::CallStats { stats, .. } if stats.fps == 0.0 && stats.send_fps == 0.0)
     })
-    .await
-    .expect("video still flows");
+    .await;
 }
 
 async fn type_changed(events: &mut (impl Stream<Item = CallEvent> + Unpin)) -> CallType {
-    match wait_for(events, "CALL_TYPE_CHANGE").await {
+    match wait_for_event(events, "CALL_TYPE_CHANGE").await {
         CallEvent::CallTypeChange { call_type, .. } => call_type,
         _ => unreachable!(),
     }
@@ -30,11 +24,11 @@ async fn type_changed(events: &mut (impl Stream<Item = CallEvent> + Unpin)) -> C
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn video_to_audio_closes_both_cameras_and_back_to_video_reopens_them() {
-    let fixture = Fixture::start().await;
+    let (server, _dir) = start_server().await;
     let (alice_setup, alice_video, _) = probed(440.0);
     let (bob_setup, bob_video, _) = probed(1000.0);
-    let (alice, mut alice_events) = fixture.client("alice", alice_setup).await;
-    let (bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     alice
         .call(CallParams::new("bob", CallType::Video))
@@ -42,7 +36,10 @@ async fn video_to_audio_closes_both_cameras_and_back_to_video_reopens_them() {
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.accept(&invite).await.unwrap();
-    wait_until(|| alice_video.frames() >= 10 && bob_video.frames() >= 10).await;
+    wait_for("10 video frames on both sides", || {
+        alice_video.frames() >= 10 && bob_video.frames() >= 10
+    })
+    .await;
 
     alice.switch_call_type(CallType::Audio).await.unwrap();
     assert_eq!(type_changed(&mut alice_events).await, CallType::Audio);
@@ -52,12 +49,15 @@ async fn video_to_audio_closes_both_cameras_and_back_to_video_reopens_them() {
 
     let (alice_seen, bob_seen) = (alice_video.frames(), bob_video.frames());
     alice.switch_call_type(CallType::Video).await.unwrap();
-    wait_for(&mut bob_events, "SWITCH_REQUESTED").await;
+    wait_for_event(&mut bob_events, "SWITCH_REQUESTED").await;
     bob.answer_switch(true).await.unwrap();
     assert_eq!(type_changed(&mut alice_events).await, CallType::Video);
     assert_eq!(type_changed(&mut bob_events).await, CallType::Video);
-    wait_until(|| alice_video.frames() >= alice_seen + 10 && bob_video.frames() >= bob_seen + 10)
-        .await;
+    wait_for(
+        "10 more video frames on both sides after the switch back",
+        || alice_video.frames() >= alice_seen + 10 && bob_video.frames() >= bob_seen + 10,
+    )
+    .await;
     // The reopened pattern is decodable on both sides.
     for probe in [&alice_video, &bob_video] {
         assert!(
@@ -70,11 +70,11 @@ async fn video_to_audio_closes_both_cameras_and_back_to_video_reopens_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_a_video_call_as_audio_opens_no_camera_on_either_side() {
-    let fixture = Fixture::start().await;
+    let (server, _dir) = start_server().await;
     let (alice_setup, alice_video, alice_audio) = probed(440.0);
     let (bob_setup, bob_video, bob_audio) = probed(1000.0);
-    let (alice, mut alice_events) = fixture.client("alice", alice_setup).await;
-    let (bob, mut bob_events) = fixture.client("bob", bob_setup).await;
+    let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
     alice
         .call(CallParams::new("bob", CallType::Video))
@@ -82,12 +82,15 @@ async fn answering_a_video_call_as_audio_opens_no_camera_on_either_side() {
         .unwrap();
     let invite = invited(&mut bob_events).await;
     bob.accept_as(&invite, CallType::Audio).await.unwrap();
-    match wait_for(&mut alice_events, "USER_ACCEPT").await {
+    match wait_for_event(&mut alice_events, "USER_ACCEPT").await {
         CallEvent::UserAccept { call_type, .. } => assert_eq!(call_type, CallType::Audio),
         _ => unreachable!(),
     }
     // A second of audio each way: with a camera open, the first (key)frame would long be in.
-    wait_until(|| alice_audio.sample_count() >= 48_000 && bob_audio.sample_count() >= 48_000).await;
+    wait_for("a second of audio on both sides", || {
+        alice_audio.sample_count() >= 48_000 && bob_audio.sample_count() >= 48_000
+    })
+    .await;
     assert_eq!(
         alice_video.frames() + bob_video.frames(),
         0,

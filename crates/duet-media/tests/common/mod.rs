@@ -5,7 +5,6 @@
 pub mod lossy;
 
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 pub use duet_media::sink::probe::{PcmProbe, StampProbe};
 use duet_media::{
@@ -145,33 +144,4 @@ fn wire(
         signal_errors,
         offers,
     }
-}
-
-/// Waits for the first event matching `want`, failing after `limit`.
-pub async fn wait_for(
-    events: &mut UnboundedReceiver<MediaEvent>,
-    limit: Duration,
-    mut want: impl FnMut(&MediaEvent) -> bool,
-) -> MediaEvent {
-    tokio::time::timeout(limit, async {
-        loop {
-            let event = events.recv().await.expect("event stream ended");
-            if want(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .expect("timed out waiting for an event")
-}
-
-/// Polls `check` every 20 ms until true, failing after `limit`.
-pub async fn wait_until(limit: Duration, mut check: impl FnMut() -> bool) {
-    tokio::time::timeout(limit, async {
-        while !check() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("condition not met in time")
 }

@@ -1,12 +1,13 @@
 //! Bad input gets a clear error, changes nothing, and keeps the connection where the protocol allows.
 
-use crate::support::{self, answered_call, invite, user, Client};
+use crate::support::{self, answered_call, invite, Client};
 use duet_protocol::{CallAction, CallEvent, EndReason, ErrorCode, ServerMessage, MAX_FRAME_BYTES};
+use duet_testkit::{add_user, start_server, start_server_with};
 
 #[tokio::test]
 async fn malformed_frames_are_refused_and_the_connection_stays_usable() {
-    let (server, _dir) = support::server().await;
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
     let mut client = Client::login(&server, "alice", &token, "a1").await;
     let cases: &[(&str, ErrorCode, Option<u64>)] = &[
         ("{not json", ErrorCode::BadJson, None),
@@ -57,8 +58,8 @@ async fn malformed_frames_are_refused_and_the_connection_stays_usable() {
 
 #[tokio::test]
 async fn an_oversized_frame_is_refused_and_closes_the_connection() {
-    let (server, _dir) = support::server().await;
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
     let mut client = Client::login(&server, "alice", &token, "a1").await;
     let padding = "x".repeat(MAX_FRAME_BYTES + 1);
     client
@@ -73,10 +74,10 @@ async fn an_oversized_frame_is_refused_and_closes_the_connection() {
 
 #[tokio::test]
 async fn call_actions_that_do_not_fit_are_refused_and_change_nothing() {
-    let (server, _dir) = support::server().await;
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
-    let carol_token = user(&server, "carol").await;
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
+    let carol_token = add_user(&server, "carol").await;
     server.admin().add_app("other", true).await.unwrap();
     server
         .admin()
@@ -91,33 +92,30 @@ async fn call_actions_that_do_not_fit_are_refused_and_change_nothing() {
         reason: EndReason::UserHangup,
     };
 
-    carol
-        .call("call-1", "c1", 1, Some(&alice_call_token), hangup.clone())
-        .await;
-    assert_eq!(carol.expect_error().await.0, ErrorCode::NotAParty);
-    bob.call("call-1", "a1", 2, Some(&bob_call_token), hangup.clone())
-        .await;
-    assert_eq!(bob.expect_error().await.0, ErrorCode::WrongDevice);
-    alice
-        .call("call-1", "a1", 1, Some(&alice_call_token), hangup.clone())
-        .await;
-    assert_eq!(alice.expect_error().await.0, ErrorCode::StaleSeq);
-    alice
-        .call("call-1", "a1", 2, Some(&bob_call_token), hangup.clone())
-        .await;
-    assert_eq!(alice.expect_error().await.0, ErrorCode::BadCallToken);
-    alice.call("call-1", "a1", 3, None, hangup.clone()).await;
-    assert_eq!(alice.expect_error().await.0, ErrorCode::BadCallToken);
-    alice
-        .call("nope", "a1", 1, Some(&alice_call_token), hangup.clone())
-        .await;
-    assert_eq!(alice.expect_error().await.0, ErrorCode::UnknownCall);
-    carol.call("call-2", "c1", 1, None, invite("ghost")).await;
-    assert_eq!(carol.expect_error().await.0, ErrorCode::UnknownAccount);
-    carol.call("call-3", "c1", 1, None, invite("olga")).await;
-    assert_eq!(carol.expect_error().await.0, ErrorCode::UnknownAccount);
-    carol.call("call-4", "c1", 1, None, invite("carol")).await;
-    assert_eq!(carol.expect_error().await.0, ErrorCode::SelfCall);
+    // Who sends, and what: call id, claimed device, seq, call token, action; the error expected.
+    #[rustfmt::skip]
+    let cases = [
+        ("a stranger to the call", "carol", "call-1", "c1", 1, Some(&alice_call_token), hangup.clone(), ErrorCode::NotAParty),
+        ("a party claiming the other's device", "bob", "call-1", "a1", 2, Some(&bob_call_token), hangup.clone(), ErrorCode::WrongDevice),
+        ("a seq already used", "alice", "call-1", "a1", 1, Some(&alice_call_token), hangup.clone(), ErrorCode::StaleSeq),
+        ("the peer's call token", "alice", "call-1", "a1", 2, Some(&bob_call_token), hangup.clone(), ErrorCode::BadCallToken),
+        ("no call token", "alice", "call-1", "a1", 3, None, hangup.clone(), ErrorCode::BadCallToken),
+        ("an unknown call", "alice", "nope", "a1", 1, Some(&alice_call_token), hangup.clone(), ErrorCode::UnknownCall),
+        ("an invite to nobody", "carol", "call-2", "c1", 1, None, invite("ghost"), ErrorCode::UnknownAccount),
+        ("an invite to another app's account", "carol", "call-3", "c1", 1, None, invite("olga"), ErrorCode::UnknownAccount),
+        ("an invite to oneself", "carol", "call-4", "c1", 1, None, invite("carol"), ErrorCode::SelfCall),
+    ];
+    for (case, sender, id, dev, seq, token, action, code) in cases {
+        let client = match sender {
+            "alice" => &mut alice,
+            "bob" => &mut bob,
+            _ => &mut carol,
+        };
+        client
+            .call(id, dev, seq, token.map(String::as_str), action)
+            .await;
+        assert_eq!(client.expect_error().await.0, code, "{case}");
+    }
 
     // The call is untouched: the caller's proper hang-up still ends it, once, for both.
     alice
@@ -149,12 +147,12 @@ async fn call_actions_that_do_not_fit_are_refused_and_change_nothing() {
 
 #[tokio::test]
 async fn a_client_sending_too_fast_is_told_and_disconnected() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = support::config(&dir);
-    config.limits.message_burst = 5;
-    config.limits.messages_per_second = 1;
-    let server = duet_server::start(config).await.unwrap();
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server_with(|config| {
+        config.limits.message_burst = 5;
+        config.limits.messages_per_second = 1;
+    })
+    .await;
+    let token = add_user(&server, "alice").await;
     let mut client = Client::login(&server, "alice", &token, "a1").await;
     for _ in 0..20 {
         client.send_raw(r#"{"v":1,"type":"ping"}"#).await;

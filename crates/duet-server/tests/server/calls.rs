@@ -1,13 +1,14 @@
 //! A call at the wire level: invite, accept, hang up, and its one record.
 
-use crate::support::{self, account, answered_call, user, Client};
+use crate::support::{account, answered_call, Client};
 use duet_protocol::{CallAction, CallEvent, CallStatus, EndReason, ServerMessage};
+use duet_testkit::{add_user, start_server};
 
 #[tokio::test]
 async fn an_answered_call_ends_for_both_in_exactly_one_record() {
-    let (server, _dir) = support::server().await;
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
     let (alice_call_token, _) = answered_call(&mut alice, &mut bob, "c1").await;

@@ -1,10 +1,11 @@
 //! Contacts, presence pushes, directory search and history pages.
 
-use crate::support::{self, account, answered_call, user, Client};
+use crate::support::{self, account, answered_call, Client};
 use duet_protocol::{
     CallAction, CallRecord, CallStatus, ClientMessage, Contact, EndReason, ErrorCode, Presence,
     ServerMessage,
 };
+use duet_testkit::{add_user, start_server};
 use std::time::Duration;
 
 async fn contacts(client: &mut Client) -> Vec<Contact> {
@@ -32,10 +33,10 @@ async fn next_presence(client: &mut Client) -> (String, Presence) {
 
 #[tokio::test]
 async fn contacts_carry_presence_and_watchers_get_every_change() {
-    let (server, _dir) = support::server().await;
-    let watcher_token = user(&server, "wendy").await;
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
+    let (server, _dir) = start_server().await;
+    let watcher_token = add_user(&server, "wendy").await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
     let mut wendy = Client::login(&server, "wendy", &watcher_token, "w1").await;
 
     let req = wendy
@@ -112,7 +113,7 @@ async fn contacts_carry_presence_and_watchers_get_every_change() {
 
 #[tokio::test]
 async fn directory_search_finds_accounts_and_nicknames_of_the_same_app_only() {
-    let (server, _dir) = support::server().await;
+    let (server, _dir) = start_server().await;
     let admin = server.admin();
     let ttl = Duration::from_secs(60);
     let token = admin
@@ -177,9 +178,9 @@ async fn history_page(
 
 #[tokio::test]
 async fn history_comes_in_pages_newest_first() {
-    let (server, _dir) = support::server().await;
-    let alice_token = user(&server, "alice").await;
-    user(&server, "bob").await;
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     for n in 1..=5 {
         let id = format!("h{n}");

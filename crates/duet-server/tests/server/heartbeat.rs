@@ -1,17 +1,18 @@
 //! A connection that stops sending is dropped after three heartbeats, as if it were lost.
 
-use crate::support::{self, account, user, Client};
+use crate::support::{account, Client};
 use duet_protocol::{ClientMessage, Presence, ServerMessage};
+use duet_testkit::{add_user, start_server_with};
 
 #[tokio::test]
 async fn a_silent_connection_is_dropped_and_its_account_goes_offline() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = support::config(&dir);
-    // A tiny heartbeat instead of a long wait; nothing below asserts how long anything took.
-    config.heartbeat_ms = 100;
-    let server = duet_server::start(config).await.unwrap();
-    let silent_token = user(&server, "sam").await;
-    let watcher_token = user(&server, "wendy").await;
+    let (server, _dir) = start_server_with(|config| {
+        // A tiny heartbeat instead of a long wait; nothing below asserts how long anything took.
+        config.heartbeat_ms = 100;
+    })
+    .await;
+    let silent_token = add_user(&server, "sam").await;
+    let watcher_token = add_user(&server, "wendy").await;
     server
         .admin()
         .add_contact("demo", "wendy", "sam")

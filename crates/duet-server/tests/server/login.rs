@@ -1,22 +1,20 @@
 //! Logging in: tokens that work, tokens that do not, and what happens to the connection.
 
-use crate::support::{self, login_msg, user, Client};
+use crate::support::{self, login_msg, Client};
 use duet_protocol::{ClientMessage, ErrorCode, IceServer, ServerMessage};
 use duet_server::login_token::{self, LoginClaims};
+use duet_testkit::{add_user, start_server, start_server_with};
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_valid_token_logs_in_with_the_servers_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = support::config(&dir);
     let stun = IceServer {
         urls: vec!["stun:stun.example.org:3478".into()],
         username: None,
         credential: None,
     };
-    config.ice_servers = vec![stun.clone()];
-    let server = duet_server::start(config).await.unwrap();
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server_with(|config| config.ice_servers = vec![stun.clone()]).await;
+    let token = add_user(&server, "alice").await;
     let mut client = Client::connect(&server).await;
     let req = client.send(login_msg("demo", "alice", &token, "a1")).await;
     let ok = client.recv().await;
@@ -45,46 +43,26 @@ async fn a_valid_token_logs_in_with_the_servers_settings() {
     server.shutdown().await.unwrap();
 }
 
-/// Sends `login` and expects the error `code` answering it, then the close.
-async fn refused(server: &duet_server::RunningServer, login: ClientMessage, code: ErrorCode) {
+/// Sends `login` and expects the error `code` answering it, then the close; `case` names the
+/// login in a failure.
+async fn refused(
+    server: &duet_server::RunningServer,
+    case: &str,
+    login: ClientMessage,
+    code: ErrorCode,
+) {
     let mut client = Client::connect(server).await;
     let req = client.send(login).await;
-    assert_eq!(client.expect_error().await, (code, Some(req)));
+    assert_eq!(client.expect_error().await, (code, Some(req)), "{case}");
     client.expect_closed().await;
 }
 
 #[tokio::test]
 async fn refused_logins_name_the_cause_and_close_the_connection() {
-    let (server, _dir) = support::server().await;
+    let (server, _dir) = start_server().await;
     let admin = server.admin();
-    let alice = user(&server, "alice").await;
-    let bob = user(&server, "bob").await;
-
-    refused(
-        &server,
-        login_msg("nope", "alice", &alice, "a1"),
-        ErrorCode::UnknownApp,
-    )
-    .await;
-    refused(
-        &server,
-        login_msg("demo", "alice", "dt1.garbage", "a1"),
-        ErrorCode::BadToken,
-    )
-    .await;
-    let forged = format!("{}x", &alice[..alice.len() - 1]);
-    refused(
-        &server,
-        login_msg("demo", "alice", &forged, "a1"),
-        ErrorCode::BadToken,
-    )
-    .await;
-    refused(
-        &server,
-        login_msg("demo", "alice", &bob, "a1"),
-        ErrorCode::BadToken,
-    )
-    .await;
+    let alice = add_user(&server, "alice").await;
+    let bob = add_user(&server, "bob").await;
 
     // Expired a minute ago: a token expiring "now" could still be valid by the server's clock, which
     // may trail the wall clock by a millisecond of rounding.
@@ -97,13 +75,6 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
         jti: "e1".into(),
     };
     let expired = login_token::issue(&secret, &expired);
-    refused(
-        &server,
-        login_msg("demo", "alice", &expired, "a1"),
-        ErrorCode::TokenExpired,
-    )
-    .await;
-
     let ghost = LoginClaims {
         app: "demo".into(),
         account: "ghost".into(),
@@ -112,16 +83,47 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
         jti: "g1".into(),
     };
     let ghost = login_token::issue(&secret, &ghost);
-    refused(
-        &server,
-        login_msg("demo", "ghost", &ghost, "g1"),
-        ErrorCode::UnknownAccount,
-    )
-    .await;
+    let forged = format!("{}x", &alice[..alice.len() - 1]);
+    let cases = [
+        (
+            "an unknown app",
+            login_msg("nope", "alice", &alice, "a1"),
+            ErrorCode::UnknownApp,
+        ),
+        (
+            "a token that is not one",
+            login_msg("demo", "alice", "dt1.garbage", "a1"),
+            ErrorCode::BadToken,
+        ),
+        (
+            "a forged signature",
+            login_msg("demo", "alice", &forged, "a1"),
+            ErrorCode::BadToken,
+        ),
+        (
+            "another account's token",
+            login_msg("demo", "alice", &bob, "a1"),
+            ErrorCode::BadToken,
+        ),
+        (
+            "an expired token",
+            login_msg("demo", "alice", &expired, "a1"),
+            ErrorCode::TokenExpired,
+        ),
+        (
+            "a token for an account that does not exist",
+            login_msg("demo", "ghost", &ghost, "g1"),
+            ErrorCode::UnknownAccount,
+        ),
+    ];
+    for (case, login, code) in cases {
+        refused(&server, case, login, code).await;
+    }
 
     admin.revoke_all("demo", "alice").await.unwrap();
     refused(
         &server,
+        "a token revoked with all of its account's",
         login_msg("demo", "alice", &alice, "a1"),
         ErrorCode::TokenRevoked,
     )
@@ -138,6 +140,7 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
     admin.revoke_token("demo", &bob).await.unwrap();
     refused(
         &server,
+        "a token revoked by itself",
         login_msg("demo", "bob", &bob, "b1"),
         ErrorCode::TokenRevoked,
     )
@@ -155,8 +158,8 @@ async fn refused_logins_name_the_cause_and_close_the_connection() {
 
 #[tokio::test]
 async fn requests_before_login_are_refused_without_closing() {
-    let (server, _dir) = support::server().await;
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
     let mut client = Client::connect(&server).await;
     let req = client.send(ClientMessage::ContactsList).await;
     assert_eq!(
@@ -171,10 +174,10 @@ async fn requests_before_login_are_refused_without_closing() {
 
 #[tokio::test]
 async fn a_connection_that_never_logs_in_is_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = support::config(&dir);
-    config.login_timeout_ms = 100;
-    let server = duet_server::start(config).await.unwrap();
+    let (server, _dir) = start_server_with(|config| {
+        config.login_timeout_ms = 100;
+    })
+    .await;
     let mut client = Client::connect(&server).await;
     assert_eq!(client.expect_error().await, (ErrorCode::NotLoggedIn, None));
     client.expect_closed().await;
@@ -183,9 +186,9 @@ async fn a_connection_that_never_logs_in_is_closed() {
 
 #[tokio::test]
 async fn a_new_login_of_the_same_device_replaces_the_old_connection_without_ending_its_call() {
-    let (server, _dir) = support::server().await;
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
     support::answered_call(&mut alice, &mut bob, "c1").await;
@@ -210,11 +213,11 @@ async fn a_new_login_of_the_same_device_replaces_the_old_connection_without_endi
 
 #[tokio::test]
 async fn connections_over_the_limit_get_server_full() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = support::config(&dir);
-    config.limits.max_connections = 1;
-    let server = duet_server::start(config).await.unwrap();
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server_with(|config| {
+        config.limits.max_connections = 1;
+    })
+    .await;
+    let token = add_user(&server, "alice").await;
     let mut first = Client::login(&server, "alice", &token, "a1").await;
     let mut second = Client::connect(&server).await;
     assert_eq!(second.expect_error().await, (ErrorCode::ServerFull, None));

@@ -1,13 +1,14 @@
 //! A server restart with the database intact: answered calls go on, no record is lost or doubled.
 
-use crate::support::{self, account, answered_call, Client};
+use crate::support::{account, answered_call, Client};
 use duet_protocol::{CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason};
+use duet_testkit::server_config;
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     let dir = tempfile::tempdir().unwrap();
-    let first = duet_server::start(support::config(&dir)).await.unwrap();
+    let first = duet_server::start(server_config(dir.path())).await.unwrap();
     let ttl = Duration::from_secs(3600);
     let alice_token = first
         .admin()
@@ -26,7 +27,7 @@ async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     alice.expect_closed().await;
     bob.expect_closed().await;
 
-    let second = duet_server::start(support::config(&dir)).await.unwrap();
+    let second = duet_server::start(server_config(dir.path())).await.unwrap();
     let (mut alice, calls) = Client::login_with_resync(&second, "alice", &alice_token, "a1").await;
     assert_eq!(
         calls.len(),
@@ -72,7 +73,7 @@ async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     second.shutdown().await.unwrap();
 
     // A third start finds the record once and nothing left to restore.
-    let third = duet_server::start(support::config(&dir)).await.unwrap();
+    let third = duet_server::start(server_config(dir.path())).await.unwrap();
     let records = third
         .store()
         .history("demo", &account("alice"), None, 10)

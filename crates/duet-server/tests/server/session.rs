@@ -1,15 +1,16 @@
 //! How sessions end on purpose (logout, token expiry), and the health endpoint.
 
-use crate::support::{self, account, answered_call, user, Client};
+use crate::support::{account, answered_call, Client};
 use duet_protocol::{CallEvent, CallStatus, ClientMessage, EndReason, ErrorCode, ServerMessage};
+use duet_testkit::{add_user, start_server};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn logging_out_during_a_call_ends_it_for_the_peer_with_one_record() {
-    let (server, _dir) = support::server().await;
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
     answered_call(&mut alice, &mut bob, "c1").await;
@@ -45,8 +46,8 @@ async fn logging_out_during_a_call_ends_it_for_the_peer_with_one_record() {
 
 #[tokio::test]
 async fn a_session_ends_when_its_login_token_expires() {
-    let (server, _dir) = support::server().await;
-    user(&server, "alice").await;
+    let (server, _dir) = start_server().await;
+    add_user(&server, "alice").await;
     // Short enough to expire while the test waits, long enough to log in first.
     let ttl = Duration::from_secs(2);
     let token = server
@@ -62,7 +63,7 @@ async fn a_session_ends_when_its_login_token_expires() {
 
 #[tokio::test]
 async fn healthz_answers_ok() {
-    let (server, _dir) = support::server().await;
+    let (server, _dir) = start_server().await;
     let mut stream = tokio::net::TcpStream::connect(server.local_addr())
         .await
         .unwrap();

@@ -1,53 +1,18 @@
-//! A test server and a small WebSocket client that speaks the protocol.
+//! A small WebSocket client that speaks the protocol, and the calls the tests place with it.
 
 use duet_protocol::{
     decode_server, encode, AccountId, CallAction, CallEvent, CallId, CallSnapshot, ClientFrame,
     ClientMessage, DeviceId, ErrorCode, ServerFrame, ServerMessage,
 };
-use duet_server::{RunningServer, ServerConfig};
+use duet_server::RunningServer;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
-use tempfile::TempDir;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Guards against a hung test; not an assertion on how fast anything is.
 const HANG_GUARD: Duration = Duration::from_secs(20);
-
-/// A configuration on 127.0.0.1 port 0 with the database in `dir`.
-pub fn config(dir: &TempDir) -> ServerConfig {
-    ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        database: dir
-            .path()
-            .join("duet.sqlite")
-            .to_string_lossy()
-            .into_owned(),
-        ..ServerConfig::default()
-    }
-}
-
-/// A server with the default configuration and a fresh database.
-pub async fn server() -> (RunningServer, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = duet_server::start(config(&dir)).await.unwrap();
-    (server, dir)
-}
-
-/// Creates `account` in app `demo` and returns a login token.
-pub async fn user(server: &RunningServer, account: &str) -> String {
-    server
-        .admin()
-        .add_user(
-            "demo",
-            account,
-            &format!("{account} nick"),
-            Duration::from_secs(3600),
-        )
-        .await
-        .unwrap()
-}
 
 pub fn account(s: &str) -> AccountId {
     AccountId::new(s).unwrap()

@@ -2,12 +2,11 @@
 //! logs in; a renewed certificate reaches new connections while old ones stay; garbage, plain
 //! HTTP and a stalled handshake are dropped without disturbing anyone else.
 
-use crate::support::{config, login_msg, user};
+use crate::support::login_msg;
 use duet_protocol::{decode_server, encode, ClientFrame, ServerMessage};
 use duet_server::{RunningServer, TlsFiles};
+use duet_testkit::{add_user, poll_until, server_config, TestCa};
 use futures_util::{SinkExt, StreamExt};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -19,60 +18,31 @@ use tokio_tungstenite::Connector;
 /// Guards against a hung test; not an assertion on how fast anything is.
 const GUARD: Duration = Duration::from_secs(30);
 
-/// A test certificate authority.
-struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-impl Ca {
-    fn new(name: &str) -> Ca {
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        Ca { issuer }
-    }
-
-    /// Writes a certificate for 127.0.0.1 and its key to `files`.
-    fn issue_to(&self, files: &TlsFiles) {
-        let params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        std::fs::write(&files.key, key.serialize_pem()).unwrap();
-        std::fs::write(&files.cert, cert.pem()).unwrap();
-    }
-
-    fn roots(&self) -> rustls::RootCertStore {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.issuer.der().clone()).unwrap();
-        roots
-    }
-}
-
-fn files_in(dir: &Path) -> TlsFiles {
-    TlsFiles {
-        cert: dir.join("cert.pem"),
-        key: dir.join("key.pem"),
-    }
-}
-
-async fn tls_server(ca: &Ca, login_timeout_ms: u64) -> (RunningServer, TempDir, TlsFiles) {
+/// A server on `wss://` with a certificate for 127.0.0.1 from `ca`; its certificate files, to
+/// renew.
+async fn tls_server(ca: &TestCa, login_timeout_ms: u64) -> (RunningServer, TempDir, TlsFiles) {
     let dir = tempfile::tempdir().unwrap();
-    let files = files_in(dir.path());
-    ca.issue_to(&files);
-    let mut config = config(&dir);
+    let (files, _) = ca.issue_loopback(dir.path());
+    let mut config = server_config(dir.path());
     config.tls = Some(files.clone());
     config.login_timeout_ms = login_timeout_ms;
     let server = duet_server::start(config).await.unwrap();
     (server, dir, files)
 }
 
-fn connector(ca: &Ca) -> Connector {
+/// A root store that trusts only `ca`.
+fn roots(ca: &TestCa) -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der().into()).unwrap();
+    roots
+}
+
+fn connector(ca: &TestCa) -> Connector {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(ca.roots())
+        .with_root_certificates(roots(ca))
         .with_no_client_auth();
     Connector::Rustls(Arc::new(config))
 }
@@ -81,7 +51,7 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<T
 
 async fn connect(
     server: &RunningServer,
-    ca: &Ca,
+    ca: &TestCa,
 ) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     let connecting = tokio_tungstenite::connect_async_tls_with_config(
         server.ws_url(),
@@ -131,14 +101,14 @@ async fn assert_usable(ws: &mut Ws) {
 
 #[tokio::test]
 async fn a_client_that_trusts_the_ca_logs_in_over_wss() {
-    let ca = Ca::new("Duet test CA");
+    let ca = TestCa::new("Duet test CA");
     let (server, _dir, _files) = tls_server(&ca, 10_000).await;
     assert!(
         server.ws_url().starts_with("wss://127.0.0.1:"),
         "{}",
         server.ws_url()
     );
-    let token = user(&server, "alice").await;
+    let token = add_user(&server, "alice").await;
     let mut ws = connect(&server, &ca).await.unwrap();
     let answer = login(&mut ws, "alice", &token).await;
     assert!(
@@ -146,7 +116,7 @@ async fn a_client_that_trusts_the_ca_logs_in_over_wss() {
         "{answer:?}"
     );
 
-    let stranger = Ca::new("Some other CA");
+    let stranger = TestCa::new("Some other CA");
     let refused = connect(&server, &stranger).await;
     assert!(
         refused.is_err(),
@@ -157,25 +127,24 @@ async fn a_client_that_trusts_the_ca_logs_in_over_wss() {
 
 #[tokio::test]
 async fn a_renewed_certificate_reaches_new_connections_and_open_ones_stay() {
-    let (old_ca, new_ca) = (Ca::new("Old CA"), Ca::new("New CA"));
+    let (old_ca, new_ca) = (TestCa::new("Old CA"), TestCa::new("New CA"));
     let (server, _dir, files) = tls_server(&old_ca, 10_000).await;
-    let token = user(&server, "alice").await;
+    let token = add_user(&server, "alice").await;
     let mut open = connect(&server, &old_ca).await.unwrap();
     assert!(matches!(
         login(&mut open, "alice", &token).await,
         ServerMessage::LoginOk { .. }
     ));
 
-    new_ca.issue_to(&files);
+    new_ca.issue_to("127.0.0.1", &files);
     // The files are polled: wait (bounded) until a client that trusts only the new CA gets in.
-    let deadline = tokio::time::Instant::now() + GUARD;
-    while connect(&server, &new_ca).await.is_err() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the renewed certificate was never served"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let (server_ref, new_ca_ref) = (&server, &new_ca);
+    poll_until(
+        "the renewed certificate to be served",
+        GUARD,
+        || async move { connect(server_ref, new_ca_ref).await.ok() },
+    )
+    .await;
     assert_usable(&mut open).await;
     server.shutdown().await.unwrap();
 }
@@ -197,9 +166,9 @@ async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
 
 #[tokio::test]
 async fn garbage_plain_http_and_a_stalled_handshake_are_dropped_and_nobody_else_notices() {
-    let ca = Ca::new("Duet test CA");
+    let ca = TestCa::new("Duet test CA");
     let (server, _dir, _files) = tls_server(&ca, 500).await;
-    let token = user(&server, "alice").await;
+    let token = add_user(&server, "alice").await;
     let mut alice = connect(&server, &ca).await.unwrap();
     assert!(matches!(
         login(&mut alice, "alice", &token).await,
@@ -230,7 +199,7 @@ async fn garbage_plain_http_and_a_stalled_handshake_are_dropped_and_nobody_else_
     }
     assert_usable(&mut alice).await;
     let mut bob = connect(&server, &ca).await.unwrap();
-    let bob_token = user(&server, "bob").await;
+    let bob_token = add_user(&server, "bob").await;
     assert!(matches!(
         login(&mut bob, "bob", &bob_token).await,
         ServerMessage::LoginOk { .. }

@@ -1,10 +1,11 @@
 //! TURN REST API credentials: handed out at login, per account, and pushed again before they
 //! expire.
 
-use crate::support::{config, login_msg, user, Client};
+use crate::support::{login_msg, Client};
 use duet_protocol::{IceServer, ServerMessage};
 use duet_server::turn_credentials::password;
 use duet_server::TurnSettings;
+use duet_testkit::{add_user, start_server, start_server_with};
 use std::time::Duration;
 
 fn turn_entry(servers: &[IceServer]) -> &IceServer {
@@ -16,21 +17,21 @@ fn turn_entry(servers: &[IceServer]) -> &IceServer {
 
 #[tokio::test]
 async fn each_login_gets_its_own_turn_credential_and_a_fresh_one_before_expiry() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&dir);
-    config.ice_servers = vec![IceServer {
-        urls: vec!["stun:198.51.100.7:3478".into()],
-        username: None,
-        credential: None,
-    }];
-    config.turn = Some(TurnSettings {
-        secret: "north".into(),
-        urls: vec!["turn:198.51.100.7:3478?transport=udp".into()],
-        ttl: Duration::from_secs(2),
-    });
-    let server = duet_server::start(config).await.unwrap();
-    let alice_token = user(&server, "alice").await;
-    let bob_token = user(&server, "bob").await;
+    let (server, _dir) = start_server_with(|config| {
+        config.ice_servers = vec![IceServer {
+            urls: vec!["stun:198.51.100.7:3478".into()],
+            username: None,
+            credential: None,
+        }];
+        config.turn = Some(TurnSettings {
+            secret: "north".into(),
+            urls: vec!["turn:198.51.100.7:3478?transport=udp".into()],
+            ttl: Duration::from_secs(2),
+        });
+    })
+    .await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
 
     let mut alice = Client::connect(&server).await;
     alice
@@ -101,8 +102,8 @@ async fn each_login_gets_its_own_turn_credential_and_a_fresh_one_before_expiry()
 
 #[tokio::test]
 async fn without_turn_there_is_no_expiry_and_no_push() {
-    let (server, _dir) = crate::support::server().await;
-    let token = user(&server, "alice").await;
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
     let mut alice = Client::connect(&server).await;
     alice
         .send(login_msg("demo", "alice", &token, "alice-pc"))
