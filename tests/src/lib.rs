@@ -384,7 +384,7 @@ impl Drop for Cli {
     }
 }
 
-/// The seed's event name of a printed line.
+/// nertc-call's event name of a printed line.
 pub fn event_name(event: &Value) -> &str {
     event.get("event").and_then(Value::as_str).unwrap_or("")
 }

@@ -30,7 +30,7 @@ describe("history status texts", () => {
   const text = (status: HistoryStatus, incoming: boolean, loc: "zh" | "en") =>
     translate(loc, historyStatusKey({ status, incoming }));
 
-  it("are the seed's Chinese texts by side", () => {
+  it("are nertc-call's Chinese texts by side", () => {
     expect([1, 2, 3, 4, 5].map((s) => text(s as HistoryStatus, true, "zh"))).toEqual([
       "已完成", "对方已取消", "已拒绝", "未接听", "未接听",
     ]);

@@ -1,4 +1,4 @@
-//! Per-call tokens for safe mode (the seed's checkSum): an HMAC of call, account and device.
+//! Per-call tokens for safe mode (nertc-call's checkSum): an HMAC of call, account and device.
 //!
 //! Stateless on purpose: a restarted server verifies the tokens it issued before the restart
 //! without having stored them, and a token is only ever accepted for a call that still lives.

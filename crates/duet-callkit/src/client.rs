@@ -1,4 +1,4 @@
-//! [`CallKit`]: the seed's API as async methods on a cheap, cloneable handle.
+//! [`CallKit`]: nertc-call's API as async methods on a cheap, cloneable handle.
 
 use crate::driver::{Action, Command, Driver, Shared, Waiter};
 use crate::events::{EventHub, Handler, HandlerId};
@@ -17,19 +17,19 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 use tracing::Instrument;
 
-/// The longest call timeout the seed allows.
+/// The longest call timeout nertc-call allows.
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The highest beauty and whiteness level (the seed's `beautyLevel`/`whitenessLevel`, 0..=9).
+/// The highest beauty and whiteness level (nertc-call's `beautyLevel`/`whitenessLevel`, 0..=9).
 pub const MAX_BEAUTY_LEVEL: u8 = 9;
 
-/// The seed's `call({userId, type, attachment})`.
+/// nertc-call's `call({userId, type, attachment})`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallParams {
     /// The callee's account.
-    /// The callee's account (the seed's `userId`).
+    /// The callee's account (nertc-call's `userId`).
     pub user_id: String,
-    /// Audio or video (the seed's `type`).
+    /// Audio or video (nertc-call's `type`).
     pub call_type: CallType,
     /// Opaque JSON delivered to the callee.
     pub attachment: serde_json::Value,
@@ -108,7 +108,7 @@ impl CallKit {
         self.inner.device.as_str()
     }
 
-    /// Connects and logs in with the configured account and token (the seed's `login`). Later
+    /// Connects and logs in with the configured account and token (nertc-call's `login`). Later
     /// losses are reconnected by themselves (`onDisconnect`, then `RESYNCED`).
     pub async fn login(&self) -> Result<Session, CallKitError> {
         let (commands, receiver) = mpsc::channel(64);
@@ -155,7 +155,7 @@ impl CallKit {
         Ok(())
     }
 
-    /// The seed's `setCallTimeout`: how long calls placed from now on ring (at most 120 s).
+    /// nertc-call's `setCallTimeout`: how long calls placed from now on ring (at most 120 s).
     pub fn set_call_timeout(&self, timeout: Duration) -> Result<(), CallKitError> {
         if timeout > MAX_CALL_TIMEOUT || timeout.is_zero() {
             return Err(CallKitError::InvalidArgument(format!(
@@ -170,7 +170,7 @@ impl CallKit {
         Ok(())
     }
 
-    /// The seed's `beautyLevel`: skin smoothing from 0 (off) to 9, for the running call from its
+    /// nertc-call's `beautyLevel`: skin smoothing from 0 (off) to 9, for the running call from its
     /// next frame and for every later call. Works logged in or not; out of range is refused.
     pub fn set_beauty_level(&self, level: u8) -> Result<(), CallKitError> {
         check_level("beauty", level)?;
@@ -178,7 +178,7 @@ impl CallKit {
         Ok(())
     }
 
-    /// The seed's `whitenessLevel`: skin whitening from 0 (off) to 9, like
+    /// nertc-call's `whitenessLevel`: skin whitening from 0 (off) to 9, like
     /// [`CallKit::set_beauty_level`].
     pub fn set_whiteness_level(&self, level: u8) -> Result<(), CallKitError> {
         check_level("whiteness", level)?;
@@ -297,7 +297,7 @@ impl CallKit {
         self.act(action).await.map(drop)
     }
 
-    /// The seed's `callStatus`.
+    /// nertc-call's `callStatus`.
     pub fn call_status(&self) -> CallState {
         self.shared().status
     }
@@ -378,7 +378,7 @@ impl CallKit {
         self.inner.hub.subscribe()
     }
 
-    /// The seed's `on(event, handler)`: calls `handler` for events named `event` (`*` for all).
+    /// nertc-call's `on(event, handler)`: calls `handler` for events named `event` (`*` for all).
     /// Handlers run on the SDK's task (media events: on the call's media task): keep them short.
     pub fn on(
         &self,
@@ -389,7 +389,7 @@ impl CallKit {
         self.inner.hub.on(event, handler)
     }
 
-    /// The seed's `off`: removes a handler; false if it was not registered.
+    /// nertc-call's `off`: removes a handler; false if it was not registered.
     pub fn off(&self, id: HandlerId) -> bool {
         self.inner.hub.off(id)
     }

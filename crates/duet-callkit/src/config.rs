@@ -1,11 +1,11 @@
-//! The seed's configuration, plus where to find the server and what this installation is called.
+//! nertc-call's configuration, plus where to find the server and what this installation is called.
 
 use crate::CallKitError;
 use duet_protocol::{AccountId, DeviceId};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The seed's `resolution`.
+/// nertc-call's `resolution`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Resolution {
     /// 320x240.
@@ -17,7 +17,7 @@ pub enum Resolution {
     FullHd,
 }
 
-/// The seed's `audioQuality`.
+/// nertc-call's `audioQuality`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AudioQuality {
     /// Speech quality, lower bitrate.
@@ -38,14 +38,14 @@ pub enum IcePolicy {
     Relay,
 }
 
-/// Everything the SDK needs to log in and place calls (the seed's config, Rust-cased).
+/// Everything the SDK needs to log in and place calls (nertc-call's config, Rust-cased).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallKitConfig {
-    /// The app the account belongs to (the seed's `appKey`).
+    /// The app the account belongs to (nertc-call's `appKey`).
     pub app_key: String,
-    /// The seed's numeric `uid`; informational, the account is the identity.
+    /// nertc-call's numeric `uid`; informational, the account is the identity.
     pub uid: u64,
-    /// The login token (the seed's `imToken`), printed by `duet-server user add`.
+    /// The login token (nertc-call's `imToken`), printed by `duet-server user add`.
     pub im_token: String,
     /// This user's account.
     pub account: String,
@@ -71,7 +71,7 @@ pub struct CallKitConfig {
     pub whiteness_level: u8,
     /// 0..=9.
     pub beauty_level: u8,
-    /// Safe mode: media needs the server's per-call token (the server decides; kept for the seed).
+    /// Safe mode: media needs the server's per-call token (the server decides; kept for nertc-call's API).
     pub check_sum: bool,
     /// Verbose logs and stats.
     pub debug: bool,
@@ -93,7 +93,7 @@ pub struct CallKitConfig {
 }
 
 impl CallKitConfig {
-    /// The seed's defaults for `account` of `app_key` logging in with `im_token` to `server_url`.
+    /// nertc-call's defaults for `account` of `app_key` logging in with `im_token` to `server_url`.
     pub fn new(server_url: &str, app_key: &str, account: &str, im_token: &str) -> Self {
         Self {
             app_key: app_key.to_owned(),

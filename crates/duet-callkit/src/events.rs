@@ -1,4 +1,4 @@
-//! Delivering events: a broadcast for streams, and the seed's `on(event, handler)` / `off`.
+//! Delivering events: a broadcast for streams, and nertc-call's `on(event, handler)` / `off`.
 
 use crate::CallEvent;
 use std::sync::{Arc, Mutex};

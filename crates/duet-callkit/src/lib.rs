@@ -1,5 +1,5 @@
 #![warn(missing_docs)]
-//! Duet's call SDK: the seed's (`nertc-call`) API as async Rust.
+//! Duet's call SDK: nertc-call's API as async Rust.
 //!
 //! One tokio task owns the WebSocket and the client mirror ([`duet_call::client::ClientMirror`]):
 //! it logs in, pings every `heartbeat_ms`, relays media negotiation, and on a lost connection
@@ -40,5 +40,5 @@ pub use error::{CallKitError, TlsProblem};
 pub use events::{Handler, HandlerId};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
 
-/// An SDK event; [`CallEvent::name`] is the seed's event name (`INVITED`, `CALL_END`, ...).
+/// An SDK event; [`CallEvent::name`] is nertc-call's event name (`INVITED`, `CALL_END`, ...).
 pub type CallEvent = duet_call::client::ClientEvent;

@@ -27,7 +27,7 @@ pub struct LoginArgs {
         global = true
     )]
     pub server: String,
-    /// The app (the seed's appKey).
+    /// The app (nertc-call's appKey).
     #[arg(long, env = "DUET_APP_KEY", global = true)]
     pub app_key: Option<String>,
     /// The account to log in as.
@@ -147,7 +147,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{text}` is not a duration like 5s or 1500ms: {e}"))
 }
 
-/// A ring time within the seed's limit of 120 s.
+/// A ring time within nertc-call's limit of 120 s.
 fn parse_call_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_duration(text)?;
     if timeout.is_zero() || timeout > duet_callkit::MAX_CALL_TIMEOUT {

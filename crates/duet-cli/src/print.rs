@@ -4,7 +4,7 @@ use duet_callkit::CallEvent;
 use serde_json::{json, Value};
 use std::io::Write;
 
-/// Prints `event` as one JSON line carrying the seed's event name.
+/// Prints `event` as one JSON line carrying nertc-call's event name.
 pub fn event(event: &CallEvent) {
     let mut value = serde_json::to_value(event)
         .unwrap_or_else(|e| json!({"event": event.name(), "error": e.to_string()}));

@@ -67,7 +67,7 @@ pub struct BeautyStage {
     warned: bool,
 }
 
-/// A stage starting at `beauty` and `whiteness` (the seed's beautyLevel and whitenessLevel), and the
+/// A stage starting at `beauty` and `whiteness` (nertc-call's beautyLevel and whitenessLevel), and the
 /// handle that changes them.
 pub fn beauty_stage(
     beauty: u8,

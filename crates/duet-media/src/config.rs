@@ -1,4 +1,4 @@
-//! Settings of one call's media, mirroring the seed's options.
+//! Settings of one call's media, mirroring nertc-call's options.
 
 use std::path::PathBuf;
 
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{MediaError, MediaResult};
 
-/// Video resolution presets (the seed's `resolution`).
+/// Video resolution presets (nertc-call's `resolution`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
@@ -33,7 +33,7 @@ impl Resolution {
     }
 }
 
-/// Opus presets (the seed's `audioQuality`).
+/// Opus presets (nertc-call's `audioQuality`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AudioQuality {

@@ -3,7 +3,7 @@
 use crate::{AccountId, DeviceId};
 use serde::{Deserialize, Serialize};
 
-/// The seed's call `type`: 1 audio, 2 video. On the wire it is that number.
+/// nertc-call's call `type`: 1 audio, 2 video. On the wire it is that number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum CallType {

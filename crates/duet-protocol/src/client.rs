@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum ClientMessage {
-    /// First message on a connection: the seed's `login({account, token})`.
+    /// First message on a connection: nertc-call's `login({account, token})`.
     #[serde(rename = "login")]
     Login {
         app_key: String,
         account: AccountId,
-        /// The login token (the seed's imToken) issued by `duet-server user add` or `user token`.
+        /// The login token (nertc-call's imToken) issued by `duet-server user add` or `user token`.
         token: String,
         /// This installation; stable across restarts so that re-syncs find its calls.
         device: DeviceId,
@@ -53,7 +53,7 @@ pub enum ClientMessage {
         /// Per call and per device, strictly increasing; a repeat or an older number is refused.
         seq: u64,
         /// The per-call token the server handed this device on invite (in the ack, or in the invited
-        /// event for a callee device). Required on every action but `invite` in safe mode (the seed's checkSum).
+        /// event for a callee device). Required on every action but `invite` in safe mode (nertc-call's checkSum).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         call_token: Option<String>,
         #[serde(flatten)]
@@ -65,7 +65,7 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CallAction {
-    /// Places the call (the seed's `call({userId, type, attachment})`).
+    /// Places the call (nertc-call's `call({userId, type, attachment})`).
     Invite {
         callee: AccountId,
         call_type: CallType,

@@ -78,7 +78,7 @@ wire_id!(
     CallId, "call id", 64
 );
 wire_id!(
-    /// An account within one app (appKey); the seed's `account` / `userId`.
+    /// An account within one app (appKey); nertc-call's `account` / `userId`.
     AccountId, "account", 64
 );
 wire_id!(

@@ -1,9 +1,9 @@
-//! Call records: every call that was placed ends in exactly one (the seed's MESSAGE_SENT).
+//! Call records: every call that was placed ends in exactly one (nertc-call's MESSAGE_SENT).
 
 use crate::{AccountId, CallId, CallType, EndReason};
 use serde::{Deserialize, Serialize};
 
-/// The seed's record `status`: 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy.
+/// nertc-call's record `status`: 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum CallStatus {
@@ -15,7 +15,7 @@ pub enum CallStatus {
 }
 
 impl CallStatus {
-    /// All statuses, in the seed's numbering order.
+    /// All statuses, in nertc-call's numbering order.
     pub const ALL: [CallStatus; 5] = [
         CallStatus::Completed,
         CallStatus::Canceled,
@@ -24,7 +24,7 @@ impl CallStatus {
         CallStatus::Busy,
     ];
 
-    /// The seed demo's Chinese status text, as seen by the caller or by the callee.
+    /// nertc-call's demo Chinese status text, as seen by the caller or by the callee.
     pub fn text_zh(self, viewer_is_callee: bool) -> &'static str {
         match (self, viewer_is_callee) {
             (CallStatus::Completed, _) => "已完成",
@@ -79,9 +79,9 @@ impl TryFrom<u8> for CallStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallRecord {
     pub call_id: CallId,
-    /// The caller's account (the seed's `from`).
+    /// The caller's account (nertc-call's `from`).
     pub from: AccountId,
-    /// The callee's account (the seed's `to`).
+    /// The callee's account (nertc-call's `to`).
     pub to: AccountId,
     pub call_type: CallType,
     pub status: CallStatus,

@@ -120,7 +120,7 @@ pub enum AppCommand {
     /// Creates an app and prints its secret.
     Add {
         app_key: String,
-        /// Let call actions go without per-call tokens (the seed's checkSum off).
+        /// Let call actions go without per-call tokens (nertc-call's checkSum off).
         #[arg(long)]
         no_safe_mode: bool,
     },

@@ -1,4 +1,4 @@
-//! Login tokens (the seed's imToken): claims signed with the app's secret by HMAC-SHA256.
+//! Login tokens (nertc-call's imToken): claims signed with the app's secret by HMAC-SHA256.
 //!
 //! Form: `dt1.<base64url claims JSON>.<base64url tag>`. Verifying needs only the app secret;
 //! expiry is a claim, revocation is checked against the store by the caller.

@@ -122,7 +122,7 @@ impl Default for Settings {
 
 /// Bounds of the numeric settings, as the settings screen offers them.
 pub const BITRATE_RANGE_KBPS: std::ops::RangeInclusive<u32> = 200..=4000;
-/// Call timeout bounds: the seed allows up to two minutes.
+/// Call timeout bounds: nertc-call allows up to two minutes.
 pub const CALL_TIMEOUT_RANGE_S: std::ops::RangeInclusive<u32> = 10..=120;
 
 impl Settings {

@@ -1,4 +1,4 @@
-// The seed's history status texts, chosen by the viewer's side (docs/app-interface.md).
+// nertc-call's history status texts, chosen by the viewer's side (docs/app-interface.md).
 import type { HistoryRecord } from "../backend/types";
 import type { I18nKey } from "../i18n/i18n";
 

@@ -1,4 +1,4 @@
-// Call history, newest first, with the seed's status texts by the viewer's side and call back.
+// Call history, newest first, with nertc-call's status texts by the viewer's side and call back.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";

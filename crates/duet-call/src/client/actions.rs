@@ -13,7 +13,7 @@ impl ClientMirror {
         Ok(self.send_request(msg, None, PendingKind::Other, now_ms))
     }
 
-    /// Places a call (the seed's `call`); `call_id` must be new (the SDK makes a random one).
+    /// Places a call (nertc-call's `call`); `call_id` must be new (the SDK makes a random one).
     pub fn call(
         &mut self,
         call_id: CallId,

@@ -4,7 +4,7 @@
 //! server answers (an accept answered with `answered_elsewhere` ends as OTHER_CLIENT_ACCEPT; a
 //! cancel that lost to an accept ends as a normal CALL_END). Inputs go in through `handle_*` and
 //! the action methods with `now_ms`; frames to send and media commands come out of
-//! [`ClientMirror::poll_output`], user-facing events (seed names) out of
+//! [`ClientMirror::poll_output`], user-facing events (nertc-call's names) out of
 //! [`ClientMirror::poll_event`]; [`ClientMirror::poll_timeout`] says when to call
 //! [`ClientMirror::handle_timeout`].
 //!
@@ -104,7 +104,7 @@ impl ClientMirror {
         &self.config
     }
 
-    /// The seed's `callStatus`.
+    /// nertc-call's `callStatus`.
     pub fn status(&self) -> CallState {
         match &self.current {
             Some(call) if call.answered => CallState::InCall,

@@ -1,4 +1,4 @@
-//! What the client mirror tells its I/O layer (frames, media) and its user (events, seed names).
+//! What the client mirror tells its I/O layer (frames, media) and its user (events, with nertc-call's names).
 
 use super::media_stats::MediaStats;
 use super::types::{CallState, CurrentCall, Invite, Role, ServerError};
@@ -39,7 +39,7 @@ pub enum MediaAction {
     IceServers { ice_servers: Vec<IceServer> },
 }
 
-/// A user-facing event; `name()` is the seed's event name.
+/// A user-facing event; `name()` is nertc-call's event name.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event")]
 pub enum ClientEvent {
@@ -160,7 +160,7 @@ pub enum ClientEvent {
 }
 
 impl ClientEvent {
-    /// The seed's name of this event (`INVITED`, `CALL_END`, `onDisconnect`, ...).
+    /// nertc-call's name of this event (`INVITED`, `CALL_END`, `onDisconnect`, ...).
     pub fn name(&self) -> &'static str {
         match self {
             ClientEvent::Invited(_) => "INVITED",

@@ -2,7 +2,7 @@
 
 use duet_protocol::{AccountId, CallId, CallType, DeviceId, ErrorCode, IceServer, Party};
 
-/// The seed's `callStatus`.
+/// nertc-call's `callStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
@@ -26,7 +26,7 @@ pub enum Role {
     Callee,
 }
 
-/// A call ringing this device (the seed's INVITED payload); pass it back to accept or reject.
+/// A call ringing this device (nertc-call's INVITED payload); pass it back to accept or reject.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Invite {
     /// The ringing call.

@@ -3,9 +3,9 @@
 /// How the switchboard treats time and load; the defaults suit a public deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwitchboardConfig {
-    /// Ring time when an invite asks for none (the seed's default, 30 s).
+    /// Ring time when an invite asks for none (nertc-call's default, 30 s).
     pub default_timeout_ms: u64,
-    /// Longest ring time an invite may ask for (the seed's maximum, 120 s).
+    /// Longest ring time an invite may ask for (nertc-call's maximum, 120 s).
     pub max_timeout_ms: u64,
     /// How long an answered call survives a party's lost connection before it ends.
     pub reconnect_grace_ms: u64,
@@ -13,7 +13,7 @@ pub struct SwitchboardConfig {
     pub max_pending_invites: usize,
     /// Most invites an account may place in a minute.
     pub invites_per_minute: usize,
-    /// Whether call actions need the per-call token (the seed's checkSum).
+    /// Whether call actions need the per-call token (nertc-call's checkSum).
     pub safe_mode: bool,
     /// How many ended call ids are remembered, to answer late messages with `call_ended`.
     pub ended_memory: usize,

@@ -266,7 +266,7 @@ impl Harness {
     }
 }
 
-/// The seed's name for a server call event.
+/// nertc-call's name for a server call event.
 pub fn event_name(event: &CallEvent) -> &'static str {
     match event {
         CallEvent::Invited { .. } => "INVITED",

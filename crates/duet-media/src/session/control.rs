@@ -4,7 +4,7 @@
 //! the far side cannot infer them from the media; instead each side sends
 //! `{"audio": bool, "video": bool}` on an ordered SCTP data channel whenever its state
 //! changes and when the channel opens. The receiver turns changes into
-//! `RemoteAudioAvailable` / `RemoteVideoAvailable` events (the seed's AUDIO_AVAILABLE and
+//! `RemoteAudioAvailable` / `RemoteVideoAvailable` events (nertc-call's AUDIO_AVAILABLE and
 //! VIDEO_AVAILABLE).
 
 use std::sync::Arc;
