@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! Duet's desktop app: the Tauri 2 backend. It owns the SDK ([`duet_callkit`]), media and
 //! filters ([`duet_call_media`]) and, with no server configured, an embedded signaling server

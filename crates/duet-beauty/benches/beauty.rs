@@ -7,6 +7,9 @@
 //! `cargo bench -p duet-beauty --bench beauty` runs both; the OpenCV part needs Python with
 //! opencv-contrib-python-headless (scripts/pip-requirements.txt) and says so if it is missing.
 
+// Unsafe code is allowed in this module only: clock_gettime for the thread's CPU time, which std does not offer.
+#![allow(unsafe_code)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -4,6 +4,9 @@
 //! `target_feature` lets the compiler vectorise the loops 8 floats wide instead of 4. No fused
 //! multiply-add is enabled, so both clones round identically and give the same bytes.
 
+// Unsafe code is allowed in this module only: the AVX2 build of the pipeline is called only after the CPU was checked for AVX2.
+#![allow(unsafe_code)]
+
 use crate::block_stats::{cell_stats, CellStats};
 use crate::box_mean::box_mean;
 use crate::coefficients::{cell_line, WindowStats};

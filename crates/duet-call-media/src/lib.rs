@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! Real media for SDK calls: [`DuetMediaEngine`] plugs duet-media's [`duet_media::CallMedia`]
 //! into duet-callkit's [`duet_callkit::MediaEngine`] seam.

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Duet's call state machines, sans-IO: no threads, no sockets, no clock reads.
 //!
 //! The server's [`Switchboard`] holds the one authoritative state of every call of an app and

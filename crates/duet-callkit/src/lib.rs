@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 //! Duet's call SDK: nertc-call's API as async Rust.
 //!

@@ -4,7 +4,9 @@
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,
 };
-use duet_testkit::{client, invited, record_status, start_server, wait_for_event};
+use duet_testkit::{
+    add_user, client, invited, record_status, start_server, wait_for_event, HANG_GUARD,
+};
 use std::time::Duration;
 
 #[tokio::test]
@@ -263,14 +265,9 @@ struct RawPeer {
 }
 
 impl RawPeer {
-    async fn login(fx: &Fixture, account: &str, device: &str) -> RawPeer {
-        let token = fx
-            .server
-            .admin()
-            .add_user("demo", account, account, Duration::from_secs(3600))
-            .await
-            .unwrap();
-        let (ws, _) = tokio_tungstenite::connect_async(fx.server.ws_url())
+    async fn login(server: &duet_server::RunningServer, account: &str, device: &str) -> RawPeer {
+        let token = add_user(server, account).await;
+        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
             .await
             .unwrap();
         let mut peer = RawPeer { ws };
@@ -310,8 +307,8 @@ impl RawPeer {
 
 #[tokio::test]
 async fn a_raw_peers_call_media_is_reported_and_a_switch_made_while_ringing_reaches_it() {
-    let fx = Fixture::start().await;
-    let (alice, mut alice_events) = fx.client("alice", "alice-laptop").await;
+    let (fx, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
     let mut bob = RawPeer::login(&fx, "bob", "bob-desktop").await;
     let call_id = alice
         .call(CallParams::new("bob", CallType::Video))
@@ -339,13 +336,13 @@ async fn a_raw_peers_call_media_is_reported_and_a_switch_made_while_ringing_reac
     )
     .await;
     let CallEvent::AudioAvailable { available, .. } =
-        wait_for(&mut alice_events, "AUDIO_AVAILABLE").await
+        wait_for_event(&mut alice_events, "AUDIO_AVAILABLE").await
     else {
         unreachable!()
     };
     assert!(!available);
     let CallEvent::VideoAvailable { available, .. } =
-        wait_for(&mut alice_events, "VIDEO_AVAILABLE").await
+        wait_for_event(&mut alice_events, "VIDEO_AVAILABLE").await
     else {
         unreachable!()
     };

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! `duet-cli`: a headless Duet client. Events go to stdout as JSON lines, diagnostics to stderr,
 //! and the exit code tells how the call ended (docs/cli.md).
 

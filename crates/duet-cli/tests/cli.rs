@@ -268,7 +268,7 @@ where
 
 #[tokio::test]
 async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
-    let (server, _dir) = server().await;
+    let (server, _dir) = start_server().await;
     let mut bob = cli(
         &server,
         "bob",
@@ -278,11 +278,7 @@ async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
     let mut bob_lines = Vec::new();
     wait_line(&mut bob, &mut bob_lines, "RESYNCED").await;
     // alice is a client written from docs/protocol.md: raw frames, no SDK.
-    let token = server
-        .admin()
-        .add_user("demo", "alice", "alice", Duration::from_secs(3600))
-        .await
-        .unwrap();
+    let token = add_user(&server, "alice").await;
     let (mut alice, _) = tokio_tungstenite::connect_async(server.ws_url())
         .await
         .unwrap();

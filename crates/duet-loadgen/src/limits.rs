@@ -1,5 +1,8 @@
 //! Process limits a load test needs.
 
+// Unsafe code is allowed in this module only: setrlimit, which std does not offer.
+#![allow(unsafe_code)]
+
 /// Raises the open-file soft limit towards `wanted`, as far as the hard limit allows (children
 /// inherit it), and returns the limit now in force.
 pub fn raise_open_files(wanted: u64) -> anyhow::Result<u64> {

@@ -1,5 +1,8 @@
 //! The server under test, as a child process with its own data directory and accounts.
 
+// Unsafe code is allowed in this module only: a pre-exec hook for the child process (see its SAFETY note).
+#![allow(unsafe_code)]
+
 use anyhow::Context;
 use duet_server::{Admin, SqliteStore};
 use std::net::{SocketAddr, TcpListener};

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Duet's wire protocol: the one place the JSON shape of every message is defined.
 //!
 //! Every frame is a JSON object `{"v": 1, "type": "...", ...}`. Requests from a client may carry a

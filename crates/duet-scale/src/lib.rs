@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Downscaling 8-bit picture planes, and the size a picture takes in a display box.
 //!
 //! A crate of its own for one reason: `fast_image_resize`'s generic `resize` is compiled in the

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! Duet's signaling server: WebSocket sessions, apps and accounts, presence, call routing through
 //! [`duet_call::Switchboard`], and call records in SQLite.
 //!

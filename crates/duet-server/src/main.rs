@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! `duet-server`: serve (the default), or administer apps, accounts and tokens in the same database.
 
 mod cli;

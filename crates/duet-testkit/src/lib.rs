@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 //! What Duet's tests share, so that each test says only what it checks:
 //!
 //! - [`wait`]: waiting for a condition or a message with a deadline; a missed deadline panics

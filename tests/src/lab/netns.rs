@@ -2,6 +2,9 @@
 //! delete. Everything goes through iproute2 (`ip netns`), except [`in_netns`], which moves one
 //! thread of the test process into a namespace with `setns(2)`.
 
+// Unsafe code is allowed in this module only: setns(2) moves a test thread into a namespace; std has no call for it.
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::process::Command;

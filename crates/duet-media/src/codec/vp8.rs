@@ -4,6 +4,9 @@
 //! (measured best on 2 cores), keyframes only on request (PLI/FIR) or every
 //! [`KEYFRAME_INTERVAL`] frames, and a bitrate that can change between frames.
 
+// Unsafe code is allowed in this module only: libvpx is C: every call into it is unsafe, each block says why it holds.
+#![allow(unsafe_code)]
+
 use std::ffi::CStr;
 use std::mem::MaybeUninit;
 use std::ptr;

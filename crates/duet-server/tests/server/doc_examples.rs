@@ -67,11 +67,9 @@ struct Run {
 impl Run {
     /// A fresh server with alice and bob, keeping the examples and what was sent so far.
     async fn start(examples: BTreeMap<String, String>, sent: BTreeSet<String>) -> Run {
-        let (server, dir) = crate::support::server().await;
-        let admin = server.admin();
-        let ttl = Duration::from_secs(3600);
-        let alice_login = admin.add_user("demo", "alice", "Alice", ttl).await.unwrap();
-        let bob_login = admin.add_user("demo", "bob", "Bob", ttl).await.unwrap();
+        let (server, dir) = duet_testkit::start_server().await;
+        let alice_login = duet_testkit::add_user_named(&server, "alice", "Alice").await;
+        let bob_login = duet_testkit::add_user_named(&server, "bob", "Bob").await;
         Run {
             examples,
             sent,
