@@ -159,7 +159,7 @@ pub struct Devices {
 
 #[tauri::command]
 pub async fn devices() -> AppResult<Devices> {
-    use duet_call_media::duet_media::devices;
+    use duet_media::devices;
     // Device enumeration talks to ALSA and V4L2 synchronously; keep it off the async workers.
     tokio::task::spawn_blocking(|| {
         let map = |list: Vec<devices::DeviceInfo>| {

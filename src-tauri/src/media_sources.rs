@@ -6,7 +6,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::settings::Settings;
-use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
+use duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 use std::path::PathBuf;
 
 /// The media overrides read from the environment once at start.

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{MediaEngine, NoMedia};
+use duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 
 /// Media sources and recordings of every call.
 #[derive(Debug, Args)]
