@@ -22,7 +22,6 @@ mod preview;
 mod session;
 mod setup;
 
-pub use duet_media;
 pub use engine::DuetMediaEngine;
 pub use preview::{LocalPreview, PreviewSinks};
 pub use setup::{AudioSinkFactory, MediaSetup, VideoSinkFactory};

@@ -1,5 +1,5 @@
 //! The local picture: the filter stage every call runs in front of its encoder (beauty, with
-//! preview taps before and after it), and [`LocalPreview`], the same stage on the configured
+//! preview taps before and after it, handing frames to a preview thread), and [`LocalPreview`], the same stage on the configured
 //! camera outside any call (the settings screen's before/after view).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use duet_media::frame::I420Frame;
+use duet_media::sink::detached::{copy_frame, Detached};
 use duet_media::sink::VideoSink;
 use duet_media::source::open_video_input;
 use duet_media::{BeautyStage, MediaError, MediaResult, VideoFrameFilter};
@@ -33,18 +34,63 @@ impl std::fmt::Debug for PreviewSinks {
 }
 
 /// Beauty between two optional preview taps; runs on the capture thread, before the encoder.
+/// The taps only copy the frame: both preview sinks run on one thread of their own that sees the
+/// newest pair of frames (before and after the filters, always of the same capture), so a slow
+/// preview never slows capture or what is sent.
 pub(crate) struct PreviewFilter {
     stage: BeautyStage,
-    sinks: PreviewSinks,
+    preview: Option<Preview>,
+}
+
+/// The capture thread's end of the preview thread, and which copies that thread wants.
+struct Preview {
+    thread: Detached<PreviewFrames>,
+    unfiltered: bool,
+    filtered: bool,
+}
+
+/// One captured frame as the preview sinks get it.
+#[derive(Default)]
+struct PreviewFrames {
+    unfiltered: Option<I420Frame>,
+    filtered: Option<I420Frame>,
 }
 
 impl PreviewFilter {
+    /// Beauty `stage` with `sinks` on a preview thread; without that thread there is no preview
+    /// (logged), and the call goes on.
     pub(crate) fn new(stage: BeautyStage, sinks: PreviewSinks) -> Self {
-        Self { stage, sinks }
+        let (unfiltered, filtered) = (sinks.unfiltered.is_some(), sinks.filtered.is_some());
+        let preview = (unfiltered || filtered)
+            .then(|| Detached::spawn("duet-preview", preview_consumer(sinks)))
+            .and_then(|started| {
+                started
+                    .inspect_err(|error| warn!(%error, "preview thread not started; no preview"))
+                    .ok()
+            })
+            .map(|thread| Preview {
+                thread,
+                unfiltered,
+                filtered,
+            });
+        Self { stage, preview }
     }
 }
 
-/// Hands `frame` to `sink`; a failing sink is dropped (logged once) so it cannot stall capture.
+/// What the preview thread does with each pair: hand each frame to its sink.
+fn preview_consumer(mut sinks: PreviewSinks) -> impl FnMut(&PreviewFrames) -> MediaResult<()> {
+    move |frames: &PreviewFrames| {
+        if let Some(frame) = &frames.unfiltered {
+            tap(&mut sinks.unfiltered, frame, "unfiltered");
+        }
+        if let Some(frame) = &frames.filtered {
+            tap(&mut sinks.filtered, frame, "filtered");
+        }
+        Ok(())
+    }
+}
+
+/// Hands `frame` to `sink`; a failing sink is dropped (logged once).
 fn tap(sink: &mut Option<Box<dyn VideoSink>>, frame: &I420Frame, which: &str) {
     if let Some(target) = sink.as_mut() {
         if let Err(error) = target.write_frame(frame) {
@@ -56,9 +102,22 @@ fn tap(sink: &mut Option<Box<dyn VideoSink>>, frame: &I420Frame, which: &str) {
 
 impl VideoFrameFilter for PreviewFilter {
     fn process(&mut self, frame: &mut I420Frame) {
-        tap(&mut self.sinks.unfiltered, frame, "unfiltered");
+        let Some(preview) = self.preview.as_mut() else {
+            self.stage.process(frame);
+            return;
+        };
+        let mut frames = preview.thread.recycled().unwrap_or_default();
+        if preview.unfiltered {
+            copy_frame(&mut frames.unfiltered, frame);
+        }
         self.stage.process(frame);
-        tap(&mut self.sinks.filtered, frame, "filtered");
+        if preview.filtered {
+            copy_frame(&mut frames.filtered, frame);
+        }
+        if let Err(error) = preview.thread.send(frames) {
+            warn!(%error, "preview stopped");
+            self.preview = None;
+        }
     }
 }
 
@@ -155,5 +214,69 @@ impl Drop for LocalPreview {
     fn drop(&mut self) {
         // Not joined: drop may run on an async worker; the thread ends within a frame.
         self.stop_thread(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duet_media::BeautyControl;
+    use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+
+    /// Reports each frame's capture time, then waits for a go-ahead (a preview slower than any
+    /// frame rate until the test lets it run).
+    struct Gated {
+        seen: Sender<u64>,
+        go: Receiver<()>,
+    }
+
+    impl VideoSink for Gated {
+        fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
+            let _ = self.seen.send(frame.capture_time_us);
+            self.go
+                .recv()
+                .map_err(|_| MediaError::InvalidFrame("gate closed".into()))
+        }
+    }
+
+    /// Reports each frame's capture time at once.
+    struct Log(Sender<u64>);
+
+    impl VideoSink for Log {
+        fn write_frame(&mut self, frame: &I420Frame) -> MediaResult<()> {
+            let _ = self.0.send(frame.capture_time_us);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stuck_preview_does_not_hold_up_the_frames_on_their_way_to_the_encoder() {
+        let (seen_tx, seen) = channel();
+        let (go, go_rx) = sync_channel(0);
+        let (unfiltered_tx, unfiltered) = channel();
+        let sinks = PreviewSinks {
+            filtered: Some(Box::new(Gated {
+                seen: seen_tx,
+                go: go_rx,
+            })),
+            unfiltered: Some(Box::new(Log(unfiltered_tx))),
+        };
+        let mut filter = PreviewFilter::new(BeautyControl::new().stage(), sinks);
+        let mut frame = I420Frame::black(64, 48).unwrap();
+        frame.capture_time_us = 1;
+        filter.process(&mut frame);
+        assert_eq!(seen.recv().unwrap(), 1);
+        // The capture thread's side: every frame passes the filter although the preview is
+        // stuck in the first one.
+        for n in 2..=300 {
+            frame.capture_time_us = n;
+            filter.process(&mut frame);
+        }
+        go.send(()).unwrap();
+        // Then the preview gets the newest frame, and both sinks the same frames.
+        assert_eq!(seen.recv().unwrap(), 300);
+        go.send(()).unwrap();
+        drop(filter);
+        assert_eq!(unfiltered.try_iter().collect::<Vec<_>>(), [1, 300]);
     }
 }

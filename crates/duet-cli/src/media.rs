@@ -5,18 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{MediaEngine, NoMedia};
+use duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 
 /// Media sources and recordings of every call.
 #[derive(Debug, Args)]
 pub struct MediaArgs {
     /// Video to send: testsrc, FILE.y4m, camera[:N] or none.
-    #[arg(long, value_parser = parse_video, global = true)]
+    #[arg(long, global = true)]
     pub video: Option<VideoInput>,
     /// Audio to send: tone[:HZ], FILE.wav, mic or none.
-    #[arg(long, value_parser = parse_audio, global = true)]
+    #[arg(long, global = true)]
     pub audio: Option<AudioInput>,
     /// Record the peer's video to this Y4M file.
     #[arg(long, global = true)]
@@ -31,54 +31,6 @@ pub struct MediaArgs {
     /// for tests that must see a refresh within a short call.
     #[arg(long, value_parser = humantime::parse_duration, global = true)]
     pub turn_refresh: Option<std::time::Duration>,
-}
-
-const DEFAULT_TONE_HZ: f32 = 440.0;
-
-fn parse_video(text: &str) -> Result<VideoInput, String> {
-    match text {
-        "testsrc" => Ok(VideoInput::TestPattern),
-        "none" => Ok(VideoInput::None),
-        "camera" => Ok(VideoInput::Camera { index: None }),
-        _ => {
-            if let Some(index) = text.strip_prefix("camera:") {
-                let index = index
-                    .parse()
-                    .map_err(|_| format!("`{index}` is not a camera number"))?;
-                Ok(VideoInput::Camera { index: Some(index) })
-            } else if text.ends_with(".y4m") {
-                Ok(VideoInput::Y4mFile { path: text.into() })
-            } else {
-                Err(format!(
-                    "`{text}` is not testsrc, FILE.y4m, camera[:N] or none"
-                ))
-            }
-        }
-    }
-}
-
-fn parse_audio(text: &str) -> Result<AudioInput, String> {
-    match text {
-        "tone" => Ok(AudioInput::Tone {
-            frequency_hz: DEFAULT_TONE_HZ,
-        }),
-        "mic" => Ok(AudioInput::Microphone { name: None }),
-        "none" => Ok(AudioInput::None),
-        _ => {
-            if let Some(hz) = text.strip_prefix("tone:") {
-                match hz.parse::<f32>() {
-                    Ok(frequency_hz) if (20.0..=20_000.0).contains(&frequency_hz) => {
-                        Ok(AudioInput::Tone { frequency_hz })
-                    }
-                    _ => Err(format!("`{hz}` is not a frequency in 20..=20000 Hz")),
-                }
-            } else if text.ends_with(".wav") {
-                Ok(AudioInput::WavFile { path: text.into() })
-            } else {
-                Err(format!("`{text}` is not tone[:HZ], FILE.wav, mic or none"))
-            }
-        }
-    }
 }
 
 impl MediaArgs {
@@ -128,45 +80,29 @@ impl MediaArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    #[test]
-    fn video_specs_parse() {
-        assert_eq!(parse_video("testsrc"), Ok(VideoInput::TestPattern));
-        assert_eq!(parse_video("none"), Ok(VideoInput::None));
-        assert_eq!(
-            parse_video("camera:2"),
-            Ok(VideoInput::Camera { index: Some(2) })
-        );
-        assert_eq!(
-            parse_video("clip.y4m"),
-            Ok(VideoInput::Y4mFile {
-                path: "clip.y4m".into()
-            })
-        );
-        assert!(parse_video("camera:x").is_err());
-        assert!(parse_video("clip.mp4").is_err());
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        media: MediaArgs,
     }
 
     #[test]
-    fn audio_specs_parse() {
+    fn flags_take_duet_medias_source_grammar() {
+        let cli = Cli::try_parse_from(["duet-cli", "--video", "camera:2", "--audio", "tone:1000"])
+            .unwrap();
+        assert_eq!(cli.media.video, Some(VideoInput::Camera { index: Some(2) }));
         assert_eq!(
-            parse_audio("tone"),
-            Ok(AudioInput::Tone {
-                frequency_hz: DEFAULT_TONE_HZ
-            })
-        );
-        assert_eq!(
-            parse_audio("tone:1000"),
-            Ok(AudioInput::Tone {
+            cli.media.audio,
+            Some(AudioInput::Tone {
                 frequency_hz: 1000.0
             })
         );
-        assert_eq!(
-            parse_audio("mic"),
-            Ok(AudioInput::Microphone { name: None })
+        let refused = Cli::try_parse_from(["duet-cli", "--video", "clip.mp4"]).unwrap_err();
+        assert!(
+            refused.to_string().contains("is not testsrc, FILE.y4m"),
+            "{refused}"
         );
-        assert!(parse_audio("tone:-5").is_err());
-        assert!(parse_audio("tone:loud").is_err());
-        assert!(parse_audio("song.mp3").is_err());
     }
 }

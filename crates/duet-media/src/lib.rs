@@ -20,6 +20,7 @@ pub mod session;
 pub mod signal;
 pub mod sink;
 pub mod source;
+pub mod spec;
 
 pub use beauty::{beauty_stage, BeautyControl, BeautyStage};
 pub use config::{
@@ -31,3 +32,4 @@ pub use filter::VideoFrameFilter;
 pub use frame::{AudioFrame, I420Frame};
 pub use session::{CallMedia, CallStats, ConnectionState, MediaEvent, Role};
 pub use signal::MediaSignal;
+pub use spec::SpecError;

@@ -1,7 +1,7 @@
 //! The devices a user can pick in settings, as the page lists them.
 
 use crate::error::{AppError, AppResult};
-use duet_call_media::duet_media::devices;
+use duet_media::devices;
 use serde::Serialize;
 
 /// One device.

@@ -5,10 +5,10 @@
 use crate::frames::{FrameHub, Stream};
 use crate::media::sources::{media_config, SourceOverrides};
 use crate::store::settings::Settings;
-use duet_call_media::duet_media::sink::VideoSink;
-use duet_call_media::duet_media::BeautyControl;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
+use duet_media::sink::VideoSink;
+use duet_media::BeautyControl;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 

@@ -2,8 +2,8 @@
 //! opened while settings are open, its peak level sent to the page every 100 ms.
 
 use crate::backend::Backend;
-use duet_call_media::duet_media::source::open_audio_input;
-use duet_call_media::duet_media::AudioInput;
+use duet_media::source::open_audio_input;
+use duet_media::AudioInput;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;

@@ -7,8 +7,8 @@ use crate::backend::Backend;
 use crate::error::{AppError, AppResult};
 use crate::frames::Stream;
 use crate::media::mic_meter::MicMeter;
-use duet_call_media::duet_media::sink::VideoSink;
 use duet_call_media::{LocalPreview, PreviewSinks};
+use duet_media::sink::VideoSink;
 use std::sync::Mutex;
 
 /// What runs while settings are open.

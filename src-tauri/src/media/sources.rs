@@ -6,8 +6,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::store::settings::Settings;
-use duet_call_media::duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
-use std::path::PathBuf;
+use duet_media::{AudioInput, AudioOutput, MediaConfig, VideoInput};
 
 /// The media overrides read from the environment once at start.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,12 +27,14 @@ impl SourceOverrides {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Ok(Self {
             video: var("DUET_VIDEO_SOURCE")
-                .map(|v| parse_video(&v))
+                .map(|v| parse_var("DUET_VIDEO_SOURCE", &v))
                 .transpose()?,
             audio: var("DUET_AUDIO_SOURCE")
-                .map(|v| parse_audio(&v))
+                .map(|v| parse_var("DUET_AUDIO_SOURCE", &v))
                 .transpose()?,
-            audio_out: var("DUET_AUDIO_SINK").map(|v| parse_audio_out(&v)),
+            audio_out: var("DUET_AUDIO_SINK")
+                .map(|v| parse_var("DUET_AUDIO_SINK", &v))
+                .transpose()?,
             bind: var("DUET_MEDIA_BIND"),
         })
     }
@@ -48,71 +49,15 @@ impl SourceOverrides {
     }
 }
 
-/// Parses `testsrc`, `camera`, `camera:N`, `none` or a `.y4m` path.
-pub fn parse_video(value: &str) -> AppResult<VideoInput> {
-    Ok(match value {
-        "testsrc" => VideoInput::TestPattern,
-        "none" => VideoInput::None,
-        "camera" => VideoInput::Camera { index: None },
-        other if other.starts_with("camera:") => VideoInput::Camera {
-            index: Some(other["camera:".len()..].parse().map_err(|_| {
-                AppError::Invalid(format!(
-                    "DUET_VIDEO_SOURCE: `{other}` needs a camera number"
-                ))
-            })?),
-        },
-        path if path.ends_with(".y4m") => VideoInput::Y4mFile {
-            path: PathBuf::from(path),
-        },
-        other => {
-            return Err(AppError::Invalid(format!(
-                "DUET_VIDEO_SOURCE: `{other}` is not testsrc, camera[:N], none or a .y4m file"
-            )))
-        }
-    })
-}
-
-/// Parses `tone`, `tone:HZ`, `mic`, `none` or a `.wav` path.
-pub fn parse_audio(value: &str) -> AppResult<AudioInput> {
-    Ok(match value {
-        "tone" => AudioInput::Tone {
-            frequency_hz: 440.0,
-        },
-        "mic" => AudioInput::Microphone { name: None },
-        "none" => AudioInput::None,
-        other if other.starts_with("tone:") => {
-            let hz: f32 = other["tone:".len()..].parse().map_err(|_| {
-                AppError::Invalid(format!(
-                    "DUET_AUDIO_SOURCE: `{other}` needs a frequency in Hz"
-                ))
-            })?;
-            if !(20.0..=20_000.0).contains(&hz) {
-                return Err(AppError::Invalid(format!(
-                    "DUET_AUDIO_SOURCE: {hz} Hz is outside 20..=20000"
-                )));
-            }
-            AudioInput::Tone { frequency_hz: hz }
-        }
-        path if path.ends_with(".wav") => AudioInput::WavFile {
-            path: PathBuf::from(path),
-        },
-        other => {
-            return Err(AppError::Invalid(format!(
-                "DUET_AUDIO_SOURCE: `{other}` is not tone[:HZ], mic, none or a .wav file"
-            )))
-        }
-    })
-}
-
-/// Parses `speaker`, `null` or a path (a WAV recording).
-pub fn parse_audio_out(value: &str) -> AudioOutput {
-    match value {
-        "speaker" => AudioOutput::Speaker { name: None },
-        "null" => AudioOutput::Null,
-        path => AudioOutput::WavFile {
-            path: PathBuf::from(path),
-        },
-    }
+/// Parses the variable `name`'s `value` with duet-media's source grammar ([`duet_media::spec`]).
+fn parse_var<T>(name: &str, value: &str) -> AppResult<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| AppError::Invalid(format!("{name}: {e}")))
 }
 
 /// The media configuration of the next call: the settings' devices and quality, then the
@@ -160,21 +105,27 @@ mod tests {
 
     #[test]
     fn sources_parse_like_duet_cli_flags() {
-        assert_eq!(parse_video("testsrc").unwrap(), VideoInput::TestPattern);
+        let video = |v| parse_var::<VideoInput>("DUET_VIDEO_SOURCE", v);
+        let audio = |v| parse_var::<AudioInput>("DUET_AUDIO_SOURCE", v);
+        assert_eq!(video("testsrc").unwrap(), VideoInput::TestPattern);
         assert_eq!(
-            parse_video("camera:2").unwrap(),
+            video("camera:2").unwrap(),
             VideoInput::Camera { index: Some(2) }
         );
-        assert!(parse_video("camera:x").is_err());
-        assert!(parse_video("webcam").is_err());
+        assert!(video("camera:x").is_err());
+        let refused = video("webcam").unwrap_err().to_string();
+        assert!(refused.contains("DUET_VIDEO_SOURCE"), "{refused}");
         assert_eq!(
-            parse_audio("tone:660").unwrap(),
+            audio("tone:660").unwrap(),
             AudioInput::Tone {
                 frequency_hz: 660.0
             }
         );
-        assert!(parse_audio("tone:5").is_err());
-        assert_eq!(parse_audio_out("null"), AudioOutput::Null);
+        assert!(audio("tone:5").is_err());
+        assert_eq!(
+            parse_var::<AudioOutput>("DUET_AUDIO_SINK", "null").unwrap(),
+            AudioOutput::Null
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Where remote media goes: the latest-frame slot the UI reads, files, speakers or nowhere.
 
+pub mod detached;
 pub mod latest_frame;
 pub mod null;
 pub mod probe;

@@ -1,9 +1,11 @@
 //! Scaling I420 pictures: a camera's to the size asked for, the app's to where the page shows
-//! them. Each plane goes through [`duet_scale`]'s bilinear convolution (its kernel widens with
-//! the ratio, so a downscale averages instead of skipping pixels as nearest-neighbour does).
+//! them. Each plane goes through [`plane::PlaneScaler`]'s bilinear convolution (its kernel widens
+//! with the ratio, so a downscale averages instead of skipping pixels as nearest-neighbour does).
 
-pub use duet_scale::fit_within;
-use duet_scale::{Plane, PlaneMut, PlaneScaler};
+pub mod plane;
+
+pub use plane::fit_within;
+use plane::{Plane, PlaneMut, PlaneScaler};
 
 use crate::error::{MediaError, MediaResult};
 use crate::frame::I420Frame;

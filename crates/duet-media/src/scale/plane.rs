@@ -1,10 +1,8 @@
-#![forbid(unsafe_code)]
-//! Downscaling 8-bit picture planes, and the size a picture takes in a display box.
+//! Resampling 8-bit picture planes, and the size a picture takes in a display box.
 //!
-//! A crate of its own for one reason: `fast_image_resize`'s generic `resize` is compiled in the
-//! crate that calls it, and the workspace's own crates build unoptimized in debug builds. Here it
-//! is optimized in every profile (the workspace's `Cargo.toml`), while duet-media stays quick to
-//! rebuild. Measured on the 2-core VM, 1280x720 to 936x526: 3.5 ms optimized, 240 ms not.
+//! `fast_image_resize`'s generic `resize` is compiled in the crate that calls it, which is why
+//! duet-media is optimized in debug builds too (the workspace's `Cargo.toml`). Measured on the
+//! 2-core VM, 1280x720 to 936x526: 3.5 ms optimized, 240 ms not.
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
