@@ -1,6 +1,6 @@
 //! Calls between two networks, in a lab built from Linux network namespaces on this machine
 //! (`duet_e2e::lab`): a "public" namespace with duet-server and coturn, two NAT routers (nftables)
-//! and a duet-cli client behind each. Issue 14's scenarios:
+//! and a duet-cli client behind each. The scenarios:
 //!
 //! 1. cone NATs, STUN only: the call goes direct between the NATs' reflexive addresses;
 //! 2. symmetric NATs: without TURN, ICE fails and both records say `ice_failed`; with TURN the

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-// Issue 14 on the page: the sign-in form's extra CA file and "Insecure, for testing" choice, the
+// Connection security on the page: the sign-in form's extra CA file and "Insecure, for testing" choice, the
 // sentences for a refused ws:// server and an untrusted certificate (both languages), the "Not
 // secure" marker, and the ICE policy under Advanced.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";

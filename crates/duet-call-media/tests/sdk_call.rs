@@ -86,7 +86,7 @@ async fn a_video_call_carries_pattern_and_tone_both_ways_after_accept() {
     );
     wait_for_event(&mut bob_events, "CALL_END").await;
     // The record is written when it is announced (MESSAGE_SENT, after CALL_END); a history read
-    // between the two could miss it, and failed a CI run that way.
+    // between the two could miss it.
     assert_eq!(record_status(&mut bob_events).await, CallStatus::Completed);
     for kit in [&alice, &bob] {
         let history = kit.history(None, None).await.unwrap();

@@ -1,4 +1,4 @@
-//! One test per row of SIGNALING.md (and a few more), on the switchboard in virtual time.
+//! One test per row of docs/signaling.md (and a few more), on the switchboard in virtual time.
 
 mod support;
 

@@ -1,5 +1,5 @@
 //! The SDK against the real `duet-server`, started in-process on 127.0.0.1 port 0 with a fresh
-//! SQLite file: the cases of SIGNALING.md as two or three SDK clients live them.
+//! SQLite file: the cases of docs/signaling.md as two or three SDK clients live them.
 
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,

@@ -1,5 +1,5 @@
 //! The network lab: a small internet built from Linux network namespaces on this machine, for
-//! tests of calls between two networks (issue 14). It needs root, iproute2, nftables and coturn
+//! tests of calls between two networks. It needs root, iproute2, nftables and coturn
 //! (`scripts/apt-packages-test.txt`).
 //!
 //! - [`topology`]: the namespaces, links, addresses and routes (`Internet`);
