@@ -147,7 +147,6 @@ impl CallMedia {
             closed: AtomicBool::new(false),
             audio_enabled: AtomicBool::new(true),
             has_audio_source: AtomicBool::new(false),
-            first_frame_seen: AtomicBool::new(false),
             counters: Counters::default(),
             video_commands,
             video_outputs: Mutex::new(VideoOutputs {
@@ -156,7 +155,6 @@ impl CallMedia {
             }),
             audio_sink: Mutex::new(Box::new(NullSink)),
             control_channel: Mutex::new(None),
-            remote_availability: Mutex::new((None, None)),
             availability: watch::Sender::new((false, false)),
             audio_loss_percent: AtomicU32::new(5),
             offer_state: Mutex::new(OfferState::default()),

@@ -312,7 +312,6 @@ mod tests {
             closed: AtomicBool::new(false),
             audio_enabled: AtomicBool::new(true),
             has_audio_source: AtomicBool::new(false),
-            first_frame_seen: AtomicBool::new(false),
             counters: Counters::default(),
             video_commands: commands.clone(),
             video_outputs: Mutex::new(VideoOutputs {
@@ -321,7 +320,6 @@ mod tests {
             }),
             audio_sink: Mutex::new(Box::new(NullSink)),
             control_channel: Mutex::new(None),
-            remote_availability: Mutex::new((None, None)),
             availability: tokio::sync::watch::Sender::new((false, false)),
             audio_loss_percent: std::sync::atomic::AtomicU32::new(5),
             offer_state: Mutex::new(OfferState::default()),
