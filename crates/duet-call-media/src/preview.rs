@@ -262,6 +262,9 @@ mod tests {
             unfiltered: Some(Box::new(Log(unfiltered_tx))),
         };
         let mut filter = PreviewFilter::new(BeautyControl::new().stage(), sinks);
+        // Bound after the filter so a failing assertion drops it first: the preview thread then
+        // leaves its wait and the filter's drop can join it.
+        let go = go;
         let mut frame = I420Frame::black(64, 48).unwrap();
         frame.capture_time_us = 1;
         filter.process(&mut frame);

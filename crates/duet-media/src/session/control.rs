@@ -40,6 +40,8 @@ pub(crate) fn attach(
         // The callee may get the channel already open, so try once straight away.
         let state = *local.borrow_and_update();
         send(&channel, state).await;
+        // What the far side said last: (audio, video), None until it first says.
+        let mut remote = (None, None);
         loop {
             tokio::select! {
                 event = channel.poll() => match event {
@@ -47,7 +49,9 @@ pub(crate) fn attach(
                         let state = *local.borrow_and_update();
                         send(&channel, state).await;
                     }
-                    Some(DataChannelEvent::OnMessage(message)) => apply(&shared, &message.data),
+                    Some(DataChannelEvent::OnMessage(message)) => {
+                        apply(&shared, &mut remote, &message.data)
+                    }
                     Some(DataChannelEvent::OnClose) | None => break,
                     Some(_) => {}
                 },
@@ -72,12 +76,11 @@ async fn send(channel: &Arc<dyn DataChannel>, (audio, video): (bool, bool)) {
     }
 }
 
-fn apply(shared: &Shared, data: &[u8]) {
+fn apply(shared: &Shared, remote: &mut (Option<bool>, Option<bool>), data: &[u8]) {
     let Ok(state) = serde_json::from_slice::<Availability>(data) else {
         tracing::warn!("ignoring malformed control message");
         return;
     };
-    let mut remote = lock(&shared.remote_availability);
     if remote.0 != Some(state.audio) {
         remote.0 = Some(state.audio);
         shared.emit(MediaEvent::RemoteAudioAvailable {

@@ -51,9 +51,7 @@ impl PeerConnectionEventHandler for Handler {
             // Whatever was encoded before the DTLS handshake finished was dropped unencrypted
             // (webrtc-rs logs "local_srtp_context is not set yet"), the opening keyframe of an
             // instantly answered call among it: start the picture again with a keyframe.
-            self.shared
-                .keyframe_requested
-                .store(true, std::sync::atomic::Ordering::Release);
+            self.shared.request_keyframe();
         }
         if state == ConnectionState::Failed
             && !self

@@ -25,6 +25,7 @@ mod negotiation;
 mod peer;
 mod shared;
 mod stats;
+mod video_capture;
 mod video_recv;
 mod video_send;
 
@@ -62,7 +63,8 @@ use crate::sink::{open_audio_output, AudioSink, VideoSink};
 use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
 use audio_send::{AudioCommand, AudioSender};
 use shared::{lock, Counters, OfferState, Shared, VideoOutputs};
-use video_send::{CaptureCommand, VideoSender};
+use video_capture::VideoCommand;
+use video_send::VideoSender;
 
 /// The media session of one call.
 pub struct CallMedia {
@@ -135,6 +137,7 @@ impl CallMedia {
         let (events, event_rx) = unbounded_channel();
         let latest = LatestFrameSink::new();
         let remote_video = latest.subscribe();
+        let (video_commands, video_inbox) = std::sync::mpsc::channel();
         let shared = Arc::new(Shared {
             role,
             config: config.clone(),
@@ -143,20 +146,15 @@ impl CallMedia {
             released: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             audio_enabled: AtomicBool::new(true),
-            video_enabled: AtomicBool::new(true),
             has_audio_source: AtomicBool::new(false),
-            has_video_source: AtomicBool::new(false),
-            keyframe_requested: AtomicBool::new(true),
-            video_target_kbps: AtomicU32::new(config.max_bitrate),
-            first_frame_seen: AtomicBool::new(false),
             counters: Counters::default(),
+            video_commands,
             video_outputs: Mutex::new(VideoOutputs {
                 latest,
                 extra: None,
             }),
             audio_sink: Mutex::new(Box::new(NullSink)),
             control_channel: Mutex::new(None),
-            remote_availability: Mutex::new((None, None)),
             availability: watch::Sender::new((false, false)),
             audio_loss_percent: AtomicU32::new(5),
             offer_state: Mutex::new(OfferState::default()),
@@ -221,6 +219,7 @@ impl CallMedia {
         let video = video_send::start(
             shared.clone(),
             video_source,
+            video_inbox,
             video_track,
             video_sender,
             video_ssrc,
@@ -326,16 +325,9 @@ impl CallMedia {
     /// Lets media flow: called when the callee accepts. Before this nothing is sent or played.
     pub fn release(&self) {
         self.shared.released.store(true, Ordering::Release);
-        self.shared
-            .keyframe_requested
-            .store(true, Ordering::Release);
         self.shared.refresh_availability();
-        self.wake_capture();
-    }
-
-    fn wake_capture(&self) {
-        // A closed capture thread has nothing left to wake.
-        let _ = lock(&self.video).commands.send(CaptureCommand::Wake);
+        // A closed capture thread has nothing left to release.
+        self.shared.send_video(VideoCommand::Release);
     }
 
     /// Whether `release` has been called.
@@ -351,9 +343,8 @@ impl CallMedia {
 
     /// Turns the camera off (false) or on; the far side sees RemoteVideoAvailable.
     pub fn set_video_enabled(&self, enabled: bool) {
-        self.shared.video_enabled.store(enabled, Ordering::Release);
-        self.shared.refresh_availability();
-        self.wake_capture();
+        // A closed capture thread sends nothing either way.
+        self.shared.send_video(VideoCommand::SetEnabled(enabled));
     }
 
     /// Switches the video source mid-call; on failure the old source keeps running.
@@ -366,18 +357,19 @@ impl CallMedia {
 
     /// Switches to a caller-supplied video source (None stops video).
     pub fn replace_video_source(&self, source: Option<Box<dyn VideoSource>>) -> MediaResult<()> {
-        lock(&self.video)
-            .commands
-            .send(CaptureCommand::SetSource(source))
-            .map_err(|_| MediaError::Closed)
+        self.send_video(VideoCommand::SetSource(source))
     }
 
     /// Installs the frame filter run between capture and encoder (e.g. the beauty filter).
     pub fn set_video_filter(&self, filter: Box<dyn VideoFrameFilter>) -> MediaResult<()> {
-        lock(&self.video)
-            .commands
-            .send(CaptureCommand::SetFilter(filter))
-            .map_err(|_| MediaError::Closed)
+        self.send_video(VideoCommand::SetFilter(filter))
+    }
+
+    fn send_video(&self, command: VideoCommand) -> MediaResult<()> {
+        match self.shared.send_video(command) {
+            true => Ok(()),
+            false => Err(MediaError::Closed),
+        }
     }
 
     /// Switches the audio source mid-call; on failure the old source keeps running.
@@ -425,9 +417,8 @@ impl CallMedia {
             return Ok(());
         }
         let video_thread = {
-            let mut video = lock(&self.video);
-            let _ = video.commands.send(CaptureCommand::Stop);
-            video.thread.take()
+            self.shared.send_video(VideoCommand::Stop);
+            lock(&self.video).thread.take()
         };
         let audio_thread = {
             let mut audio = lock(&self.audio);
@@ -460,7 +451,7 @@ impl CallMedia {
 impl Drop for CallMedia {
     fn drop(&mut self) {
         self.shared.mark_closed();
-        let _ = lock(&self.video).commands.send(CaptureCommand::Stop);
+        self.shared.send_video(VideoCommand::Stop);
         let _ = lock(&self.audio).commands.send(AudioCommand::Stop);
     }
 }

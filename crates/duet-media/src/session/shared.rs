@@ -7,6 +7,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use webrtc::data_channel::DataChannel;
 
 use super::events::{MediaEvent, Role};
+use super::video_capture::VideoCommand;
 use crate::config::MediaConfig;
 use crate::error::{DeviceKind, MediaError};
 use crate::sink::latest_frame::LatestFrameSink;
@@ -45,17 +46,13 @@ pub(crate) struct Shared {
     pub released: AtomicBool,
     pub closed: AtomicBool,
     pub audio_enabled: AtomicBool,
-    pub video_enabled: AtomicBool,
     pub has_audio_source: AtomicBool,
-    pub has_video_source: AtomicBool,
-    pub keyframe_requested: AtomicBool,
-    pub video_target_kbps: AtomicU32,
-    pub first_frame_seen: AtomicBool,
     pub counters: Counters,
+    /// The video capture thread's inbox (it owns the state of what video is sent).
+    pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
     pub video_outputs: Mutex<VideoOutputs>,
     pub audio_sink: Mutex<Box<dyn AudioSink>>,
     pub control_channel: Mutex<Option<Arc<dyn DataChannel>>>,
-    pub remote_availability: Mutex<(Option<bool>, Option<bool>)>,
     pub availability: tokio::sync::watch::Sender<(bool, bool)>,
     pub audio_loss_percent: AtomicU32,
     pub offer_state: Mutex<OfferState>,
@@ -102,27 +99,35 @@ impl Shared {
         }
     }
 
-    /// Publishes our availability to the control channel when it changed.
+    /// Publishes whether our audio is available to the control channel when it changed.
     pub fn refresh_availability(&self) {
-        let now = self.local_availability();
+        let audio = self.is_released()
+            && self.audio_enabled.load(Ordering::Acquire)
+            && self.has_audio_source.load(Ordering::Acquire);
         self.availability.send_if_modified(|state| {
-            let changed = *state != now;
-            *state = now;
+            let changed = state.0 != audio;
+            state.0 = audio;
             changed
         });
     }
 
-    /// What we tell the far side: (audio available, video available).
-    pub fn local_availability(&self) -> (bool, bool) {
-        let released = self.is_released();
-        (
-            released
-                && self.audio_enabled.load(Ordering::Acquire)
-                && self.has_audio_source.load(Ordering::Acquire),
-            released
-                && self.video_enabled.load(Ordering::Acquire)
-                && self.has_video_source.load(Ordering::Acquire),
-        )
+    /// Publishes whether our video is available (the capture thread's half of the state).
+    pub fn set_video_available(&self, video: bool) {
+        self.availability.send_if_modified(|state| {
+            let changed = state.1 != video;
+            state.1 = video;
+            changed
+        });
+    }
+
+    /// Tells the video capture thread to make its next frame a keyframe.
+    pub fn request_keyframe(&self) {
+        self.send_video(VideoCommand::RequestKeyframe);
+    }
+
+    /// Sends the video capture thread `command`; false when the thread has ended.
+    pub fn send_video(&self, command: VideoCommand) -> bool {
+        self.video_commands.send(command).is_ok()
     }
 }
 

@@ -10,6 +10,7 @@ use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntr
 use super::bitrate::BitrateController;
 use super::events::{CallStats, MediaEvent};
 use super::shared::Shared;
+use super::video_capture::VideoCommand;
 
 /// Loss, RTT and jitter read from one webrtc-rs stats report.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -113,7 +114,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         let send_loss = report.video_send_loss.unwrap_or(0.0);
         if shared.is_released() {
             let target = controller.on_report(send_loss, report.rtt_ms);
-            shared.video_target_kbps.store(target, Ordering::Release);
+            shared.send_video(VideoCommand::SetBitrate(target));
             shared
                 .audio_loss_percent
                 .store((send_loss * 100.0).round() as u32, Ordering::Release);
@@ -125,7 +126,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
             audio_recv_kbps: kbps(now.audio_received, previous.audio_received),
             send_fps: (now.frames_encoded - previous.frames_encoded) as f64 / secs,
             recv_fps: (now.frames_decoded - previous.frames_decoded) as f64 / secs,
-            video_target_kbps: shared.video_target_kbps.load(Ordering::Acquire),
+            video_target_kbps: controller.target_kbps(),
             rtt_ms: report.rtt_ms,
             send_loss,
             recv_loss,

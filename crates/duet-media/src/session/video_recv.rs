@@ -165,6 +165,7 @@ fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: Unbou
             return;
         }
     };
+    let mut first_frame_seen = false;
     while let Ok(frame) = frames.recv() {
         match decoder.decode(&frame.data) {
             Ok(Some(mut picture)) => {
@@ -178,7 +179,7 @@ fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: Unbou
                     .counters
                     .frames_decoded
                     .fetch_add(1, Ordering::Relaxed);
-                if !shared.first_frame_seen.swap(true, Ordering::AcqRel) {
+                if !std::mem::replace(&mut first_frame_seen, true) {
                     shared.emit(MediaEvent::FirstRemoteVideoFrame {
                         width: picture.width,
                         height: picture.height,

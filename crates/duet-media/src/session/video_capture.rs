@@ -1,0 +1,394 @@
+//! The video capture thread: source -> filter -> VP8. It alone owns the source, the filter, the
+//! encoder and the state that decides what is sent (released, camera on, bitrate, keyframe
+//! due); everyone else changes that state by sending it a [`VideoCommand`], which it applies
+//! before its next frame.
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+
+use super::shared::Shared;
+use crate::codec::vp8::{Vp8Encoder, Vp8EncoderConfig};
+use crate::error::{DeviceKind, MediaError};
+use crate::filter::{NoFilter, VideoFrameFilter};
+use crate::frame::I420Frame;
+use crate::source::VideoSource;
+
+/// Instructions for the capture thread, applied in the order sent.
+pub(crate) enum VideoCommand {
+    /// The call was answered: frames may be sent from now on.
+    Release,
+    /// Camera on (true) or off.
+    SetEnabled(bool),
+    /// Replaces the source (None: no video).
+    SetSource(Option<Box<dyn VideoSource>>),
+    /// Replaces the filter run before the encoder.
+    SetFilter(Box<dyn VideoFrameFilter>),
+    /// The encoder's target bitrate, kbps.
+    SetBitrate(u32),
+    /// The next frame must be a keyframe (a PLI/FIR, a lost frame, a new connection).
+    RequestKeyframe,
+    /// Ends the thread.
+    Stop,
+}
+
+/// One encoded frame on its way to the sending task.
+pub(crate) struct EncodedVideo {
+    pub data: Vec<u8>,
+    pub capture_time_us: u64,
+}
+
+/// What one turn of the loop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Turn {
+    /// Nothing to send: waited for a command instead.
+    Idle,
+    /// Captured a frame; `encoded` frames went to the sender.
+    Captured { encoded: usize },
+    /// Stopped, or the sender is gone.
+    Stop,
+}
+
+/// The state the capture thread owns.
+pub(crate) struct VideoCapture {
+    shared: Arc<Shared>,
+    commands: Receiver<VideoCommand>,
+    out: tokio::sync::mpsc::Sender<EncodedVideo>,
+    source: Option<Box<dyn VideoSource>>,
+    filter: Box<dyn VideoFrameFilter>,
+    encoder: Option<Vp8Encoder>,
+    released: bool,
+    enabled: bool,
+    target_kbps: u32,
+    keyframe_due: bool,
+    /// Whether the previous turn captured: resuming starts with a keyframe.
+    sending: bool,
+}
+
+impl VideoCapture {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        source: Option<Box<dyn VideoSource>>,
+        commands: Receiver<VideoCommand>,
+        out: tokio::sync::mpsc::Sender<EncodedVideo>,
+    ) -> Self {
+        let target_kbps = shared.config.max_bitrate;
+        let (width, height) = shared.config.video_size();
+        let mut capture = Self {
+            shared,
+            commands,
+            out,
+            source,
+            filter: Box::new(NoFilter),
+            encoder: None,
+            released: false,
+            enabled: true,
+            target_kbps,
+            keyframe_due: true,
+            sending: false,
+        };
+        // Created up front at the configured size so the first frame after accept is not
+        // delayed by encoder setup; recreated if a source delivers another size.
+        capture.encoder = capture.new_encoder(width, height).ok();
+        capture
+    }
+
+    /// Runs until stopped.
+    pub(crate) fn run(mut self) {
+        while self.turn() != Turn::Stop {}
+    }
+
+    /// Applies the waiting commands, then captures and encodes one frame if video is wanted,
+    /// else waits for the next command.
+    pub(crate) fn turn(&mut self) -> Turn {
+        if !self.apply_pending() {
+            return Turn::Stop;
+        }
+        if !self.wanted() {
+            self.sending = false;
+            let applied = self
+                .commands
+                .recv()
+                .is_ok_and(|command| self.apply(command));
+            return if applied { Turn::Idle } else { Turn::Stop };
+        }
+        if !self.sending {
+            // Resuming after release, camera-on or a source switch: start with a keyframe.
+            self.keyframe_due = true;
+            self.sending = true;
+        }
+        match self.capture() {
+            Some(frame) => self.encode(&frame),
+            None => Turn::Captured { encoded: 0 },
+        }
+    }
+
+    fn wanted(&self) -> bool {
+        self.released && self.enabled && self.source.is_some()
+    }
+
+    /// Applies every waiting command; false means stop.
+    fn apply_pending(&mut self) -> bool {
+        loop {
+            match self.commands.try_recv() {
+                Ok(command) => {
+                    if !self.apply(command) {
+                        return false;
+                    }
+                }
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
+    /// Applies one command; false means stop.
+    fn apply(&mut self, command: VideoCommand) -> bool {
+        match command {
+            VideoCommand::Release => self.released = true,
+            VideoCommand::SetEnabled(enabled) => self.enabled = enabled,
+            VideoCommand::SetSource(source) => {
+                self.source = source;
+                self.keyframe_due = true;
+            }
+            VideoCommand::SetFilter(filter) => self.filter = filter,
+            VideoCommand::SetBitrate(kbps) => self.target_kbps = kbps,
+            VideoCommand::RequestKeyframe => self.keyframe_due = true,
+            VideoCommand::Stop => return false,
+        }
+        self.publish_availability();
+        true
+    }
+
+    /// Tells the far side (through the control channel) whether our video is on.
+    fn publish_availability(&self) {
+        let available = self.released && self.enabled && self.source.is_some();
+        self.shared.set_video_available(available);
+    }
+
+    /// The next filtered frame; on a source failure the source is dropped and reported.
+    fn capture(&mut self) -> Option<I420Frame> {
+        let source = self.source.as_mut()?;
+        match source.next_frame() {
+            Ok(mut frame) => {
+                self.filter.process(&mut frame);
+                Some(frame)
+            }
+            Err(e) => {
+                self.drop_source(&e);
+                None
+            }
+        }
+    }
+
+    fn drop_source(&mut self, error: &MediaError) {
+        self.shared.report_device(error, DeviceKind::Camera);
+        self.source = None;
+        self.publish_availability();
+    }
+
+    fn new_encoder(&self, width: u32, height: u32) -> Result<Vp8Encoder, MediaError> {
+        Vp8Encoder::new(Vp8EncoderConfig {
+            width,
+            height,
+            fps: self.shared.config.frame_rate,
+            bitrate_kbps: self.target_kbps,
+            threads: 1,
+        })
+    }
+
+    /// The encoder for `frame`'s size at the target bitrate, made or adjusted as needed.
+    fn encoder_for(&mut self, frame: &I420Frame) -> Result<&mut Vp8Encoder, MediaError> {
+        let size = (frame.width, frame.height);
+        let fits = self
+            .encoder
+            .as_ref()
+            .is_some_and(|e| (e.config().width, e.config().height) == size);
+        if !fits {
+            self.encoder = None;
+            self.encoder = Some(self.new_encoder(size.0, size.1)?);
+        }
+        let target = self.target_kbps;
+        let encoder = self
+            .encoder
+            .as_mut()
+            .ok_or_else(|| MediaError::InvalidConfig("no VP8 encoder".into()))?;
+        if encoder.config().bitrate_kbps != target {
+            if let Err(e) = encoder.set_bitrate(target) {
+                tracing::warn!(error = %e, "bitrate change rejected");
+            }
+        }
+        Ok(encoder)
+    }
+
+    /// Encodes `frame` and hands the packets to the sending task.
+    fn encode(&mut self, frame: &I420Frame) -> Turn {
+        let keyframe = std::mem::take(&mut self.keyframe_due);
+        let packets = match self.encoder_for(frame) {
+            Ok(encoder) => encoder.encode(frame, keyframe),
+            Err(e) => {
+                self.drop_source(&e);
+                return Turn::Captured { encoded: 0 };
+            }
+        };
+        let packets = match packets {
+            Ok(packets) => packets,
+            Err(e) => {
+                tracing::warn!(error = %e, "VP8 encode failed");
+                self.keyframe_due = true;
+                return Turn::Captured { encoded: 0 };
+            }
+        };
+        let mut encoded = 0;
+        for packet in packets {
+            self.shared
+                .counters
+                .frames_encoded
+                .fetch_add(1, Ordering::Relaxed);
+            let video = EncodedVideo {
+                data: packet.data,
+                capture_time_us: frame.capture_time_us,
+            };
+            if self.out.blocking_send(video).is_err() {
+                return Turn::Stop;
+            }
+            encoded += 1;
+        }
+        Turn::Captured { encoded }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MediaConfig, Resolution};
+    use crate::error::MediaResult;
+    use crate::session::events::Role;
+    use crate::session::shared::{Counters, OfferState, VideoOutputs};
+    use crate::sink::latest_frame::LatestFrameSink;
+    use crate::sink::null::NullSink;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::Mutex;
+
+    /// A source whose frames are ready at once (no frame clock), numbered by capture time.
+    struct Instant(u64);
+
+    impl VideoSource for Instant {
+        fn next_frame(&mut self) -> MediaResult<I420Frame> {
+            self.0 += 1;
+            let mut frame = I420Frame::black(64, 48)?;
+            frame.capture_time_us = self.0;
+            Ok(frame)
+        }
+        fn describe(&self) -> String {
+            "instant".into()
+        }
+    }
+
+    struct Rig {
+        capture: VideoCapture,
+        commands: Sender<VideoCommand>,
+        encoded: tokio::sync::mpsc::Receiver<EncodedVideo>,
+        shared: Arc<Shared>,
+        _runtime: tokio::runtime::Runtime,
+    }
+
+    fn rig() -> Rig {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (commands, inbox) = channel();
+        let (events, _) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            role: Role::Caller,
+            config: MediaConfig {
+                resolution: Resolution::Low,
+                ..MediaConfig::default()
+            },
+            events,
+            runtime: runtime.handle().clone(),
+            released: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            audio_enabled: AtomicBool::new(true),
+            has_audio_source: AtomicBool::new(false),
+            counters: Counters::default(),
+            video_commands: commands.clone(),
+            video_outputs: Mutex::new(VideoOutputs {
+                latest: LatestFrameSink::new(),
+                extra: None,
+            }),
+            audio_sink: Mutex::new(Box::new(NullSink)),
+            control_channel: Mutex::new(None),
+            availability: tokio::sync::watch::Sender::new((false, false)),
+            audio_loss_percent: std::sync::atomic::AtomicU32::new(5),
+            offer_state: Mutex::new(OfferState::default()),
+            shutdown: tokio::sync::watch::Sender::new(false),
+        });
+        let (out, encoded) = tokio::sync::mpsc::channel(64);
+        let capture = VideoCapture::new(shared.clone(), Some(Box::new(Instant(0))), inbox, out);
+        Rig {
+            capture,
+            commands,
+            encoded,
+            shared,
+            _runtime: runtime,
+        }
+    }
+
+    impl Rig {
+        /// Sends `command`, then runs one turn that must capture: whether its frame was a
+        /// keyframe (a VP8 frame tag's bit 0 is clear on keyframes).
+        fn captured_after(&mut self, command: Option<VideoCommand>) -> bool {
+            if let Some(command) = command {
+                self.commands.send(command).unwrap();
+            }
+            assert_eq!(self.capture.turn(), Turn::Captured { encoded: 1 });
+            self.encoded.try_recv().unwrap().data[0] & 1 == 0
+        }
+    }
+
+    #[test]
+    fn nothing_is_captured_before_release_and_the_first_frame_after_is_a_keyframe() {
+        let mut rig = rig();
+        assert!(rig.capture.apply_pending() && !rig.capture.wanted());
+        assert!(rig.captured_after(Some(VideoCommand::Release)));
+        assert!(!rig.captured_after(None), "the second frame is a delta");
+        assert_eq!(*rig.shared.availability.borrow(), (false, true));
+    }
+
+    #[test]
+    fn camera_off_takes_effect_on_the_next_frame_and_on_again_starts_with_a_keyframe() {
+        let mut rig = rig();
+        rig.captured_after(Some(VideoCommand::Release));
+        rig.commands.send(VideoCommand::SetEnabled(false)).unwrap();
+        // The next turn applies it before capturing, and then waits instead of capturing.
+        assert!(rig.capture.apply_pending() && !rig.capture.wanted());
+        assert!(!rig.shared.availability.borrow().1);
+        assert!(rig.encoded.try_recv().is_err());
+        rig.capture.sending = false; // what the waiting turn records
+        assert!(rig.captured_after(Some(VideoCommand::SetEnabled(true))));
+        assert!(rig.shared.availability.borrow().1);
+    }
+
+    #[test]
+    fn keyframe_and_bitrate_commands_apply_to_the_next_frame() {
+        let mut rig = rig();
+        rig.captured_after(Some(VideoCommand::Release));
+        assert!(!rig.captured_after(None));
+        assert!(rig.captured_after(Some(VideoCommand::RequestKeyframe)));
+        rig.captured_after(Some(VideoCommand::SetBitrate(321)));
+        let encoder = rig.capture.encoder.as_ref().unwrap();
+        assert_eq!(encoder.config().bitrate_kbps, 321);
+    }
+
+    #[test]
+    fn a_removed_source_stops_capture_and_video_availability() {
+        let mut rig = rig();
+        rig.captured_after(Some(VideoCommand::Release));
+        rig.commands.send(VideoCommand::SetSource(None)).unwrap();
+        rig.commands.send(VideoCommand::Stop).unwrap();
+        assert_eq!(rig.capture.turn(), Turn::Stop);
+        assert!(!rig.shared.availability.borrow().1);
+    }
+}
