@@ -2,9 +2,12 @@
 //!
 //! The source is read even while muted or before release, so a microphone never backs up and
 //! unmuting sends current audio, not a queue of old audio; those frames are just not encoded.
+//! The capture thread owns everything that decides what audio is sent (released, microphone on,
+//! the source, the loss the encoder protects against): others change it with [`AudioCommand`]s,
+//! applied before the next 10 ms frame, and the thread publishes whether audio is available.
 
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,14 +26,59 @@ use crate::source::AudioSource;
 
 /// Instructions for the audio capture thread.
 pub(crate) enum AudioCommand {
+    /// The call was answered: encode and send from the next frame.
+    Release,
+    /// The microphone on (true) or muted.
+    SetEnabled(bool),
+    /// A new source (None: no audio).
     SetSource(Option<Box<dyn AudioSource>>),
+    /// The send loss the stats measured, in percent: Opus adds in-band FEC for it.
+    SetExpectedLoss(u32),
+    /// End the thread.
     Stop,
 }
 
-/// Handle on the running audio send path.
+/// The loss Opus protects against before the first statistics report: a little in-band FEC from
+/// the first packet, as the network is not known yet.
+const INITIAL_EXPECTED_LOSS_PERCENT: u32 = 5;
+
+/// Handle on the running audio send path (commands go through `Shared::send_audio`).
 pub(crate) struct AudioSender {
-    pub commands: Sender<AudioCommand>,
     pub thread: Option<JoinHandle<()>>,
+}
+
+/// What the capture thread decides from; only the thread has it.
+struct AudioState {
+    source: Option<Box<dyn AudioSource>>,
+    released: bool,
+    enabled: bool,
+    /// The loss Opus is told to expect; `None` until the first report.
+    expected_loss: Option<u32>,
+    /// The loss last handed to the encoder.
+    encoder_loss: Option<u32>,
+}
+
+impl AudioState {
+    fn sending(&self) -> bool {
+        self.released && self.enabled
+    }
+
+    /// Whether the peer should hear this side: answered, unmuted, with a source.
+    fn available(&self) -> bool {
+        self.sending() && self.source.is_some()
+    }
+
+    /// Applies `command`; false when the thread must end.
+    fn apply(&mut self, command: AudioCommand) -> bool {
+        match command {
+            AudioCommand::Release => self.released = true,
+            AudioCommand::SetEnabled(enabled) => self.enabled = enabled,
+            AudioCommand::SetSource(source) => self.source = source,
+            AudioCommand::SetExpectedLoss(percent) => self.expected_loss = Some(percent),
+            AudioCommand::Stop => return false,
+        }
+        true
+    }
 }
 
 /// Starts capture, processing, encoding and sending on `track`.
@@ -38,16 +86,13 @@ pub(crate) fn start(
     shared: Arc<Shared>,
     source: Option<Box<dyn AudioSource>>,
     processor: Option<AudioProcessor>,
+    command_rx: Receiver<AudioCommand>,
     track: Arc<TrackLocalStaticSample>,
     sender: Arc<dyn RtpSender>,
     ssrc: u32,
 ) -> Result<AudioSender, MediaError> {
     let encoder = OpusEncoder::new(shared.config.audio_quality)?;
-    let (commands, command_rx) = std::sync::mpsc::channel();
     let (packet_tx, packet_rx) = tokio::sync::mpsc::channel(16);
-    shared
-        .has_audio_source
-        .store(source.is_some(), Ordering::Release);
     let thread_shared = shared.clone();
     let thread = std::thread::Builder::new()
         .name("duet-audio-capture".into())
@@ -66,61 +111,58 @@ pub(crate) fn start(
         .runtime
         .spawn(send_loop(shared.clone(), track, sender, packet_rx, ssrc));
     Ok(AudioSender {
-        commands,
         thread: Some(thread),
     })
 }
 
-fn apply(
-    shared: &Shared,
-    command: AudioCommand,
-    source: &mut Option<Box<dyn AudioSource>>,
-) -> bool {
-    match command {
-        AudioCommand::SetSource(new) => {
-            shared
-                .has_audio_source
-                .store(new.is_some(), Ordering::Release);
-            *source = new;
-            shared.refresh_availability();
-            true
+/// Takes every queued command; false when the thread must end.
+fn drain(state: &mut AudioState, commands: &Receiver<AudioCommand>) -> bool {
+    loop {
+        match commands.try_recv() {
+            Ok(command) => {
+                if !state.apply(command) {
+                    return false;
+                }
+            }
+            Err(TryRecvError::Empty) => return true,
+            Err(TryRecvError::Disconnected) => return false,
         }
-        AudioCommand::Stop => false,
+    }
+}
+
+/// Waits for the next command while there is no source to read; false when the thread must end.
+fn wait_for_command(state: &mut AudioState, commands: &Receiver<AudioCommand>) -> bool {
+    match commands.recv() {
+        Ok(command) => state.apply(command),
+        Err(_) => false,
     }
 }
 
 fn capture_loop(
     shared: Arc<Shared>,
-    mut source: Option<Box<dyn AudioSource>>,
+    source: Option<Box<dyn AudioSource>>,
     mut processor: Option<AudioProcessor>,
     mut encoder: OpusEncoder,
     commands: Receiver<AudioCommand>,
     out: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) {
+    let mut state = AudioState {
+        source,
+        released: false,
+        enabled: true,
+        expected_loss: Some(INITIAL_EXPECTED_LOSS_PERCENT),
+        encoder_loss: None,
+    };
     let mut pending: Vec<i16> = Vec::with_capacity(2 * FRAME_SAMPLES);
-    let mut loss_percent = u32::MAX;
     loop {
-        loop {
-            match commands.try_recv() {
-                Ok(command) => {
-                    if !apply(&shared, command, &mut source) {
-                        return;
-                    }
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
-            }
+        if !drain(&mut state, &commands) {
+            return;
         }
-        let Some(active) = source.as_mut() else {
+        shared.set_audio_available(state.available());
+        let Some(active) = state.source.as_mut() else {
             pending.clear();
-            match commands.recv_timeout(Duration::from_millis(20)) {
-                Ok(command) => {
-                    if !apply(&shared, command, &mut source) {
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
+            if !wait_for_command(&mut state, &commands) {
+                return;
             }
             continue;
         };
@@ -128,9 +170,7 @@ fn capture_loop(
             Ok(frame) => frame,
             Err(e) => {
                 shared.report_device(&e, DeviceKind::Microphone);
-                source = None;
-                shared.has_audio_source.store(false, Ordering::Release);
-                shared.refresh_availability();
+                state.source = None;
                 continue;
             }
         };
@@ -140,8 +180,7 @@ fn capture_loop(
                 processor = None;
             }
         }
-        let sending = shared.is_released() && shared.audio_enabled.load(Ordering::Acquire);
-        if !sending {
+        if !state.sending() {
             pending.clear();
             continue;
         }
@@ -149,10 +188,11 @@ fn capture_loop(
         if pending.len() < FRAME_SAMPLES {
             continue;
         }
-        let wanted_loss = shared.audio_loss_percent.load(Ordering::Acquire);
-        if wanted_loss != loss_percent {
-            loss_percent = wanted_loss;
-            let _ = encoder.set_expected_loss(wanted_loss.min(100) as u8);
+        if state.expected_loss != state.encoder_loss {
+            state.encoder_loss = state.expected_loss;
+            let percent = state.expected_loss.unwrap_or(0).min(100);
+            // In 0..=100 by the line above.
+            let _ = encoder.set_expected_loss(u8::try_from(percent).unwrap_or(100));
         }
         let block: Vec<i16> = pending.drain(..FRAME_SAMPLES).collect();
         match encoder.encode(&block) {
@@ -195,5 +235,61 @@ async fn send_loop(
             }
             Err(e) => tracing::debug!(error = %e, "audio packet not sent"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::tone::ToneSource;
+
+    fn state() -> AudioState {
+        AudioState {
+            source: Some(Box::new(ToneSource::new(440.0))),
+            released: false,
+            enabled: true,
+            expected_loss: Some(INITIAL_EXPECTED_LOSS_PERCENT),
+            encoder_loss: None,
+        }
+    }
+
+    #[test]
+    fn audio_is_available_only_once_released_unmuted_and_with_a_source() {
+        let mut s = state();
+        assert!(!s.available(), "nothing before the answer");
+        assert!(s.apply(AudioCommand::Release));
+        assert!(s.available() && s.sending());
+        assert!(s.apply(AudioCommand::SetEnabled(false)));
+        assert!(!s.available() && !s.sending(), "muted");
+        assert!(s.apply(AudioCommand::SetEnabled(true)));
+        assert!(s.apply(AudioCommand::SetSource(None)));
+        assert!(s.sending() && !s.available(), "no source: nothing to hear");
+        assert!(s.apply(AudioCommand::SetExpectedLoss(12)));
+        assert_eq!(s.expected_loss, Some(12));
+        assert!(!s.apply(AudioCommand::Stop));
+    }
+
+    #[test]
+    fn queued_commands_all_apply_before_the_next_frame_and_stop_ends_the_thread() {
+        let (commands, inbox) = std::sync::mpsc::channel();
+        let mut s = state();
+        for command in [
+            AudioCommand::Release,
+            AudioCommand::SetEnabled(false),
+            AudioCommand::SetEnabled(true),
+            AudioCommand::SetExpectedLoss(30),
+        ] {
+            commands.send(command).unwrap();
+        }
+        assert!(drain(&mut s, &inbox));
+        assert!(s.available());
+        assert_eq!(s.expected_loss, Some(30));
+        commands.send(AudioCommand::Stop).unwrap();
+        assert!(!drain(&mut s, &inbox));
+        drop(commands);
+        assert!(
+            !wait_for_command(&mut s, &inbox),
+            "a closed inbox ends it too"
+        );
     }
 }

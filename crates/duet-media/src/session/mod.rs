@@ -36,7 +36,7 @@ pub use stats::{read_report, PathReport};
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -138,6 +138,7 @@ impl CallMedia {
         let latest = LatestFrameSink::new();
         let remote_video = latest.subscribe();
         let (video_commands, video_inbox) = std::sync::mpsc::channel();
+        let (audio_commands, audio_inbox) = std::sync::mpsc::channel();
         let shared = Arc::new(Shared {
             role,
             config: config.clone(),
@@ -145,10 +146,9 @@ impl CallMedia {
             runtime: tokio::runtime::Handle::current(),
             released: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            audio_enabled: AtomicBool::new(true),
-            has_audio_source: AtomicBool::new(false),
             counters: Counters::default(),
             video_commands,
+            audio_commands,
             video_outputs: Mutex::new(VideoOutputs {
                 latest,
                 extra: None,
@@ -156,7 +156,6 @@ impl CallMedia {
             audio_sink: Mutex::new(Box::new(NullSink)),
             control_channel: Mutex::new(None),
             availability: watch::Sender::new((false, false)),
-            audio_loss_percent: AtomicU32::new(5),
             offer_state: Mutex::new(OfferState::default()),
             shutdown: watch::Sender::new(false),
         });
@@ -228,6 +227,7 @@ impl CallMedia {
             shared.clone(),
             audio_source,
             processor,
+            audio_inbox,
             audio_track,
             audio_sender,
             audio_ssrc,
@@ -325,9 +325,9 @@ impl CallMedia {
     /// Lets media flow: called when the callee accepts. Before this nothing is sent or played.
     pub fn release(&self) {
         self.shared.released.store(true, Ordering::Release);
-        self.shared.refresh_availability();
         // A closed capture thread has nothing left to release.
         self.shared.send_video(VideoCommand::Release);
+        self.shared.send_audio(AudioCommand::Release);
     }
 
     /// Whether `release` has been called.
@@ -337,8 +337,8 @@ impl CallMedia {
 
     /// Mutes (false) or unmutes the microphone; the far side sees RemoteAudioAvailable.
     pub fn set_audio_enabled(&self, enabled: bool) {
-        self.shared.audio_enabled.store(enabled, Ordering::Release);
-        self.shared.refresh_availability();
+        // A closed capture thread sends nothing either way.
+        self.shared.send_audio(AudioCommand::SetEnabled(enabled));
     }
 
     /// Turns the camera off (false) or on; the far side sees RemoteVideoAvailable.
@@ -381,10 +381,10 @@ impl CallMedia {
 
     /// Switches to a caller-supplied audio source (None stops audio).
     pub fn replace_audio_source(&self, source: Option<Box<dyn AudioSource>>) -> MediaResult<()> {
-        lock(&self.audio)
-            .commands
-            .send(AudioCommand::SetSource(source))
-            .map_err(|_| MediaError::Closed)
+        match self.shared.send_audio(AudioCommand::SetSource(source)) {
+            true => Ok(()),
+            false => Err(MediaError::Closed),
+        }
     }
 
     /// Switches where remote audio plays mid-call; on failure the old sink keeps playing.
@@ -421,9 +421,8 @@ impl CallMedia {
             lock(&self.video).thread.take()
         };
         let audio_thread = {
-            let mut audio = lock(&self.audio);
-            let _ = audio.commands.send(AudioCommand::Stop);
-            audio.thread.take()
+            self.shared.send_audio(AudioCommand::Stop);
+            lock(&self.audio).thread.take()
         };
         // Joining waits at most one source period; keep it off the async workers.
         let _ = tokio::task::spawn_blocking(move || {
@@ -452,6 +451,6 @@ impl Drop for CallMedia {
     fn drop(&mut self) {
         self.shared.mark_closed();
         self.shared.send_video(VideoCommand::Stop);
-        let _ = lock(&self.audio).commands.send(AudioCommand::Stop);
+        self.shared.send_audio(AudioCommand::Stop);
     }
 }

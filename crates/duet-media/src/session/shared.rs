@@ -1,11 +1,12 @@
 //! State shared by a call's tasks and threads.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::mpsc::UnboundedSender;
 use webrtc::data_channel::DataChannel;
 
+use super::audio_send::AudioCommand;
 use super::events::{MediaEvent, Role};
 use super::video_capture::VideoCommand;
 use crate::config::MediaConfig;
@@ -45,8 +46,6 @@ pub(crate) struct Shared {
     pub runtime: tokio::runtime::Handle,
     pub released: AtomicBool,
     pub closed: AtomicBool,
-    pub audio_enabled: AtomicBool,
-    pub has_audio_source: AtomicBool,
     pub counters: Counters,
     /// The video capture thread's inbox (it owns the state of what video is sent).
     pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
@@ -54,7 +53,8 @@ pub(crate) struct Shared {
     pub audio_sink: Mutex<Box<dyn AudioSink>>,
     pub control_channel: Mutex<Option<Arc<dyn DataChannel>>>,
     pub availability: tokio::sync::watch::Sender<(bool, bool)>,
-    pub audio_loss_percent: AtomicU32,
+    /// The audio capture thread's inbox (it owns the state of what audio is sent).
+    pub audio_commands: std::sync::mpsc::Sender<AudioCommand>,
     pub offer_state: Mutex<OfferState>,
     /// Flips to true once on close, waking tasks that would otherwise wait forever.
     pub shutdown: tokio::sync::watch::Sender<bool>,
@@ -99,11 +99,8 @@ impl Shared {
         }
     }
 
-    /// Publishes whether our audio is available to the control channel when it changed.
-    pub fn refresh_availability(&self) {
-        let audio = self.is_released()
-            && self.audio_enabled.load(Ordering::Acquire)
-            && self.has_audio_source.load(Ordering::Acquire);
+    /// Publishes whether our audio is available (the audio capture thread's half of the state).
+    pub fn set_audio_available(&self, audio: bool) {
         self.availability.send_if_modified(|state| {
             let changed = state.0 != audio;
             state.0 = audio;
@@ -118,6 +115,11 @@ impl Shared {
             state.1 = video;
             changed
         });
+    }
+
+    /// Sends the audio capture thread `command`; false when the thread has ended.
+    pub fn send_audio(&self, command: AudioCommand) -> bool {
+        self.audio_commands.send(command).is_ok()
     }
 
     /// Tells the video capture thread to make its next frame a keyframe.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
+use super::audio_send::AudioCommand;
 use super::bitrate::BitrateController;
 use super::events::{CallStats, MediaEvent};
 use super::shared::Shared;
@@ -115,9 +116,8 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         if shared.is_released() {
             let target = controller.on_report(send_loss, report.rtt_ms);
             shared.send_video(VideoCommand::SetBitrate(target));
-            shared
-                .audio_loss_percent
-                .store((send_loss * 100.0).round() as u32, Ordering::Release);
+            let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
+            shared.send_audio(AudioCommand::SetExpectedLoss(percent));
         }
         let stats = CallStats {
             video_send_kbps: kbps(now.video_sent, previous.video_sent),

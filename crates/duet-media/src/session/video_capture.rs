@@ -310,10 +310,9 @@ mod tests {
             runtime: runtime.handle().clone(),
             released: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            audio_enabled: AtomicBool::new(true),
-            has_audio_source: AtomicBool::new(false),
             counters: Counters::default(),
             video_commands: commands.clone(),
+            audio_commands: channel().0,
             video_outputs: Mutex::new(VideoOutputs {
                 latest: LatestFrameSink::new(),
                 extra: None,
@@ -321,7 +320,6 @@ mod tests {
             audio_sink: Mutex::new(Box::new(NullSink)),
             control_channel: Mutex::new(None),
             availability: tokio::sync::watch::Sender::new((false, false)),
-            audio_loss_percent: std::sync::atomic::AtomicU32::new(5),
             offer_state: Mutex::new(OfferState::default()),
             shutdown: tokio::sync::watch::Sender::new(false),
         });
