@@ -273,7 +273,7 @@ impl Backend {
         let mut config = CallKitConfig::new(url, &target.app_key, account, &target.token);
         config.device_id = self.device_id(account)?;
         config.tls_ca_file = target.tls_ca_file.clone();
-        // The engine also applies the policy of the moment to each call (see engine.rs).
+        // The engine also applies the policy of the moment to each call (see media/engine.rs).
         config.ice_policy = lock(&self.inner.settings).ice_policy.into();
         // The settings preview uses the same engine, so the SDK gets a shared handle to it.
         let kit = CallKit::with_media(config, self.inner.media.clone())?;

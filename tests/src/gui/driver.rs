@@ -251,7 +251,7 @@ impl App {
         // WebKit's screenshot is the last rendered frame, which can lag the DOM by a few frames
         // on a loaded machine: wait for two animation frames (one full rendering update) first.
         // It also waits for the page's next paint, and without the accelerated compositor (the
-        // app's choice where there is no GPU, as under Xvfb here; src-tauri/src/webkit_painting.rs)
+        // app's choice where there is no GPU, as under Xvfb here; src-tauri/src/shell/webkit_painting.rs)
         // a page with nothing changing never paints: a 1-pixel, 1 %-opaque dot toggled each
         // animation frame keeps it painting, invisibly, until the screenshot is taken (3 s at
         // most). It is removed right after, so no animation runs into the test's next step.
