@@ -4,9 +4,7 @@
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,
 };
-use duet_testkit::{
-    add_user, client, invited, record_status, start_server, wait_for_event, HANG_GUARD,
-};
+use duet_testkit::{client, invited, record_status, start_server, wait_for_event, RawPeer};
 use std::time::Duration;
 
 #[tokio::test]
@@ -255,54 +253,6 @@ async fn beauty_levels_outside_0_to_9_are_refused_without_a_connection() {
         kit.set_whiteness_level(255),
         Err(CallKitError::InvalidArgument(_))
     ));
-}
-
-/// A client written from docs/protocol.md alone: raw JSON frames over a plain WebSocket.
-struct RawPeer {
-    ws: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-}
-
-impl RawPeer {
-    async fn login(server: &duet_server::RunningServer, account: &str, device: &str) -> RawPeer {
-        let token = add_user(server, account).await;
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
-            .await
-            .unwrap();
-        let mut peer = RawPeer { ws };
-        peer.send(
-            serde_json::json!({"v": 1, "type": "login", "req": 1, "app_key": "demo",
-            "account": account, "token": token, "device": device}),
-        )
-        .await;
-        peer.until(|f| f["type"] == "resync").await;
-        peer
-    }
-
-    async fn send(&mut self, frame: serde_json::Value) {
-        use futures_util::SinkExt;
-        let text = tokio_tungstenite::tungstenite::Message::text(frame.to_string());
-        self.ws.send(text).await.unwrap();
-    }
-
-    /// The next frame for which `want` holds, skipping others.
-    async fn until(&mut self, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-        use futures_util::StreamExt;
-        loop {
-            let message = tokio::time::timeout(HANG_GUARD, self.ws.next())
-                .await
-                .expect("hang guard")
-                .expect("connection open")
-                .unwrap();
-            if let Ok(text) = message.to_text() {
-                let frame: serde_json::Value = serde_json::from_str(text).unwrap();
-                if want(&frame) {
-                    return frame;
-                }
-            }
-        }
-    }
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! JSON lines on stdout, and exit codes that tell the outcome.
 
 use duet_server::RunningServer;
-use duet_testkit::{add_user, start_server};
+use duet_testkit::{add_user, start_server, RawPeer};
 use serde_json::Value;
 use std::process::Stdio;
 use std::time::Duration;
@@ -229,43 +229,6 @@ async fn a_bad_token_exits_3_and_usage_errors_exit_2() {
     }
 }
 
-/// Sends one JSON frame on a raw WebSocket.
-async fn send_frame<S>(ws: &mut S, frame: Value)
-where
-    S: futures_util::Sink<tokio_tungstenite::tungstenite::Message> + Unpin,
-    S::Error: std::fmt::Debug,
-{
-    use futures_util::SinkExt;
-    let text = tokio_tungstenite::tungstenite::Message::text(frame.to_string());
-    ws.send(text).await.unwrap();
-}
-
-/// The next frame on a raw WebSocket for which `want` holds.
-async fn until<S>(ws: &mut S, want: impl Fn(&Value) -> bool) -> Value
-where
-    S: futures_util::Stream<
-            Item = Result<
-                tokio_tungstenite::tungstenite::Message,
-                tokio_tungstenite::tungstenite::Error,
-            >,
-        > + Unpin,
-{
-    use futures_util::StreamExt;
-    loop {
-        let message = tokio::time::timeout(HANG_GUARD, ws.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Ok(text) = message.to_text() {
-            let frame: Value = serde_json::from_str(text).unwrap();
-            if want(&frame) {
-                return frame;
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
     let (server, _dir) = start_server().await;
@@ -278,17 +241,7 @@ async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
     let mut bob_lines = Vec::new();
     wait_line(&mut bob, &mut bob_lines, "RESYNCED").await;
     // alice is a client written from docs/protocol.md: raw frames, no SDK.
-    let token = add_user(&server, "alice").await;
-    let (mut alice, _) = tokio_tungstenite::connect_async(server.ws_url())
-        .await
-        .unwrap();
-    send_frame(
-        &mut alice,
-        serde_json::json!({"v": 1, "type": "login", "req": 1,
-        "app_key": "demo", "account": "alice", "token": token, "device": "alice-raw"}),
-    )
-    .await;
-    until(&mut alice, |f| f["type"] == "resync").await;
+    let mut alice = RawPeer::login(&server, "alice", "alice-raw").await;
     let call = |seq: u64, action: &str, token: &Value| {
         serde_json::json!({"v": 1, "type": "call", "req": 10 + seq, "call_id": "c-raw-1",
             "device": "alice-raw", "seq": seq, "action": action, "call_token": token})
@@ -297,16 +250,16 @@ async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
     invite["callee"] = "bob".into();
     invite["call_type"] = 2.into();
     invite["timeout_ms"] = 30_000.into();
-    send_frame(&mut alice, invite).await;
-    let ack = until(&mut alice, |f| f["type"] == "call.ack").await;
+    alice.send(invite).await;
+    let ack = alice.until(|f| f["type"] == "call.ack").await;
     let call_token = ack["call_token"].clone();
-    until(&mut alice, |f| f["event"] == "accepted").await;
+    alice.until(|f| f["event"] == "accepted").await;
     let mut media = call(2, "media", &call_token);
     media["audio"] = false.into();
     media["video"] = false.into();
-    send_frame(&mut alice, media).await;
-    until(&mut alice, |f| f["type"] == "call.ack").await;
-    send_frame(&mut alice, call(3, "hangup", &call_token)).await;
+    alice.send(media).await;
+    alice.until(|f| f["type"] == "call.ack").await;
+    alice.send(call(3, "hangup", &call_token)).await;
 
     let (code, lines) = finish(bob, bob_lines).await;
     assert_eq!(code, 0);

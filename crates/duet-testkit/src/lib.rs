@@ -6,13 +6,16 @@
 //! - [`server`]: the real `duet-server` in-process on 127.0.0.1 port 0 with a fresh SQLite file,
 //!   and accounts with login tokens on it.
 //! - [`sdk`]: SDK clients logged in to such a server, and waiting for their events by name.
+//! - [`raw`]: a client that speaks the documented JSON protocol over a plain WebSocket.
 //! - [`tls`]: a test certificate authority and the certificates it issues, as PEM files.
 
+pub mod raw;
 pub mod sdk;
 pub mod server;
 pub mod tls;
 pub mod wait;
 
+pub use raw::RawPeer;
 pub use sdk::{
     client, client_with, invited, next_event, record_status, wait_for_event, wait_for_event_where,
     Events,
