@@ -1,6 +1,6 @@
 //! Messages a client sends to the server.
 
-use crate::{AccountId, CallId, CallType, DeviceId, EndReason};
+use crate::{AccountId, CallId, CallType, DeviceId, EndReason, Password};
 use serde::{Deserialize, Serialize};
 
 /// Every message from a client, told apart by `type`.
@@ -16,6 +16,38 @@ pub enum ClientMessage {
         token: String,
         /// This installation; stable across restarts so that re-syncs find its calls.
         device: DeviceId,
+    },
+    /// Before a login: creates an account in an app whose registration is `open`, or `invite`
+    /// with a valid `code`. Answered with `token`; the connection then sends `login` with it.
+    #[serde(rename = "register")]
+    Register {
+        /// The app; absent: the server's default app.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_key: Option<String>,
+        account: AccountId,
+        /// Display name; absent or empty: the account.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        password: Password,
+        /// The invite code, when the app's registration is `invite`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+    },
+    /// Before a login: trades an account's password for a login token (answered with `token`).
+    #[serde(rename = "login.password")]
+    PasswordLogin {
+        /// The app; absent: the server's default app.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_key: Option<String>,
+        account: AccountId,
+        password: Password,
+    },
+    /// Before or after a login: what an app allows (answered with `app.info`).
+    #[serde(rename = "app.info")]
+    AppInfo {
+        /// The app; absent: the server's default app.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        app_key: Option<String>,
     },
     /// Ends the session: calls of this device end with `logged_out`.
     #[serde(rename = "logout")]

@@ -80,6 +80,9 @@ struct Header {
 
 const CLIENT_TYPES: &[&str] = &[
     "login",
+    "register",
+    "login.password",
+    "app.info",
     "logout",
     "ping",
     "contacts.list",

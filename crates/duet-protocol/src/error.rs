@@ -50,6 +50,18 @@ pub enum ErrorCode {
     TooManyPending,
     /// The server is at its connection limit.
     ServerFull,
+    /// The app does not let people create accounts themselves.
+    RegistrationClosed,
+    /// The app's registration needs an invite code, and none was given.
+    InviteRequired,
+    /// The invite code is unknown, used up or expired.
+    BadInvite,
+    /// An account with that name exists already.
+    AccountExists,
+    /// The password is too short, too common or too close to the account name.
+    WeakPassword,
+    /// The account does not exist, has no password, or the password is wrong (not told apart).
+    BadPassword,
     Internal,
 }
 

@@ -7,6 +7,7 @@
 //! repeats a message cannot corrupt a call. `docs/protocol.md` lists every message with an example;
 //! the golden tests in `tests/golden/` pin the shape.
 
+mod account;
 mod call;
 mod client;
 mod codec;
@@ -15,6 +16,7 @@ mod ids;
 mod record;
 mod server;
 
+pub use account::{Password, Registration};
 pub use call::{CallType, EndReason, IceServer, OtherDeviceAction, Party, Presence};
 pub use client::{CallAction, ClientMessage};
 pub use codec::{

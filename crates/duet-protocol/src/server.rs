@@ -2,7 +2,7 @@
 
 use crate::{
     AccountId, CallId, CallRecord, CallType, DeviceId, EndReason, ErrorCode, IceServer,
-    OtherDeviceAction, Party, Presence,
+    OtherDeviceAction, Party, Presence, Registration,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,23 @@ pub enum ServerMessage {
         ice_servers: Vec<IceServer>,
         /// Milliseconds since the Unix epoch.
         ice_expires_at_ms: u64,
+    },
+    /// The answer to `register` and `login.password`: a login token for `login`.
+    #[serde(rename = "token")]
+    Token {
+        app_key: String,
+        account: AccountId,
+        token: String,
+        /// When the token expires, in milliseconds since the Unix epoch.
+        expires_at_ms: u64,
+    },
+    /// The answer to `app.info`.
+    #[serde(rename = "app.info")]
+    AppInfo {
+        app_key: String,
+        registration: Registration,
+        /// The least number of characters a password must have.
+        min_password_chars: u32,
     },
     #[serde(rename = "pong")]
     Pong,

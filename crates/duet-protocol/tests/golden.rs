@@ -84,6 +84,34 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                 },
             ),
         ),
+        (
+            "app.info",
+            f(Some(1), ClientMessage::AppInfo { app_key: None }),
+        ),
+        (
+            "register",
+            f(
+                Some(2),
+                ClientMessage::Register {
+                    app_key: None,
+                    account: account("carol"),
+                    nick: Some("Carol".into()),
+                    password: Password::new("correct horse battery staple"),
+                    code: None,
+                },
+            ),
+        ),
+        (
+            "login.password",
+            f(
+                Some(3),
+                ClientMessage::PasswordLogin {
+                    app_key: None,
+                    account: account("carol"),
+                    password: Password::new("correct horse battery staple"),
+                },
+            ),
+        ),
         ("logout", f(Some(9), ClientMessage::Logout)),
         ("ping", f(None, ClientMessage::Ping)),
         ("contacts.list", f(Some(2), ClientMessage::ContactsList)),
@@ -247,6 +275,29 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
         event,
     };
     vec![
+        (
+            "app.info",
+            f(
+                Some(1),
+                ServerMessage::AppInfo {
+                    app_key: "demo".into(),
+                    registration: Registration::Open,
+                    min_password_chars: 8,
+                },
+            ),
+        ),
+        (
+            "token",
+            f(
+                Some(2),
+                ServerMessage::Token {
+                    app_key: "demo".into(),
+                    account: account("carol"),
+                    token: "dt1.carol.1766707200.0.sig".into(),
+                    expires_at_ms: 1_766_707_200_000,
+                },
+            ),
+        ),
         (
             "login.ok",
             f(

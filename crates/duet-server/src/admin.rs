@@ -3,8 +3,10 @@
 use crate::clock::wall_now_ms;
 use crate::error::AdminError;
 use crate::login_token::{self, LoginClaims};
+use crate::passwords;
 use crate::store::{App, Store};
-use duet_protocol::AccountId;
+use duet_protocol::{AccountId, Registration};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,25 @@ use std::time::Duration;
 const SECRET_BYTES: usize = 32;
 /// Bytes of randomness in a token id.
 const TOKEN_ID_BYTES: usize = 12;
+/// Bytes of randomness in an invite code: 96 bits, 16 characters, unguessable at any rate.
+const INVITE_CODE_BYTES: usize = 12;
+
+/// A login token and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub token: String,
+    /// Milliseconds since the Unix epoch.
+    pub expires_at_ms: u64,
+}
+
+/// How an invite code is stored: its SHA-256, hex. Codes are long random strings, so a fast
+/// hash is enough; the database alone never reveals a usable code.
+pub(crate) fn invite_hash(code: &str) -> String {
+    Sha256::digest(code.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// Administers apps, accounts and tokens in a store; cheap to clone.
 #[derive(Clone)]
@@ -59,6 +80,7 @@ impl Admin {
             app_key: app_key.to_owned(),
             secret: random(SECRET_BYTES)?,
             safe_mode,
+            registration: Registration::Closed,
         };
         if !self.store.create_app(&app, wall_now_ms()).await? {
             return Err(AdminError::AppExists(app_key.to_owned()));
@@ -78,6 +100,69 @@ impl Admin {
     /// Every app.
     pub async fn apps(&self) -> Result<Vec<App>, AdminError> {
         Ok(self.store.apps().await?)
+    }
+
+    /// Sets who may create accounts in the app without the operator.
+    pub async fn set_registration(
+        &self,
+        app_key: &str,
+        registration: Registration,
+    ) -> Result<(), AdminError> {
+        if !self.store.set_registration(app_key, registration).await? {
+            return Err(AdminError::UnknownApp(app_key.to_owned()));
+        }
+        tracing::info!(
+            app = app_key,
+            registration = registration.as_str(),
+            "registration set"
+        );
+        Ok(())
+    }
+
+    /// Creates an invite code good for `uses` registrations during `ttl`; returns the code,
+    /// which is stored only as a hash.
+    pub async fn create_invite(
+        &self,
+        app_key: &str,
+        uses: u32,
+        ttl: Duration,
+    ) -> Result<String, AdminError> {
+        self.app(app_key).await?;
+        if uses == 0 {
+            return Err(AdminError::NoUses);
+        }
+        let code = random(INVITE_CODE_BYTES)?;
+        let now = wall_now_ms();
+        let expires = now.saturating_add(millis(ttl));
+        self.store
+            .create_invite(app_key, &invite_hash(&code), uses, expires, now)
+            .await?;
+        tracing::info!(app = app_key, uses, "invite created");
+        Ok(code)
+    }
+
+    /// Sets an existing account's password, after the strength check.
+    pub async fn set_password(
+        &self,
+        app_key: &str,
+        account: &str,
+        password: &str,
+    ) -> Result<(), AdminError> {
+        self.app(app_key).await?;
+        let id = AccountId::new(account)?;
+        passwords::check_strength(password, account)?;
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+            .await
+            .map_err(|e| passwords::HashError::from_join(&e))??;
+        if !self.store.set_password_hash(app_key, &id, &hash).await? {
+            return Err(AdminError::UnknownAccount {
+                app: app_key.to_owned(),
+                account: account.to_owned(),
+            });
+        }
+        tracing::info!(app = app_key, account, "password set");
+        Ok(())
     }
 
     async fn app(&self, app_key: &str) -> Result<App, AdminError> {
@@ -122,6 +207,16 @@ impl Admin {
         id: &AccountId,
         ttl: Duration,
     ) -> Result<String, AdminError> {
+        Ok(self.login_token(app, id, ttl).await?.token)
+    }
+
+    /// A new login token for an existing account of `app`, with its expiry.
+    pub async fn login_token(
+        &self,
+        app: &App,
+        id: &AccountId,
+        ttl: Duration,
+    ) -> Result<IssuedToken, AdminError> {
         let account = self.store.account(&app.app_key, id).await?.ok_or_else(|| {
             AdminError::UnknownAccount {
                 app: app.app_key.clone(),
@@ -137,7 +232,10 @@ impl Admin {
             exp: iat.saturating_add(millis(ttl)),
             jti: random(TOKEN_ID_BYTES)?,
         };
-        Ok(login_token::issue(&app.secret, &claims))
+        Ok(IssuedToken {
+            token: login_token::issue(&app.secret, &claims),
+            expires_at_ms: claims.exp,
+        })
     }
 
     /// Revokes every token of the account issued until now.

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use duet_protocol::IceServer;
+use duet_protocol::{IceServer, Registration};
 use duet_server::config::DEFAULT_TURN_TTL;
 use duet_server::{ServerConfig, TlsFiles, TurnSettings};
 use std::net::SocketAddr;
@@ -78,6 +78,9 @@ pub enum Command {
     /// Manage apps (tenants).
     #[command(subcommand)]
     App(AppCommand),
+    /// Manage invite codes (for apps whose registration is `invite`).
+    #[command(subcommand)]
+    Invite(InviteCommand),
 }
 
 /// Account commands; tokens go to stdout alone, so scripts can capture them.
@@ -94,6 +97,15 @@ pub enum UserCommand {
         /// How long the token is valid, e.g. `365d`, `12h`.
         #[arg(long, default_value = "365d")]
         ttl: humantime::Duration,
+        /// Also set a password, read from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sets an existing account's password, read from the first line of standard input.
+    Passwd {
+        account: String,
+        #[arg(long, default_value = "demo")]
+        app: String,
     },
     /// Prints a new login token for an existing account.
     Token {
@@ -124,8 +136,36 @@ pub enum AppCommand {
         #[arg(long)]
         no_safe_mode: bool,
     },
-    /// Lists apps and whether each is in safe mode.
+    /// Lists apps, whether each is in safe mode, and its registration policy.
     List,
+    /// Changes an app's settings.
+    Set {
+        app_key: String,
+        /// Who may create accounts: `closed` (only `user add`), `invite` (with a code from
+        /// `invite create`) or `open` (anyone who reaches the server).
+        #[arg(long)]
+        registration: Registration,
+    },
+}
+
+/// Invite commands; the code goes to stdout alone.
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Creates a one-time (or N-time) invite code and prints it.
+    Create {
+        #[arg(long, default_value = "demo")]
+        app: String,
+        /// How many accounts the code may create.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long the code is valid, e.g. `7d`.
+        #[arg(long, default_value = "7d")]
+        ttl: humantime::Duration,
+        /// Also print a `duet://join` link for this server address (as people write it, e.g.
+        /// `duet.example.com`), which opens the desktop app's sign-up filled in.
+        #[arg(long)]
+        link: Option<String>,
+    },
 }
 
 impl Cli {

@@ -34,6 +34,42 @@ pub struct ServerConfig {
     pub calls: CallSettings,
     /// Bounds on connections, queues and rates.
     pub limits: Limits,
+    /// Self-service accounts: token lifetime of password logins, attempt limits.
+    pub accounts: AccountSettings,
+}
+
+/// How `register` and `login.password` behave; the policy itself is per app
+/// (`duet-server app set APP --registration ...`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// How long a token from `register` or `login.password` is valid, e.g. `30d`.
+    #[serde(with = "humantime_serde")]
+    pub token_ttl: Duration,
+    /// Failed password logins one account may have in a row before waiting.
+    pub failures_per_account: u32,
+    /// Failed password logins one network address may have in a row before waiting.
+    pub failures_per_address: u32,
+    /// Registrations (successful or not) one network address may attempt in a row.
+    pub registrations_per_address: u32,
+    /// After a burst, one more attempt per this period, e.g. `1m`.
+    #[serde(with = "humantime_serde")]
+    pub attempt_refill: Duration,
+    /// Password hashes computed at once (each takes ~19 MiB and tens of ms of one core).
+    pub parallel_hashes: usize,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            token_ttl: Duration::from_secs(30 * 24 * 3600),
+            failures_per_account: 10,
+            failures_per_address: 30,
+            registrations_per_address: 5,
+            attempt_refill: Duration::from_secs(60),
+            parallel_hashes: 2,
+        }
+    }
 }
 
 /// The PEM files of the server's certificate chain and private key, reloaded when they change.
@@ -127,6 +163,7 @@ impl Default for ServerConfig {
             turn: None,
             calls: CallSettings::default(),
             limits: Limits::default(),
+            accounts: AccountSettings::default(),
         }
     }
 }

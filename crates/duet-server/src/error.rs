@@ -44,6 +44,15 @@ pub enum AdminError {
     /// The token to revoke is not a valid token of this app.
     #[error("not a token of app `{app}`: {reason}")]
     InvalidToken { app: String, reason: String },
+    /// The password does not meet the strength rule.
+    #[error("weak password: {0}")]
+    WeakPassword(#[from] crate::passwords::WeakPassword),
+    /// Hashing the password failed.
+    #[error(transparent)]
+    Hash(#[from] crate::passwords::HashError),
+    /// An invite must admit at least one registration.
+    #[error("an invite needs at least one use")]
+    NoUses,
     /// The operating system's random number source failed.
     #[error("no randomness available: {0}")]
     Random(String),

@@ -14,15 +14,18 @@ mod error;
 mod hub;
 mod known_accounts;
 pub mod login_token;
+pub mod passwords;
 mod rate_limit;
 mod server;
 pub mod store;
 mod tls;
 pub mod turn_credentials;
 
-pub use admin::Admin;
+pub use admin::{Admin, IssuedToken};
 pub use clock::wall_now_ms;
-pub use config::{CallSettings, Limits, ServerConfig, TlsFiles, TurnSettings, DEFAULT_PORT};
+pub use config::{
+    AccountSettings, CallSettings, Limits, ServerConfig, TlsFiles, TurnSettings, DEFAULT_PORT,
+};
 pub use error::{AdminError, ServerError};
 pub use server::{start, start_with_store, RunningServer};
 pub use store::{App, SqliteStore, Store, StoreError};

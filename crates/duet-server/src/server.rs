@@ -3,16 +3,19 @@
 use crate::admin::Admin;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
-use crate::connection;
+use crate::connection::{self, Attempts};
 use crate::error::ServerError;
 use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
+use crate::passwords::PasswordWork;
 use crate::store::writer::{spawn_writer, WriterHandle};
 use crate::store::{SqliteStore, Store};
 use crate::tls::{watch_for_changes, CertStore, TlsListener};
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::connect_info::Connected;
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::IncomingStream;
 use axum::serve::Listener;
 use axum::Router;
 use duet_protocol::MAX_FRAME_BYTES;
@@ -46,6 +49,12 @@ pub(crate) struct Shared {
     pub connection_slots: Arc<Semaphore>,
     /// Accounts known to exist, to check callees without a query.
     pub known_accounts: KnownAccounts,
+    /// Issues login tokens for `register` and `login.password`.
+    pub admin: Admin,
+    /// Password hashing, a bounded number at a time.
+    pub passwords: PasswordWork,
+    /// Limits on password attempts and registrations.
+    pub attempts: Attempts,
 }
 
 /// A server running on its own tasks; call [`RunningServer::shutdown`] to stop it cleanly.
@@ -107,6 +116,9 @@ pub async fn start_with_store(
     let handshake_timeout = Duration::from_millis(config.login_timeout_ms);
     let shared = Arc::new(Shared {
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
+        admin: admin.clone(),
+        passwords: PasswordWork::new(config.accounts.parallel_hashes),
+        attempts: Attempts::new(&config.accounts),
         config,
         store,
         clock,
@@ -130,17 +142,7 @@ pub async fn start_with_store(
             )?;
             serve_on(listener, router, shutdown)
         }
-        None => {
-            // Small frames go out at once: with Nagle's algorithm, the second frame of a burst
-            // (an ack then an event) waits for the peer's delayed ACK, 40 ms on Linux. (The TLS
-            // listener sets it on each connection itself.)
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                if let Err(error) = tcp.set_nodelay(true) {
-                    tracing::debug!(%error, "cannot set TCP_NODELAY");
-                }
-            });
-            serve_on(listener, router, shutdown)
-        }
+        None => serve_on(PlainListener(listener), router, shutdown),
     };
     let tls = certs.is_some();
     tracing::info!(%local_addr, tls, "duet-server listening (WebSocket at /ws)");
@@ -161,20 +163,66 @@ fn serve_on<L>(
     shutdown: CancellationToken,
 ) -> JoinHandle<std::io::Result<()>>
 where
-    L: Listener,
-    L::Addr: std::fmt::Debug,
+    L: Listener<Addr = SocketAddr>,
+    PeerAddr: for<'a> Connected<IncomingStream<'a, L>>,
 {
     tokio::spawn(async move {
-        axum::serve(listener, router)
+        // The peer's address limits password attempts and registrations per address.
+        let service = router.into_make_service_with_connect_info::<PeerAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await
     })
 }
 
+/// The address a connection comes from, for any of our listeners (plain or TLS).
+#[derive(Debug, Clone, Copy)]
+struct PeerAddr(SocketAddr);
+
+impl Connected<IncomingStream<'_, TlsListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, PlainListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, PlainListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+/// The plain (`ws://`) listener: axum's TCP listener with TCP_NODELAY on every connection.
+struct PlainListener(tokio::net::TcpListener);
+
+impl Listener for PlainListener {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        // axum's accept retries transient errors (EMFILE, ECONNABORTED) itself.
+        let (tcp, addr) = Listener::accept(&mut self.0).await;
+        // Small frames go out at once: with Nagle's algorithm, the second frame of a burst
+        // (an ack then an event) waits for the peer's delayed ACK, 40 ms on Linux. (The TLS
+        // listener sets it on each connection itself.)
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        (tcp, addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
 /// Frames queued for one connection are written together up to this many bytes.
 const WRITE_COALESCE_BYTES: usize = 16 * 1024;
 
-async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
     let slot = shared.connection_slots.clone().try_acquire_owned().ok();
     let tracker = shared.connections.clone();
     ws.max_message_size(MAX_FRAME_BYTES)
@@ -188,7 +236,7 @@ async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Res
             tracker.track_future(async move {
                 match slot {
                     Some(slot) => {
-                        connection::run(socket, shared).await;
+                        connection::run(socket, shared, peer.ip()).await;
                         drop(slot);
                     }
                     None => connection::refuse_full(socket).await,

@@ -20,7 +20,9 @@ pub use sdk::{
     client, client_with, invited, next_event, record_status, wait_for_event, wait_for_event_where,
     Events,
 };
-pub use server::{add_user, add_user_named, server_config, start_server, start_server_with};
+pub use server::{
+    add_user, add_user_named, server_config, start_server, start_server_with, APP_KEY,
+};
 pub use tls::TestCa;
 pub use wait::{
     blocking_wait_for, next_matching, poll_until, recv_matching, wait_for, wait_for_within,

@@ -4,6 +4,7 @@
 //! Per-connection state is kept small (a few ids, a token bucket, a bounded queue) because an
 //! idle connection is the common case and a server holds very many of them.
 
+mod accounts;
 mod login;
 mod requests;
 mod socket;
@@ -23,12 +24,15 @@ use futures_util::SinkExt;
 use login::{authenticate, LoggedIn};
 use requests::Requests;
 use socket::{close, refuse_and_close, send, send_error, CloseCause};
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
+
+pub(crate) use accounts::Attempts;
 
 /// Most queued frames written in one go before the socket is flushed.
 const MAX_COALESCED_FRAMES: usize = 64;
@@ -46,15 +50,15 @@ pub(crate) async fn refuse_full(mut socket: WebSocket) {
     .await;
 }
 
-/// Serves one connection until it closes.
-pub(crate) async fn run(mut socket: WebSocket, shared: Arc<Shared>) {
+/// Serves one connection from `peer` until it closes.
+pub(crate) async fn run(mut socket: WebSocket, shared: Arc<Shared>, peer: IpAddr) {
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let limits = &shared.config.limits;
     let mut bucket = TokenBucket::new(limits.message_burst, limits.messages_per_second);
     let login_timeout = Duration::from_millis(shared.config.login_timeout_ms);
     let login = tokio::select! {
         // Boxed so that the login's state is freed once the session starts.
-        login = Box::pin(wait_for_login(&mut socket, &shared, &mut bucket)) => login,
+        login = Box::pin(wait_for_login(&mut socket, &shared, &mut bucket, peer)) => login,
         () = tokio::time::sleep(login_timeout) => {
             let message = format!("no login within {} ms", login_timeout.as_millis());
             refuse_and_close(&mut socket, None, ErrorCode::NotLoggedIn, &message, CloseCause::Policy).await;
@@ -81,6 +85,7 @@ async fn wait_for_login(
     socket: &mut WebSocket,
     shared: &Shared,
     bucket: &mut TokenBucket,
+    peer: IpAddr,
 ) -> Option<(Option<u64>, LoggedIn)> {
     loop {
         let text = match next_text(socket, bucket).await? {
@@ -97,16 +102,24 @@ async fn wait_for_login(
                 continue;
             }
         };
-        let ClientMessage::Login {
-            app_key,
-            account,
-            token,
-            device,
-        } = frame.msg
-        else {
-            let error = ProtocolError::new(ErrorCode::NotLoggedIn, "log in first: send `login`");
-            let _ = send_error(socket, frame.req, error, None).await;
-            continue;
+        let (app_key, account, token, device) = match frame.msg {
+            ClientMessage::Login {
+                app_key,
+                account,
+                token,
+                device,
+            } => (app_key, account, token, device),
+            other => {
+                let answer = before_login(shared, peer, other).await;
+                let sent = match answer {
+                    Ok(msg) => send(socket, &ServerFrame::new(frame.req, msg)).await,
+                    Err(error) => send_error(socket, frame.req, error, None).await,
+                };
+                if sent.is_err() {
+                    return None;
+                }
+                continue;
+            }
         };
         match authenticate(shared, &app_key, account.clone(), &token, device).await {
             Ok(logged_in) => return Some((frame.req, logged_in)),
@@ -123,6 +136,42 @@ async fn wait_for_login(
                 return None;
             }
         }
+    }
+}
+
+/// The answer to a message other than `login` on a connection not logged in yet.
+async fn before_login(
+    shared: &Shared,
+    peer: IpAddr,
+    msg: ClientMessage,
+) -> Result<ServerMessage, ProtocolError> {
+    match msg {
+        ClientMessage::AppInfo { app_key } => accounts::app_info(shared, app_key).await,
+        ClientMessage::Register {
+            app_key,
+            account,
+            nick,
+            password,
+            code,
+        } => {
+            let request = accounts::Registering {
+                app_key,
+                account,
+                nick,
+                password,
+                code,
+            };
+            accounts::register(shared, peer, request).await
+        }
+        ClientMessage::PasswordLogin {
+            app_key,
+            account,
+            password,
+        } => accounts::password_login(shared, peer, app_key, account, password).await,
+        _ => Err(ProtocolError::new(
+            ErrorCode::NotLoggedIn,
+            "log in first: send `login` (or `register` / `login.password` for a token)",
+        )),
     }
 }
 
@@ -458,10 +507,16 @@ impl Session {
         };
         let answer = match frame.msg {
             ClientMessage::Ping => Ok(ServerMessage::Pong),
-            ClientMessage::Login { .. } => Err(ProtocolError::new(
+            ClientMessage::Login { .. }
+            | ClientMessage::Register { .. }
+            | ClientMessage::PasswordLogin { .. } => Err(ProtocolError::new(
                 ErrorCode::AlreadyLoggedIn,
                 "this connection is already logged in",
             )),
+            ClientMessage::AppInfo { .. } => {
+                let app_key = Some(self.app_key.clone());
+                accounts::app_info(&self.shared, app_key).await
+            }
             ClientMessage::Logout => {
                 self.reply(req, Ok(ServerMessage::Ok)).await;
                 let end = End::Left(EndReason::LoggedOut);

@@ -5,12 +5,13 @@
 //! batching [`writer`], everything else is read by connection tasks.
 
 mod sqlite;
+mod sqlite_registration;
 pub mod writer;
 
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use duet_protocol::{AccountId, CallRecord, UserSummary};
+use duet_protocol::{AccountId, CallRecord, Registration, UserSummary};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub struct App {
     pub app_key: String,
     pub secret: String,
     pub safe_mode: bool,
+    /// Who may create accounts without the operator.
+    pub registration: Registration,
 }
 
 /// An account of one app.
@@ -41,6 +44,29 @@ pub struct Account {
     pub nick: String,
     /// Login tokens issued before this moment (ms since the epoch) are revoked.
     pub tokens_valid_after_ms: u64,
+}
+
+/// A new account with a password, as `register` asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount<'a> {
+    pub app_key: &'a str,
+    pub account: &'a AccountId,
+    pub nick: &'a str,
+    /// The password's argon2id PHC string.
+    pub password_hash: &'a str,
+    /// The SHA-256 of the invite code that admits it, when the app asks for one.
+    pub invite_hash: Option<&'a str>,
+}
+
+/// What became of a [`NewAccount`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// The account exists now (and the invite, if any, lost one use).
+    Created,
+    /// The name is taken; nothing changed.
+    AccountExists,
+    /// The invite is unknown, used up or expired; nothing changed.
+    BadInvite,
 }
 
 /// A live call as persisted: its id and the switchboard's JSON.
@@ -142,6 +168,41 @@ pub trait Store: Send + Sync + 'static {
         before: Option<HistoryPosition>,
         limit: u32,
     ) -> Result<Vec<(HistoryPosition, CallRecord)>, StoreError>;
+    /// Sets an app's registration policy; false if there is no such app.
+    async fn set_registration(
+        &self,
+        app_key: &str,
+        registration: Registration,
+    ) -> Result<bool, StoreError>;
+    /// Sets (or replaces) an existing account's password hash; false if there is no such account.
+    async fn set_password_hash(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError>;
+    /// The account's password hash; `None` if the account does not exist or has no password.
+    async fn password_hash(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+    ) -> Result<Option<String>, StoreError>;
+    /// Creates the account and takes one use of its invite, in one transaction: a refused
+    /// registration never spends a use.
+    async fn register_account(
+        &self,
+        new: &NewAccount<'_>,
+        now_ms: u64,
+    ) -> Result<Registered, StoreError>;
+    /// Stores an invite code's hash, good for `uses` registrations until `expires_at_ms`.
+    async fn create_invite(
+        &self,
+        app_key: &str,
+        code_hash: &str,
+        uses: u32,
+        expires_at_ms: u64,
+        now_ms: u64,
+    ) -> Result<(), StoreError>;
     /// The live calls of an app, to restore after a restart.
     async fn active_calls(&self, app_key: &str) -> Result<Vec<ActiveCallRow>, StoreError>;
     /// Applies a batch of call changes in one transaction, in order.

@@ -1,8 +1,13 @@
 //! The default [`Store`]: one SQLite file in WAL mode, so admin commands can use it while a server runs.
 
-use super::{Account, ActiveCallRow, App, CallWrite, HistoryPosition, Store, StoreError};
+use super::{
+    Account, ActiveCallRow, App, CallWrite, HistoryPosition, NewAccount, Registered, Store,
+    StoreError,
+};
 use async_trait::async_trait;
-use duet_protocol::{AccountId, CallId, CallRecord, CallStatus, CallType, EndReason, UserSummary};
+use duet_protocol::{
+    AccountId, CallId, CallRecord, CallStatus, CallType, EndReason, Registration, UserSummary,
+};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -20,11 +25,11 @@ const MAX_POOL_CONNECTIONS: u32 = 4;
 /// [`Store`] on a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 /// SQLite stores integers as i64; our millisecond times fit with centuries to spare.
-fn int(value: u64) -> i64 {
+pub(super) fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -67,6 +72,10 @@ fn app_from(row: &SqliteRow) -> Result<App, StoreError> {
         app_key: row.try_get("app_key")?,
         secret: row.try_get("secret")?,
         safe_mode: row.try_get("safe_mode")?,
+        registration: row
+            .try_get::<String, _>("registration")?
+            .parse()
+            .map_err(StoreError::Corrupt)?,
     })
 }
 
@@ -128,12 +137,13 @@ fn contains_pattern(query: &str) -> String {
 impl Store for SqliteStore {
     async fn create_app(&self, app: &App, now_ms: u64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO apps (app_key, secret, safe_mode, created_at_ms) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (app_key) DO NOTHING",
+            "INSERT INTO apps (app_key, secret, safe_mode, registration, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_key) DO NOTHING",
         )
         .bind(&app.app_key)
         .bind(&app.secret)
         .bind(app.safe_mode)
+        .bind(app.registration.as_str())
         .bind(int(now_ms))
         .execute(&self.pool)
         .await?;
@@ -141,17 +151,21 @@ impl Store for SqliteStore {
     }
 
     async fn app(&self, app_key: &str) -> Result<Option<App>, StoreError> {
-        let row = sqlx::query("SELECT app_key, secret, safe_mode FROM apps WHERE app_key = ?")
-            .bind(app_key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT app_key, secret, safe_mode, registration FROM apps WHERE app_key = ?",
+        )
+        .bind(app_key)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(app_from).transpose()
     }
 
     async fn apps(&self) -> Result<Vec<App>, StoreError> {
-        let rows = sqlx::query("SELECT app_key, secret, safe_mode FROM apps ORDER BY app_key")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT app_key, secret, safe_mode, registration FROM apps ORDER BY app_key",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(app_from).collect()
     }
 
@@ -334,6 +348,52 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(record_from).collect()
+    }
+
+    async fn set_registration(
+        &self,
+        app_key: &str,
+        registration: Registration,
+    ) -> Result<bool, StoreError> {
+        self.update_registration(app_key, registration).await
+    }
+
+    async fn set_password_hash(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        self.update_password_hash(app_key, account, password_hash)
+            .await
+    }
+
+    async fn password_hash(
+        &self,
+        app_key: &str,
+        account: &AccountId,
+    ) -> Result<Option<String>, StoreError> {
+        self.select_password_hash(app_key, account).await
+    }
+
+    async fn register_account(
+        &self,
+        new: &NewAccount<'_>,
+        now_ms: u64,
+    ) -> Result<Registered, StoreError> {
+        self.insert_registered(new, now_ms).await
+    }
+
+    async fn create_invite(
+        &self,
+        app_key: &str,
+        code_hash: &str,
+        uses: u32,
+        expires_at_ms: u64,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        self.insert_invite(app_key, code_hash, uses, expires_at_ms, now_ms)
+            .await
     }
 
     async fn active_calls(&self, app_key: &str) -> Result<Vec<ActiveCallRow>, StoreError> {

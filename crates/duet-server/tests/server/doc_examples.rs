@@ -331,12 +331,69 @@ async fn ringing_call_then(
     (heard, Some(own))
 }
 
+/// The account flow: app.info, then (after the operator opens registration) register and a
+/// password login, each answered with a token that logs in.
+async fn an_account_made_without_the_operator(run: &mut Run) {
+    let mut carol = Client::connect(&run.server).await;
+    let info = run.send(&mut carol, "app.info").await;
+    assert!(
+        matches!(
+            info.msg,
+            ServerMessage::AppInfo {
+                registration: duet_protocol::Registration::Closed,
+                ..
+            }
+        ),
+        "a default server's registration is closed: {info:?}"
+    );
+    let closed = run.send(&mut carol, "register").await;
+    assert!(
+        matches!(
+            closed.msg,
+            ServerMessage::Error {
+                code: ErrorCode::RegistrationClosed,
+                ..
+            }
+        ),
+        "{closed:?}"
+    );
+    run.server
+        .admin()
+        .set_registration("demo", duet_protocol::Registration::Open)
+        .await
+        .unwrap();
+    for name in ["register", "login.password"] {
+        let answer = run.send(&mut carol, name).await;
+        let ServerMessage::Token { token, account, .. } = answer.msg else {
+            panic!("{name}: expected a token, got {answer:?}");
+        };
+        let mut session = Client::connect(&run.server).await;
+        let login = login_as_carol(account.as_str(), &token);
+        session.send(login).await;
+        assert!(
+            matches!(session.recv().await.msg, ServerMessage::LoginOk { .. }),
+            "{name}: the token logs in"
+        );
+    }
+}
+
+/// `login` for `account` with `token` on carol's device.
+fn login_as_carol(account: &str, token: &str) -> duet_protocol::ClientMessage {
+    crate::support::login_msg("demo", account, token, "carol-laptop")
+}
+
 #[tokio::test]
 async fn every_client_example_in_protocol_md_works_as_written() {
     let examples = doc_examples();
     assert!(examples.len() > 10, "found {} examples", examples.len());
     let mut run = Run::start(examples, BTreeSet::new()).await;
     tokio::time::timeout(HANG_GUARD, requests_and_an_answered_call(&mut run))
+        .await
+        .expect("hang guard");
+    let (examples, sent) = run.finish().await;
+
+    let mut run = Run::start(examples, sent).await;
+    tokio::time::timeout(HANG_GUARD, an_account_made_without_the_operator(&mut run))
         .await
         .expect("hang guard");
     let (mut examples, mut sent) = run.finish().await;

@@ -7,6 +7,7 @@ mod contacts;
 mod doc_examples;
 mod heartbeat;
 mod login;
+mod registration;
 mod restart;
 mod session;
 mod support;
