@@ -16,6 +16,7 @@
 //! # let _ = call_id; Ok(()) }
 //! ```
 
+mod accounts;
 mod backoff;
 mod client;
 mod clock;
@@ -26,6 +27,9 @@ mod events;
 mod media;
 mod tls;
 
+pub use accounts::{
+    app_info, password_login, register, server_url, AccountServer, AppInfo, IssuedToken, NewAccount,
+};
 pub use backoff::reconnect_delay;
 pub use client::{CallKit, CallParams, HistoryPage, MAX_BEAUTY_LEVEL, MAX_CALL_TIMEOUT};
 pub use config::{AudioQuality, CallKitConfig, IcePolicy, Resolution};
@@ -34,8 +38,8 @@ pub use duet_call::client::{
     Session,
 };
 pub use duet_protocol::{
-    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, IceServer, Presence,
-    UserSummary,
+    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, IceServer, Password,
+    Presence, Registration, UserSummary,
 };
 pub use error::{CallKitError, TlsProblem};
 pub use events::{Handler, HandlerId};

@@ -19,7 +19,8 @@ pub struct Cli {
 /// How to reach the server and who to be.
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The signaling server's WebSocket URL.
+    /// The signaling server: an address as people write it (`duet.example.com`, `host:port`;
+    /// `wss://` is assumed and `/ws` added) or a full `ws://` / `wss://` URL.
     #[arg(
         long,
         env = "DUET_SERVER",
@@ -27,15 +28,20 @@ pub struct LoginArgs {
         global = true
     )]
     pub server: String,
-    /// The app (nertc-call's appKey).
+    /// The app (nertc-call's appKey); with `--password-stdin` or `register` it may be left out
+    /// for the server's default app.
     #[arg(long, env = "DUET_APP_KEY", global = true)]
     pub app_key: Option<String>,
     /// The account to log in as.
     #[arg(long, env = "DUET_ACCOUNT", global = true)]
     pub account: Option<String>,
-    /// The login token printed by `duet-server user add`.
+    /// The login token printed by `duet-server user add` (or `duet-cli register`).
     #[arg(long, env = "DUET_TOKEN", global = true, hide_env_values = true)]
     pub token: Option<String>,
+    /// Log in with the account's password, read from the first line of standard input, instead
+    /// of `--token`; `register` reads the new account's password this way too.
+    #[arg(long, global = true, conflicts_with = "token")]
+    pub password_stdin: bool,
     /// This device's id (default `<account>-cli`); give each concurrent client of an account its own.
     #[arg(long, env = "DUET_DEVICE", global = true)]
     pub device: Option<String>,
@@ -107,6 +113,16 @@ pub enum Command {
     },
     /// Find accounts by account or nickname.
     Search { query: String },
+    /// Create `--account` with the password on standard input (`--password-stdin`), on a server
+    /// whose registration is open (or invite, with `--code`); print its login token and exit.
+    Register {
+        /// Display name (default: the account).
+        #[arg(long)]
+        nick: Option<String>,
+        /// The invite code, when the server asks for one.
+        #[arg(long)]
+        code: Option<String>,
+    },
 }
 
 /// A change to the contact list.

@@ -2,6 +2,7 @@
 //! `duet-cli`: a headless Duet client. Events go to stdout as JSON lines, diagnostics to stderr,
 //! and the exit code tells how the call ended (docs/cli.md).
 
+mod account;
 mod args;
 mod call;
 mod listen;
@@ -30,7 +31,21 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let kit = match configure(&cli.login, cli.media.engine()) {
+    if let Command::Register { nick, code } = &cli.command {
+        return account::register(&cli.login, nick.clone(), code.clone()).await;
+    }
+    let credentials = match account::credentials(&cli.login).await {
+        Ok(credentials) => credentials,
+        Err(account::Failure::Usage(error)) => {
+            eprintln!("duet-cli: {error:#}");
+            return ExitCode::from(outcome::USAGE);
+        }
+        Err(account::Failure::Refused(error)) => {
+            eprintln!("duet-cli: login failed: {error:#}");
+            return ExitCode::from(outcome::LOGIN_FAILED);
+        }
+    };
+    let kit = match configure(&cli.login, &credentials, cli.media.engine()) {
         Ok(kit) => kit,
         Err(error) => {
             eprintln!("duet-cli: {error:#}");
@@ -59,24 +74,19 @@ async fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-/// The SDK for the account on the command line, with `media`; a missing flag is a usage error.
+/// The SDK for the account on the command line, with `media`; a bad flag is a usage error.
 fn configure(
     login: &LoginArgs,
+    credentials: &account::Credentials,
     media: std::sync::Arc<dyn duet_callkit::MediaEngine>,
 ) -> anyhow::Result<CallKit> {
-    let app_key = login
-        .app_key
-        .as_deref()
-        .context("--app-key (or DUET_APP_KEY) is required")?;
-    let account = login
-        .account
-        .as_deref()
-        .context("--account (or DUET_ACCOUNT) is required")?;
-    let token = login
-        .token
-        .as_deref()
-        .context("--token (or DUET_TOKEN) is required")?;
-    let mut config = CallKitConfig::new(&login.server, app_key, account, token);
+    let account::Credentials {
+        server_url,
+        app_key,
+        account,
+        token,
+    } = credentials;
+    let mut config = CallKitConfig::new(server_url, app_key, account, token);
     config.device_id = login
         .device
         .clone()
@@ -144,5 +154,7 @@ async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<
         Command::History { limit } => lists::history(kit, limit).await,
         Command::Contacts { change } => lists::contacts(kit, change).await,
         Command::Search { query } => lists::search(kit, &query).await,
+        // `main` runs `register` before logging in and never gets here with it.
+        Command::Register { .. } => anyhow::bail!("register does not log in"),
     }
 }

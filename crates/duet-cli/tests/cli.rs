@@ -274,3 +274,73 @@ async fn a_non_duet_peers_call_media_prints_audio_and_video_available() {
         );
     }
 }
+
+/// Runs duet-cli with `args`, `stdin` on standard input, no credentials in the environment;
+/// returns the exit code and stdout.
+async fn cli_with_stdin(server: &RunningServer, args: &[&str], stdin: &str) -> (i32, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .args(["--server", &server.ws_url()])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    let output = tokio::time::timeout(HANG_GUARD, child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    (output.status.code().unwrap(), stdout)
+}
+
+#[tokio::test]
+async fn register_prints_a_token_and_password_stdin_logs_in_with_it() {
+    let (server, _dir) = start_server().await;
+    server
+        .admin()
+        .set_registration("demo", duet_callkit::Registration::Invite)
+        .await
+        .unwrap();
+    let code = server
+        .admin()
+        .create_invite("demo", 1, Duration::from_secs(600))
+        .await
+        .unwrap();
+    let password = "correct horse battery\n";
+    let register = [
+        "--account",
+        "carol",
+        "register",
+        "--nick",
+        "Carol",
+        "--password-stdin",
+    ];
+    // Without the code the server refuses (exit 3); a missing --password-stdin is usage (2).
+    assert_eq!(cli_with_stdin(&server, &register, password).await.0, 3);
+    let no_stdin = ["--account", "carol", "register", "--code", &code];
+    assert_eq!(cli_with_stdin(&server, &no_stdin, password).await.0, 2);
+    let with_code = [&register[..], &["--code", &code]].concat();
+    let (status, stdout) = cli_with_stdin(&server, &with_code, password).await;
+    assert_eq!(status, 0);
+    let token = stdout.trim();
+    assert!(
+        token.starts_with("dt1."),
+        "stdout is the token alone: {stdout:?}"
+    );
+
+    // The printed token logs in, and so does the password; a wrong password exits 3.
+    let history = ["--account", "carol", "history"];
+    let by_token = [&["--app-key", "demo", "--token", token][..], &history].concat();
+    assert_eq!(cli_with_stdin(&server, &by_token, "").await.0, 0);
+    let by_password = [&["--password-stdin"][..], &history].concat();
+    assert_eq!(cli_with_stdin(&server, &by_password, password).await.0, 0);
+    let wrong = cli_with_stdin(&server, &by_password, "not the password\n").await;
+    assert_eq!(wrong.0, 3);
+    server.shutdown().await.unwrap();
+}
