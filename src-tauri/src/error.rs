@@ -78,10 +78,11 @@ impl AppError {
 }
 
 /// `{ code, message }`, plus what the page needs to say the error in the user's language:
-/// `host` for `insecure_server`; `host`, `reason` and `reasonKind` for `tls_untrusted`.
+/// `host` for `insecure_server`; `host`, `reason` and `reasonKind` for `tls_untrusted`;
+/// `serverCode` (the protocol's error code, e.g. `weak_password`) for `server_refused`.
 impl serde::Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("AppError", 5)?;
+        let mut s = serializer.serialize_struct("AppError", 6)?;
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         match self {
@@ -94,6 +95,9 @@ impl serde::Serialize for AppError {
                 s.serialize_field("host", host)?;
                 s.serialize_field("reason", reason)?;
                 s.serialize_field("reasonKind", problem.as_str())?;
+            }
+            AppError::CallKit(CallKitError::Server { code, .. }) => {
+                s.serialize_field("serverCode", code)?;
             }
             _ => {}
         }

@@ -64,6 +64,7 @@ const responses: Record<string, unknown> = {
     version: "0.1.0", locale: lang,
     lastSignIn: { server: "", appKey: "duet-demo", account: "me", tlsCaFile: null, insecure: false },
     signInError: null,
+    joinLink: null,
     framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", state,
   } satisfies Bootstrap,
   get_settings: settings,

@@ -30,6 +30,7 @@ export function bootstrapWith(state: AppState): Bootstrap {
     locale: "en",
     lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", tlsCaFile: null, insecure: false },
     signInError: null,
+    joinLink: null,
     framesUrl: "ws://127.0.0.1:9/frames?secret=x",
     state,
   };

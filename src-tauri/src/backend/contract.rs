@@ -4,12 +4,13 @@
 
 #[cfg(test)]
 mod tests {
+    use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
     use crate::backend::state::{
         AppState, CallView, Connection, ContactView, InviteView, SignedIn, Status,
     };
     use crate::backend::stats::{MicLevel, PageStats};
     use crate::backend::transport::Transport;
-    use crate::backend::Bootstrap;
+    use crate::backend::{Bootstrap, JoinLink};
     use crate::media::devices::{Device, Devices};
     use crate::shell::commands::Placed;
     use crate::store::credentials::LastSignIn;
@@ -29,9 +30,10 @@ export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
 export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_yet_valid" | "revoked" | "other";
 /**
  * A failed command rejects with this (src-tauri/src/error.rs). `insecure_server` adds `host`;
- * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`.
+ * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`;
+ * `server_refused` adds `serverCode`, the protocol's error code (`weak_password`, `bad_invite`, ...).
  */
-export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind };
+export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
 "#;
 
     fn contract() -> String {
@@ -45,6 +47,11 @@ export type CommandError = { code: string; message: string; host?: string; reaso
             Transport::decl(),
             ContactView::decl(),
             Bootstrap::decl(),
+            JoinLink::decl(),
+            ServerChoice::decl(),
+            ServerInfo::decl(),
+            PasswordSignIn::decl(),
+            AccountSignUp::decl(),
             LastSignIn::decl(),
             Settings::decl(),
             VideoResolution::decl(),

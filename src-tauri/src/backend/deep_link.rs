@@ -1,4 +1,6 @@
-//! `duet://call/<account>[?type=audio|video]`: click-to-call from other apps.
+//! `duet://call/<account>[?type=audio|video]`: click-to-call from other apps; and
+//! `duet://join?server=<address>[&code=<invite code>]`: an invite to a server, which opens the
+//! sign-up form filled in (the user still decides).
 
 use duet_callkit::CallType;
 
@@ -11,6 +13,13 @@ pub enum DeepLink {
         account: String,
         /// Audio or video.
         call_type: CallType,
+    },
+    /// Open the sign-up form for `server`, with the invite `code` if the link has one.
+    Join {
+        /// The server address as written in the link (`duet.example.com`).
+        server: String,
+        /// The invite code.
+        code: Option<String>,
     },
 }
 
@@ -26,6 +35,9 @@ pub enum DeepLinkError {
     /// The account part is empty or has characters accounts cannot have.
     #[error("`{0}` is not a valid account")]
     BadAccount(String),
+    /// A join link without `server=`.
+    #[error("a duet://join link needs server=<address>")]
+    NoServer,
     /// `type=` is neither audio nor video.
     #[error("call type `{0}` is not audio or video")]
     BadType(String),
@@ -38,6 +50,9 @@ pub fn parse(link: &str) -> Result<DeepLink, DeepLinkError> {
         .or_else(|| link.strip_prefix("duet:"))
         .ok_or(DeepLinkError::WrongScheme)?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.trim_end_matches('/') == "join" {
+        return parse_join(query);
+    }
     let account = path
         .strip_prefix("call/")
         .ok_or_else(|| DeepLinkError::Unknown(link.to_owned()))?
@@ -62,6 +77,24 @@ pub fn parse(link: &str) -> Result<DeepLink, DeepLinkError> {
     })
 }
 
+/// `server=…&code=…`, percent-decoded; other keys are ignored.
+fn parse_join(query: &str) -> Result<DeepLink, DeepLinkError> {
+    let mut server = None;
+    let mut code = None;
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let value = value.trim().to_owned();
+        match key.as_ref() {
+            "server" if !value.is_empty() => server = Some(value),
+            "code" if !value.is_empty() => code = Some(value),
+            _ => {}
+        }
+    }
+    Ok(DeepLink::Join {
+        server: server.ok_or(DeepLinkError::NoServer)?,
+        code,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +115,25 @@ mod tests {
                 call_type: CallType::Audio
             }
         );
+    }
+
+    #[test]
+    fn join_links_carry_the_server_and_the_code() {
+        assert_eq!(
+            parse("duet://join?server=duet.example.com%3A7420&code=AbC-_9").unwrap(),
+            DeepLink::Join {
+                server: "duet.example.com:7420".into(),
+                code: Some("AbC-_9".into())
+            }
+        );
+        assert_eq!(
+            parse("duet://join/?server=duet.example.com").unwrap(),
+            DeepLink::Join {
+                server: "duet.example.com".into(),
+                code: None
+            }
+        );
+        assert_eq!(parse("duet://join?code=x"), Err(DeepLinkError::NoServer));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! turns its events into the page's state, and carries out the page's commands. The Tauri
 //! layer (`shell`) only forwards commands here and hands events to windows through [`Ui`].
 
+pub mod accounts;
 mod contract;
 pub mod deep_link;
 pub mod echo;
@@ -60,6 +61,8 @@ pub struct Bootstrap {
     /// until a sign-in succeeds: the form says it, as it would for its own attempt.
     #[cfg_attr(test, ts(type = "CommandError | null"))]
     pub sign_in_error: Option<serde_json::Value>,
+    /// A `duet://join` link not acted on yet: the page opens the sign-up form with it.
+    pub join_link: Option<JoinLink>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
     /// The current state (with the signed-in account and contacts).
@@ -100,6 +103,19 @@ struct Inner {
     embedded: tokio::sync::Mutex<Option<Embedded>>,
     /// See [`Bootstrap::sign_in_error`].
     start_error: Mutex<Option<serde_json::Value>>,
+    /// See [`Bootstrap::join_link`].
+    join_link: Mutex<Option<JoinLink>>,
+}
+
+/// A `duet://join` link the page has not acted on: it opens the sign-up form filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct JoinLink {
+    /// The server address as the link wrote it.
+    pub server: String,
+    /// The invite code, if the link has one.
+    pub code: Option<String>,
 }
 
 /// The app's core; cheap to clone.
@@ -157,6 +173,7 @@ impl Backend {
                 preview: Preview::default(),
                 embedded: tokio::sync::Mutex::new(None),
                 start_error: Mutex::new(None),
+                join_link: Mutex::new(None),
             }),
         })
     }
@@ -244,11 +261,18 @@ impl Backend {
         if form.server == EMBEDDED_SERVER || form.server.is_empty() {
             return self.sign_in_embedded().await;
         }
+        // The address as the user wrote it (`duet.example.com`) stands for `wss://…/ws`.
+        let form = &SignInForm {
+            server: duet_callkit::server_url(&form.server)?,
+            ..form.clone()
+        };
         let transport = check_server_url(&form.server, form.insecure)?;
         let signed = self.connect(form, transport, false).await?;
         self.inner
             .credentials
             .remember(&form.to_last(), &form.token)?;
+        // Signed in to a server: an invite link waiting for the form has done its job.
+        lock(&self.inner.join_link).take();
         Ok(signed)
     }
 
@@ -343,6 +367,7 @@ impl Backend {
             locale: self.locale(),
             last_sign_in: self.inner.credentials.last(),
             sign_in_error: lock(&self.inner.start_error).clone(),
+            join_link: lock(&self.inner.join_link).clone(),
             frames_url: self.inner.frames_url.clone(),
             state: self.inner.publisher.shown(),
         }
@@ -376,6 +401,17 @@ impl Backend {
         match serde_json::to_value(error) {
             Ok(payload) => self.inner.ui.emit("app-error", payload),
             Err(e) => tracing::warn!(error = %e, "error not serializable"),
+        }
+    }
+
+    /// A `duet://join` link arrived: the page opens the sign-up form filled in (event
+    /// `join-link`, and in [`Bootstrap::join_link`] for a page that starts after it); nothing is
+    /// sent to the server until the user submits the form.
+    pub fn offer_join(&self, link: JoinLink) {
+        *lock(&self.inner.join_link) = Some(link.clone());
+        match serde_json::to_value(link) {
+            Ok(payload) => self.inner.ui.emit("join-link", payload),
+            Err(error) => tracing::warn!(%error, "join link not serializable"),
         }
     }
 

@@ -118,6 +118,11 @@ fn handle_links(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
                     }
                 });
             }
+            Ok(DeepLink::Join { server, code }) => {
+                show_main(app);
+                let backend = app.state::<Backend>().inner().clone();
+                backend.offer_join(crate::backend::JoinLink { server, code });
+            }
             Err(error) => tracing::warn!(%error, url, "deep link ignored"),
         }
     }

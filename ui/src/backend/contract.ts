@@ -10,9 +10,10 @@ export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
 export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_yet_valid" | "revoked" | "other";
 /**
  * A failed command rejects with this (src-tauri/src/error.rs). `insecure_server` adds `host`;
- * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`.
+ * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`;
+ * `server_refused` adds `serverCode`, the protocol's error code (`weak_password`, `bad_invite`, ...).
  */
-export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind };
+export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
 
 /** The frames socket's header (docs/app-interface.md, Frames): "DUF1" read as a little-endian u32. */
 export const FRAME_MAGIC = 0x31465544;
@@ -177,6 +178,10 @@ lastSignIn: LastSignIn | null,
  */
 signInError: CommandError | null, 
 /**
+ * A `duet://join` link not acted on yet: the page opens the sign-up form with it.
+ */
+joinLink: JoinLink | null, 
+/**
  * The frame WebSocket with its secret.
  */
 framesUrl: string, 
@@ -184,6 +189,112 @@ framesUrl: string,
  * The current state (with the signed-in account and contacts).
  */
 state: AppState, };
+
+export type JoinLink = { 
+/**
+ * The server address as the link wrote it.
+ */
+server: string, 
+/**
+ * The invite code, if the link has one.
+ */
+code: string | null, };
+
+export type ServerChoice = { 
+/**
+ * As the user wrote it: `duet.example.com`, `host:port`, or a full `wss://` URL.
+ */
+server: string, 
+/**
+ * The app; empty or absent: the server's default app.
+ */
+appKey?: string, 
+/**
+ * An extra CA (PEM, from `importCa`) trusted for the server's certificate.
+ */
+tlsCaFile?: string, 
+/**
+ * Plain `ws://` to a host off this machine is allowed ("Insecure, for testing").
+ */
+insecure: boolean, };
+
+export type ServerInfo = { 
+/**
+ * The WebSocket URL the address stands for.
+ */
+serverUrl: string, 
+/**
+ * The app (the server's default when the form named none).
+ */
+appKey: string, 
+/**
+ * `open`, `invite` (the form shows the invite code field) or `closed`.
+ */
+registration: "open" | "invite" | "closed", 
+/**
+ * The shortest password the server accepts.
+ */
+minPasswordChars: number, };
+
+export type PasswordSignIn = { 
+/**
+ * The account.
+ */
+account: string, 
+/**
+ * Its password (sent to the server once, never stored).
+ */
+password: string, 
+/**
+ * As the user wrote it: `duet.example.com`, `host:port`, or a full `wss://` URL.
+ */
+server: string, 
+/**
+ * The app; empty or absent: the server's default app.
+ */
+appKey?: string, 
+/**
+ * An extra CA (PEM, from `importCa`) trusted for the server's certificate.
+ */
+tlsCaFile?: string, 
+/**
+ * Plain `ws://` to a host off this machine is allowed ("Insecure, for testing").
+ */
+insecure: boolean, };
+
+export type AccountSignUp = { 
+/**
+ * The new account's name.
+ */
+account: string, 
+/**
+ * Display name; empty: the account.
+ */
+nick: string, 
+/**
+ * The password (sent to the server once, never stored).
+ */
+password: string, 
+/**
+ * The invite code, when the server asks for one.
+ */
+code?: string, 
+/**
+ * As the user wrote it: `duet.example.com`, `host:port`, or a full `wss://` URL.
+ */
+server: string, 
+/**
+ * The app; empty or absent: the server's default app.
+ */
+appKey?: string, 
+/**
+ * An extra CA (PEM, from `importCa`) trusted for the server's certificate.
+ */
+tlsCaFile?: string, 
+/**
+ * Plain `ws://` to a host off this machine is allowed ("Insecure, for testing").
+ */
+insecure: boolean, };
 
 export type LastSignIn = { 
 /**
