@@ -108,6 +108,14 @@ impl Run {
         app.click("nav-signout");
         app.wait_visible("signin-form");
         app.fill("signin-server", &self.alice.url);
+        // An operator's token: the form's token mode (the password fields are the default).
+        let by_token = app.js(
+            "return document.querySelector('[data-testid=\"signin-use-token\"]').checked",
+            vec![],
+        );
+        if by_token != json!(true) {
+            app.click("signin-use-token");
+        }
         app.fill("signin-appkey", "demo");
         app.fill("signin-account", &self.alice.account);
         app.fill("signin-token", &self.alice.token);
@@ -262,6 +270,27 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
     // 1. First start: signed in to the embedded server, the echo contact listed.
     run.app.on(Window::Main).wait_visible("contact-echo");
     run.save_screenshot("main.png");
+
+    // 1b. Create an account on a server whose registration is open, from the sign-in screen,
+    // with the address as people write it (host:port, here plain ws:// on loopback).
+    run.server
+        .admin(&["app", "set", "demo", "--registration", "open"]);
+    let app = run.app.on(Window::Main);
+    app.click("nav-signout");
+    app.wait_visible("signin-form");
+    app.fill("signin-server", &run.alice.url);
+    app.click("signin-mode-create");
+    app.wait_visible("signup-nick");
+    app.fill("signin-account", "dora");
+    app.fill("signup-nick", "Dora");
+    app.fill("signin-password", "correct horse battery");
+    run.save_screenshot("create-account.png");
+    let app = run.app.on(Window::Main);
+    app.click("signin-submit");
+    app.wait_visible("contact-search");
+    // The account exists on the server now: the operator can issue it a token.
+    let token = run.server.admin(&["user", "token", "dora"]);
+    assert!(token.starts_with("dt1."), "{token}");
 
     // 2. Sign in to the test server and call the bot, which answers with the test pattern.
     run.sign_in_as_alice();

@@ -1,5 +1,6 @@
 //! The page's commands (docs/app-interface.md): each forwards to the [`Backend`].
 
+use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
 use crate::backend::records::HistoryRecord;
 use crate::backend::sign_in_form::SignInForm;
 use crate::backend::state::SignedIn;
@@ -41,6 +42,30 @@ pub async fn sign_in(
         insecure.unwrap_or(false),
     );
     backend.sign_in(&form).await
+}
+
+/// What the server at the written address allows (docs/app-interface.md, `server_info`).
+#[tauri::command]
+pub async fn server_info(backend: State<'_, Backend>, form: ServerChoice) -> AppResult<ServerInfo> {
+    backend.server_info(&form).await
+}
+
+/// Signs in with a password (docs/app-interface.md, `sign_in_password`).
+#[tauri::command]
+pub async fn sign_in_password(
+    backend: State<'_, Backend>,
+    form: PasswordSignIn,
+) -> AppResult<SignedIn> {
+    backend.sign_in_with_password(&form).await
+}
+
+/// Creates an account, then signs in (docs/app-interface.md, `create_account`).
+#[tauri::command]
+pub async fn create_account(
+    backend: State<'_, Backend>,
+    form: AccountSignUp,
+) -> AppResult<SignedIn> {
+    backend.create_account(&form).await
 }
 
 #[tauri::command]

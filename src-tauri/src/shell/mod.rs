@@ -233,6 +233,9 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             crate::shell::commands::bootstrap,
             crate::shell::commands::sign_in,
+            crate::shell::commands::server_info,
+            crate::shell::commands::sign_in_password,
+            crate::shell::commands::create_account,
             crate::shell::commands::import_ca,
             crate::shell::commands::sign_out,
             crate::shell::commands::contacts,

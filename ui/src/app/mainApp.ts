@@ -3,7 +3,7 @@ import type { Backend } from "../backend/backend";
 import { Commands, errorText } from "../backend/commands";
 import { isNewerState } from "../backend/stateOrder";
 import type {
-  AppState, CallEvent, CallStats, Locale, MicLevel, Settings, SignedIn,
+  AppState, CallEvent, CallStats, JoinLink, Locale, MicLevel, Settings, SignedIn,
 } from "../backend/types";
 import { TonePlayer } from "../audio/tones";
 import { FramesClient } from "../frames/client";
@@ -51,6 +51,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   let onSignInError = (e: unknown) => {
     signInErrorHeard = e;
   };
+  let joinLinkHeard: JoinLink | null = null;
+  let onJoinLink = (link: JoinLink) => {
+    joinLinkHeard = link;
+  };
   await Promise.all([
     backend.listen<AppState>("app-state", (s) => onState(s)),
     backend.listen<CallEvent>("call-event", (e) => {
@@ -64,6 +68,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
     // The backend's own sign-in at start failed (a certificate that stopped verifying, say).
     backend.listen<unknown>("sign-in-error", (e) => onSignInError(e)),
+    // A duet://join link: the sign-in screen opens "Create account" filled in.
+    backend.listen<JoinLink>("join-link", (link) => onJoinLink(link)),
   ]);
   const bootstrap = await commands.bootstrap();
   setLocale(bootstrap.locale);
@@ -176,6 +182,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   };
   onSignInError = (e) => signIn.showError(e);
   if (signInErrorHeard !== null) signIn.showError(signInErrorHeard);
+  onJoinLink = (link) => signIn.offerJoin(link);
+  if (joinLinkHeard !== null) signIn.offerJoin(joinLinkHeard);
   installShortcuts(ctx);
 
   render(ctx.state.get(), null);

@@ -1,7 +1,8 @@
 // Typed wrappers for every command of docs/app-interface.md; argument keys are camelCase there.
 import type { Backend } from "./backend";
 import type {
-  Bootstrap, CallType, Contact, Devices, HistoryRecord, SearchHit, Settings, SignedIn,
+  AccountSignUp, Bootstrap, CallType, Contact, Devices, HistoryRecord, PasswordSignIn, SearchHit, ServerChoice,
+  ServerInfo, Settings, SignedIn,
 } from "./types";
 
 export type SignInForm = {
@@ -19,6 +20,12 @@ export class Commands {
 
   bootstrap = () => this.backend.invoke<Bootstrap>("bootstrap");
   signIn = (form: SignInForm) => this.backend.invoke<SignedIn>("sign_in", { ...form });
+  /** What the server at a written address allows: its registration policy, for the sign-up form. */
+  serverInfo = (form: ServerChoice) => this.backend.invoke<ServerInfo>("server_info", { form });
+  /** Trades the password for a token (kept in the keyring), then signs in. */
+  signInPassword = (form: PasswordSignIn) => this.backend.invoke<SignedIn>("sign_in_password", { form });
+  /** Creates the account on the server, then signs in with it. */
+  createAccount = (form: AccountSignUp) => this.backend.invoke<SignedIn>("create_account", { form });
   /** Hands the backend a chosen CA file's text; it keeps a copy and returns the copy's path. */
   importCa = (fileName: string, pem: string) => this.backend.invoke<string>("import_ca", { fileName, pem });
   signOut = () => this.backend.invoke<null>("sign_out");

@@ -4,6 +4,7 @@
 import type { CallType, IcePolicy, Resolution } from "./contract";
 
 export type {
+  AccountSignUp, JoinLink, PasswordSignIn, ServerChoice, ServerInfo,
   AppState, Bootstrap, CallInfo, CallStats, CallType, CommandError, Connection, Contact, Device, Devices,
   Invite, LastSignIn, Locale, MicLevel, Placed, Presence, Quality, Resolution, Settings, SignedIn, Status,
   TlsReasonKind, Transport, IcePolicy,

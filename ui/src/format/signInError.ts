@@ -24,8 +24,25 @@ export function tlsReasonText(kind: TlsReasonKind | undefined, reason: string | 
   return key ? t(key) : reason ?? "";
 }
 
-export function signInErrorText(error: unknown): string {
+/** The server's refusals of a sign-in or sign-up, said in the user's language. */
+const SERVER_CODE_KEYS: Record<string, I18nKey> = {
+  bad_password: "signin.error.badPassword",
+  weak_password: "signin.error.weakPassword",
+  account_exists: "signin.error.accountExists",
+  registration_closed: "signin.error.registrationClosed",
+  invite_required: "signin.error.inviteRequired",
+  bad_invite: "signin.error.badInvite",
+  rate_limited: "signin.error.rateLimited",
+  bad_token: "signin.error.badToken",
+  token_expired: "signin.error.badToken",
+  token_revoked: "signin.error.badToken",
+};
+
+export function signInErrorText(error: unknown, server = ""): string {
   const e = asCommandError(error);
+  const refusal = e.code === "server_refused" && e.serverCode ? SERVER_CODE_KEYS[e.serverCode] : undefined;
+  if (refusal) return t(refusal);
+  if (e.code === "cannot_connect" && server) return t("signin.error.cannotConnect", { server });
   if (e.code === "insecure_server" && e.host) return t("signin.error.insecureServer", { host: e.host });
   if (e.code === "tls_untrusted" && e.host) {
     return t("signin.error.tlsUntrusted", { host: e.host, reason: tlsReasonText(e.reasonKind, e.reason) });
