@@ -119,6 +119,19 @@ describe("creating an account", () => {
     });
   });
 
+  it("goes to the server's default app, not a remembered token sign-in's app key", async () => {
+    const backend = await start({
+      ...bootstrapWith(SIGNED_OUT),
+      lastSignIn: { server: "embedded", appKey: "local", account: "me", tlsCaFile: null, insecure: false },
+    });
+    fill("signin-server", "duet.example.com");
+    byTestId("signin-mode-create").click();
+    await settle();
+    expect(backend.calls.find((c) => c.command === "server_info")?.args).toEqual({
+      form: { server: "duet.example.com", insecure: false },
+    });
+  });
+
   it("says so when the server does not let people register", async () => {
     const backend = await start(NO_LAST_SIGN_IN);
     backend.responses.server_info = { ...INVITE_ONLY, registration: "closed" };

@@ -17,7 +17,14 @@ impl AppDirs {
     /// Creates both directories if needed.
     pub fn create(config: PathBuf, data: PathBuf) -> AppResult<Self> {
         for dir in [&config, &data] {
-            std::fs::create_dir_all(dir)
+            // Private (0700): they hold the embedded server's database with its token secrets,
+            // the remembered sign-in and, without a keyring, the token file.
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(dir)
                 .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
         }
         Ok(Self { config, data })
@@ -75,4 +82,21 @@ fn restrict_to_owner(path: &Path) -> AppResult<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_app_directories_are_private_to_the_user() {
+        let root = tempfile::tempdir().unwrap();
+        let (config, data) = (root.path().join("a/config"), root.path().join("b/data"));
+        AppDirs::create(config.clone(), data.clone()).unwrap();
+        for dir in [config, data] {
+            let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", dir.display());
+        }
+    }
 }

@@ -79,9 +79,11 @@ export function signInView(ctx: AppContext): SignInView {
     password.input.autocomplete = creating ? "new-password" : "current-password";
     submit.textContent = t(submitKey());
   };
+  // The app key is a token sign-in's field; passwords and new accounts go to the server's default
+  // app (a remembered key, such as the embedded server's, must not leak into them).
   const choice = (): ServerChoice => ({
     server: server.input.value.trim(),
-    appKey: appKey.input.value.trim() || undefined,
+    appKey: (mode === "signin" && useToken.checked && appKey.input.value.trim()) || undefined,
     tlsCaFile: ca.path() ?? undefined,
     insecure: insecure.checked,
   });

@@ -44,12 +44,8 @@ impl SqliteStore {
         let options = if location.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(location)?
         } else {
-            if let Some(dir) = Path::new(location).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
-                }
-            }
+            create_private(Path::new(location))
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             SqliteConnectOptions::new().filename(location)
         };
         let options = options
@@ -64,6 +60,31 @@ impl SqliteStore {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool })
+    }
+}
+
+/// Creates the database file's directory (0700) and the file itself (0600) when missing: the
+/// file holds every app's token-signing secret, so another local user must not read it. SQLite
+/// gives its -wal and -shm files the database file's mode. Existing ones are left as they are
+/// (an operator may have chosen a group on purpose).
+fn create_private(file: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder.create(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -327,3 +327,23 @@ async fn account_requests_after_login_are_refused_but_app_info_answers() {
     ));
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_new_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let database = data.join("duet.sqlite");
+    let path = database.to_string_lossy().into_owned();
+    let (server, _dir) = start_server_with(|c| c.database = path).await;
+    add_user(&server, "alice").await;
+    server.flush().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the directory");
+    assert_eq!(mode(&database), 0o600, "the database, which holds the apps' secrets");
+    let wal = data.join("duet.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600, "the write-ahead log");
+    }
+    server.shutdown().await.unwrap();
+}
