@@ -107,6 +107,7 @@ impl Run {
         let app = self.app.on(Window::Main);
         app.click("nav-signout");
         app.wait_visible("signin-form");
+        app.click("signin-mode-signin");
         app.fill("signin-server", &self.alice.url);
         // An operator's token: the form's token mode (the password fields are the default).
         let by_token = app.js(

@@ -111,6 +111,7 @@ describe("creating an account", () => {
     fill("signup-code", " AbC-9 ");
     byTestId<HTMLFormElement>("signin-form").requestSubmit();
     await settle();
+    expect(byTestId("signin-mode-signin").classList.contains("active")).toBe(true);
     expect(backend.calls.find((c) => c.command === "create_account")?.args).toEqual({
       form: {
         server: "duet.example.com", insecure: false, account: "carol", nick: "Carol",

@@ -166,6 +166,9 @@ export function signInView(ctx: AppContext): SignInView {
       token.input.value = "";
       password.input.value = "";
       code.input.value = "";
+      // Signing out later comes back to "Sign in", with this account filled in.
+      mode = "signin";
+      notice.textContent = "";
     } catch (e) {
       showError(e);
     } finally {
