@@ -2,14 +2,14 @@
 //! preview taps before and after it, handing frames to a preview thread), and [`LocalPreview`], the same stage on the configured
 //! camera outside any call (the settings screen's before/after view).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 use duet_media::frame::I420Frame;
 use duet_media::sink::detached::{copy_frame, Detached};
 use duet_media::sink::VideoSink;
-use duet_media::source::open_video_input;
+use duet_media::source::{open_video_input, VideoSource};
 use duet_media::{BeautyStage, MediaError, MediaResult, VideoFrameFilter};
 use tracing::warn;
 
@@ -124,10 +124,15 @@ impl VideoFrameFilter for PreviewFilter {
 /// The configured camera (or test source) through the beauty filters, outside any call, until
 /// [`LocalPreview::close`] or drop. It follows the setup's [`duet_media::BeautyControl`], so a
 /// level change shows on the next frame.
+///
+/// The preview thread alone owns the source and the filters; this handle holds the sending end
+/// of the thread's stop channel, and closing that channel (close or drop) is what stops it.
 pub struct LocalPreview {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the thread; the thread checks before each frame.
+    stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
-    failure: Arc<Mutex<Option<String>>>,
+    /// Why the source stopped, set once by the thread if it failed.
+    failure: Arc<OnceLock<String>>,
 }
 
 impl std::fmt::Debug for LocalPreview {
@@ -147,34 +152,18 @@ impl LocalPreview {
         let config = &setup.config;
         config.validate()?;
         let (width, height) = config.video_size();
-        let mut source =
-            open_video_input(&config.video_input, width, height, config.frame_rate)?
-                .ok_or_else(|| MediaError::InvalidConfig("no video source to preview".into()))?;
-        let mut filter = PreviewFilter::new(setup.beauty().stage(), sinks);
-        let stop = Arc::new(AtomicBool::new(false));
-        let failure = Arc::new(Mutex::new(None));
-        let (thread_stop, thread_failure) = (stop.clone(), failure.clone());
+        let source = open_video_input(&config.video_input, width, height, config.frame_rate)?
+            .ok_or_else(|| MediaError::InvalidConfig("no video source to preview".into()))?;
+        let filter = PreviewFilter::new(setup.beauty().stage(), sinks);
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let failure = Arc::new(OnceLock::new());
+        let thread_failure = failure.clone();
         let thread = std::thread::Builder::new()
             .name("duet-local-preview".into())
-            .spawn(move || {
-                // Sources block until their next frame, so the flag is seen within a frame.
-                while !thread_stop.load(Ordering::Acquire) {
-                    match source.next_frame() {
-                        Ok(mut frame) => filter.process(&mut frame),
-                        Err(error) => {
-                            warn!(%error, "preview source failed");
-                            *thread_failure
-                                .lock()
-                                .unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                                Some(error.to_string());
-                            break;
-                        }
-                    }
-                }
-            })
+            .spawn(move || run_preview(source, filter, &stopped, &thread_failure))
             .map_err(|e| MediaError::InvalidConfig(format!("cannot start preview thread: {e}")))?;
         Ok(Self {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
             failure,
         })
@@ -187,10 +176,7 @@ impl LocalPreview {
 
     /// Why the source stopped, if it failed.
     pub fn failure(&self) -> Option<String> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.failure.get().cloned()
     }
 
     /// Stops the preview and waits (at most one frame period) until the source is released,
@@ -200,7 +186,8 @@ impl LocalPreview {
     }
 
     fn stop_thread(&mut self, wait: bool) {
-        self.stop.store(true, Ordering::Release);
+        // Closing the channel is the stop command.
+        self.stop.take();
         if let Some(thread) = self.thread.take() {
             if wait {
                 // A panic in a sink ended the thread already; nothing more to release.
@@ -214,6 +201,27 @@ impl Drop for LocalPreview {
     fn drop(&mut self) {
         // Not joined: drop may run on an async worker; the thread ends within a frame.
         self.stop_thread(false);
+    }
+}
+
+/// The preview thread: frames from `source` through `filter` until `stop` closes or the source
+/// fails (recorded in `failure`).
+fn run_preview(
+    mut source: Box<dyn VideoSource>,
+    mut filter: PreviewFilter,
+    stop: &Receiver<()>,
+    failure: &OnceLock<String>,
+) {
+    // Sources block until their next frame, so a stop is seen within a frame.
+    while let Err(TryRecvError::Empty) = stop.try_recv() {
+        match source.next_frame() {
+            Ok(mut frame) => filter.process(&mut frame),
+            Err(error) => {
+                warn!(%error, "preview source failed");
+                let _ = failure.set(error.to_string());
+                return;
+            }
+        }
     }
 }
 

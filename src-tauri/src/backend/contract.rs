@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod tests {
     use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
+    use crate::backend::records::HistoryRecord;
     use crate::backend::state::{
         AppState, CallView, Connection, ContactView, InviteView, SignedIn, Status,
     };
@@ -12,7 +13,8 @@ mod tests {
     use crate::backend::transport::Transport;
     use crate::backend::{Bootstrap, JoinLink};
     use crate::media::devices::{Device, Devices};
-    use crate::shell::commands::Placed;
+    use crate::shell::command_list::with_commands;
+    use crate::shell::commands::{Placed, SearchHit};
     use crate::store::credentials::LastSignIn;
     use crate::store::settings::{IcePolicyChoice, LocaleChoice, Settings, VideoResolution};
     use ts_rs::TS;
@@ -23,6 +25,8 @@ mod tests {
 
 /** 1 audio, 2 video (nertc-call's call types). */
 export type CallType = 1 | 2;
+/** A call record's status (nertc-call's): 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy. */
+export type HistoryStatus = 1 | 2 | 3 | 4 | 5;
 export type Presence = "online" | "in_call" | "offline";
 export type Locale = "zh" | "en";
 export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
@@ -35,6 +39,49 @@ export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_y
  */
 export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
 "#;
+
+    /// What the command list (src-tauri/src/shell/command_list.rs) adds to the contract.
+    struct Commands {
+        /// The declarations of the argument structs.
+        argument_types: Vec<String>,
+        /// `CommandArgs` and `CommandResults`: each command's arguments and result by name.
+        maps: String,
+    }
+
+    /// The TypeScript name of a command's arguments: `null` for none.
+    macro_rules! arguments_name {
+        () => {
+            "null".to_owned()
+        };
+        ($args:ty) => {
+            <$args as TS>::name()
+        };
+    }
+
+    /// Expands the command list into [`Commands`].
+    macro_rules! command_maps {
+        ($($name:ident $(($args:ty))? -> $result:ty;)*) => {{
+            let argument_types = vec![$($(<$args as TS>::decl(),)?)*];
+            let arguments = [$((stringify!($name), arguments_name!($($args)?))),*];
+            let results = [$((stringify!($name), <$result as TS>::name())),*];
+            let maps = format!(
+                "\n/** Each command's arguments, the object `invoke(name, args)` takes (null: none), from src-tauri/src/shell/command_list.rs. */\n\
+                 export type CommandArgs = {{\n{}}};\n\
+                 \n/** What each command resolves with. */\n\
+                 export type CommandResults = {{\n{}}};\n",
+                map_entries(&arguments),
+                map_entries(&results),
+            );
+            Commands { argument_types, maps }
+        }};
+    }
+
+    fn map_entries(entries: &[(&str, String)]) -> String {
+        entries
+            .iter()
+            .map(|(name, ty)| format!("  {name}: {ty};\n"))
+            .collect()
+    }
 
     fn contract() -> String {
         let declarations = [
@@ -60,17 +107,21 @@ export type CommandError = { code: string; message: string; host?: string; reaso
             Devices::decl(),
             Device::decl(),
             Placed::decl(),
+            SearchHit::decl(),
+            HistoryRecord::decl(),
             PageStats::decl(),
             MicLevel::decl(),
         ];
+        let commands = with_commands!(command_maps);
         let mut text = PREAMBLE.to_owned();
         text.push_str(&frame_constants());
-        for declaration in declarations {
+        for declaration in declarations.into_iter().chain(commands.argument_types) {
             text.push('\n');
             text.push_str("export ");
             text.push_str(declaration.trim());
             text.push('\n');
         }
+        text.push_str(&commands.maps);
         text
     }
 

@@ -4,16 +4,17 @@
 use crate::backend::Backend;
 use duet_media::source::open_audio_input;
 use duet_media::AudioInput;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::thread::JoinHandle;
 
 /// 10 ms blocks per reported level.
 const BLOCKS_PER_REPORT: usize = 10;
 
-/// A running meter; stops on drop.
+/// A running meter; stops on drop. Its thread alone owns the microphone; this handle holds the
+/// sending end of the thread's stop channel, and closing it is what stops the thread.
 pub struct MicMeter {
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the thread; the thread checks before each 10 ms block.
+    stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -21,18 +22,20 @@ impl MicMeter {
     /// Opens `input` and reports its level as `mic-level { level }` (0..1, peak over 100 ms).
     /// A microphone that cannot open is reported once as level 0 and logged.
     pub fn start(input: AudioInput, backend: Backend) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("duet-mic-meter".into())
-            .spawn(move || run(input, backend, flag))
+            .spawn(move || run(input, backend, &stopped))
             .map_err(|error| tracing::warn!(%error, "mic meter thread"))
             .ok();
-        Self { stop, thread }
+        Self {
+            stop: Some(stop),
+            thread,
+        }
     }
 }
 
-fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
+fn run(input: AudioInput, backend: Backend, stop: &Receiver<()>) {
     let mut source = match open_audio_input(&input) {
         Ok(Some(source)) => source,
         Ok(None) => return,
@@ -44,8 +47,8 @@ fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
     };
     let mut peak = 0i32;
     let mut blocks = 0;
-    // The source blocks until each 10 ms block is ready, so the flag is seen within 10 ms.
-    while !stop.load(Ordering::Acquire) {
+    // The source blocks until each 10 ms block is ready, so a stop is seen within 10 ms.
+    while let Err(TryRecvError::Empty) = stop.try_recv() {
         match source.next_frame() {
             Ok(frame) => {
                 let block_peak = frame
@@ -73,7 +76,8 @@ fn run(input: AudioInput, backend: Backend, stop: Arc<AtomicBool>) {
 
 impl Drop for MicMeter {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
+        // Closing the channel is the stop command.
+        self.stop.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

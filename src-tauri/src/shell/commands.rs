@@ -1,14 +1,20 @@
-//! The page's commands (docs/app-interface.md): each forwards to the [`Backend`].
+//! The page's commands (docs/app-interface.md): each forwards to the [`Backend`]. Their names,
+//! arguments and results are listed once in [`super::command_list`].
 
-use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
+use crate::backend::accounts::ServerInfo;
 use crate::backend::records::HistoryRecord;
 use crate::backend::sign_in_form::SignInForm;
-use crate::backend::state::SignedIn;
+use crate::backend::state::{ContactView, SignedIn};
 use crate::backend::{Backend, Bootstrap};
 use crate::error::{AppError, AppResult};
 use crate::media::devices::Devices;
+use crate::shell::command_args::{
+    AcceptArgs, AddContactArgs, AnswerSwitchArgs, CallArgs, CreateAccountArgs, ImportCaArgs,
+    Payload, SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
+    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
+};
 use crate::store::settings::Settings;
-use duet_callkit::{CallType, Contact, UserSummary};
+use duet_callkit::{CallType, UserSummary};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -22,55 +28,53 @@ pub async fn bootstrap(backend: State<'_, Backend>) -> AppResult<Bootstrap> {
     Ok(backend.bootstrap().await)
 }
 
-// `tls_ca_file` and `insecure` may be left out (a page from before them): no CA, not allowed.
 #[tauri::command]
 pub async fn sign_in(
     backend: State<'_, Backend>,
-    server: String,
-    app_key: String,
-    account: String,
-    token: String,
-    tls_ca_file: Option<String>,
-    insecure: Option<bool>,
+    args: Payload<SignInArgs>,
 ) -> AppResult<SignedIn> {
+    let Payload(args) = args;
     let form = SignInForm::new(
-        &server,
-        &app_key,
-        &account,
-        &token,
-        tls_ca_file.as_deref(),
-        insecure.unwrap_or(false),
+        &args.server,
+        &args.app_key,
+        &args.account,
+        &args.token,
+        args.tls_ca_file.as_deref(),
+        args.insecure,
     );
     backend.sign_in(&form).await
 }
 
 /// What the server at the written address allows (docs/app-interface.md, `server_info`).
 #[tauri::command]
-pub async fn server_info(backend: State<'_, Backend>, form: ServerChoice) -> AppResult<ServerInfo> {
-    backend.server_info(&form).await
+pub async fn server_info(
+    backend: State<'_, Backend>,
+    args: Payload<ServerInfoArgs>,
+) -> AppResult<ServerInfo> {
+    backend.server_info(&args.0.form).await
 }
 
 /// Signs in with a password (docs/app-interface.md, `sign_in_password`).
 #[tauri::command]
 pub async fn sign_in_password(
     backend: State<'_, Backend>,
-    form: PasswordSignIn,
+    args: Payload<SignInPasswordArgs>,
 ) -> AppResult<SignedIn> {
-    backend.sign_in_with_password(&form).await
+    backend.sign_in_with_password(&args.0.form).await
 }
 
 /// Creates an account, then signs in (docs/app-interface.md, `create_account`).
 #[tauri::command]
 pub async fn create_account(
     backend: State<'_, Backend>,
-    form: AccountSignUp,
+    args: Payload<CreateAccountArgs>,
 ) -> AppResult<SignedIn> {
-    backend.create_account(&form).await
+    backend.create_account(&args.0.form).await
 }
 
 #[tauri::command]
-pub fn import_ca(backend: State<'_, Backend>, file_name: String, pem: String) -> AppResult<String> {
-    let path = backend.import_ca(&file_name, &pem)?;
+pub fn import_ca(backend: State<'_, Backend>, args: Payload<ImportCaArgs>) -> AppResult<String> {
+    let path = backend.import_ca(&args.0.file_name, &args.0.pem)?;
     // The page passes the path back as a string; the app's config directory is UTF-8 in practice.
     path.into_os_string()
         .into_string()
@@ -83,40 +87,72 @@ pub async fn sign_out(backend: State<'_, Backend>) -> AppResult<()> {
 }
 
 #[tauri::command]
-pub async fn contacts(backend: State<'_, Backend>) -> AppResult<Vec<Contact>> {
-    backend.contacts().await
+pub async fn contacts(backend: State<'_, Backend>) -> AppResult<Vec<ContactView>> {
+    let contacts = backend.contacts().await?;
+    Ok(contacts.iter().map(ContactView::from).collect())
+}
+
+/// An account a directory search found.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SearchHit {
+    /// The account.
+    account: String,
+    /// Its nickname.
+    nick: String,
+}
+
+impl From<UserSummary> for SearchHit {
+    fn from(user: UserSummary) -> Self {
+        Self {
+            account: user.account.to_string(),
+            nick: user.nick,
+        }
+    }
 }
 
 #[tauri::command]
-pub async fn search(backend: State<'_, Backend>, query: String) -> AppResult<Vec<UserSummary>> {
-    backend.search(&query).await
+pub async fn search(
+    backend: State<'_, Backend>,
+    args: Payload<SearchArgs>,
+) -> AppResult<Vec<SearchHit>> {
+    let found = backend.search(&args.0.query).await?;
+    Ok(found.into_iter().map(SearchHit::from).collect())
 }
 
 #[tauri::command]
-pub async fn add_contact(backend: State<'_, Backend>, account: String) -> AppResult<()> {
-    backend.add_contact(&account).await
+pub async fn add_contact(
+    backend: State<'_, Backend>,
+    args: Payload<AddContactArgs>,
+) -> AppResult<()> {
+    backend.add_contact(&args.0.account).await
 }
 
+/// The call `call` placed.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Placed {
+    /// Its id.
     call_id: String,
 }
 
 #[tauri::command]
-pub async fn call(
-    backend: State<'_, Backend>,
-    account: String,
-    call_type: u8,
-) -> AppResult<Placed> {
-    let call_id = backend.call(&account, self::call_type(call_type)?).await?;
+pub async fn call(backend: State<'_, Backend>, args: Payload<CallArgs>) -> AppResult<Placed> {
+    let Payload(args) = args;
+    let call_id = backend
+        .call(&args.account, self::call_type(args.call_type)?)
+        .await?;
     Ok(Placed { call_id })
 }
 
 #[tauri::command]
-pub async fn accept(app: AppHandle, backend: State<'_, Backend>, call_type: u8) -> AppResult<()> {
-    backend.accept(self::call_type(call_type)?).await?;
+pub async fn accept(
+    app: AppHandle,
+    backend: State<'_, Backend>,
+    args: Payload<AcceptArgs>,
+) -> AppResult<()> {
+    backend.accept(self::call_type(args.0.call_type)?).await?;
     // Answering from the popup brings the call screen forward.
     crate::shell::show_main(&app);
     Ok(())
@@ -138,23 +174,34 @@ pub async fn hangup(backend: State<'_, Backend>) -> AppResult<()> {
 }
 
 #[tauri::command]
-pub async fn set_muted(backend: State<'_, Backend>, muted: bool) -> AppResult<()> {
-    backend.set_muted(muted).await
+pub async fn set_muted(backend: State<'_, Backend>, args: Payload<SetMutedArgs>) -> AppResult<()> {
+    backend.set_muted(args.0.muted).await
 }
 
 #[tauri::command]
-pub async fn set_camera(backend: State<'_, Backend>, enabled: bool) -> AppResult<()> {
-    backend.set_camera(enabled).await
+pub async fn set_camera(
+    backend: State<'_, Backend>,
+    args: Payload<SetCameraArgs>,
+) -> AppResult<()> {
+    backend.set_camera(args.0.enabled).await
 }
 
 #[tauri::command]
-pub async fn switch_call_type(backend: State<'_, Backend>, call_type: u8) -> AppResult<()> {
-    backend.switch_call_type(self::call_type(call_type)?).await
+pub async fn switch_call_type(
+    backend: State<'_, Backend>,
+    args: Payload<SwitchCallTypeArgs>,
+) -> AppResult<()> {
+    backend
+        .switch_call_type(self::call_type(args.0.call_type)?)
+        .await
 }
 
 #[tauri::command]
-pub async fn answer_switch(backend: State<'_, Backend>, accept: bool) -> AppResult<()> {
-    backend.answer_switch(accept).await
+pub async fn answer_switch(
+    backend: State<'_, Backend>,
+    args: Payload<AnswerSwitchArgs>,
+) -> AppResult<()> {
+    backend.answer_switch(args.0.accept).await
 }
 
 #[tauri::command]
@@ -168,8 +215,11 @@ pub fn get_settings(backend: State<'_, Backend>) -> Settings {
 }
 
 #[tauri::command]
-pub fn set_settings(backend: State<'_, Backend>, settings: Settings) -> AppResult<Settings> {
-    backend.set_settings(settings)
+pub fn set_settings(
+    backend: State<'_, Backend>,
+    args: Payload<SetSettingsArgs>,
+) -> AppResult<Settings> {
+    backend.set_settings(args.0.settings)
 }
 
 #[tauri::command]
@@ -183,6 +233,6 @@ pub fn show_main(app: AppHandle) {
 }
 
 #[tauri::command]
-pub fn set_preview(backend: State<'_, Backend>, on: bool) -> AppResult<()> {
-    backend.set_preview(on)
+pub fn set_preview(backend: State<'_, Backend>, args: Payload<SetPreviewArgs>) -> AppResult<()> {
+    backend.set_preview(args.0.on)
 }

@@ -1,6 +1,8 @@
 //! The Tauri layer: windows, tray, popup, deep links, single instance, notifications. Everything
 //! else lives in [`crate::backend::Backend`].
 
+pub(crate) mod command_args;
+pub(crate) mod command_list;
 pub(crate) mod commands;
 mod webkit_painting;
 
@@ -12,6 +14,7 @@ use crate::backend::Backend;
 use crate::error::AppError;
 use crate::media::sources::SourceOverrides;
 use crate::store::files::AppDirs;
+use command_list::handler;
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -230,101 +233,9 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
-        .invoke_handler(tauri::generate_handler![
-            crate::shell::commands::bootstrap,
-            crate::shell::commands::sign_in,
-            crate::shell::commands::server_info,
-            crate::shell::commands::sign_in_password,
-            crate::shell::commands::create_account,
-            crate::shell::commands::import_ca,
-            crate::shell::commands::sign_out,
-            crate::shell::commands::contacts,
-            crate::shell::commands::search,
-            crate::shell::commands::add_contact,
-            crate::shell::commands::call,
-            crate::shell::commands::accept,
-            crate::shell::commands::reject,
-            crate::shell::commands::cancel,
-            crate::shell::commands::hangup,
-            crate::shell::commands::set_muted,
-            crate::shell::commands::set_camera,
-            crate::shell::commands::switch_call_type,
-            crate::shell::commands::answer_switch,
-            crate::shell::commands::history,
-            crate::shell::commands::get_settings,
-            crate::shell::commands::set_settings,
-            crate::shell::commands::devices,
-            crate::shell::commands::set_preview,
-            crate::shell::commands::show_main,
-        ])
-        .setup(|app| {
-            let handle = app.handle().clone();
-            let path = app.path();
-            let dirs = AppDirs::create(path.app_config_dir()?, path.app_data_dir()?)?;
-            let overrides = SourceOverrides::from_env()?;
-            let ui: Arc<dyn Ui> = Arc::new(TauriUi {
-                app: handle.clone(),
-            });
-            // The embedded server takes duet-server's usual port when it is free.
-            let embedded_port = std::env::var("DUET_EMBEDDED_PORT")
-                .ok()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(duet_server::DEFAULT_PORT);
-            let backend =
-                tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
-            app.manage(backend.clone());
-            build_popup(&handle)?;
-            if let Err(error) = build_tray(&handle) {
-                // No tray on desktops without a StatusNotifier host; closing then quits.
-                tracing::info!(%error, "no tray icon");
-            }
-            #[cfg(any(target_os = "linux", target_os = "windows"))]
-            if let Err(error) = app.deep_link().register_all() {
-                tracing::info!(%error, "duet:// links not registered");
-            }
-            let links = app
-                .deep_link()
-                .get_current()
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let link_app = handle.clone();
-            app.deep_link().on_open_url(move |event| {
-                handle_links(&link_app, event.urls().into_iter().map(|u| u.to_string()));
-            });
-            tauri::async_runtime::spawn(async move {
-                match backend.start().await {
-                    Ok(signed) => tracing::info!(account = signed.account, "signed in at start"),
-                    Err(error) => tracing::warn!(%error, "not signed in at start"),
-                }
-                handle_links(&handle, links.into_iter().map(|u| u.to_string()));
-            });
-            Ok(())
-        })
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let app = window.app_handle();
-                match window.label() {
-                    // The popup is never closed, only hidden; closing it declines the call.
-                    POPUP => {
-                        api.prevent_close();
-                        let _ = window.hide();
-                        let backend = app.state::<Backend>().inner().clone();
-                        tauri::async_runtime::spawn(async move {
-                            let _ = backend.reject().await;
-                        });
-                    }
-                    // Signed in with a tray: keep running in the tray to receive calls.
-                    MAIN if app.tray_by_id(TRAY).is_some()
-                        && app.state::<Backend>().state().status != Status::SignedOut =>
-                    {
-                        api.prevent_close();
-                        let _ = window.hide();
-                    }
-                    _ => {}
-                }
-            }
-        })
+        .invoke_handler(command_list::with_commands!(handler))
+        .setup(setup)
+        .on_window_event(on_window_event)
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
@@ -342,6 +253,80 @@ pub fn run() {
             }
         }
     });
+}
+
+/// Starts the backend, the popup, the tray and deep links; then signs in at start and follows
+/// the links the app was started with.
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let handle = app.handle().clone();
+    let path = app.path();
+    let dirs = AppDirs::create(path.app_config_dir()?, path.app_data_dir()?)?;
+    let overrides = SourceOverrides::from_env()?;
+    let ui: Arc<dyn Ui> = Arc::new(TauriUi {
+        app: handle.clone(),
+    });
+    // The embedded server takes duet-server's usual port when it is free.
+    let embedded_port = std::env::var("DUET_EMBEDDED_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(duet_server::DEFAULT_PORT);
+    let backend = tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
+    app.manage(backend.clone());
+    build_popup(&handle)?;
+    if let Err(error) = build_tray(&handle) {
+        // No tray on desktops without a StatusNotifier host; closing then quits.
+        tracing::info!(%error, "no tray icon");
+    }
+    #[cfg(any(target_os = "linux", target_os = "windows"))]
+    if let Err(error) = app.deep_link().register_all() {
+        tracing::info!(%error, "duet:// links not registered");
+    }
+    let links = app
+        .deep_link()
+        .get_current()
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let link_app = handle.clone();
+    app.deep_link().on_open_url(move |event| {
+        handle_links(&link_app, event.urls().into_iter().map(|u| u.to_string()));
+    });
+    tauri::async_runtime::spawn(async move {
+        match backend.start().await {
+            Ok(signed) => tracing::info!(account = signed.account, "signed in at start"),
+            Err(error) => tracing::warn!(%error, "not signed in at start"),
+        }
+        handle_links(&handle, links.into_iter().map(|u| u.to_string()));
+    });
+    Ok(())
+}
+
+/// Closing the popup declines its call; closing the main window while signed in with a tray
+/// hides it.
+fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
+    let WindowEvent::CloseRequested { api, .. } = event else {
+        return;
+    };
+    let app = window.app_handle();
+    match window.label() {
+        // The popup is never closed, only hidden; closing it declines the call.
+        POPUP => {
+            api.prevent_close();
+            let _ = window.hide();
+            let backend = app.state::<Backend>().inner().clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = backend.reject().await;
+            });
+        }
+        // Signed in with a tray: keep running in the tray to receive calls.
+        MAIN if app.tray_by_id(TRAY).is_some()
+            && app.state::<Backend>().state().status != Status::SignedOut =>
+        {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+        _ => {}
+    }
 }
 
 // The only place Tauri's error type is known: the rest of the app reports desktop failures as text.

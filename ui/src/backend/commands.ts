@@ -1,53 +1,53 @@
-// Typed wrappers for every command of docs/app-interface.md; argument keys are camelCase there.
+// Typed wrappers for every command of docs/app-interface.md. Each command's arguments and result
+// are generated from Rust into contract.ts (`CommandArgs`, `CommandResults`); argument keys are
+// camelCase.
 import type { Backend } from "./backend";
 import type {
-  AccountSignUp, Bootstrap, CallType, Contact, Devices, HistoryRecord, PasswordSignIn, SearchHit, ServerChoice,
-  ServerInfo, Settings, SignedIn,
-} from "./types";
+  AccountSignUp, CallType, CommandArgs, CommandResults, PasswordSignIn, ServerChoice, Settings,
+} from "./contract";
 
-export type SignInForm = {
-  server: string;
-  appKey: string;
-  account: string;
-  token: string;
-  /** A path from `importCa` (or the remembered one), or null for the system's roots only. */
-  tlsCaFile: string | null;
-  insecure: boolean;
-};
+export type Command = keyof CommandArgs;
+/** What `command` takes after its name: nothing, or its argument object. */
+type ArgsOf<C extends Command> = CommandArgs[C] extends null ? [] : [args: CommandArgs[C]];
 
 export class Commands {
   constructor(private readonly backend: Backend) {}
 
-  bootstrap = () => this.backend.invoke<Bootstrap>("bootstrap");
-  signIn = (form: SignInForm) => this.backend.invoke<SignedIn>("sign_in", { ...form });
+  /** Invokes `command` with its arguments; resolves with its result. */
+  private run<C extends Command>(command: C, ...args: ArgsOf<C>): Promise<CommandResults[C]> {
+    // Every argument type in CommandArgs is an object type generated from a Rust struct.
+    return this.backend.invoke<CommandResults[C]>(command, args[0] as Record<string, unknown> | undefined);
+  }
+
+  bootstrap = () => this.run("bootstrap");
+  signIn = (form: CommandArgs["sign_in"]) => this.run("sign_in", form);
   /** What the server at a written address allows: its registration policy, for the sign-up form. */
-  serverInfo = (form: ServerChoice) => this.backend.invoke<ServerInfo>("server_info", { form });
+  serverInfo = (form: ServerChoice) => this.run("server_info", { form });
   /** Trades the password for a token (kept in the keyring), then signs in. */
-  signInPassword = (form: PasswordSignIn) => this.backend.invoke<SignedIn>("sign_in_password", { form });
+  signInPassword = (form: PasswordSignIn) => this.run("sign_in_password", { form });
   /** Creates the account on the server, then signs in with it. */
-  createAccount = (form: AccountSignUp) => this.backend.invoke<SignedIn>("create_account", { form });
+  createAccount = (form: AccountSignUp) => this.run("create_account", { form });
   /** Hands the backend a chosen CA file's text; it keeps a copy and returns the copy's path. */
-  importCa = (fileName: string, pem: string) => this.backend.invoke<string>("import_ca", { fileName, pem });
-  signOut = () => this.backend.invoke<null>("sign_out");
-  contacts = () => this.backend.invoke<Contact[]>("contacts");
-  search = (query: string) => this.backend.invoke<SearchHit[]>("search", { query });
-  addContact = (account: string) => this.backend.invoke<null>("add_contact", { account });
-  call = (account: string, callType: CallType) =>
-    this.backend.invoke<{ callId: string }>("call", { account, callType });
-  accept = (callType: CallType) => this.backend.invoke<null>("accept", { callType });
-  reject = () => this.backend.invoke<null>("reject");
-  cancel = () => this.backend.invoke<null>("cancel");
-  hangup = () => this.backend.invoke<null>("hangup");
-  setMuted = (muted: boolean) => this.backend.invoke<null>("set_muted", { muted });
-  setCamera = (enabled: boolean) => this.backend.invoke<null>("set_camera", { enabled });
-  switchCallType = (callType: CallType) => this.backend.invoke<null>("switch_call_type", { callType });
-  answerSwitch = (accept: boolean) => this.backend.invoke<null>("answer_switch", { accept });
-  history = () => this.backend.invoke<HistoryRecord[]>("history");
-  getSettings = () => this.backend.invoke<Settings>("get_settings");
-  setSettings = (settings: Settings) => this.backend.invoke<Settings>("set_settings", { settings });
-  devices = () => this.backend.invoke<Devices>("devices");
-  setPreview = (on: boolean) => this.backend.invoke<null>("set_preview", { on });
-  showMain = () => this.backend.invoke<null>("show_main");
+  importCa = (fileName: string, pem: string) => this.run("import_ca", { fileName, pem });
+  signOut = () => this.run("sign_out");
+  contacts = () => this.run("contacts");
+  search = (query: string) => this.run("search", { query });
+  addContact = (account: string) => this.run("add_contact", { account });
+  call = (account: string, callType: CallType) => this.run("call", { account, callType });
+  accept = (callType: CallType) => this.run("accept", { callType });
+  reject = () => this.run("reject");
+  cancel = () => this.run("cancel");
+  hangup = () => this.run("hangup");
+  setMuted = (muted: boolean) => this.run("set_muted", { muted });
+  setCamera = (enabled: boolean) => this.run("set_camera", { enabled });
+  switchCallType = (callType: CallType) => this.run("switch_call_type", { callType });
+  answerSwitch = (accept: boolean) => this.run("answer_switch", { accept });
+  history = () => this.run("history");
+  getSettings = () => this.run("get_settings");
+  setSettings = (settings: Settings) => this.run("set_settings", { settings });
+  devices = () => this.run("devices");
+  setPreview = (on: boolean) => this.run("set_preview", { on });
+  showMain = () => this.run("show_main");
 }
 
 /** The text to show or log for a rejected command: `{code, message}` by contract, anything else defensively. */

@@ -3,6 +3,8 @@
 
 /** 1 audio, 2 video (nertc-call's call types). */
 export type CallType = 1 | 2;
+/** A call record's status (nertc-call's): 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy. */
+export type HistoryStatus = 1 | 2 | 3 | 4 | 5;
 export type Presence = "online" | "in_call" | "offline";
 export type Locale = "zh" | "en";
 export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
@@ -394,7 +396,71 @@ id: string,
  */
 name: string, };
 
-export type Placed = { callId: string, };
+export type Placed = { 
+/**
+ * Its id.
+ */
+callId: string, };
+
+export type SearchHit = { 
+/**
+ * The account.
+ */
+account: string, 
+/**
+ * Its nickname.
+ */
+nick: string, };
+
+export type HistoryRecord = { 
+/**
+ * The call.
+ */
+call_id: string, 
+/**
+ * The caller's account.
+ */
+from: string, 
+/**
+ * The callee's account.
+ */
+to: string, 
+/**
+ * 1 audio, 2 video.
+ */
+call_type: CallType, 
+/**
+ * 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy.
+ */
+status: HistoryStatus, 
+/**
+ * Why it ended (snake_case).
+ */
+reason: string, 
+/**
+ * When it was placed, milliseconds since the Unix epoch.
+ */
+started_at_ms: number, 
+/**
+ * When the callee answered, if it did.
+ */
+answered_at_ms?: number, 
+/**
+ * When it ended.
+ */
+ended_at_ms: number, 
+/**
+ * Talk time: from answer to end; 0 for calls never answered.
+ */
+duration_ms: number, 
+/**
+ * The other party's account, from this user's side.
+ */
+peer: string, 
+/**
+ * This user was the callee.
+ */
+incoming: boolean, };
 
 export type CallStats = { 
 /**
@@ -439,3 +505,180 @@ export type MicLevel = {
  * Peak over the last 100 ms, 0..=1.
  */
 level: number, };
+
+export type SignInArgs = { 
+/**
+ * `wss://…` or `ws://…`; empty or `embedded` for the embedded server.
+ */
+server: string, 
+/**
+ * The app the account belongs to.
+ */
+appKey: string, 
+/**
+ * The account.
+ */
+account: string, 
+/**
+ * Its login token.
+ */
+token: string, 
+/**
+ * A path from `importCa` (or the remembered one), or null for the system's roots only.
+ * May be left out (a page from before it): no CA.
+ */
+tlsCaFile: string | null, 
+/**
+ * The user allows plain `ws://` to a host off this machine. May be left out: not allowed.
+ */
+insecure: boolean, };
+
+export type ServerInfoArgs = { 
+/**
+ * The server as the user wrote it.
+ */
+form: ServerChoice, };
+
+export type SignInPasswordArgs = { 
+/**
+ * The sign-in form.
+ */
+form: PasswordSignIn, };
+
+export type CreateAccountArgs = { 
+/**
+ * The sign-up form.
+ */
+form: AccountSignUp, };
+
+export type ImportCaArgs = { 
+/**
+ * Its name.
+ */
+fileName: string, 
+/**
+ * Its text.
+ */
+pem: string, };
+
+export type SearchArgs = { 
+/**
+ * Part of an account or nickname.
+ */
+query: string, };
+
+export type AddContactArgs = { 
+/**
+ * The account to add.
+ */
+account: string, };
+
+export type CallArgs = { 
+/**
+ * The account to call.
+ */
+account: string, 
+/**
+ * 1 audio, 2 video.
+ */
+callType: CallType, };
+
+export type AcceptArgs = { 
+/**
+ * 1 audio, 2 video.
+ */
+callType: CallType, };
+
+export type SetMutedArgs = { 
+/**
+ * Off.
+ */
+muted: boolean, };
+
+export type SetCameraArgs = { 
+/**
+ * On.
+ */
+enabled: boolean, };
+
+export type SwitchCallTypeArgs = { 
+/**
+ * 1 audio, 2 video.
+ */
+callType: CallType, };
+
+export type AnswerSwitchArgs = { 
+/**
+ * Switch (true) or stay.
+ */
+accept: boolean, };
+
+export type SetSettingsArgs = { 
+/**
+ * All of them.
+ */
+settings: Settings, };
+
+export type SetPreviewArgs = { 
+/**
+ * On.
+ */
+on: boolean, };
+
+/** Each command's arguments, the object `invoke(name, args)` takes (null: none), from src-tauri/src/shell/command_list.rs. */
+export type CommandArgs = {
+  bootstrap: null;
+  sign_in: SignInArgs;
+  server_info: ServerInfoArgs;
+  sign_in_password: SignInPasswordArgs;
+  create_account: CreateAccountArgs;
+  import_ca: ImportCaArgs;
+  sign_out: null;
+  contacts: null;
+  search: SearchArgs;
+  add_contact: AddContactArgs;
+  call: CallArgs;
+  accept: AcceptArgs;
+  reject: null;
+  cancel: null;
+  hangup: null;
+  set_muted: SetMutedArgs;
+  set_camera: SetCameraArgs;
+  switch_call_type: SwitchCallTypeArgs;
+  answer_switch: AnswerSwitchArgs;
+  history: null;
+  get_settings: null;
+  set_settings: SetSettingsArgs;
+  devices: null;
+  set_preview: SetPreviewArgs;
+  show_main: null;
+};
+
+/** What each command resolves with. */
+export type CommandResults = {
+  bootstrap: Bootstrap;
+  sign_in: SignedIn;
+  server_info: ServerInfo;
+  sign_in_password: SignedIn;
+  create_account: SignedIn;
+  import_ca: string;
+  sign_out: null;
+  contacts: Array<Contact>;
+  search: Array<SearchHit>;
+  add_contact: null;
+  call: Placed;
+  accept: null;
+  reject: null;
+  cancel: null;
+  hangup: null;
+  set_muted: null;
+  set_camera: null;
+  switch_call_type: null;
+  answer_switch: null;
+  history: Array<HistoryRecord>;
+  get_settings: Settings;
+  set_settings: Settings;
+  devices: Devices;
+  set_preview: null;
+  show_main: null;
+};

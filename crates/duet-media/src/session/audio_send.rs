@@ -42,11 +42,6 @@ pub(crate) enum AudioCommand {
 /// the first packet, as the network is not known yet.
 const INITIAL_EXPECTED_LOSS_PERCENT: u32 = 5;
 
-/// Handle on the running audio send path (commands go through `Shared::send_audio`).
-pub(crate) struct AudioSender {
-    pub thread: Option<JoinHandle<()>>,
-}
-
 /// What the capture thread decides from; only the thread has it.
 struct AudioState {
     source: Option<Box<dyn AudioSource>>,
@@ -81,7 +76,8 @@ impl AudioState {
     }
 }
 
-/// Starts capture, processing, encoding and sending on `track`.
+/// Starts capture, processing, encoding and sending on `track` (commands go through
+/// `Shared::send_audio`); the capture thread's handle, to join once it was told to stop.
 pub(crate) fn start(
     shared: Arc<Shared>,
     source: Option<Box<dyn AudioSource>>,
@@ -90,7 +86,7 @@ pub(crate) fn start(
     track: Arc<TrackLocalStaticSample>,
     sender: Arc<dyn RtpSender>,
     ssrc: u32,
-) -> Result<AudioSender, MediaError> {
+) -> Result<JoinHandle<()>, MediaError> {
     let encoder = OpusEncoder::new(shared.config.audio_quality)?;
     let (packet_tx, packet_rx) = tokio::sync::mpsc::channel(16);
     let thread_shared = shared.clone();
@@ -110,9 +106,7 @@ pub(crate) fn start(
     shared
         .runtime
         .spawn(send_loop(shared.clone(), track, sender, packet_rx, ssrc));
-    Ok(AudioSender {
-        thread: Some(thread),
-    })
+    Ok(thread)
 }
 
 /// Takes every queued command; false when the thread must end.

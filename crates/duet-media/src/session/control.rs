@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::events::MediaEvent;
-use super::shared::{lock, Shared};
+use super::shared::Shared;
 
 /// The data channel's label; the caller creates it, the callee accepts it.
 pub const LABEL: &str = "duet-control";
@@ -28,13 +28,13 @@ pub struct Availability {
     pub video: bool,
 }
 
-/// Runs the channel: sends our state on open and on each change, applies the far side's.
+/// Runs the channel on a task that alone holds it: sends our state on open and on each change,
+/// applies the far side's, and lets go of the channel when either side closes.
 pub(crate) fn attach(
     shared: Arc<Shared>,
     channel: Arc<dyn DataChannel>,
     mut local: watch::Receiver<(bool, bool)>,
 ) {
-    *lock(&shared.control_channel) = Some(channel.clone());
     let runtime = shared.runtime.clone();
     runtime.spawn(async move {
         // The callee may get the channel already open, so try once straight away.

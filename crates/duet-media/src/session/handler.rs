@@ -1,6 +1,6 @@
 //! Turns webrtc-rs callbacks into Duet events and receive pipelines.
 
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::data_channel::DataChannel;
@@ -10,15 +10,13 @@ use webrtc::peer_connection::{
 };
 
 use super::events::{ConnectionState, MediaEvent};
-use super::shared::{lock, Shared};
+use super::shared::{Phase, Shared};
 use super::{audio_recv, control, video_recv};
-use crate::audio::processing::RenderReference;
 use crate::signal::MediaSignal;
 
 pub(crate) struct Handler {
     pub shared: Arc<Shared>,
     pub peer: OnceLock<Weak<dyn PeerConnection>>,
-    pub render_reference: Mutex<Option<RenderReference>>,
 }
 
 #[async_trait::async_trait]
@@ -53,12 +51,7 @@ impl PeerConnectionEventHandler for Handler {
             // instantly answered call among it: start the picture again with a keyframe.
             self.shared.request_keyframe();
         }
-        if state == ConnectionState::Failed
-            && !self
-                .shared
-                .closed
-                .load(std::sync::atomic::Ordering::Acquire)
-        {
+        if state == ConnectionState::Failed && self.shared.phase() != Phase::Closed {
             if let Some(pc) = self.peer.get().and_then(Weak::upgrade) {
                 let shared = self.shared.clone();
                 self.shared.runtime.spawn(async move {
@@ -73,10 +66,7 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         match track.kind().await {
             RtpCodecKind::Video => video_recv::spawn(self.shared.clone(), track),
-            RtpCodecKind::Audio => {
-                let reference = lock(&self.render_reference).take();
-                audio_recv::spawn(self.shared.clone(), track, reference);
-            }
+            RtpCodecKind::Audio => audio_recv::spawn(self.shared.clone(), track),
             _ => {}
         }
     }

@@ -14,6 +14,7 @@
 //! ```
 
 mod assembler;
+mod audio_playout;
 mod audio_recv;
 mod audio_send;
 pub mod bitrate;
@@ -24,8 +25,10 @@ mod keyframe;
 mod negotiation;
 mod peer;
 mod shared;
+mod start;
 mod stats;
 mod video_capture;
+mod video_decode;
 mod video_recv;
 mod video_send;
 
@@ -34,47 +37,43 @@ pub use control::Availability;
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
-use rtc::media_stream::MediaStreamTrack;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::sync::watch;
-use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
-use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit};
-use webrtc::rtp_transceiver::RtpSender;
 
-use crate::audio::processing;
-use crate::config::{AudioInput, AudioOutput, MediaConfig, VideoInput};
+use crate::config::{AudioInput, AudioOutput, VideoInput};
 use crate::error::{DeviceKind, MediaError, MediaResult};
 use crate::filter::VideoFrameFilter;
 use crate::frame::I420Frame;
 use crate::signal::MediaSignal;
 use crate::sink::latest_frame::LatestFrameSink;
-use crate::sink::null::NullSink;
 use crate::sink::{open_audio_output, AudioSink, VideoSink};
 use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
-use audio_send::{AudioCommand, AudioSender};
-use shared::{lock, Counters, OfferState, Shared, VideoOutputs};
+use audio_playout::PlayoutCommand;
+use audio_send::AudioCommand;
+use shared::{lock, Phase, Shared};
 use video_capture::VideoCommand;
-use video_send::VideoSender;
+use video_decode::DecodeCommand;
 
 /// The media session of one call.
+///
+/// Each moving part has one owner, changed only by its commands: the video and audio capture
+/// threads (what is sent), the video decode thread (the decoder and the remote video sinks), the
+/// audio playout thread (the jitter buffer and the remote audio sink), and the control data
+/// channel's task. This handle alone moves the session's phase (ringing, released, closed).
 pub struct CallMedia {
     shared: Arc<Shared>,
     pc: Arc<dyn PeerConnection>,
-    video: Mutex<VideoSender>,
-    audio: Mutex<AudioSender>,
+    /// The threads started with the session, joined by `close`.
+    threads: Mutex<Vec<JoinHandle<()>>>,
     /// Candidates that arrived before the remote description; `None` once it is set.
     pending_candidates: tokio::sync::Mutex<Option<Vec<RTCIceCandidateInit>>>,
     remote_video: watch::Receiver<Option<Arc<I420Frame>>>,
+    /// Keeps the latest-frame slot open for `remote_video` readers until the session is
+    /// dropped; the decode thread's copy, which publishes, goes at close.
+    _latest: LatestFrameSink,
 }
 
 impl std::fmt::Debug for CallMedia {
@@ -85,176 +84,7 @@ impl std::fmt::Debug for CallMedia {
     }
 }
 
-/// An unpredictable SSRC from the randomly keyed std hasher (no RNG dependency needed).
-fn random_ssrc() -> u32 {
-    (RandomState::new().build_hasher().finish() as u32).max(1)
-}
-
-fn local_track(
-    kind: RtpCodecKind,
-    codec: RTCRtpCodec,
-    ssrc: u32,
-) -> MediaResult<Arc<TrackLocalStaticSample>> {
-    let name = if kind == RtpCodecKind::Video {
-        "video"
-    } else {
-        "audio"
-    };
-    // Ids must differ from the far side's: webrtc-rs routes inbound RTCP (PLI/FIR) by track
-    // id and checks remote tracks first, so equal ids on both sides send our keyframe
-    // requests to the remote track instead of our sender.
-    let track = MediaStreamTrack::new(
-        format!("duet-{ssrc:08x}"),
-        format!("duet-{name}-{ssrc:08x}"),
-        format!("duet-{name}"),
-        kind,
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec,
-            ..Default::default()
-        }],
-    );
-    Ok(Arc::new(TrackLocalStaticSample::new(
-        Instant::now(),
-        track,
-    )?))
-}
-
 impl CallMedia {
-    /// Starts the media of a call: opens devices per `config`, builds the peer connection and,
-    /// as caller, emits the offer. Must run inside a tokio runtime.
-    ///
-    /// Missing devices do not fail the call: they are reported as `DeviceMissing` events and the
-    /// call goes on without them.
-    pub async fn start(
-        config: MediaConfig,
-        role: Role,
-    ) -> MediaResult<(CallMedia, UnboundedReceiver<MediaEvent>)> {
-        config.validate()?;
-        let (events, event_rx) = unbounded_channel();
-        let latest = LatestFrameSink::new();
-        let remote_video = latest.subscribe();
-        let (video_commands, video_inbox) = std::sync::mpsc::channel();
-        let (audio_commands, audio_inbox) = std::sync::mpsc::channel();
-        let shared = Arc::new(Shared {
-            role,
-            config: config.clone(),
-            events,
-            runtime: tokio::runtime::Handle::current(),
-            released: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            counters: Counters::default(),
-            video_commands,
-            audio_commands,
-            video_outputs: Mutex::new(VideoOutputs {
-                latest,
-                extra: None,
-            }),
-            audio_sink: Mutex::new(Box::new(NullSink)),
-            control_channel: Mutex::new(None),
-            availability: watch::Sender::new((false, false)),
-            offer_state: Mutex::new(OfferState::default()),
-            shutdown: watch::Sender::new(false),
-        });
-
-        let (w, h) = config.video_size();
-        let video_source = if config.open_camera {
-            open_video_input(&config.video_input, w, h, config.frame_rate)
-                .inspect_err(|e| shared.report_device(e, DeviceKind::Camera))
-                .ok()
-                .flatten()
-        } else {
-            None
-        };
-        let audio_source = if config.open_microphone {
-            open_audio_input(&config.audio_input)
-                .inspect_err(|e| shared.report_device(e, DeviceKind::Microphone))
-                .ok()
-                .flatten()
-        } else {
-            None
-        };
-        match open_audio_output(&config.audio_output) {
-            Ok(sink) => *lock(&shared.audio_sink) = sink,
-            Err(e) => shared.report_device(&e, DeviceKind::Speaker),
-        }
-        let (processor, reference) = if config.audio_processing {
-            match processing::new_pair(config.audio_quality) {
-                Ok((p, r)) => (Some(p), Some(r)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "audio processing unavailable");
-                    (None, None)
-                }
-            }
-        } else {
-            (None, None)
-        };
-
-        let handler = Arc::new(handler::Handler {
-            shared: shared.clone(),
-            peer: OnceLock::new(),
-            render_reference: Mutex::new(reference),
-        });
-        let pc = peer::build(&config, handler.clone()).await?;
-        // Set once, just after creation; the handler only needs a weak link back.
-        let _ = handler.peer.set(Arc::downgrade(&pc));
-
-        // Both tracks are always negotiated (sendrecv), so turning a camera or microphone on
-        // later needs no renegotiation.
-        let video_ssrc = random_ssrc();
-        let video_track = local_track(RtpCodecKind::Video, peer::vp8_codec(), video_ssrc)?;
-        let video_sender: Arc<dyn RtpSender> = pc
-            .add_track(video_track.clone() as Arc<dyn TrackLocal>)
-            .await?;
-        let audio_ssrc = random_ssrc().wrapping_add(1);
-        let audio_track = local_track(RtpCodecKind::Audio, peer::opus_codec(), audio_ssrc)?;
-        let audio_sender: Arc<dyn RtpSender> = pc
-            .add_track(audio_track.clone() as Arc<dyn TrackLocal>)
-            .await?;
-
-        let video = video_send::start(
-            shared.clone(),
-            video_source,
-            video_inbox,
-            video_track,
-            video_sender,
-            video_ssrc,
-        )?;
-        let audio = audio_send::start(
-            shared.clone(),
-            audio_source,
-            processor,
-            audio_inbox,
-            audio_track,
-            audio_sender,
-            audio_ssrc,
-        )?;
-        shared.runtime.spawn(stats::run(shared.clone(), pc.clone()));
-
-        if role == Role::Caller {
-            let channel = pc.create_data_channel(control::LABEL, None).await?;
-            control::attach(shared.clone(), channel, shared.availability.subscribe());
-            negotiation::send_offer(&shared, pc.as_ref()).await?;
-        }
-        shared.emit(MediaEvent::ConnectionState {
-            state: ConnectionState::Connecting,
-        });
-        Ok((
-            CallMedia {
-                shared,
-                pc,
-                video: Mutex::new(video),
-                audio: Mutex::new(audio),
-                pending_candidates: tokio::sync::Mutex::new(Some(Vec::new())),
-                remote_video,
-            },
-            event_rx,
-        ))
-    }
-
     /// The role this side plays.
     pub fn role(&self) -> Role {
         self.shared.role
@@ -262,7 +92,7 @@ impl CallMedia {
 
     /// Applies a signal the other party sent through `call.signal`.
     pub async fn handle_remote_signal(&self, signal: MediaSignal) -> MediaResult<()> {
-        if self.shared.closed.load(Ordering::Acquire) {
+        if self.shared.phase() == Phase::Closed {
             return Err(MediaError::Closed);
         }
         match (signal, self.shared.role) {
@@ -324,15 +154,17 @@ impl CallMedia {
 
     /// Lets media flow: called when the callee accepts. Before this nothing is sent or played.
     pub fn release(&self) {
-        self.shared.released.store(true, Ordering::Release);
-        // A closed capture thread has nothing left to release.
+        // The receive tasks and the stats task follow the phase; the threads are told.
+        self.shared.mark_released();
+        // A closed thread has nothing left to release.
         self.shared.send_video(VideoCommand::Release);
         self.shared.send_audio(AudioCommand::Release);
+        let _ = self.shared.playout_commands.send(PlayoutCommand::Release);
     }
 
-    /// Whether `release` has been called.
+    /// Whether `release` has been called (and `close` not yet).
     pub fn is_released(&self) -> bool {
-        self.shared.is_released()
+        self.shared.phase() == Phase::Released
     }
 
     /// Mutes (false) or unmutes the microphone; the far side sees RemoteAudioAvailable.
@@ -395,15 +227,30 @@ impl CallMedia {
         Ok(())
     }
 
-    /// Plays remote audio into a caller-supplied sink.
+    /// Plays remote audio into a caller-supplied sink. The old sink is finished (a WAV file
+    /// complete) when this returns.
     pub fn replace_audio_sink(&self, sink: Box<dyn AudioSink>) {
-        *lock(&self.shared.audio_sink) = sink;
+        let (replaced, old) = std::sync::mpsc::channel();
+        let command = PlayoutCommand::SetSink { sink, replaced };
+        // Without a playout thread (closed) the new sink comes back in the error, dropped here.
+        if self.shared.playout_commands.send(command).is_ok() {
+            // Waits at most for the frame being played. An error means the thread ended
+            // before taking the command, dropping both sinks itself.
+            drop(old.recv());
+        }
     }
 
     /// Also sends every decoded remote frame to `sink` (a recorder, a test probe), besides
-    /// the latest-frame slot.
+    /// the latest-frame slot. The old sink is finished when this returns.
     pub fn set_video_sink(&self, sink: Option<Box<dyn VideoSink>>) {
-        lock(&self.shared.video_outputs).extra = sink;
+        let (replaced, old) = std::sync::mpsc::channel();
+        let command = DecodeCommand::SetSink { sink, replaced };
+        // Without a decode thread (closed) the new sink comes back in the error, dropped here.
+        if self.shared.decode_commands.send(command).is_ok() {
+            // Waits at most for the frame being decoded. An error means the thread ended
+            // before taking the command, dropping both sinks itself.
+            drop(old.recv());
+        }
     }
 
     /// The latest decoded remote frame; `changed().await` wakes on each new one.
@@ -411,35 +258,23 @@ impl CallMedia {
         self.remote_video.clone()
     }
 
-    /// Stops capture and playout and closes the peer connection. Idempotent.
+    /// Stops capture and playout and closes the peer connection. Idempotent. Recordings are
+    /// complete when it returns: the decode and playout threads finish their sinks as they end.
     pub async fn close(&self) -> MediaResult<()> {
         if self.shared.mark_closed() {
             return Ok(());
         }
-        let video_thread = {
-            self.shared.send_video(VideoCommand::Stop);
-            lock(&self.video).thread.take()
-        };
-        let audio_thread = {
-            self.shared.send_audio(AudioCommand::Stop);
-            lock(&self.audio).thread.take()
-        };
-        // Joining waits at most one source period; keep it off the async workers.
+        self.shared.stop_threads();
+        let threads = std::mem::take(&mut *lock(&self.threads));
+        // Each thread ends after its current frame; keep the wait off the async workers.
         let _ = tokio::task::spawn_blocking(move || {
-            for thread in [video_thread, audio_thread].into_iter().flatten() {
+            for thread in threads {
+                // A thread that panicked has ended too; nothing more to wait for.
                 let _ = thread.join();
             }
         })
         .await;
-        self.shared
-            .control_channel
-            .lock()
-            .map(|mut c| c.take())
-            .ok();
         let result = self.pc.close().await.map_err(MediaError::from);
-        // Dropping the sink finalises files (the WAV header) and stops devices.
-        *lock(&self.shared.audio_sink) = Box::new(NullSink);
-        lock(&self.shared.video_outputs).extra = None;
         self.shared.emit(MediaEvent::ConnectionState {
             state: ConnectionState::Closed,
         });
@@ -450,7 +285,7 @@ impl CallMedia {
 impl Drop for CallMedia {
     fn drop(&mut self) {
         self.shared.mark_closed();
-        self.shared.send_video(VideoCommand::Stop);
-        self.shared.send_audio(AudioCommand::Stop);
+        // Not joined: drop may run on an async worker; each thread ends after its frame.
+        self.shared.stop_threads();
     }
 }

@@ -1,18 +1,19 @@
-//! State shared by a call's tasks and threads.
+//! What a call's tasks and threads share: the fixed facts of the session, the inboxes of the
+//! threads that own its moving parts, its phase, and statistics counters. Nothing in here is
+//! control state two threads write: each thread owns its own and takes commands.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::mpsc::UnboundedSender;
-use webrtc::data_channel::DataChannel;
 
+use super::audio_playout::PlayoutCommand;
 use super::audio_send::AudioCommand;
 use super::events::{MediaEvent, Role};
 use super::video_capture::VideoCommand;
+use super::video_decode::DecodeCommand;
 use crate::config::MediaConfig;
 use crate::error::{DeviceKind, MediaError};
-use crate::sink::latest_frame::LatestFrameSink;
-use crate::sink::{AudioSink, VideoSink};
 
 /// Counters the stats task turns into rates.
 #[derive(Debug, Default)]
@@ -26,10 +27,16 @@ pub(crate) struct Counters {
     pub audio_bytes_received: AtomicU64,
 }
 
-/// Where decoded video goes: always the latest-frame slot, plus one optional extra sink.
-pub(crate) struct VideoOutputs {
-    pub latest: LatestFrameSink,
-    pub extra: Option<Box<dyn VideoSink>>,
+/// Where the session is in its life. Only [`super::CallMedia`] moves it, and only forward:
+/// `release()` to `Released`, `close()` (or drop) to `Closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Connecting while it rings: nothing is sent, decoded or played.
+    Ringing,
+    /// Answered: media flows.
+    Released,
+    /// Closed: every task ends.
+    Closed,
 }
 
 /// Where the caller is in offer/answer: one offer at a time, restarts queued behind it.
@@ -44,44 +51,98 @@ pub(crate) struct Shared {
     pub config: MediaConfig,
     pub events: UnboundedSender<MediaEvent>,
     pub runtime: tokio::runtime::Handle,
-    pub released: AtomicBool,
-    pub closed: AtomicBool,
     pub counters: Counters,
     /// The video capture thread's inbox (it owns the state of what video is sent).
     pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
-    pub video_outputs: Mutex<VideoOutputs>,
-    pub audio_sink: Mutex<Box<dyn AudioSink>>,
-    pub control_channel: Mutex<Option<Arc<dyn DataChannel>>>,
-    pub availability: tokio::sync::watch::Sender<(bool, bool)>,
     /// The audio capture thread's inbox (it owns the state of what audio is sent).
     pub audio_commands: std::sync::mpsc::Sender<AudioCommand>,
+    /// The video decode thread's inbox (it owns the decoder and where remote video goes).
+    pub decode_commands: crossbeam_channel::Sender<DecodeCommand>,
+    /// The audio playout thread's inbox (it owns the jitter buffer and where remote audio goes).
+    pub playout_commands: crossbeam_channel::Sender<PlayoutCommand>,
+    /// Whether our audio and video are available, as the capture threads publish it; each
+    /// control data channel's task sends it to the far side.
+    pub availability: tokio::sync::watch::Sender<(bool, bool)>,
     pub offer_state: Mutex<OfferState>,
-    /// Flips to true once on close, waking tasks that would otherwise wait forever.
-    pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// The session's phase, written only by `CallMedia`; tasks await its changes (release, and
+    /// close, which wakes tasks that would otherwise wait forever).
+    pub phase: tokio::sync::watch::Sender<Phase>,
+}
+
+/// The receiving ends of the threads' inboxes, each for the thread that owns it.
+pub(crate) struct Inboxes {
+    pub video: std::sync::mpsc::Receiver<VideoCommand>,
+    pub audio: std::sync::mpsc::Receiver<AudioCommand>,
+    pub decode: crossbeam_channel::Receiver<DecodeCommand>,
+    pub playout: crossbeam_channel::Receiver<PlayoutCommand>,
 }
 
 impl Shared {
+    /// A ringing session's shared part, and the inboxes of the threads still to start.
+    pub fn new(
+        role: Role,
+        config: MediaConfig,
+        events: UnboundedSender<MediaEvent>,
+        runtime: tokio::runtime::Handle,
+    ) -> (Self, Inboxes) {
+        let (video_commands, video) = std::sync::mpsc::channel();
+        let (audio_commands, audio) = std::sync::mpsc::channel();
+        let (decode_commands, decode) = crossbeam_channel::unbounded();
+        let (playout_commands, playout) = crossbeam_channel::unbounded();
+        let shared = Self {
+            role,
+            config,
+            events,
+            runtime,
+            counters: Counters::default(),
+            video_commands,
+            audio_commands,
+            decode_commands,
+            playout_commands,
+            availability: tokio::sync::watch::Sender::new((false, false)),
+            offer_state: Mutex::new(OfferState::default()),
+            phase: tokio::sync::watch::Sender::new(Phase::Ringing),
+        };
+        let inboxes = Inboxes {
+            video,
+            audio,
+            decode,
+            playout,
+        };
+        (shared, inboxes)
+    }
+
     pub fn emit(&self, event: MediaEvent) {
         // The receiver is gone only when the SDK dropped the session; nothing to tell then.
         let _ = self.events.send(event);
     }
 
-    /// Marks the session closed and wakes every task waiting in [`Shared::wait_closed`].
+    /// Moves a ringing session to `Released` (a released or closed one stays as it is).
+    pub fn mark_released(&self) {
+        self.phase.send_if_modified(|phase| {
+            let ringing = *phase == Phase::Ringing;
+            if ringing {
+                *phase = Phase::Released;
+            }
+            ringing
+        });
+    }
+
+    /// Marks the session closed and wakes every task waiting in [`Shared::wait_closed`]; true
+    /// when it was closed already.
     pub fn mark_closed(&self) -> bool {
-        let was_closed = self.closed.swap(true, Ordering::AcqRel);
-        self.shutdown.send_replace(true);
-        was_closed
+        self.phase.send_replace(Phase::Closed) == Phase::Closed
     }
 
     /// Resolves once the session is closed.
     pub async fn wait_closed(&self) {
-        let mut rx = self.shutdown.subscribe();
+        let mut rx = self.phase.subscribe();
         // An error means the sender is gone, which also means closed.
-        let _ = rx.wait_for(|closed| *closed).await;
+        let _ = rx.wait_for(|phase| *phase == Phase::Closed).await;
     }
 
-    pub fn is_released(&self) -> bool {
-        self.released.load(Ordering::Acquire) && !self.closed.load(Ordering::Acquire)
+    pub fn phase(&self) -> Phase {
+        *self.phase.borrow()
     }
 
     /// Reports a device problem as the matching event.
@@ -122,6 +183,14 @@ impl Shared {
         self.audio_commands.send(command).is_ok()
     }
 
+    /// Tells every thread of the session to end (one that ended already needs no telling).
+    pub fn stop_threads(&self) {
+        self.send_video(VideoCommand::Stop);
+        self.send_audio(AudioCommand::Stop);
+        let _ = self.decode_commands.send(DecodeCommand::Stop);
+        let _ = self.playout_commands.send(PlayoutCommand::Stop);
+    }
+
     /// Tells the video capture thread to make its next frame a keyframe.
     pub fn request_keyframe(&self) {
         self.send_video(VideoCommand::RequestKeyframe);
@@ -137,4 +206,16 @@ impl Shared {
 /// values stay consistent between statements).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A session's shared part for unit tests of the threads that own its parts.
+#[cfg(test)]
+pub(crate) fn for_test(runtime: &tokio::runtime::Runtime) -> (std::sync::Arc<Shared>, Inboxes) {
+    let (events, _) = tokio::sync::mpsc::unbounded_channel();
+    let config = MediaConfig {
+        resolution: crate::config::Resolution::Low,
+        ..MediaConfig::default()
+    };
+    let (shared, inboxes) = Shared::new(Role::Caller, config, events, runtime.handle().clone());
+    (std::sync::Arc::new(shared), inboxes)
 }

@@ -10,7 +10,7 @@ use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntr
 use super::audio_send::AudioCommand;
 use super::bitrate::BitrateController;
 use super::events::{CallStats, MediaEvent};
-use super::shared::Shared;
+use super::shared::{Phase, Shared};
 use super::video_capture::VideoCommand;
 
 /// Loss, RTT and jitter read from one webrtc-rs stats report.
@@ -88,52 +88,65 @@ impl Snapshot {
     }
 }
 
-/// Emits `Stats` every second until the session closes.
+/// Emits `Stats` every second until the session closes; once released, also moves the video
+/// bitrate and the audio's expected loss with the path.
 pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
     let mut controller =
         BitrateController::new(shared.config.min_bitrate, shared.config.max_bitrate);
     let mut previous = Snapshot::take(&shared, (0, 0));
+    let mut phase = shared.phase.subscribe();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.tick().await;
     loop {
-        ticker.tick().await;
-        if shared.closed.load(Ordering::Acquire) {
-            break;
+        tokio::select! {
+            _ = ticker.tick() => {}
+            // An error means the phase's sender is gone with the session: closed too.
+            _ = phase.wait_for(|p| *p == Phase::Closed) => break,
         }
         let report = read_report(&pc.get_stats(Instant::now(), StatsSelector::None).await);
         let now = Snapshot::take(&shared, report.recv_lost_received);
-        let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
-        let kbps =
-            |now: u64, before: u64| (now.saturating_sub(before)) as f64 * 8.0 / 1000.0 / secs;
-        let lost = now.lost_received.0 - previous.lost_received.0;
-        let received = now.lost_received.1.saturating_sub(previous.lost_received.1) as i64;
-        let recv_loss = if lost + received > 0 {
-            (lost.max(0) as f64 / (lost + received) as f64).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
         let send_loss = report.video_send_loss.unwrap_or(0.0);
-        if shared.is_released() {
+        if *phase.borrow() == Phase::Released {
             let target = controller.on_report(send_loss, report.rtt_ms);
             shared.send_video(VideoCommand::SetBitrate(target));
             let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
             shared.send_audio(AudioCommand::SetExpectedLoss(percent));
         }
-        let stats = CallStats {
-            video_send_kbps: kbps(now.video_sent, previous.video_sent),
-            video_recv_kbps: kbps(now.video_received, previous.video_received),
-            audio_send_kbps: kbps(now.audio_sent, previous.audio_sent),
-            audio_recv_kbps: kbps(now.audio_received, previous.audio_received),
-            send_fps: (now.frames_encoded - previous.frames_encoded) as f64 / secs,
-            recv_fps: (now.frames_decoded - previous.frames_decoded) as f64 / secs,
-            video_target_kbps: controller.target_kbps(),
-            rtt_ms: report.rtt_ms,
-            send_loss,
-            recv_loss,
-            jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
-            corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
-        };
+        let stats = call_stats(&previous, &now, &report, controller.target_kbps(), &shared);
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
+    }
+}
+
+/// The rates between two snapshots, and the path's numbers from `report`.
+fn call_stats(
+    previous: &Snapshot,
+    now: &Snapshot,
+    report: &PathReport,
+    target_kbps: u32,
+    shared: &Shared,
+) -> CallStats {
+    let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
+    let kbps = |now: u64, before: u64| (now.saturating_sub(before)) as f64 * 8.0 / 1000.0 / secs;
+    let lost = now.lost_received.0 - previous.lost_received.0;
+    let received = now.lost_received.1.saturating_sub(previous.lost_received.1) as i64;
+    let recv_loss = if lost + received > 0 {
+        (lost.max(0) as f64 / (lost + received) as f64).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    CallStats {
+        video_send_kbps: kbps(now.video_sent, previous.video_sent),
+        video_recv_kbps: kbps(now.video_received, previous.video_received),
+        audio_send_kbps: kbps(now.audio_sent, previous.audio_sent),
+        audio_recv_kbps: kbps(now.audio_received, previous.audio_received),
+        send_fps: (now.frames_encoded - previous.frames_encoded) as f64 / secs,
+        recv_fps: (now.frames_decoded - previous.frames_decoded) as f64 / secs,
+        video_target_kbps: target_kbps,
+        rtt_ms: report.rtt_ms,
+        send_loss: report.video_send_loss.unwrap_or(0.0),
+        recv_loss,
+        jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
+        corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
     }
 }

@@ -261,15 +261,8 @@ impl VideoCapture {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{MediaConfig, Resolution};
     use crate::error::MediaResult;
-    use crate::session::events::Role;
-    use crate::session::shared::{Counters, OfferState, VideoOutputs};
-    use crate::sink::latest_frame::LatestFrameSink;
-    use crate::sink::null::NullSink;
-    use std::sync::atomic::AtomicBool;
-    use std::sync::mpsc::{channel, Sender};
-    use std::sync::Mutex;
+    use std::sync::mpsc::Sender;
 
     /// A source whose frames are ready at once (no frame clock), numbered by capture time.
     struct Instant(u64);
@@ -298,31 +291,9 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let (commands, inbox) = channel();
-        let (events, _) = tokio::sync::mpsc::unbounded_channel();
-        let shared = Arc::new(Shared {
-            role: Role::Caller,
-            config: MediaConfig {
-                resolution: Resolution::Low,
-                ..MediaConfig::default()
-            },
-            events,
-            runtime: runtime.handle().clone(),
-            released: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
-            counters: Counters::default(),
-            video_commands: commands.clone(),
-            audio_commands: channel().0,
-            video_outputs: Mutex::new(VideoOutputs {
-                latest: LatestFrameSink::new(),
-                extra: None,
-            }),
-            audio_sink: Mutex::new(Box::new(NullSink)),
-            control_channel: Mutex::new(None),
-            availability: tokio::sync::watch::Sender::new((false, false)),
-            offer_state: Mutex::new(OfferState::default()),
-            shutdown: tokio::sync::watch::Sender::new(false),
-        });
+        let (shared, inboxes) = crate::session::shared::for_test(&runtime);
+        let commands = shared.video_commands.clone();
+        let inbox = inboxes.video;
         let (out, encoded) = tokio::sync::mpsc::channel(64);
         let capture = VideoCapture::new(shared.clone(), Some(Box::new(Instant(0))), inbox, out);
         Rig {

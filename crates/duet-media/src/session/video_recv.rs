@@ -1,4 +1,5 @@
-//! Remote video: RTP -> frame assembly (async task) -> VP8 decode (thread) -> sinks.
+//! Remote video: RTP -> frame assembly (this async task) -> the decode thread
+//! ([`super::video_decode`]) -> sinks.
 //!
 //! Nothing is decoded before release. Frames that complete before it (the peer released first)
 //! are kept from their keyframe on and decoded at release, so the first picture needs no PLI
@@ -7,127 +8,192 @@
 //! then asks for one (PLI).
 
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Sender, TrySendError};
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::sync::watch;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::assembler::{AssembledFrame, Vp8Assembler};
-use super::events::MediaEvent;
-use super::shared::{lock, Shared};
-use crate::codec::vp8::Vp8Decoder;
-use crate::frame::now_us;
+use super::shared::{Phase, Shared};
+use super::video_decode::DecodeCommand;
 
 /// Fewest milliseconds between two PLIs, so a burst of loss sends one request.
 const PLI_INTERVAL: Duration = Duration::from_millis(200);
 
-/// Starts receiving `track`.
+/// Frames waiting for the decoder; one more means it fell behind.
+const DECODE_QUEUE: usize = 4;
+
+/// Starts receiving `track`: attaches a frame channel to the decode thread and assembles frames
+/// into it until the track ends or the session closes.
 pub(crate) fn spawn(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
-    let (frame_tx, frame_rx) = sync_channel::<AssembledFrame>(4);
-    let (pli_tx, pli_rx) = unbounded_channel::<()>();
-    let thread_shared = shared.clone();
-    let spawned = std::thread::Builder::new()
-        .name("duet-video-decode".into())
-        .spawn(move || decode_loop(thread_shared, frame_rx, pli_tx));
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start video decode thread");
+    let (frames, attached) = crossbeam_channel::bounded(DECODE_QUEUE);
+    let (keyframe_requests, requests) = unbounded_channel();
+    let attach = DecodeCommand::Attach {
+        frames: attached,
+        keyframe_requests,
+    };
+    if shared.decode_commands.send(attach).is_err() {
+        // No decode thread (closed, or it could not start): nothing would be shown.
         return;
     }
-    shared
-        .runtime
-        .clone()
-        .spawn(rtp_loop(shared, track, frame_tx, pli_rx));
+    let mut phase = shared.phase.subscribe();
+    // The session may have been released already: the task's first turn reads the phase.
+    phase.mark_changed();
+    let receive = VideoReceive {
+        phase,
+        shared: shared.clone(),
+        track,
+        frames,
+        keyframe_requests: requests,
+        released: false,
+        assembler: Vp8Assembler::new(),
+        early: Vec::new(),
+        completed_early: false,
+        was_released: false,
+        last_pli: None,
+        media_ssrc: 0,
+    };
+    shared.runtime.spawn(receive.run());
 }
 
-async fn rtp_loop(
+/// The receive task's state: the assembler and what decides when frames go to the decoder.
+struct VideoReceive {
     shared: Arc<Shared>,
     track: Arc<dyn TrackRemote>,
-    frames: std::sync::mpsc::SyncSender<AssembledFrame>,
-    mut pli_requests: tokio::sync::mpsc::UnboundedReceiver<()>,
-) {
-    let mut assembler = Vp8Assembler::new();
-    // Frames that completed before this side released, from the newest keyframe on. When the
-    // peer released first, its opening keyframe arrives before our own release; keeping it
-    // (undecoded until release) spares a PLI round trip and a second keyframe.
-    let mut early: Vec<AssembledFrame> = Vec::new();
-    // Whether any frame completed before release; with none of them kept, release asks for a
-    // keyframe at once.
-    let mut completed_early = false;
-    let mut was_released = false;
-    let mut last_pli: Option<Instant> = None;
-    let mut media_ssrc = 0;
-    loop {
-        let need_pli = tokio::select! {
-            event = track.poll() => {
-                let Some(event) = event else { break };
-                let TrackRemoteEvent::OnRtpPacket(packet) = event else { continue };
-                media_ssrc = packet.header.ssrc;
-                shared
-                    .counters
-                    .video_bytes_received
-                    .fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
-                let h = &packet.header;
-                let outcome = assembler.push(
-                    h.sequence_number,
-                    h.timestamp,
-                    h.marker,
-                    &packet.payload,
-                    Instant::now(),
-                );
-                if !shared.is_released() {
-                    was_released = false;
-                    completed_early |= !outcome.frames.is_empty();
-                    if keep_early(&mut early, outcome.frames) {
-                        // A dropped frame breaks the reference chain: wait for a keyframe.
-                        assembler.reset();
+    /// The session's phase; this task keeps its own `released` from it.
+    phase: watch::Receiver<Phase>,
+    frames: Sender<AssembledFrame>,
+    /// The decode thread asks for a keyframe here when a frame fails.
+    keyframe_requests: UnboundedReceiver<()>,
+    released: bool,
+    assembler: Vp8Assembler,
+    /// Frames that completed before this side released, from the newest keyframe on. When the
+    /// peer released first, its opening keyframe arrives before our own release; keeping it
+    /// (undecoded until release) spares a PLI round trip and a second keyframe.
+    early: Vec<AssembledFrame>,
+    /// Whether any frame completed before release; with none of them kept, release asks for a
+    /// keyframe at once.
+    completed_early: bool,
+    was_released: bool,
+    last_pli: Option<Instant>,
+    media_ssrc: u32,
+}
+
+impl VideoReceive {
+    /// Runs until the track ends, the session closes or the decoder is gone. A phase change is
+    /// taken before a packet that arrived with it.
+    async fn run(mut self) {
+        loop {
+            let need_pli = tokio::select! {
+                biased;
+                changed = self.phase.changed() => {
+                    let phase = changed.map_or(Phase::Closed, |()| *self.phase.borrow_and_update());
+                    match phase {
+                        Phase::Closed => break,
+                        Phase::Released => self.released = true,
+                        Phase::Ringing => {}
                     }
                     continue;
                 }
-                let mut need = outcome.need_keyframe;
-                let mut ready = outcome.frames;
-                if !was_released {
-                    was_released = true;
-                    // The peer was sending but nothing decodable was kept: ask now rather than
-                    // after its next frame.
-                    need |= completed_early && early.is_empty();
-                    completed_early = false;
-                    ready.splice(0..0, early.drain(..));
-                }
-                for frame in ready {
-                    match frames.try_send(frame) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(_)) => {
-                            // The decoder fell behind; skipping a frame breaks the reference
-                            // chain, so restart from a keyframe.
-                            assembler.reset();
-                            need = true;
-                            break;
-                        }
-                        Err(TrySendError::Disconnected(_)) => return,
+                event = self.track.poll() => match event {
+                    Some(TrackRemoteEvent::OnRtpPacket(packet)) => match self.on_packet(&packet) {
+                        Some(need) => need,
+                        // The decode thread has stopped.
+                        None => break,
+                    },
+                    Some(_) => continue,
+                    None => break,
+                },
+                request = self.keyframe_requests.recv() => {
+                    if request.is_none() {
+                        break;
                     }
+                    self.assembler.reset();
+                    true
                 }
-                need
-            }
-            () = shared.wait_closed() => break,
-            request = pli_requests.recv() => {
-                if request.is_none() { break; }
-                assembler.reset();
-                true
-            }
-        };
-        if need_pli && last_pli.is_none_or(|t| t.elapsed() >= PLI_INTERVAL) {
-            last_pli = Some(Instant::now());
-            let pli = PictureLossIndication {
-                sender_ssrc: 0,
-                media_ssrc,
             };
-            tracing::trace!(media_ssrc, "asking the sender for a keyframe (PLI)");
-            if let Err(e) = track.write_rtcp(vec![Box::new(pli)]).await {
-                tracing::debug!(error = %e, "PLI not sent");
+            if need_pli {
+                self.request_keyframe().await;
             }
+        }
+    }
+
+    /// Assembles `packet`; once released, completed frames go to the decoder. Whether to ask for
+    /// a keyframe, or `None` when the decoder is gone.
+    fn on_packet(&mut self, packet: &rtc::rtp::Packet) -> Option<bool> {
+        self.media_ssrc = packet.header.ssrc;
+        self.shared
+            .counters
+            .video_bytes_received
+            .fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
+        let h = &packet.header;
+        let outcome = self.assembler.push(
+            h.sequence_number,
+            h.timestamp,
+            h.marker,
+            &packet.payload,
+            Instant::now(),
+        );
+        if !self.released {
+            self.was_released = false;
+            self.completed_early |= !outcome.frames.is_empty();
+            if keep_early(&mut self.early, outcome.frames) {
+                // A dropped frame breaks the reference chain: wait for a keyframe.
+                self.assembler.reset();
+            }
+            return Some(false);
+        }
+        let mut need = outcome.need_keyframe;
+        let mut ready = outcome.frames;
+        if !self.was_released {
+            self.was_released = true;
+            // The peer was sending but nothing decodable was kept: ask now rather than after
+            // its next frame.
+            need |= self.completed_early && self.early.is_empty();
+            self.completed_early = false;
+            ready.splice(0..0, self.early.drain(..));
+        }
+        self.forward(ready).map(|fell_behind| need || fell_behind)
+    }
+
+    /// Hands `ready` to the decoder: whether it fell behind (a keyframe is needed), or `None`
+    /// when it is gone.
+    fn forward(&mut self, ready: Vec<AssembledFrame>) -> Option<bool> {
+        for frame in ready {
+            match self.frames.try_send(frame) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    // The decoder fell behind; skipping a frame breaks the reference chain, so
+                    // restart from a keyframe.
+                    self.assembler.reset();
+                    return Some(true);
+                }
+                Err(TrySendError::Disconnected(_)) => return None,
+            }
+        }
+        Some(false)
+    }
+
+    /// Sends a PLI, at most one per [`PLI_INTERVAL`].
+    async fn request_keyframe(&mut self) {
+        if self.last_pli.is_some_and(|t| t.elapsed() < PLI_INTERVAL) {
+            return;
+        }
+        self.last_pli = Some(Instant::now());
+        let pli = PictureLossIndication {
+            sender_ssrc: 0,
+            media_ssrc: self.media_ssrc,
+        };
+        tracing::trace!(
+            media_ssrc = self.media_ssrc,
+            "asking the sender for a keyframe (PLI)"
+        );
+        if let Err(e) = self.track.write_rtcp(vec![Box::new(pli)]).await {
+            tracing::debug!(error = %e, "PLI not sent");
         }
     }
 }
@@ -155,57 +221,6 @@ fn keep_early(early: &mut Vec<AssembledFrame>, frames: Vec<AssembledFrame>) -> b
         }
     }
     dropped
-}
-
-fn decode_loop(shared: Arc<Shared>, frames: Receiver<AssembledFrame>, pli: UnboundedSender<()>) {
-    let mut decoder = match Vp8Decoder::new() {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot create VP8 decoder; remote video disabled");
-            return;
-        }
-    };
-    let mut first_frame_seen = false;
-    while let Ok(frame) = frames.recv() {
-        match decoder.decode(&frame.data) {
-            Ok(Some(mut picture)) => {
-                tracing::trace!(
-                    rtp_timestamp = frame.rtp_timestamp,
-                    keyframe = frame.keyframe,
-                    "decoded remote video frame"
-                );
-                picture.capture_time_us = now_us();
-                shared
-                    .counters
-                    .frames_decoded
-                    .fetch_add(1, Ordering::Relaxed);
-                if !std::mem::replace(&mut first_frame_seen, true) {
-                    shared.emit(MediaEvent::FirstRemoteVideoFrame {
-                        width: picture.width,
-                        height: picture.height,
-                    });
-                }
-                let mut outputs = lock(&shared.video_outputs);
-                if let Some(extra) = outputs.extra.as_mut() {
-                    if let Err(e) = extra.write_frame(&picture) {
-                        tracing::warn!(error = %e, "video sink failed; removing it");
-                        outputs.extra = None;
-                    }
-                }
-                // Moved, not copied, into the latest-frame slot.
-                outputs.latest.publish(Arc::new(picture));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "VP8 decode failed; asking for a keyframe");
-                shared
-                    .counters
-                    .corrupt_frames
-                    .fetch_add(1, Ordering::Relaxed);
-                let _ = pli.send(());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -23,12 +23,8 @@ use super::video_capture::{EncodedVideo, VideoCapture, VideoCommand};
 use crate::error::MediaError;
 use crate::source::VideoSource;
 
-/// Handle on the running video send path.
-pub(crate) struct VideoSender {
-    pub thread: Option<JoinHandle<()>>,
-}
-
-/// Starts capture and encoding (fed by `commands`) and sending on `track`.
+/// Starts capture and encoding (fed by `commands`) and sending on `track`; the capture
+/// thread's handle, to join once it was told to stop.
 pub(crate) fn start(
     shared: Arc<Shared>,
     source: Option<Box<dyn VideoSource>>,
@@ -36,7 +32,7 @@ pub(crate) fn start(
     track: Arc<TrackLocalStaticSample>,
     sender: Arc<dyn RtpSender>,
     ssrc: u32,
-) -> Result<VideoSender, MediaError> {
+) -> Result<JoinHandle<()>, MediaError> {
     let (frame_tx, frame_rx) = tokio::sync::mpsc::channel(4);
     let capture = VideoCapture::new(shared.clone(), source, commands, frame_tx);
     let thread = std::thread::Builder::new()
@@ -53,9 +49,7 @@ pub(crate) fn start(
     shared
         .runtime
         .spawn(keyframe_requests(shared.clone(), track));
-    Ok(VideoSender {
-        thread: Some(thread),
-    })
+    Ok(thread)
 }
 
 /// The payload type the answer gave this sender's codec.

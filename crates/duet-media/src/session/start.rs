@@ -1,0 +1,258 @@
+//! Starting a call's media: devices, the peer connection with its two local tracks, and the
+//! threads and tasks that each own one part of the session.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use rtc::media_stream::MediaStreamTrack;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::peer_connection::PeerConnection;
+use webrtc::rtp_transceiver::RtpSender;
+
+use super::events::{ConnectionState, MediaEvent, Role};
+use super::shared::{Inboxes, Shared};
+use super::{
+    audio_playout, audio_send, control, handler, negotiation, peer, stats, video_decode,
+    video_send, CallMedia,
+};
+use crate::audio::processing::{self, AudioProcessor, RenderReference};
+use crate::config::MediaConfig;
+use crate::error::{DeviceKind, MediaResult};
+use crate::sink::latest_frame::LatestFrameSink;
+use crate::sink::null::NullSink;
+use crate::sink::{open_audio_output, AudioSink};
+use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
+
+/// What `config` asked to open; a device that could not open is absent (and reported).
+struct Devices {
+    video_source: Option<Box<dyn VideoSource>>,
+    audio_source: Option<Box<dyn AudioSource>>,
+    audio_sink: Box<dyn AudioSink>,
+    processor: Option<AudioProcessor>,
+    reference: Option<RenderReference>,
+}
+
+impl CallMedia {
+    /// Starts the media of a call: opens devices per `config`, builds the peer connection and,
+    /// as caller, emits the offer. Must run inside a tokio runtime.
+    ///
+    /// Missing devices do not fail the call: they are reported as `DeviceMissing` events and the
+    /// call goes on without them.
+    pub async fn start(
+        config: MediaConfig,
+        role: Role,
+    ) -> MediaResult<(CallMedia, UnboundedReceiver<MediaEvent>)> {
+        config.validate()?;
+        let (events, event_rx) = unbounded_channel();
+        let runtime = tokio::runtime::Handle::current();
+        let (shared, inboxes) = Shared::new(role, config.clone(), events, runtime);
+        let shared = Arc::new(shared);
+        let devices = open_devices(&shared, &config);
+
+        let handler = Arc::new(handler::Handler {
+            shared: shared.clone(),
+            peer: OnceLock::new(),
+        });
+        let pc = peer::build(&config, handler.clone()).await?;
+        // Set once, just after creation; the handler only needs a weak link back.
+        let _ = handler.peer.set(Arc::downgrade(&pc));
+
+        let latest = LatestFrameSink::new();
+        let threads = start_threads(&shared, pc.as_ref(), devices, inboxes, &latest).await?;
+        // From here on, dropping `media` (an error below) stops the threads.
+        let media = CallMedia {
+            remote_video: latest.subscribe(),
+            _latest: latest,
+            shared: shared.clone(),
+            pc: pc.clone(),
+            threads: Mutex::new(threads),
+            pending_candidates: tokio::sync::Mutex::new(Some(Vec::new())),
+        };
+        shared.runtime.spawn(stats::run(shared.clone(), pc.clone()));
+
+        if role == Role::Caller {
+            let channel = pc.create_data_channel(control::LABEL, None).await?;
+            control::attach(shared.clone(), channel, shared.availability.subscribe());
+            negotiation::send_offer(&shared, pc.as_ref()).await?;
+        }
+        shared.emit(MediaEvent::ConnectionState {
+            state: ConnectionState::Connecting,
+        });
+        Ok((media, event_rx))
+    }
+}
+
+/// Opens the sources, the speaker and the audio processing `config` asks for.
+fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
+    let (w, h) = config.video_size();
+    let video_source = if config.open_camera {
+        open_video_input(&config.video_input, w, h, config.frame_rate)
+            .inspect_err(|e| shared.report_device(e, DeviceKind::Camera))
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let audio_source = if config.open_microphone {
+        open_audio_input(&config.audio_input)
+            .inspect_err(|e| shared.report_device(e, DeviceKind::Microphone))
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    let audio_sink = open_audio_output(&config.audio_output).unwrap_or_else(|e| {
+        shared.report_device(&e, DeviceKind::Speaker);
+        Box::new(NullSink)
+    });
+    let (processor, reference) = if config.audio_processing {
+        match processing::new_pair(config.audio_quality) {
+            Ok((p, r)) => (Some(p), Some(r)),
+            Err(e) => {
+                tracing::warn!(error = %e, "audio processing unavailable");
+                (None, None)
+            }
+        }
+    } else {
+        (None, None)
+    };
+    Devices {
+        video_source,
+        audio_source,
+        audio_sink,
+        processor,
+        reference,
+    }
+}
+
+/// One local track, added to the peer connection.
+struct LocalTrack {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+    ssrc: u32,
+}
+
+/// Adds a local track of `kind` to `pc`.
+async fn add_local_track(
+    pc: &dyn PeerConnection,
+    kind: RtpCodecKind,
+    codec: RTCRtpCodec,
+    ssrc: u32,
+) -> MediaResult<LocalTrack> {
+    let track = local_track(kind, codec, ssrc)?;
+    let sender = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
+    Ok(LocalTrack {
+        track,
+        sender,
+        ssrc,
+    })
+}
+
+/// Adds both local tracks to `pc` and starts the threads that own the session's parts: video
+/// and audio capture (what is sent), video decode and audio playout (where what is received
+/// goes). Their handles, for `close` to join.
+async fn start_threads(
+    shared: &Arc<Shared>,
+    pc: &dyn PeerConnection,
+    devices: Devices,
+    inboxes: Inboxes,
+    latest: &LatestFrameSink,
+) -> MediaResult<Vec<JoinHandle<()>>> {
+    // Both tracks are always negotiated (sendrecv), so turning a camera or microphone on
+    // later needs no renegotiation.
+    let video_ssrc = random_ssrc();
+    let video = add_local_track(pc, RtpCodecKind::Video, peer::vp8_codec(), video_ssrc).await?;
+    let audio_ssrc = random_ssrc().wrapping_add(1);
+    let audio = add_local_track(pc, RtpCodecKind::Audio, peer::opus_codec(), audio_ssrc).await?;
+
+    let mut threads = Vec::with_capacity(4);
+    // Without a decode or playout thread (logged) the call goes on without that half.
+    threads.extend(video_decode::start(
+        shared.clone(),
+        latest.clone(),
+        inboxes.decode,
+    ));
+    threads.extend(audio_playout::start(
+        shared.clone(),
+        devices.audio_sink,
+        devices.reference,
+        inboxes.playout,
+    ));
+    let started = video_send::start(
+        shared.clone(),
+        devices.video_source,
+        inboxes.video,
+        video.track,
+        video.sender,
+        video.ssrc,
+    )
+    .and_then(|video_thread| {
+        threads.push(video_thread);
+        audio_send::start(
+            shared.clone(),
+            devices.audio_source,
+            devices.processor,
+            inboxes.audio,
+            audio.track,
+            audio.sender,
+            audio.ssrc,
+        )
+    });
+    match started {
+        Ok(audio_thread) => {
+            threads.push(audio_thread);
+            Ok(threads)
+        }
+        Err(e) => {
+            // No session to close them: stop the threads already running.
+            shared.stop_threads();
+            Err(e)
+        }
+    }
+}
+
+/// An unpredictable SSRC from the randomly keyed std hasher (no RNG dependency needed).
+fn random_ssrc() -> u32 {
+    (RandomState::new().build_hasher().finish() as u32).max(1)
+}
+
+fn local_track(
+    kind: RtpCodecKind,
+    codec: RTCRtpCodec,
+    ssrc: u32,
+) -> MediaResult<Arc<TrackLocalStaticSample>> {
+    let name = if kind == RtpCodecKind::Video {
+        "video"
+    } else {
+        "audio"
+    };
+    // Ids must differ from the far side's: webrtc-rs routes inbound RTCP (PLI/FIR) by track
+    // id and checks remote tracks first, so equal ids on both sides send our keyframe
+    // requests to the remote track instead of our sender.
+    let track = MediaStreamTrack::new(
+        format!("duet-{ssrc:08x}"),
+        format!("duet-{name}-{ssrc:08x}"),
+        format!("duet-{name}"),
+        kind,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec,
+            ..Default::default()
+        }],
+    );
+    Ok(Arc::new(TrackLocalStaticSample::new(
+        Instant::now(),
+        track,
+    )?))
+}
