@@ -1,9 +1,9 @@
 //! [`CallKit`]: nertc-call's API as async methods on a cheap, cloneable handle.
 
 use crate::driver::{Action, Command, Driver, Shared, Waiter};
-use crate::events::{EventHub, Handler, HandlerId};
+use crate::events::{EventHub, Handler, HandlerId, Off};
 use crate::media::{MediaEngine, NoMedia};
-use crate::{CallEvent, CallKitConfig, CallKitError};
+use crate::{CallEvent, CallKitConfig, CallKitError, EventName};
 use duet_call::client::{CallState, CurrentCall, Invite, Session};
 use duet_protocol::{
     AccountId, CallId, CallRecord, CallType, ClientMessage, Contact, ServerMessage, UserSummary,
@@ -378,20 +378,23 @@ impl CallKit {
         self.inner.hub.subscribe()
     }
 
-    /// nertc-call's `on(event, handler)`: calls `handler` for events named `event` (`*` for all).
-    /// Handlers run on the SDK's task (media events: on the call's media task): keep them short.
+    /// nertc-call's `on(event, handler)`: calls `handler` for every event named `event`
+    /// ([`EventName::All`] for every event). Handlers run on the SDK's task (media events: on the
+    /// call's media task): keep them short.
     pub fn on(
         &self,
-        event: &str,
+        event: EventName,
         handler: impl Fn(&CallEvent) + Send + Sync + 'static,
     ) -> HandlerId {
         let handler: Handler = Arc::new(handler);
         self.inner.hub.on(event, handler)
     }
 
-    /// nertc-call's `off`: removes a handler; false if it was not registered.
-    pub fn off(&self, id: HandlerId) -> bool {
-        self.inner.hub.off(id)
+    /// nertc-call's `off`: `off(id)` removes the handler `on` returned `id` for,
+    /// `off(EventName::Invited)` every handler registered for that name (as nertc-call's
+    /// `off(EVENT.INVITED)`). False when nothing was registered for it.
+    pub fn off(&self, what: impl Into<Off>) -> bool {
+        self.inner.hub.off(what.into())
     }
 
     async fn request(&self, msg: ClientMessage) -> Result<ServerMessage, CallKitError> {

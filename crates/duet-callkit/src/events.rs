@@ -1,6 +1,6 @@
 //! Delivering events: a broadcast for streams, and nertc-call's `on(event, handler)` / `off`.
 
-use crate::CallEvent;
+use crate::{CallEvent, EventName};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -11,11 +11,34 @@ pub type Handler = Arc<dyn Fn(&CallEvent) + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HandlerId(u64);
 
+/// What [`crate::CallKit::off`] removes: one handler (by the id `on` returned), or every handler
+/// of an event name as nertc-call's `off(eventCode)` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Off {
+    /// The handler `on` returned this id for.
+    Handler(HandlerId),
+    /// Every handler registered for this name ([`EventName::All`]: those registered for `All`,
+    /// not every handler).
+    Event(EventName),
+}
+
+impl From<HandlerId> for Off {
+    fn from(id: HandlerId) -> Off {
+        Off::Handler(id)
+    }
+}
+
+impl From<EventName> for Off {
+    fn from(name: EventName) -> Off {
+        Off::Event(name)
+    }
+}
+
 /// Where the SDK's task delivers events.
 #[derive(Clone)]
 pub(crate) struct EventHub {
     sender: broadcast::Sender<CallEvent>,
-    handlers: Arc<Mutex<Vec<(HandlerId, String, Handler)>>>,
+    handlers: Arc<Mutex<Vec<(HandlerId, EventName, Handler)>>>,
     next_id: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -35,28 +58,32 @@ impl EventHub {
         self.sender.subscribe()
     }
 
-    pub(crate) fn on(&self, name: &str, handler: Handler) -> HandlerId {
+    pub(crate) fn on(&self, name: EventName, handler: Handler) -> HandlerId {
         let id = HandlerId(
             self.next_id
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         );
-        self.lock().push((id, name.to_owned(), handler));
+        self.lock().push((id, name, handler));
         id
     }
 
-    pub(crate) fn off(&self, id: HandlerId) -> bool {
+    /// Removes what `off` names; false when nothing was registered for it.
+    pub(crate) fn off(&self, off: Off) -> bool {
         let mut handlers = self.lock();
         let before = handlers.len();
-        handlers.retain(|(h, _, _)| *h != id);
+        handlers.retain(|(id, name, _)| match off {
+            Off::Handler(gone) => *id != gone,
+            Off::Event(gone) => *name != gone,
+        });
         handlers.len() != before
     }
 
-    /// Sends `event` to every stream and to the handlers registered for its name (or for `*`).
+    /// Sends `event` to every stream and to the handlers registered for its name (or for all).
     pub(crate) fn deliver(&self, event: CallEvent) {
         let matching: Vec<Handler> = self
             .lock()
             .iter()
-            .filter(|(_, name, _)| name == event.name() || name == "*")
+            .filter(|(_, name, _)| name.matches(&event))
             .map(|(_, _, h)| h.clone())
             .collect();
         // Called outside the lock, so a handler may register or remove handlers.
@@ -67,7 +94,7 @@ impl EventHub {
         let _ = self.sender.send(event);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(HandlerId, String, Handler)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(HandlerId, EventName, Handler)>> {
         // A handler that panicked poisons nothing we rely on: the list itself stays consistent.
         self.handlers
             .lock()

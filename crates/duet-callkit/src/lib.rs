@@ -23,6 +23,7 @@ mod clock;
 mod config;
 mod driver;
 mod error;
+mod event_name;
 mod events;
 mod media;
 mod tls;
@@ -42,7 +43,8 @@ pub use duet_protocol::{
     Presence, Registration, UserSummary,
 };
 pub use error::{CallKitError, TlsProblem};
-pub use events::{Handler, HandlerId};
+pub use event_name::{EventName, UnknownEventName};
+pub use events::{Handler, HandlerId, Off};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
 
 /// An SDK event; [`CallEvent::name`] is nertc-call's event name (`INVITED`, `CALL_END`, ...).

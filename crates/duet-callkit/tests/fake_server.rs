@@ -5,6 +5,7 @@ mod support;
 
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallType, ErrorCode,
+    EventName,
 };
 use duet_testkit::{next_event, wait_for_event};
 use serde_json::json;
@@ -285,10 +286,10 @@ async fn a_refused_login_is_reported_and_not_retried() {
 }
 
 #[tokio::test]
-async fn on_and_off_register_handlers_by_seed_name() {
+async fn on_and_off_register_handlers_by_event_name() {
     let (kit, mut conn, _server) = logged_in(RecordingMedia::default()).await;
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let id = kit.on("INVITED", {
+    let id = kit.on(EventName::Invited, {
         let seen = seen.clone();
         move |e: &CallEvent| seen.lock().unwrap().push(e.name())
     });
@@ -300,6 +301,49 @@ async fn on_and_off_register_handlers_by_seed_name() {
     conn.send(invited("c2", 1, "alice")).await;
     wait_for_event(&mut events, "INVITED").await;
     assert_eq!(*seen.lock().unwrap(), ["INVITED"]);
+}
+
+#[tokio::test]
+async fn off_with_an_event_name_removes_every_handler_of_that_name_only() {
+    let (kit, mut conn, _server) = logged_in(RecordingMedia::default()).await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = |label: &'static str| {
+        let seen = seen.clone();
+        move |e: &CallEvent| seen.lock().unwrap().push(format!("{label}:{}", e.name()))
+    };
+    kit.on(EventName::Invited, record("first"));
+    kit.on(EventName::Invited, record("second"));
+    kit.on(EventName::UserCancel, record("cancel"));
+    kit.on(EventName::All, record("all"));
+    let mut events = kit.events();
+    conn.send(invited("c1", 1, "alice")).await;
+    wait_for_event(&mut events, "INVITED").await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["first:INVITED", "second:INVITED", "all:INVITED"]
+    );
+
+    // nertc-call's `off(EVENT.INVITED)`: both INVITED handlers go, the others stay.
+    assert!(kit.off(EventName::Invited));
+    assert!(!kit.off(EventName::Invited));
+    seen.lock().unwrap().clear();
+    conn.send(invited("c2", 1, "alice")).await;
+    wait_for_event(&mut events, "INVITED").await;
+    conn.send(event("c2", 2, json!({"event": "canceled"}))).await;
+    wait_for_event(&mut events, "USER_CANCEL").await;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["all:INVITED", "cancel:USER_CANCEL", "all:USER_CANCEL"]
+    );
+
+    // `All` names the handlers registered for every event, not every handler.
+    assert!(kit.off(EventName::All));
+    seen.lock().unwrap().clear();
+    conn.send(invited("c3", 1, "alice")).await;
+    wait_for_event(&mut events, "INVITED").await;
+    conn.send(event("c3", 2, json!({"event": "canceled"}))).await;
+    wait_for_event(&mut events, "USER_CANCEL").await;
+    assert_eq!(*seen.lock().unwrap(), ["cancel:USER_CANCEL"]);
 }
 
 #[test]
