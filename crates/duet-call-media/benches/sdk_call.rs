@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{CallEvent, CallId, CallKit, CallParams, CallType, Invite};
+use duet_callkit::{AudioQuality, CallEvent, CallId, CallKit, CallParams, CallType, Invite};
 use duet_media::frame::now_us;
 use duet_media::sink::VideoSink;
 use duet_media::source::test_pattern::{age_us, decode_stamp};
@@ -136,13 +136,14 @@ impl Client {
                 }) as Box<dyn VideoSink>)
             },
         ));
-        setup.config.video_width = Some(size.0);
-        setup.config.video_height = Some(size.1);
         setup.config.frame_rate = 30;
-        // The loopback bench's 720p range (kbps); Chromium picks its own.
-        setup.config.min_bitrate = 1200;
-        setup.config.max_bitrate = 2000;
-        let (kit, events) = client_with(server, account, |config| {
+        let (kit, events) = client_with(server, account, |mut config| {
+            config.video_width = Some(size.0);
+            config.video_height = Some(size.1);
+            // The loopback bench's 720p range (kbps); Chromium picks its own.
+            config.min_bitrate = 1200;
+            config.max_bitrate = 2000;
+            config.audio_quality = AudioQuality::Standard;
             CallKit::with_media(config, Arc::new(DuetMediaEngine::new(setup)))
                 .expect("a valid SDK config")
         })

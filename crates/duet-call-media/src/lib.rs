@@ -16,6 +16,7 @@
 //! # let _ = kit;
 //! ```
 
+mod call_config;
 mod echo;
 mod engine;
 mod preview;

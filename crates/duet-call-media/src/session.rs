@@ -2,15 +2,14 @@
 //! negotiation between the media session and the SDK.
 
 use duet_callkit::{
-    CallType, IcePolicy, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality, Role,
+    CallType, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality,
 };
 use duet_media::sink::null::NullSink;
-use duet_media::{
-    CallMedia, CallStats, ConnectionState, IceServer, MediaConfig, MediaEvent, MediaSignal,
-};
+use duet_media::{CallMedia, CallStats, ConnectionState, MediaConfig, MediaEvent, MediaSignal};
 use tokio::sync::mpsc;
 use tracing::{debug, info, info_span, warn, Instrument};
 
+use crate::call_config::{call_config, media_role};
 use crate::echo::EchoLine;
 use crate::preview::{PreviewFilter, PreviewSinks};
 use crate::setup::{MediaSetup, VideoSinkFactory};
@@ -60,38 +59,6 @@ impl MediaSession for SessionHandle {
     }
     fn close(&mut self) {
         self.send(Command::Close);
-    }
-}
-
-/// The media settings of one call: the engine's, with this call's ICE servers, and no camera
-/// for an audio call.
-fn call_config(base: &MediaConfig, call: &MediaCallInfo) -> MediaConfig {
-    let mut config = base.clone();
-    config.ice_servers = media_ice_servers(&call.ice_servers);
-    config.ice_policy = match call.ice_policy {
-        IcePolicy::All => duet_media::IcePolicy::All,
-        IcePolicy::Relay => duet_media::IcePolicy::Relay,
-    };
-    config.open_camera &= call.call_type == CallType::Video;
-    config
-}
-
-/// The signaling server's ICE servers as duet-media takes them.
-fn media_ice_servers(servers: &[duet_callkit::IceServer]) -> Vec<IceServer> {
-    servers
-        .iter()
-        .map(|server| IceServer {
-            urls: server.urls.clone(),
-            username: server.username.clone().unwrap_or_default(),
-            credential: server.credential.clone().unwrap_or_default(),
-        })
-        .collect()
-}
-
-fn media_role(role: Role) -> duet_media::Role {
-    match role {
-        Role::Caller => duet_media::Role::Caller,
-        Role::Callee => duet_media::Role::Callee,
     }
 }
 
@@ -145,14 +112,15 @@ fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Optio
     }
 }
 
-/// Opens the call's video source (camera, file, pattern or echo); reports failures as events.
-fn open_video(media: &CallMedia, setup: &MediaSetup, echo: Option<&EchoLine>) {
+/// Opens the call's video source (camera, file, pattern or echo) at the call's size; reports
+/// failures as events.
+fn open_video(media: &CallMedia, config: &MediaConfig, echo: Option<&EchoLine>) {
     let result = match echo {
         Some(line) => {
-            let source = line.video_source(setup.config.video_size(), setup.config.frame_rate);
+            let source = line.video_source(config.video_size(), config.frame_rate);
             media.replace_video_source(Some(source))
         }
-        None => media.set_video_source(&setup.config.video_input),
+        None => media.set_video_source(&config.video_input),
     };
     if let Err(error) = result {
         warn!(%error, "video source not opened");
@@ -168,14 +136,15 @@ async fn drive(
 ) {
     let config = call_config(&setup.config, &call);
     let mut video_open = config.open_camera;
-    let (media, mut media_events) = match CallMedia::start(config, media_role(call.role)).await {
-        Ok(started) => started,
-        Err(error) => {
-            warn!(%error, "media did not start; the call goes on without it");
-            events.failed("start", &error.to_string());
-            return;
-        }
-    };
+    let (media, mut media_events) =
+        match CallMedia::start(config.clone(), media_role(call.role)).await {
+            Ok(started) => started,
+            Err(error) => {
+                warn!(%error, "media did not start; the call goes on without it");
+                events.failed("start", &error.to_string());
+                return;
+            }
+        };
     let sinks = PreviewSinks {
         filtered: preview_sink(setup.local_preview.as_ref(), &call),
         unfiltered: preview_sink(setup.unfiltered_preview.as_ref(), &call),
@@ -187,7 +156,7 @@ async fn drive(
     let echo = setup.echo_delay.map(EchoLine::new);
     plug(&media, &setup, &call, echo.as_ref());
     if echo.is_some() && video_open {
-        open_video(&media, &setup, echo.as_ref());
+        open_video(&media, &config, echo.as_ref());
     }
     info!("media started");
 
@@ -213,7 +182,7 @@ async fn drive(
                 Some(Command::CallType(CallType::Video)) if !video_open && setup.config.open_camera => {
                     info!("video call: camera opened");
                     video_open = true;
-                    open_video(&media, &setup, echo.as_ref());
+                    open_video(&media, &config, echo.as_ref());
                 }
                 Some(Command::CallType(_)) => {}
                 Some(Command::Close) | None => break,

@@ -1,10 +1,12 @@
-//! SDK media features over the real server on 127.0.0.1: beauty levels and previews, media
-//! events, the echo peer and call type switches. One binary, to link the media stack once.
+//! SDK media features over the real server on 127.0.0.1: nertc-call's configuration, beauty
+//! levels and previews, media events, the echo peer and call type switches. One binary, to link the media stack once.
 
 mod support;
 
 #[path = "features/beauty.rs"]
 mod beauty;
+#[path = "features/config.rs"]
+mod config;
 #[path = "features/echo.rs"]
 mod echo;
 #[path = "features/events.rs"]

@@ -89,6 +89,10 @@ impl CallKit {
         media: Arc<dyn MediaEngine>,
     ) -> Result<Self, CallKitError> {
         let (account, device) = config.validate()?;
+        // nertc-call's `beautyLevel` / `whitenessLevel` are what the video starts with; the
+        // setters change them later.
+        media.set_beauty_level(config.beauty_level);
+        media.set_whiteness_level(config.whiteness_level);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

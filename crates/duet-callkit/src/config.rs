@@ -5,7 +5,8 @@ use duet_protocol::{AccountId, DeviceId};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// nertc-call's `resolution`.
+/// nertc-call's `resolution`: the size of the video sent, unless `video_width` and
+/// `video_height` are both set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Resolution {
     /// 320x240.
@@ -17,12 +18,14 @@ pub enum Resolution {
     FullHd,
 }
 
-/// nertc-call's `audioQuality`.
+/// nertc-call's `audioQuality`: how the microphone is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AudioQuality {
-    /// Speech quality, lower bitrate.
+    /// Speech: Opus in VoIP mode at 32 kbps with discontinuous transmission; with audio
+    /// processing on, noise suppression and gain control too.
     Standard,
-    /// Music-grade quality.
+    /// Music: Opus in audio mode at 96 kbps, full band, always transmitting; no noise
+    /// suppression or gain control, which would damage music.
     #[default]
     High,
 }
@@ -55,21 +58,24 @@ pub struct CallKitConfig {
     pub open_camera: bool,
     /// Whether the microphone is on when a call starts.
     pub open_microphone: bool,
-    /// Capture resolution class.
+    /// The size class of the video sent (captured at, or scaled to, that size).
     pub resolution: Resolution,
-    /// Audio encoding quality.
+    /// How the microphone is encoded.
     pub audio_quality: AudioQuality,
-    /// Video width in pixels.
-    pub video_width: u32,
-    /// Video height in pixels.
-    pub video_height: u32,
-    /// Kilobits per second.
+    /// Width of the video sent, in pixels; with `video_height` it replaces the `resolution`
+    /// preset (even, 64..=4096). `None`: the preset's.
+    pub video_width: Option<u32>,
+    /// Height of the video sent, in pixels; see `video_width`.
+    pub video_height: Option<u32>,
+    /// The lowest video bitrate the sender adapts down to, kbps.
     pub min_bitrate: u32,
-    /// Kilobits per second.
+    /// The highest (and starting) video bitrate, kbps.
     pub max_bitrate: u32,
-    /// 0..=9.
+    /// Skin whitening of this device's video when the SDK is made, 0..=9; change it later with
+    /// `set_whiteness_level`.
     pub whiteness_level: u8,
-    /// 0..=9.
+    /// Skin smoothing of this device's video when the SDK is made, 0..=9; change it later with
+    /// `set_beauty_level`.
     pub beauty_level: u8,
     /// Safe mode: media needs the server's per-call token (the server decides; kept for nertc-call's API).
     pub check_sum: bool,
@@ -105,8 +111,10 @@ impl CallKitConfig {
             open_microphone: true,
             resolution: Resolution::Hd,
             audio_quality: AudioQuality::High,
-            video_width: 360,
-            video_height: 640,
+            // nertc-call's 360x640 is a phone held upright; a desktop sends the preset's
+            // landscape size unless the app asks for another (docs/sdk.md).
+            video_width: None,
+            video_height: None,
             min_bitrate: 600,
             max_bitrate: 900,
             whiteness_level: 0,
@@ -138,11 +146,8 @@ impl CallKitConfig {
         if self.whiteness_level > 9 || self.beauty_level > 9 {
             return bad("whiteness_level and beauty_level must be within 0..=9".into());
         }
-        if self.min_bitrate > self.max_bitrate {
-            return bad(format!(
-                "min_bitrate {} is above max_bitrate {}",
-                self.min_bitrate, self.max_bitrate
-            ));
+        if let Some(problem) = self.media_problem() {
+            return bad(problem);
         }
         if let Some(path) = &self.tls_ca_file {
             crate::tls::read_ca_file(path)?;

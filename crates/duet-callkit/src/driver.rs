@@ -630,6 +630,7 @@ impl Driver {
                     call_type,
                     ice_servers,
                     ice_policy: self.config.ice_policy,
+                    profile: self.config.media_profile(),
                 };
                 if role == Role::Callee && !self.caller_is_contact(&call_id) {
                     debug!(%call_id, "a non-contact rings: media waits for the answer");

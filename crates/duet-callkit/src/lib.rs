@@ -26,6 +26,7 @@ mod error;
 mod event_name;
 mod events;
 mod media;
+mod profile;
 mod tls;
 
 pub use accounts::{
@@ -46,6 +47,7 @@ pub use error::{CallKitError, TlsProblem};
 pub use event_name::{EventName, UnknownEventName};
 pub use events::{Handler, HandlerId, Off};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
+pub use profile::MediaProfile;
 
 /// An SDK event; [`CallEvent::name`] is nertc-call's event name (`INVITED`, `CALL_END`, ...).
 pub type CallEvent = duet_call::client::ClientEvent;

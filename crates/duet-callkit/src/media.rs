@@ -19,6 +19,8 @@ pub struct MediaCallInfo {
     pub ice_servers: Vec<IceServer>,
     /// Which candidates the call may use.
     pub ice_policy: crate::IcePolicy,
+    /// The video size, bitrates and audio quality the call sends (the SDK's configuration).
+    pub profile: crate::MediaProfile,
 }
 
 /// Where a call's media reports to the SDK's users: each method delivers one SDK event

@@ -329,7 +329,8 @@ async fn off_with_an_event_name_removes_every_handler_of_that_name_only() {
     seen.lock().unwrap().clear();
     conn.send(invited("c2", 1, "alice")).await;
     wait_for_event(&mut events, "INVITED").await;
-    conn.send(event("c2", 2, json!({"event": "canceled"}))).await;
+    conn.send(event("c2", 2, json!({"event": "canceled"})))
+        .await;
     wait_for_event(&mut events, "USER_CANCEL").await;
     assert_eq!(
         *seen.lock().unwrap(),
@@ -341,7 +342,8 @@ async fn off_with_an_event_name_removes_every_handler_of_that_name_only() {
     seen.lock().unwrap().clear();
     conn.send(invited("c3", 1, "alice")).await;
     wait_for_event(&mut events, "INVITED").await;
-    conn.send(event("c3", 2, json!({"event": "canceled"}))).await;
+    conn.send(event("c3", 2, json!({"event": "canceled"})))
+        .await;
     wait_for_event(&mut events, "USER_CANCEL").await;
     assert_eq!(*seen.lock().unwrap(), ["cancel:USER_CANCEL"]);
 }
@@ -363,7 +365,13 @@ fn bad_configuration_is_refused_with_a_reason() {
     bad.server_url = "ws://127.0.0.1:1/ws".into();
     bad.beauty_level = 10;
     assert!(
-        matches!(CallKit::new(bad), Err(CallKitError::InvalidConfig(m)) if m.contains("0..=9"))
+        matches!(CallKit::new(bad.clone()), Err(CallKitError::InvalidConfig(m)) if m.contains("0..=9"))
+    );
+    bad.beauty_level = 0;
+    bad.video_width = Some(321);
+    bad.video_height = Some(240);
+    assert!(
+        matches!(CallKit::new(bad), Err(CallKitError::InvalidConfig(m)) if m.contains("321x240"))
     );
 }
 

@@ -5,7 +5,7 @@
 use crate::error::AppResult;
 use crate::media::sources::SourceOverrides;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{CallEvent, CallKit, CallKitConfig};
+use duet_callkit::{AudioQuality, CallEvent, CallKit, CallKitConfig};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -31,6 +31,8 @@ impl EchoBot {
             token,
         );
         config.device_id = "echo-bot".into();
+        // The echoed audio was coded at the far end already; speech coding keeps it light.
+        config.audio_quality = AudioQuality::Standard;
         let mut setup = MediaSetup::echo(ECHO_DELAY);
         if let Some(bind) = &overrides.bind {
             setup.config.bind_address = bind.clone();

@@ -34,7 +34,9 @@ use crate::media::sources::SourceOverrides;
 use crate::store::credentials::{Credentials, LastSignIn};
 use crate::store::files::AppDirs;
 use crate::store::settings::Settings;
-use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite};
+use duet_callkit::{
+    AudioQuality, CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -297,11 +299,18 @@ impl Backend {
         let mut config = CallKitConfig::new(url, &target.app_key, account, &target.token);
         config.device_id = self.device_id(account)?;
         config.tls_ca_file = target.tls_ca_file.clone();
-        // The engine also applies the policy of the moment to each call (see media/engine.rs).
-        config.ice_policy = lock(&self.inner.settings).ice_policy.into();
+        let settings = lock(&self.inner.settings).clone();
+        // The engine also applies the policy, size and bitrates of the moment to each call (see
+        // media/engine.rs).
+        config.ice_policy = settings.ice_policy.into();
+        // The SDK sets the engine's filter levels from its configuration: the saved ones.
+        config.beauty_level = settings.beauty;
+        config.whiteness_level = settings.whiteness;
+        // A microphone call: speech coding, with noise suppression and gain control.
+        config.audio_quality = AudioQuality::Standard;
         // The settings preview uses the same engine, so the SDK gets a shared handle to it.
         let kit = CallKit::with_media(config, self.inner.media.clone())?;
-        let timeout = Duration::from_secs(u64::from(lock(&self.inner.settings).call_timeout_s));
+        let timeout = Duration::from_secs(u64::from(settings.call_timeout_s));
         kit.set_call_timeout(timeout)?;
         // Subscribe before login, so no event between login and the pump is lost.
         let events = kit.subscribe();

@@ -80,9 +80,13 @@ impl MediaEngine for AppMediaEngine {
         signals_out: mpsc::UnboundedSender<serde_json::Value>,
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
-        // The SDK's config holds the policy of the sign-in; a change in settings since then
-        // applies from this call on, without signing in again.
-        call.ice_policy = self.current_settings().ice_policy.into();
+        // The SDK's config holds the policy, size and bitrates of the sign-in; a change in
+        // settings since then applies from this call on, without signing in again.
+        let settings = self.current_settings();
+        call.ice_policy = settings.ice_policy.into();
+        (call.profile.video_width, call.profile.video_height) = settings.resolution.size();
+        call.profile.min_bitrate_kbps = settings.min_bitrate_kbps();
+        call.profile.max_bitrate_kbps = settings.max_bitrate_kbps;
         // A new call must not flash the previous call's last frames.
         self.frames.clear(Stream::Remote);
         self.frames.clear(Stream::LocalFiltered);

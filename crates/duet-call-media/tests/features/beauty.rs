@@ -7,7 +7,7 @@ use duet_callkit::{CallEvent, CallKitError, CallParams, CallType};
 use duet_media::{AudioInput, AudioOutput, MediaConfig, Resolution, VideoInput};
 
 use crate::frames::{preview_sink, write_skin_y4m, Luma, LumaLog};
-use crate::support::{media_client, probed};
+use crate::support::{media_client, media_client_with, probed};
 use duet_testkit::{invited, start_server, wait_for, wait_for_event};
 
 /// Noisy skin from a file, previews before and after the filters into the two logs.
@@ -110,6 +110,37 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
         wait_for_event(&mut alice_events, "CALL_END").await,
         CallEvent::CallEnd { .. }
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_levels_apply_from_the_first_frame_of_the_first_call() {
+    let (server, dir) = start_server().await;
+    let y4m = dir.path().join("skin.y4m");
+    write_skin_y4m(&y4m, 4);
+    let (filtered, unfiltered) = (LumaLog::default(), LumaLog::default());
+    let setup = skin_setup(&y4m, &filtered, &unfiltered);
+    let (alice, mut alice_events) = media_client_with(&server, "alice", setup, |config| {
+        config.beauty_level = 9;
+        config.whiteness_level = 9;
+    })
+    .await;
+    let (bob_setup, _, _) = probed(1000.0);
+    let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
+
+    let call = alice
+        .call(CallParams::new("bob", CallType::Video))
+        .await
+        .unwrap();
+    let invite = invited(&mut bob_events).await;
+    bob.accept(&invite).await.unwrap();
+    wait_for("10 encoded frames", || filtered.of(&call).len() >= 10).await;
+    let (after, before) = (filtered.of(&call), unfiltered.of(&call));
+    for (i, f) in after.iter().enumerate() {
+        assert!(smoothed(*f, before[i]), "frame {i} not smoothed");
+        assert!(f.mean > before[i].mean, "frame {i} not whitened");
+    }
+    alice.hangup().await.unwrap();
+    wait_for_event(&mut alice_events, "CALL_END").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,9 +80,9 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
 async fn media_that_cannot_start_is_reported_and_the_call_still_rings() {
     let (server, _dir) = start_server().await;
     let mut broken = MediaSetup::test_pattern_and_tone(440.0);
-    // Odd sizes cannot be encoded: CallMedia refuses to start.
-    broken.config.video_width = Some(321);
-    broken.config.video_height = Some(240);
+    // No source runs at 0 frames a second: CallMedia refuses to start. (The SDK refuses a size
+    // no encoder takes before any call, with InvalidConfig.)
+    broken.config.frame_rate = 0;
     let (alice, mut alice_events) = media_client(&server, "alice", broken).await;
     let (bob_setup, _, _) = probed(1000.0);
     let (_bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
@@ -96,7 +96,7 @@ async fn media_that_cannot_start_is_reported_and_the_call_still_rings() {
     assert_eq!(json["call_id"], call.as_str());
     assert_eq!(json["what"], "start");
     assert!(
-        json["reason"].as_str().unwrap().contains("321x240"),
+        json["reason"].as_str().unwrap().contains("frame rate 0"),
         "{json}"
     );
     invited(&mut bob_events).await;

@@ -4,19 +4,33 @@
 use std::sync::Arc;
 
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{CallId, CallKit};
+use duet_callkit::{AudioQuality, CallId, CallKit, CallKitConfig, Resolution};
 pub use duet_media::sink::probe::{PcmProbe, StampProbe};
 use duet_media::sink::{AudioSink, VideoSink};
 use duet_server::RunningServer;
 use duet_testkit::{client_with, Events};
 
-/// Creates `account` on `server` and logs it in with media from `setup`.
+/// Creates `account` on `server` and logs it in with media from `setup`, sending 320x240 video
+/// and speech-coded audio (light enough for two calls on two cores).
 pub async fn media_client(
     server: &RunningServer,
     account: &str,
     setup: MediaSetup,
 ) -> (CallKit, Events) {
-    client_with(server, account, |config| {
+    media_client_with(server, account, setup, |_| {}).await
+}
+
+/// Like [`media_client`], with `edit` changing the SDK's configuration last.
+pub async fn media_client_with(
+    server: &RunningServer,
+    account: &str,
+    setup: MediaSetup,
+    edit: impl FnOnce(&mut CallKitConfig),
+) -> (CallKit, Events) {
+    client_with(server, account, |mut config| {
+        config.resolution = Resolution::Sd;
+        config.audio_quality = AudioQuality::Standard;
+        edit(&mut config);
         CallKit::with_media(config, Arc::new(DuetMediaEngine::new(setup))).unwrap()
     })
     .await
