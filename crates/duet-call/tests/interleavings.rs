@@ -373,6 +373,7 @@ impl World {
                     call_type,
                     attachment: serde_json::Value::Null,
                     timeout_ms: 0,
+                    nick: None,
                 };
                 self.act(i, id, action);
             }

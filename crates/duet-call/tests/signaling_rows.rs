@@ -166,6 +166,7 @@ fn ring_time_is_capped_at_120_seconds() {
             call_type: CallType::Audio,
             attachment: serde_json::Value::Null,
             timeout_ms: 600_000,
+            nick: None,
         },
     );
     assert_eq!(h.sb.poll_timeout(), Some(T0 + 120_000));
@@ -687,6 +688,7 @@ fn a_message_claiming_another_device_is_refused() {
             call_type: CallType::Video,
             attachment: serde_json::Value::Null,
             timeout_ms: 0,
+            nick: None,
         },
     );
     assert!(h.error_for(&a, req).is_none());

@@ -52,7 +52,8 @@ pub struct CallKitConfig {
     pub im_token: String,
     /// This user's account.
     pub account: String,
-    /// Display name; the server's nickname wins once logged in.
+    /// The name callees see on this account's calls (at most 64 characters, no control
+    /// characters); empty: the account's nickname on the server.
     pub nick_name: String,
     /// Whether the camera is on when a call starts.
     pub open_camera: bool,
@@ -148,6 +149,10 @@ impl CallKitConfig {
         }
         if let Some(problem) = self.media_problem() {
             return bad(problem);
+        }
+        if !self.nick_name.is_empty() {
+            duet_protocol::check_nick(&self.nick_name)
+                .map_err(|e| CallKitError::InvalidConfig(format!("nick_name: {e}")))?;
         }
         if let Some(path) = &self.tls_ca_file {
             crate::tls::read_ca_file(path)?;

@@ -154,6 +154,8 @@ impl Driver {
             u64::try_from(config.request_timeout.as_millis()).unwrap_or(u64::MAX / 4);
         client.open_microphone = config.open_microphone;
         client.open_camera = config.open_camera;
+        // Empty: the callee sees the account's nickname on the server.
+        client.nick = Some(config.nick_name.clone()).filter(|nick| !nick.is_empty());
         Self {
             config,
             account,

@@ -152,6 +152,7 @@ fn call_cycle(pair: &mut Pair, n: u64) -> futures_util::future::BoxFuture<'_, an
             call_type: CallType::Video,
             attachment: serde_json::Value::Null,
             timeout_ms: 30_000,
+            nick: None,
         };
         pair.caller.call(1, &id, 1, None, invite).await?;
         let caller_token = pair

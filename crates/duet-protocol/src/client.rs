@@ -106,6 +106,14 @@ pub enum CallAction {
         attachment: serde_json::Value,
         /// How long the call rings before it times out; the server caps it.
         timeout_ms: u64,
+        /// The caller's display name for this call (nertc-call's `nickName`), shown to the callee
+        /// instead of the account's nickname; 1 to 64 characters, no control characters.
+        #[serde(
+            default,
+            deserialize_with = "crate::nick::deserialize_optional",
+            skip_serializing_if = "Option::is_none"
+        )]
+        nick: Option<String>,
     },
     /// Answers a ringing call; `call_type` audio answers a video call as audio.
     Accept {

@@ -13,6 +13,7 @@ mod client;
 mod codec;
 mod error;
 mod ids;
+mod nick;
 mod record;
 mod server;
 
@@ -24,6 +25,7 @@ pub use codec::{
 };
 pub use error::{ErrorCode, ProtocolError};
 pub use ids::{AccountId, CallId, DeviceId, IdError};
+pub use nick::{check_nick, NickError, MAX_NICK_CHARS};
 pub use record::{CallRecord, CallStatus};
 pub use server::{CallEvent, CallSnapshot, CallSnapshotPhase, Contact, ServerMessage, UserSummary};
 

@@ -165,6 +165,7 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                         call_type: CallType::Video,
                         attachment: json!({"call": "testValue"}),
                         timeout_ms: 30_000,
+                        nick: Some("Alice Liddell".into()),
                     },
                 ),
             ),
@@ -417,7 +418,10 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                 ev(
                     1,
                     CallEvent::Invited {
-                        caller: alice(),
+                        caller: Party {
+                            nick: "Alice Liddell".into(),
+                            ..alice()
+                        },
                         callee: account("bob"),
                         call_type: CallType::Video,
                         attachment: json!({"call": "testValue"}),

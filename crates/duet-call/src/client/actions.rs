@@ -49,6 +49,7 @@ impl ClientMirror {
             call_type,
             attachment,
             timeout_ms,
+            nick: self.config.nick.clone(),
         };
         let msg = self.call_message(call_id.clone(), 1, None, action);
         Ok(self.send_request(msg, Some(call_id), PendingKind::Invite, now_ms))

@@ -151,6 +151,9 @@ pub struct ClientConfig {
     pub open_microphone: bool,
     /// Whether a new call starts with the camera on (turning it off outside a call changes it).
     pub open_camera: bool,
+    /// The name this device's invites ask the callee to show (nertc-call's `nickName`); `None`:
+    /// the account's nickname on the server.
+    pub nick: Option<String>,
 }
 
 impl ClientConfig {
@@ -164,6 +167,7 @@ impl ClientConfig {
             request_timeout_ms: 10_000,
             open_microphone: true,
             open_camera: true,
+            nick: None,
         }
     }
 }

@@ -44,6 +44,8 @@ pub(super) struct Invite {
     pub call_type: CallType,
     pub attachment: serde_json::Value,
     pub timeout_ms: u64,
+    /// The name the caller asked to be shown as, instead of the account's nickname.
+    pub nick: Option<String>,
 }
 
 impl Switchboard {
@@ -75,6 +77,7 @@ impl Switchboard {
             call_type,
             attachment,
             timeout_ms,
+            nick,
         } = action
         {
             let invite = Invite {
@@ -84,6 +87,7 @@ impl Switchboard {
                 call_type,
                 attachment,
                 timeout_ms,
+                nick,
             };
             self.invite(from, req, invite, now_ms);
             return self.report_presence(std::slice::from_ref(&from.account));
@@ -265,7 +269,7 @@ impl Switchboard {
             caller: Party {
                 account: from.account.clone(),
                 device: from.device.clone(),
-                nick: self.nick(&from.account),
+                nick: invite.nick.unwrap_or_else(|| self.nick(&from.account)),
             },
             callee: invite.callee.clone(),
             call_type: invite.call_type,

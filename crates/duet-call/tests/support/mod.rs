@@ -198,6 +198,7 @@ impl Harness {
                 call_type,
                 attachment: serde_json::json!({"call": "testValue"}),
                 timeout_ms: 0,
+                nick: None,
             },
         )
     }

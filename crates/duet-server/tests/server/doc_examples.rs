@@ -167,9 +167,14 @@ impl Run {
             "the invite's ack carries a token"
         );
         let (_, event) = bob.call_event().await;
-        let CallEvent::Invited { call_token, .. } = event else {
+        let CallEvent::Invited {
+            call_token, caller, ..
+        } = event
+        else {
             panic!("expected invited, got {event:?}");
         };
+        let invite: Value = serde_json::from_str(&self.frame("call.invite")).unwrap();
+        assert_eq!(caller.nick, invite["nick"], "the invite's nick is shown");
         self.callee_token = Some(call_token);
     }
 }
@@ -506,5 +511,16 @@ async fn documented_refusals_hold() {
         .await;
     alice.send_raw(invite).await;
     assert_eq!(alice.expect_error().await.0, ErrorCode::CallEnded);
+
+    // A nick with a control character is refused as the frame is read.
+    let invite = run
+        .frame("call.invite")
+        .replace(r#""nick":"Alice Liddell""#, r#""nick":"Alice\nBank""#)
+        .replace(r#""req":10"#, r#""req":32"#);
+    alice.send_raw(invite).await;
+    assert_eq!(
+        alice.expect_error().await,
+        (ErrorCode::InvalidMessage, Some(32))
+    );
     run.finish().await;
 }

@@ -203,6 +203,7 @@ pub fn invite(callee: &str) -> CallAction {
         call_type: duet_protocol::CallType::Video,
         attachment: serde_json::Value::Null,
         timeout_ms: 30_000,
+        nick: None,
     }
 }
 
