@@ -291,6 +291,17 @@ impl Driver {
             self.mirror.handle_frame(frame, self.clock.now_ms());
             self.pump();
             match answer {
+                // nertc-call's `checkSum` is the app's expectation; the server's app setting
+                // decides, so a disagreement is a configuration error to say, not to paper over.
+                Some(ServerMessage::LoginOk { safe_mode, .. })
+                    if safe_mode != self.config.check_sum =>
+                {
+                    let _ = socket.close(None).await;
+                    return Err(CallKitError::SafeModeMismatch {
+                        check_sum: self.config.check_sum,
+                        server_safe_mode: safe_mode,
+                    });
+                }
                 Some(ServerMessage::LoginOk { .. }) | None => {}
                 Some(ServerMessage::Error { code, message, .. }) => {
                     return Err(CallKitError::Server { code, message })

@@ -42,6 +42,18 @@ pub enum CallKitError {
         /// What is wrong with the certificate, for a program (a translated message, say).
         problem: TlsProblem,
     },
+    /// The server's safe mode (its `login.ok`) is not what the configuration's `check_sum`
+    /// expects: the SDK logged in, found the disagreement and closed the connection.
+    #[error(
+        "safe mode mismatch: check_sum is {check_sum}, but the server's safe mode for this app is {}",
+        if *server_safe_mode { "on" } else { "off" }
+    )]
+    SafeModeMismatch {
+        /// What the configuration expects (nertc-call's `checkSum`).
+        check_sum: bool,
+        /// What the server said (`login.ok`'s `safe_mode`).
+        server_safe_mode: bool,
+    },
     /// The connection was lost before the answer came.
     #[error("connection lost before the server answered")]
     ConnectionLost,

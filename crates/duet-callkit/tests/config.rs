@@ -4,9 +4,10 @@
 
 mod support;
 
-use duet_callkit::{CallEvent, CallKit, CallParams, CallType};
+use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallType};
 use duet_testkit::{client, client_with, invited, start_server, wait_for_event, Events};
 use std::sync::Arc;
+use std::time::Duration;
 use support::recording_media::RecordingMedia;
 
 /// The peer's AUDIO_AVAILABLE and VIDEO_AVAILABLE, in that order.
@@ -127,7 +128,7 @@ async fn the_callee_sees_the_nick_name_or_else_the_accounts_nickname() {
 
 #[test]
 fn a_nick_name_the_server_would_refuse_is_refused_before_login() {
-    let mut config = duet_callkit::CallKitConfig::new("ws://127.0.0.1:1/ws", "demo", "alice", "t");
+    let mut config = CallKitConfig::new("ws://127.0.0.1:1/ws", "demo", "alice", "t");
     config.nick_name = "a".repeat(65);
     let refused = CallKit::new(config.clone()).err().unwrap().to_string();
     assert!(
@@ -137,4 +138,53 @@ fn a_nick_name_the_server_would_refuse_is_refused_before_login() {
     config.nick_name = "Bank\nsupport".into();
     let refused = CallKit::new(config).err().unwrap().to_string();
     assert!(refused.contains("control characters"), "{refused}");
+}
+
+#[tokio::test]
+async fn check_sum_that_disagrees_with_the_servers_safe_mode_is_refused_at_login() {
+    let (fx, _dir) = start_server().await;
+    // The kit's app has safe mode on (the server's default).
+    let token = duet_testkit::add_user(&fx, "alice").await;
+    let mut config =
+        CallKitConfig::new(&fx.ws_url(), duet_testkit::server::APP_KEY, "alice", &token);
+    config.check_sum = false;
+    let kit = CallKit::new(config.clone()).unwrap();
+    assert_eq!(
+        kit.login().await.unwrap_err(),
+        CallKitError::SafeModeMismatch {
+            check_sum: false,
+            server_safe_mode: true
+        }
+    );
+    assert_eq!(kit.hangup().await.unwrap_err(), CallKitError::NotLoggedIn);
+    config.check_sum = true;
+    assert!(
+        CallKit::new(config)
+            .unwrap()
+            .login()
+            .await
+            .unwrap()
+            .safe_mode
+    );
+
+    // An app without safe mode: only check_sum false logs in.
+    fx.admin().add_app("open", false).await.unwrap();
+    let token = fx
+        .admin()
+        .add_user("open", "bob", "Bob", Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let mut config = CallKitConfig::new(&fx.ws_url(), "open", "bob", &token);
+    let refused = CallKit::new(config.clone())
+        .unwrap()
+        .login()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "safe mode mismatch: check_sum is true, but the server's safe mode for this app is off"
+    );
+    config.check_sum = false;
+    let session = CallKit::new(config).unwrap().login().await.unwrap();
+    assert!(!session.safe_mode);
 }
