@@ -46,7 +46,8 @@ pub enum IcePolicy {
 pub struct CallKitConfig {
     /// The app the account belongs to (nertc-call's `appKey`).
     pub app_key: String,
-    /// nertc-call's numeric `uid`; informational, the account is the identity.
+    /// nertc-call's numeric `uid`: labels this SDK's log lines (the `callkit` span's `uid`);
+    /// the account and device identify everything else.
     pub uid: u64,
     /// The login token (nertc-call's `imToken`), printed by `duet-server user add`.
     pub im_token: String,
@@ -80,7 +81,8 @@ pub struct CallKitConfig {
     pub beauty_level: u8,
     /// Safe mode: media needs the server's per-call token (the server decides; kept for nertc-call's API).
     pub check_sum: bool,
-    /// Verbose logs and stats.
+    /// Logs every signaling frame sent and received at DEBUG under the target
+    /// `duet_callkit::wire` ([`crate::WIRE_LOG_TARGET`]), tokens and credentials blanked.
     pub debug: bool,
     /// The signaling server, e.g. `wss://duet.example.com/ws` (`ws://` for loopback or tests).
     pub server_url: String,

@@ -181,7 +181,13 @@ impl Driver {
 
     /// The span every log line of this task is in.
     pub(crate) fn span(&self) -> tracing::Span {
-        info_span!("callkit", account = %self.account, device = %self.mirror.config().device)
+        // nertc-call's `uid` only labels the logs: the account and device identify everything.
+        info_span!(
+            "callkit",
+            account = %self.account,
+            device = %self.mirror.config().device,
+            uid = self.config.uid
+        )
     }
 
     /// Runs until logout or until every handle is gone. The first login's outcome goes to
@@ -273,7 +279,7 @@ impl Driver {
         };
         let req = self.mirror.request(login, now)?;
         let deadline = Instant::now() + limit;
-        flush(&mut socket, self.pump())
+        flush(&mut socket, self.pump(), self.config.debug)
             .await
             .map_err(|_| CallKitError::ConnectionLost)?;
         loop {
@@ -283,6 +289,7 @@ impl Driver {
                 Ok(Some(Ok(_))) => continue,
                 Ok(Some(Err(_)) | None) => return Err(CallKitError::ConnectionLost),
             };
+            crate::wire_log::received(self.config.debug, frame.as_str());
             let Ok(frame) = decode_server(frame.as_str()) else {
                 continue;
             };
@@ -314,7 +321,7 @@ impl Driver {
                 // Who may ring with media pre-connected; the answer arrives while serving.
                 self.mirror
                     .request(ClientMessage::ContactsList, self.clock.now_ms())?;
-                flush(&mut socket, self.pump())
+                flush(&mut socket, self.pump(), self.config.debug)
                     .await
                     .map_err(|_| CallKitError::ConnectionLost)?;
                 return Ok((socket, session));
@@ -375,6 +382,7 @@ impl Driver {
                 incoming = socket.next() => match incoming {
                     Some(Ok(Message::Text(text))) => {
                         last_heard = Instant::now();
+                        crate::wire_log::received(self.config.debug, text.as_str());
                         match decode_server(text.as_str()) {
                             Ok(frame) => {
                                 let answers_logout = frame.req.is_some() && frame.req == self.logout_req;
@@ -412,13 +420,13 @@ impl Driver {
                         warn!("server silent for three heartbeats");
                         return Exit::Lost;
                     }
-                    if flush(&mut socket, vec![ClientFrame::new(None, ClientMessage::Ping)]).await.is_err() {
+                    if flush(&mut socket, vec![ClientFrame::new(None, ClientMessage::Ping)], self.config.debug).await.is_err() {
                         return Exit::Lost;
                     }
                 }
             }
             let frames = self.pump();
-            if flush(&mut socket, frames).await.is_err() {
+            if flush(&mut socket, frames, self.config.debug).await.is_err() {
                 return Exit::Lost;
             }
         }
@@ -793,12 +801,16 @@ fn is_fatal(error: &CallKitError) -> bool {
     )
 }
 
+/// Sends `frames` in order; `debug` (nertc-call's) logs each one.
 async fn flush(
     socket: &mut Socket,
     frames: Vec<ClientFrame>,
+    debug: bool,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     for frame in frames {
-        socket.send(Message::text(encode(&frame))).await?;
+        let text = encode(&frame);
+        crate::wire_log::sent(debug, &text);
+        socket.send(Message::text(text)).await?;
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ mod events;
 mod media;
 mod profile;
 mod tls;
+mod wire_log;
 
 pub use accounts::{
     app_info, password_login, register, server_url, AccountServer, AppInfo, IssuedToken, NewAccount,
@@ -48,6 +49,7 @@ pub use event_name::{EventName, UnknownEventName};
 pub use events::{Handler, HandlerId, Off};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
 pub use profile::MediaProfile;
+pub use wire_log::TARGET as WIRE_LOG_TARGET;
 
 /// An SDK event; [`CallEvent::name`] is nertc-call's event name (`INVITED`, `CALL_END`, ...).
 pub type CallEvent = duet_call::client::ClientEvent;

@@ -51,6 +51,9 @@ pub struct LoginArgs {
     /// Which ICE candidates calls may use: all, or relay (TURN only; hides this machine's addresses).
     #[arg(long, value_enum, default_value_t = IcePolicyArg::All, global = true)]
     pub ice_policy: IcePolicyArg,
+    /// Print every signaling frame on stderr, tokens blanked (nertc-call's `debug`).
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 /// `--ice-policy`.

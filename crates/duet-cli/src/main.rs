@@ -24,11 +24,16 @@ pub type Events =
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `--debug` shows the SDK's frame log unless DUET_LOG says exactly what to show.
+    let default_filter = match cli.login.debug {
+        true => format!("warn,{}=debug", duet_callkit::WIRE_LOG_TARGET),
+        false => "warn".to_owned(),
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DUET_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
     if let Command::Register { nick, code } = &cli.command {
@@ -92,6 +97,7 @@ fn configure(
         .clone()
         .unwrap_or_else(|| format!("{account}-cli"));
     config.tls_ca_file = login.ca.clone();
+    config.debug = login.debug;
     config.ice_policy = match login.ice_policy {
         args::IcePolicyArg::All => IcePolicy::All,
         args::IcePolicyArg::Relay => IcePolicy::Relay,

@@ -344,3 +344,35 @@ async fn register_prints_a_token_and_password_stdin_logs_in_with_it() {
     assert_eq!(wrong.0, 3);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn debug_prints_every_frame_on_stderr_with_the_token_blanked() {
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
+    let run = Command::new(env!("CARGO_BIN_EXE_duet-cli"))
+        .env("DUET_SERVER", server.ws_url())
+        .env("DUET_APP_KEY", "demo")
+        .env("DUET_ACCOUNT", "alice")
+        .env("DUET_TOKEN", &token)
+        .env_remove("DUET_LOG")
+        .args(["--debug", "history"])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(HANG_GUARD, run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for frame in [
+        r#""type":"login""#,
+        r#""token":"<redacted>""#,
+        r#""type":"login.ok""#,
+        r#""type":"history.list""#,
+        r#""type":"history""#,
+        r#""type":"logout""#,
+    ] {
+        assert!(stderr.contains(frame), "no {frame} in: {stderr}");
+    }
+    assert!(!stderr.contains(&token), "the token leaked: {stderr}");
+}
