@@ -1,5 +1,6 @@
 //! [`CallKit`]: nertc-call's API as async methods on a cheap, cloneable handle.
 
+use crate::devices::MediaChoices;
 use crate::driver::{Action, Command, Driver, Shared, Waiter};
 use crate::events::{EventHub, Handler, HandlerId, Off};
 use crate::media::{MediaEngine, NoMedia};
@@ -16,6 +17,8 @@ use tokio::task::JoinHandle;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 use tracing::Instrument;
+
+mod media_choices;
 
 /// The longest call timeout nertc-call allows.
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -67,6 +70,7 @@ struct Inner {
     media: Arc<dyn MediaEngine>,
     hub: EventHub,
     shared: Arc<Mutex<Shared>>,
+    choices: Arc<Mutex<MediaChoices>>,
     connection: Mutex<Option<Connection>>,
     call_timeout: Mutex<Duration>,
 }
@@ -101,6 +105,7 @@ impl CallKit {
                 media,
                 hub: EventHub::new(),
                 shared: Arc::new(Mutex::new(Shared::default())),
+                choices: Arc::new(Mutex::new(MediaChoices::default())),
                 connection: Mutex::new(None),
                 call_timeout: Mutex::new(Duration::from_secs(30)),
             }),
@@ -124,6 +129,7 @@ impl CallKit {
             self.inner.media.clone(),
             self.inner.hub.clone(),
             self.inner.shared.clone(),
+            self.inner.choices.clone(),
         );
         let old = self.lock_connection().take();
         if let Some(old) = old {

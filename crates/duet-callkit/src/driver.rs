@@ -2,6 +2,7 @@
 
 use crate::backoff::reconnect_delay;
 use crate::clock::Clock;
+use crate::devices::{MediaChoice, MediaChoices};
 use crate::events::EventHub;
 use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use crate::{CallEvent, CallKitConfig, CallKitError};
@@ -56,6 +57,9 @@ pub(crate) enum Action {
         audio: Option<bool>,
         video: Option<bool>,
     },
+    /// A device, speaker or remote-audio choice, already recorded in the shared choices: for
+    /// the calls running.
+    Choice(MediaChoice),
     Request(ClientMessage),
     Logout,
 }
@@ -134,6 +138,8 @@ pub(crate) struct Driver {
     waiters: HashMap<u64, oneshot::Sender<Answer>>,
     hub: EventHub,
     shared: Arc<Mutex<Shared>>,
+    /// This device's media choices, kept by the handles across logins.
+    choices: Arc<Mutex<MediaChoices>>,
     logout_req: Option<u64>,
     rng: fastrand::Rng,
 }
@@ -146,6 +152,7 @@ impl Driver {
         media: Arc<dyn MediaEngine>,
         hub: EventHub,
         shared: Arc<Mutex<Shared>>,
+        choices: Arc<Mutex<MediaChoices>>,
     ) -> Self {
         let (signals_tx, signals_rx) = mpsc::unbounded_channel();
         let (faults_tx, faults_rx) = mpsc::unbounded_channel();
@@ -174,6 +181,7 @@ impl Driver {
             waiters: HashMap::new(),
             hub,
             shared,
+            choices,
             logout_req: None,
             rng: fastrand::Rng::new(),
         }
@@ -458,6 +466,11 @@ impl Driver {
                         self.apply_local_media();
                         let _ = reply.send(Ok(None));
                     }
+                    // The media of a call survives a lost connection; so do its devices.
+                    Some(Command { action: Action::Choice(choice), reply }) => {
+                        self.apply_choice(&choice);
+                        let _ = reply.send(Ok(None));
+                    }
                     Some(Command { reply, .. }) => {
                         let _ = reply.send(Err(CallKitError::ConnectionLost));
                     }
@@ -517,6 +530,10 @@ impl Driver {
                 self.apply_local_media();
                 sent
             }
+            Action::Choice(choice) => {
+                self.apply_choice(&choice);
+                Ok(None)
+            }
             Action::Request(msg) => {
                 match &msg {
                     ClientMessage::ContactsAdd { account } => {
@@ -574,6 +591,22 @@ impl Driver {
                 session.set_video_enabled(video);
             }
         }
+    }
+
+    /// Hands a media choice to every call's media.
+    fn apply_choice(&mut self, choice: &MediaChoice) {
+        for session in self.sessions.values_mut() {
+            choice.apply_to_session(session.as_mut());
+        }
+    }
+
+    /// The media choices as they are now.
+    fn choices(&self) -> MediaChoices {
+        self.choices
+            .lock()
+            // Replaced whole by the handles; a panic elsewhere cannot leave them half-written.
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Carries out the mirror's effects; returns the frames to send.
@@ -652,6 +685,8 @@ impl Driver {
                     ice_servers,
                     ice_policy: self.config.ice_policy,
                     profile: self.config.media_profile(),
+                    // Read again when the session starts (a deferred one starts later).
+                    choices: MediaChoices::default(),
                 };
                 if role == Role::Callee && !self.caller_is_contact(&call_id) {
                     debug!(%call_id, "a non-contact rings: media waits for the answer");
@@ -751,8 +786,10 @@ impl Driver {
         }
     }
 
-    /// Starts a call's media session and relays its negotiation.
-    fn start_media(&mut self, info: MediaCallInfo) {
+    /// Starts a call's media session, with the media choices of the moment, and relays its
+    /// negotiation.
+    fn start_media(&mut self, mut info: MediaCallInfo) {
+        info.choices = self.choices();
         let call_id = info.call_id.clone();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let relay = self.signals_tx.clone();

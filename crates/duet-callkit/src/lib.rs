@@ -21,6 +21,7 @@ mod backoff;
 mod client;
 mod clock;
 mod config;
+mod devices;
 mod driver;
 mod error;
 mod event_name;
@@ -36,6 +37,7 @@ pub use accounts::{
 pub use backoff::reconnect_delay;
 pub use client::{CallKit, CallParams, HistoryPage, MAX_BEAUTY_LEVEL, MAX_CALL_TIMEOUT};
 pub use config::{AudioQuality, CallKitConfig, IcePolicy, Resolution};
+pub use devices::{DeviceKind, MediaChoices, MediaDevice};
 pub use duet_call::client::{
     CallMedia, CallState, CurrentCall, Invite, MediaStats, NetworkQuality, Role, ServerError,
     Session,

@@ -1,7 +1,7 @@
 //! The seam to the media engine (crates/duet-media plugs in here); `NoMedia` does nothing.
 
 use crate::events::EventHub;
-use crate::CallEvent;
+use crate::{CallEvent, DeviceKind, MediaChoices, MediaDevice};
 use duet_call::client::{MediaStats, Role};
 use duet_protocol::{CallId, CallType, IceServer};
 use tokio::sync::mpsc;
@@ -21,6 +21,9 @@ pub struct MediaCallInfo {
     pub ice_policy: crate::IcePolicy,
     /// The video size, bitrates and audio quality the call sends (the SDK's configuration).
     pub profile: crate::MediaProfile,
+    /// The devices chosen, the speaker and the peer's audio, as the call starts; changes during
+    /// the call arrive through [`MediaSession`]'s methods.
+    pub choices: MediaChoices,
 }
 
 /// Where a call's media reports to the SDK's users: each method delivers one SDK event
@@ -139,6 +142,21 @@ pub trait MediaEngine: Send + Sync {
     fn set_whiteness_level(&self, level: u8) {
         let _ = level;
     }
+
+    /// The devices of `kind` present now. Asked anew each time, so a device plugged in since
+    /// the last call is listed. Engines without devices list none.
+    fn devices(&self, kind: DeviceKind) -> Vec<MediaDevice> {
+        let _ = kind;
+        Vec::new()
+    }
+
+    /// Whether `id` names something this engine can open as `kind` (a listed device, or what
+    /// else the engine documents); why not, if not. A well-formed id whose device is missing
+    /// is not refused here: the call reports it with `MEDIA_FAILED` when it opens it.
+    fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
+        let _ = id;
+        Err(format!("this media engine has no {kind}"))
+    }
 }
 
 /// One call's media.
@@ -155,6 +173,20 @@ pub trait MediaSession: Send {
     /// user's camera switch still applies).
     fn set_call_type(&mut self, call_type: CallType) {
         let _ = call_type;
+    }
+    /// Uses device `id` (already checked with [`MediaEngine::check_device`]) as `kind` from now
+    /// on: a camera or microphone in use is replaced, a failure reported with `MEDIA_FAILED`
+    /// and the old one kept.
+    fn select_device(&mut self, kind: DeviceKind, id: &str) {
+        let _ = (kind, id);
+    }
+    /// Silences (or not) what this device plays of the peer; the speaker stays open.
+    fn set_remote_audio_muted(&mut self, muted: bool) {
+        let _ = muted;
+    }
+    /// Plays the peer (true) or releases the speaker and plays nothing (false).
+    fn set_speaker_enabled(&mut self, enabled: bool) {
+        let _ = enabled;
     }
     /// The call ended or stopped ringing here: release devices and sockets.
     fn close(&mut self);

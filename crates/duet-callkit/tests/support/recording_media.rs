@@ -1,6 +1,9 @@
 //! A media engine that records what the SDK asks of it and can emit signals on demand.
 
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, Role};
+use duet_callkit::{
+    DeviceKind, MediaCallInfo, MediaChoices, MediaDevice, MediaEngine, MediaEvents, MediaSession,
+    Role,
+};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -10,6 +13,8 @@ pub struct RecordingMedia {
     pub log: Arc<Mutex<Vec<String>>>,
     pub signals: Arc<Mutex<Vec<mpsc::UnboundedSender<serde_json::Value>>>>,
     pub events: Arc<Mutex<Vec<MediaEvents>>>,
+    /// The choices each session started with.
+    pub started_with: Arc<Mutex<Vec<MediaChoices>>>,
 }
 
 impl RecordingMedia {
@@ -46,6 +51,7 @@ impl MediaEngine for RecordingMedia {
         events: MediaEvents,
     ) -> Box<dyn MediaSession> {
         self.events.lock().unwrap().push(events);
+        self.started_with.lock().unwrap().push(call.choices.clone());
         let role = match call.role {
             Role::Caller => "Caller",
             Role::Callee => "Callee",
@@ -58,6 +64,23 @@ impl MediaEngine for RecordingMedia {
         Box::new(Session {
             log: self.log.clone(),
         })
+    }
+
+    /// One device of each kind, `<kind>-1`.
+    fn devices(&self, kind: DeviceKind) -> Vec<MediaDevice> {
+        vec![MediaDevice {
+            kind,
+            id: format!("{kind}-1"),
+            name: format!("The {kind}"),
+        }]
+    }
+
+    /// Takes ids that start with the kind's name.
+    fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
+        match id.starts_with(kind.as_str()) {
+            true => Ok(()),
+            false => Err(format!("not a {kind}")),
+        }
     }
 }
 
@@ -72,6 +95,18 @@ impl MediaSession for Session {
         self.log.lock().unwrap().push(format!("audio:{enabled}"));
     }
     fn set_video_enabled(&mut self, _enabled: bool) {}
+    fn select_device(&mut self, kind: DeviceKind, id: &str) {
+        self.log.lock().unwrap().push(format!("device:{kind}:{id}"));
+    }
+    fn set_remote_audio_muted(&mut self, muted: bool) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("remote_muted:{muted}"));
+    }
+    fn set_speaker_enabled(&mut self, enabled: bool) {
+        self.log.lock().unwrap().push(format!("speaker:{enabled}"));
+    }
     fn close(&mut self) {
         self.log.lock().unwrap().push("close".into());
     }
