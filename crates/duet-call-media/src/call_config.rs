@@ -2,11 +2,14 @@
 //! this call.
 
 use duet_callkit::{AudioQuality, CallType, IcePolicy, MediaCallInfo, Role};
-use duet_media::{IceServer, MediaConfig};
+use duet_media::{AudioOutput, IceServer, MediaConfig};
 
-/// The media settings of one call: the engine's sources and transport, with what the SDK's
-/// configuration says the call sends (size, bitrates, audio quality), this call's ICE servers,
-/// and no camera for an audio call.
+use crate::call_devices::choose_sources;
+
+/// The media settings of one call: the engine's sources (or the camera and microphone chosen
+/// through the SDK) and transport, with what the SDK's configuration says the call sends (size,
+/// bitrates, audio quality), this call's ICE servers, and no camera for an audio call. Remote
+/// audio is not opened here: the call's playout opens the speaker (`CallDevices`).
 pub(crate) fn call_config(base: &MediaConfig, call: &MediaCallInfo) -> MediaConfig {
     let mut config = base.clone();
     let profile = &call.profile;
@@ -24,6 +27,8 @@ pub(crate) fn call_config(base: &MediaConfig, call: &MediaCallInfo) -> MediaConf
         IcePolicy::Relay => duet_media::IcePolicy::Relay,
     };
     config.open_camera &= call.call_type == CallType::Video;
+    choose_sources(&mut config, call);
+    config.audio_output = AudioOutput::Null;
     config
 }
 
@@ -49,7 +54,7 @@ pub(crate) fn media_role(role: Role) -> duet_media::Role {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duet_callkit::{CallId, CallKitConfig, Resolution};
+    use duet_callkit::{CallId, CallKitConfig, MediaChoices, Resolution};
 
     fn call(config: &CallKitConfig, call_type: CallType) -> MediaCallInfo {
         MediaCallInfo {
@@ -59,6 +64,7 @@ mod tests {
             ice_servers: Vec::new(),
             ice_policy: IcePolicy::Relay,
             profile: config.media_profile(),
+            choices: MediaChoices::default(),
         }
     }
 
@@ -87,8 +93,21 @@ mod tests {
         assert_eq!(config.video_size(), (360, 640));
         assert_eq!(config.audio_quality, duet_media::AudioQuality::Music);
         assert!(!config.open_camera, "an audio call opens no camera");
-        // The sources stay the engine's.
+        // The sources stay the engine's, unless chosen.
         assert_eq!(config.video_input, base.video_input);
         assert_eq!(config.audio_input, base.audio_input);
+        let mut chosen = call(&sdk, CallType::Video);
+        chosen.choices.camera = Some("testsrc".into());
+        chosen.choices.microphone = Some("tone:880".into());
+        let config = call_config(&base, &chosen);
+        assert_eq!(config.video_input, duet_media::VideoInput::TestPattern);
+        assert_eq!(
+            config.audio_input,
+            duet_media::AudioInput::Tone {
+                frequency_hz: 880.0
+            }
+        );
+        // The call's playout opens the speaker, not duet-media.
+        assert_eq!(config.audio_output, AudioOutput::Null);
     }
 }

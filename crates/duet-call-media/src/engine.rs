@@ -1,6 +1,8 @@
 //! The [`MediaEngine`] the SDK calls: one media task per call.
 
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
+use duet_callkit::{
+    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession,
+};
 use tokio::sync::mpsc;
 
 use crate::session::{self, SessionHandle};
@@ -54,5 +56,17 @@ impl MediaEngine for DuetMediaEngine {
         if let Err(error) = self.setup.beauty().set_whiteness_level(level) {
             tracing::warn!(%error, "whiteness level refused");
         }
+    }
+
+    /// The cameras, microphones or speakers the system reports now (`camera:N`, `mic:NAME`,
+    /// `speaker:NAME`).
+    fn devices(&self, kind: DeviceKind) -> Vec<MediaDevice> {
+        crate::devices::list(kind)
+    }
+
+    /// A listed id, or a source in duet-media's grammar (`testsrc`, `tone:HZ`, `FILE.wav`, ...;
+    /// docs/sdk.md).
+    fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
+        crate::devices::parse(kind, id).map(drop)
     }
 }

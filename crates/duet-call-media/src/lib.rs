@@ -17,8 +17,11 @@
 //! ```
 
 mod call_config;
+mod call_devices;
+mod devices;
 mod echo;
 mod engine;
+mod playout;
 mod preview;
 mod session;
 mod setup;

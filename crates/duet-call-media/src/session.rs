@@ -2,7 +2,7 @@
 //! negotiation between the media session and the SDK.
 
 use duet_callkit::{
-    CallType, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality,
+    CallType, DeviceKind, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality,
 };
 use duet_media::sink::null::NullSink;
 use duet_media::{CallMedia, CallStats, ConnectionState, MediaConfig, MediaEvent, MediaSignal};
@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::call_config::{call_config, media_role};
+use crate::call_devices::CallDevices;
 use crate::echo::EchoLine;
 use crate::preview::{PreviewFilter, PreviewSinks};
 use crate::setup::{MediaSetup, VideoSinkFactory};
@@ -22,6 +23,9 @@ pub(crate) enum Command {
     AudioEnabled(bool),
     VideoEnabled(bool),
     CallType(CallType),
+    SelectDevice(DeviceKind, String),
+    RemoteAudioMuted(bool),
+    SpeakerEnabled(bool),
     Close,
 }
 
@@ -57,6 +61,15 @@ impl MediaSession for SessionHandle {
     fn set_call_type(&mut self, call_type: CallType) {
         self.send(Command::CallType(call_type));
     }
+    fn select_device(&mut self, kind: DeviceKind, id: &str) {
+        self.send(Command::SelectDevice(kind, id.to_owned()));
+    }
+    fn set_remote_audio_muted(&mut self, muted: bool) {
+        self.send(Command::RemoteAudioMuted(muted));
+    }
+    fn set_speaker_enabled(&mut self, enabled: bool) {
+        self.send(Command::SpeakerEnabled(enabled));
+    }
     fn close(&mut self) {
         self.send(Command::Close);
     }
@@ -88,7 +101,8 @@ fn preview_sink(
     })
 }
 
-/// Connects the call's sinks and sources: the echo line, or the setup's sinks.
+/// Connects the call's sinks and sources: the echo line, or the setup's video sink (remote audio
+/// is the call's playout, `CallDevices`).
 fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Option<&EchoLine>) {
     if let Some(line) = echo {
         media.set_video_sink(Some(line.video_sink()));
@@ -102,12 +116,6 @@ fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Optio
         match factory(&call.call_id) {
             Ok(sink) => media.set_video_sink(Some(sink)),
             Err(error) => warn!(%error, "remote video sink unavailable"),
-        }
-    }
-    if let Some(factory) = &setup.audio_sink {
-        match factory(&call.call_id) {
-            Ok(sink) => media.replace_audio_sink(sink),
-            Err(error) => warn!(%error, "remote audio sink unavailable"),
         }
     }
 }
@@ -134,7 +142,7 @@ async fn drive(
     events: MediaEvents,
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
-    let config = call_config(&setup.config, &call);
+    let mut config = call_config(&setup.config, &call);
     let mut video_open = config.open_camera;
     let (media, mut media_events) =
         match CallMedia::start(config.clone(), media_role(call.role)).await {
@@ -155,6 +163,10 @@ async fn drive(
     }
     let echo = setup.echo_delay.map(EchoLine::new);
     plug(&media, &setup, &call, echo.as_ref());
+    // The echo sends back what it receives: it has no devices to choose.
+    let mut devices = echo
+        .is_none()
+        .then(|| CallDevices::install(&media, &setup, &call, &events));
     if echo.is_some() && video_open {
         open_video(&media, &config, echo.as_ref());
     }
@@ -185,6 +197,20 @@ async fn drive(
                     open_video(&media, &config, echo.as_ref());
                 }
                 Some(Command::CallType(_)) => {}
+                Some(Command::SelectDevice(kind, id)) => match devices.as_mut() {
+                    Some(devices) => devices.select(&media, &mut config, video_open, kind, &id),
+                    None => debug!(%kind, id, "the echo has no devices"),
+                },
+                Some(Command::RemoteAudioMuted(muted)) => {
+                    if let Some(devices) = &devices {
+                        devices.set_remote_audio_muted(muted);
+                    }
+                }
+                Some(Command::SpeakerEnabled(enabled)) => {
+                    if let Some(devices) = devices.as_mut() {
+                        devices.set_speaker_enabled(enabled);
+                    }
+                }
                 Some(Command::Close) | None => break,
             },
             Some(event) = media_events.recv() => {
