@@ -6,7 +6,9 @@ use crate::frames::{FrameHub, Stream};
 use crate::media::sources::{media_config, SourceOverrides};
 use crate::store::settings::Settings;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
-use duet_callkit::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
+use duet_callkit::{
+    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession,
+};
 use duet_media::sink::VideoSink;
 use duet_media::BeautyControl;
 use std::sync::{Arc, Mutex};
@@ -104,5 +106,13 @@ impl MediaEngine for AppMediaEngine {
         if let Err(error) = self.beauty.set_whiteness_level(level) {
             tracing::warn!(%error, "whiteness level refused");
         }
+    }
+
+    fn devices(&self, kind: DeviceKind) -> Vec<MediaDevice> {
+        DuetMediaEngine::new(self.setup()).devices(kind)
+    }
+
+    fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
+        DuetMediaEngine::new(self.setup()).check_device(kind, id)
     }
 }
