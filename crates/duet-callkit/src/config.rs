@@ -79,7 +79,8 @@ pub struct CallKitConfig {
     /// Skin smoothing of this device's video when the SDK is made, 0..=9; change it later with
     /// `set_beauty_level`.
     pub beauty_level: u8,
-    /// Safe mode: media needs the server's per-call token (the server decides; kept for nertc-call's API).
+    /// The safe mode this app expects (call actions carry per-call tokens). The server's app
+    /// setting decides; a login whose `login.ok` says otherwise fails with `SafeModeMismatch`.
     pub check_sum: bool,
     /// Logs every signaling frame sent and received at DEBUG under the target
     /// `duet_callkit::wire` ([`crate::WIRE_LOG_TARGET`]), tokens and credentials blanked.

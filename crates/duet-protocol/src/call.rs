@@ -83,7 +83,7 @@ pub enum Presence {
 pub struct Party {
     pub account: AccountId,
     pub device: DeviceId,
-    /// The account's nickname, for display.
+    /// The name to show: the account's nickname, or for a caller the `nick` its invite gave.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub nick: String,
 }
