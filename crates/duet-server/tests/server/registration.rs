@@ -340,7 +340,11 @@ async fn a_new_database_is_readable_by_its_owner_only() {
     server.flush().await;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700, "the directory");
-    assert_eq!(mode(&database), 0o600, "the database, which holds the apps' secrets");
+    assert_eq!(
+        mode(&database),
+        0o600,
+        "the database, which holds the apps' secrets"
+    );
     let wal = data.join("duet.sqlite-wal");
     if wal.exists() {
         assert_eq!(mode(&wal), 0o600, "the write-ahead log");
