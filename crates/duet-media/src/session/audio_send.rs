@@ -22,6 +22,7 @@ use super::video_send::negotiated_payload_type;
 use crate::audio::processing::AudioProcessor;
 use crate::codec::opus::{OpusEncoder, FRAME_SAMPLES};
 use crate::error::{DeviceKind, MediaError};
+use crate::frame::AudioFrame;
 use crate::source::AudioSource;
 
 /// Instructions for the audio capture thread.
@@ -168,35 +169,52 @@ fn capture_loop(
                 continue;
             }
         };
-        if let Some(p) = processor.as_mut() {
-            if let Err(e) = p.process_capture(&mut frame) {
-                tracing::warn!(error = %e, "audio processing failed; bypassing it");
-                processor = None;
-            }
-        }
+        process_capture(&mut processor, &mut frame);
         if !state.sending() {
             pending.clear();
             continue;
         }
         pending.extend_from_slice(&frame.samples);
-        if pending.len() < FRAME_SAMPLES {
-            continue;
+        if pending.len() >= FRAME_SAMPLES
+            && !encode_block(&mut state, &mut encoder, &mut pending, &out)
+        {
+            return;
         }
-        if state.expected_loss != state.encoder_loss {
-            state.encoder_loss = state.expected_loss;
-            let percent = state.expected_loss.unwrap_or(0).min(100);
-            // In 0..=100 by the line above.
-            let _ = encoder.set_expected_loss(u8::try_from(percent).unwrap_or(100));
+    }
+}
+
+/// Echo cancellation and noise suppression on a captured frame; a processor that fails is
+/// dropped, and the call goes on with unprocessed audio.
+fn process_capture(processor: &mut Option<AudioProcessor>, frame: &mut AudioFrame) {
+    if let Some(p) = processor.as_mut() {
+        if let Err(e) = p.process_capture(frame) {
+            tracing::warn!(error = %e, "audio processing failed; bypassing it");
+            *processor = None;
         }
-        let block: Vec<i16> = pending.drain(..FRAME_SAMPLES).collect();
-        match encoder.encode(&block) {
-            // DTX: a 1-2 byte packet means "still silent"; libopus wants those sent.
-            Ok(packet) => {
-                if out.blocking_send(packet).is_err() {
-                    return;
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "Opus encode failed"),
+    }
+}
+
+/// Encodes one 20 ms block from `pending` (at least a block long) and queues the packet;
+/// false once the send loop is gone.
+fn encode_block(
+    state: &mut AudioState,
+    encoder: &mut OpusEncoder,
+    pending: &mut Vec<i16>,
+    out: &tokio::sync::mpsc::Sender<Vec<u8>>,
+) -> bool {
+    if state.expected_loss != state.encoder_loss {
+        state.encoder_loss = state.expected_loss;
+        let percent = state.expected_loss.unwrap_or(0).min(100);
+        // In 0..=100 by the line above.
+        let _ = encoder.set_expected_loss(u8::try_from(percent).unwrap_or(100));
+    }
+    let block: Vec<i16> = pending.drain(..FRAME_SAMPLES).collect();
+    match encoder.encode(&block) {
+        // DTX: a 1-2 byte packet means "still silent"; libopus wants those sent.
+        Ok(packet) => out.blocking_send(packet).is_ok(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Opus encode failed");
+            true
         }
     }
 }
