@@ -104,8 +104,9 @@ impl<K: Hash + Eq> AttemptLimiter<K> {
         let mut buckets = self.lock();
         if buckets.len() >= MAX_TRACKED_KEYS {
             buckets.retain(|_, bucket| !bucket.is_full(now));
-            if buckets.len() >= MAX_TRACKED_KEYS {
-                // Under a flood of distinct keys, forgetting all beats growing without bound.
+            // Pruning must free a good share, or every later attempt would scan the whole map
+            // again; under a flood of distinct keys, forgetting all beats growing without bound.
+            if buckets.len() >= MAX_TRACKED_KEYS / 2 {
                 buckets.clear();
             }
         }

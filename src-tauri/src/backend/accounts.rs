@@ -7,7 +7,7 @@ use crate::backend::state::SignedIn;
 use crate::backend::transport::check_server_url;
 use crate::backend::Backend;
 use crate::error::AppResult;
-use duet_callkit::{AccountServer, NewAccount, Password, Registration};
+use duet_callkit::{AccountServer, NewAccount, Password};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -98,10 +98,6 @@ fn account_server(choice: &ServerChoice) -> AppResult<AccountServer> {
     Ok(server)
 }
 
-fn registration_name(registration: Registration) -> &'static str {
-    registration.as_str()
-}
-
 impl Backend {
     /// What the server at the written address allows (its registration policy).
     pub async fn server_info(&self, choice: &ServerChoice) -> AppResult<ServerInfo> {
@@ -110,7 +106,7 @@ impl Backend {
         Ok(ServerInfo {
             server_url: server.server_url,
             app_key: info.app_key,
-            registration: registration_name(info.registration),
+            registration: info.registration.as_str(),
             min_password_chars: info.min_password_chars,
         })
     }
