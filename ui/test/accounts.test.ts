@@ -2,28 +2,24 @@
 // Joining a real server from the sign-in screen: a password sign-in with the address as people
 // write it, "Create account" asking the server whether it wants an invite code, a duet://join
 // link filling the form in (without sending anything), and the server's refusals in both languages.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { startMainApp } from "../src/app/mainApp";
+import { describe, expect, it } from "vitest";
 import type { Bootstrap, CommandError, ServerInfo, SignedIn } from "../src/backend/types";
 import { signInErrorText } from "../src/format/signInError";
 import { setLocale } from "../src/i18n/i18n";
-import { bootstrapWith, byTestId, FakeBackend, IDLE, settle, SIGNED_OUT, SilentSocket, visible } from "./fakeBackend";
+import { bootstrapWith, byTestId, FakeBackend, settle, SIGNED_OUT, visible } from "./fakeBackend";
+import { mountMainWindow, usePageEnvironment } from "./mainWindow";
 
 const CAROL: SignedIn = { account: "carol", nick: "Carol", server: "wss://duet.example.com/ws", embedded: false, transport: "tls" };
 const INVITE_ONLY: ServerInfo = { serverUrl: "wss://duet.example.com/ws", appKey: "demo", registration: "invite", minPasswordChars: 8 };
 
-let running: FakeBackend | null = null;
+usePageEnvironment();
 
 async function start(bootstrap: Bootstrap) {
   const backend = new FakeBackend(bootstrap);
   backend.responses.sign_in_password = CAROL;
   backend.responses.create_account = CAROL;
   backend.responses.server_info = INVITE_ONLY;
-  running = backend;
-  const mount = document.createElement("div");
-  document.body.replaceChildren(mount);
-  await startMainApp(backend, mount);
-  await settle();
+  await mountMainWindow(backend);
   return backend;
 }
 
@@ -34,21 +30,6 @@ function fill(testid: string, value: string): void {
 }
 
 const NO_LAST_SIGN_IN: Bootstrap = { ...bootstrapWith(SIGNED_OUT), lastSignIn: null };
-
-beforeEach(() => {
-  vi.stubGlobal("WebSocket", SilentSocket);
-  HTMLCanvasElement.prototype.getContext = (() => null) as never;
-  vi.spyOn(console, "error").mockImplementation(() => {});
-  vi.spyOn(console, "debug").mockImplementation(() => {});
-  setLocale("en");
-});
-afterEach(() => {
-  running?.emit("app-state", IDLE);
-  running = null;
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  setLocale("en");
-});
 
 describe("signing in to a real server", () => {
   it("sends the address as written with the account and password, no token fields in sight", async () => {

@@ -2,15 +2,14 @@
 // Connection security on the page: the sign-in form's extra CA file and "Insecure, for testing" choice, the
 // sentences for a refused ws:// server and an untrusted certificate (both languages), the "Not
 // secure" marker, and the ICE policy under Advanced.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { startMainApp } from "../src/app/mainApp";
+import { describe, expect, it } from "vitest";
 import type { Bootstrap, CommandError, SignedIn } from "../src/backend/types";
 import { signInErrorText } from "../src/format/signInError";
 import { setLocale } from "../src/i18n/i18n";
 import { fileNameOf } from "../src/views/caFileChoice";
-import {
-  bootstrapWith, byTestId, FakeBackend, IDLE, SETTINGS, settle, SIGNED_OUT, SilentSocket, visible,
-} from "./fakeBackend";
+import { bootstrapWith, byTestId, FakeBackend, IDLE, SETTINGS, settle, SIGNED_OUT, visible } from "./fakeBackend";
+import { mountMainWindow, usePageEnvironment } from "./mainWindow";
+
 const PLAIN: SignedIn = { account: "alice", nick: "Alice", server: "ws://192.168.1.20:7420/ws", embedded: false, transport: "plain" };
 const UNTRUSTED: CommandError = {
   code: "tls_untrusted",
@@ -18,15 +17,11 @@ const UNTRUSTED: CommandError = {
   host: "duet.lab:7443", reason: "it has expired", reasonKind: "expired",
 };
 
-let running: FakeBackend | null = null;
+usePageEnvironment();
 
 async function start(bootstrap: Bootstrap) {
   const backend = new FakeBackend(bootstrap);
-  running = backend;
-  const mount = document.createElement("div");
-  document.body.replaceChildren(mount);
-  const ctx = await startMainApp(backend, mount);
-  await settle();
+  const ctx = await mountMainWindow(backend);
   return { backend, ctx };
 }
 
@@ -36,21 +31,6 @@ function chooseFile(file: File): void {
   Object.defineProperty(input, "files", { value: [file], configurable: true });
   input.dispatchEvent(new Event("change"));
 }
-
-beforeEach(() => {
-  vi.stubGlobal("WebSocket", SilentSocket);
-  HTMLCanvasElement.prototype.getContext = (() => null) as never;
-  vi.spyOn(console, "error").mockImplementation(() => {});
-  vi.spyOn(console, "debug").mockImplementation(() => {});
-  setLocale("en");
-});
-afterEach(() => {
-  running?.emit("app-state", IDLE);
-  running = null;
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  setLocale("en");
-});
 
 describe("sign-in errors about the connection's safety", () => {
   it("names the host of a refused ws:// server in both languages", () => {

@@ -6,10 +6,10 @@ mod support;
 use std::path::Path;
 
 use duet_call_media::MediaSetup;
-use duet_callkit::{CallParams, CallType};
+use duet_callkit::CallType;
 use duet_media::source::test_pattern::decode_stamp;
 use duet_media::source::y4m::Y4mSource;
-use duet_testkit::{invited, start_server, wait_for, wait_for_event};
+use duet_testkit::{answered_call, start_server, wait_for, wait_for_event};
 use support::media_client;
 
 /// The stamps of every complete frame in the Y4M file at `path` (empty if it has no header yet).
@@ -32,12 +32,7 @@ async fn a_recorded_call_holds_the_peers_test_pattern() {
     let (bob, mut bob_events) =
         media_client(&server, "bob", MediaSetup::test_pattern_and_tone(1000.0)).await;
 
-    alice
-        .call(CallParams::new("bob", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events).await;
     wait_for_event(&mut alice_events, "USER_ACCEPT").await;
     wait_for("30 stamped frames in the recording", || {
         recorded_stamps(&recording).len() >= 30

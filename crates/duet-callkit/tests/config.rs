@@ -5,7 +5,9 @@
 mod support;
 
 use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallType};
-use duet_testkit::{client, client_with, invited, start_server, wait_for_event, Events};
+use duet_testkit::{
+    answered_call, client, client_with, invited, start_server, wait_for_event, Events,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use support::recording_media::RecordingMedia;
@@ -83,12 +85,7 @@ async fn both_on_by_default_sends_no_media_notice_at_the_answer() {
     let (fx, _dir) = start_server().await;
     let (alice, mut alice_events) = client(&fx, "alice", None).await;
     let (bob, mut bob_events) = client(&fx, "bob", None).await;
-    alice
-        .call(CallParams::new("bob", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events).await;
     wait_for_event(&mut alice_events, "USER_ACCEPT").await;
     // The peer takes both as on until told; the first media notice is this mute.
     bob.mute_local_audio(true).await.unwrap();

@@ -17,8 +17,8 @@ pub mod wait;
 
 pub use raw::RawPeer;
 pub use sdk::{
-    client, client_with, invited, next_event, record_status, wait_for_event, wait_for_event_where,
-    Events,
+    answered_call, client, client_with, invited, next_event, record_status, wait_for_event,
+    wait_for_event_where, Events,
 };
 pub use server::{
     add_user, add_user_named, server_config, start_server, start_server_with, APP_KEY,

@@ -1,6 +1,6 @@
 //! SDK clients on a test server, and their events.
 
-use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallStatus, Invite};
+use duet_callkit::{CallEvent, CallKit, CallKitConfig, CallParams, CallStatus, CallType, Invite};
 use duet_server::RunningServer;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt};
@@ -93,6 +93,27 @@ pub async fn invited(events: &mut (impl Stream<Item = CallEvent> + Unpin)) -> In
         CallEvent::Invited(invite) => invite,
         other => unreachable!("an INVITED event is an invite: {other:?}"),
     }
+}
+
+/// `caller` calls `callee_account` with `call_type`, and `callee` accepts the invite its
+/// `callee_events` bring; returns that invite.
+pub async fn answered_call(
+    caller: &CallKit,
+    callee_account: &str,
+    call_type: CallType,
+    callee: &CallKit,
+    callee_events: &mut (impl Stream<Item = CallEvent> + Unpin),
+) -> Invite {
+    caller
+        .call(CallParams::new(callee_account, call_type))
+        .await
+        .unwrap_or_else(|e| panic!("calling {callee_account}: {e}"));
+    let invite = invited(callee_events).await;
+    callee
+        .accept(&invite)
+        .await
+        .unwrap_or_else(|e| panic!("{callee_account} accepting: {e}"));
+    invite
 }
 
 /// The status of the call record in the next MESSAGE_SENT event.

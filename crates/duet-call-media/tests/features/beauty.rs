@@ -3,12 +3,12 @@
 //! into the next call, and `LocalPreview` filters the camera outside any call.
 
 use duet_call_media::{LocalPreview, MediaSetup, PreviewSinks};
-use duet_callkit::{CallEvent, CallKitError, CallParams, CallType};
+use duet_callkit::{CallEvent, CallKitError, CallType};
 use duet_media::{AudioInput, AudioOutput, MediaConfig, Resolution, VideoInput};
 
 use crate::frames::{preview_sink, write_skin_y4m, Luma, LumaLog};
 use crate::support::{media_client, media_client_with, probed};
-use duet_testkit::{invited, start_server, wait_for, wait_for_event};
+use duet_testkit::{answered_call, start_server, wait_for, wait_for_event};
 
 /// Noisy skin from a file, previews before and after the filters into the two logs.
 fn skin_setup(path: &std::path::Path, filtered: &LumaLog, unfiltered: &LumaLog) -> MediaSetup {
@@ -46,12 +46,9 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
     let (bob_setup, _, _) = probed(1000.0);
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    let call = alice
-        .call(CallParams::new("bob", CallType::Video))
+    let call = answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events)
         .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+        .call_id;
     wait_for("10 encoded frames at level 0", || {
         filtered.of(&call).len() >= 10
     })
@@ -90,12 +87,9 @@ async fn a_level_change_reaches_the_running_call_and_persists_into_the_next() {
 
     // Set between calls: the next call starts with both levels.
     alice.set_whiteness_level(9).unwrap();
-    let second = alice
-        .call(CallParams::new("bob", CallType::Video))
+    let second = answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events)
         .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+        .call_id;
     wait_for("10 encoded frames of the second call", || {
         filtered.of(&second).len() >= 10
     })
@@ -127,12 +121,9 @@ async fn the_configured_levels_apply_from_the_first_frame_of_the_first_call() {
     let (bob_setup, _, _) = probed(1000.0);
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    let call = alice
-        .call(CallParams::new("bob", CallType::Video))
+    let call = answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events)
         .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+        .call_id;
     wait_for("10 encoded frames", || filtered.of(&call).len() >= 10).await;
     let (after, before) = (filtered.of(&call), unfiltered.of(&call));
     for (i, f) in after.iter().enumerate() {

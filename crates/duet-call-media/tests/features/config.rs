@@ -2,11 +2,11 @@
 //! video size (the `resolution` preset, or `video_width` x `video_height`), the bitrate ceiling
 //! and the audio quality.
 
-use duet_callkit::{AudioQuality, CallEvent, CallParams, CallType, MediaStats};
+use duet_callkit::{AudioQuality, CallEvent, CallType, MediaStats};
 use futures_util::Stream;
 
 use crate::support::{media_client, media_client_with, probed};
-use duet_testkit::{invited, start_server, wait_for_event, wait_for_event_where};
+use duet_testkit::{answered_call, start_server, wait_for_event, wait_for_event_where};
 
 fn first_frame(event: &CallEvent) -> (u32, u32) {
     match event {
@@ -55,12 +55,7 @@ async fn the_peer_decodes_the_preset_or_the_explicit_size() {
     // Bob sends the `Sd` preset, 320x240.
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    alice
-        .call(CallParams::new("bob", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events).await;
 
     let at_bob = wait_for_event(&mut bob_events, "FIRST_REMOTE_FRAME").await;
     assert_eq!(first_frame(&at_bob), (480, 360));
@@ -85,12 +80,7 @@ async fn max_bitrate_caps_the_video_each_side_sends() {
     })
     .await;
 
-    alice
-        .call(CallParams::new("bob", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events).await;
 
     // Each second Alice sees both directions over the same interval: her video capped at
     // 120 kbps against Bob's at 1500 or more (the pattern at 320x240 takes about 1000; Alice's
@@ -118,12 +108,7 @@ async fn audio_quality_high_sends_music_coding_and_standard_speech_coding() {
     // Bob keeps the kit's speech coding.
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    alice
-        .call(CallParams::new("bob", CallType::Audio))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Audio, &bob, &mut bob_events).await;
 
     // Music is Opus at 96 kbps, speech at 32 kbps; a steady tone keeps both at their rate.
     let seconds = full_seconds(&mut alice_events, 2).await;

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use duet_call_media::MediaSetup;
-use duet_callkit::{CallParams, CallType};
+use duet_callkit::CallType;
 use duet_media::audio::analysis::{strongest_of, tone_level_db};
 
 use crate::support::{media_client, probed};
-use duet_testkit::{invited, start_server, wait_for};
+use duet_testkit::{answered_call, start_server, wait_for};
 
 const OWN_TONE: f32 = 440.0;
 
@@ -21,12 +21,7 @@ async fn an_echo_peer_sends_back_the_callers_own_pattern_and_tone() {
     let (alice, _alice_events) = media_client(&server, "alice", alice_setup).await;
     let (echo_kit, mut echo_events) = media_client(&server, "echo", echo).await;
 
-    alice
-        .call(CallParams::new("echo", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut echo_events).await;
-    echo_kit.accept(&invite).await.unwrap();
+    answered_call(&alice, "echo", CallType::Video, &echo_kit, &mut echo_events).await;
 
     // Black frames come first (nothing to echo yet); then alice's own stamped pattern.
     let stamped = || {

@@ -5,7 +5,7 @@ use duet_call_media::MediaSetup;
 use duet_callkit::{CallEvent, CallParams, CallType, NetworkQuality};
 
 use crate::support::{media_client, probed};
-use duet_testkit::{invited, start_server, wait_for_event, wait_for_event_where};
+use duet_testkit::{answered_call, invited, start_server, wait_for_event, wait_for_event_where};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_remote_frame_and_call_stats_reach_both_sides() {
@@ -15,12 +15,9 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
     let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    let call = alice
-        .call(CallParams::new("bob", CallType::Video))
+    let call = answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events)
         .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+        .call_id;
 
     for events in [&mut alice_events, &mut bob_events] {
         let first = wait_for_event(events, "FIRST_REMOTE_FRAME").await;

@@ -5,7 +5,9 @@ use duet_callkit::{CallEvent, CallParams, CallType};
 use futures_util::Stream;
 
 use crate::support::{media_client, probed};
-use duet_testkit::{invited, start_server, wait_for, wait_for_event, wait_for_event_where};
+use duet_testkit::{
+    answered_call, invited, start_server, wait_for, wait_for_event, wait_for_event_where,
+};
 
 /// Waits for a CALL_STATS whose last second carried no video either way.
 async fn video_stopped(events: &mut (impl Stream<Item = CallEvent> + Unpin)) {
@@ -30,12 +32,7 @@ async fn video_to_audio_closes_both_cameras_and_back_to_video_reopens_them() {
     let (alice, mut alice_events) = media_client(&server, "alice", alice_setup).await;
     let (bob, mut bob_events) = media_client(&server, "bob", bob_setup).await;
 
-    alice
-        .call(CallParams::new("bob", CallType::Video))
-        .await
-        .unwrap();
-    let invite = invited(&mut bob_events).await;
-    bob.accept(&invite).await.unwrap();
+    answered_call(&alice, "bob", CallType::Video, &bob, &mut bob_events).await;
     wait_for("10 video frames on both sides", || {
         alice_video.frames() >= 10 && bob_video.frames() >= 10
     })
