@@ -278,7 +278,8 @@ fn chromium_calls_duet_cli_and_media_crosses_both_ways() {
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     require_browser();
-    let server = Server::start(&[]);
+    // The page is served from 127.0.0.1 on a port picked at run time.
+    let server = Server::start(&["--allow-origin", "http://127.0.0.1:*"]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut args = cli_media(dir.path());
@@ -317,7 +318,8 @@ fn duet_cli_calls_chromium_and_media_crosses_both_ways() {
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     require_browser();
-    let server = Server::start(&[]);
+    // The page is served from 127.0.0.1 on a port picked at run time.
+    let server = Server::start(&["--allow-origin", "http://127.0.0.1:*"]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
     let dir = tempfile::tempdir().expect("a temp dir");
 

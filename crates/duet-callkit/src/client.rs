@@ -201,6 +201,8 @@ impl CallKit {
     pub async fn call(&self, params: CallParams) -> Result<CallId, CallKitError> {
         let callee = AccountId::new(params.user_id.clone())
             .map_err(|e| CallKitError::InvalidArgument(format!("user_id: {e}")))?;
+        duet_protocol::check_attachment(&params.attachment)
+            .map_err(|e| CallKitError::InvalidArgument(format!("attachment: {e}")))?;
         let call_id = CallId::new(format!("c-{}", uuid::Uuid::new_v4().simple()))
             .map_err(|e| CallKitError::InvalidArgument(e.to_string()))?;
         let timeout = *self

@@ -12,6 +12,7 @@ use duet_call::client::{
 };
 use duet_protocol::{
     decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, DeviceId,
+    ServerFrame,
     EndReason, ErrorCode, ServerMessage,
 };
 use futures_util::{SinkExt, StreamExt};
@@ -298,31 +299,24 @@ impl Driver {
                 Ok(Some(Err(_)) | None) => return Err(CallKitError::ConnectionLost),
             };
             crate::wire_log::received(self.config.debug, frame.as_str());
-            let Ok(frame) = decode_server(frame.as_str()) else {
-                continue;
+            let resynced = match decode_server(frame.as_str()) {
+                Ok(frame) => {
+                    let resynced = matches!(frame.msg, ServerMessage::Resync { .. });
+                    self.login_answer(&mut socket, frame, req).await?;
+                    resynced
+                }
+                // A resync this SDK cannot read (from a server that lets one grow past the frame
+                // limit, or nest deeper than JSON readers go) must not lock the account out:
+                // log in with the calls as they were, and let later events bring them up to date.
+                Err(error) if self.mirror.session().is_some() && may_be_resync(&frame) => {
+                    warn!(%error, "the server's resync could not be read; logging in without it");
+                    true
+                }
+                Err(error) => {
+                    warn!(%error, "undecodable frame from the server");
+                    continue;
+                }
             };
-            let answer = (frame.req == Some(req)).then(|| frame.msg.clone());
-            let resynced = matches!(frame.msg, ServerMessage::Resync { .. });
-            self.mirror.handle_frame(frame, self.clock.now_ms());
-            self.pump();
-            match answer {
-                // nertc-call's `checkSum` is the app's expectation; the server's app setting
-                // decides, so a disagreement is a configuration error to say, not to paper over.
-                Some(ServerMessage::LoginOk { safe_mode, .. })
-                    if safe_mode != self.config.check_sum =>
-                {
-                    let _ = socket.close(None).await;
-                    return Err(CallKitError::SafeModeMismatch {
-                        check_sum: self.config.check_sum,
-                        server_safe_mode: safe_mode,
-                    });
-                }
-                Some(ServerMessage::LoginOk { .. }) | None => {}
-                Some(ServerMessage::Error { code, message, .. }) => {
-                    return Err(CallKitError::Server { code, message })
-                }
-                Some(other) => return Err(CallKitError::UnexpectedAnswer(format!("{other:?}"))),
-            }
             // Login is done once the resync that follows `login.ok` is in: an action taken before
             // it would be judged against a state the resync then overwrites.
             if let (true, Some(session)) = (resynced, self.mirror.session().cloned()) {
@@ -334,6 +328,35 @@ impl Driver {
                     .map_err(|_| CallKitError::ConnectionLost)?;
                 return Ok((socket, session));
             }
+        }
+    }
+
+    /// Takes in a frame received while logging in; fails on the login's refusal or on a safe
+    /// mode that disagrees with the configuration.
+    async fn login_answer(
+        &mut self,
+        socket: &mut Socket,
+        frame: ServerFrame,
+        req: u64,
+    ) -> Result<(), CallKitError> {
+        let answer = (frame.req == Some(req)).then(|| frame.msg.clone());
+        self.mirror.handle_frame(frame, self.clock.now_ms());
+        self.pump();
+        match answer {
+            // nertc-call's `checkSum` is the app's expectation; the server's app setting
+            // decides, so a disagreement is a configuration error to say, not to paper over.
+            Some(ServerMessage::LoginOk { safe_mode, .. }) if safe_mode != self.config.check_sum => {
+                let _ = socket.close(None).await;
+                Err(CallKitError::SafeModeMismatch {
+                    check_sum: self.config.check_sum,
+                    server_safe_mode: safe_mode,
+                })
+            }
+            Some(ServerMessage::LoginOk { .. }) | None => Ok(()),
+            Some(ServerMessage::Error { code, message, .. }) => {
+                Err(CallKitError::Server { code, message })
+            }
+            Some(other) => Err(CallKitError::UnexpectedAnswer(format!("{other:?}"))),
         }
     }
 
@@ -839,6 +862,16 @@ fn is_fatal(error: &CallKitError) -> bool {
 }
 
 /// Sends `frames` in order; `debug` (nertc-call's) logs each one.
+/// Whether an undecodable frame may be the `resync`: its `type` says so, or cannot be read.
+fn may_be_resync(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    serde_json::from_str::<Kind>(text).map_or(true, |k| k.kind.as_deref() == Some("resync"))
+}
+
 async fn flush(
     socket: &mut Socket,
     frames: Vec<ClientFrame>,

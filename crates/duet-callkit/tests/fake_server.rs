@@ -525,3 +525,67 @@ async fn media_that_finds_no_path_ends_the_answered_call_with_ice_failed() {
         (Some("hangup"), Some("ice_failed"))
     );
 }
+
+/// Logs in against a server whose resync is `resync` (raw text); returns whether login
+/// succeeded and the connection, which then serves an incoming call.
+async fn login_with_raw_resync(resync: String) {
+    let mut server = FakeServer::start().await;
+    let kit = CallKit::with_media(config(&server.url), Arc::new(RecordingMedia::default())).unwrap();
+    let login = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.login().await }
+    });
+    let mut conn = server.accept().await;
+    let frame = conn.recv().await.expect("the client logs in first");
+    conn.send(json!({
+        "v": 1, "type": "login.ok", "req": frame["req"], "account": "alice", "nick": "Alice",
+        "device": "alice-laptop", "heartbeat_ms": 10_000, "ice_servers": [],
+        "safe_mode": true, "server_time_ms": 1_764_115_200_000u64
+    }))
+    .await;
+    conn.send_text(resync).await;
+    let list = conn.recv().await.expect("the SDK goes on to ask for contacts");
+    assert_eq!(list["type"], "contacts.list");
+    login
+        .await
+        .unwrap()
+        .expect("login does not stall on a resync it cannot read");
+    // The session works: a call rings.
+    let mut events = kit.events();
+    conn.send(invited("c9", 1, "alice")).await;
+    assert!(matches!(
+        next_event(&mut events).await,
+        CallEvent::Invited(_)
+    ));
+}
+
+#[tokio::test]
+async fn finding_1_a_resync_over_the_frame_limit_does_not_stall_login() {
+    let huge = "x".repeat(duet_protocol::MAX_FRAME_BYTES);
+    let call = json!({
+        "call_id": "c1", "caller": {"account": "bob", "device": "b1"}, "callee": "alice",
+        "call_type": 2, "attachment": huge, "phase": "ringing", "expires_in_ms": 30_000,
+        "call_token": "t", "seq": 1
+    });
+    login_with_raw_resync(json!({"v": 1, "type": "resync", "calls": [call]}).to_string()).await;
+}
+
+#[tokio::test]
+async fn finding_1_a_resync_nested_past_json_readers_does_not_stall_login() {
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let resync = format!(
+        r#"{{"v":1,"type":"resync","calls":[{{"call_id":"c1","caller":{{"account":"bob","device":"b1"}},"callee":"alice","call_type":2,"attachment":{deep},"phase":"ringing","expires_in_ms":30000,"call_token":"t","seq":1}}]}}"#
+    );
+    login_with_raw_resync(resync).await;
+}
+
+#[tokio::test]
+async fn finding_1_the_sdk_refuses_an_attachment_over_the_limit_before_sending() {
+    let (kit, _conn, _server) = logged_in(RecordingMedia::default()).await;
+    let mut params = CallParams::new("bob", CallType::Video);
+    params.attachment = json!("x".repeat(duet_protocol::MAX_ATTACHMENT_BYTES));
+    match kit.call(params).await {
+        Err(CallKitError::InvalidArgument(message)) => assert!(message.contains("attachment")),
+        other => panic!("expected an invalid argument, got {other:?}"),
+    }
+}

@@ -94,10 +94,14 @@ login_timeout_ms = 60000
 
 [calls]
 invites_per_minute = 100000000
+invites_per_callee = 100000000
 max_pending_invites = 4096
 
 [limits]
 max_connections = 250000
+# Every load client connects from loopback, and handshakes queue while 100k of them connect.
+max_connections_per_address = 250000
+handshake_timeout_ms = 60000
 messages_per_second = 1000000
 message_burst = 1000000
 "#,

@@ -101,8 +101,13 @@ pub enum CallAction {
     Invite {
         callee: AccountId,
         call_type: CallType,
-        /// Opaque JSON delivered to the callee as is.
-        #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+        /// Opaque JSON delivered to the callee as is; at most [`crate::MAX_ATTACHMENT_BYTES`]
+        /// and [`crate::MAX_ATTACHMENT_DEPTH`] deep.
+        #[serde(
+            default,
+            deserialize_with = "crate::attachment::deserialize",
+            skip_serializing_if = "serde_json::Value::is_null"
+        )]
         attachment: serde_json::Value,
         /// How long the call rings before it times out; the server caps it.
         timeout_ms: u64,

@@ -50,6 +50,8 @@ pub enum ErrorCode {
     TooManyPending,
     /// The server is at its connection limit.
     ServerFull,
+    /// The account has as many devices online as the server allows.
+    TooManyDevices,
     /// The app does not let people create accounts themselves.
     RegistrationClosed,
     /// The app's registration needs an invite code, and none was given.

@@ -8,6 +8,7 @@
 //! the golden tests in `tests/golden/` pin the shape.
 
 mod account;
+mod attachment;
 mod call;
 mod client;
 mod codec;
@@ -18,6 +19,9 @@ mod record;
 mod server;
 
 pub use account::{Password, Registration};
+pub use attachment::{
+    check_attachment, AttachmentError, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_DEPTH,
+};
 pub use call::{CallType, EndReason, IceServer, OtherDeviceAction, Party, Presence};
 pub use client::{CallAction, ClientMessage};
 pub use codec::{

@@ -169,6 +169,10 @@ pub struct CallSnapshot {
     pub call_type: CallType,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub attachment: serde_json::Value,
+    /// The attachment was left out to keep the `resync` within the frame size limit (it was
+    /// delivered whole with `call.invited`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attachment_omitted: bool,
     #[serde(flatten)]
     pub phase: CallSnapshotPhase,
     /// The last per-call sequence number the server used for this call.

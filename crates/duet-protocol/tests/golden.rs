@@ -564,6 +564,7 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                         callee: account("bob"),
                         call_type: CallType::Video,
                         attachment: serde_json::Value::Null,
+                        attachment_omitted: false,
                         phase: CallSnapshotPhase::Active {
                             callee_device: device("bob-desktop"),
                             answered_at_ms: 1_764_115_203_000,

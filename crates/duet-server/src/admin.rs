@@ -262,8 +262,9 @@ impl Admin {
                 app: app_key.to_owned(),
                 reason: e.to_string(),
             })?;
+        let account = AccountId::new(claims.account.as_str())?;
         self.store
-            .revoke_token(app_key, &claims.jti, claims.exp)
+            .revoke_token(app_key, &account, &claims.jti, claims.exp)
             .await?;
         tracing::info!(app = app_key, account = claims.account, "token revoked");
         Ok(())

@@ -46,6 +46,10 @@ pub struct Options {
     /// Most simultaneous connections.
     #[arg(long, global = true)]
     pub max_connections: Option<usize>,
+    /// A web page origin allowed to open /ws, e.g. `https://app.example.com` or
+    /// `http://127.0.0.1:*` (repeat for several); browsers from other origins get 403.
+    #[arg(long = "allow-origin", global = true)]
+    pub allowed_origins: Vec<String>,
     /// A STUN or TURN URL handed to clients as is, without credentials (repeat for several).
     #[arg(long = "ice-server", global = true)]
     pub ice_servers: Vec<String>,
@@ -241,6 +245,9 @@ impl Cli {
         }
         if let Some(n) = o.max_connections {
             config.limits.max_connections = n;
+        }
+        if !o.allowed_origins.is_empty() {
+            config.allowed_origins = o.allowed_origins.clone();
         }
         if let (Some(cert), Some(key)) = (&o.tls_cert, &o.tls_key) {
             config.tls = Some(TlsFiles {

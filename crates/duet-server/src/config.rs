@@ -24,6 +24,14 @@ pub struct ServerConfig {
     pub heartbeat_ms: u64,
     /// A connection must log in within this time.
     pub login_timeout_ms: u64,
+    /// How often the server checks the database for revoked login tokens (`duet-server user
+    /// revoke` may run in another process); a revoked token's connections close within this.
+    pub revocation_poll_ms: u64,
+    /// Web page origins (`https://app.example.com`, or `http://127.0.0.1:*` for any port) whose
+    /// pages may open `/ws`. A request with any other `Origin` header is refused with 403, so a
+    /// web page the user happens to visit cannot talk to their server; clients that are not
+    /// browsers send no `Origin` and are not affected. Empty (the default): no browser page.
+    pub allowed_origins: Vec<String>,
     /// STUN/TURN servers handed to clients at login, as written (no per-account credentials).
     pub ice_servers: Vec<IceServer>,
     /// TLS on the listening port (`wss://`); plain `ws://` when absent.
@@ -128,6 +136,12 @@ pub struct CallSettings {
     pub max_pending_invites: usize,
     /// Most invites one account may place per minute.
     pub invites_per_minute: usize,
+    /// Most invites one account may place to the same callee within `repeat_window_ms`.
+    pub invites_per_callee: usize,
+    /// The window of `invites_per_callee`.
+    pub repeat_window_ms: u64,
+    /// Most devices of one account online at once; a login beyond gets `too_many_devices`.
+    pub max_devices_per_account: usize,
 }
 
 /// Resource bounds; every queue in the server is bounded by one of these.
@@ -136,6 +150,18 @@ pub struct CallSettings {
 pub struct Limits {
     /// Most simultaneous WebSocket connections; more get `server_full`.
     pub max_connections: usize,
+    /// Sockets beyond `max_connections` kept open while they do their TLS, HTTP and WebSocket
+    /// handshakes or receive their `server_full`; a socket over both is closed at accept.
+    pub max_handshakes: usize,
+    /// Most open sockets from one IP address (an office behind one NAT counts as one address);
+    /// more are closed at accept.
+    pub max_connections_per_address: usize,
+    /// Time from accepting a socket to its WebSocket upgrade (TLS handshake, HTTP headers and
+    /// the upgrade request included); a socket not upgraded by then is closed.
+    pub handshake_timeout_ms: u64,
+    /// A write that makes no progress for this long (the client stopped reading) closes the
+    /// connection.
+    pub write_timeout_ms: u64,
     /// Frames waiting to be sent to one connection; a client that falls further behind is dropped.
     pub outbound_queue: usize,
     /// Sustained messages per second one connection may send.
@@ -158,6 +184,8 @@ impl Default for ServerConfig {
             default_app: Some("demo".to_owned()),
             heartbeat_ms: 10_000,
             login_timeout_ms: 10_000,
+            allowed_origins: Vec::new(),
+            revocation_poll_ms: 2_000,
             ice_servers: Vec::new(),
             tls: None,
             turn: None,
@@ -177,6 +205,9 @@ impl Default for CallSettings {
             reconnect_grace_ms: switchboard.reconnect_grace_ms,
             max_pending_invites: switchboard.max_pending_invites,
             invites_per_minute: switchboard.invites_per_minute,
+            invites_per_callee: switchboard.invites_per_callee,
+            repeat_window_ms: switchboard.repeat_window_ms,
+            max_devices_per_account: 10,
         }
     }
 }
@@ -185,6 +216,10 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_connections: 100_000,
+            max_handshakes: 4_096,
+            max_connections_per_address: 100,
+            handshake_timeout_ms: 10_000,
+            write_timeout_ms: 10_000,
             outbound_queue: 256,
             messages_per_second: 50,
             message_burst: 200,
@@ -204,6 +239,8 @@ impl CallSettings {
             reconnect_grace_ms: self.reconnect_grace_ms,
             max_pending_invites: self.max_pending_invites,
             invites_per_minute: self.invites_per_minute,
+            invites_per_callee: self.invites_per_callee,
+            repeat_window_ms: self.repeat_window_ms,
             safe_mode,
             ..SwitchboardConfig::default()
         }

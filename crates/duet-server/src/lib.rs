@@ -7,15 +7,19 @@
 //! transactions ([`store::writer`]). Start it with [`start`]; administer it with [`Admin`].
 
 mod admin;
+mod admission;
 mod clock;
 pub mod config;
 mod connection;
 mod error;
+mod guarded_io;
 mod hub;
 mod known_accounts;
+mod origin;
 pub mod login_token;
 pub mod passwords;
 mod rate_limit;
+mod revocation_watch;
 mod server;
 pub mod store;
 mod tls;

@@ -1,10 +1,12 @@
 //! Starting and stopping the server: listener, HTTP routes, hubs and the record writer.
 
 use crate::admin::Admin;
+use crate::admission::Admission;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::connection::{self, Attempts};
 use crate::error::ServerError;
+use crate::guarded_io::{GuardedIo, HandshakeDone};
 use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
 use crate::passwords::PasswordWork;
@@ -13,7 +15,8 @@ use crate::store::{SqliteStore, Store};
 use crate::tls::{watch_for_changes, CertStore, TlsListener};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::IncomingStream;
 use axum::serve::Listener;
@@ -92,7 +95,7 @@ pub async fn start_with_store(
         spawn_writer(store.clone(), limits.write_queue, limits.write_batch_max);
     let hubs = Hubs::new(
         store.clone(),
-        clock,
+        clock.clone(),
         config.calls.clone(),
         limits.hub_queue,
         writer,
@@ -113,7 +116,14 @@ pub async fn start_with_store(
         }
         None => None,
     };
-    let handshake_timeout = Duration::from_millis(config.login_timeout_ms);
+    let guards = ConnectionGuards {
+        admission: Admission::new(
+            limits.max_connections.saturating_add(limits.max_handshakes),
+            limits.max_connections_per_address,
+        ),
+        handshake_timeout: Duration::from_millis(limits.handshake_timeout_ms),
+        write_timeout: Duration::from_millis(limits.write_timeout_ms),
+    };
     let shared = Arc::new(Shared {
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
         admin: admin.clone(),
@@ -128,21 +138,18 @@ pub async fn start_with_store(
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
     });
+    tokio::spawn(crate::revocation_watch::watch(shared.clone()));
     let router = Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(shared.clone());
     let http = match &certs {
         Some(certs) => {
-            let listener = TlsListener::start(
-                listener,
-                certs.server_config(),
-                handshake_timeout,
-                shutdown.clone(),
-            )?;
+            let listener =
+                TlsListener::start(listener, certs.server_config(), guards, shutdown.clone())?;
             serve_on(listener, router, shutdown)
         }
-        None => serve_on(PlainListener(listener), router, shutdown),
+        None => serve_on(PlainListener { listener, guards }, router, shutdown),
     };
     let tls = certs.is_some();
     tracing::info!(%local_addr, tls, "duet-server listening (WebSocket at /ws)");
@@ -175,43 +182,82 @@ where
     })
 }
 
-/// The address a connection comes from, for any of our listeners (plain or TLS).
-#[derive(Debug, Clone, Copy)]
-struct PeerAddr(SocketAddr);
+/// Where a connection comes from, and the flag its WebSocket upgrade sets (which lifts the
+/// handshake deadline), for any of our listeners (plain or TLS).
+#[derive(Debug, Clone)]
+struct PeerAddr(SocketAddr, HandshakeDone);
 
 impl Connected<IncomingStream<'_, TlsListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
+        PeerAddr(*stream.remote_addr(), stream.io().get_ref().0.handshake_done())
     }
 }
 
 impl Connected<IncomingStream<'_, PlainListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, PlainListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
+        PeerAddr(*stream.remote_addr(), stream.io().handshake_done())
     }
 }
 
-/// The plain (`ws://`) listener: axum's TCP listener with TCP_NODELAY on every connection.
-struct PlainListener(tokio::net::TcpListener);
+/// What every listener applies to the sockets it accepts (see [`GuardedIo`] and [`Admission`]).
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionGuards {
+    pub admission: Arc<Admission>,
+    pub handshake_timeout: Duration,
+    pub write_timeout: Duration,
+}
+
+impl ConnectionGuards {
+    /// Guards `io` from `peer`, accepted at `accepted_at`; `None` (close it at once) when the
+    /// server or this address has as many sockets open as it may.
+    pub(crate) fn guard<T>(
+        &self,
+        io: T,
+        peer: SocketAddr,
+        accepted_at: tokio::time::Instant,
+    ) -> Option<GuardedIo<T>> {
+        let ticket = self.admission.admit(peer.ip())?;
+        Some(GuardedIo::new(
+            io,
+            ticket,
+            accepted_at,
+            self.handshake_timeout,
+            self.write_timeout,
+        ))
+    }
+}
+
+/// The plain (`ws://`) listener: axum's TCP listener with TCP_NODELAY and the guards on every
+/// connection.
+struct PlainListener {
+    listener: tokio::net::TcpListener,
+    guards: ConnectionGuards,
+}
 
 impl Listener for PlainListener {
-    type Io = tokio::net::TcpStream;
+    type Io = GuardedIo<tokio::net::TcpStream>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        // axum's accept retries transient errors (EMFILE, ECONNABORTED) itself.
-        let (tcp, addr) = Listener::accept(&mut self.0).await;
-        // Small frames go out at once: with Nagle's algorithm, the second frame of a burst
-        // (an ack then an event) waits for the peer's delayed ACK, 40 ms on Linux. (The TLS
-        // listener sets it on each connection itself.)
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        loop {
+            // axum's accept retries transient errors (EMFILE, ECONNABORTED) itself.
+            let (tcp, addr) = Listener::accept(&mut self.listener).await;
+            let Some(io) = self.guards.guard(tcp, addr, tokio::time::Instant::now()) else {
+                tracing::debug!(%addr, "too many open connections; closed at accept");
+                continue;
+            };
+            // Small frames go out at once: with Nagle's algorithm, the second frame of a burst
+            // (an ack then an event) waits for the peer's delayed ACK, 40 ms on Linux. (The TLS
+            // listener sets it on each connection itself.)
+            if let Err(error) = io.get_ref().set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+            return (io, addr);
         }
-        (tcp, addr)
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.listener.local_addr()
     }
 }
 
@@ -220,9 +266,15 @@ const WRITE_COALESCE_BYTES: usize = 16 * 1024;
 
 async fn upgrade(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    ConnectInfo(PeerAddr(peer, handshake)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if !crate::origin::allowed(&headers, &shared.config.allowed_origins) {
+        tracing::info!(%peer, origin = ?headers.get(header::ORIGIN), "WebSocket from a web page origin not allowed");
+        let body = "this origin may not open a WebSocket here (see allowed_origins)";
+        return (StatusCode::FORBIDDEN, body).into_response();
+    }
     let slot = shared.connection_slots.clone().try_acquire_owned().ok();
     let tracker = shared.connections.clone();
     ws.max_message_size(MAX_FRAME_BYTES)
@@ -233,6 +285,8 @@ async fn upgrade(
         .write_buffer_size(WRITE_COALESCE_BYTES)
         .max_write_buffer_size(4 * MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
+            // A WebSocket now: the login timeout and the heartbeat take over from here.
+            handshake.set();
             tracker.track_future(async move {
                 match slot {
                     Some(slot) => {

@@ -883,6 +883,7 @@ fn snapshot(call: &str, caller: Party, phase: CallSnapshotPhase, seq: u64) -> Ca
         callee: AccountId::new(if call == "c1" { "bob" } else { "alice" }).unwrap(),
         call_type: CallType::Video,
         attachment: json!(null),
+        attachment_omitted: false,
         phase,
         seq,
     }

@@ -228,11 +228,7 @@ impl Switchboard {
                 return self.refuse(from, req, &id, ErrorCode::Busy, message);
             }
         }
-        if !self.take_invite_slot(&from.account, now_ms) {
-            let message = format!(
-                "at most {} invites a minute",
-                self.config.invites_per_minute
-            );
+        if let Err(message) = self.take_invite_slot(&from.account, &invite.callee, now_ms) {
             return self.refuse(from, req, &id, ErrorCode::RateLimited, message);
         }
         if let Some(crossing) = self.ringing_between(&invite.callee, &from.account) {
@@ -323,25 +319,43 @@ impl Switchboard {
         self.send_event(id, device, None, event);
     }
 
-    /// Keeps the rolling one-minute window of `account`'s invites; false when it is full.
-    fn take_invite_slot(&mut self, account: &AccountId, now_ms: u64) -> bool {
-        let limit = self.config.invites_per_minute;
-        let recent = &mut self
-            .accounts
-            .entry(account.clone())
-            .or_default()
-            .recent_invites;
+    /// Counts an invite from `account` to `callee` against the rolling one-minute limit and the
+    /// per-callee repeat limit; the refusal's message when either is full.
+    fn take_invite_slot(
+        &mut self,
+        account: &AccountId,
+        callee: &AccountId,
+        now_ms: u64,
+    ) -> Result<(), String> {
+        let per_minute = self.config.invites_per_minute;
+        let (per_callee, window) = (self.config.invites_per_callee, self.config.repeat_window_ms);
+        let entry = self.accounts.entry(account.clone()).or_default();
+        let recent = &mut entry.recent_invites;
         while recent
             .front()
             .is_some_and(|t| now_ms.saturating_sub(*t) >= 60_000)
         {
             recent.pop_front();
         }
-        if recent.len() >= limit {
-            return false;
+        let callees = &mut entry.recent_callees;
+        while callees
+            .front()
+            .is_some_and(|(t, _)| now_ms.saturating_sub(*t) >= window)
+        {
+            callees.pop_front();
+        }
+        if recent.len() >= per_minute {
+            return Err(format!("at most {per_minute} invites a minute"));
+        }
+        if callees.iter().filter(|(_, c)| c == callee).count() >= per_callee {
+            return Err(format!(
+                "at most {per_callee} invites to `{callee}` in {} minutes",
+                window / 60_000
+            ));
         }
         recent.push_back(now_ms);
-        true
+        callees.push_back((now_ms, callee.clone()));
+        Ok(())
     }
 
     /// Ringing calls placed by `caller` to `callee`.

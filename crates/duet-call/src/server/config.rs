@@ -13,6 +13,11 @@ pub struct SwitchboardConfig {
     pub max_pending_invites: usize,
     /// Most invites an account may place in a minute.
     pub invites_per_minute: usize,
+    /// Most invites an account may place to one callee within [`Self::repeat_window_ms`]:
+    /// redialling a few times is normal, ringing someone every second is not.
+    pub invites_per_callee: usize,
+    /// The window of [`Self::invites_per_callee`].
+    pub repeat_window_ms: u64,
     /// Whether call actions need the per-call token (nertc-call's checkSum).
     pub safe_mode: bool,
     /// How many ended call ids are remembered, to answer late messages with `call_ended`.
@@ -27,6 +32,8 @@ impl Default for SwitchboardConfig {
             reconnect_grace_ms: 20_000,
             max_pending_invites: 32,
             invites_per_minute: 60,
+            invites_per_callee: 5,
+            repeat_window_ms: 600_000,
             safe_mode: true,
             ended_memory: 16_384,
         }

@@ -47,6 +47,7 @@ impl Switchboard {
                 snapshots.extend(self.snapshot(&id, key, now_ms));
             }
         }
+        super::resync::fit_in_one_frame(&mut snapshots);
         self.send(key, None, ServerMessage::Resync { calls: snapshots });
         self.report_presence(std::slice::from_ref(&key.account));
     }
@@ -79,6 +80,7 @@ impl Switchboard {
             self.leave_call(key, &id, reason, now_ms);
         }
         self.report_presence(std::slice::from_ref(&key.account));
+        self.forget_if_idle(key, now_ms);
     }
 
     fn leave_call(&mut self, key: &DeviceKey, id: &CallId, reason: Option<EndReason>, now_ms: u64) {
@@ -134,6 +136,7 @@ impl Switchboard {
             callee: call.callee.clone(),
             call_type: call.call_type,
             attachment: call.attachment.clone(),
+            attachment_omitted: false,
             phase,
             seq: call.out_seq,
         })

@@ -112,13 +112,16 @@ impl Switchboard {
             };
             self.send_event(id, &device, None, event);
         }
-        for party in parties {
-            let entry = self.device_mut(&party);
+        for party in &parties {
+            let entry = self.device_mut(party);
             if entry.call.as_ref() == Some(id) {
                 entry.call = None;
             }
         }
         self.calls.remove(id);
+        for party in &parties {
+            self.forget_if_idle(party, ended_at_ms);
+        }
         self.remember_ended(id.clone());
         self.outputs.push_back(Output::CallEnded(record));
     }

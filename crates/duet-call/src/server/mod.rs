@@ -6,6 +6,7 @@ mod config;
 mod devices;
 mod ending;
 mod output;
+mod resync;
 
 pub use call::StoredCall;
 pub use config::SwitchboardConfig;
@@ -43,6 +44,23 @@ struct AccountEntry {
     devices: HashMap<DeviceId, DeviceEntry>,
     /// When this account's recent invites were placed, for the rate limit.
     recent_invites: VecDeque<u64>,
+    /// When and to whom this account's invites of the last repeat window went, oldest first.
+    recent_callees: VecDeque<(u64, AccountId)>,
+}
+
+impl AccountEntry {
+    /// Whether the entry holds nothing worth keeping once its devices are gone: no device and
+    /// no invite still counted by a rate limit (forgetting those would let a caller reset its
+    /// limits by logging out and in).
+    fn is_idle(&self, now_ms: u64, repeat_window_ms: u64) -> bool {
+        let recent = |t: u64, window: u64| now_ms.saturating_sub(t) < window;
+        self.devices.is_empty()
+            && !self.recent_invites.iter().any(|t| recent(*t, 60_000))
+            && !self
+                .recent_callees
+                .iter()
+                .any(|(t, _)| recent(*t, repeat_window_ms))
+    }
 }
 
 /// The authoritative state of every call of one app, and of the devices taking part.
@@ -170,6 +188,34 @@ impl Switchboard {
             .devices
             .entry(key.device.clone())
             .or_default()
+    }
+
+    /// Forgets a device that is offline and in no call, and its account once nothing of it is
+    /// left (see [`AccountEntry::is_idle`]): otherwise every device id ever used stays in memory
+    /// and slows presence and invites down.
+    fn forget_if_idle(&mut self, key: &DeviceKey, now_ms: u64) {
+        let window = self.config.repeat_window_ms;
+        let Some(account) = self.accounts.get_mut(&key.account) else {
+            return;
+        };
+        if account
+            .devices
+            .get(&key.device)
+            .is_some_and(|d| !d.online && d.call.is_none())
+        {
+            account.devices.remove(&key.device);
+        }
+        if account.is_idle(now_ms, window) {
+            self.accounts.remove(&key.account);
+            if self.presence.get(&key.account) == Some(&Presence::Offline) {
+                self.presence.remove(&key.account);
+            }
+        }
+    }
+
+    /// Devices the switchboard keeps an entry for, over all accounts (for tests of pruning).
+    pub fn device_entries(&self) -> usize {
+        self.accounts.values().map(|a| a.devices.len()).sum()
     }
 
     fn device(&self, key: &DeviceKey) -> Option<&DeviceEntry> {

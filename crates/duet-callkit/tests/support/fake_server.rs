@@ -82,6 +82,11 @@ impl FakeConnection {
             .unwrap();
     }
 
+    /// Sends any text as one frame.
+    pub async fn send_text(&mut self, text: String) {
+        self.socket.send(Message::text(text)).await.unwrap();
+    }
+
     /// Answers the login frame with `login.ok` (heartbeat `heartbeat_ms`) and a resync of `calls`,
     /// then the SDK's contact list request with bob (the caller of [`invited`]) as a contact.
     pub async fn login(&mut self, heartbeat_ms: u64, calls: Value) -> Value {

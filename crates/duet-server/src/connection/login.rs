@@ -16,6 +16,9 @@ pub(crate) struct LoggedIn {
     pub nick: String,
     /// When the login token expires (ms since the epoch); the session ends then.
     pub expires_at_ms: u64,
+    /// The login token's id and issue time, to tell whether a revocation covers it.
+    pub token_id: String,
+    pub issued_at_ms: u64,
     pub contacts: Vec<AccountId>,
 }
 
@@ -100,6 +103,8 @@ pub(crate) async fn authenticate(
         key: DeviceKey::new(account, device),
         nick: found.nick,
         expires_at_ms: claims.exp,
+        token_id: claims.jti,
+        issued_at_ms: claims.iat,
         contacts,
     })
 }

@@ -13,6 +13,7 @@ use crate::clock::wall_now_ms;
 use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
 use crate::rate_limit::TokenBucket;
 use crate::server::Shared;
+use crate::store::RevokedTokens;
 use crate::turn_credentials::{ice_servers_for, refresh_at_ms};
 use axum::extract::ws::{Message, WebSocket};
 use duet_call::{CallRequest, DeviceKey};
@@ -28,7 +29,7 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -94,6 +95,7 @@ async fn wait_for_login(
                 let _ = send_error(socket, None, error, None).await;
                 continue;
             }
+            Incoming::Control => continue,
         };
         let frame = match decode_client(&text) {
             Ok(frame) => frame,
@@ -175,62 +177,63 @@ async fn before_login(
     }
 }
 
-/// A received text frame, or a frame refused before decoding.
+/// A received text frame, a frame refused before decoding, or a control frame (ping, pong).
 enum Incoming {
     Text(String),
     Refused(ProtocolError),
+    Control,
 }
 
 /// The next data frame. `None` when the connection ended, or after closing it for a frame over
-/// the size limit or a message rate over the limit (the client was told why).
+/// the size limit or a message rate over the limit (the client was told why). Every frame counts
+/// against the rate, binary, ping and pong included: each costs a read and most an answer (an
+/// error, or the pong the WebSocket layer sends by itself), so none may come for free.
 async fn next_text(socket: &mut WebSocket, bucket: &mut TokenBucket) -> Option<Incoming> {
-    loop {
-        let message = match socket.recv().await? {
-            Ok(message) => message,
-            Err(error) => {
-                if socket::is_oversized(error) {
-                    let message = format!(
-                        "a frame may be at most {} bytes",
-                        duet_protocol::MAX_FRAME_BYTES
-                    );
-                    refuse_and_close(
-                        socket,
-                        None,
-                        ErrorCode::FrameTooLarge,
-                        &message,
-                        CloseCause::TooBig,
-                    )
-                    .await;
-                }
-                return None;
-            }
-        };
-        let text = match message {
-            Message::Text(text) => text.as_str().to_owned(),
-            Message::Binary(_) => {
-                let error = ProtocolError::new(
-                    ErrorCode::InvalidMessage,
-                    "frames must be JSON text, not binary",
+    let message = match socket.recv().await? {
+        Ok(message) => message,
+        Err(error) => {
+            if socket::is_oversized(error) {
+                let message = format!(
+                    "a frame may be at most {} bytes",
+                    duet_protocol::MAX_FRAME_BYTES
                 );
-                return Some(Incoming::Refused(error));
+                refuse_and_close(
+                    socket,
+                    None,
+                    ErrorCode::FrameTooLarge,
+                    &message,
+                    CloseCause::TooBig,
+                )
+                .await;
             }
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Close(_) => return None,
-        };
-        if !bucket.take(Instant::now()) {
-            let message = "too many messages; slow down";
-            refuse_and_close(
-                socket,
-                None,
-                ErrorCode::RateLimited,
-                message,
-                CloseCause::Overloaded,
-            )
-            .await;
             return None;
         }
-        return Some(Incoming::Text(text));
+    };
+    if let Message::Close(_) = message {
+        return None;
     }
+    if !bucket.take(Instant::now()) {
+        let message = "too many messages; slow down";
+        refuse_and_close(
+            socket,
+            None,
+            ErrorCode::RateLimited,
+            message,
+            CloseCause::Overloaded,
+        )
+        .await;
+        return None;
+    }
+    Some(match message {
+        Message::Text(text) => Incoming::Text(text.as_str().to_owned()),
+        Message::Binary(_) => Incoming::Refused(ProtocolError::new(
+            ErrorCode::InvalidMessage,
+            "frames must be JSON text, not binary",
+        )),
+        // Answered (ping) or ignored (pong) by the WebSocket layer; counted above.
+        Message::Ping(_) | Message::Pong(_) => Incoming::Control,
+        Message::Close(_) => return None,
+    })
 }
 
 /// How a session ended, and what the hub must be told.
@@ -277,6 +280,9 @@ struct Session {
     conn: ConnId,
     hub: HubHandle,
     bucket: TokenBucket,
+    /// The login token's id and issue time, to tell whether a revocation covers it.
+    token_id: String,
+    token_issued_at_ms: u64,
 }
 
 impl Session {
@@ -294,6 +300,8 @@ impl Session {
             key,
             nick,
             expires_at_ms,
+            token_id,
+            issued_at_ms: token_issued_at_ms,
             contacts,
         } = logged_in;
         let issued_at_ms = wall_now_ms();
@@ -313,19 +321,46 @@ impl Session {
             safe_mode: app.safe_mode,
             server_time_ms: shared.clock.now_ms(),
         };
-        if send(&mut socket, &ServerFrame::new(req, ok)).await.is_err() {
-            return;
-        }
+        // The hub admits the device before `login.ok` is sent; its resync waits in the queue
+        // and goes out right after.
         let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
+        let (admitted, admission) = oneshot::channel();
         let online = HubInput::Online {
             key: key.clone(),
             nick,
             conn,
             outbound,
             contacts,
+            admitted,
         };
         if !hub.send(online).await {
             close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
+            return;
+        }
+        match admission.await {
+            Ok(true) => {}
+            Ok(false) => {
+                let max = shared.config.calls.max_devices_per_account;
+                let message = format!(
+                    "at most {max} devices of one account may be online at once; log out of one"
+                );
+                let code = ErrorCode::TooManyDevices;
+                refuse_and_close(&mut socket, req, code, &message, CloseCause::Policy).await;
+                return;
+            }
+            Err(_) => {
+                close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
+                return;
+            }
+        }
+        if send(&mut socket, &ServerFrame::new(req, ok)).await.is_err() {
+            // The hub was told the device is online: tell it the connection is gone.
+            let offline = HubInput::Offline {
+                key,
+                conn,
+                reason: None,
+            };
+            hub.send(offline).await;
             return;
         }
         tracing::info!("logged in");
@@ -337,6 +372,8 @@ impl Session {
             conn,
             hub,
             bucket,
+            token_id,
+            token_issued_at_ms,
         };
         let ice_refresh = ice_expires_at_ms.map(|expires| ice_refresh_after(issued_at_ms, expires));
         let exit = session.serve(frames, expires_at_ms, ice_refresh).await;
@@ -390,6 +427,11 @@ impl Session {
                             let why = "this device logged in on another connection";
                             return Exit::new(End::Quiet, CloseCause::Policy, why).with_error(ErrorCode::AlreadyLoggedIn);
                         }
+                        Ok(Some(Some(Outbound::Revoked(tokens)))) => {
+                            if let Some(exit) = self.revoked(&tokens) {
+                                return exit;
+                            }
+                        }
                         Ok(Some(_)) => {
                             return Exit::new(End::Quiet, CloseCause::Policy, "too slow to receive messages");
                         }
@@ -397,6 +439,11 @@ impl Session {
                     Some(Outbound::Replaced) => {
                         let why = "this device logged in on another connection";
                         return Exit::new(End::Quiet, CloseCause::Policy, why).with_error(ErrorCode::AlreadyLoggedIn);
+                    }
+                    Some(Outbound::Revoked(tokens)) => {
+                        if let Some(exit) = self.revoked(&tokens) {
+                            return exit;
+                        }
                     }
                     None => {
                         // The hub let go of this connection: it fell too far behind, or the hub stopped.
@@ -411,6 +458,7 @@ impl Session {
                             let _ = send_error(&mut self.socket, None, error, None).await;
                             continue;
                         }
+                        Some(Incoming::Control) => continue,
                         Some(Incoming::Text(text)) => text,
                     };
                     // Boxed: request handling is rare next to idling, so its state stays out of
@@ -436,6 +484,18 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// The session's end if `tokens` covers its login token.
+    fn revoked(&self, tokens: &RevokedTokens) -> Option<Exit> {
+        if !tokens.covers(&self.token_id, self.token_issued_at_ms) {
+            return None;
+        }
+        tracing::info!("login token revoked; closing the session");
+        let why = "the login token was revoked; log in again with a new one";
+        // The device's call ends as for an expired token: the account may no longer use it.
+        let end = End::Left(EndReason::TokenExpired);
+        Some(Exit::new(end, CloseCause::Policy, why).with_error(ErrorCode::TokenRevoked))
     }
 
     /// Pushes `ice.servers` with credentials issued now; returns when to push the next ones.

@@ -12,7 +12,7 @@ pub(crate) use registry::Hubs;
 
 use crate::clock::Clock;
 use crate::store::writer::WriterHandle;
-use crate::store::CallWrite;
+use crate::store::{CallWrite, RevokedTokens};
 use duet_call::{CallRequest, DeviceKey, Output, StoredCall, Switchboard};
 use duet_protocol::{encode, AccountId, DeviceId, EndReason, Presence, ServerFrame, ServerMessage};
 use std::collections::HashMap;
@@ -31,6 +31,8 @@ pub(crate) enum Outbound {
     Frame(String),
     /// The same device logged in on a newer connection: this one must close.
     Replaced,
+    /// Some of the account's login tokens were revoked: the connection closes if its is one.
+    Revoked(RevokedTokens),
 }
 
 /// Inputs to a hub, from connection tasks.
@@ -43,6 +45,8 @@ pub(crate) enum HubInput {
         conn: ConnId,
         outbound: mpsc::Sender<Outbound>,
         contacts: Vec<AccountId>,
+        /// Told whether the device was let in (false: its account has too many online).
+        admitted: oneshot::Sender<bool>,
     },
     /// The connection ended: `None` if it was lost, else why the device left on purpose.
     Offline {
@@ -66,6 +70,11 @@ pub(crate) enum HubInput {
     ContactRemoved {
         owner: AccountId,
         contact: AccountId,
+    },
+    /// Some of `account`'s login tokens were revoked (by an admin, maybe in another process).
+    Revoked {
+        account: AccountId,
+        tokens: RevokedTokens,
     },
     /// The presence of each account, in order.
     Presences {
@@ -103,6 +112,8 @@ struct Hub {
     /// Online devices per account, for presence pushes.
     online: HashMap<AccountId, Vec<DeviceId>>,
     watchers: Watchers,
+    /// Most devices of one account online at once.
+    max_devices: usize,
 }
 
 /// Starts the hub of `app_key` around `switchboard` (already restored).
@@ -112,6 +123,7 @@ pub(crate) fn spawn_hub(
     clock: Clock,
     writer: WriterHandle,
     queue: usize,
+    max_devices: usize,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
 ) -> HubHandle {
@@ -125,6 +137,7 @@ pub(crate) fn spawn_hub(
         links: HashMap::new(),
         online: HashMap::new(),
         watchers: Watchers::default(),
+        max_devices,
     };
     tracker.spawn(hub.run(rx, shutdown).instrument(span));
     HubHandle { inputs }
@@ -165,7 +178,14 @@ impl Hub {
                 conn,
                 outbound,
                 contacts,
+                admitted,
             } => {
+                let devices = self.online.get(&key.account).map_or(&[][..], Vec::as_slice);
+                if devices.len() >= self.max_devices && !devices.contains(&key.device) {
+                    let _ = admitted.send(false);
+                    return;
+                }
+                let _ = admitted.send(true);
                 let link = Link { conn, outbound };
                 if let Some(old) = self.links.insert(key.clone(), link) {
                     // A newer login of the same device: a reconnect, not the end of its call.
@@ -206,12 +226,28 @@ impl Hub {
             }
             HubInput::ContactAdded { owner, contact } => self.watchers.add(&owner, &contact),
             HubInput::ContactRemoved { owner, contact } => self.watchers.remove(&owner, &contact),
+            HubInput::Revoked { account, tokens } => self.revoked(&account, tokens),
             HubInput::Presences { accounts, reply } => {
                 let presences = accounts
                     .iter()
                     .map(|a| self.switchboard.presence(a))
                     .collect();
                 let _ = reply.send(presences);
+            }
+        }
+    }
+
+    /// Tells each connection of `account` about the revocation; each checks its own token (the
+    /// hub does not keep tokens) and leaves, telling the hub as any leaving connection does.
+    fn revoked(&self, account: &AccountId, tokens: RevokedTokens) {
+        let Some(devices) = self.online.get(account) else {
+            return;
+        };
+        for device in devices {
+            let key = DeviceKey::new(account.clone(), device.clone());
+            if let Some(link) = self.links.get(&key) {
+                // A full queue means the connection is already being dropped as too slow.
+                let _ = link.outbound.try_send(Outbound::Revoked(tokens.clone()));
             }
         }
     }

@@ -93,9 +93,10 @@ impl Hubs {
         let hub = spawn_hub(
             app.app_key.clone(),
             switchboard,
-            self.clock,
+            self.clock.clone(),
             writer,
             self.queue,
+            self.calls.max_devices_per_account,
             self.shutdown.clone(),
             &self.tracker,
         );
@@ -104,6 +105,11 @@ impl Hubs {
     }
 
     /// The writer, until shutdown.
+    /// The hub of `app_key` if it runs (an app without a hub has no one logged in).
+    pub(crate) async fn running(&self, app_key: &str) -> Option<HubHandle> {
+        self.hubs.lock().await.get(app_key).cloned()
+    }
+
     pub(crate) fn writer(&self) -> Option<WriterHandle> {
         // A poisoned lock only means another thread panicked while swapping an Option; the value is intact.
         self.writer

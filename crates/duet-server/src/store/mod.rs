@@ -6,6 +6,7 @@
 
 mod sqlite;
 mod sqlite_registration;
+mod sqlite_revocations;
 pub mod writer;
 
 pub use sqlite::SqliteStore;
@@ -44,6 +45,35 @@ pub struct Account {
     pub nick: String,
     /// Login tokens issued before this moment (ms since the epoch) are revoked.
     pub tokens_valid_after_ms: u64,
+}
+
+/// Login tokens revoked together, as recorded for running servers to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// Orders revocations; a server acts on those above the last id it saw.
+    pub id: i64,
+    pub app_key: String,
+    pub account: AccountId,
+    pub tokens: RevokedTokens,
+}
+
+/// Which of an account's tokens a revocation covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokedTokens {
+    /// The token with this id.
+    One(String),
+    /// Every token issued before this moment (ms since the epoch).
+    IssuedBefore(u64),
+}
+
+impl RevokedTokens {
+    /// Whether a token with id `token_id`, issued at `issued_at_ms`, is covered.
+    pub fn covers(&self, token_id: &str, issued_at_ms: u64) -> bool {
+        match self {
+            RevokedTokens::One(id) => id == token_id,
+            RevokedTokens::IssuedBefore(ms) => issued_at_ms < *ms,
+        }
+    }
 }
 
 /// A new account with a password, as `register` asks for it.
@@ -123,13 +153,22 @@ pub trait Store: Send + Sync + 'static {
         account: &AccountId,
         at_ms: u64,
     ) -> Result<bool, StoreError>;
-    /// Revokes one token by its id until it would expire.
+    /// Revokes one token of `account` by its id until it would expire.
     async fn revoke_token(
         &self,
         app_key: &str,
+        account: &AccountId,
         token_id: &str,
         expires_at_ms: u64,
     ) -> Result<(), StoreError>;
+    /// Revocations recorded after `after_id`, oldest first, at most `limit`.
+    async fn revocations_after(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Revocation>, StoreError>;
+    /// The id of the newest revocation (0 if none): where a server starting now begins.
+    async fn last_revocation_id(&self) -> Result<i64, StoreError>;
     /// Whether a single token was revoked.
     async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError>;
     /// Adds `contact` to `owner`'s list (idempotent).

@@ -1,9 +1,10 @@
 //! The default [`Store`]: one SQLite file in WAL mode, so admin commands can use it while a server runs.
 
 use super::{
-    Account, ActiveCallRow, App, CallWrite, HistoryPosition, NewAccount, Registered, Store,
-    StoreError,
+    Account, ActiveCallRow, App, CallWrite, HistoryPosition, NewAccount, Registered, Revocation,
+    RevokedTokens, Store, StoreError,
 };
+use crate::clock::wall_now_ms;
 use async_trait::async_trait;
 use duet_protocol::{
     AccountId, CallId, CallRecord, CallStatus, CallType, EndReason, Registration, UserSummary,
@@ -238,23 +239,32 @@ impl Store for SqliteStore {
         account: &AccountId,
         at_ms: u64,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE accounts SET tokens_valid_after_ms = ? WHERE app_key = ? AND account = ?",
         )
         .bind(int(at_ms))
         .bind(app_key)
         .bind(account.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let tokens = RevokedTokens::IssuedBefore(at_ms);
+        Self::log_revocation(&mut tx, app_key, account, &tokens, wall_now_ms()).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn revoke_token(
         &self,
         app_key: &str,
+        account: &AccountId,
         token_id: &str,
         expires_at_ms: u64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO revoked_tokens (app_key, token_id, expires_at_ms) VALUES (?, ?, ?) \
              ON CONFLICT (app_key, token_id) DO NOTHING",
@@ -262,9 +272,24 @@ impl Store for SqliteStore {
         .bind(app_key)
         .bind(token_id)
         .bind(int(expires_at_ms))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let tokens = RevokedTokens::One(token_id.to_owned());
+        Self::log_revocation(&mut tx, app_key, account, &tokens, wall_now_ms()).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn revocations_after(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Revocation>, StoreError> {
+        self.select_revocations_after(after_id, limit).await
+    }
+
+    async fn last_revocation_id(&self) -> Result<i64, StoreError> {
+        self.select_last_revocation_id().await
     }
 
     async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError> {

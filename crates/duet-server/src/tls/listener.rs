@@ -1,8 +1,11 @@
 //! A listener for axum whose connections have finished their TLS handshake. Handshakes run on
 //! their own tasks, so a client that stalls mid-handshake holds up nobody else, and each must
-//! finish within the login timeout or its TCP connection is dropped. A client speaking
+//! finish within the handshake timeout or its TCP connection is dropped. Sockets are admitted
+//! and guarded (see `ConnectionGuards`) before the handshake starts. A client speaking
 //! anything but TLS (garbage, plain HTTP) fails its handshake and is dropped the same way.
 
+use crate::guarded_io::GuardedIo;
+use crate::server::ConnectionGuards;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +22,13 @@ const MAX_PENDING_HANDSHAKES: usize = 4_096;
 /// Connections through their handshake, waiting for axum to take them.
 const ACCEPTED_QUEUE: usize = 256;
 
+/// A TLS connection over a guarded socket.
+pub(crate) type TlsIo = TlsStream<GuardedIo<TcpStream>>;
+
 /// Accepts TCP connections and hands axum the ones whose handshake succeeded.
 pub(crate) struct TlsListener {
     local_addr: SocketAddr,
-    accepted: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    accepted: mpsc::Receiver<(TlsIo, SocketAddr)>,
 }
 
 impl TlsListener {
@@ -30,7 +36,7 @@ impl TlsListener {
     pub(crate) fn start(
         tcp: TcpListener,
         config: Arc<rustls::ServerConfig>,
-        handshake_timeout: Duration,
+        guards: ConnectionGuards,
         stop: CancellationToken,
     ) -> std::io::Result<Self> {
         let local_addr = tcp.local_addr()?;
@@ -38,7 +44,7 @@ impl TlsListener {
         tokio::spawn(accept_loop(
             tcp,
             TlsAcceptor::from(config),
-            handshake_timeout,
+            guards,
             sender,
             stop,
         ));
@@ -52,10 +58,11 @@ impl TlsListener {
 async fn accept_loop(
     tcp: TcpListener,
     acceptor: TlsAcceptor,
-    handshake_timeout: Duration,
-    accepted: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
+    guards: ConnectionGuards,
+    accepted: mpsc::Sender<(TlsIo, SocketAddr)>,
     stop: CancellationToken,
 ) {
+    let handshake_timeout = guards.handshake_timeout;
     let pending = Arc::new(Semaphore::new(MAX_PENDING_HANDSHAKES));
     loop {
         let (stream, peer) = tokio::select! {
@@ -71,11 +78,15 @@ async fn accept_loop(
                 }
             },
         };
+        let Some(stream) = guards.guard(stream, peer, tokio::time::Instant::now()) else {
+            tracing::debug!(%peer, "too many open connections; closed at accept");
+            continue;
+        };
         let Ok(slot) = pending.clone().try_acquire_owned() else {
             tracing::debug!(%peer, "too many TLS handshakes in progress; connection closed");
             continue;
         };
-        if let Err(error) = stream.set_nodelay(true) {
+        if let Err(error) = stream.get_ref().set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
         let acceptor = acceptor.clone();
@@ -94,7 +105,7 @@ async fn accept_loop(
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = TlsIo;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

@@ -5,6 +5,7 @@ mod bad_input;
 mod calls;
 mod contacts;
 mod doc_examples;
+mod hardening;
 mod heartbeat;
 mod login;
 mod registration;

@@ -41,6 +41,12 @@ impl Client {
         Client { ws, next_req: 1 }
     }
 
+    /// Connects, or `None` if the server closed the socket before the WebSocket handshake.
+    pub async fn try_connect(server: &RunningServer) -> Option<Client> {
+        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.ok()?;
+        Some(Client { ws, next_req: 1 })
+    }
+
     /// Connects and logs in `account` on `device` of app `demo`; returns the client after the resync.
     pub async fn login(
         server: &RunningServer,
@@ -104,6 +110,11 @@ impl Client {
     /// Sends any text as one frame.
     pub async fn send_raw(&mut self, text: impl Into<String>) {
         self.ws.send(Message::text(text.into())).await.unwrap();
+    }
+
+    /// Sends any WebSocket message (binary, ping...) as it is.
+    pub async fn send_message(&mut self, message: Message) {
+        self.ws.send(message).await.unwrap();
     }
 
     /// The next frame; `None` at a close frame or the end of the stream.

@@ -1,0 +1,78 @@
+//! The SQL behind revocations reaching live sessions (see migrations/0010_revocations.sql).
+
+use super::sqlite::{int, SqliteStore};
+use super::{Revocation, RevokedTokens, StoreError};
+use duet_protocol::AccountId;
+use sqlx::Row;
+
+impl SqliteStore {
+    /// Records a revocation for running servers to see; in `tx` with the revocation itself.
+    pub(super) async fn log_revocation(
+        tx: &mut sqlx::SqliteConnection,
+        app_key: &str,
+        account: &AccountId,
+        tokens: &RevokedTokens,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        let (token_id, before) = match tokens {
+            RevokedTokens::One(id) => (Some(id.as_str()), None),
+            RevokedTokens::IssuedBefore(ms) => (None, Some(int(*ms))),
+        };
+        sqlx::query(
+            "INSERT INTO revocations (app_key, account, token_id, issued_before_ms, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(app_key)
+        .bind(account.as_str())
+        .bind(token_id)
+        .bind(before)
+        .bind(int(now_ms))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn select_revocations_after(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Revocation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, app_key, account, token_id, issued_before_ms FROM revocations \
+             WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let account: String = row.try_get("account")?;
+            let Ok(account) = AccountId::new(account) else {
+                continue; // Written by this server from a valid id; skip rather than stall.
+            };
+            let token_id: Option<String> = row.try_get("token_id")?;
+            let before: Option<i64> = row.try_get("issued_before_ms")?;
+            let tokens = match (token_id, before) {
+                (Some(id), _) => RevokedTokens::One(id),
+                (None, Some(ms)) => RevokedTokens::IssuedBefore(u64::try_from(ms).unwrap_or(0)),
+                (None, None) => continue,
+            };
+            found.push(Revocation {
+                id,
+                app_key: row.try_get("app_key")?,
+                account,
+                tokens,
+            });
+        }
+        Ok(found)
+    }
+
+    pub(super) async fn select_last_revocation_id(&self) -> Result<i64, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM revocations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+}
