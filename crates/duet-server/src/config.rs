@@ -44,6 +44,29 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Self-service accounts: token lifetime of password logins, attempt limits.
     pub accounts: AccountSettings,
+    /// How long the server keeps call records and other rows that would grow forever.
+    pub retention: Retention,
+}
+
+/// What the server deletes, and when (checked at start and then every `every`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Call records older than this are deleted, e.g. `365d`; `0s` keeps them forever.
+    #[serde(with = "humantime_serde")]
+    pub records: Duration,
+    /// How often old rows are deleted.
+    #[serde(with = "humantime_serde")]
+    pub every: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            records: Duration::from_secs(365 * 24 * 3600),
+            every: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// How `register` and `login.password` behave; the policy itself is per app
@@ -192,6 +215,7 @@ impl Default for ServerConfig {
             calls: CallSettings::default(),
             limits: Limits::default(),
             accounts: AccountSettings::default(),
+            retention: Retention::default(),
         }
     }
 }

@@ -15,10 +15,11 @@ mod error;
 mod guarded_io;
 mod hub;
 mod known_accounts;
-mod origin;
 pub mod login_token;
+mod origin;
 pub mod passwords;
 mod rate_limit;
+mod retention;
 mod revocation_watch;
 mod server;
 pub mod store;
@@ -28,7 +29,8 @@ pub mod turn_credentials;
 pub use admin::{Admin, IssuedToken};
 pub use clock::wall_now_ms;
 pub use config::{
-    AccountSettings, CallSettings, Limits, ServerConfig, TlsFiles, TurnSettings, DEFAULT_PORT,
+    AccountSettings, CallSettings, Limits, Retention, ServerConfig, TlsFiles, TurnSettings,
+    DEFAULT_PORT,
 };
 pub use error::{AdminError, ServerError};
 pub use server::{start, start_with_store, RunningServer};

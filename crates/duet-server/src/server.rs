@@ -139,6 +139,7 @@ pub async fn start_with_store(
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
     });
     tokio::spawn(crate::revocation_watch::watch(shared.clone()));
+    tokio::spawn(crate::retention::run(shared.clone()));
     let router = Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(|| async { "ok" }))
@@ -189,7 +190,10 @@ struct PeerAddr(SocketAddr, HandshakeDone);
 
 impl Connected<IncomingStream<'_, TlsListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr(), stream.io().get_ref().0.handshake_done())
+        PeerAddr(
+            *stream.remote_addr(),
+            stream.io().get_ref().0.handshake_done(),
+        )
     }
 }
 

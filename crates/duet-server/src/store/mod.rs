@@ -169,6 +169,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Revocation>, StoreError>;
     /// The id of the newest revocation (0 if none): where a server starting now begins.
     async fn last_revocation_id(&self) -> Result<i64, StoreError>;
+    /// Deletes rows no longer needed at `now_ms`: revoked tokens past their expiry, used-up or
+    /// expired invite codes, revocation log entries over a day old, and, if `records_before_ms`
+    /// is set, call records that ended before it. Returns how many rows went.
+    async fn prune(&self, now_ms: u64, records_before_ms: Option<u64>) -> Result<u64, StoreError>;
     /// Whether a single token was revoked.
     async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError>;
     /// Adds `contact` to `owner`'s list (idempotent).

@@ -292,6 +292,10 @@ impl Store for SqliteStore {
         self.select_last_revocation_id().await
     }
 
+    async fn prune(&self, now_ms: u64, records_before_ms: Option<u64>) -> Result<u64, StoreError> {
+        self.delete_old_rows(now_ms, records_before_ms).await
+    }
+
     async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE app_key = ? AND token_id = ?")
             .bind(app_key)

@@ -1,4 +1,5 @@
-//! The SQL behind revocations reaching live sessions (see migrations/0010_revocations.sql).
+//! The SQL behind revocations reaching live sessions (see migrations/0010_revocations.sql), and
+//! behind deleting the rows that would otherwise grow forever.
 
 use super::sqlite::{int, SqliteStore};
 use super::{Revocation, RevokedTokens, StoreError};
@@ -74,5 +75,46 @@ impl SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(id.unwrap_or(0))
+    }
+
+    pub(super) async fn delete_old_rows(
+        &self,
+        now_ms: u64,
+        records_before_ms: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        /// The revocation log only needs to outlive the servers' polling, by far.
+        const REVOCATION_LOG_MS: u64 = 24 * 3600 * 1000;
+        let mut tx = self.pool.begin().await?;
+        let mut deleted = 0;
+        let statements: [(&str, i64); 3] = [
+            (
+                "DELETE FROM revoked_tokens WHERE expires_at_ms < ?",
+                int(now_ms),
+            ),
+            (
+                "DELETE FROM invites WHERE expires_at_ms < ? OR uses_left <= 0",
+                int(now_ms),
+            ),
+            (
+                "DELETE FROM revocations WHERE created_at_ms < ?",
+                int(now_ms.saturating_sub(REVOCATION_LOG_MS)),
+            ),
+        ];
+        for (sql, bound) in statements {
+            deleted += sqlx::query(sql)
+                .bind(bound)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        if let Some(before) = records_before_ms {
+            deleted += sqlx::query("DELETE FROM records WHERE ended_at_ms < ?")
+                .bind(int(before))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(deleted)
     }
 }

@@ -75,7 +75,9 @@ async fn finding_3_websocket_pings_count_against_the_rate_limit() {
     let token = add_user(&server, "alice").await;
     let mut client = Client::login(&server, "alice", &token, "a1").await;
     for _ in 0..50 {
-        client.send_message(Message::Ping(vec![7u8; 8].into())).await;
+        client
+            .send_message(Message::Ping(vec![7u8; 8].into()))
+            .await;
     }
     // Pongs are control frames the client's reader skips; the first data frame is the refusal.
     assert_eq!(client.expect_error().await.0, ErrorCode::RateLimited);
@@ -110,6 +112,8 @@ async fn finding_2_a_client_that_stops_reading_is_dropped_and_frees_its_slot() {
     let (server, _dir) = start_server_with(|config| {
         config.limits.max_connections = 2;
         config.limits.write_timeout_ms = 300;
+        // Far beyond the test's guard: only the write timeout can drop alice.
+        config.heartbeat_ms = 120_000;
         config.limits.message_burst = 10_000;
         config.limits.messages_per_second = 10_000;
     })
@@ -119,7 +123,7 @@ async fn finding_2_a_client_that_stops_reading_is_dropped_and_frees_its_slot() {
     let carol_token = add_user(&server, "carol").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
-    answered_call(&mut alice, &mut bob, "c1").await;
+    let (_, bob_call_token) = answered_call(&mut alice, &mut bob, "c1").await;
     // Alice stops reading; Bob sends her far more than the socket buffers hold.
     let payload = serde_json::json!({ "sdp": "x".repeat(48 * 1024) });
     for seq in 2..400 {
@@ -127,10 +131,14 @@ async fn finding_2_a_client_that_stops_reading_is_dropped_and_frees_its_slot() {
             to: None,
             payload: payload.clone(),
         };
-        bob.call("c1", "b1", seq, None, signal).await;
+        bob.call("c1", "b1", seq, Some(&bob_call_token), signal)
+            .await;
     }
     // Alice's connection holds one of the two slots until the server gives up writing to her.
-    let mut carol = login_once_a_slot_frees(&server, "carol", &carol_token).await;
+    let freed = login_once_a_slot_frees(&server, "carol", &carol_token);
+    let mut carol = tokio::time::timeout(Duration::from_secs(20), freed)
+        .await
+        .expect("alice's connection was never dropped");
     drain_until_closed(&mut alice).await;
     carol.assert_usable().await;
     server.shutdown().await.unwrap();
@@ -272,9 +280,12 @@ async fn finding_1_attachments_too_large_or_too_deep_are_refused() {
     add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let too_large = serde_json::json!("x".repeat(MAX_ATTACHMENT_BYTES));
-    let too_deep = (0..=MAX_ATTACHMENT_DEPTH).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
+    let too_deep =
+        (0..=MAX_ATTACHMENT_DEPTH).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
     for (id, attachment) in [("c1", too_large), ("c2", too_deep)] {
-        alice.call(id, "a1", 1, None, invite_with("bob", attachment)).await;
+        alice
+            .call(id, "a1", 1, None, invite_with("bob", attachment))
+            .await;
         assert_eq!(alice.expect_error().await.0, ErrorCode::InvalidMessage);
     }
     alice.assert_usable().await;
@@ -294,17 +305,30 @@ async fn finding_1_a_callee_rung_by_many_full_attachments_still_logs_in() {
         let mut caller = Client::login(&server, &name, &token, "d1").await;
         let id = format!("call-{i}");
         caller
-            .call(&id, "d1", 1, None, invite_with("victim", attachment.clone()))
+            .call(
+                &id,
+                "d1",
+                1,
+                None,
+                invite_with("victim", attachment.clone()),
+            )
             .await;
         caller.ack_token().await;
         held.push(caller);
     }
     // Every frame the victim gets decodes (the test client panics otherwise) and the resync
     // lists every ringing call.
-    let (mut victim, calls) = Client::login_with_resync(&server, "victim", &victim_token, "v1").await;
+    let (mut victim, calls) =
+        Client::login_with_resync(&server, "victim", &victim_token, "v1").await;
     assert_eq!(calls.len(), callers);
-    assert!(calls.iter().any(|c| c.attachment_omitted), "the resync was trimmed to fit");
-    assert!(calls.last().is_some_and(|c| c.attachment == attachment), "the newest keep theirs");
+    assert!(
+        calls.iter().any(|c| c.attachment_omitted),
+        "the resync was trimmed to fit"
+    );
+    assert!(
+        calls.last().is_some_and(|c| c.attachment == attachment),
+        "the newest keep theirs"
+    );
     victim.assert_usable().await;
     server.shutdown().await.unwrap();
 }
@@ -358,5 +382,55 @@ async fn finding_6_an_account_may_have_only_so_many_devices_online() {
     // A device already online may log in again (a reconnect), and others keep working.
     let _laptop_again = Client::login(&server, "alice", &token, "a1").await;
     phone.assert_usable().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn finding_9_old_records_and_expired_revocations_are_deleted() {
+    let (server, _dir) = start_server().await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
+    let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
+    let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
+    let (alice_call_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    let hangup = CallAction::Hangup {
+        reason: duet_protocol::EndReason::UserHangup,
+    };
+    alice
+        .call("c1", "a1", 2, Some(&alice_call_token), hangup)
+        .await;
+    bob.recv_until(|m| {
+        matches!(
+            m,
+            ServerMessage::Call {
+                event: duet_protocol::CallEvent::Record { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    server.flush().await;
+    server
+        .admin()
+        .revoke_token("demo", &bob_token)
+        .await
+        .unwrap();
+    let store = server.store();
+    let now = duet_server::wall_now_ms();
+    // Nothing is due yet: the record is new and the token has not expired.
+    assert_eq!(store.prune(now, Some(now - 1)).await.unwrap(), 0);
+    // A year and a day later, with the default retention of a year.
+    let later = now + 366 * 24 * 3600 * 1000;
+    let deleted = store
+        .prune(later, Some(later - 365 * 24 * 3600 * 1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted, 3,
+        "the record, the revoked token and its log entry"
+    );
+    let account = duet_protocol::AccountId::new("alice").unwrap();
+    let history = store.history("demo", &account, None, 10).await.unwrap();
+    assert!(history.is_empty(), "{history:?}");
     server.shutdown().await.unwrap();
 }
