@@ -116,17 +116,24 @@ struct Hub {
     max_devices: usize,
 }
 
+/// A hub's bounds: its input queue and the devices of one account online at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HubBounds {
+    pub queue: usize,
+    pub max_devices: usize,
+}
+
 /// Starts the hub of `app_key` around `switchboard` (already restored).
 pub(crate) fn spawn_hub(
     app_key: String,
     switchboard: Switchboard,
     clock: Clock,
     writer: WriterHandle,
-    queue: usize,
-    max_devices: usize,
+    bounds: HubBounds,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
 ) -> HubHandle {
+    let HubBounds { queue, max_devices } = bounds;
     let (inputs, rx) = mpsc::channel(queue.max(1));
     let span = tracing::info_span!("hub", app = %app_key);
     let hub = Hub {

@@ -1,6 +1,6 @@
 //! The hubs of all apps, started at boot for known apps and on first login for apps added later.
 
-use super::{spawn_hub, HubHandle};
+use super::{spawn_hub, HubBounds, HubHandle};
 use crate::clock::Clock;
 use crate::config::CallSettings;
 use crate::store::writer::WriterHandle;
@@ -95,8 +95,10 @@ impl Hubs {
             switchboard,
             self.clock.clone(),
             writer,
-            self.queue,
-            self.calls.max_devices_per_account,
+            HubBounds {
+                queue: self.queue,
+                max_devices: self.calls.max_devices_per_account,
+            },
             self.shutdown.clone(),
             &self.tracker,
         );
