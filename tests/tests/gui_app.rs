@@ -70,7 +70,11 @@ struct Run {
 impl Run {
     fn start() -> Run {
         let server = Server::start(&[]);
-        let (alice, bot, carol) = (server.user("alice"), server.user("bot"), server.user("carol"));
+        let (alice, bot, carol) = (
+            server.user("alice"),
+            server.user("bot"),
+            server.user("carol"),
+        );
         let desktop = Desktop::start(&app_env());
         let app = App::launch(desktop.driver_port, &app_binary())
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.app_log_tail(6000)));
@@ -132,14 +136,20 @@ impl Run {
         app.wait_visible("contact-pending-bot");
 
         // A request arrives while the page is open: it shows at the top, to accept or ignore.
-        let asked = self.carol.cli("carol-cli", &["contacts", "add", "alice"]).finish();
+        let asked = self
+            .carol
+            .cli("carol-cli", &["contacts", "add", "alice"])
+            .finish();
         assert_eq!(asked.code, 0, "carol asks alice: {:?}", asked.events);
         let app = self.app.on(Window::Main);
         app.wait_visible("contact-accept-carol");
         self.save_screenshot("contacts-request.png");
 
         // The bot accepts from duet-cli: the page's request becomes a contact with call buttons.
-        let accepted = self.bot.cli("bot-cli", &["contacts", "accept", "alice"]).finish();
+        let accepted = self
+            .bot
+            .cli("bot-cli", &["contacts", "accept", "alice"])
+            .finish();
         assert_eq!(accepted.code, 0, "the bot accepts: {:?}", accepted.events);
         let app = self.app.on(Window::Main);
         app.wait_visible("call-video-bot");

@@ -17,7 +17,11 @@ fn finding_6_devices_that_leave_are_forgotten() {
         h.login(&device);
         h.lose(&device);
     }
-    assert_eq!(h.sb.device_entries(), 1, "only alice's online device is kept");
+    assert_eq!(
+        h.sb.device_entries(),
+        1,
+        "only alice's online device is kept"
+    );
 }
 
 #[test]
@@ -30,10 +34,18 @@ fn finding_6_a_device_lost_mid_call_is_kept_until_its_call_ends() {
     h.invite(&a, &c, "bob", CallType::Audio);
     h.accept(&b, &c);
     h.lose(&b);
-    assert_eq!(h.sb.device_entries(), 2, "bob's device waits for a reconnect");
+    assert_eq!(
+        h.sb.device_entries(),
+        2,
+        "bob's device waits for a reconnect"
+    );
     h.advance(config().reconnect_grace_ms + 1);
     assert_eq!(h.only_record(&c).status, CallStatus::Completed);
-    assert_eq!(h.sb.device_entries(), 1, "the call ended: bob's lost device is forgotten");
+    assert_eq!(
+        h.sb.device_entries(),
+        1,
+        "the call ended: bob's lost device is forgotten"
+    );
 }
 
 /// Places call `id` from `from` to bob and cancels it; the invite's error code, if refused.
@@ -82,5 +94,8 @@ fn finding_9_logging_out_and_in_does_not_reset_the_repeat_limit() {
         h.lose(&a);
     }
     h.login(&a);
-    assert_eq!(ring_and_cancel(&mut h, &a, "again"), Some(ErrorCode::RateLimited));
+    assert_eq!(
+        ring_and_cancel(&mut h, &a, "again"),
+        Some(ErrorCode::RateLimited)
+    );
 }

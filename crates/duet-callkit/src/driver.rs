@@ -344,7 +344,9 @@ impl Driver {
         match answer {
             // nertc-call's `checkSum` is the app's expectation; the server's app setting
             // decides, so a disagreement is a configuration error to say, not to paper over.
-            Some(ServerMessage::LoginOk { safe_mode, .. }) if safe_mode != self.config.check_sum => {
+            Some(ServerMessage::LoginOk { safe_mode, .. })
+                if safe_mode != self.config.check_sum =>
+            {
                 let _ = socket.close(None).await;
                 Err(CallKitError::SafeModeMismatch {
                     check_sum: self.config.check_sum,

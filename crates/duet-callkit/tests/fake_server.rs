@@ -530,7 +530,8 @@ async fn media_that_finds_no_path_ends_the_answered_call_with_ice_failed() {
 /// succeeded and the connection, which then serves an incoming call.
 async fn login_with_raw_resync(resync: String) {
     let mut server = FakeServer::start().await;
-    let kit = CallKit::with_media(config(&server.url), Arc::new(RecordingMedia::default())).unwrap();
+    let kit =
+        CallKit::with_media(config(&server.url), Arc::new(RecordingMedia::default())).unwrap();
     let login = tokio::spawn({
         let kit = kit.clone();
         async move { kit.login().await }
@@ -544,7 +545,10 @@ async fn login_with_raw_resync(resync: String) {
     }))
     .await;
     conn.send_text(resync).await;
-    let list = conn.recv().await.expect("the SDK goes on to ask for contacts");
+    let list = conn
+        .recv()
+        .await
+        .expect("the SDK goes on to ask for contacts");
     assert_eq!(list["type"], "contacts.list");
     login
         .await

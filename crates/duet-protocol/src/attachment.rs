@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn ordinary_attachments_pass() {
         assert_eq!(check_attachment(&Value::Null), Ok(()));
-        assert_eq!(check_attachment(&json!({"room": "42", "tags": ["a"]})), Ok(()));
+        assert_eq!(
+            check_attachment(&json!({"room": "42", "tags": ["a"]})),
+            Ok(())
+        );
         assert_eq!(check_attachment(&nested(MAX_ATTACHMENT_DEPTH)), Ok(()));
     }
 

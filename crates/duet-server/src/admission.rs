@@ -46,7 +46,10 @@ impl Admission {
         };
         {
             // The map is only counted up and down, so a panic elsewhere cannot leave it broken.
-            let mut per_address = self.per_address.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut per_address = self
+                .per_address
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             let count = per_address.entry(ip).or_insert(0);
             if *count >= self.max_per_address {
                 drop(per_address);
@@ -71,7 +74,10 @@ impl Admission {
     /// Open sockets from `ip`.
     #[cfg(test)]
     fn open_from(&self, ip: IpAddr) -> usize {
-        let per_address = self.per_address.lock().unwrap_or_else(PoisonError::into_inner);
+        let per_address = self
+            .per_address
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         per_address.get(&ip).copied().unwrap_or(0)
     }
 }
@@ -106,9 +112,15 @@ mod tests {
         let first = admission.admit(ip(1)).unwrap();
         let _second = admission.admit(ip(1)).unwrap();
         assert!(admission.admit(ip(1)).is_none());
-        assert!(admission.admit(ip(2)).is_some(), "other addresses are not affected");
+        assert!(
+            admission.admit(ip(2)).is_some(),
+            "other addresses are not affected"
+        );
         drop(first);
-        assert!(admission.admit(ip(1)).is_some(), "a closed socket frees its place");
+        assert!(
+            admission.admit(ip(1)).is_some(),
+            "a closed socket frees its place"
+        );
         assert_eq!(admission.refused(), 1);
     }
 
@@ -118,7 +130,11 @@ mod tests {
         let _a = admission.admit(ip(1)).unwrap();
         let _b = admission.admit(ip(2)).unwrap();
         assert!(admission.admit(ip(3)).is_none());
-        assert_eq!(admission.open_from(ip(3)), 0, "a refused socket leaves no entry");
+        assert_eq!(
+            admission.open_from(ip(3)),
+            0,
+            "a refused socket leaves no entry"
+        );
     }
 
     #[test]

@@ -88,9 +88,16 @@ mod tests {
 
         // The laptop sleeps an hour: the monotonic clock stops, the wall clock does not.
         WALL.fetch_add(3_600_000, Ordering::SeqCst);
-        assert_eq!(clock.now_ms(), start + 3_610_000, "timestamps follow the wall clock");
+        assert_eq!(
+            clock.now_ms(),
+            start + 3_610_000,
+            "timestamps follow the wall clock"
+        );
         let due = clock.instant_at(start + 20_000).unwrap();
-        assert!(due <= Instant::now(), "a deadline that passed in the sleep is due now");
+        assert!(
+            due <= Instant::now(),
+            "a deadline that passed in the sleep is due now"
+        );
 
         // The wall clock is stepped back (NTP): now stays where it was.
         WALL.fetch_sub(600_000, Ordering::SeqCst);

@@ -92,7 +92,11 @@ impl<T> GuardedIo<T> {
     }
 
     /// After a write-side poll: clears the stall on progress, fails once it lasted too long.
-    fn check_stall<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+    fn check_stall<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
         if poll.is_ready() {
             self.write_stall = None;
             return poll;
@@ -213,7 +217,11 @@ mod tests {
         let started = Instant::now();
         let error = io.write_all(&[0u8; 64]).await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
-        assert_eq!(Instant::now() - started, WRITE, "failed at the timeout, not before");
+        assert_eq!(
+            Instant::now() - started,
+            WRITE,
+            "failed at the timeout, not before"
+        );
     }
 
     #[tokio::test(start_paused = true)]

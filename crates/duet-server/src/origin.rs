@@ -56,7 +56,10 @@ mod tests {
         let list = ["http://127.0.0.1:*".to_owned()];
         assert!(allowed(&with_origin("http://127.0.0.1:5173"), &list));
         assert!(!allowed(&with_origin("http://127.0.0.1"), &list));
-        assert!(!allowed(&with_origin("http://127.0.0.1:80.evil.example"), &list));
+        assert!(!allowed(
+            &with_origin("http://127.0.0.1:80.evil.example"),
+            &list
+        ));
         assert!(!allowed(&with_origin("http://127.0.0.10:80"), &list));
     }
 }

@@ -193,7 +193,10 @@ struct PeerAddr(SocketAddr, HandshakeDone);
 
 impl Connected<IncomingStream<'_, TlsListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        PeerAddr(*stream.remote_addr(), stream.io().get_ref().0.handshake_done())
+        PeerAddr(
+            *stream.remote_addr(),
+            stream.io().get_ref().0.handshake_done(),
+        )
     }
 }
 

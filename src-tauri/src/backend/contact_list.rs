@@ -19,7 +19,11 @@ pub enum ContactAction {
 
 /// Replaces `account`'s entry with `contact` (kept in the server's order, by account), or drops
 /// it when `contact` is `None`.
-pub fn apply_contact_change(list: &mut Vec<Contact>, account: &AccountId, contact: Option<&Contact>) {
+pub fn apply_contact_change(
+    list: &mut Vec<Contact>,
+    account: &AccountId,
+    contact: Option<&Contact>,
+) {
     let found = list.binary_search_by(|entry| entry.account.as_str().cmp(account.as_str()));
     match (found, contact) {
         (Ok(at), Some(contact)) => list[at] = contact.clone(),
@@ -55,10 +59,8 @@ mod tests {
         apply_contact_change(&mut list, &bob.account, Some(&bob));
         let carol = entry("carol", ContactState::Accepted);
         apply_contact_change(&mut list, &carol.account, Some(&carol));
-        let accounts: Vec<(&str, ContactState)> = list
-            .iter()
-            .map(|c| (c.account.as_str(), c.state))
-            .collect();
+        let accounts: Vec<(&str, ContactState)> =
+            list.iter().map(|c| (c.account.as_str(), c.state)).collect();
         assert_eq!(
             accounts,
             [

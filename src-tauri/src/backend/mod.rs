@@ -18,8 +18,8 @@ pub mod transport;
 pub mod tray_text;
 pub mod ui;
 
-pub use crate::backend::contact_list::ContactAction;
 use crate::backend::contact_list::apply_contact_change;
+pub use crate::backend::contact_list::ContactAction;
 use crate::backend::echo::EchoBot;
 use crate::backend::embedded::EmbeddedServer;
 use crate::backend::publisher::Publisher;

@@ -9,9 +9,9 @@ use crate::backend::{Backend, Bootstrap, ContactAction};
 use crate::error::{AppError, AppResult};
 use crate::media::devices::Devices;
 use crate::shell::command_args::{
-    AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs,
-    Payload, SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
-    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
+    AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs, Payload,
+    SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs, SetSettingsArgs,
+    SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
 };
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};

@@ -104,7 +104,10 @@ mod tests {
         fit_in_one_frame(&mut calls);
         assert!(frame_len(&calls) <= MAX_FRAME_BYTES);
         assert_eq!(calls.len(), 41, "every call is still listed");
-        assert!(!calls[0].attachment_omitted, "the device's own call keeps its attachment");
+        assert!(
+            !calls[0].attachment_omitted,
+            "the device's own call keeps its attachment"
+        );
         assert!(calls[1].attachment_omitted && calls[1].attachment.is_null());
         assert!(!calls[40].attachment_omitted, "the newest keep theirs");
     }
@@ -115,7 +118,15 @@ mod tests {
         calls.extend((1..=400).map(|i| snapshot(i, true, 0)));
         fit_in_one_frame(&mut calls);
         assert!(frame_len(&calls) <= MAX_FRAME_BYTES);
-        assert_eq!(calls[0].call_id.as_str(), "call-0", "the device's own call is kept");
-        assert_eq!(calls.last().unwrap().call_id.as_str(), "call-400", "the newest are kept");
+        assert_eq!(
+            calls[0].call_id.as_str(),
+            "call-0",
+            "the device's own call is kept"
+        );
+        assert_eq!(
+            calls.last().unwrap().call_id.as_str(),
+            "call-400",
+            "the newest are kept"
+        );
     }
 }

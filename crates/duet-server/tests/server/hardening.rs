@@ -75,7 +75,9 @@ async fn finding_3_websocket_pings_count_against_the_rate_limit() {
     let token = add_user(&server, "alice").await;
     let mut client = Client::login(&server, "alice", &token, "a1").await;
     for _ in 0..50 {
-        client.send_message(Message::Ping(vec![7u8; 8].into())).await;
+        client
+            .send_message(Message::Ping(vec![7u8; 8].into()))
+            .await;
     }
     // Pongs are control frames the client's reader skips; the first data frame is the refusal.
     assert_eq!(client.expect_error().await.0, ErrorCode::RateLimited);
@@ -272,9 +274,12 @@ async fn finding_1_attachments_too_large_or_too_deep_are_refused() {
     add_user(&server, "bob").await;
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
     let too_large = serde_json::json!("x".repeat(MAX_ATTACHMENT_BYTES));
-    let too_deep = (0..=MAX_ATTACHMENT_DEPTH).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
+    let too_deep =
+        (0..=MAX_ATTACHMENT_DEPTH).fold(serde_json::json!(1), |v, _| serde_json::json!([v]));
     for (id, attachment) in [("c1", too_large), ("c2", too_deep)] {
-        alice.call(id, "a1", 1, None, invite_with("bob", attachment)).await;
+        alice
+            .call(id, "a1", 1, None, invite_with("bob", attachment))
+            .await;
         assert_eq!(alice.expect_error().await.0, ErrorCode::InvalidMessage);
     }
     alice.assert_usable().await;
@@ -294,17 +299,30 @@ async fn finding_1_a_callee_rung_by_many_full_attachments_still_logs_in() {
         let mut caller = Client::login(&server, &name, &token, "d1").await;
         let id = format!("call-{i}");
         caller
-            .call(&id, "d1", 1, None, invite_with("victim", attachment.clone()))
+            .call(
+                &id,
+                "d1",
+                1,
+                None,
+                invite_with("victim", attachment.clone()),
+            )
             .await;
         caller.ack_token().await;
         held.push(caller);
     }
     // Every frame the victim gets decodes (the test client panics otherwise) and the resync
     // lists every ringing call.
-    let (mut victim, calls) = Client::login_with_resync(&server, "victim", &victim_token, "v1").await;
+    let (mut victim, calls) =
+        Client::login_with_resync(&server, "victim", &victim_token, "v1").await;
     assert_eq!(calls.len(), callers);
-    assert!(calls.iter().any(|c| c.attachment_omitted), "the resync was trimmed to fit");
-    assert!(calls.last().is_some_and(|c| c.attachment == attachment), "the newest keep theirs");
+    assert!(
+        calls.iter().any(|c| c.attachment_omitted),
+        "the resync was trimmed to fit"
+    );
+    assert!(
+        calls.last().is_some_and(|c| c.attachment == attachment),
+        "the newest keep theirs"
+    );
     victim.assert_usable().await;
     server.shutdown().await.unwrap();
 }

@@ -43,7 +43,9 @@ impl Client {
 
     /// Connects, or `None` if the server closed the socket before the WebSocket handshake.
     pub async fn try_connect(server: &RunningServer) -> Option<Client> {
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url()).await.ok()?;
+        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
+            .await
+            .ok()?;
         Some(Client { ws, next_req: 1 })
     }
 
