@@ -63,12 +63,18 @@ struct Run {
     server: Server,
     alice: User,
     bot: User,
+    /// Asks alice to be a contact; the page accepts.
+    carol: User,
 }
 
 impl Run {
     fn start() -> Run {
         let server = Server::start(&[]);
-        let (alice, bot) = (server.user("alice"), server.user("bot"));
+        let (alice, bot, carol) = (
+            server.user("alice"),
+            server.user("bot"),
+            server.user("carol"),
+        );
         let desktop = Desktop::start(&app_env());
         let app = App::launch(desktop.driver_port, &app_binary())
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.app_log_tail(6000)));
@@ -78,6 +84,7 @@ impl Run {
             server,
             alice,
             bot,
+            carol,
         }
     }
 
@@ -101,8 +108,10 @@ impl Run {
         self.bot.cli(device, &all)
     }
 
-    /// Signs out of wherever the app is, signs in to the test server as alice and adds the bot
-    /// to her contacts through the page (contact-search, contact-add).
+    /// Signs out of wherever the app is, signs in to the test server as alice, finds the bot in
+    /// the directory and asks it to be a contact through the page (contact-search,
+    /// search-add-bot); the bot accepts with duet-cli. Meanwhile carol's request arrives live and
+    /// the page accepts it (contact-accept-carol), which carol's duet-cli sees.
     fn sign_in_as_alice(&mut self) {
         let app = self.app.on(Window::Main);
         app.click("nav-signout");
@@ -123,8 +132,41 @@ impl Run {
         app.click("signin-submit");
         app.wait_visible("contact-search");
         app.fill("contact-search", &self.bot.account);
-        app.click("contact-add");
-        app.wait_visible("contact-bot");
+        app.click("search-add-bot");
+        app.wait_visible("contact-pending-bot");
+
+        // A request arrives while the page is open: it shows at the top, to accept or ignore.
+        let asked = self
+            .carol
+            .cli("carol-cli", &["contacts", "add", "alice"])
+            .finish();
+        assert_eq!(asked.code, 0, "carol asks alice: {:?}", asked.events);
+        let app = self.app.on(Window::Main);
+        app.wait_visible("contact-accept-carol");
+        self.save_screenshot("contacts-request.png");
+
+        // The bot accepts from duet-cli: the page's request becomes a contact with call buttons.
+        let accepted = self
+            .bot
+            .cli("bot-cli", &["contacts", "accept", "alice"])
+            .finish();
+        assert_eq!(accepted.code, 0, "the bot accepts: {:?}", accepted.events);
+        let app = self.app.on(Window::Main);
+        app.wait_visible("call-video-bot");
+        app.click("contact-accept-carol");
+        app.wait_visible("call-video-carol");
+        let listed = self.carol.cli("carol-cli", &["contacts"]).finish();
+        let states: Vec<(&Value, &Value)> = listed
+            .events
+            .iter()
+            .map(|line| (&line["contact"]["account"], &line["contact"]["state"]))
+            .collect();
+        assert_eq!(
+            states,
+            [(&json!("alice"), &json!("accepted"))],
+            "carol sees alice accept: {:?}",
+            listed.events
+        );
     }
 
     fn save_screenshot(&self, name: &str) {

@@ -29,11 +29,12 @@ const me: SignedIn = {
   embedded: !insecure, transport: insecure ? "plain" : "loopback",
 };
 const contacts: Contact[] = [
-  { account: "echo", nick: lang === "zh" ? "回声测试" : "Echo test", presence: "online" },
-  { account: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", presence: "online" },
-  { account: "maria", nick: "Maria García", presence: "in_call" },
-  { account: "chen", nick: lang === "zh" ? "陈思远" : "Chen Siyuan", presence: "offline" },
-  { account: "olivia", nick: "Olivia Brown", presence: "offline" },
+  { account: "sam", nick: lang === "zh" ? "孙明" : "Sam Reed", presence: "offline", state: "incoming" },
+  { account: "echo", nick: lang === "zh" ? "回声测试" : "Echo test", presence: "online", state: "accepted" },
+  { account: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", presence: "online", state: "accepted" },
+  { account: "maria", nick: "Maria García", presence: "in_call", state: "accepted" },
+  { account: "chen", nick: lang === "zh" ? "陈思远" : "Chen Siyuan", presence: "offline", state: "accepted" },
+  { account: "olivia", nick: "Olivia Brown", presence: "offline", state: "outgoing" },
 ];
 const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
   status, call: null, invite: null, connection: "connected", signedIn: status === "signed_out" ? null : me,

@@ -13,9 +13,9 @@ export const SETTINGS: Settings = {
 export const ALICE: SignedIn = { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" };
 
 export const CONTACTS: Contact[] = [
-  { account: "bob", nick: "Bob", presence: "online" },
-  { account: "carol", nick: "Carol", presence: "in_call" },
-  { account: "echo", nick: "Echo test", presence: "offline" },
+  { account: "bob", nick: "Bob", presence: "online", state: "accepted" },
+  { account: "carol", nick: "Carol", presence: "in_call", state: "accepted" },
+  { account: "echo", nick: "Echo test", presence: "offline", state: "accepted" },
 ];
 
 export const IDLE: AppState = {

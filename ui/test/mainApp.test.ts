@@ -105,7 +105,7 @@ describe("replies that cross", () => {
     byTestId("nav-contacts").click();
     const bobOffline = CONTACTS.map((c) => (c.account === "bob" ? { ...c, presence: "offline" as const } : c));
     backend.emit("app-state", { ...IDLE, contacts: bobOffline });
-    backend.answerHeld("contacts", 0, [{ account: "bob", nick: "Bob", presence: "online" }]);
+    backend.answerHeld("contacts", 0, [{ account: "bob", nick: "Bob", presence: "online", state: "accepted" }]);
     await settle();
     expect(byTestId("contact-bob").dataset.presence).toBe("offline");
   });

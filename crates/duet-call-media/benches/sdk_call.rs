@@ -223,7 +223,8 @@ async fn duet_calls(server: &RunningServer, calls: usize, size: (u32, u32)) -> F
     let mut bob = Client::login(server, "bob", 1000.0, size).await;
     let mut erin = Client::login(server, "erin", 660.0, size).await;
     // Alice is bob's contact: her calls pre-connect while ringing. Erin is not.
-    bob.kit.add_contact("alice").await.expect("add a contact");
+    bob.kit.add_contact("alice").await.expect("ask alice");
+    alice.kit.accept_contact("bob").await.expect("accept bob");
     let mut figures = Figures::default();
     for _ in 0..calls {
         // A stranger's call: rings a second, answered, accept to the callee's first picture.

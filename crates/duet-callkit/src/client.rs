@@ -329,7 +329,8 @@ impl CallKit {
         self.shared().session
     }
 
-    /// The contact list with presence.
+    /// The contact list: accepted contacts with their presence, requests either way and
+    /// blocked accounts, each with its [`ContactState`](duet_protocol::ContactState).
     pub async fn contacts(&self) -> Result<Vec<Contact>, CallKitError> {
         match self.request(ClientMessage::ContactsList).await? {
             ServerMessage::Contacts { contacts } => Ok(contacts),
@@ -337,20 +338,55 @@ impl CallKit {
         }
     }
 
-    /// Adds `account` to the contact list.
+    /// Asks `account` to become a contact; if it asked first, accepts instead. Under an app's
+    /// `open` contact policy, adds it at once (one-way). The list changes are announced as
+    /// `CONTACTS_CHANGED` events.
     pub async fn add_contact(&self, account: &str) -> Result<(), CallKitError> {
-        let account = parse_account(account)?;
-        self.request(ClientMessage::ContactsAdd { account })
+        self.contact_request(account, |account| ClientMessage::ContactsAdd { account })
             .await
-            .map(drop)
     }
 
-    /// Removes `account` from the contact list.
-    pub async fn remove_contact(&self, account: &str) -> Result<(), CallKitError> {
-        let account = parse_account(account)?;
-        self.request(ClientMessage::ContactsRemove { account })
+    /// Accepts `account`'s pending request: both become contacts and see each other's presence.
+    pub async fn accept_contact(&self, account: &str) -> Result<(), CallKitError> {
+        self.contact_request(account, |account| ClientMessage::ContactsAccept { account })
             .await
-            .map(drop)
+    }
+
+    /// Drops `account`'s pending request without telling it; the same request does not arrive
+    /// again.
+    pub async fn ignore_contact(&self, account: &str) -> Result<(), CallKitError> {
+        self.contact_request(account, |account| ClientMessage::ContactsIgnore { account })
+            .await
+    }
+
+    /// Ends the relationship with `account` on both sides, or withdraws a request to it.
+    pub async fn remove_contact(&self, account: &str) -> Result<(), CallKitError> {
+        self.contact_request(account, |account| ClientMessage::ContactsRemove { account })
+            .await
+    }
+
+    /// Blocks `account`: it can no longer ask, call (it hears busy), see this account online or
+    /// find it in the directory.
+    pub async fn block_contact(&self, account: &str) -> Result<(), CallKitError> {
+        self.contact_request(account, |account| ClientMessage::ContactsBlock { account })
+            .await
+    }
+
+    /// Lifts a block; the contact it ended is not restored.
+    pub async fn unblock_contact(&self, account: &str) -> Result<(), CallKitError> {
+        self.contact_request(account, |account| ClientMessage::ContactsUnblock {
+            account,
+        })
+        .await
+    }
+
+    async fn contact_request(
+        &self,
+        account: &str,
+        message: impl FnOnce(AccountId) -> ClientMessage,
+    ) -> Result<(), CallKitError> {
+        let account = parse_account(account)?;
+        self.request(message(account)).await.map(drop)
     }
 
     /// Accounts of the same app whose account or nickname contains `query`.

@@ -11,8 +11,8 @@ use duet_call::client::{
     Session,
 };
 use duet_protocol::{
-    decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, DeviceId,
-    EndReason, ErrorCode, ServerFrame, ServerMessage,
+    decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, ContactState,
+    DeviceId, EndReason, ErrorCode, ServerFrame, ServerMessage,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
@@ -127,8 +127,8 @@ pub(crate) struct Driver {
     faults_rx: mpsc::UnboundedReceiver<CallId>,
     /// Calls whose media failed while they still rang: ended with `ice_failed` once answered.
     media_failed: HashSet<CallId>,
-    /// Accounts in this account's contact list, as last heard from the server. Only they may
-    /// ring this device with media pre-connected.
+    /// This account's accepted contacts, as last heard from the server (requests and blocked
+    /// accounts are not). Only they may ring this device with media pre-connected.
     contacts: HashSet<AccountId>,
     /// Incoming calls from non-contacts: their media starts only once answered, with the
     /// negotiation that arrived while ringing.
@@ -559,14 +559,12 @@ impl Driver {
                 Ok(None)
             }
             Action::Request(msg) => {
-                match &msg {
-                    ClientMessage::ContactsAdd { account } => {
-                        self.contacts.insert(account.clone());
-                    }
-                    ClientMessage::ContactsRemove { account } => {
-                        self.contacts.remove(account);
-                    }
-                    _ => {}
+                // An add is only a request until the server says otherwise (CONTACTS_CHANGED);
+                // a removal or a block ends a contact at once.
+                if let ClientMessage::ContactsRemove { account }
+                | ClientMessage::ContactsBlock { account } = &msg
+                {
+                    self.contacts.remove(account);
                 }
                 self.mirror.request(msg, now).map(Some)
             }
@@ -653,7 +651,11 @@ impl Driver {
         self.publish();
         for (req, msg) in answers {
             if let ServerMessage::Contacts { contacts } = &msg {
-                self.contacts = contacts.iter().map(|c| c.account.clone()).collect();
+                self.contacts = contacts
+                    .iter()
+                    .filter(|c| c.state == ContactState::Accepted)
+                    .map(|c| c.account.clone())
+                    .collect();
                 self.start_deferred_from_contacts();
             }
             if let Some(waiter) = self.waiters.remove(&req) {
@@ -662,6 +664,17 @@ impl Driver {
         }
         while let Some(event) = self.mirror.poll_event() {
             match &event {
+                CallEvent::ContactsChanged { account, contact } => {
+                    let accepted = contact
+                        .as_ref()
+                        .is_some_and(|c| c.state == ContactState::Accepted);
+                    if accepted {
+                        self.contacts.insert(account.clone());
+                        self.start_deferred_from_contacts();
+                    } else {
+                        self.contacts.remove(account);
+                    }
+                }
                 CallEvent::Signal {
                     call_id, payload, ..
                 } => {

@@ -72,6 +72,9 @@ pub enum EventName {
     Resynced,
     /// `PRESENCE`: a contact's presence changed.
     Presence,
+    /// `CONTACTS_CHANGED`: an entry of the contact list changed (a request, an answer, a
+    /// removal or a block).
+    ContactsChanged,
     /// `FIRST_REMOTE_FRAME`: the call's first remote video frame was decoded.
     FirstRemoteFrame,
     /// `CALL_STATS`: a second of media statistics.
@@ -82,7 +85,7 @@ pub enum EventName {
 
 impl EventName {
     /// Every name, `All` first.
-    pub const EVERY: [EventName; 24] = [
+    pub const EVERY: [EventName; 25] = [
         EventName::All,
         EventName::Invited,
         EventName::UserAccept,
@@ -104,6 +107,7 @@ impl EventName {
         EventName::Disconnect,
         EventName::Resynced,
         EventName::Presence,
+        EventName::ContactsChanged,
         EventName::FirstRemoteFrame,
         EventName::CallStats,
         EventName::MediaFailed,
@@ -134,6 +138,7 @@ impl EventName {
             EventName::Disconnect => "onDisconnect",
             EventName::Resynced => "RESYNCED",
             EventName::Presence => "PRESENCE",
+            EventName::ContactsChanged => "CONTACTS_CHANGED",
             EventName::FirstRemoteFrame => "FIRST_REMOTE_FRAME",
             EventName::CallStats => "CALL_STATS",
             EventName::MediaFailed => "MEDIA_FAILED",
@@ -164,6 +169,7 @@ impl EventName {
             CallEvent::Disconnected => EventName::Disconnect,
             CallEvent::Resynced { .. } => EventName::Resynced,
             CallEvent::Presence { .. } => EventName::Presence,
+            CallEvent::ContactsChanged { .. } => EventName::ContactsChanged,
             CallEvent::FirstRemoteFrame { .. } => EventName::FirstRemoteFrame,
             CallEvent::CallStats { .. } => EventName::CallStats,
             CallEvent::MediaFailed { .. } => EventName::MediaFailed,

@@ -43,8 +43,8 @@ pub use duet_call::client::{
     Session,
 };
 pub use duet_protocol::{
-    CallId, CallRecord, CallStatus, CallType, Contact, EndReason, ErrorCode, IceServer, Password,
-    Presence, Registration, UserSummary,
+    CallId, CallRecord, CallStatus, CallType, Contact, ContactPolicy, ContactState, EndReason,
+    ErrorCode, IceServer, Password, Presence, Registration, UserSummary,
 };
 pub use error::{CallKitError, TlsProblem};
 pub use event_name::{EventName, UnknownEventName};

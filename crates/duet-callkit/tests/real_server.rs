@@ -3,6 +3,7 @@
 
 use duet_callkit::{
     CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,
+    ContactState, ErrorCode, Presence,
 };
 use duet_testkit::{client, invited, record_status, start_server, wait_for_event, RawPeer};
 use std::time::Duration;
@@ -224,8 +225,10 @@ async fn glare_connects_both_callers_in_one_call() {
 async fn a_contact_going_offline_and_online_reaches_the_watcher_as_presence() {
     let (fixture, _dir) = start_server().await;
     let (alice, mut alice_events) = client(&fixture, "alice", Some("a1")).await;
-    let (bob, _bob_events) = client(&fixture, "bob", Some("b1")).await;
+    let (bob, mut bob_events) = client(&fixture, "bob", Some("b1")).await;
     alice.add_contact("bob").await.unwrap();
+    wait_for_event(&mut bob_events, "CONTACTS_CHANGED").await;
+    bob.accept_contact("alice").await.unwrap();
 
     bob.logout().await.unwrap();
     let expect = |presence: &str| serde_json::json!({"event": "PRESENCE", "account": "bob", "presence": presence});
@@ -235,6 +238,87 @@ async fn a_contact_going_offline_and_online_reaches_the_watcher_as_presence() {
     bob.login().await.unwrap();
     let event = wait_for_event(&mut alice_events, "PRESENCE").await;
     assert_eq!(serde_json::to_value(&event).unwrap(), expect("online"));
+}
+
+/// The next CONTACTS_CHANGED event's account and entry state (`None`: left the list).
+async fn contact_change(
+    events: &mut (impl futures_util::Stream<Item = CallEvent> + Unpin),
+) -> (String, Option<ContactState>) {
+    match wait_for_event(events, "CONTACTS_CHANGED").await {
+        CallEvent::ContactsChanged { account, contact } => {
+            (account.to_string(), contact.map(|c| c.state))
+        }
+        other => unreachable!("named CONTACTS_CHANGED: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn contact_requests_arrive_as_events_and_every_answer_is_a_method() {
+    let (fixture, _dir) = start_server().await;
+    let (alice, mut alice_events) = client(&fixture, "alice", Some("a1")).await;
+    let (bob, mut bob_events) = client(&fixture, "bob", Some("b1")).await;
+    let (carol, _carol_events) = client(&fixture, "carol", Some("c1")).await;
+
+    alice.add_contact("bob").await.unwrap();
+    assert_eq!(
+        contact_change(&mut alice_events).await,
+        ("bob".into(), Some(ContactState::Outgoing))
+    );
+    assert_eq!(
+        contact_change(&mut bob_events).await,
+        ("alice".into(), Some(ContactState::Incoming))
+    );
+    bob.accept_contact("alice").await.unwrap();
+    assert_eq!(
+        contact_change(&mut alice_events).await,
+        ("bob".into(), Some(ContactState::Accepted))
+    );
+    assert_eq!(
+        contact_change(&mut bob_events).await,
+        ("alice".into(), Some(ContactState::Accepted)),
+        "the accepting device hears it too"
+    );
+    let states = |list: Vec<duet_callkit::Contact>| {
+        list.into_iter()
+            .map(|c| (c.account.to_string(), c.state, c.presence))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        states(alice.contacts().await.unwrap()),
+        [("bob".into(), ContactState::Accepted, Presence::Online)]
+    );
+
+    carol.add_contact("alice").await.unwrap();
+    assert_eq!(
+        contact_change(&mut alice_events).await,
+        ("carol".into(), Some(ContactState::Incoming))
+    );
+    alice.ignore_contact("carol").await.unwrap();
+    assert_eq!(
+        contact_change(&mut alice_events).await,
+        ("carol".into(), None)
+    );
+
+    alice.block_contact("bob").await.unwrap();
+    assert_eq!(
+        contact_change(&mut bob_events).await,
+        ("alice".into(), None)
+    );
+    alice.unblock_contact("bob").await.unwrap();
+    alice.remove_contact("carol").await.unwrap();
+    assert!(alice.contacts().await.unwrap().is_empty());
+    assert_eq!(
+        states(carol.contacts().await.unwrap()),
+        [("alice".into(), ContactState::Outgoing, Presence::Offline)],
+        "carol was not told she was ignored"
+    );
+    assert!(matches!(
+        alice.accept_contact("bob").await,
+        Err(CallKitError::Server {
+            code: ErrorCode::InvalidState,
+            ..
+        })
+    ));
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Print the contact list, or change it.
+    /// Print the contact list (each entry with its state), or change it.
     Contacts {
         #[command(subcommand)]
         change: Option<ContactChange>,
@@ -133,13 +133,33 @@ pub enum Command {
 pub enum ContactChange {
     // Named `contact`, not `account`: an `account` here would be the global `--account` (clap
     // merges arguments by id), so `--account alice contacts add bob` would log in as bob.
-    /// Add an account to the contact list.
+    /// Ask an account to become a contact (or accept its request, if it asked first).
     Add {
         #[arg(value_name = "ACCOUNT")]
         contact: String,
     },
-    /// Remove an account from the contact list.
+    /// Accept an account's pending request.
+    Accept {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
+    /// Drop an account's pending request without telling it.
+    Ignore {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
+    /// End the contact on both sides, or withdraw a request.
     Remove {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
+    /// Block an account: no requests, calls (it hears busy), presence or directory entry.
+    Block {
+        #[arg(value_name = "ACCOUNT")]
+        contact: String,
+    },
+    /// Lift a block (the contact is not restored).
+    Unblock {
         #[arg(value_name = "ACCOUNT")]
         contact: String,
     },

@@ -25,23 +25,48 @@ pub async fn history(kit: &CallKit, limit: u32) -> anyhow::Result<u8> {
     Ok(outcome::COMPLETED)
 }
 
-/// Prints the contact list, or adds or removes one contact.
+/// Prints the contact list, or takes one contact action and prints what it did.
 pub async fn contacts(kit: &CallKit, change: Option<ContactChange>) -> anyhow::Result<u8> {
-    match change {
-        Some(ContactChange::Add { contact }) => {
+    let Some(change) = change else {
+        for contact in kit.contacts().await? {
+            print::line(&json!({ "contact": contact }));
+        }
+        return Ok(outcome::COMPLETED);
+    };
+    let (done, contact) = match change {
+        ContactChange::Add { contact } => {
             kit.add_contact(&contact).await?;
-            print::line(&json!({ "ok": true, "added": contact }));
+            ("added", contact)
         }
-        Some(ContactChange::Remove { contact }) => {
+        ContactChange::Accept { contact } => {
+            kit.accept_contact(&contact).await?;
+            ("accepted", contact)
+        }
+        ContactChange::Ignore { contact } => {
+            kit.ignore_contact(&contact).await?;
+            ("ignored", contact)
+        }
+        ContactChange::Remove { contact } => {
             kit.remove_contact(&contact).await?;
-            print::line(&json!({ "ok": true, "removed": contact }));
+            ("removed", contact)
         }
-        None => {
-            for contact in kit.contacts().await? {
-                print::line(&json!({ "contact": contact }));
-            }
+        ContactChange::Block { contact } => {
+            kit.block_contact(&contact).await?;
+            ("blocked", contact)
         }
-    }
+        ContactChange::Unblock { contact } => {
+            kit.unblock_contact(&contact).await?;
+            ("unblocked", contact)
+        }
+    };
+    // What the action led to: a request, a contact, a block, or nothing (`null`).
+    let state = kit
+        .contacts()
+        .await?
+        .into_iter()
+        .find(|entry| entry.account.as_str() == contact)
+        .map(|entry| entry.state);
+    print::line(&json!({ "ok": true, done: contact, "state": state }));
     Ok(outcome::COMPLETED)
 }
 

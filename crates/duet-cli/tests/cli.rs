@@ -127,6 +127,52 @@ async fn an_unanswered_call_exits_12() {
     assert!(events(&bob_lines).contains(&"CALLING_TIMEOUT"));
 }
 
+/// Runs `duet-cli` as `account` with `args` to its end; returns its exit code and lines.
+async fn run(server: &RunningServer, account: &str, args: &[&str]) -> (i32, Vec<Value>) {
+    finish(cli(server, account, args).await, Vec::new()).await
+}
+
+#[tokio::test]
+async fn contacts_are_requested_accepted_and_blocked_with_their_state_printed() {
+    let (server, _dir) = start_server().await;
+    add_user(&server, "bob").await;
+    let (code, lines) = run(&server, "alice", &["contacts", "add", "bob"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        lines,
+        [serde_json::json!({"ok": true, "added": "bob", "state": "outgoing"})]
+    );
+    let (_, lines) = run(&server, "bob", &["contacts"]).await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (
+            &lines[0]["contact"]["account"],
+            &lines[0]["contact"]["state"]
+        ),
+        (&Value::from("alice"), &Value::from("incoming"))
+    );
+    let (_, lines) = run(&server, "bob", &["contacts", "accept", "alice"]).await;
+    assert_eq!(
+        lines,
+        [serde_json::json!({"ok": true, "accepted": "alice", "state": "accepted"})]
+    );
+    let (_, lines) = run(&server, "alice", &["contacts", "block", "bob"]).await;
+    assert_eq!(
+        lines,
+        [serde_json::json!({"ok": true, "blocked": "bob", "state": "blocked"})]
+    );
+    let (_, lines) = run(&server, "bob", &["contacts"]).await;
+    assert!(lines.is_empty(), "a block ends the contact: {lines:?}");
+    let (_, lines) = run(&server, "alice", &["contacts", "unblock", "bob"]).await;
+    assert_eq!(
+        lines,
+        [serde_json::json!({"ok": true, "unblocked": "bob", "state": null})]
+    );
+    let (code, _) = run(&server, "alice", &["contacts", "accept", "bob"]).await;
+    assert_eq!(code, 1, "nothing to accept");
+    server.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn history_prints_one_record_per_line() {
     let (server, _dir) = start_server().await;

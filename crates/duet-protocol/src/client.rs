@@ -57,10 +57,25 @@ pub enum ClientMessage {
     Ping,
     #[serde(rename = "contacts.list")]
     ContactsList,
+    /// Asks `account` to become a contact (app policy `mutual`), or accepts its pending request
+    /// if it asked first; under policy `open`, adds it at once, one-way.
     #[serde(rename = "contacts.add")]
     ContactsAdd { account: AccountId },
+    /// Accepts `account`'s pending request: both become contacts.
+    #[serde(rename = "contacts.accept")]
+    ContactsAccept { account: AccountId },
+    /// Drops `account`'s pending request without telling it; a repeat does not arrive again.
+    #[serde(rename = "contacts.ignore")]
+    ContactsIgnore { account: AccountId },
+    /// Ends the relationship with `account` on both sides, or withdraws a request to it.
     #[serde(rename = "contacts.remove")]
     ContactsRemove { account: AccountId },
+    /// Blocks `account`: no relationship, no requests, no calls, no presence, not found.
+    #[serde(rename = "contacts.block")]
+    ContactsBlock { account: AccountId },
+    /// Lifts a block (the contact is not restored).
+    #[serde(rename = "contacts.unblock")]
+    ContactsUnblock { account: AccountId },
     /// Finds accounts of the same app whose account or nickname contains `query`.
     #[serde(rename = "directory.search")]
     DirectorySearch {

@@ -44,10 +44,12 @@ pub enum ErrorCode {
     AnsweredElsewhere,
     /// This device is already in a call.
     Busy,
-    /// Too many invites too quickly.
+    /// Too many invites, or directory searches, too quickly.
     RateLimited,
-    /// Too many invites waiting for an answer.
+    /// Too many invites, or too many contact requests, waiting for an answer.
     TooManyPending,
+    /// A directory query shorter than two characters (after trimming spaces).
+    QueryTooShort,
     /// The server is at its connection limit.
     ServerFull,
     /// The account has as many devices online as the server allows.

@@ -12,6 +12,7 @@ mod attachment;
 mod call;
 mod client;
 mod codec;
+mod contact;
 mod error;
 mod ids;
 mod nick;
@@ -27,6 +28,7 @@ pub use client::{CallAction, ClientMessage};
 pub use codec::{
     decode_client, decode_server, encode, ClientFrame, DecodeError, ServerFrame, MAX_FRAME_BYTES,
 };
+pub use contact::{ContactPolicy, ContactState};
 pub use error::{ErrorCode, ProtocolError};
 pub use ids::{AccountId, CallId, DeviceId, IdError};
 pub use nick::{check_nick, NickError, MAX_NICK_CHARS};

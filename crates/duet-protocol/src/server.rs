@@ -1,8 +1,8 @@
 //! Messages the server sends to a client.
 
 use crate::{
-    AccountId, CallId, CallRecord, CallType, DeviceId, EndReason, ErrorCode, IceServer,
-    OtherDeviceAction, Party, Presence, Registration,
+    AccountId, CallId, CallRecord, CallType, ContactState, DeviceId, EndReason, ErrorCode,
+    IceServer, OtherDeviceAction, Party, Presence, Registration,
 };
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +69,15 @@ pub enum ServerMessage {
     },
     #[serde(rename = "contacts")]
     Contacts { contacts: Vec<Contact> },
+    /// Pushed to every online device of an account whose list changed (a request arrived or was
+    /// answered, a contact was removed, added or blocked): the entry as it now stands, or no
+    /// `contact` when `account` left the list.
+    #[serde(rename = "contacts.changed")]
+    ContactsChanged {
+        account: AccountId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<Contact>,
+    },
     /// A contact's presence changed.
     #[serde(rename = "presence")]
     Presence {
@@ -200,7 +209,10 @@ pub enum CallSnapshotPhase {
 pub struct Contact {
     pub account: AccountId,
     pub nick: String,
+    /// Always `offline` unless `state` is `accepted`.
     pub presence: Presence,
+    #[serde(default)]
+    pub state: ContactState,
 }
 
 /// An account found by a directory search.

@@ -134,6 +134,42 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
             ),
         ),
         (
+            "contacts.accept",
+            f(
+                Some(21),
+                ClientMessage::ContactsAccept {
+                    account: account("bob"),
+                },
+            ),
+        ),
+        (
+            "contacts.ignore",
+            f(
+                Some(22),
+                ClientMessage::ContactsIgnore {
+                    account: account("carol"),
+                },
+            ),
+        ),
+        (
+            "contacts.block",
+            f(
+                Some(23),
+                ClientMessage::ContactsBlock {
+                    account: account("mallory"),
+                },
+            ),
+        ),
+        (
+            "contacts.unblock",
+            f(
+                Some(24),
+                ClientMessage::ContactsUnblock {
+                    account: account("mallory"),
+                },
+            ),
+        ),
+        (
             "directory.search",
             f(
                 Some(5),
@@ -361,11 +397,45 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
             f(
                 Some(2),
                 ServerMessage::Contacts {
-                    contacts: vec![Contact {
+                    contacts: vec![
+                        Contact {
+                            account: account("bob"),
+                            nick: "Bob".into(),
+                            presence: Presence::InCall,
+                            state: ContactState::Accepted,
+                        },
+                        Contact {
+                            account: account("carol"),
+                            nick: "Carol".into(),
+                            presence: Presence::Offline,
+                            state: ContactState::Incoming,
+                        },
+                    ],
+                },
+            ),
+        ),
+        (
+            "contacts.changed",
+            f(
+                None,
+                ServerMessage::ContactsChanged {
+                    account: account("bob"),
+                    contact: Some(Contact {
                         account: account("bob"),
                         nick: "Bob".into(),
-                        presence: Presence::InCall,
-                    }],
+                        presence: Presence::Online,
+                        state: ContactState::Accepted,
+                    }),
+                },
+            ),
+        ),
+        (
+            "contacts.changed_removed",
+            f(
+                None,
+                ServerMessage::ContactsChanged {
+                    account: account("bob"),
+                    contact: None,
                 },
             ),
         ),

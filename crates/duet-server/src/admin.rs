@@ -5,7 +5,8 @@ use crate::error::AdminError;
 use crate::login_token::{self, LoginClaims};
 use crate::passwords;
 use crate::store::{App, Store};
-use duet_protocol::{AccountId, Registration};
+use crate::store::{Link, LinkPair};
+use duet_protocol::{AccountId, ContactPolicy, Registration};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,6 +82,7 @@ impl Admin {
             secret: random(SECRET_BYTES)?,
             safe_mode,
             registration: Registration::Closed,
+            contacts: ContactPolicy::Mutual,
         };
         if !self.store.create_app(&app, wall_now_ms()).await? {
             return Err(AdminError::AppExists(app_key.to_owned()));
@@ -115,6 +117,24 @@ impl Admin {
             app = app_key,
             registration = registration.as_str(),
             "registration set"
+        );
+        Ok(())
+    }
+
+    /// Sets how accounts of the app become contacts. Online accounts see the new policy's
+    /// presence rules from their next login; lists and requests follow it at once.
+    pub async fn set_contact_policy(
+        &self,
+        app_key: &str,
+        policy: ContactPolicy,
+    ) -> Result<(), AdminError> {
+        if !self.store.set_contact_policy(app_key, policy).await? {
+            return Err(AdminError::UnknownApp(app_key.to_owned()));
+        }
+        tracing::info!(
+            app = app_key,
+            contacts = policy.as_str(),
+            "contact policy set"
         );
         Ok(())
     }
@@ -270,7 +290,9 @@ impl Admin {
         Ok(())
     }
 
-    /// Adds `contact` to `owner`'s contact list (both must exist in the app).
+    /// Makes `owner` and `contact` accepted contacts of each other (both must exist in the
+    /// app), whatever was pending or blocked between them. Online accounts see the change at
+    /// their next login or `contacts.list`.
     pub async fn add_contact(
         &self,
         app_key: &str,
@@ -288,9 +310,13 @@ impl Admin {
                 });
             }
         }
+        let accepted = LinkPair {
+            own: Some(Link::Accepted),
+            theirs: Some(Link::Accepted),
+        };
         Ok(self
             .store
-            .add_contact(app_key, &owner, &contact, wall_now_ms())
+            .set_link_pair(app_key, &owner, &contact, accepted, wall_now_ms())
             .await?)
     }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use duet_protocol::{IceServer, Registration};
+use duet_protocol::{ContactPolicy, IceServer, Registration};
 use duet_server::config::DEFAULT_TURN_TTL;
 use duet_server::{ServerConfig, TlsFiles, TurnSettings};
 use std::net::SocketAddr;
@@ -140,15 +140,20 @@ pub enum AppCommand {
         #[arg(long)]
         no_safe_mode: bool,
     },
-    /// Lists apps, whether each is in safe mode, and its registration policy.
+    /// Lists apps, whether each is in safe mode, its registration and its contact policy.
     List,
-    /// Changes an app's settings.
+    /// Changes an app's settings (at least one of them).
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)))]
     Set {
         app_key: String,
         /// Who may create accounts: `closed` (only `user add`), `invite` (with a code from
         /// `invite create`) or `open` (anyone who reaches the server).
-        #[arg(long)]
-        registration: Registration,
+        #[arg(long, group = "setting")]
+        registration: Option<Registration>,
+        /// How accounts become contacts: `mutual` (a request the other accepts; presence only
+        /// between accepted contacts) or `open` (one-way at once, presence without asking).
+        #[arg(long, group = "setting")]
+        contacts: Option<ContactPolicy>,
     },
 }
 

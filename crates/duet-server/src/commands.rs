@@ -92,13 +92,25 @@ pub async fn app(admin: &Admin, command: AppCommand) -> anyhow::Result<()> {
                     "no_safe_mode"
                 };
                 let registration = app.registration.as_str();
-                println!("{}\t{mode}\tregistration={registration}", app.app_key);
+                let contacts = app.contacts.as_str();
+                println!(
+                    "{}\t{mode}\tregistration={registration}\tcontacts={contacts}",
+                    app.app_key
+                );
             }
         }
         AppCommand::Set {
             app_key,
             registration,
-        } => admin.set_registration(&app_key, registration).await?,
+            contacts,
+        } => {
+            if let Some(registration) = registration {
+                admin.set_registration(&app_key, registration).await?;
+            }
+            if let Some(contacts) = contacts {
+                admin.set_contact_policy(&app_key, contacts).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -197,6 +197,10 @@ pub struct Limits {
     pub write_batch_max: usize,
     /// Inputs waiting for an app's hub.
     pub hub_queue: usize,
+    /// Directory searches one connection may make in a burst.
+    pub directory_burst: u32,
+    /// Then one more search per this many milliseconds.
+    pub directory_refill_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -250,6 +254,8 @@ impl Default for Limits {
             write_queue: 65_536,
             write_batch_max: 2_048,
             hub_queue: 65_536,
+            directory_burst: 5,
+            directory_refill_ms: 2_000,
         }
     }
 }

@@ -11,6 +11,7 @@ mod admission;
 mod clock;
 pub mod config;
 mod connection;
+mod contacts;
 mod error;
 mod guarded_io;
 mod hub;

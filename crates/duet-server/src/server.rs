@@ -5,6 +5,7 @@ use crate::admission::Admission;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::connection::{self, Attempts};
+use crate::contacts::ContactLocks;
 use crate::error::ServerError;
 use crate::guarded_io::{GuardedIo, HandshakeDone};
 use crate::hub::Hubs;
@@ -58,6 +59,8 @@ pub(crate) struct Shared {
     pub passwords: PasswordWork,
     /// Limits on password attempts and registrations.
     pub attempts: Attempts,
+    /// Orders contact changes and logins touching the same accounts.
+    pub contact_locks: ContactLocks,
 }
 
 /// A server running on its own tasks; call [`RunningServer::shutdown`] to stop it cleanly.
@@ -129,6 +132,7 @@ pub async fn start_with_store(
         admin: admin.clone(),
         passwords: PasswordWork::new(config.accounts.parallel_hashes),
         attempts: Attempts::new(&config.accounts),
+        contact_locks: ContactLocks::default(),
         config,
         store,
         clock,

@@ -21,7 +21,8 @@ pub use sdk::{
     wait_for_event_where, Events,
 };
 pub use server::{
-    add_user, add_user_named, server_config, start_server, start_server_with, APP_KEY,
+    add_user, add_user_named, make_contacts, server_config, start_server, start_server_with,
+    APP_KEY,
 };
 pub use tls::TestCa;
 pub use wait::{

@@ -51,3 +51,13 @@ pub async fn add_user_named(server: &RunningServer, account: &str, nick: &str) -
         .await
         .unwrap_or_else(|e| panic!("cannot add user {account}: {e}"))
 }
+
+/// Makes `a` and `b` (both existing in app [`APP_KEY`]) accepted contacts of each other through
+/// the admin API, as if one had asked and the other accepted; do it before they log in.
+pub async fn make_contacts(server: &RunningServer, a: &str, b: &str) {
+    server
+        .admin()
+        .add_contact(APP_KEY, a, b)
+        .await
+        .unwrap_or_else(|e| panic!("cannot make {a} and {b} contacts: {e}"));
+}

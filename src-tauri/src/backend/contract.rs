@@ -28,6 +28,8 @@ export type CallType = 1 | 2;
 /** A call record's status (nertc-call's): 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy. */
 export type HistoryStatus = 1 | 2 | 3 | 4 | 5;
 export type Presence = "online" | "in_call" | "offline";
+/** A contact-list entry's state: a contact, a request this account sent, one it received, or a block. */
+export type ContactState = "accepted" | "outgoing" | "incoming" | "blocked";
 export type Locale = "zh" | "en";
 export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
 /** The certificate problems the backend tells apart (`tls_untrusted`'s `reasonKind`). */
@@ -61,7 +63,10 @@ export type CommandError = { code: string; message: string; host?: string; reaso
     /// Expands the command list into [`Commands`].
     macro_rules! command_maps {
         ($($name:ident $(($args:ty))? -> $result:ty;)*) => {{
-            let argument_types = vec![$($(<$args as TS>::decl(),)?)*];
+            let mut argument_types = vec![$($(<$args as TS>::decl(),)?)*];
+            // Several commands may share one argument struct: declare it once.
+            let mut declared = std::collections::HashSet::new();
+            argument_types.retain(|decl| declared.insert(decl.clone()));
             let arguments = [$((stringify!($name), arguments_name!($($args)?))),*];
             let results = [$((stringify!($name), <$result as TS>::name())),*];
             let maps = format!(

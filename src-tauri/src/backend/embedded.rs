@@ -2,6 +2,8 @@
 //! data directory, loopback only, the local user and the echo contact created on first start.
 
 use crate::error::{AppError, AppResult};
+use duet_protocol::AccountId;
+use duet_server::store::LinkPair;
 use duet_server::{RunningServer, ServerConfig};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,9 +59,20 @@ impl EmbeddedServer {
             .add_user(LOCAL_APP, ECHO_ACCOUNT, "Echo test · 回声测试", TOKEN_TTL)
             .await
             .map_err(|e| embedded(&e))?;
-        for (owner, contact) in [(account, ECHO_ACCOUNT), (ECHO_ACCOUNT, account)] {
+        // Echo and the user are contacts from the first start. Only then: a user who removed or
+        // blocked Echo later keeps it that way.
+        let (user_id, echo_id) = (
+            AccountId::new(account).map_err(|e| embedded(&e))?,
+            AccountId::new(ECHO_ACCOUNT).map_err(|e| embedded(&e))?,
+        );
+        let links = admin
+            .store()
+            .link_pair(LOCAL_APP, &user_id, &echo_id)
+            .await
+            .map_err(|e| embedded(&e))?;
+        if links == LinkPair::default() {
             admin
-                .add_contact(LOCAL_APP, owner, contact)
+                .add_contact(LOCAL_APP, account, ECHO_ACCOUNT)
                 .await
                 .map_err(|e| embedded(&e))?;
         }
@@ -131,13 +144,22 @@ mod tests {
             .await
             .unwrap();
         assert!(first.url().starts_with("ws://127.0.0.1:"));
-        let contacts = first
+        let links = first
             .server
             .store()
-            .contacts(LOCAL_APP, &duet_protocol::AccountId::new("alice").unwrap())
+            .link_pair(
+                LOCAL_APP,
+                &AccountId::new("alice").unwrap(),
+                &AccountId::new(ECHO_ACCOUNT).unwrap(),
+            )
             .await
             .unwrap();
-        assert!(contacts.iter().any(|c| c.account.as_str() == ECHO_ACCOUNT));
+        let accepted = Some(duet_server::store::Link::Accepted);
+        assert_eq!(
+            (links.own, links.theirs),
+            (accepted, accepted),
+            "the user and Echo are contacts both ways, so each sees the other's presence"
+        );
         first.shutdown().await.unwrap();
         // A second start on the same file finds everything in place and does not fail on it.
         let again = EmbeddedServer::start(&db, 0, "alice", "Alice")

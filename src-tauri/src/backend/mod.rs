@@ -3,6 +3,7 @@
 //! layer (`shell`) only forwards commands here and hands events to windows through [`Ui`].
 
 pub mod accounts;
+pub mod contact_list;
 mod contract;
 pub mod deep_link;
 pub mod echo;
@@ -17,6 +18,8 @@ pub mod transport;
 pub mod tray_text;
 pub mod ui;
 
+use crate::backend::contact_list::apply_contact_change;
+pub use crate::backend::contact_list::ContactAction;
 use crate::backend::echo::EchoBot;
 use crate::backend::embedded::EmbeddedServer;
 use crate::backend::publisher::Publisher;
@@ -459,9 +462,19 @@ impl Backend {
         Ok(self.kit()?.0.search(query.trim()).await?)
     }
 
-    /// Adds a contact; the published list includes it when this returns.
-    pub async fn add_contact(&self, account: &str) -> AppResult<()> {
-        self.kit()?.0.add_contact(account.trim()).await?;
+    /// Takes a contact action toward `account`; the published list shows its outcome when this
+    /// returns (and again whenever the server announces a change).
+    pub async fn contact_action(&self, action: ContactAction, account: &str) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        let account = account.trim();
+        match action {
+            ContactAction::Add => kit.add_contact(account).await?,
+            ContactAction::Accept => kit.accept_contact(account).await?,
+            ContactAction::Ignore => kit.ignore_contact(account).await?,
+            ContactAction::Remove => kit.remove_contact(account).await?,
+            ContactAction::Block => kit.block_contact(account).await?,
+            ContactAction::Unblock => kit.unblock_contact(account).await?,
+        }
         self.contacts().await.map(drop)
     }
 
@@ -631,6 +644,9 @@ impl Backend {
                 if let Some(contact) = contacts.iter_mut().find(|c| c.account == *account) {
                     contact.presence = *presence;
                 }
+            }
+            CallEvent::ContactsChanged { account, contact } => {
+                apply_contact_change(&mut lock(&self.inner.contacts), account, contact.as_ref());
             }
             _ => {}
         }

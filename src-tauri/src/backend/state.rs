@@ -3,7 +3,9 @@
 //! Nothing here tracks events: the SDK is the truth, and a snapshot is a function of it.
 
 use crate::backend::transport::Transport;
-use duet_callkit::{CallState, CallType, Contact, CurrentCall, Invite, Presence, Role};
+use duet_callkit::{
+    CallState, CallType, Contact, ContactState, CurrentCall, Invite, Presence, Role,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -95,9 +97,12 @@ pub struct ContactView {
     pub account: String,
     /// Its nickname, or empty.
     pub nick: String,
-    /// Online, in a call, or offline.
+    /// Online, in a call, or offline (always offline unless `state` is `accepted`).
     #[cfg_attr(test, ts(type = "Presence"))]
     pub presence: Presence,
+    /// A contact, a request either way, or a blocked account.
+    #[cfg_attr(test, ts(type = "ContactState"))]
+    pub state: ContactState,
 }
 
 impl From<&Contact> for ContactView {
@@ -106,6 +111,7 @@ impl From<&Contact> for ContactView {
             account: contact.account.to_string(),
             nick: contact.nick.clone(),
             presence: contact.presence,
+            state: contact.state,
         }
     }
 }

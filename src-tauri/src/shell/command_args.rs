@@ -92,11 +92,12 @@ pub struct SearchArgs {
     pub query: String,
 }
 
-/// `add_contact`: whom.
+/// `add_contact`, `accept_contact`, `ignore_contact`, `remove_contact`, `block_contact`,
+/// `unblock_contact`: whom.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
-pub struct AddContactArgs {
-    /// The account to add.
+pub struct ContactArgs {
+    /// The other account.
     pub account: String,
 }
 

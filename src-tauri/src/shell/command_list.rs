@@ -22,7 +22,12 @@ macro_rules! with_commands {
             contacts -> Vec<crate::backend::state::ContactView>;
             search(crate::shell::command_args::SearchArgs)
                 -> Vec<crate::shell::commands::SearchHit>;
-            add_contact(crate::shell::command_args::AddContactArgs) -> ();
+            add_contact(crate::shell::command_args::ContactArgs) -> ();
+            accept_contact(crate::shell::command_args::ContactArgs) -> ();
+            ignore_contact(crate::shell::command_args::ContactArgs) -> ();
+            remove_contact(crate::shell::command_args::ContactArgs) -> ();
+            block_contact(crate::shell::command_args::ContactArgs) -> ();
+            unblock_contact(crate::shell::command_args::ContactArgs) -> ();
             call(crate::shell::command_args::CallArgs) -> crate::shell::commands::Placed;
             accept(crate::shell::command_args::AcceptArgs) -> ();
             reject -> ();

@@ -5,13 +5,13 @@ use crate::backend::accounts::ServerInfo;
 use crate::backend::records::HistoryRecord;
 use crate::backend::sign_in_form::SignInForm;
 use crate::backend::state::{ContactView, SignedIn};
-use crate::backend::{Backend, Bootstrap};
+use crate::backend::{Backend, Bootstrap, ContactAction};
 use crate::error::{AppError, AppResult};
 use crate::media::devices::Devices;
 use crate::shell::command_args::{
-    AcceptArgs, AddContactArgs, AnswerSwitchArgs, CallArgs, CreateAccountArgs, ImportCaArgs,
-    Payload, SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
-    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
+    AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs, Payload,
+    SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs, SetSettingsArgs,
+    SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
 };
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};
@@ -120,12 +120,26 @@ pub async fn search(
     Ok(found.into_iter().map(SearchHit::from).collect())
 }
 
-#[tauri::command]
-pub async fn add_contact(
-    backend: State<'_, Backend>,
-    args: Payload<AddContactArgs>,
-) -> AppResult<()> {
-    backend.add_contact(&args.0.account).await
+/// The contact commands: one action toward one account each.
+macro_rules! contact_commands {
+    ($($name:ident => $action:ident;)*) => {$(
+        #[tauri::command]
+        pub async fn $name(
+            backend: State<'_, Backend>,
+            args: Payload<ContactArgs>,
+        ) -> AppResult<()> {
+            backend.contact_action(ContactAction::$action, &args.0.account).await
+        }
+    )*};
+}
+
+contact_commands! {
+    add_contact => Add;
+    accept_contact => Accept;
+    ignore_contact => Ignore;
+    remove_contact => Remove;
+    block_contact => Block;
+    unblock_contact => Unblock;
 }
 
 /// The call `call` placed.

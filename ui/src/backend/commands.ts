@@ -32,7 +32,15 @@ export class Commands {
   signOut = () => this.run("sign_out");
   contacts = () => this.run("contacts");
   search = (query: string) => this.run("search", { query });
+  /** Asks `account` to be a contact (or accepts its request, if it asked first). */
   addContact = (account: string) => this.run("add_contact", { account });
+  acceptContact = (account: string) => this.run("accept_contact", { account });
+  /** Drops `account`'s request; it is not told. */
+  ignoreContact = (account: string) => this.run("ignore_contact", { account });
+  /** Ends the contact on both sides, or withdraws a request. */
+  removeContact = (account: string) => this.run("remove_contact", { account });
+  blockContact = (account: string) => this.run("block_contact", { account });
+  unblockContact = (account: string) => this.run("unblock_contact", { account });
   call = (account: string, callType: CallType) => this.run("call", { account, callType });
   accept = (callType: CallType) => this.run("accept", { callType });
   reject = () => this.run("reject");

@@ -6,6 +6,8 @@ export type CallType = 1 | 2;
 /** A call record's status (nertc-call's): 1 completed, 2 canceled, 3 rejected, 4 unanswered, 5 busy. */
 export type HistoryStatus = 1 | 2 | 3 | 4 | 5;
 export type Presence = "online" | "in_call" | "offline";
+/** A contact-list entry's state: a contact, a request this account sent, one it received, or a block. */
+export type ContactState = "accepted" | "outgoing" | "incoming" | "blocked";
 export type Locale = "zh" | "en";
 export type Quality = "excellent" | "good" | "poor" | "bad" | "unknown";
 /** The certificate problems the backend tells apart (`tls_untrusted`'s `reasonKind`). */
@@ -157,9 +159,13 @@ account: string,
  */
 nick: string, 
 /**
- * Online, in a call, or offline.
+ * Online, in a call, or offline (always offline unless `state` is `accepted`).
  */
-presence: Presence, };
+presence: Presence, 
+/**
+ * A contact, a request either way, or a blocked account.
+ */
+state: ContactState, };
 
 export type Bootstrap = { 
 /**
@@ -567,9 +573,9 @@ export type SearchArgs = {
  */
 query: string, };
 
-export type AddContactArgs = { 
+export type ContactArgs = { 
 /**
- * The account to add.
+ * The other account.
  */
 account: string, };
 
@@ -636,7 +642,12 @@ export type CommandArgs = {
   sign_out: null;
   contacts: null;
   search: SearchArgs;
-  add_contact: AddContactArgs;
+  add_contact: ContactArgs;
+  accept_contact: ContactArgs;
+  ignore_contact: ContactArgs;
+  remove_contact: ContactArgs;
+  block_contact: ContactArgs;
+  unblock_contact: ContactArgs;
   call: CallArgs;
   accept: AcceptArgs;
   reject: null;
@@ -666,6 +677,11 @@ export type CommandResults = {
   contacts: Array<Contact>;
   search: Array<SearchHit>;
   add_contact: null;
+  accept_contact: null;
+  ignore_contact: null;
+  remove_contact: null;
+  block_contact: null;
+  unblock_contact: null;
   call: Placed;
   accept: null;
   reject: null;

@@ -1,13 +1,17 @@
-// Contacts with presence, a directory search, add, and audio/video call buttons per contact.
+// The contacts page: requests to answer at the top, then contacts with presence and call buttons,
+// requests sent, blocked accounts; a directory search whose "Add" sends a request.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { h, icon, localize } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { NewestRequest } from "../app/newest";
-import type { CallType, Contact, SearchHit } from "../backend/types";
+import type { Contact, ContactState, SearchHit } from "../backend/types";
 import { t } from "../i18n/i18n";
+import { acceptedRow, blockedRow, incomingRow, outgoingRow, type RowActions } from "./contactRows";
 
 const SEARCH_DEBOUNCE_MS = 250;
+/** The server searches the directory for queries of at least this many characters. */
+const MIN_SEARCH_CHARS = 2;
 
 export type ContactsView = {
   root: HTMLElement;
@@ -27,7 +31,8 @@ export function contactsView(ctx: AppContext): ContactsView {
   localize(search, () => t("contacts.search"), "placeholder");
   const add = h("button", { type: "button", class: "btn btn-primary", testid: "contact-add", disabled: true },
     icon(ICONS.plus), localize(h("span"), () => t("contacts.add")));
-  const list = h("ul", { class: "contact-list" });
+  const requests = h("ul", { class: "contact-list contact-section", testid: "contact-requests" });
+  const list = h("ul", { class: "contact-list contact-section" });
   const results = h("div", { class: "search-results" });
 
   const root = h(
@@ -36,41 +41,45 @@ export function contactsView(ctx: AppContext): ContactsView {
     h("header", { class: "page-header" }, localize(h("h2"), () => t("contacts.title"))),
     h("div", { class: "search-bar" }, h("label", { class: "search-box" }, icon(ICONS.search), search), add),
     results,
+    requests,
     list,
   );
 
-  const call = (account: string, callType: CallType) => ctx.run(ctx.commands.call(account, callType));
+  const name = (c: { account: string; nick: string }) => c.nick || c.account;
+  const act = (work: Promise<unknown>, toast?: string) =>
+    ctx.run(work.then(() => true)).then(async (done) => {
+      if (!done) return;
+      if (toast) ctx.toasts.show(toast);
+      await view.reload();
+    });
+  const actions: RowActions = {
+    call: (account, callType) => ctx.run(ctx.commands.call(account, callType)),
+    accept: (c) => act(ctx.commands.acceptContact(c.account), t("contacts.accepted", { name: name(c) })),
+    ignore: (c) => act(ctx.commands.ignoreContact(c.account)),
+    remove: (c) => act(ctx.commands.removeContact(c.account), c.state === "accepted" ? t("contacts.removed", { name: name(c) }) : undefined),
+    block: (c) => act(ctx.commands.blockContact(c.account), t("contacts.blockedToast", { name: name(c) })),
+    unblock: (c) => act(ctx.commands.unblockContact(c.account)),
+  };
 
-  const callButtons = (account: string) => {
-    const audio = h("button", { type: "button", class: "icon-btn", testid: `call-audio-${account}` }, icon(ICONS.phone));
-    const video = h("button", { type: "button", class: "icon-btn", testid: `call-video-${account}` }, icon(ICONS.video));
-    localize(audio, () => t("contacts.callAudio"), "title");
-    localize(video, () => t("contacts.callVideo"), "title");
-    localize(audio, () => t("contacts.callAudio"), "aria-label");
-    localize(video, () => t("contacts.callVideo"), "aria-label");
-    audio.addEventListener("click", () => call(account, 1));
-    video.addEventListener("click", () => call(account, 2));
-    return h("div", { class: "row-actions" }, audio, video);
+  // Requests first (they wait for an answer), then contacts, requests sent, blocked accounts.
+  const ORDER: Record<ContactState, number> = { incoming: 0, accepted: 1, outgoing: 2, blocked: 3 };
+  const ROWS: Record<ContactState, (c: Contact, a: RowActions) => HTMLLIElement> = {
+    incoming: incomingRow, accepted: acceptedRow, outgoing: outgoingRow, blocked: blockedRow,
   };
 
   const renderList = () => {
     const needle = query.toLowerCase();
-    const shown = contacts.filter(
-      (c) => !needle || c.account.toLowerCase().includes(needle) || c.nick.toLowerCase().includes(needle),
+    const matches = (c: Contact) => !needle || c.account.toLowerCase().includes(needle) || c.nick.toLowerCase().includes(needle);
+    const incoming = contacts.filter((c) => c.state === "incoming");
+    requests.hidden = incoming.length === 0;
+    requests.replaceChildren(
+      localize(h("li", { class: "section-label" }), () => t("contacts.requests")),
+      ...incoming.map((c) => incomingRow(c, actions)),
     );
-    list.replaceChildren(
-      ...shown.map((c) =>
-        h(
-          "li",
-          { class: "contact-row", testid: `contact-${c.account}`, "data-presence": c.presence },
-          h("div", { class: "avatar-wrap" }, avatar(c.account, c.nick), h("span", { class: `presence-dot presence-${c.presence}` })),
-          h("div", { class: "row-main" },
-            h("div", { class: "row-title" }, c.nick || c.account),
-            h("div", { class: "row-sub" }, localize(h("span", { class: `presence-label presence-text-${c.presence}` }), () => t(`presence.${c.presence}`)), ` · ${c.account}`)),
-          callButtons(c.account),
-        ),
-      ),
-    );
+    const shown = contacts
+      .filter((c) => c.state !== "incoming" && matches(c))
+      .sort((a, b) => ORDER[a.state] - ORDER[b.state]);
+    list.replaceChildren(...shown.map((c) => ROWS[c.state](c, actions)));
     if (contacts.length === 0) list.append(localize(h("li", { class: "empty" }), () => t("contacts.empty")));
   };
 
@@ -79,6 +88,9 @@ export function contactsView(ctx: AppContext): ContactsView {
     const fresh = hits.filter((hit) => !known.has(hit.account));
     results.hidden = query === "";
     if (query === "") return results.replaceChildren();
+    if (query.length < MIN_SEARCH_CHARS) {
+      return results.replaceChildren(localize(h("div", { class: "search-hint", testid: "search-hint" }), () => t("contacts.searchHint")));
+    }
     results.replaceChildren(
       localize(h("div", { class: "section-label" }), () => t("contacts.results")),
       ...fresh.map((hit) => {
@@ -98,17 +110,22 @@ export function contactsView(ctx: AppContext): ContactsView {
     if (!account) return;
     const done = await ctx.run(ctx.commands.addContact(account).then(() => true));
     if (!done) return;
-    ctx.toasts.show(t("contacts.added", { name: nick || account }));
     search.value = "";
     query = "";
     hits = [];
     add.disabled = true;
     await view.reload();
+    // A request, unless the other had asked first (then it is a contact at once).
+    const now = contacts.find((c) => c.account === account);
+    const toast = now?.state === "accepted" ? "contacts.added" : "contacts.requestSent";
+    ctx.toasts.show(t(toast, { name: nick || account }));
+    renderList();
+    renderResults();
   };
 
   const runSearch = async () => {
     const current = searches.begin();
-    if (!query) {
+    if (query.length < MIN_SEARCH_CHARS) {
       hits = [];
       renderResults();
       return;

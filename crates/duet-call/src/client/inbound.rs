@@ -56,6 +56,12 @@ impl ClientMirror {
                 account: account.clone(),
                 presence: *presence,
             }),
+            ServerMessage::ContactsChanged { account, contact } => {
+                self.emit(ClientEvent::ContactsChanged {
+                    account: account.clone(),
+                    contact: contact.clone(),
+                })
+            }
             _ => {}
         }
         // Only a request still waited for is answered: one past its timeout was reported as

@@ -3,8 +3,8 @@
 use super::media_stats::MediaStats;
 use super::types::{CallState, CurrentCall, Invite, Role, ServerError};
 use duet_protocol::{
-    AccountId, CallId, CallRecord, CallType, ClientFrame, DeviceId, EndReason, IceServer, Presence,
-    ServerMessage,
+    AccountId, CallId, CallRecord, CallType, ClientFrame, Contact, DeviceId, EndReason, IceServer,
+    Presence, ServerMessage,
 };
 
 /// One effect for the I/O layer, drained with [`super::ClientMirror::poll_output`].
@@ -135,6 +135,14 @@ pub enum ClientEvent {
         account: AccountId,
         presence: Presence,
     },
+    /// An entry of the contact list changed: a request arrived or was answered, a contact was
+    /// added, removed or blocked (from any device of either account). `contact` is the entry as
+    /// it now stands; `None`: `account` left the list.
+    #[serde(rename = "CONTACTS_CHANGED")]
+    ContactsChanged {
+        account: AccountId,
+        contact: Option<Contact>,
+    },
     /// The first remote video frame of a call was decoded (after the answer).
     #[serde(rename = "FIRST_REMOTE_FRAME")]
     FirstRemoteFrame {
@@ -183,6 +191,7 @@ impl ClientEvent {
             ClientEvent::Disconnected => "onDisconnect",
             ClientEvent::Resynced { .. } => "RESYNCED",
             ClientEvent::Presence { .. } => "PRESENCE",
+            ClientEvent::ContactsChanged { .. } => "CONTACTS_CHANGED",
             ClientEvent::FirstRemoteFrame { .. } => "FIRST_REMOTE_FRAME",
             ClientEvent::CallStats { .. } => "CALL_STATS",
             ClientEvent::MediaFailed { .. } => "MEDIA_FAILED",
@@ -214,7 +223,8 @@ impl ClientEvent {
             ClientEvent::Error(e) => e.call_id.as_ref(),
             ClientEvent::Disconnected
             | ClientEvent::Resynced { .. }
-            | ClientEvent::Presence { .. } => None,
+            | ClientEvent::Presence { .. }
+            | ClientEvent::ContactsChanged { .. } => None,
         }
     }
 }

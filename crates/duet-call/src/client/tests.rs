@@ -1227,3 +1227,44 @@ fn the_current_call_keeps_its_media_facts_and_answer_time() {
 fn asks_for(call_type: CallType) -> CallEvent {
     CallEvent::SwitchRequested { call_type }
 }
+
+#[test]
+fn a_contacts_changed_push_becomes_a_contacts_changed_event() {
+    let mut m = logged_in();
+    drain(&mut m);
+    let bob = AccountId::new("bob").unwrap();
+    let entry = duet_protocol::Contact {
+        account: bob.clone(),
+        nick: "Bob".into(),
+        presence: duet_protocol::Presence::Offline,
+        state: duet_protocol::ContactState::Incoming,
+    };
+    let push = ServerMessage::ContactsChanged {
+        account: bob.clone(),
+        contact: Some(entry.clone()),
+    };
+    m.handle_frame(frame(None, push), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(
+        events,
+        vec![ClientEvent::ContactsChanged {
+            account: bob.clone(),
+            contact: Some(entry),
+        }]
+    );
+    assert_eq!(
+        serde_json::to_value(&events[0]).unwrap(),
+        json!({"event": "CONTACTS_CHANGED", "account": "bob", "contact":
+            {"account": "bob", "nick": "Bob", "presence": "offline", "state": "incoming"}})
+    );
+    let gone = ServerMessage::ContactsChanged {
+        account: bob.clone(),
+        contact: None,
+    };
+    m.handle_frame(frame(None, gone), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(
+        serde_json::to_value(&events[0]).unwrap(),
+        json!({"event": "CONTACTS_CHANGED", "account": "bob", "contact": null})
+    );
+}

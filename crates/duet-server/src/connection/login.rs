@@ -19,7 +19,6 @@ pub(crate) struct LoggedIn {
     /// The login token's id and issue time, to tell whether a revocation covers it.
     pub token_id: String,
     pub issued_at_ms: u64,
-    pub contacts: Vec<AccountId>,
 }
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ProtocolError {
@@ -90,13 +89,6 @@ pub(crate) async fn authenticate(
         .await
         .map_err(internal)?
         .ok_or_else(|| refuse(ErrorCode::Internal, "the server is shutting down"))?;
-    let contacts = store
-        .contacts(app_key, &account)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|c| c.account)
-        .collect();
     Ok(LoggedIn {
         app,
         hub,
@@ -105,6 +97,5 @@ pub(crate) async fn authenticate(
         expires_at_ms: claims.exp,
         token_id: claims.jti,
         issued_at_ms: claims.iat,
-        contacts,
     })
 }

@@ -5,15 +5,18 @@
 //! idle connection is the common case and a server holds very many of them.
 
 mod accounts;
+mod contacts;
 mod login;
 mod requests;
 mod socket;
 
 use crate::clock::wall_now_ms;
+use crate::config::Limits;
+use crate::contacts::rules::Action;
 use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
 use crate::rate_limit::TokenBucket;
 use crate::server::Shared;
-use crate::store::RevokedTokens;
+use crate::store::{Link, RevokedTokens, StoreError};
 use crate::turn_credentials::{ice_servers_for, refresh_at_ms};
 use axum::extract::ws::{Message, WebSocket};
 use duet_call::{CallRequest, DeviceKey};
@@ -283,6 +286,8 @@ struct Session {
     /// The login token's id and issue time, to tell whether a revocation covers it.
     token_id: String,
     token_issued_at_ms: u64,
+    /// Directory searches: fewer than other messages, so that nobody pages through the app.
+    searches: TokenBucket,
 }
 
 impl Session {
@@ -302,7 +307,6 @@ impl Session {
             expires_at_ms,
             token_id,
             issued_at_ms: token_issued_at_ms,
-            contacts,
         } = logged_in;
         let issued_at_ms = wall_now_ms();
         let (ice_servers, ice_expires_at_ms) = ice_servers_for(
@@ -325,6 +329,25 @@ impl Session {
         // and goes out right after.
         let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
         let (admitted, admission) = oneshot::channel();
+        let account = key.account.as_str();
+        let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
+        let contacts = match contacts::watched(&shared, &app.app_key, &key.account).await {
+            Ok(contacts) => contacts,
+            Err(error) => {
+                drop(held);
+                tracing::error!(%error, "reading the contact list at login failed");
+                let why = "the server could not read this account's contacts; try again";
+                refuse_and_close(
+                    &mut socket,
+                    req,
+                    ErrorCode::Internal,
+                    why,
+                    CloseCause::Policy,
+                )
+                .await;
+                return;
+            }
+        };
         let online = HubInput::Online {
             key: key.clone(),
             nick,
@@ -333,7 +356,9 @@ impl Session {
             contacts,
             admitted,
         };
-        if !hub.send(online).await {
+        let queued = hub.send(online).await;
+        drop(held);
+        if !queued {
             close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
             return;
         }
@@ -364,6 +389,7 @@ impl Session {
             return;
         }
         tracing::info!("logged in");
+        let searches = directory_bucket(&shared.config.limits);
         let mut session = Session {
             shared,
             socket,
@@ -374,6 +400,7 @@ impl Session {
             bucket,
             token_id,
             token_issued_at_ms,
+            searches,
         };
         let ice_refresh = ice_expires_at_ms.map(|expires| ice_refresh_after(issued_at_ms, expires));
         let exit = session.serve(frames, expires_at_ms, ice_refresh).await;
@@ -583,9 +610,34 @@ impl Session {
                 return Some(Exit::new(end, CloseCause::Normal, "logged out"));
             }
             ClientMessage::ContactsList => requests.contacts().await,
-            ClientMessage::ContactsAdd { account } => requests.add_contact(account).await,
-            ClientMessage::ContactsRemove { account } => requests.remove_contact(account).await,
-            ClientMessage::DirectorySearch { query, limit } => requests.search(&query, limit).await,
+            ClientMessage::ContactsAdd { account } => {
+                requests.contact_action(Action::Add, account).await
+            }
+            ClientMessage::ContactsAccept { account } => {
+                requests.contact_action(Action::Accept, account).await
+            }
+            ClientMessage::ContactsIgnore { account } => {
+                requests.contact_action(Action::Ignore, account).await
+            }
+            ClientMessage::ContactsRemove { account } => {
+                requests.contact_action(Action::Remove, account).await
+            }
+            ClientMessage::ContactsBlock { account } => {
+                requests.contact_action(Action::Block, account).await
+            }
+            ClientMessage::ContactsUnblock { account } => {
+                requests.contact_action(Action::Unblock, account).await
+            }
+            ClientMessage::DirectorySearch { query, limit } => {
+                if self.searches.take(Instant::now()) {
+                    requests.search(&query, limit).await
+                } else {
+                    Err(ProtocolError::new(
+                        ErrorCode::RateLimited,
+                        "too many directory searches; wait a moment and search again",
+                    ))
+                }
+            }
             ClientMessage::HistoryList { before, limit } => {
                 requests.history(before.as_deref(), limit).await
             }
@@ -639,11 +691,29 @@ impl Session {
                 }
             }
         }
-        let input = HubInput::Call {
-            key: self.key.clone(),
-            conn: self.conn,
-            req,
-            request,
+        let blocked = blocked_invite(&self.shared, &self.app_key, &self.key, &request).await;
+        let input = match blocked {
+            Ok(true) => HubInput::RefusedAsBusy {
+                key: self.key.clone(),
+                conn: self.conn,
+                req,
+                request,
+            },
+            Ok(false) => HubInput::Call {
+                key: self.key.clone(),
+                conn: self.conn,
+                req,
+                request,
+            },
+            Err(error) => {
+                tracing::error!(%error, "block lookup failed");
+                let error = ProtocolError::new(
+                    ErrorCode::Internal,
+                    "the server could not look up the callee; try again",
+                );
+                let _ = send_error(&mut self.socket, req, error, Some(request.call_id)).await;
+                return None;
+            }
         };
         if !self.hub.send(input).await {
             return Some(Exit::new(
@@ -666,13 +736,41 @@ impl Session {
     }
 }
 
-/// Sleeps until `deadline`, or forever without one.
+/// Whether `request` invites an account that blocked the sender `key` (then it is refused as
+/// busy before the switchboard). Only a well-formed invite from the connection's own device
+/// qualifies; anything else goes to the switchboard, which refuses it for what is wrong with it.
+async fn blocked_invite(
+    shared: &Shared,
+    app_key: &str,
+    key: &DeviceKey,
+    request: &CallRequest,
+) -> Result<bool, StoreError> {
+    let CallAction::Invite { callee, .. } = &request.action else {
+        return Ok(false);
+    };
+    if *callee == key.account || request.device != key.device {
+        return Ok(false);
+    }
+    let links = shared
+        .store
+        .link_pair(app_key, callee, &key.account)
+        .await?;
+    Ok(links.own == Some(Link::Blocked))
+}
+
+/// A full bucket of directory searches.
+fn directory_bucket(limits: &Limits) -> TokenBucket {
+    let refill_s = (limits.directory_refill_ms as f32 / 1000.0).max(f32::EPSILON);
+    TokenBucket::with_rate(limits.directory_burst, 1.0 / refill_s, Instant::now())
+}
+
 /// The instant fresh TURN credentials are due for credentials issued at `issued_at_ms`.
 fn ice_refresh_after(issued_at_ms: u64, expires_at_ms: u64) -> Instant {
     let due_ms = refresh_at_ms(issued_at_ms, expires_at_ms).saturating_sub(issued_at_ms);
     Instant::now() + Duration::from_millis(due_ms)
 }
 
+/// Sleeps until `deadline`, or forever without one.
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,

@@ -1,12 +1,12 @@
-//! Answers to the requests that are not call actions: contacts, directory and history.
+//! Answers to the requests that are not call actions: directory and history (contacts are in
+//! `contacts.rs`).
 
-use crate::hub::{HubHandle, HubInput};
+use crate::hub::HubHandle;
 use crate::server::Shared;
 use crate::store::{HistoryPosition, StoreError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use duet_protocol::{AccountId, Contact, ErrorCode, Presence, ProtocolError, ServerMessage};
-use tokio::sync::oneshot;
+use duet_protocol::{AccountId, ErrorCode, ProtocolError, ServerMessage};
 
 /// Page size when a request names none.
 const DEFAULT_PAGE: u32 = 20;
@@ -14,6 +14,8 @@ const DEFAULT_PAGE: u32 = 20;
 const MAX_PAGE: u32 = 100;
 /// Longest directory query, in characters.
 const MAX_QUERY_CHARS: usize = 64;
+/// Shortest directory query, in characters: a shorter one would list the app's accounts.
+const MIN_QUERY_CHARS: usize = 2;
 const CURSOR_PREFIX: &str = "h1:";
 
 /// The logged-in account a request is answered for.
@@ -24,7 +26,7 @@ pub(crate) struct Requests<'a> {
     pub hub: &'a HubHandle,
 }
 
-fn internal(error: StoreError) -> ProtocolError {
+pub(super) fn internal(error: StoreError) -> ProtocolError {
     tracing::error!(%error, "request failed on a storage fault");
     ProtocolError::new(
         ErrorCode::Internal,
@@ -48,85 +50,6 @@ fn parse_cursor(text: &str) -> Option<HistoryPosition> {
 }
 
 impl Requests<'_> {
-    /// The contact list with each contact's presence.
-    pub(crate) async fn contacts(&self) -> Result<ServerMessage, ProtocolError> {
-        let list = self
-            .shared
-            .store
-            .contacts(self.app_key, self.account)
-            .await
-            .map_err(internal)?;
-        let (reply, answer) = oneshot::channel();
-        let accounts = list.iter().map(|c| c.account.clone()).collect();
-        let asked = self.hub.send(HubInput::Presences { accounts, reply }).await;
-        let presences = match answer.await {
-            Ok(presences) if asked => presences,
-            _ => vec![Presence::Offline; list.len()],
-        };
-        let contacts = list
-            .into_iter()
-            .zip(presences)
-            .map(|(user, presence)| Contact {
-                account: user.account,
-                nick: user.nick,
-                presence,
-            })
-            .collect();
-        Ok(ServerMessage::Contacts { contacts })
-    }
-
-    /// Adds an account of the same app to the contact list.
-    pub(crate) async fn add_contact(
-        &self,
-        contact: AccountId,
-    ) -> Result<ServerMessage, ProtocolError> {
-        if contact == *self.account {
-            return Err(ProtocolError::new(
-                ErrorCode::InvalidMessage,
-                "an account cannot be its own contact",
-            ));
-        }
-        let store = &self.shared.store;
-        if store
-            .account(self.app_key, &contact)
-            .await
-            .map_err(internal)?
-            .is_none()
-        {
-            return Err(ProtocolError::new(
-                ErrorCode::UnknownAccount,
-                format!("no account `{contact}` in this app"),
-            ));
-        }
-        let now = self.shared.clock.now_ms();
-        store
-            .add_contact(self.app_key, self.account, &contact, now)
-            .await
-            .map_err(internal)?;
-        let owner = self.account.clone();
-        self.hub
-            .send(HubInput::ContactAdded { owner, contact })
-            .await;
-        Ok(ServerMessage::Ok)
-    }
-
-    /// Removes an account from the contact list (fine if it was not there).
-    pub(crate) async fn remove_contact(
-        &self,
-        contact: AccountId,
-    ) -> Result<ServerMessage, ProtocolError> {
-        self.shared
-            .store
-            .remove_contact(self.app_key, self.account, &contact)
-            .await
-            .map_err(internal)?;
-        let owner = self.account.clone();
-        self.hub
-            .send(HubInput::ContactRemoved { owner, contact })
-            .await;
-        Ok(ServerMessage::Ok)
-    }
-
     /// Accounts of this app matching `query`.
     pub(crate) async fn search(
         &self,
@@ -134,6 +57,12 @@ impl Requests<'_> {
         limit: Option<u32>,
     ) -> Result<ServerMessage, ProtocolError> {
         let query = query.trim();
+        if query.chars().count() < MIN_QUERY_CHARS {
+            return Err(ProtocolError::new(
+                ErrorCode::QueryTooShort,
+                format!("a search query needs at least {MIN_QUERY_CHARS} characters"),
+            ));
+        }
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(ProtocolError::new(
                 ErrorCode::InvalidMessage,
@@ -143,7 +72,7 @@ impl Requests<'_> {
         let users = self
             .shared
             .store
-            .search(self.app_key, query, page_size(limit))
+            .search(self.app_key, self.account, query, page_size(limit))
             .await
             .map_err(internal)?;
         Ok(ServerMessage::Directory { users })

@@ -5,6 +5,7 @@
 //! awaits the database for reads (connection tasks do the lookups first); call changes go to the
 //! batching writer.
 
+mod refused;
 mod registry;
 mod watchers;
 
@@ -13,8 +14,10 @@ pub(crate) use registry::Hubs;
 use crate::clock::Clock;
 use crate::store::writer::WriterHandle;
 use crate::store::{CallWrite, RevokedTokens};
-use duet_call::{CallRequest, DeviceKey, Output, StoredCall, Switchboard};
-use duet_protocol::{encode, AccountId, DeviceId, EndReason, Presence, ServerFrame, ServerMessage};
+use duet_call::{CallRequest, CallTokens, DeviceKey, Output, StoredCall, Switchboard};
+use duet_protocol::{
+    encode, AccountId, Contact, DeviceId, EndReason, Presence, ServerFrame, ServerMessage,
+};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -38,7 +41,8 @@ pub(crate) enum Outbound {
 /// Inputs to a hub, from connection tasks.
 #[derive(Debug)]
 pub(crate) enum HubInput {
-    /// A device logged in on connection `conn`; `contacts` is its account's contact list.
+    /// A device logged in on connection `conn`; `contacts` are the accounts whose presence its
+    /// account may see.
     Online {
         key: DeviceKey,
         nick: String,
@@ -61,26 +65,39 @@ pub(crate) enum HubInput {
         req: Option<u64>,
         request: CallRequest,
     },
-    /// `owner` added `contact` to its list.
-    ContactAdded {
-        owner: AccountId,
-        contact: AccountId,
-    },
-    /// `owner` removed `contact` from its list.
-    ContactRemoved {
-        owner: AccountId,
-        contact: AccountId,
+    /// An invite to an account that blocked the caller: refused as if that account were busy,
+    /// without the switchboard (the callee sees nothing).
+    RefusedAsBusy {
+        key: DeviceKey,
+        conn: ConnId,
+        req: Option<u64>,
+        request: CallRequest,
     },
     /// Some of `account`'s login tokens were revoked (by an admin, maybe in another process).
     Revoked {
         account: AccountId,
         tokens: RevokedTokens,
     },
+    /// Contact lists changed (a request, an answer, a removal or a block).
+    ContactsChanged { changes: Vec<ContactChange> },
     /// The presence of each account, in order.
     Presences {
         accounts: Vec<AccountId>,
         reply: oneshot::Sender<Vec<Presence>>,
     },
+}
+
+/// How one account's entry for another changed.
+#[derive(Debug)]
+pub(crate) struct ContactChange {
+    pub owner: AccountId,
+    pub other: AccountId,
+    /// The entry as it now stands (its presence is filled in by the hub); `None`: gone.
+    pub entry: Option<Contact>,
+    /// Whether `owner` now sees `other`'s presence.
+    pub watch: bool,
+    /// Whether `owner`'s devices are told (false when its entry did not change).
+    pub push: bool,
 }
 
 /// Sends inputs to one app's hub; cheap to clone.
@@ -114,6 +131,12 @@ struct Hub {
     watchers: Watchers,
     /// Most devices of one account online at once.
     max_devices: usize,
+    /// The switchboard's call tokens, for invites refused before it.
+    tokens: CallTokens,
+    /// Records of refused invites, for the writer at the next drain.
+    refused_records: Vec<CallWrite>,
+    /// Devices found too slow while handling an input, disconnected at the next drain.
+    too_slow: Vec<DeviceKey>,
 }
 
 /// A hub's bounds: its input queue and the devices of one account online at once.
@@ -124,9 +147,11 @@ pub(crate) struct HubBounds {
 }
 
 /// Starts the hub of `app_key` around `switchboard` (already restored).
+#[allow(clippy::too_many_arguments)] // each is a distinct part the hub owns or reports to
 pub(crate) fn spawn_hub(
     app_key: String,
     switchboard: Switchboard,
+    tokens: CallTokens,
     clock: Clock,
     writer: WriterHandle,
     bounds: HubBounds,
@@ -145,6 +170,9 @@ pub(crate) fn spawn_hub(
         online: HashMap::new(),
         watchers: Watchers::default(),
         max_devices,
+        tokens,
+        refused_records: Vec::new(),
+        too_slow: Vec::new(),
     };
     tracker.spawn(hub.run(rx, shutdown).instrument(span));
     HubHandle { inputs }
@@ -231,9 +259,22 @@ impl Hub {
                     self.switchboard.handle_call(&key, req, request, now);
                 }
             }
-            HubInput::ContactAdded { owner, contact } => self.watchers.add(&owner, &contact),
-            HubInput::ContactRemoved { owner, contact } => self.watchers.remove(&owner, &contact),
             HubInput::Revoked { account, tokens } => self.revoked(&account, tokens),
+            HubInput::RefusedAsBusy {
+                key,
+                conn,
+                req,
+                request,
+            } => {
+                if self.links.get(&key).is_some_and(|l| l.conn == conn) {
+                    self.refuse_as_busy(&key, req, request, now);
+                }
+            }
+            HubInput::ContactsChanged { changes } => {
+                for change in changes {
+                    self.contact_changed(change);
+                }
+            }
             HubInput::Presences { accounts, reply } => {
                 let presences = accounts
                     .iter()
@@ -274,8 +315,11 @@ impl Hub {
 
     /// Carries out everything the switchboard asked for, until it has nothing more to say.
     async fn drain(&mut self) {
+        for write in std::mem::take(&mut self.refused_records) {
+            self.writer.write(write).await;
+        }
         loop {
-            let mut too_slow = Vec::new();
+            let mut too_slow = std::mem::take(&mut self.too_slow);
             while let Some(output) = self.switchboard.poll_output() {
                 match output {
                     Output::Send { to, req, msg } => self.deliver(&to, req, msg, &mut too_slow),
@@ -289,9 +333,12 @@ impl Hub {
                     Output::CallEnded(record) => {
                         tracing::info!(call_id = %record.call_id, status = ?record.status, reason = ?record.reason, "call ended");
                         let app_key = self.app_key.clone();
-                        self.writer
-                            .write(CallWrite::Ended { app_key, record })
-                            .await;
+                        let write = CallWrite::Ended {
+                            app_key,
+                            record,
+                            hidden_from_callee: false,
+                        };
+                        self.writer.write(write).await;
                     }
                 }
             }
@@ -323,6 +370,42 @@ impl Hub {
             link.outbound.try_send(Outbound::Frame(frame))
         {
             too_slow.push(to.clone());
+        }
+    }
+
+    /// Applies one account's changed entry: the presence index, and a `contacts.changed` push
+    /// to each of its online devices.
+    fn contact_changed(&mut self, change: ContactChange) {
+        self.watchers
+            .set(&change.owner, &change.other, change.watch);
+        if !change.push {
+            return;
+        }
+        let contact = change.entry.map(|mut entry| {
+            if change.watch {
+                entry.presence = self.switchboard.presence(&entry.account);
+            }
+            entry
+        });
+        let msg = ServerMessage::ContactsChanged {
+            account: change.other,
+            contact,
+        };
+        let mut too_slow = Vec::new();
+        self.deliver_to_account(&change.owner, &msg, &mut too_slow);
+        self.too_slow.extend(too_slow);
+    }
+
+    /// Sends `msg` to every online device of `account`.
+    fn deliver_to_account(
+        &self,
+        account: &AccountId,
+        msg: &ServerMessage,
+        too_slow: &mut Vec<DeviceKey>,
+    ) {
+        for device in self.online.get(account).into_iter().flatten() {
+            let key = DeviceKey::new(account.clone(), device.clone());
+            self.deliver(&key, None, msg.clone(), too_slow);
         }
     }
 

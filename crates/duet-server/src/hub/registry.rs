@@ -76,7 +76,8 @@ impl Hubs {
             return Ok(None);
         };
         let config = self.calls.switchboard(app.safe_mode);
-        let mut switchboard = Switchboard::new(config, CallTokens::new(&call_token_key(app)));
+        let tokens = CallTokens::new(&call_token_key(app));
+        let mut switchboard = Switchboard::new(config, tokens.clone());
         let mut restored = Vec::new();
         for row in self.store.active_calls(&app.app_key).await? {
             match StoredCall::from_json(&row.state) {
@@ -93,6 +94,7 @@ impl Hubs {
         let hub = spawn_hub(
             app.app_key.clone(),
             switchboard,
+            tokens,
             self.clock.clone(),
             writer,
             HubBounds {

@@ -1,4 +1,5 @@
-//! Who watches whom: the reverse index of contact lists, for accounts that are online.
+//! Who watches whom: the reverse index of the contacts whose presence each online account
+//! may see (accepted contacts; under the `open` policy, one-way ones).
 //!
 //! Built from an account's contact list when its first device logs in and dropped when its last
 //! device leaves, so a presence change is pushed without asking the database who cares.
@@ -29,23 +30,21 @@ impl Watchers {
             .insert(owner.clone(), contacts.into_iter().collect());
     }
 
-    /// `owner` (if online) added a contact.
-    pub(crate) fn add(&mut self, owner: &AccountId, contact: &AccountId) {
-        if let Some(list) = self.watching.get_mut(owner) {
+    /// Whether `owner` (if online) sees `contact`'s presence from now on.
+    pub(crate) fn set(&mut self, owner: &AccountId, contact: &AccountId, watching: bool) {
+        let Some(list) = self.watching.get_mut(owner) else {
+            return;
+        };
+        if watching {
             list.insert(contact.clone());
             self.watched_by
                 .entry(contact.clone())
                 .or_default()
                 .insert(owner.clone());
-        }
-    }
-
-    /// `owner` removed a contact.
-    pub(crate) fn remove(&mut self, owner: &AccountId, contact: &AccountId) {
-        if let Some(list) = self.watching.get_mut(owner) {
+        } else {
             list.remove(contact);
+            self.unlink(owner, contact);
         }
-        self.unlink(owner, contact);
     }
 
     /// `owner`'s last device went offline.
@@ -92,15 +91,15 @@ mod tests {
         w.start(&id("alice"), vec![id("bob")]);
         w.start(&id("carol"), vec![id("bob"), id("alice")]);
         assert_eq!(watchers_of(&w, "bob"), ["alice", "carol"]);
-        w.add(&id("alice"), &id("carol"));
+        w.set(&id("alice"), &id("carol"), true);
         assert_eq!(watchers_of(&w, "carol"), ["alice"]);
-        w.add(&id("dave"), &id("bob"));
+        w.set(&id("dave"), &id("bob"), true);
         assert_eq!(
             watchers_of(&w, "bob"),
             ["alice", "carol"],
             "offline accounts watch nobody"
         );
-        w.remove(&id("carol"), &id("bob"));
+        w.set(&id("carol"), &id("bob"), false);
         assert_eq!(watchers_of(&w, "bob"), ["alice"]);
         w.stop(&id("alice"));
         assert!(watchers_of(&w, "bob").is_empty());

@@ -5,6 +5,7 @@
 //! batching [`writer`], everything else is read by connection tasks.
 
 mod sqlite;
+mod sqlite_contacts;
 mod sqlite_registration;
 mod sqlite_revocations;
 pub mod writer;
@@ -12,7 +13,7 @@ pub mod writer;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use duet_protocol::{AccountId, CallRecord, Registration, UserSummary};
+use duet_protocol::{AccountId, CallRecord, ContactPolicy, Registration, UserSummary};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,8 @@ pub struct App {
     pub safe_mode: bool,
     /// Who may create accounts without the operator.
     pub registration: Registration,
+    /// How accounts become contacts.
+    pub contacts: ContactPolicy,
 }
 
 /// An account of one app.
@@ -99,6 +102,69 @@ pub enum Registered {
     BadInvite,
 }
 
+/// What one account did toward another (one row of `contacts`, one direction of a pair).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Link {
+    /// Has the other as a contact.
+    Accepted,
+    /// Asked the other to be a contact; no answer yet.
+    Requested,
+    /// Asked, and the other ignored it (or blocked this account): never shown to the other.
+    Ignored,
+    /// Blocked the other.
+    Blocked,
+}
+
+impl Link {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Link::Accepted => "accepted",
+            Link::Requested => "requested",
+            Link::Ignored => "ignored",
+            Link::Blocked => "blocked",
+        }
+    }
+
+    /// The link stored as `text`.
+    pub fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "accepted" => Ok(Link::Accepted),
+            "requested" => Ok(Link::Requested),
+            "ignored" => Ok(Link::Ignored),
+            "blocked" => Ok(Link::Blocked),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown contact state `{other}`"
+            ))),
+        }
+    }
+}
+
+/// Both directions between two accounts: what `own` (the first) did toward the other, and
+/// what the other did toward it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkPair {
+    pub own: Option<Link>,
+    pub theirs: Option<Link>,
+}
+
+impl LinkPair {
+    /// The same pair seen from the other account.
+    pub fn flipped(self) -> Self {
+        Self {
+            own: self.theirs,
+            theirs: self.own,
+        }
+    }
+}
+
+/// An account linked with the listing one either way, and both directions of the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    pub user: UserSummary,
+    pub links: LinkPair,
+}
+
 /// A live call as persisted: its id and the switchboard's JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveCallRow {
@@ -117,7 +183,12 @@ pub enum CallWrite {
         at_ms: u64,
     },
     /// Insert the call's record (never twice) and delete its stored copy.
-    Ended { app_key: String, record: CallRecord },
+    Ended {
+        app_key: String,
+        record: CallRecord,
+        /// Left out of the callee's history (a call refused because the callee blocked the caller).
+        hidden_from_callee: bool,
+    },
 }
 
 /// Where to continue a history listing: records with a smaller position are older.
@@ -175,31 +246,33 @@ pub trait Store: Send + Sync + 'static {
     async fn prune(&self, now_ms: u64, records_before_ms: Option<u64>) -> Result<u64, StoreError>;
     /// Whether a single token was revoked.
     async fn is_token_revoked(&self, app_key: &str, token_id: &str) -> Result<bool, StoreError>;
-    /// Adds `contact` to `owner`'s list (idempotent).
-    async fn add_contact(
+    /// Both directions between `a` and `b`, seen from `a`.
+    async fn link_pair(
         &self,
         app_key: &str,
-        owner: &AccountId,
-        contact: &AccountId,
+        a: &AccountId,
+        b: &AccountId,
+    ) -> Result<LinkPair, StoreError>;
+    /// Replaces both directions between `a` and `b` (seen from `a`) in one transaction; `None`
+    /// deletes a direction.
+    async fn set_link_pair(
+        &self,
+        app_key: &str,
+        a: &AccountId,
+        b: &AccountId,
+        links: LinkPair,
         now_ms: u64,
     ) -> Result<(), StoreError>;
-    /// Removes `contact` from `owner`'s list; false if it was not there.
-    async fn remove_contact(
-        &self,
-        app_key: &str,
-        owner: &AccountId,
-        contact: &AccountId,
-    ) -> Result<bool, StoreError>;
-    /// `owner`'s contacts with their nicknames, by account.
-    async fn contacts(
-        &self,
-        app_key: &str,
-        owner: &AccountId,
-    ) -> Result<Vec<UserSummary>, StoreError>;
-    /// Accounts of the app whose account or nickname contains `query` (case-insensitive).
+    /// Every account linked with `owner` either way, with both directions, by account.
+    async fn links(&self, app_key: &str, owner: &AccountId) -> Result<Vec<Linked>, StoreError>;
+    /// How many requests `owner` sent that wait for an answer (`requested` or `ignored`).
+    async fn pending_requests(&self, app_key: &str, owner: &AccountId) -> Result<u32, StoreError>;
+    /// Accounts of the app whose account or nickname contains `query` (case-insensitive),
+    /// leaving out those that blocked `searcher`.
     async fn search(
         &self,
         app_key: &str,
+        searcher: &AccountId,
         query: &str,
         limit: u32,
     ) -> Result<Vec<UserSummary>, StoreError>;
@@ -216,6 +289,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         app_key: &str,
         registration: Registration,
+    ) -> Result<bool, StoreError>;
+    /// Sets an app's contact policy; false if there is no such app.
+    async fn set_contact_policy(
+        &self,
+        app_key: &str,
+        policy: ContactPolicy,
     ) -> Result<bool, StoreError>;
     /// Sets (or replaces) an existing account's password hash; false if there is no such account.
     async fn set_password_hash(

@@ -1,13 +1,14 @@
 //! The default [`Store`]: one SQLite file in WAL mode, so admin commands can use it while a server runs.
 
 use super::{
-    Account, ActiveCallRow, App, CallWrite, HistoryPosition, NewAccount, Registered, Revocation,
-    RevokedTokens, Store, StoreError,
+    Account, ActiveCallRow, App, CallWrite, HistoryPosition, LinkPair, Linked, NewAccount,
+    Registered, Revocation, RevokedTokens, Store, StoreError,
 };
 use crate::clock::wall_now_ms;
 use async_trait::async_trait;
 use duet_protocol::{
-    AccountId, CallId, CallRecord, CallStatus, CallType, EndReason, Registration, UserSummary,
+    AccountId, CallId, CallRecord, CallStatus, CallType, ContactPolicy, EndReason, Registration,
+    UserSummary,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -98,10 +99,14 @@ fn app_from(row: &SqliteRow) -> Result<App, StoreError> {
             .try_get::<String, _>("registration")?
             .parse()
             .map_err(StoreError::Corrupt)?,
+        contacts: row
+            .try_get::<String, _>("contacts")?
+            .parse()
+            .map_err(StoreError::Corrupt)?,
     })
 }
 
-fn account_id(text: String) -> Result<AccountId, StoreError> {
+pub(super) fn account_id(text: String) -> Result<AccountId, StoreError> {
     AccountId::new(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -159,13 +164,14 @@ fn contains_pattern(query: &str) -> String {
 impl Store for SqliteStore {
     async fn create_app(&self, app: &App, now_ms: u64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO apps (app_key, secret, safe_mode, registration, created_at_ms) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_key) DO NOTHING",
+            "INSERT INTO apps (app_key, secret, safe_mode, registration, contacts, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app_key) DO NOTHING",
         )
         .bind(&app.app_key)
         .bind(&app.secret)
         .bind(app.safe_mode)
         .bind(app.registration.as_str())
+        .bind(app.contacts.as_str())
         .bind(int(now_ms))
         .execute(&self.pool)
         .await?;
@@ -174,7 +180,7 @@ impl Store for SqliteStore {
 
     async fn app(&self, app_key: &str) -> Result<Option<App>, StoreError> {
         let row = sqlx::query(
-            "SELECT app_key, secret, safe_mode, registration FROM apps WHERE app_key = ?",
+            "SELECT app_key, secret, safe_mode, registration, contacts FROM apps WHERE app_key = ?",
         )
         .bind(app_key)
         .fetch_optional(&self.pool)
@@ -184,7 +190,7 @@ impl Store for SqliteStore {
 
     async fn apps(&self) -> Result<Vec<App>, StoreError> {
         let rows = sqlx::query(
-            "SELECT app_key, secret, safe_mode, registration FROM apps ORDER BY app_key",
+            "SELECT app_key, secret, safe_mode, registration, contacts FROM apps ORDER BY app_key",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -305,62 +311,46 @@ impl Store for SqliteStore {
         Ok(row.is_some())
     }
 
-    async fn add_contact(
+    async fn link_pair(
         &self,
         app_key: &str,
-        owner: &AccountId,
-        contact: &AccountId,
+        a: &AccountId,
+        b: &AccountId,
+    ) -> Result<LinkPair, StoreError> {
+        self.select_link_pair(app_key, a, b).await
+    }
+
+    async fn set_link_pair(
+        &self,
+        app_key: &str,
+        a: &AccountId,
+        b: &AccountId,
+        links: LinkPair,
         now_ms: u64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO contacts (app_key, owner, contact, created_at_ms) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (app_key, owner, contact) DO NOTHING",
-        )
-        .bind(app_key)
-        .bind(owner.as_str())
-        .bind(contact.as_str())
-        .bind(int(now_ms))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.write_link_pair(app_key, a, b, links, now_ms).await
     }
 
-    async fn remove_contact(
+    async fn links(&self, app_key: &str, owner: &AccountId) -> Result<Vec<Linked>, StoreError> {
+        self.select_links(app_key, owner).await
+    }
+
+    async fn pending_requests(&self, app_key: &str, owner: &AccountId) -> Result<u32, StoreError> {
+        self.count_pending_requests(app_key, owner).await
+    }
+
+    async fn set_contact_policy(
         &self,
         app_key: &str,
-        owner: &AccountId,
-        contact: &AccountId,
+        policy: ContactPolicy,
     ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("DELETE FROM contacts WHERE app_key = ? AND owner = ? AND contact = ?")
-                .bind(app_key)
-                .bind(owner.as_str())
-                .bind(contact.as_str())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn contacts(
-        &self,
-        app_key: &str,
-        owner: &AccountId,
-    ) -> Result<Vec<UserSummary>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.account AS account, a.nick AS nick FROM contacts c \
-             JOIN accounts a ON a.app_key = c.app_key AND a.account = c.contact \
-             WHERE c.app_key = ? AND c.owner = ? ORDER BY a.account",
-        )
-        .bind(app_key)
-        .bind(owner.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(summary_from).collect()
+        self.update_contact_policy(app_key, policy).await
     }
 
     async fn search(
         &self,
         app_key: &str,
+        searcher: &AccountId,
         query: &str,
         limit: u32,
     ) -> Result<Vec<UserSummary>, StoreError> {
@@ -368,11 +358,14 @@ impl Store for SqliteStore {
         let rows = sqlx::query(
             "SELECT account, nick FROM accounts WHERE app_key = ? \
              AND (lower(account) LIKE ? ESCAPE '\\' OR lower(nick) LIKE ? ESCAPE '\\') \
+             AND NOT EXISTS (SELECT 1 FROM contacts b WHERE b.app_key = accounts.app_key \
+                 AND b.owner = accounts.account AND b.contact = ? AND b.state = 'blocked') \
              ORDER BY account LIMIT ?",
         )
         .bind(app_key)
         .bind(&pattern)
         .bind(&pattern)
+        .bind(searcher.as_str())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -387,7 +380,8 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<(HistoryPosition, CallRecord)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM records WHERE app_key = ? AND (from_account = ? OR to_account = ?) \
+            "SELECT * FROM records WHERE app_key = ? \
+             AND (from_account = ? OR (to_account = ? AND NOT hidden_from_callee)) \
              AND id < ? ORDER BY id DESC LIMIT ?",
         )
         .bind(app_key)
@@ -485,11 +479,15 @@ impl Store for SqliteStore {
                     .execute(&mut *tx)
                     .await?;
                 }
-                CallWrite::Ended { app_key, record } => {
+                CallWrite::Ended {
+                    app_key,
+                    record,
+                    hidden_from_callee,
+                } => {
                     sqlx::query(
                         "INSERT INTO records (app_key, call_id, from_account, to_account, call_type, \
-                         status, reason, started_at_ms, answered_at_ms, ended_at_ms, duration_ms) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         status, reason, started_at_ms, answered_at_ms, ended_at_ms, duration_ms, \
+                         hidden_from_callee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                          ON CONFLICT (app_key, call_id) DO NOTHING",
                     )
                     .bind(app_key)
@@ -503,6 +501,7 @@ impl Store for SqliteStore {
                     .bind(record.answered_at_ms.map(int))
                     .bind(int(record.ended_at_ms))
                     .bind(int(record.duration_ms))
+                    .bind(*hidden_from_callee)
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query("DELETE FROM active_calls WHERE app_key = ? AND call_id = ?")

@@ -124,9 +124,9 @@ impl Batch {
             CallWrite::Stored {
                 app_key, call_id, ..
             } => (app_key.clone(), call_id.clone()),
-            CallWrite::Ended { app_key, record } => {
-                (app_key.clone(), record.call_id.as_str().to_owned())
-            }
+            CallWrite::Ended {
+                app_key, record, ..
+            } => (app_key.clone(), record.call_id.as_str().to_owned()),
         };
         if let Some(old) = self.stored_at.remove(&key) {
             self.writes[old] = None;

@@ -2,13 +2,13 @@
 
 use crate::support::{self, account, answered_call, Client};
 use duet_protocol::{
-    CallAction, CallRecord, CallStatus, ClientMessage, Contact, EndReason, ErrorCode, Presence,
-    ServerMessage,
+    CallAction, CallRecord, CallStatus, ClientMessage, Contact, ContactState, EndReason, ErrorCode,
+    Presence, ServerMessage,
 };
-use duet_testkit::{add_user, start_server};
+use duet_testkit::{add_user, server_config, start_server, start_server_with};
 use std::time::Duration;
 
-async fn contacts(client: &mut Client) -> Vec<Contact> {
+pub(crate) async fn contacts(client: &mut Client) -> Vec<Contact> {
     client.send(ClientMessage::ContactsList).await;
     match client
         .recv_until(|m| matches!(m, ServerMessage::Contacts { .. }))
@@ -20,7 +20,33 @@ async fn contacts(client: &mut Client) -> Vec<Contact> {
     }
 }
 
-async fn next_presence(client: &mut Client) -> (String, Presence) {
+/// Sends `msg` and asserts that it is answered with `ok` (pushes met before it are skipped).
+pub(crate) async fn ok(client: &mut Client, msg: ClientMessage) {
+    let req = client.send(msg).await;
+    let answer = client
+        .recv_until(|m| {
+            !matches!(
+                m,
+                ServerMessage::Presence { .. } | ServerMessage::ContactsChanged { .. }
+            )
+        })
+        .await;
+    assert_eq!((answer.req, answer.msg), (Some(req), ServerMessage::Ok));
+}
+
+/// The next `contacts.changed` push: the account it is about, and its entry (none: gone).
+pub(crate) async fn next_change(client: &mut Client) -> (String, Option<Contact>) {
+    match client
+        .recv_until(|m| matches!(m, ServerMessage::ContactsChanged { .. }))
+        .await
+        .msg
+    {
+        ServerMessage::ContactsChanged { account, contact } => (account.to_string(), contact),
+        _ => unreachable!("filtered above"),
+    }
+}
+
+pub(crate) async fn next_presence(client: &mut Client) -> (String, Presence) {
     match client
         .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
         .await
@@ -48,28 +74,44 @@ async fn contacts_carry_presence_and_watchers_get_every_change() {
         wendy.expect_error().await,
         (ErrorCode::UnknownAccount, Some(req))
     );
-    let req = wendy
-        .send(ClientMessage::ContactsAdd {
+    ok(
+        &mut wendy,
+        ClientMessage::ContactsAdd {
             account: account("alice"),
-        })
-        .await;
-    let ok = wendy.recv().await;
-    assert_eq!((ok.req, ok.msg), (Some(req), ServerMessage::Ok));
+        },
+    )
+    .await;
     let listed = contacts(&mut wendy).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(
         (
             listed[0].account.as_str(),
             listed[0].nick.as_str(),
-            listed[0].presence
+            listed[0].presence,
+            listed[0].state
         ),
-        ("alice", "alice nick", Presence::Offline)
+        (
+            "alice",
+            "alice nick",
+            Presence::Offline,
+            ContactState::Outgoing
+        )
     );
 
+    // alice answers the request once she is online; from then on wendy sees her presence.
     let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
+    ok(
+        &mut alice,
+        ClientMessage::ContactsAccept {
+            account: account("wendy"),
+        },
+    )
+    .await;
+    let (changed, entry) = next_change(&mut wendy).await;
+    let entry = entry.expect("alice is in wendy's list");
     assert_eq!(
-        next_presence(&mut wendy).await,
-        ("alice".into(), Presence::Online)
+        (changed.as_str(), entry.state, entry.presence),
+        ("alice", ContactState::Accepted, Presence::Online)
     );
     assert_eq!(contacts(&mut wendy).await[0].presence, Presence::Online);
 
@@ -153,6 +195,62 @@ async fn directory_search_finds_accounts_and_nicknames_of_the_same_app_only() {
         (users[0].account.as_str(), users[0].nick.as_str()),
         ("alice", "Alice Liddell")
     );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn directory_search_needs_two_characters() {
+    let (server, _dir) = start_server().await;
+    let token = add_user(&server, "alice").await;
+    add_user(&server, "bob").await;
+    let mut client = Client::login(&server, "alice", &token, "a1").await;
+    for query in ["", " ", " b ", "%"] {
+        let req = client
+            .send(ClientMessage::DirectorySearch {
+                query: query.into(),
+                limit: None,
+            })
+            .await;
+        assert_eq!(
+            client.expect_error().await,
+            (ErrorCode::QueryTooShort, Some(req)),
+            "query {query:?} would list every account"
+        );
+    }
+    client.assert_usable().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn directory_search_is_rate_limited() {
+    let (server, _dir) = start_server_with(|config| {
+        // No refill within the test: only the burst counts.
+        config.limits.directory_refill_ms = 3_600_000;
+    })
+    .await;
+    let token = add_user(&server, "alice").await;
+    let mut client = Client::login(&server, "alice", &token, "a1").await;
+    let search = ClientMessage::DirectorySearch {
+        query: "bob".into(),
+        limit: None,
+    };
+    let burst = server_config(std::path::Path::new("."))
+        .limits
+        .directory_burst;
+    for _ in 0..burst {
+        client.send(search.clone()).await;
+        let frame = client.recv().await;
+        assert!(
+            matches!(frame.msg, ServerMessage::Directory { .. }),
+            "{frame:?}"
+        );
+    }
+    let req = client.send(search).await;
+    assert_eq!(
+        client.expect_error().await,
+        (ErrorCode::RateLimited, Some(req))
+    );
+    client.assert_usable().await;
     server.shutdown().await.unwrap();
 }
 

@@ -8,7 +8,7 @@
 //! the document lacks, fails the test, so the document and the test cannot drift apart.
 
 use crate::support::Client;
-use duet_protocol::{CallEvent, CallType, ErrorCode, ServerFrame, ServerMessage};
+use duet_protocol::{CallEvent, CallType, ClientMessage, ErrorCode, ServerFrame, ServerMessage};
 use duet_server::RunningServer;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,7 +107,7 @@ impl Run {
     }
 
     /// Sends example `name` on `client` and returns its answer, checking that it echoes `req`.
-    /// Call events and presence pushed meanwhile are skipped.
+    /// Call events, presence and contact changes pushed meanwhile are skipped.
     async fn send(&mut self, client: &mut Client, name: &str) -> ServerFrame {
         let text = self.frame(name);
         let sent: Value = serde_json::from_str(&text).unwrap();
@@ -116,7 +116,9 @@ impl Run {
             .recv_until(|m| {
                 !matches!(
                     m,
-                    ServerMessage::Call { .. } | ServerMessage::Presence { .. }
+                    ServerMessage::Call { .. }
+                        | ServerMessage::Presence { .. }
+                        | ServerMessage::ContactsChanged { .. }
                 )
             })
             .await;
@@ -204,17 +206,58 @@ async fn nothing_pending(client: &mut Client) {
 /// hung up, then logout.
 async fn requests_and_an_answered_call(run: &mut Run) {
     let (mut alice, mut bob) = run.log_in().await;
+    let asks_alice = |who: &str| ClientMessage::ContactsAdd {
+        account: duet_protocol::AccountId::new(who).unwrap(),
+    };
+    let carol_token = duet_testkit::add_user(&run.server, "carol").await;
+    duet_testkit::add_user(&run.server, "mallory").await;
+    let mut carol = Client::login(&run.server, "carol", &carol_token, "carol-laptop").await;
+    let expect = |name: &str, answer: &ServerFrame, want: &str| {
+        let got = serde_json::to_value(answer).unwrap();
+        assert_eq!(got["type"], want, "{name}: {answer:?}");
+    };
+    // alice asks bob, lists, and withdraws the request.
     for (name, want) in [
         ("contacts.add", "ok"),
         ("contacts.list", "contacts"),
         ("contacts.remove", "ok"),
+    ] {
+        let answer = run.send(&mut alice, name).await;
+        expect(name, &answer, want);
+    }
+    // bob and carol ask alice: she accepts bob and ignores carol; she blocks and unblocks mallory.
+    bob.send(asks_alice("alice")).await;
+    carol.send(asks_alice("alice")).await;
+    for client in [&mut bob, &mut carol] {
+        let answer = client
+            .recv_until(|m| !matches!(m, ServerMessage::ContactsChanged { .. }))
+            .await;
+        assert!(matches!(answer.msg, ServerMessage::Ok), "{answer:?}");
+    }
+    for (name, want) in [
+        ("contacts.accept", "ok"),
+        ("contacts.ignore", "ok"),
+        ("contacts.block", "ok"),
+        ("contacts.unblock", "ok"),
         ("directory.search", "directory"),
         ("history.list", "history"),
     ] {
         let answer = run.send(&mut alice, name).await;
-        let got = serde_json::to_value(&answer).unwrap();
-        assert_eq!(got["type"], want, "{name}: {answer:?}");
+        expect(name, &answer, want);
     }
+    let listed = run.send(&mut alice, "contacts.list").await;
+    let ServerMessage::Contacts { contacts } = listed.msg else {
+        panic!("expected contacts, got {listed:?}");
+    };
+    let entries: Vec<(&str, duet_protocol::ContactState)> = contacts
+        .iter()
+        .map(|c| (c.account.as_str(), c.state))
+        .collect();
+    assert_eq!(
+        entries,
+        [("bob", duet_protocol::ContactState::Accepted)],
+        "bob accepted, carol ignored, mallory unblocked"
+    );
     let pong = run.send(&mut alice, "ping").await;
     assert!(matches!(pong.msg, ServerMessage::Pong), "{pong:?}");
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod calls;
+mod contact_requests;
 mod contacts;
 mod doc_examples;
 mod hardening;
@@ -11,6 +12,7 @@ mod login;
 mod registration;
 mod restart;
 mod session;
+mod store;
 mod support;
 mod tls;
 mod turn;
