@@ -208,7 +208,7 @@ impl ClientMirror {
                     caller,
                     call_type,
                     attachment,
-                    expires_at_ms: now_ms + expires_in_ms,
+                    expires_at_ms: now_ms.saturating_add(expires_in_ms),
                     call_token,
                     next_seq: 1,
                     answer_as: None,

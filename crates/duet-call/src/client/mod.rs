@@ -70,6 +70,9 @@ pub struct ClientMirror {
     config: ClientConfig,
     connected: bool,
     session: Option<Session>,
+    /// The `resync` that follows `login.ok` is in: the mirror stands where the server does, and
+    /// the user's actions may go (one taken before would be undone by that older resync).
+    resynced: bool,
     current: Option<CurrentCall>,
     /// Calls ringing this device, oldest first.
     invites: Vec<Invite>,
@@ -88,6 +91,7 @@ impl ClientMirror {
             config,
             connected: false,
             session: None,
+            resynced: false,
             current: None,
             invites: Vec::new(),
             last_seq: HashMap::new(),
@@ -159,7 +163,7 @@ impl ClientMirror {
     ) -> u64 {
         let req = self.next_req;
         self.next_req += 1;
-        let deadline_ms = now_ms + self.config.request_timeout_ms;
+        let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
         self.pending.insert(
             req,
             Pending {

@@ -47,7 +47,7 @@ impl ClientMirror {
                 .iter_mut()
                 .find(|i| i.call_id == snapshot.call_id)
             {
-                known.expires_at_ms = now_ms + expires_in_ms;
+                known.expires_at_ms = now_ms.saturating_add(expires_in_ms);
                 known.call_token = call_token;
                 continue;
             }
@@ -56,13 +56,14 @@ impl ClientMirror {
                 caller: snapshot.caller,
                 call_type: snapshot.call_type,
                 attachment: snapshot.attachment,
-                expires_at_ms: now_ms + expires_in_ms,
+                expires_at_ms: now_ms.saturating_add(expires_in_ms),
                 call_token,
                 // This app may have answered before a restart; numbers from its clock stay above those.
                 next_seq: now_ms.max(1),
                 answer_as: None,
             });
         }
+        self.resynced = true;
         self.emit(ClientEvent::Resynced {
             status: self.status(),
             current: self.current.clone(),
@@ -104,7 +105,7 @@ impl ClientMirror {
             } => (
                 false,
                 call_token,
-                Some(now_ms + expires_in_ms + slack),
+                Some(now_ms.saturating_add(expires_in_ms).saturating_add(slack)),
                 None,
             ),
             CallSnapshotPhase::Active {

@@ -183,6 +183,85 @@ fn ringing(m: &mut ClientMirror) {
     drain(m);
 }
 
+/// Found by the client_mirror fuzz target (fuzz/, scripts/fuzz.sh): ben's device got
+/// `login.ok`, placed a call, and then the `resync` sent right after `login.ok` (before the
+/// server saw the invite, so not listing it) ended that call here with CALL_END, while the server
+/// went on ringing it. The mirror now takes actions only once the resync is in.
+#[test]
+fn a_call_placed_before_the_login_resync_is_refused_not_lost() {
+    let config = ClientConfig::new(
+        AccountId::new("alice").unwrap(),
+        DeviceId::new("alice-laptop").unwrap(),
+    );
+    let mut m = ClientMirror::new(config);
+    m.handle_connected(T0);
+    let login = ClientMessage::Login {
+        app_key: "demo".into(),
+        account: AccountId::new("alice").unwrap(),
+        token: "t".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+    };
+    let req = m.request(login, T0).unwrap();
+    let ok = ServerMessage::LoginOk {
+        account: AccountId::new("alice").unwrap(),
+        nick: "Alice".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+        heartbeat_ms: 10_000,
+        ice_servers: vec![],
+        ice_expires_at_ms: None,
+        safe_mode: true,
+        server_time_ms: T0,
+    };
+    m.handle_frame(frame(Some(req), ok), T0);
+    let bob = || AccountId::new("bob").unwrap();
+    let early = m.call(id("c1"), bob(), CallType::Audio, json!(null), 30_000, T0);
+    assert_eq!(early, Err(ClientError::NotConnected));
+    m.handle_frame(frame(None, ServerMessage::Resync { calls: vec![] }), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert!(m
+        .call(id("c1"), bob(), CallType::Audio, json!(null), 30_000, T0)
+        .is_ok());
+    assert_eq!(m.status(), CallState::Calling);
+}
+
+/// Found by the client_mirror fuzz target: a `resync` listing a ringing call that expires in
+/// 17433981653976478193 ms overflowed `now + expires_in_ms` (a panic in debug builds, an invite
+/// that expired at once in release). Deadlines from the server now saturate.
+#[test]
+fn a_huge_expiry_from_the_server_rings_until_the_server_says_otherwise() {
+    let mut m = logged_in();
+    let huge = 17_433_981_653_976_478_193;
+    let phase = CallSnapshotPhase::Ringing {
+        expires_in_ms: huge,
+        call_token: "tok-c7".into(),
+    };
+    let calls = vec![snapshot("c7", party("bob", "bob-desktop"), phase, 3)];
+    m.handle_frame(frame(None, ServerMessage::Resync { calls }), T0);
+    m.handle_frame(
+        event("c8", 1, invited("c8", "cat", "cat-phone", u64::MAX)),
+        T0,
+    );
+    assert_eq!(m.invites().len(), 2);
+    assert_eq!(
+        m.poll_timeout(),
+        Some(T0 + huge + 5_000),
+        "the resync's, plus slack"
+    );
+    m.handle_timeout(T0 + 3_600_000);
+    assert_eq!(m.invites().len(), 2, "still ringing an hour later");
+    assert!(m
+        .call(
+            id("c9"),
+            AccountId::new("bob").unwrap(),
+            CallType::Audio,
+            json!(null),
+            u64::MAX,
+            T0
+        )
+        .is_ok());
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();

@@ -8,7 +8,11 @@ impl ClientMirror {
     pub fn poll_timeout(&self) -> Option<u64> {
         let guard = self.current.as_ref().and_then(|c| c.guard_at_ms);
         let slack = self.config.guard_slack_ms;
-        let invites = self.invites.iter().map(|i| i.expires_at_ms + slack);
+        // Durations come from the server and the app: sums saturate rather than overflow.
+        let invites = self
+            .invites
+            .iter()
+            .map(|i| i.expires_at_ms.saturating_add(slack));
         let requests = self.pending.values().map(|p| p.deadline_ms);
         guard.into_iter().chain(invites).chain(requests).min()
     }
@@ -31,7 +35,7 @@ impl ClientMirror {
         let expired: Vec<CallId> = self
             .invites
             .iter()
-            .filter(|i| i.expires_at_ms + slack <= now_ms)
+            .filter(|i| i.expires_at_ms.saturating_add(slack) <= now_ms)
             .map(|i| i.call_id.clone())
             .collect();
         for call_id in expired {
@@ -77,6 +81,7 @@ impl ClientMirror {
     pub fn handle_connected(&mut self, _now_ms: u64) {
         self.connected = true;
         self.session = None;
+        self.resynced = false;
     }
 
     /// The transport was lost (onDisconnect). Requests in flight are forgotten; an answered call
@@ -86,14 +91,18 @@ impl ClientMirror {
         let was_up = self.session.is_some();
         self.connected = false;
         self.session = None;
+        self.resynced = false;
         self.pending.clear();
-        let grace = self.config.reconnect_grace_ms + self.config.guard_slack_ms;
+        let grace = self
+            .config
+            .reconnect_grace_ms
+            .saturating_add(self.config.guard_slack_ms);
         if let Some(call) = self
             .current
             .as_mut()
             .filter(|c| c.answered && c.guard_at_ms.is_none())
         {
-            call.guard_at_ms = Some(now_ms + grace);
+            call.guard_at_ms = Some(now_ms.saturating_add(grace));
         }
         if was_up {
             self.emit(ClientEvent::Disconnected);
@@ -104,6 +113,7 @@ impl ClientMirror {
     pub fn handle_logged_out(&mut self, _now_ms: u64) {
         self.connected = false;
         self.session = None;
+        self.resynced = false;
         self.pending.clear();
         if let Some(call) = self.current.clone() {
             self.take_current(&call.call_id);
