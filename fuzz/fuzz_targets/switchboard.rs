@@ -603,7 +603,7 @@ impl World {
         };
         let last = self.clients[i].sent_seq.get(&id).copied().unwrap_or(0);
         let seq = match f.seq {
-            Seq::Next => last + 1,
+            Seq::Next => last.saturating_add(1),
             Seq::Repeat => last,
             Seq::Zero => 0,
             Seq::Max => u64::MAX,

@@ -23,6 +23,7 @@
 //! Server events whose per-call `seq` was already seen are dropped, so a repeated or reordered
 //! frame cannot move the mirror backwards.
 
+mod abandoned;
 mod actions;
 mod inbound;
 mod media_stats;
@@ -79,6 +80,8 @@ pub struct ClientMirror {
     last_seq: HashMap<CallId, u64>,
     seq_order: VecDeque<CallId>,
     pending: HashMap<u64, Pending>,
+    /// Calls given up on before the server heard of it; see `abandoned.rs`.
+    abandoned: VecDeque<CallId>,
     next_req: u64,
     outputs: VecDeque<ClientOutput>,
     events: VecDeque<ClientEvent>,
@@ -97,6 +100,7 @@ impl ClientMirror {
             last_seq: HashMap::new(),
             seq_order: VecDeque::new(),
             pending: HashMap::new(),
+            abandoned: VecDeque::new(),
             next_req: 1,
             outputs: VecDeque::new(),
             events: VecDeque::new(),

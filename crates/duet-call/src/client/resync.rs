@@ -21,6 +21,13 @@ impl ClientMirror {
                 ringing.push(snapshot);
             }
         }
+        // No honest server lists a call twice. One that does gets each call once, as this
+        // device's own call if it is that (a call is never both current and ringing here).
+        if let Some((snapshot, _)) = &own {
+            ringing.retain(|s| s.call_id != snapshot.call_id);
+        }
+        let mut seen = std::collections::HashSet::new();
+        ringing.retain(|s| seen.insert(s.call_id.clone()));
         self.adopt_own_call(own, &mut gone, now_ms);
         let listed: Vec<CallId> = ringing.iter().map(|s| s.call_id.clone()).collect();
         let dropped: Vec<CallId> = self

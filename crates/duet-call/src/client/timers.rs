@@ -39,6 +39,8 @@ impl ClientMirror {
             .map(|i| i.call_id.clone())
             .collect();
         for call_id in expired {
+            // An accept of it may be under way, and win.
+            self.abandon(call_id.clone());
             self.take_invite(&call_id);
             self.close_media(&call_id);
             self.emit(ClientEvent::CallingTimeout { call_id });
@@ -71,6 +73,9 @@ impl ClientMirror {
             };
             self.outputs
                 .push_back(super::ClientOutput::Send(ClientFrame::new(None, msg)));
+        } else {
+            // Without the token it cannot be cancelled now; it is, should the server answer.
+            self.abandon(call.call_id.clone());
         }
         self.emit(ClientEvent::CallingTimeout {
             call_id: call.call_id,
