@@ -459,6 +459,72 @@ fn a_restarted_server_restores_calls_and_writes_each_record_once() {
     assert_eq!(fresh.records.len(), 2);
 }
 
+/// The call event numbers `who` received for call `id` (taking what it received).
+fn seqs(h: &mut Harness, who: &DeviceKey, id: &CallId) -> Vec<u64> {
+    h.take(who)
+        .into_iter()
+        .filter_map(|r| match r.msg {
+            ServerMessage::Call { call_id, seq, .. } if call_id == *id => Some(seq),
+            ServerMessage::Resync { calls } => {
+                calls.into_iter().find(|c| c.call_id == *id).map(|c| c.seq)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Found by the switchboard fuzz target (fuzz/, scripts/fuzz.sh): cat's call rang ann's three
+/// devices (events 1-3), ann0 sent its media state while it rang (event 4, to cat), and the
+/// server restarted. Events are sent without storing the call, so the restored counter was back
+/// at 3: the resync told cat 3, and the next events (numbered 4 and up) were dropped by cat's SDK
+/// as already seen, the acceptance among them. Stored calls now reserve numbers ahead.
+#[test]
+fn a_restart_keeps_event_numbers_above_those_sent_before() {
+    let mut h = Harness::new();
+    let cat = key("cat", "cat0");
+    let ann: Vec<DeviceKey> = (0..3).map(|d| key("ann", &format!("ann{d}"))).collect();
+    for d in ann.iter().chain([&cat]) {
+        h.login(d);
+        h.take(d);
+    }
+    let c = cid("call1");
+    h.invite(&cat, &c, "ann", CallType::Audio);
+    h.act(
+        &ann[0],
+        &c,
+        CallAction::Media {
+            audio: false,
+            video: false,
+        },
+    );
+    let before = seqs(&mut h, &cat, &c);
+    assert_eq!(before, [4], "the media event was the call's fourth");
+
+    let mut fresh = Harness::new();
+    fresh.now = h.now + 2_000;
+    let restored = h.stored.values().cloned().collect();
+    fresh.sb.restore(restored, fresh.now);
+    fresh.stored = h.stored.clone();
+    fresh.login(&cat);
+    fresh.login(&ann[0]);
+    let resync = seqs(&mut fresh, &cat, &c);
+    assert!(resync[0] >= 4, "resync says {resync:?} after cat saw 4");
+    fresh.take(&ann[0]);
+    let token = fresh.token(&c, &ann[0]);
+    fresh.send_raw(
+        &ann[0],
+        &c,
+        2,
+        token,
+        CallAction::Accept { call_type: None },
+    );
+    let after = seqs(&mut fresh, &cat, &c);
+    assert!(
+        after.len() == 1 && after[0] > resync[0],
+        "the acceptance is numbered {after:?}, after {resync:?}"
+    );
+}
+
 #[test]
 fn video_to_audio_switches_at_once_for_both() {
     let (mut h, a, b1, _) = setup();

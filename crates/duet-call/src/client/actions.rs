@@ -41,7 +41,12 @@ impl ClientMirror {
             media: CallMedia::starting(&self.config),
             call_token: None,
             cancel_on_ack: false,
-            guard_at_ms: Some(now_ms + timeout_ms + self.config.guard_slack_ms),
+            // The app's timeout may be any number: the guard saturates rather than overflow.
+            guard_at_ms: Some(
+                now_ms
+                    .saturating_add(timeout_ms)
+                    .saturating_add(self.config.guard_slack_ms),
+            ),
             next_seq: 2,
         });
         let action = CallAction::Invite {
@@ -213,7 +218,7 @@ impl ClientMirror {
     }
 
     fn check_logged_in(&self) -> Result<(), ClientError> {
-        if self.connected && self.session.is_some() {
+        if self.connected && self.session.is_some() && self.resynced {
             Ok(())
         } else {
             Err(ClientError::NotConnected)

@@ -41,7 +41,12 @@ impl ClientMirror {
             ServerMessage::CallAck {
                 call_id,
                 call_token,
-            } => self.on_ack(pending, call_id, call_token.clone(), now_ms),
+            } => {
+                self.on_ack(pending, call_id, call_token.clone(), now_ms);
+                if let Some(token) = call_token {
+                    self.end_abandoned(call_id, call_id.clone(), token.clone(), now_ms);
+                }
+            }
             ServerMessage::Error {
                 code,
                 message,
@@ -214,7 +219,7 @@ impl ClientMirror {
                     caller,
                     call_type,
                     attachment,
-                    expires_at_ms: now_ms + expires_in_ms,
+                    expires_at_ms: now_ms.saturating_add(expires_in_ms),
                     call_token,
                     next_seq: 1,
                     answer_as: None,
@@ -381,8 +386,8 @@ impl ClientMirror {
 
     /// Glare: this device's outgoing call `call_id` became the answered call `into`, as callee.
     fn merge(&mut self, call_id: &CallId, into: CallId, call_token: String, now_ms: u64) {
-        let Some(outgoing) = self.current.take().filter(|c| c.call_id == *call_id) else {
-            return;
+        let Some(outgoing) = self.current.take_if(|c| c.call_id == *call_id) else {
+            return self.end_abandoned(call_id, into, call_token, now_ms);
         };
         let crossing = self.take_invite(&into);
         if crossing.is_none() {

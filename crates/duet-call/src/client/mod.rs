@@ -23,6 +23,7 @@
 //! Server events whose per-call `seq` was already seen are dropped, so a repeated or reordered
 //! frame cannot move the mirror backwards.
 
+mod abandoned;
 mod actions;
 mod inbound;
 mod media_stats;
@@ -70,12 +71,17 @@ pub struct ClientMirror {
     config: ClientConfig,
     connected: bool,
     session: Option<Session>,
+    /// The `resync` that follows `login.ok` is in: the mirror stands where the server does, and
+    /// the user's actions may go (one taken before would be undone by that older resync).
+    resynced: bool,
     current: Option<CurrentCall>,
     /// Calls ringing this device, oldest first.
     invites: Vec<Invite>,
     last_seq: HashMap<CallId, u64>,
     seq_order: VecDeque<CallId>,
     pending: HashMap<u64, Pending>,
+    /// Calls given up on before the server heard of it; see `abandoned.rs`.
+    abandoned: VecDeque<CallId>,
     next_req: u64,
     outputs: VecDeque<ClientOutput>,
     events: VecDeque<ClientEvent>,
@@ -88,11 +94,13 @@ impl ClientMirror {
             config,
             connected: false,
             session: None,
+            resynced: false,
             current: None,
             invites: Vec::new(),
             last_seq: HashMap::new(),
             seq_order: VecDeque::new(),
             pending: HashMap::new(),
+            abandoned: VecDeque::new(),
             next_req: 1,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
@@ -159,7 +167,7 @@ impl ClientMirror {
     ) -> u64 {
         let req = self.next_req;
         self.next_req += 1;
-        let deadline_ms = now_ms + self.config.request_timeout_ms;
+        let deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
         self.pending.insert(
             req,
             Pending {

@@ -21,6 +21,13 @@ impl ClientMirror {
                 ringing.push(snapshot);
             }
         }
+        // No honest server lists a call twice. One that does gets each call once, as this
+        // device's own call if it is that (a call is never both current and ringing here).
+        if let Some((snapshot, _)) = &own {
+            ringing.retain(|s| s.call_id != snapshot.call_id);
+        }
+        let mut seen = std::collections::HashSet::new();
+        ringing.retain(|s| seen.insert(s.call_id.clone()));
         self.adopt_own_call(own, &mut gone, now_ms);
         let listed: Vec<CallId> = ringing.iter().map(|s| s.call_id.clone()).collect();
         let dropped: Vec<CallId> = self
@@ -47,7 +54,7 @@ impl ClientMirror {
                 .iter_mut()
                 .find(|i| i.call_id == snapshot.call_id)
             {
-                known.expires_at_ms = now_ms + expires_in_ms;
+                known.expires_at_ms = now_ms.saturating_add(expires_in_ms);
                 known.call_token = call_token;
                 continue;
             }
@@ -56,13 +63,14 @@ impl ClientMirror {
                 caller: snapshot.caller,
                 call_type: snapshot.call_type,
                 attachment: snapshot.attachment,
-                expires_at_ms: now_ms + expires_in_ms,
+                expires_at_ms: now_ms.saturating_add(expires_in_ms),
                 call_token,
                 // This app may have answered before a restart; numbers from its clock stay above those.
                 next_seq: now_ms.max(1),
                 answer_as: None,
             });
         }
+        self.resynced = true;
         self.emit(ClientEvent::Resynced {
             status: self.status(),
             current: self.current.clone(),
@@ -104,7 +112,7 @@ impl ClientMirror {
             } => (
                 false,
                 call_token,
-                Some(now_ms + expires_in_ms + slack),
+                Some(now_ms.saturating_add(expires_in_ms).saturating_add(slack)),
                 None,
             ),
             CallSnapshotPhase::Active {

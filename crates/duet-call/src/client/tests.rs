@@ -183,6 +183,163 @@ fn ringing(m: &mut ClientMirror) {
     drain(m);
 }
 
+/// Found by the client_mirror fuzz target (fuzz/, scripts/fuzz.sh): ben's device got
+/// `login.ok`, placed a call, and then the `resync` sent right after `login.ok` (before the
+/// server saw the invite, so not listing it) ended that call here with CALL_END, while the server
+/// went on ringing it. The mirror now takes actions only once the resync is in.
+#[test]
+fn a_call_placed_before_the_login_resync_is_refused_not_lost() {
+    let config = ClientConfig::new(
+        AccountId::new("alice").unwrap(),
+        DeviceId::new("alice-laptop").unwrap(),
+    );
+    let mut m = ClientMirror::new(config);
+    m.handle_connected(T0);
+    let login = ClientMessage::Login {
+        app_key: "demo".into(),
+        account: AccountId::new("alice").unwrap(),
+        token: "t".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+    };
+    let req = m.request(login, T0).unwrap();
+    let ok = ServerMessage::LoginOk {
+        account: AccountId::new("alice").unwrap(),
+        nick: "Alice".into(),
+        device: DeviceId::new("alice-laptop").unwrap(),
+        heartbeat_ms: 10_000,
+        ice_servers: vec![],
+        ice_expires_at_ms: None,
+        safe_mode: true,
+        server_time_ms: T0,
+    };
+    m.handle_frame(frame(Some(req), ok), T0);
+    let bob = || AccountId::new("bob").unwrap();
+    let early = m.call(id("c1"), bob(), CallType::Audio, json!(null), 30_000, T0);
+    assert_eq!(early, Err(ClientError::NotConnected));
+    m.handle_frame(frame(None, ServerMessage::Resync { calls: vec![] }), T0);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert!(m
+        .call(id("c1"), bob(), CallType::Audio, json!(null), 30_000, T0)
+        .is_ok());
+    assert_eq!(m.status(), CallState::Calling);
+}
+
+/// Found by the client_mirror fuzz target: a `resync` listing a ringing call that expires in
+/// 17433981653976478193 ms overflowed `now + expires_in_ms` (a panic in debug builds, an invite
+/// that expired at once in release). Deadlines from the server now saturate.
+#[test]
+fn a_huge_expiry_from_the_server_rings_until_the_server_says_otherwise() {
+    let mut m = logged_in();
+    let huge = 17_433_981_653_976_478_193;
+    let phase = CallSnapshotPhase::Ringing {
+        expires_in_ms: huge,
+        call_token: "tok-c7".into(),
+    };
+    let calls = vec![snapshot("c7", party("bob", "bob-desktop"), phase, 3)];
+    m.handle_frame(frame(None, ServerMessage::Resync { calls }), T0);
+    m.handle_frame(
+        event("c8", 1, invited("c8", "cat", "cat-phone", u64::MAX)),
+        T0,
+    );
+    assert_eq!(m.invites().len(), 2);
+    assert_eq!(
+        m.poll_timeout(),
+        Some(T0 + huge + 5_000),
+        "the resync's, plus slack"
+    );
+    m.handle_timeout(T0 + 3_600_000);
+    assert_eq!(m.invites().len(), 2, "still ringing an hour later");
+    assert!(m
+        .call(
+            id("c9"),
+            AccountId::new("bob").unwrap(),
+            CallType::Audio,
+            json!(null),
+            u64::MAX,
+            T0
+        )
+        .is_ok());
+}
+
+/// Found by the client_mirror fuzz target, from a hostile server: a `resync` listing call h110
+/// both as this device's answered call and as ringing it made h110 current and ringing at once.
+#[test]
+fn a_resync_naming_a_call_twice_counts_it_once() {
+    let mut m = logged_in();
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("alice-laptop").unwrap(),
+        answered_at_ms: T0,
+        call_token: "tok".into(),
+    };
+    let ringing = || CallSnapshotPhase::Ringing {
+        expires_in_ms: 0,
+        call_token: "tok".into(),
+    };
+    let calls = vec![
+        snapshot("h110", party("cat", "cat0"), active, 3),
+        snapshot("h110", party("cat", "cat0"), ringing(), 0),
+        snapshot("h111", party("ben", "ben0"), ringing(), 1),
+        snapshot("h111", party("ben", "ben0"), ringing(), 1),
+    ];
+    m.handle_frame(frame(None, ServerMessage::Resync { calls }), T0);
+    assert_eq!(m.current().map(|c| c.call_id.as_str()), Some("h110"));
+    let ringing: Vec<&str> = m.invites().iter().map(|i| i.call_id.as_str()).collect();
+    assert_eq!(ringing, ["h111"]);
+    assert_eq!(m.status(), CallState::InCall);
+}
+
+/// Found by the client_mirror fuzz target: ann's device called cat (ringing 5 s) and cat's
+/// called ann; the server merged the two into ann's call, answered, but for 26 s nothing reached
+/// either device. Both mirrors' guards gave up (CALLING_TIMEOUT) without the tokens needed to
+/// cancel, then ignored the late ack, `accepted` and `merged`: the call lived on at the server
+/// with two idle devices, busy for everyone else. A mirror now hangs such a call up.
+#[test]
+fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
+    // Ann's side: the invite's ack, then the acceptance, arrive after the guard gave up.
+    let mut m = logged_in();
+    let bob = AccountId::new("bob").unwrap();
+    let req = m.call(id("c1"), bob, CallType::Video, json!(null), 5_000, T0).unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 26_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert!(sent(&out).is_empty(), "no token to cancel with yet");
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 26_000);
+    let (out, _) = drain(&mut m);
+    let hangups = sent(&out);
+    let [msg] = hangups.as_slice() else {
+        panic!("one hang-up expected: {hangups:?}");
+    };
+    let (action, seq, token) = action_of(msg);
+    assert!(matches!(action, CallAction::Hangup { .. }));
+    assert_eq!((seq, token), (T0 + 26_000, Some("ct-a")));
+    assert_eq!(m.status(), CallState::Idle);
+
+    // Cat's side: glare merged its call c2 into c1, which it hangs up with the merged token.
+    let mut m = logged_in();
+    let ann = AccountId::new("ann").unwrap();
+    m.call(id("c2"), ann, CallType::Video, json!(null), 5_000, T0).unwrap();
+    m.handle_timeout(T0 + 26_000);
+    drain(&mut m);
+    let merged = CallEvent::Merged {
+        into: id("c1"),
+        call_token: "ct-c".into(),
+    };
+    m.handle_frame(event("c2", 1, merged), T0 + 26_000);
+    let (out, events) = drain(&mut m);
+    assert!(names(&events).is_empty());
+    let msgs = sent(&out);
+    let [ClientMessage::Call {
+        call_id, action, ..
+    }] = msgs.as_slice()
+    else {
+        panic!("one hang-up expected: {msgs:?}");
+    };
+    assert_eq!((call_id.as_str(), action.name()), ("c1", "hangup"));
+    assert_eq!(m.status(), CallState::Idle);
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();

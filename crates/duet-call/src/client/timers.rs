@@ -8,7 +8,11 @@ impl ClientMirror {
     pub fn poll_timeout(&self) -> Option<u64> {
         let guard = self.current.as_ref().and_then(|c| c.guard_at_ms);
         let slack = self.config.guard_slack_ms;
-        let invites = self.invites.iter().map(|i| i.expires_at_ms + slack);
+        // Durations come from the server and the app: sums saturate rather than overflow.
+        let invites = self
+            .invites
+            .iter()
+            .map(|i| i.expires_at_ms.saturating_add(slack));
         let requests = self.pending.values().map(|p| p.deadline_ms);
         guard.into_iter().chain(invites).chain(requests).min()
     }
@@ -31,10 +35,12 @@ impl ClientMirror {
         let expired: Vec<CallId> = self
             .invites
             .iter()
-            .filter(|i| i.expires_at_ms + slack <= now_ms)
+            .filter(|i| i.expires_at_ms.saturating_add(slack) <= now_ms)
             .map(|i| i.call_id.clone())
             .collect();
         for call_id in expired {
+            // An accept of it may be under way, and win.
+            self.abandon(call_id.clone());
             self.take_invite(&call_id);
             self.close_media(&call_id);
             self.emit(ClientEvent::CallingTimeout { call_id });
@@ -67,6 +73,9 @@ impl ClientMirror {
             };
             self.outputs
                 .push_back(super::ClientOutput::Send(ClientFrame::new(None, msg)));
+        } else {
+            // Without the token it cannot be cancelled now; it is, should the server answer.
+            self.abandon(call.call_id.clone());
         }
         self.emit(ClientEvent::CallingTimeout {
             call_id: call.call_id,
@@ -77,6 +86,7 @@ impl ClientMirror {
     pub fn handle_connected(&mut self, _now_ms: u64) {
         self.connected = true;
         self.session = None;
+        self.resynced = false;
     }
 
     /// The transport was lost (onDisconnect). Requests in flight are forgotten; an answered call
@@ -86,14 +96,18 @@ impl ClientMirror {
         let was_up = self.session.is_some();
         self.connected = false;
         self.session = None;
+        self.resynced = false;
         self.pending.clear();
-        let grace = self.config.reconnect_grace_ms + self.config.guard_slack_ms;
+        let grace = self
+            .config
+            .reconnect_grace_ms
+            .saturating_add(self.config.guard_slack_ms);
         if let Some(call) = self
             .current
             .as_mut()
             .filter(|c| c.answered && c.guard_at_ms.is_none())
         {
-            call.guard_at_ms = Some(now_ms + grace);
+            call.guard_at_ms = Some(now_ms.saturating_add(grace));
         }
         if was_up {
             self.emit(ClientEvent::Disconnected);
@@ -104,6 +118,7 @@ impl ClientMirror {
     pub fn handle_logged_out(&mut self, _now_ms: u64) {
         self.connected = false;
         self.session = None;
+        self.resynced = false;
         self.pending.clear();
         if let Some(call) = self.current.clone() {
             self.take_current(&call.call_id);

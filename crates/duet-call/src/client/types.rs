@@ -175,7 +175,8 @@ impl ClientConfig {
 /// Why the mirror refused a local action; nothing was sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
-    /// Not logged in, or the connection is down.
+    /// Not logged in (login completes with the `resync` that follows `login.ok`), or the
+    /// connection is down.
     #[error("not connected to the signaling server")]
     NotConnected,
     /// A call is already placed or answered on this device.

@@ -277,6 +277,8 @@ impl Switchboard {
                 caller_lost_at_ms: None,
             },
             out_seq: 0,
+            // Covers the rings below; the store that ends the invite reserves from there.
+            seq_reserved: super::call::SEQ_RESERVE,
             in_seq: vec![(from.clone(), invite.seq)],
         };
         self.calls.insert(id.clone(), call);

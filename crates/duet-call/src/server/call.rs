@@ -7,6 +7,11 @@ use duet_protocol::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// How many event numbers past the last one used a stored call vouches for. A call sends a few
+/// dozen events (most of them ICE candidates while it rings), so it is stored again about once
+/// for them, beyond the stores of its changes of phase.
+pub(crate) const SEQ_RESERVE: u64 = 64;
+
 /// The authoritative state of one live call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Call {
@@ -20,6 +25,12 @@ pub(crate) struct Call {
     pub phase: Phase,
     /// Last sequence number used for events about this call.
     pub out_seq: u64,
+    /// Event numbers up to this one may have been sent before the stored copy was replaced
+    /// again: a call restored after a restart numbers its events from here, above every number
+    /// its devices already saw (events such as signals are sent without storing the call).
+    /// Absent from calls stored before it existed.
+    #[serde(default)]
+    pub seq_reserved: u64,
     /// Last sequence number seen from each device, per call.
     pub in_seq: Vec<(DeviceKey, u64)>,
 }
@@ -92,6 +103,23 @@ impl Call {
     pub fn next_seq(&mut self) -> u64 {
         self.out_seq += 1;
         self.out_seq
+    }
+
+    /// Reserves the next [`SEQ_RESERVE`] event numbers, for the stored copy about to be written.
+    pub fn reserve_seq(&mut self) {
+        self.seq_reserved = self.out_seq + SEQ_RESERVE;
+    }
+
+    /// Whether the reservation runs low and the call must be stored again. It is renewed while
+    /// half of it is left, so that the numbers sent while the new copy is being written are
+    /// still covered by the old one if the process dies meanwhile.
+    pub fn reservation_low(&self) -> bool {
+        self.out_seq + SEQ_RESERVE / 2 > self.seq_reserved
+    }
+
+    /// After a restart: numbers continue above every one reserved, hence above every one sent.
+    pub fn resume_seq(&mut self) {
+        self.out_seq = self.out_seq.max(self.seq_reserved);
     }
 
     /// Records `seq` from `device`; false if it is not above the last one seen.

@@ -152,6 +152,7 @@ impl Switchboard {
     /// the reconnect grace period for its parties to come back.
     pub fn restore(&mut self, calls: Vec<StoredCall>, now_ms: u64) {
         for StoredCall(mut call) in calls {
+            call.resume_seq();
             let caller = call.caller_key();
             let callee = call.callee_key();
             match &mut call.phase {
@@ -266,6 +267,7 @@ impl Switchboard {
             return;
         };
         let seq = call.next_seq();
+        let reservation_low = call.reservation_low();
         self.outputs.push_back(Output::Send {
             to: to.clone(),
             req,
@@ -275,6 +277,9 @@ impl Switchboard {
                 event,
             },
         });
+        if reservation_low {
+            self.persist(id);
+        }
     }
 
     fn send(&mut self, to: &DeviceKey, req: Option<u64>, msg: ServerMessage) {
@@ -318,11 +323,17 @@ impl Switchboard {
     }
 
     fn store(&mut self, id: &CallId) {
-        if let Some(call) = self.calls.get(id) {
+        self.persist(id);
+        self.schedule(id);
+    }
+
+    /// Replaces the stored copy of call `id`, reserving the event numbers it may use meanwhile.
+    fn persist(&mut self, id: &CallId) {
+        if let Some(call) = self.calls.get_mut(id) {
+            call.reserve_seq();
             self.outputs
                 .push_back(Output::CallStored(StoredCall(call.clone())));
         }
-        self.schedule(id);
     }
 
     /// Emits presence changes for `accounts` since they were last reported.

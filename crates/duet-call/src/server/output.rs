@@ -18,8 +18,8 @@ pub enum Output {
         account: AccountId,
         presence: Presence,
     },
-    /// A call was created or changed phase: persist it (replacing the stored copy) so that it
-    /// survives a server restart.
+    /// A call was created or changed phase, or used up half the event numbers its stored copy
+    /// reserved: persist it (replacing the stored copy) so that it survives a server restart.
     CallStored(StoredCall),
     /// A call ended: write its one record and delete its stored copy, in one transaction.
     CallEnded(CallRecord),

@@ -28,7 +28,7 @@ use rtc::rtp::packetizer::Depacketizer;
 pub const MAX_GAP_WAIT: Duration = Duration::from_millis(200);
 
 /// Most packets held while waiting (a 1080p keyframe is a few hundred packets).
-const MAX_HELD_PACKETS: usize = 1024;
+pub const MAX_HELD_PACKETS: usize = 1024;
 
 /// A complete VP8 frame ready for the decoder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +111,12 @@ impl Vp8Assembler {
             waiting_for_keyframe: true,
             gap_since: None,
         }
+    }
+
+    /// Packets held until their frame (or the frame before it) completes; at most
+    /// [`MAX_HELD_PACKETS`].
+    pub fn held_packets(&self) -> usize {
+        self.held.len()
     }
 
     /// Drops held packets and waits for the next keyframe (used when output is reset).
@@ -243,7 +249,11 @@ impl Vp8Assembler {
     }
 
     /// The marker packet's sequence number if a whole frame starting at `start` is held.
-    /// Padding inside a frame (same timestamp, empty) is allowed and contributes nothing.
+    /// Padding inside a frame (empty, whatever its timestamp) is allowed and contributes nothing.
+    ///
+    /// This must agree with [`Self::complete_frames`]: `release` skips to the frames that one
+    /// finds and takes them with this one, and a frame only one of them saw complete (a padding
+    /// packet with another timestamp carrying the marker) once made it loop forever.
     fn complete_frame_end(&self, start: u64) -> Option<u64> {
         let first = self.held.get(&start)?;
         if !first.frame_start || first.is_padding() {
@@ -254,11 +264,7 @@ impl Vp8Assembler {
             if seq != expected {
                 return None;
             }
-            if packet.is_padding() && !packet.marker {
-                expected += 1;
-                continue;
-            }
-            if packet.timestamp != first.timestamp {
+            if !packet.is_padding() && packet.timestamp != first.timestamp {
                 return None;
             }
             if packet.marker {
@@ -584,6 +590,23 @@ mod tests {
         assert_eq!(
             f.push(2, 3, 300, true, &packet(true, true, 3)),
             (vec![300], false)
+        );
+    }
+
+    /// Found by the vp8_assembler fuzz target (fuzz/, scripts/fuzz.sh): a keyframe's first
+    /// packet, then a padding packet with the marker bit and another timestamp. One check saw a
+    /// complete keyframe there and the other did not, and `push` never returned.
+    #[test]
+    fn padding_with_the_marker_and_another_timestamp_does_not_hang() {
+        let mut f = Feed::new();
+        assert_eq!(
+            f.push(56, 65408, 0, false, &packet(true, true, 1)),
+            (vec![], false)
+        );
+        assert_eq!(f.push(101, 65409, 765_000, true, &[]), (vec![0], false));
+        assert_eq!(
+            f.push(102, 65410, 768_000, true, &packet(true, false, 2)),
+            (vec![768_000], false)
         );
     }
 

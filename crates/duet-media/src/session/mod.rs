@@ -32,7 +32,9 @@ mod video_decode;
 mod video_recv;
 mod video_send;
 
-pub use assembler::{AssembledFrame, AssemblyOutcome, Vp8Assembler, MAX_GAP_WAIT};
+pub use assembler::{
+    AssembledFrame, AssemblyOutcome, Vp8Assembler, MAX_GAP_WAIT, MAX_HELD_PACKETS,
+};
 pub use control::Availability;
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};

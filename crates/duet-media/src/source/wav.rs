@@ -1,6 +1,7 @@
 //! WAV files as a looping audio source.
 
-use std::io::BufReader;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,10 +22,17 @@ pub struct WavSource {
 impl WavSource {
     /// Reads the whole of `path` and converts it to 48 kHz mono.
     pub fn open(path: &Path) -> MediaResult<Self> {
-        let reader = hound::WavReader::open(path).map_err(|e| MediaError::file(path, e))?;
+        let file = File::open(path).map_err(|e| MediaError::file(path, e))?;
+        Self::from_reader(BufReader::new(file), path)
+    }
+
+    /// Reads a whole WAV stream from `reader` and converts it to 48 kHz mono; `origin` (a file
+    /// name) names the stream in errors.
+    pub fn from_reader(reader: impl Read, origin: &Path) -> MediaResult<Self> {
+        let reader = hound::WavReader::new(reader).map_err(|e| MediaError::file(origin, e))?;
         let spec = reader.spec();
         let channels = spec.channels.max(1) as usize;
-        let interleaved: Vec<f32> = read_f32(reader).map_err(|e| MediaError::file(path, e))?;
+        let interleaved: Vec<f32> = read_f32(reader).map_err(|e| MediaError::file(origin, e))?;
         let mono: Vec<f32> = interleaved
             .chunks_exact(channels)
             .map(|c| c.iter().sum::<f32>() / channels as f32)
@@ -32,10 +40,10 @@ impl WavSource {
         let mut resampler = Resampler::new(spec.sample_rate, SAMPLE_RATE)?;
         let samples: Vec<i16> = resampler.process(&mono)?.into_iter().map(to_i16).collect();
         if samples.len() < BLOCK_SAMPLES {
-            return Err(MediaError::file(path, "shorter than 10 ms"));
+            return Err(MediaError::file(origin, "shorter than 10 ms"));
         }
         Ok(Self {
-            path: path.to_owned(),
+            path: origin.to_owned(),
             samples,
             position: 0,
             pacer: Some(Pacer::new(Duration::from_millis(10))),
@@ -49,10 +57,15 @@ impl WavSource {
     }
 }
 
-fn read_f32(reader: hound::WavReader<BufReader<std::fs::File>>) -> Result<Vec<f32>, hound::Error> {
+fn read_f32<R: Read>(reader: hound::WavReader<R>) -> Result<Vec<f32>, hound::Error> {
     let spec = reader.spec();
     match spec.sample_format {
-        hound::SampleFormat::Float => reader.into_samples::<f32>().collect(),
+        // Full scale is ±1. Beyond it the samples would clip anyway, and values near f32::MAX
+        // (or NaN) overflowed the resampler's FFT, which then panicked.
+        hound::SampleFormat::Float => reader
+            .into_samples::<f32>()
+            .map(|s| s.map(|s| if s.is_nan() { 0.0 } else { s.clamp(-1.0, 1.0) }))
+            .collect(),
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1i64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
             reader
@@ -125,6 +138,46 @@ mod tests {
             Some(700.0)
         );
         std::fs::remove_file(&path).unwrap();
+    }
+
+    /// A float WAV header, then `samples` as 32-bit floats.
+    fn float_wav(sample_rate: u32, samples: &[f32]) -> Vec<u8> {
+        let data_len = samples.len() as u32 * 4;
+        let mut wav = Vec::new();
+        wav.extend_from_slice(b"RIFF");
+        wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+        wav.extend_from_slice(b"WAVEfmt ");
+        for field in [
+            16u32,
+            3 | 1 << 16,
+            sample_rate,
+            sample_rate * 4,
+            4 | 32 << 16,
+        ] {
+            wav.extend_from_slice(&field.to_le_bytes());
+        }
+        wav.extend_from_slice(b"data");
+        wav.extend_from_slice(&data_len.to_le_bytes());
+        for s in samples {
+            wav.extend_from_slice(&s.to_le_bytes());
+        }
+        wav
+    }
+
+    /// Found by the wav_reader fuzz target (fuzz/, scripts/fuzz.sh): a 44.1 kHz float file
+    /// whose samples include -1.0e9, 1.26e29 and 5.5e32 made rubato's FFT overflow and panic
+    /// ("Imaginary part of first value was non-zero") while the file was opened.
+    #[test]
+    fn huge_float_samples_play_clipped_instead_of_panicking() {
+        let mut samples = vec![0.25f32; 2_205];
+        samples[50..56].copy_from_slice(&[-1.003e9, 1.258e29, f32::NAN, -1.8e25, 5.5e32, -3.6e9]);
+        let wav = float_wav(44_100, &samples);
+        let mut source = WavSource::from_reader(std::io::Cursor::new(wav), Path::new("huge.wav"))
+            .expect("the file opens")
+            .unpaced();
+        for _ in 0..3 {
+            assert_eq!(source.next_frame().unwrap().samples.len(), BLOCK_SAMPLES);
+        }
     }
 
     #[test]

@@ -23,34 +23,51 @@ pub struct Y4mHeader {
 }
 
 /// Plays a 4:2:0 Y4M file in real time, looping at the end.
+///
+/// Any seekable reader works ([`Y4mSource::from_reader`]); files open with [`Y4mSource::open`].
 #[derive(Debug)]
-pub struct Y4mSource {
-    path: PathBuf,
-    reader: BufReader<File>,
+pub struct Y4mSource<R = File> {
+    /// Names the stream in errors and in [`VideoSource::describe`].
+    origin: PathBuf,
+    reader: BufReader<R>,
     header: Y4mHeader,
     first_frame_offset: u64,
-    pacer: Pacer,
+    pacer: Option<Pacer>,
 }
 
-impl Y4mSource {
+impl Y4mSource<File> {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> MediaResult<Self> {
         let file = File::open(path).map_err(|e| MediaError::file(path, e))?;
-        let mut reader = BufReader::new(file);
+        Self::from_reader(file, path)
+    }
+}
+
+impl<R: Read + Seek> Y4mSource<R> {
+    /// Reads the header of the Y4M stream in `reader`, which starts at its beginning; `origin`
+    /// (a file name) names the stream in errors.
+    pub fn from_reader(reader: R, origin: &Path) -> MediaResult<Self> {
+        let mut reader = BufReader::new(reader);
         let mut line = String::new();
         reader
             .read_line(&mut line)
-            .map_err(|e| MediaError::file(path, e))?;
-        let header = parse_header(&line).map_err(|reason| MediaError::file(path, reason))?;
+            .map_err(|e| MediaError::file(origin, e))?;
+        let header = parse_header(&line).map_err(|reason| MediaError::file(origin, reason))?;
         let first_frame_offset = line.len() as u64;
         let period = Duration::from_secs(1) * header.fps_den / header.fps_num;
         Ok(Self {
-            path: path.to_owned(),
+            origin: origin.to_owned(),
             reader,
             header,
             first_frame_offset,
-            pacer: Pacer::new(period),
+            pacer: Some(Pacer::new(period)),
         })
+    }
+
+    /// The same source returning frames as fast as asked.
+    pub fn unpaced(mut self) -> Self {
+        self.pacer = None;
+        self
     }
 
     /// The file's header.
@@ -64,31 +81,40 @@ impl Y4mSource {
         let read = self
             .reader
             .read_line(&mut marker)
-            .map_err(|e| MediaError::file(&self.path, e))?;
+            .map_err(|e| MediaError::file(&self.origin, e))?;
         if read == 0 {
             return Err(MediaError::EndOfStream);
         }
         if !marker.starts_with("FRAME") {
-            return Err(MediaError::file(&self.path, "missing FRAME marker"));
+            return Err(MediaError::file(&self.origin, "missing FRAME marker"));
         }
         let (w, h) = (self.header.width, self.header.height);
         let len = (w * h) as usize + 2 * (w.div_ceil(2) * h.div_ceil(2)) as usize;
-        let mut data = vec![0; len];
-        self.reader
-            .read_exact(&mut data)
-            .map_err(|e| MediaError::file(&self.path, e))?;
+        // Read what is there rather than allocate the whole frame up front: a truncated file
+        // whose header claims 8192x8192 costs what it holds, not 100 MB.
+        let mut data = Vec::new();
+        (&mut self.reader)
+            .take(len as u64)
+            .read_to_end(&mut data)
+            .map_err(|e| MediaError::file(&self.origin, e))?;
+        if data.len() < len {
+            let reason = format!("frame truncated: {} of {len} bytes", data.len());
+            return Err(MediaError::file(&self.origin, reason));
+        }
         I420Frame::from_packed(w, h, &data)
     }
 }
 
-impl VideoSource for Y4mSource {
+impl<R: Read + Seek + Send> VideoSource for Y4mSource<R> {
     fn next_frame(&mut self) -> MediaResult<I420Frame> {
-        self.pacer.wait();
+        if let Some(pacer) = &mut self.pacer {
+            pacer.wait();
+        }
         let mut frame = match self.read_frame() {
             Err(MediaError::EndOfStream) => {
                 self.reader
                     .seek(SeekFrom::Start(self.first_frame_offset))
-                    .map_err(|e| MediaError::file(&self.path, e))?;
+                    .map_err(|e| MediaError::file(&self.origin, e))?;
                 self.read_frame()?
             }
             other => other?,
@@ -98,7 +124,7 @@ impl VideoSource for Y4mSource {
     }
 
     fn describe(&self) -> String {
-        format!("y4m {}", self.path.display())
+        format!("y4m {}", self.origin.display())
     }
 }
 
