@@ -220,6 +220,66 @@ async fn an_incoming_call_shows_the_popup_and_declining_hides_it() {
     server.shutdown().await.unwrap();
 }
 
+/// A `duet://call` link from anywhere places nothing: the page is asked (`call-link`) and the
+/// first invite the callee sees is the call the user then chose (audio, where the link said video).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_link_calls_nobody_until_the_user_chooses() {
+    let (server, _db, alice, bob) = server_with_alice_and_bob().await;
+    let callee = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", "bob", &bob)).unwrap();
+    let mut callee_events = callee.events();
+    callee.login().await.unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let ui = Arc::new(RecordingUi::default());
+    let app = backend(home.path(), ui.clone()).await;
+    app.sign_in(&alice_form(&server.ws_url(), &alice))
+        .await
+        .unwrap();
+
+    app.open_link("duet://call/bob");
+    let asked: Vec<_> = ui
+        .emitted
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(event, _)| event.ends_with("link"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        asked,
+        [(
+            "call-link".to_owned(),
+            serde_json::json!({ "account": "bob", "callType": 2 })
+        )]
+    );
+    assert_eq!(app.state().status, Status::Idle);
+    assert!(app.state().call.is_none(), "{:?}", app.state());
+
+    // The user picks "Audio call" in the panel: the page calls, then dismisses the link.
+    app.call("bob", CallType::Audio).await.unwrap();
+    app.dismiss_call_link();
+    let first = next_matching(
+        &mut callee_events,
+        "the callee's first invite",
+        PATIENCE,
+        |event| matches!(event, CallEvent::Invited(_)),
+    )
+    .await;
+    let CallEvent::Invited(invite) = first else {
+        unreachable!("next_matching returned an invite")
+    };
+    assert_eq!(
+        invite.call_type,
+        CallType::Audio,
+        "the user's choice, not the link's"
+    );
+    assert_eq!(app.bootstrap().await.call_link, None);
+
+    app.cancel().await.unwrap();
+    app.shutdown().await;
+    server.shutdown().await.unwrap();
+}
+
 /// The callee declines the instant the invite arrives, so the event pump publishes "idle" while
 /// the `call` command is still publishing "calling". The page must end on
 /// "idle", every time, and each state it is sent must be numbered above the one before.

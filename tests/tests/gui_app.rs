@@ -1,7 +1,9 @@
 //! The desktop app (src-tauri + ui) driven end to end under Xvfb with tauri-driver: it starts
 //! signed in to its embedded server with the echo contact, signs in to a real duet-server, calls a
-//! duet-cli bot and paints its video, mutes and hangs up; the bot calls it and the popup accepts,
-//! declines and closes on cancel; the history view shows every record's text.
+//! duet-cli bot and paints its video, mutes and hangs up; a `duet://call` link asks before it
+//! calls; the bot calls it and the popup (in the screen's corner, without taking the focus, refused
+//! any command but its own) accepts, declines and closes on cancel; the history view shows every
+//! record's text.
 //!
 //! Needs the built app (`cargo build -p duet-app`, after `npm run build` in ui/), duet-server and
 //! duet-cli in the target dir, and the Xvfb, openbox, D-Bus, WebKitWebDriver and tauri-driver that
@@ -13,7 +15,7 @@
 mod gui;
 
 use duet_e2e::{bin_dir, Cli, Finished, Server, User};
-use gui::desktop::{free_port, Desktop};
+use gui::desktop::{free_port, Desktop, SCREEN};
 use gui::driver::{App, Window};
 use gui::memory;
 use serde_json::{json, Value};
@@ -169,6 +171,32 @@ impl Run {
         );
     }
 
+    /// Starts `duet <link>` beside the running app, as a desktop does when a link is clicked: the
+    /// second start hands the link over (single instance, on this desktop's session bus) and exits.
+    fn open_link(&self, link: &str) {
+        let mut second = self.desktop.command(&app_binary());
+        second
+            .arg(link)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mut child = second.spawn().expect("start a second duet");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("the second duet's status") {
+                break status;
+            }
+            if started.elapsed() > gui::driver::UI_GUARD {
+                let _ = child.kill();
+                self.fail(&format!(
+                    "`duet {link}` did not hand the link over and exit"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(status.success(), "`duet {link}` exited with {status}");
+    }
+
     fn save_screenshot(&self, name: &str) {
         let png = self.app.screenshot();
         assert!(
@@ -278,6 +306,75 @@ fn check_history_row(app: &App, call_id: &str, status: u64, incoming: bool) -> S
     text
 }
 
+/// The popup's title (shell/popup_window.rs), as the X server lists it.
+const POPUP_TITLE: &str = "incoming call";
+
+/// Waits, from outside the app, until the popup window is on screen, and checks that it sits in
+/// the bottom-right corner of the screen (openbox on Xvfb: the work area is the whole screen) and
+/// that it did not take the focus. Run before WebDriver switches to the popup, which may focus it.
+fn popup_in_its_corner_without_focus(run: &mut Run) {
+    let started = Instant::now();
+    let popup = loop {
+        match run.desktop.window(POPUP_TITLE) {
+            Some(window) if window.viewable => break window,
+            _ if started.elapsed() > gui::driver::UI_GUARD => {
+                run.fail("the popup window never appeared (xwininfo)")
+            }
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let (right, bottom) = (popup.x + popup.width, popup.y + popup.height);
+    let in_corner = popup.x > SCREEN.0 / 2
+        && popup.y > SCREEN.1 / 2
+        && right <= SCREEN.0
+        && bottom <= SCREEN.1
+        && SCREEN.0 - right <= 64
+        && SCREEN.1 - bottom <= 96;
+    if !in_corner {
+        run.fail(&format!(
+            "the popup sits in the bottom-right corner of the {SCREEN:?} screen (a 16 px margin \
+             plus the window frame): {popup:?}"
+        ));
+    }
+    // Checked again after a few WebDriver round trips on the main window: a focus request made
+    // with the showing would have reached the window manager by then.
+    for _ in 0..2 {
+        let focused = run.desktop.focused_window_title();
+        if focused.as_deref().unwrap_or("").contains(POPUP_TITLE) {
+            run.fail(&format!("the popup took the focus ({focused:?})"));
+        }
+        run.app.on(Window::Main).wait_visible("incoming-banner");
+    }
+}
+
+/// In the popup: the page's own stylesheet applies under the CSP, and a command the popup's
+/// capability does not list (`call`) is refused by Tauri.
+fn popup_is_styled_and_refused_call(app: &mut App) {
+    let app = app.on(Window::Popup);
+    let display = app.js(
+        "return getComputedStyle(document.querySelector('[data-testid=\"popup\"]')).display;",
+        vec![],
+    );
+    assert_eq!(display, json!("flex"), "popup.css applies under the CSP");
+    app.js(
+        "window.__aclProbe = null;
+         window.__TAURI_INTERNALS__.invoke('call', { account: 'bot', callType: 2 }).then(
+           () => { window.__aclProbe = 'allowed'; },
+           (e) => { window.__aclProbe = 'refused: ' + (typeof e === 'string' ? e : JSON.stringify(e)); });
+         return null;",
+        vec![],
+    );
+    let outcome = app.wait_until("the popup's `call` to be answered", |app| {
+        app.js("return window.__aclProbe;", vec![])
+            .as_str()
+            .map(str::to_owned)
+    });
+    assert!(
+        outcome.starts_with("refused") && outcome.contains("not allowed"),
+        "the popup may not place a call: {outcome}"
+    );
+}
+
 /// Waits until the popup window rings for an invite and the window is shown.
 fn wait_popup_ringing(app: &mut App) {
     let app = app.on(Window::Popup);
@@ -375,9 +472,66 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
     let (id, status) = record_of(&done);
     calls.push((id, status, false));
 
-    // 3. The bot calls: the popup rings, accept as video puts the main window in the call.
+    // 2c. A duet://call link (handed over by a second start) asks first: the panel names the
+    // contact and the app stays idle; the bot's first invite is the audio call the user picks,
+    // where the link said video. A link the app does not understand is said, and does nothing.
+    let mut bot = run.bot("bot-link", &["listen", "--auto", "reject", "--count", "1"]);
+    bot.wait_for("RESYNCED");
+    run.open_link("duet://call/bot");
+    let app = run.app.on(Window::Main);
+    app.wait_visible("link-confirm");
+    let callee = app.js(
+        "return document.querySelector('[data-testid=\"link-callee\"]').textContent;",
+        vec![],
+    );
+    assert!(
+        callee.as_str().is_some_and(|s| s.contains("bot")),
+        "the panel names the bot: {callee}"
+    );
+    let status = app.js("return document.body.dataset.status;", vec![]);
+    assert_eq!(
+        status,
+        json!("idle"),
+        "nothing is called before the user picks"
+    );
+    run.save_screenshot("link.png");
+    let app = run.app.on(Window::Main);
+    app.click("link-call-audio");
+    app.wait_hidden("link-confirm");
+    let done = bot.finish();
+    assert_eq!(done.code, 10, "the bot rejected: {:?}", done.events);
+    let invited: Vec<&Value> = done
+        .events
+        .iter()
+        .filter(|e| e["event"] == "INVITED")
+        .collect();
+    assert_eq!(invited.len(), 1, "one invite: {:?}", done.events);
+    assert_eq!(
+        invited[0]["call_type"],
+        json!(1),
+        "the user's choice, audio"
+    );
+    run.app.on(Window::Main).wait_hidden("call-screen");
+    let (id, status) = record_of(&done);
+    calls.push((id, status, false));
+    run.open_link("duet://chat/bot");
+    let app = run.app.on(Window::Main);
+    let said = app.wait_until("the bad link to be said", |app| {
+        let text = app.js(
+            "return document.querySelector('.toast-error')?.textContent ?? null;",
+            vec![],
+        );
+        text.as_str().map(str::to_owned)
+    });
+    assert!(said.contains("duet://chat/bot"), "{said}");
+    assert!(!app.visible("link-confirm"));
+
+    // 3. The bot calls: the popup rings in its corner without taking the focus, may not place a
+    // call, and accept as video puts the main window in the call.
     let caller = run.bot("bot-call-1", &["call", "alice", "--type", "video"]);
+    popup_in_its_corner_without_focus(&mut run);
     wait_popup_ringing(&mut run.app);
+    popup_is_styled_and_refused_call(&mut run.app);
     let caller_name = run.app.on(Window::Popup).js(
         "return document.querySelector('[data-testid=\"popup-caller\"]')?.textContent ?? '';",
         vec![],
@@ -436,7 +590,7 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
         shown.push(check_history_row(app, id, *status, *incoming));
     }
     let expected_statuses: Vec<u64> = calls.iter().map(|c| c.1).collect();
-    if expected_statuses != [1, 3, 1, 3, 2] {
+    if expected_statuses != [1, 3, 3, 1, 3, 2] {
         run.fail(&format!(
             "the bot's records have unexpected statuses {expected_statuses:?}"
         ));

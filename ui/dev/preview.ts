@@ -1,5 +1,6 @@
 // Development preview: the page in a plain browser against a scripted mock backend, one scene per
-// URL (?scene=signin|contacts|calling|call|audio|ringing|history|settings|popup&lang=zh|en).
+// URL (?scene=signin|contacts|calling|call|audio|ringing|history|settings|popup|link&lang=zh|en;
+// link: a duet://call link's confirm panel).
 // The call scenes feed a moving 1280x720 test pattern at 30 fps through the real parse -> newest-
 // frame-wins -> WebGL path. Not part of the build (vite builds index.html only).
 import "../src/styles/base.css";
@@ -66,6 +67,7 @@ const responses: Record<string, unknown> = {
     lastSignIn: { server: "", appKey: "duet-demo", account: "me", tlsCaFile: null, insecure: false },
     signInError: null,
     joinLink: null,
+    callLink: scene === "link" ? { account: "lin", callType: 2 } : null,
     framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", state,
   } satisfies Bootstrap,
   get_settings: settings,
@@ -128,7 +130,7 @@ function pattern(width: number, height: number) {
 async function main() {
   const mount = document.getElementById("app")!; // non-null: preview.html has it
   if (scene === "popup") {
-    document.documentElement.style.cssText = "width:380px;height:220px";
+    document.documentElement.style.cssText = "width:380px;height:240px";
     await startPopup(backend, mount);
     return;
   }

@@ -89,11 +89,21 @@ describe("main window shortcuts", () => {
 
 describe("popup keys", () => {
   const invite = { callId: "c9", from: "bob", nick: "Bob", callType: 2 as const };
-  it("Enter accepts as the invite's type, Escape declines, other keys and no invite do nothing", () => {
-    expect(popupKeyAction({ key: "Enter" }, invite)).toEqual({ kind: "accept", callType: 2 });
-    expect(popupKeyAction({ key: "Enter" }, { ...invite, callType: 1 })).toEqual({ kind: "accept", callType: 1 });
-    expect(popupKeyAction({ key: "Escape" }, invite)).toEqual({ kind: "decline" });
-    expect(popupKeyAction({ key: "a" }, invite)).toBeNull();
-    expect(popupKeyAction({ key: "Enter" }, null)).toBeNull();
+  const key = (k: string, mods: { altKey?: boolean; ctrlKey?: boolean; shiftKey?: boolean; metaKey?: boolean } = {}) =>
+    ({ key: k, altKey: false, ctrlKey: false, shiftKey: false, metaKey: false, ...mods });
+  it("Alt+A accepts as the invite's type, Escape declines, Alt+S silences", () => {
+    expect(popupKeyAction(key("a", { altKey: true }), invite)).toEqual({ kind: "accept", callType: 2 });
+    expect(popupKeyAction(key("A", { altKey: true }), { ...invite, callType: 1 })).toEqual({ kind: "accept", callType: 1 });
+    expect(popupKeyAction(key("Escape"), invite)).toEqual({ kind: "decline" });
+    expect(popupKeyAction(key("s", { altKey: true }), invite)).toEqual({ kind: "silence" });
+  });
+
+  it("a bare Enter (or Space, or a bare A) never accepts; nor does anything without an invite", () => {
+    for (const k of [key("Enter"), key(" "), key("a"), key("Enter", { altKey: true }), key("Enter", { ctrlKey: true })]) {
+      expect(popupKeyAction(k, invite)).toBeNull();
+    }
+    expect(popupKeyAction(key("a", { altKey: true, ctrlKey: true }), invite)).toBeNull();
+    expect(popupKeyAction(key("a", { altKey: true }), null)).toBeNull();
+    expect(popupKeyAction(key("Escape"), null)).toBeNull();
   });
 });

@@ -31,6 +31,7 @@ export function bootstrapWith(state: AppState): Bootstrap {
     lastSignIn: { server: "ws://127.0.0.1:9000", appKey: "demo", account: "alice", tlsCaFile: null, insecure: false },
     signInError: null,
     joinLink: null,
+    callLink: null,
     framesUrl: "ws://127.0.0.1:9/frames?secret=x",
     state,
   };
@@ -144,6 +145,13 @@ export function visible(id: string): boolean {
 
 export function press(key: string, ctrlKey = false): void {
   document.dispatchEvent(new KeyboardEvent("keydown", { key, ctrlKey, bubbles: true }));
+}
+
+/** A key with modifiers, sent to `target` (the focused element, as a browser would) or the document. */
+export function pressWith(
+  key: string, modifiers: { altKey?: boolean; ctrlKey?: boolean; shiftKey?: boolean } = {}, target: EventTarget = document,
+): void {
+  target.dispatchEvent(new KeyboardEvent("keydown", { key, ...modifiers, bubbles: true }));
 }
 
 /** A WebSocket that never connects (the page's frames socket in unit tests). */

@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
 // The popup window against a mocked backend: what it shows, its keys, its buttons and its ringtone.
+// Its focus and its place on the screen are the Rust side's (shell/popup_window.rs) and the GUI
+// test's.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AppState } from "../src/backend/types";
 import { setLocale } from "../src/i18n/i18n";
 import { startPopup } from "../src/popup/popupApp";
-import { bootstrapWith, byTestId, FakeBackend, IDLE, press, settle } from "./fakeBackend";
+import { bootstrapWith, byTestId, FakeBackend, IDLE, press, pressWith, settle } from "./fakeBackend";
 
 const ringing = (callType: 1 | 2, callId = "c7"): AppState => ({
   ...IDLE, status: "ringing", invite: { callId, from: "bob", nick: "Bob", callType },
@@ -34,11 +36,41 @@ describe("popup", () => {
     for (const id of ["popup-accept-video", "popup-accept-audio", "popup-decline"]) expect(byTestId(id)).toBeTruthy();
   });
 
-  it("Enter accepts as the invite's type and brings the main window up", async () => {
+  it("a bare Enter never accepts, wherever it lands", async () => {
     const backend = await start(ringing(1));
     press("Enter");
+    pressWith("Enter", {}, byTestId("popup"));
+    press(" ");
     await settle();
-    expect(backend.calls.slice(-2).map((c) => [c.command, c.args])).toEqual([["accept", { callType: 1 }], ["show_main", undefined]]);
+    expect(backend.commands().filter((c) => c === "accept" || c === "reject")).toEqual([]);
+    expect(byTestId("popup").dataset.ringing).toBe("true");
+  });
+
+  it("Alt+A accepts as the invite's type (the backend brings the main window up)", async () => {
+    const backend = await start(ringing(1));
+    pressWith("a", { altKey: true });
+    await settle();
+    expect(backend.calls.slice(-1).map((c) => [c.command, c.args])).toEqual([["accept", { callType: 1 }]]);
+  });
+
+  it("a button focused during an earlier invite is not focused when the next one rings", async () => {
+    const backend = await start(ringing(2, "first"));
+    byTestId("popup-accept-video").focus();
+    expect(document.activeElement).toBe(byTestId("popup-accept-video"));
+    backend.emit("app-state", IDLE);
+    backend.emit("app-state", ringing(2, "second"));
+    await settle();
+    expect(document.activeElement).not.toBe(byTestId("popup-accept-video"));
+    expect(byTestId("popup").contains(document.activeElement)).toBe(false);
+  });
+
+  it("says its keys and labels in Chinese", async () => {
+    await start(ringing(2));
+    setLocale("zh");
+    expect(byTestId("popup-silence").textContent).toBe("静音");
+    expect(document.querySelector(".popup-keys")?.textContent).toBe("Alt+A 接听 · Esc 拒绝 · Alt+S 静音");
+    setLocale("en");
+    expect(document.querySelector(".popup-keys")?.textContent).toBe("Alt+A to accept · Esc to decline · Alt+S to silence");
   });
 
   it("Escape declines, once, even if pressed twice", async () => {
@@ -67,7 +99,7 @@ describe("popup", () => {
   it("keys do nothing once the invite has ended", async () => {
     const backend = await start(ringing(2));
     backend.emit("app-state", IDLE);
-    press("Enter");
+    pressWith("a", { altKey: true });
     press("Escape");
     await settle();
     expect(backend.commands().filter((c) => c === "accept" || c === "reject")).toEqual([]);
@@ -108,5 +140,45 @@ describe("popup ringtone", () => {
     view.update(ringing(2, "next"));
     await view.act({ kind: "accept", callType: 2 });
     expect(played).toEqual(["ringtone", null, "ringtone", null]);
+  });
+
+  it("Silence stops the ringtone without declining; the invite still rings on screen, and the next one rings aloud", async () => {
+    const { popupView } = await import("../src/popup/popupApp");
+    const { Commands } = await import("../src/backend/commands");
+    const backend = new FakeBackend(bootstrapWith(IDLE), "popup");
+    const played: (string | null)[] = [];
+    const view = popupView(new Commands(backend), { play: (kind) => played.push(kind) });
+    document.body.replaceChildren(view.root);
+    view.update(ringing(2, "a"));
+    byTestId("popup-silence").click();
+    await settle();
+    expect(played).toEqual(["ringtone", null]);
+    expect(backend.calls).toEqual([]);
+    expect(view.root.dataset.ringing).toBe("true");
+    expect(view.root.dataset.silenced).toBe("true");
+    expect(byTestId<HTMLButtonElement>("popup-silence").disabled).toBe(true);
+    expect(byTestId("popup-silence").textContent).toBe("Silenced");
+    // Later states of the same invite stay quiet; accepting it still works.
+    view.update(ringing(2, "a"));
+    expect(played).toEqual(["ringtone", null, null]);
+    await view.act({ kind: "accept", callType: 1 });
+    expect(backend.commands()).toEqual(["accept"]);
+    view.update(IDLE);
+    view.update(ringing(1, "b"));
+    expect(played[played.length - 1]).toBe("ringtone");
+    expect(view.root.dataset.silenced).toBe("false");
+  });
+
+  it("Alt+S silences from the keyboard", async () => {
+    const played: (string | null)[] = [];
+    const { popupView } = await import("../src/popup/popupApp");
+    const { Commands } = await import("../src/backend/commands");
+    const backend = new FakeBackend(bootstrapWith(IDLE), "popup");
+    const view = popupView(new Commands(backend), { play: (kind) => played.push(kind) });
+    view.update(ringing(2, "a"));
+    pressWith("s", { altKey: true });
+    await settle();
+    expect(played).toEqual(["ringtone", null]);
+    expect(backend.calls).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@
 #[cfg(test)]
 mod tests {
     use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
+    use crate::backend::deep_link::Problem;
+    use crate::backend::links::{BadLink, CallLink};
     use crate::backend::records::HistoryRecord;
     use crate::backend::state::{
         AppState, CallView, Connection, ContactView, InviteView, SignedIn, Status,
@@ -100,6 +102,9 @@ export type CommandError = { code: string; message: string; host?: string; reaso
             ContactView::decl(),
             Bootstrap::decl(),
             JoinLink::decl(),
+            CallLink::decl(),
+            BadLink::decl(),
+            Problem::decl(),
             ServerChoice::decl(),
             ServerInfo::decl(),
             PasswordSignIn::decl(),

@@ -1,8 +1,10 @@
-//! `duet://call/<account>[?type=audio|video]`: click-to-call from other apps; and
-//! `duet://join?server=<address>[&code=<invite code>]`: an invite to a server, which opens the
-//! sign-up form filled in (the user still decides).
+//! `duet://call/<account>[?type=audio|video]`: click-to-call from other apps, which asks the user
+//! before calling; and `duet://join?server=<address>[&code=<invite code>]`: an invite to a server,
+//! which opens the sign-up form filled in (the user still decides). What each does is in
+//! `super::links`; this only reads them.
 
 use duet_callkit::CallType;
+use serde::Serialize;
 
 /// What a deep link asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +32,9 @@ pub enum DeepLinkError {
     #[error("not a duet: link")]
     WrongScheme,
     /// `duet:` but not a known action.
-    #[error("unknown duet link `{0}`; expected duet://call/<account>")]
+    #[error(
+        "unknown duet link `{0}`; expected duet://call/<account> or duet://join?server=<address>"
+    )]
     Unknown(String),
     /// The account part is empty or has characters accounts cannot have.
     #[error("`{0}` is not a valid account")]
@@ -41,6 +45,37 @@ pub enum DeepLinkError {
     /// `type=` is neither audio nor video.
     #[error("call type `{0}` is not audio or video")]
     BadType(String),
+}
+
+/// What kind of mistake a link has, for the page to say in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "BadLinkProblem"))]
+pub enum Problem {
+    /// Not a `duet:` link.
+    WrongScheme,
+    /// Neither `duet://call/…` nor `duet://join?…`.
+    Unknown,
+    /// The account of a call link is empty, too long or has characters accounts cannot have.
+    BadAccount,
+    /// A join link without `server=`.
+    NoServer,
+    /// `type=` is neither audio nor video.
+    BadType,
+}
+
+impl DeepLinkError {
+    /// Its kind, without the text it quotes.
+    pub fn problem(&self) -> Problem {
+        match self {
+            DeepLinkError::WrongScheme => Problem::WrongScheme,
+            DeepLinkError::Unknown(_) => Problem::Unknown,
+            DeepLinkError::BadAccount(_) => Problem::BadAccount,
+            DeepLinkError::NoServer => Problem::NoServer,
+            DeepLinkError::BadType(_) => Problem::BadType,
+        }
+    }
 }
 
 /// Parses a deep link given as text (from the command line or the OS).

@@ -8,6 +8,7 @@ mod contract;
 pub mod deep_link;
 pub mod echo;
 pub mod embedded;
+pub mod links;
 pub mod locale;
 pub mod publisher;
 pub mod records;
@@ -68,6 +69,8 @@ pub struct Bootstrap {
     pub sign_in_error: Option<serde_json::Value>,
     /// A `duet://join` link not acted on yet: the page opens the sign-up form with it.
     pub join_link: Option<JoinLink>,
+    /// A `duet://call` link the user has not answered yet: the page asks before calling.
+    pub call_link: Option<links::CallLink>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
     /// The current state (with the signed-in account and contacts).
@@ -110,6 +113,8 @@ struct Inner {
     start_error: Mutex<Option<serde_json::Value>>,
     /// See [`Bootstrap::join_link`].
     join_link: Mutex<Option<JoinLink>>,
+    /// See [`Bootstrap::call_link`].
+    call_link: Mutex<Option<links::CallLink>>,
 }
 
 /// A `duet://join` link the page has not acted on: it opens the sign-up form filled in.
@@ -179,6 +184,7 @@ impl Backend {
                 embedded: tokio::sync::Mutex::new(None),
                 start_error: Mutex::new(None),
                 join_link: Mutex::new(None),
+                call_link: Mutex::new(None),
             }),
         })
     }
@@ -380,6 +386,7 @@ impl Backend {
             last_sign_in: self.inner.credentials.last(),
             sign_in_error: lock(&self.inner.start_error).clone(),
             join_link: lock(&self.inner.join_link).clone(),
+            call_link: self.call_link(),
             frames_url: self.inner.frames_url.clone(),
             state: self.inner.publisher.shown(),
         }
@@ -406,14 +413,6 @@ impl Backend {
     /// Starts (with the saved device and resolution settings) or stops the settings preview.
     pub fn set_preview(&self, on: bool) -> AppResult<()> {
         self.inner.preview.set(self, on)
-    }
-
-    /// A failure with no command to reject it (a deep link's call): the page shows it (`app-error`).
-    pub fn report_error(&self, error: &AppError) {
-        match serde_json::to_value(error) {
-            Ok(payload) => self.inner.ui.emit("app-error", payload),
-            Err(e) => tracing::warn!(error = %e, "error not serializable"),
-        }
     }
 
     /// A `duet://join` link arrived: the page opens the sign-up form filled in (event

@@ -3,7 +3,9 @@
 //! on success. The Tauri handler (`shell::run`) and the page's generated `CommandArgs` and
 //! `CommandResults` (src-tauri/src/backend/contract.rs) both expand from it, so neither can name
 //! a command the other lacks. Each command is the function of that name in
-//! [`super::commands`], taking `Payload<Args>` and returning the result type.
+//! [`super::commands`], taking `Payload<Args>` and returning the result type. The build script
+//! (build.rs) reads it too: each command gets a Tauri permission (`allow-<name>`), and a window
+//! may call only the commands its capability (capabilities/*.json) allows.
 
 /// Calls the macro `$then` with every command, as `name(Args) -> Result;` or `name -> Result;`.
 macro_rules! with_commands {
@@ -43,7 +45,7 @@ macro_rules! with_commands {
                 -> crate::store::settings::Settings;
             devices -> crate::media::devices::Devices;
             set_preview(crate::shell::command_args::SetPreviewArgs) -> ();
-            show_main -> ();
+            dismiss_call_link -> ();
         }
     };
 }

@@ -241,9 +241,10 @@ pub async fn devices(backend: State<'_, Backend>) -> AppResult<Devices> {
     backend.devices().await
 }
 
+/// The user answered a `duet://call` link's confirm panel (docs/app-interface.md, Links).
 #[tauri::command]
-pub fn show_main(app: AppHandle) {
-    crate::shell::show_main(&app);
+pub fn dismiss_call_link(backend: State<'_, Backend>) {
+    backend.dismiss_call_link();
 }
 
 #[tauri::command]

@@ -1,12 +1,13 @@
 //! The Tauri layer: windows, tray, popup, deep links, single instance, notifications. Everything
 //! else lives in [`crate::backend::Backend`].
 
+mod capabilities;
 pub(crate) mod command_args;
 pub(crate) mod command_list;
 pub(crate) mod commands;
+mod popup_window;
 mod webkit_painting;
 
-use crate::backend::deep_link::{self, DeepLink};
 use crate::backend::state::{AppState, Status};
 use crate::backend::tray_text::tray_text;
 use crate::backend::ui::Ui;
@@ -15,14 +16,14 @@ use crate::error::AppError;
 use crate::media::sources::SourceOverrides;
 use crate::store::files::AppDirs;
 use command_list::handler;
+use popup_window::POPUP;
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
 use tauri_plugin_deep_link::DeepLinkExt;
 use tauri_plugin_notification::NotificationExt;
 
-const POPUP: &str = "popup";
 const MAIN: &str = "main";
 const TRAY: &str = "duet-tray";
 const TRAY_STATUS_ITEM: &str = "status";
@@ -49,21 +50,9 @@ impl Ui for TauriUi {
     fn show_popup(&self, show: bool) {
         let app = self.app.clone();
         // Window calls must run on the main (GTK) thread.
-        let _ = self.app.run_on_main_thread(move || {
-            if let Some(popup) = app.get_webview_window(POPUP) {
-                let outcome = if show {
-                    popup
-                        .show()
-                        .and_then(|_| popup.set_always_on_top(true))
-                        .and_then(|_| popup.set_focus())
-                } else {
-                    popup.hide()
-                };
-                if let Err(error) = outcome {
-                    tracing::warn!(%error, show, "popup window");
-                }
-            }
-        });
+        let _ = self
+            .app
+            .run_on_main_thread(move || popup_window::show(&app, show));
     }
 
     fn notify(&self, title: &str, body: &str) {
@@ -108,32 +97,14 @@ pub fn show_main(app: &AppHandle) {
     }
 }
 
+/// Shows the main window and hands each `duet:` link to the backend, which asks the user before
+/// acting on it (backend/links.rs).
 fn handle_links(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
+    let backend = app.state::<Backend>().inner().clone();
     for url in urls {
-        match deep_link::parse(&url) {
-            Ok(DeepLink::Call { account, call_type }) => {
-                show_main(app);
-                let backend = app.state::<Backend>().inner().clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(error) = backend.call(&account, call_type).await {
-                        tracing::warn!(%error, account, "deep-link call failed");
-                        backend_error(&backend, &error);
-                    }
-                });
-            }
-            Ok(DeepLink::Join { server, code }) => {
-                show_main(app);
-                let backend = app.state::<Backend>().inner().clone();
-                backend.offer_join(crate::backend::JoinLink { server, code });
-            }
-            Err(error) => tracing::warn!(%error, url, "deep link ignored"),
-        }
+        show_main(app);
+        backend.open_link(&url);
     }
-}
-
-/// A failure with no command to reject (a deep link's call): the page shows it as an error.
-fn backend_error(backend: &Backend, error: &crate::error::AppError) {
-    backend.report_error(error);
 }
 
 /// The backend's language for native texts; English before the backend is managed.
@@ -193,19 +164,6 @@ fn quit(app: &AppHandle) {
         backend.shutdown().await;
         app.exit(0);
     });
-}
-
-fn build_popup(app: &AppHandle) -> tauri::Result<()> {
-    WebviewWindowBuilder::new(app, POPUP, WebviewUrl::App("index.html".into()))
-        .title("Duet — incoming call")
-        .inner_size(380.0, 220.0)
-        .resizable(false)
-        .always_on_top(true)
-        .skip_taskbar(true)
-        .visible(false)
-        .center()
-        .build()?;
-    Ok(())
 }
 
 /// Runs the desktop app until the user quits.
@@ -272,7 +230,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(duet_server::DEFAULT_PORT);
     let backend = tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
     app.manage(backend.clone());
-    build_popup(&handle)?;
+    popup_window::build(&handle)?;
     if let Err(error) = build_tray(&handle) {
         // No tray on desktops without a StatusNotifier host; closing then quits.
         tracing::info!(%error, "no tray icon");

@@ -1,12 +1,14 @@
 //! A private desktop for one test run: Xvfb on a free display, openbox (always-on-top needs a
 //! window manager), a D-Bus session bus (the single-instance plugin needs one) and tauri-driver on
-//! free ports, all with a temporary HOME. Everything is killed when the [`Desktop`] drops.
+//! free ports, all with a temporary HOME. Everything is killed when the [`Desktop`] drops. It can
+//! start more programs in the same session (a second `duet` that hands over a link), and tells
+//! where a window is and which window has the focus, as the X server sees them (xprop, xwininfo).
 
 use super::procs::Owned;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,7 +27,24 @@ pub struct Desktop {
     /// The temporary HOME; also holds the helpers' logs.
     pub dir: tempfile::TempDir,
     pub driver_port: u16,
+    /// What every program of this desktop runs with (and the app's own variables).
+    env: Vec<(String, String)>,
+    display_name: String,
 }
+
+/// A window as the X server has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowGeometry {
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+    /// Mapped and on screen.
+    pub viewable: bool,
+}
+
+/// The display's size (Xvfb's screen 0).
+pub const SCREEN: (i32, i32) = (1600, 1000);
 
 /// A free loopback TCP port (free when asked; the OS may hand it out again later, rarely).
 pub fn free_port() -> u16 {
@@ -89,7 +108,7 @@ fn start_display(dir: &Path) -> (Owned, u32) {
                 .args([
                     "-screen",
                     "0",
-                    "1600x1000x24",
+                    &format!("{}x{}x24", SCREEN.0, SCREEN.1),
                     "-nolisten",
                     "tcp",
                     "-noreset",
@@ -141,16 +160,20 @@ impl Desktop {
         let (display, number) = start_display(dir.path());
         let display_name = format!(":{number}");
 
+        let path = |p: PathBuf| p.display().to_string();
+        let session_env: Vec<(String, String)> = vec![
+            ("HOME".into(), path(home.clone())),
+            ("XDG_RUNTIME_DIR".into(), path(runtime.clone())),
+            ("XDG_CONFIG_HOME".into(), path(home.join(".config"))),
+            ("XDG_DATA_HOME".into(), path(home.join(".local/share"))),
+            ("XDG_CACHE_HOME".into(), path(home.join(".cache"))),
+            ("XDG_STATE_HOME".into(), path(home.join(".local/state"))),
+            ("DISPLAY".into(), display_name.clone()),
+            ("GDK_BACKEND".into(), "x11".into()),
+        ];
         let desktop_env = |command: &mut Command| {
             command
-                .env("HOME", &home)
-                .env("XDG_RUNTIME_DIR", &runtime)
-                .env("XDG_CONFIG_HOME", home.join(".config"))
-                .env("XDG_DATA_HOME", home.join(".local/share"))
-                .env("XDG_CACHE_HOME", home.join(".cache"))
-                .env("XDG_STATE_HOME", home.join(".local/state"))
-                .env("DISPLAY", &display_name)
-                .env("GDK_BACKEND", "x11")
+                .envs(session_env.iter().map(|(k, v)| (k, v)))
                 .env_remove("WAYLAND_DISPLAY")
                 .env_remove("XDG_SESSION_TYPE")
                 .env_remove("XDG_CURRENT_DESKTOP")
@@ -214,6 +237,9 @@ impl Desktop {
             },
         );
 
+        let mut env = session_env.clone();
+        env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus_address));
+        env.extend(app_env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         Desktop {
             driver,
             _bus: bus,
@@ -221,7 +247,77 @@ impl Desktop {
             _display: display,
             dir,
             driver_port,
+            env,
+            display_name,
         }
+    }
+
+    /// `program` set up to run in this desktop's session, as the app runs (same HOME, display,
+    /// session bus and app variables).
+    pub fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XDG_SESSION_TYPE")
+            .env_remove("XDG_CURRENT_DESKTOP")
+            .env_remove("XDG_DATA_DIRS")
+            .env_remove("XDG_CONFIG_DIRS")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    fn x_tool(&self, program: &str, args: &[&str]) -> Option<Output> {
+        Command::new(program)
+            .arg("-display")
+            .arg(&self.display_name)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    }
+
+    /// The window whose title contains `title_part` (the client window, inside the window
+    /// manager's frame), or None while there is none. Needs xwininfo (x11-utils).
+    pub fn window(&self, title_part: &str) -> Option<WindowGeometry> {
+        let tree = self.x_tool("xwininfo", &["-root", "-tree"])?;
+        let tree = String::from_utf8_lossy(&tree.stdout);
+        let id = tree
+            .lines()
+            .find(|l| l.contains(title_part))?
+            .split_whitespace()
+            .next()?
+            .to_owned();
+        let out = self.x_tool("xwininfo", &["-id", &id])?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |name: &str| -> Option<i32> {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+        };
+        Some(WindowGeometry {
+            x: field("Absolute upper-left X:")?,
+            y: field("Absolute upper-left Y:")?,
+            width: field("Width:")?,
+            height: field("Height:")?,
+            viewable: text.contains("Map State: IsViewable"),
+        })
+    }
+
+    /// The title of the window the window manager says has the focus (`_NET_ACTIVE_WINDOW`), or
+    /// None when none has. Needs xprop (x11-utils).
+    pub fn focused_window_title(&self) -> Option<String> {
+        let out = self.x_tool("xprop", &["-root", "_NET_ACTIVE_WINDOW"])?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let id = text.split('#').nth(1)?.split(',').next()?.trim().to_owned();
+        if id == "0x0" {
+            return None;
+        }
+        let out = self.x_tool("xprop", &["-id", &id, "_NET_WM_NAME"])?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        // _NET_WM_NAME(UTF8_STRING) = "Duet"
+        let (_, quoted) = text.split_once(" = ")?;
+        Some(quoted.trim().trim_matches('"').to_owned())
     }
 
     /// The last `bytes` of what tauri-driver, WebKitWebDriver and the app printed.

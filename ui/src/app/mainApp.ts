@@ -1,9 +1,9 @@
 // The main window: bootstrap, event wiring, screens (sign-in, home tabs, call), frames, tones, keys.
 import type { Backend } from "../backend/backend";
-import { Commands, errorText } from "../backend/commands";
+import { Commands } from "../backend/commands";
 import { isNewerState } from "../backend/stateOrder";
 import type {
-  AppState, CallEvent, CallStats, JoinLink, Locale, MicLevel, Settings, SignedIn,
+  AppState, BadLink, CallEvent, CallLink, CallStats, JoinLink, Locale, MicLevel, Settings, SignedIn,
 } from "../backend/types";
 import { TonePlayer } from "../audio/tones";
 import { FramesClient } from "../frames/client";
@@ -14,6 +14,7 @@ import { callScreen } from "../views/callScreen";
 import { contactsView } from "../views/contacts";
 import { historyView } from "../views/history";
 import { incomingBanner } from "../views/incomingBanner";
+import { linkConfirm } from "../views/linkConfirm";
 import { settingsView } from "../views/settings";
 import { shellView, type Tab } from "../views/shell";
 import { signInView } from "../views/signIn";
@@ -55,6 +56,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   let onJoinLink = (link: JoinLink) => {
     joinLinkHeard = link;
   };
+  let callLinkHeard: CallLink | null = null;
+  let onCallLink = (link: CallLink) => {
+    callLinkHeard = link;
+  };
   await Promise.all([
     backend.listen<AppState>("app-state", (s) => onState(s)),
     backend.listen<CallEvent>("call-event", (e) => {
@@ -64,12 +69,14 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     }),
     backend.listen<CallStats>("stats", (s) => stats.set(s)),
     backend.listen<MicLevel>("mic-level", (m) => micLevel.set(m.level)),
-    // Failures with no command to reject them, such as a duet:// link's call.
-    backend.listen<unknown>("app-error", (e) => toasts.show(t("toast.error", { message: errorText(e) }), "error")),
     // The backend's own sign-in at start failed (a certificate that stopped verifying, say).
     backend.listen<unknown>("sign-in-error", (e) => onSignInError(e)),
     // A duet://join link: the sign-in screen opens "Create account" filled in.
     backend.listen<JoinLink>("join-link", (link) => onJoinLink(link)),
+    // A duet://call link: a panel asks before anything is called.
+    backend.listen<CallLink>("call-link", (link) => onCallLink(link)),
+    // A duet: link the app does not understand: said, and nothing else happens.
+    backend.listen<BadLink>("link-error", (bad) => toasts.show(badLinkText(bad), "error")),
   ]);
   const bootstrap = await commands.bootstrap();
   setLocale(bootstrap.locale);
@@ -122,12 +129,13 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   const settings = settingsView(ctx);
   const call = callScreen(ctx);
   const banner = incomingBanner(ctx);
+  const callLink = linkConfirm(ctx);
   let tab: Tab = "contacts";
   const pages: Record<Tab, HTMLElement> = { contacts: contacts.root, history: history.root, settings: settings.root };
   const shell = shellView(ctx, (next) => selectTab(next));
   shell.banner.append(banner.root);
   shell.content.append(contacts.root, history.root, settings.root);
-  mount.replaceChildren(signIn.root, shell.root, call.root, toasts.root);
+  mount.replaceChildren(signIn.root, shell.root, call.root, callLink.root, toasts.root);
 
   let screen: Screen | null = null;
   const selectTab = (next: Tab) => {
@@ -162,6 +170,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     setScreen(screenFor(state));
     call.update(state);
     banner.update(state);
+    callLink.update(state);
     tones.play(mainTone(state));
     document.body.dataset.status = state.status;
     const ended = previous && previous.status !== "idle" && previous.status !== "signed_out" && state.status === "idle";
@@ -184,6 +193,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   if (signInErrorHeard !== null) signIn.showError(signInErrorHeard);
   onJoinLink = (link) => signIn.offerJoin(link);
   if (joinLinkHeard !== null) signIn.offerJoin(joinLinkHeard);
+  onCallLink = (link) => callLink.offer(link);
+  // The newest link wins: one heard while bootstrapping is newer than the bootstrap's.
+  const waitingLink = callLinkHeard ?? bootstrap.callLink;
+  if (waitingLink) callLink.offer(waitingLink);
   installShortcuts(ctx);
 
   render(ctx.state.get(), null);
@@ -192,6 +205,11 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
 
   framesClient.start();
   return ctx;
+}
+
+/** What the page says of a duet: link it cannot follow. */
+export function badLinkText(bad: BadLink): string {
+  return t("link.bad", { link: bad.link, problem: t(`link.problem.${bad.problem}` as I18nKey) });
 }
 
 /** Shown when the backend cannot even bootstrap (a broken install): say so instead of a blank window. */

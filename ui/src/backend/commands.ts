@@ -55,7 +55,8 @@ export class Commands {
   setSettings = (settings: Settings) => this.run("set_settings", { settings });
   devices = () => this.run("devices");
   setPreview = (on: boolean) => this.run("set_preview", { on });
-  showMain = () => this.run("show_main");
+  /** The user answered a duet://call link's confirm panel (called or cancelled). */
+  dismissCallLink = () => this.run("dismiss_call_link");
 }
 
 /** The text to show or log for a rejected command: `{code, message}` by contract, anything else defensively. */

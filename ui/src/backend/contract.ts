@@ -190,6 +190,10 @@ signInError: CommandError | null,
  */
 joinLink: JoinLink | null, 
 /**
+ * A `duet://call` link the user has not answered yet: the page asks before calling.
+ */
+callLink: CallLink | null, 
+/**
  * The frame WebSocket with its secret.
  */
 framesUrl: string, 
@@ -207,6 +211,28 @@ server: string,
  * The invite code, if the link has one.
  */
 code: string | null, };
+
+export type CallLink = { 
+/**
+ * Whom the link would call.
+ */
+account: string, 
+/**
+ * The type the link suggests (`?type=`, video when it says none); the panel offers both.
+ */
+callType: CallType, };
+
+export type BadLink = { 
+/**
+ * What is wrong.
+ */
+problem: BadLinkProblem, 
+/**
+ * The link as it came, cut to its first 120 characters (with "…" when cut).
+ */
+link: string, };
+
+export type BadLinkProblem = "wrong_scheme" | "unknown" | "bad_account" | "no_server" | "bad_type";
 
 export type ServerChoice = { 
 /**
@@ -662,7 +688,7 @@ export type CommandArgs = {
   set_settings: SetSettingsArgs;
   devices: null;
   set_preview: SetPreviewArgs;
-  show_main: null;
+  dismiss_call_link: null;
 };
 
 /** What each command resolves with. */
@@ -696,5 +722,5 @@ export type CommandResults = {
   set_settings: Settings;
   devices: Devices;
   set_preview: null;
-  show_main: null;
+  dismiss_call_link: null;
 };

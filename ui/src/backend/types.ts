@@ -5,6 +5,7 @@ import type { CallType, IcePolicy, Resolution } from "./contract";
 
 export type {
   AccountSignUp, JoinLink, PasswordSignIn, ServerChoice, ServerInfo,
+  BadLink, BadLinkProblem, CallLink,
   AppState, Bootstrap, CallInfo, CallStats, CallType, CommandError, Connection, Contact, ContactState, Device, Devices,
   HistoryRecord, HistoryStatus, Invite, LastSignIn, Locale, MicLevel, Placed, Presence, Quality, Resolution,
   SearchHit, Settings, SignedIn, Status, TlsReasonKind, Transport, IcePolicy,
