@@ -299,7 +299,9 @@ fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
     // Ann's side: the invite's ack, then the acceptance, arrive after the guard gave up.
     let mut m = logged_in();
     let bob = AccountId::new("bob").unwrap();
-    let req = m.call(id("c1"), bob, CallType::Video, json!(null), 5_000, T0).unwrap();
+    let req = m
+        .call(id("c1"), bob, CallType::Video, json!(null), 5_000, T0)
+        .unwrap();
     drain(&mut m);
     m.handle_timeout(T0 + 26_000);
     let (out, events) = drain(&mut m);
@@ -319,7 +321,8 @@ fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
     // Cat's side: glare merged its call c2 into c1, which it hangs up with the merged token.
     let mut m = logged_in();
     let ann = AccountId::new("ann").unwrap();
-    m.call(id("c2"), ann, CallType::Video, json!(null), 5_000, T0).unwrap();
+    m.call(id("c2"), ann, CallType::Video, json!(null), 5_000, T0)
+        .unwrap();
     m.handle_timeout(T0 + 26_000);
     drain(&mut m);
     let merged = CallEvent::Merged {
