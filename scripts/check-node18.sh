@@ -51,6 +51,10 @@ work="$cache/ui"
 mkdir -p "$work"
 find "$work" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .installed-lock -exec rm -rf {} +
 (cd "$root/ui" && tar cf - --exclude=./node_modules --exclude=./dist .) | (cd "$work" && tar xf -)
+# The page's tests read the windows' capabilities from ../src-tauri (ui/test/capabilities.test.ts).
+rm -rf "$cache/src-tauri"
+mkdir -p "$cache/src-tauri"
+cp -r "$root/src-tauri/capabilities" "$cache/src-tauri/"
 cd "$work"
 if ! cmp -s package-lock.json .installed-lock || [ ! -d node_modules ]; then
   rm -f .installed-lock
