@@ -275,3 +275,44 @@ impl Cli {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn app_set(args: &[&str]) -> Result<AppCommand, clap::Error> {
+        let all = ["duet-server", "app", "set"].iter().chain(args);
+        match Cli::try_parse_from(all)?.command {
+            Some(Command::App(command)) => Ok(command),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn app_set_takes_the_contact_policy_the_registration_or_both_but_not_nothing() {
+        let AppCommand::Set {
+            contacts,
+            registration,
+            ..
+        } = app_set(&["demo", "--contacts", "open"]).unwrap()
+        else {
+            panic!("not app set");
+        };
+        assert_eq!((contacts, registration), (Some(ContactPolicy::Open), None));
+        let AppCommand::Set {
+            contacts,
+            registration,
+            ..
+        } = app_set(&["demo", "--contacts", "mutual", "--registration", "invite"]).unwrap()
+        else {
+            panic!("not app set");
+        };
+        assert_eq!(
+            (contacts, registration),
+            (Some(ContactPolicy::Mutual), Some(Registration::Invite))
+        );
+        assert!(app_set(&["demo"]).is_err(), "nothing to set");
+        assert!(app_set(&["demo", "--contacts", "friends"]).is_err());
+    }
+}

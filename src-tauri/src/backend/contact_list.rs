@@ -9,11 +9,15 @@ use duet_protocol::AccountId;
 pub enum ContactAction {
     /// Send a request (or accept theirs).
     Add,
+    /// Accept their request.
     Accept,
+    /// Drop their request without telling them.
     Ignore,
     /// End the contact, withdraw a request.
     Remove,
+    /// Block them.
     Block,
+    /// Lift a block.
     Unblock,
 }
 
