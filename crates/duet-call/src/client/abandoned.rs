@@ -22,7 +22,13 @@ impl ClientMirror {
     /// The server answered about `call_id` with a token after the mirror gave up on it: ends
     /// `live` (the call the server connected: `call_id` itself, or the call glare merged it into)
     /// with a hang-up, which cancels it if it still rings.
-    pub(super) fn end_abandoned(&mut self, call_id: &CallId, live: CallId, token: String, now_ms: u64) {
+    pub(super) fn end_abandoned(
+        &mut self,
+        call_id: &CallId,
+        live: CallId,
+        token: String,
+        now_ms: u64,
+    ) {
         let Some(index) = self.abandoned.iter().position(|id| id == call_id) else {
             return;
         };

@@ -259,8 +259,7 @@ impl Vp8Assembler {
         if !first.frame_start || first.is_padding() {
             return None;
         }
-        let mut expected = start;
-        for (&seq, packet) in self.held.range(start..) {
+        for (expected, (&seq, packet)) in (start..).zip(self.held.range(start..)) {
             if seq != expected {
                 return None;
             }
@@ -270,7 +269,6 @@ impl Vp8Assembler {
             if packet.marker {
                 return Some(seq);
             }
-            expected += 1;
         }
         None
     }
