@@ -21,6 +21,16 @@ impl ClientMirror {
                 ringing.push(snapshot);
             }
         }
+        // A call this mirror gave up on (CALLING_TIMEOUT was shown) that the server connected
+        // meanwhile is hung up, not brought back.
+        if let Some((snapshot, _)) = own.take_if(|(s, _)| self.abandoned.contains(&s.call_id)) {
+            let token = match snapshot.phase {
+                CallSnapshotPhase::Ringing { call_token, .. }
+                | CallSnapshotPhase::Active { call_token, .. } => call_token,
+            };
+            let id = snapshot.call_id;
+            self.end_abandoned(&id, id.clone(), token, now_ms);
+        }
         // No honest server lists a call twice. One that does gets each call once, as this
         // device's own call if it is that (a call is never both current and ringing here).
         if let Some((snapshot, _)) = &own {

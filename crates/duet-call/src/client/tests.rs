@@ -343,6 +343,38 @@ fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
     assert_eq!(m.status(), CallState::Idle);
 }
 
+/// Found by the client_mirror fuzz target: glare merged ben2's call into an answered call, the
+/// server restarted before ben2 heard of it, and ben2's guard gave up (CALLING_TIMEOUT) while it
+/// was offline; the resync after reconnecting then brought the call back as if nothing had
+/// been shown, and it later ended a second time (CALL_END). It is now hung up instead.
+#[test]
+fn a_call_given_up_offline_is_hung_up_when_the_resync_lists_it() {
+    let mut m = logged_in();
+    let bob = AccountId::new("bob").unwrap();
+    m.call(id("c1"), bob, CallType::Audio, json!(null), 5_000, T0)
+        .unwrap();
+    m.handle_disconnected(T0 + 1_000);
+    m.handle_timeout(T0 + 12_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["onDisconnect", "CALLING_TIMEOUT"]);
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0,
+        call_token: "ct-r".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 4)];
+    relogin(&mut m, calls, T0 + 13_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-r")));
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();

@@ -136,7 +136,10 @@ pub fn parse_header(line: &str) -> Result<Y4mHeader, String> {
     }
     let (mut width, mut height, mut fps_num, mut fps_den) = (0, 0, 30, 1);
     for word in words {
-        let (tag, value) = word.split_at(1);
+        // The tag is the first character, which need not be one byte.
+        let mut chars = word.chars();
+        let tag = chars.next().map_or("", |c| &word[..c.len_utf8()]);
+        let value = chars.as_str();
         match tag {
             "W" => width = value.parse().map_err(|_| "bad width")?,
             "H" => height = value.parse().map_err(|_| "bad height")?,
@@ -214,5 +217,18 @@ mod tests {
         assert!(parse_header("YUV4MPEG2 W320 H240 C444\n").is_err());
         assert!(parse_header("RIFF").is_err());
         assert!(parse_header("YUV4MPEG2 W0 H240").is_err());
+    }
+
+    /// Found by the y4m_reader fuzz target (fuzz/, scripts/fuzz.sh): a header word starting
+    /// with a character of more than one byte ('ø') panicked splitting off its one-byte tag.
+    #[test]
+    fn a_header_word_starting_with_a_wide_character_is_ignored() {
+        let h = parse_header("YUV4MPEG2 W4 H2 øx F25:1\n").unwrap();
+        assert_eq!((h.width, h.height, h.fps_num), (4, 2, 25));
+        let stream = b"YUV4MPEG2 \xc3\xb8 W2 H2\nFRAME\n\x10\x10\x10\x10\x80\x80";
+        let mut source =
+            Y4mSource::from_reader(std::io::Cursor::new(&stream[..]), Path::new("wide.y4m"))
+                .unwrap();
+        assert_eq!(source.read_frame().unwrap().width, 2);
     }
 }
