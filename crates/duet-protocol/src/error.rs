@@ -54,6 +54,9 @@ pub enum ErrorCode {
     ServerFull,
     /// The account has as many devices online as the server allows.
     TooManyDevices,
+    /// The server cannot write to its database just now (a full disk, a locked or read-only
+    /// file): new calls and history reads are refused until it recovers; try again shortly.
+    StoreUnavailable,
     /// The app does not let people create accounts themselves.
     RegistrationClosed,
     /// The app's registration needs an invite code, and none was given.

@@ -76,7 +76,7 @@ mod tests {
 
     // One test drives the shared fake wall clock, so no other test can move it meanwhile.
     #[tokio::test(start_paused = true)]
-    async fn now_follows_the_wall_clock_across_a_sleep_and_never_goes_back() {
+    async fn finding_10_now_follows_the_wall_clock_across_a_sleep_and_never_goes_back() {
         let start = test_wall();
         let clock = Clock::with_wall(test_wall);
         assert_eq!(clock.now_ms(), start);

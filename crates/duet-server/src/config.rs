@@ -191,8 +191,11 @@ pub struct Limits {
     pub messages_per_second: u32,
     /// Messages one connection may send in a burst.
     pub message_burst: u32,
-    /// Call changes waiting for the database writer.
+    /// Call changes waiting for the database writer; past this, new calls get `store_unavailable`.
     pub write_queue: usize,
+    /// How long a request waits on the database (its lock, or the writer catching up) before it is
+    /// answered `store_unavailable`.
+    pub store_wait_ms: u64,
     /// Most call changes committed in one transaction.
     pub write_batch_max: usize,
     /// Inputs waiting for an app's hub.
@@ -252,6 +255,7 @@ impl Default for Limits {
             messages_per_second: 50,
             message_burst: 200,
             write_queue: 65_536,
+            store_wait_ms: 5_000,
             write_batch_max: 2_048,
             hub_queue: 65_536,
             directory_burst: 5,

@@ -11,7 +11,7 @@ use crate::guarded_io::{GuardedIo, HandshakeDone};
 use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
 use crate::passwords::PasswordWork;
-use crate::store::writer::{spawn_writer, WriterHandle};
+use crate::store::writer::{spawn_writer, StoreHealth, WriterHandle};
 use crate::store::{SqliteStore, Store};
 use crate::tls::{watch_for_changes, CertStore, TlsListener};
 use axum::extract::connect_info::Connected;
@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     pub passwords: PasswordWork,
     /// Limits on password attempts and registrations.
     pub attempts: Attempts,
+    /// Whether the store takes writes (from the writer; kept after shutdown takes the writer).
+    pub store_health: Arc<StoreHealth>,
     /// Orders contact changes and logins touching the same accounts.
     pub contact_locks: ContactLocks,
 }
@@ -76,7 +78,9 @@ pub struct RunningServer {
 
 /// Opens the configured SQLite database and starts serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database).await?);
+    let busy_wait = Duration::from_millis(config.limits.store_wait_ms);
+    let store = SqliteStore::open_waiting(&config.database, busy_wait).await?;
+    let store: Arc<dyn Store> = Arc::new(store);
     start_with_store(config, store).await
 }
 
@@ -96,6 +100,7 @@ pub async fn start_with_store(
     let limits = &config.limits;
     let (writer, writer_task) =
         spawn_writer(store.clone(), limits.write_queue, limits.write_batch_max);
+    let store_health = writer.health().clone();
     let hubs = Hubs::new(
         store.clone(),
         clock.clone(),
@@ -141,12 +146,13 @@ pub async fn start_with_store(
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
+        store_health,
     });
     tokio::spawn(crate::revocation_watch::watch(shared.clone()));
     tokio::spawn(crate::retention::run(shared.clone()));
     let router = Router::new()
         .route("/ws", get(upgrade))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .with_state(shared.clone());
     let http = match &certs {
         Some(certs) => {
@@ -166,6 +172,28 @@ pub async fn start_with_store(
         http,
         writer: writer_task,
     })
+}
+
+/// `200 ok` while the server can keep its records; `503` with the reason while the database is
+/// not taking writes or the writer is far behind (the server keeps the waiting changes in memory
+/// and writes them when the database recovers, so a restart then would lose them).
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    let status = shared.store_health.status();
+    if status.is_healthy() {
+        return "ok".into_response();
+    }
+    let body = match &status.failing {
+        Some((since, error)) => format!(
+            "unhealthy: database writes failing for {} s, {} call changes waiting: {error}\n",
+            since.as_secs(),
+            status.backlog
+        ),
+        None => format!(
+            "unhealthy: {} call changes waiting for the database (limit {})\n",
+            status.backlog, status.backlog_limit
+        ),
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled.

@@ -133,7 +133,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_call_link_asks_and_places_nothing() {
+    async fn finding_11_a_call_link_asks_and_places_nothing() {
         let home = tempfile::tempdir().unwrap();
         let (app, ui) = backend(home.path()).await;
         app.open_link("duet://call/bob?type=audio");

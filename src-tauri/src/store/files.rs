@@ -90,7 +90,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn the_app_directories_are_private_to_the_user() {
+    fn finding_5_the_app_directories_are_private_to_the_user() {
         let root = tempfile::tempdir().unwrap();
         let (config, data) = (root.path().join("a/config"), root.path().join("b/data"));
         AppDirs::create(config.clone(), data.clone()).unwrap();

@@ -691,6 +691,10 @@ impl Session {
                 }
             }
         }
+        if let Some(error) = reused_call_id(&self.shared, &self.app_key, &request).await {
+            let _ = send_error(&mut self.socket, req, error, Some(request.call_id)).await;
+            return None;
+        }
         let blocked = blocked_invite(&self.shared, &self.app_key, &self.key, &request).await;
         let input = match blocked {
             Ok(true) => HubInput::RefusedAsBusy {
@@ -733,6 +737,28 @@ impl Session {
         if let Err(error) = result {
             tracing::debug!(%error, "reply not delivered");
         }
+    }
+}
+
+/// Refuses an invite whose call id already has a record: the switchboard remembers recently
+/// ended calls, but not across a restart or beyond its memory, and the record of a second call
+/// under the same id could not be kept.
+async fn reused_call_id(
+    shared: &Shared,
+    app_key: &str,
+    request: &CallRequest,
+) -> Option<ProtocolError> {
+    if !matches!(request.action, CallAction::Invite { .. }) {
+        return None;
+    }
+    let call_id = &request.call_id;
+    match shared.store.call_recorded(app_key, call_id.as_str()).await {
+        Ok(false) => None,
+        Ok(true) => Some(ProtocolError::new(
+            ErrorCode::CallEnded,
+            format!("call {call_id} has ended; a new call needs a new call id"),
+        )),
+        Err(error) => Some(requests::internal(error)),
     }
 }
 

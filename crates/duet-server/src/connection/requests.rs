@@ -7,6 +7,7 @@ use crate::store::{HistoryPosition, StoreError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use duet_protocol::{AccountId, ErrorCode, ProtocolError, ServerMessage};
+use std::time::Duration;
 
 /// Page size when a request names none.
 const DEFAULT_PAGE: u32 = 20;
@@ -26,11 +27,24 @@ pub(crate) struct Requests<'a> {
     pub hub: &'a HubHandle,
 }
 
+/// The answer to a request the store failed: `store_unavailable` when the database could not
+/// run it (locked, full, read-only: it may work again shortly), `internal` for anything else.
 pub(super) fn internal(error: StoreError) -> ProtocolError {
     tracing::error!(%error, "request failed on a storage fault");
+    match error {
+        StoreError::Database(_) => store_unavailable(),
+        StoreError::Migration(_) | StoreError::Corrupt(_) => ProtocolError::new(
+            ErrorCode::Internal,
+            "the server could not read or write its data; try again",
+        ),
+    }
+}
+
+/// The database is not answering (or not taking writes) just now.
+pub(super) fn store_unavailable() -> ProtocolError {
     ProtocolError::new(
-        ErrorCode::Internal,
-        "the server could not read or write its data; try again",
+        ErrorCode::StoreUnavailable,
+        "the server cannot reach its database just now; try again in a moment",
     )
 }
 
@@ -96,8 +110,12 @@ impl Requests<'_> {
         let limit = page_size(limit);
         // MESSAGE_SENT goes out as soon as the record's write is queued, before it commits; waiting
         // for the queued writes lets a history read right after MESSAGE_SENT include that record.
+        // A failing store would hold the request forever: wait a bounded time, then say so.
         if let Some(writer) = self.shared.hubs.writer() {
-            writer.flush().await;
+            let wait = Duration::from_millis(self.shared.config.limits.store_wait_ms);
+            if !writer.flush_within(wait).await {
+                return Err(store_unavailable());
+            }
         }
         let mut rows = self
             .shared

@@ -16,7 +16,8 @@ use crate::store::writer::WriterHandle;
 use crate::store::{CallWrite, RevokedTokens};
 use duet_call::{CallRequest, CallTokens, DeviceKey, Output, StoredCall, Switchboard};
 use duet_protocol::{
-    encode, AccountId, Contact, DeviceId, EndReason, Presence, ServerFrame, ServerMessage,
+    encode, AccountId, CallAction, Contact, DeviceId, EndReason, ErrorCode, Presence, ServerFrame,
+    ServerMessage,
 };
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -182,7 +183,7 @@ impl Hub {
     async fn run(mut self, mut rx: mpsc::Receiver<HubInput>, shutdown: CancellationToken) {
         // Calls restored at start may already have stored changes or due deadlines.
         self.switchboard.handle_timeout(self.clock.now_ms());
-        self.drain().await;
+        self.drain();
         loop {
             let deadline = self
                 .switchboard
@@ -199,7 +200,7 @@ impl Hub {
                     self.switchboard.handle_timeout(self.clock.now_ms());
                 }
             }
-            self.drain().await;
+            self.drain();
         }
         tracing::debug!("hub stopped");
     }
@@ -248,6 +249,9 @@ impl Hub {
                 request,
             } => {
                 if self.links.get(&key).is_some_and(|l| l.conn == conn) {
+                    if self.refused_for_store(&key, req, &request) {
+                        return;
+                    }
                     let span =
                         tracing::info_span!("call", call_id = %request.call_id, device = %key);
                     let _entered = span.enter();
@@ -266,7 +270,9 @@ impl Hub {
                 req,
                 request,
             } => {
-                if self.links.get(&key).is_some_and(|l| l.conn == conn) {
+                if self.links.get(&key).is_some_and(|l| l.conn == conn)
+                    && !self.refused_for_store(&key, req, &request)
+                {
                     self.refuse_as_busy(&key, req, request, now);
                 }
             }
@@ -300,6 +306,32 @@ impl Hub {
         }
     }
 
+    /// Refuses an invite while the store cannot keep its record (commits fail, or too many
+    /// changes wait): the caller gets `store_unavailable` and may try again. Calls already
+    /// running are not affected.
+    fn refused_for_store(
+        &mut self,
+        key: &DeviceKey,
+        req: Option<u64>,
+        request: &CallRequest,
+    ) -> bool {
+        if !matches!(request.action, CallAction::Invite { .. })
+            || self.writer.health().takes_new_calls()
+        {
+            return false;
+        }
+        tracing::warn!(call_id = %request.call_id, device = %key, "invite refused: the store is not taking writes");
+        let error = ServerMessage::Error {
+            code: ErrorCode::StoreUnavailable,
+            message: "the server cannot save calls right now; try again in a moment".to_owned(),
+            call_id: Some(request.call_id.clone()),
+        };
+        let mut too_slow = std::mem::take(&mut self.too_slow);
+        self.deliver(key, req, error, &mut too_slow);
+        self.too_slow = too_slow;
+        true
+    }
+
     /// Forgets the device's connection and tells the switchboard it left.
     fn disconnect(&mut self, key: &DeviceKey, reason: Option<EndReason>, now: u64) {
         self.links.remove(key);
@@ -314,9 +346,9 @@ impl Hub {
     }
 
     /// Carries out everything the switchboard asked for, until it has nothing more to say.
-    async fn drain(&mut self) {
+    fn drain(&mut self) {
         for write in std::mem::take(&mut self.refused_records) {
-            self.writer.write(write).await;
+            self.writer.write(write);
         }
         loop {
             let mut too_slow = std::mem::take(&mut self.too_slow);
@@ -328,7 +360,7 @@ impl Hub {
                     }
                     Output::CallStored(stored) => {
                         let write = stored_write(&self.app_key, &stored, self.clock.now_ms());
-                        self.writer.write(write).await;
+                        self.writer.write(write);
                     }
                     Output::CallEnded(record) => {
                         tracing::info!(call_id = %record.call_id, status = ?record.status, reason = ?record.reason, "call ended");
@@ -338,7 +370,7 @@ impl Hub {
                             record,
                             hidden_from_callee: false,
                         };
-                        self.writer.write(write).await;
+                        self.writer.write(write);
                     }
                 }
             }

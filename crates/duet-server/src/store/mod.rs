@@ -327,6 +327,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// The live calls of an app, to restore after a restart.
     async fn active_calls(&self, app_key: &str) -> Result<Vec<ActiveCallRow>, StoreError>;
+    /// Whether a call with this id already has a record (its id may not be used again).
+    async fn call_recorded(&self, app_key: &str, call_id: &str) -> Result<bool, StoreError>;
     /// Applies a batch of call changes in one transaction, in order.
     async fn apply(&self, batch: &[CallWrite]) -> Result<(), StoreError>;
     /// Flushes and closes the store.

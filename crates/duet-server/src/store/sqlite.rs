@@ -19,7 +19,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// How long a statement waits for another process's write lock before failing.
+/// How long a statement waits for another process's write lock before failing, by default.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Readers run in parallel in WAL mode; writes are serialised by SQLite anyway.
 const MAX_POOL_CONNECTIONS: u32 = 4;
@@ -43,6 +43,12 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `location` — a file path or a `sqlite:` URL —
     /// and brings its schema up to date.
     pub async fn open(location: &str) -> Result<Self, StoreError> {
+        Self::open_waiting(location, BUSY_TIMEOUT).await
+    }
+
+    /// Like [`SqliteStore::open`], with statements waiting at most `busy_wait` for another
+    /// connection's write lock before they fail.
+    pub async fn open_waiting(location: &str, busy_wait: Duration) -> Result<Self, StoreError> {
         let options = if location.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(location)?
         } else {
@@ -54,7 +60,7 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(busy_wait)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_POOL_CONNECTIONS)
@@ -306,6 +312,15 @@ impl Store for SqliteStore {
         let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE app_key = ? AND token_id = ?")
             .bind(app_key)
             .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn call_recorded(&self, app_key: &str, call_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM records WHERE app_key = ? AND call_id = ?")
+            .bind(app_key)
+            .bind(call_id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())

@@ -1,8 +1,17 @@
 //! The one task that writes call changes: many per transaction, in order, never dropping one.
 //!
-//! Hubs hand changes over a bounded channel (a full channel slows the hub down rather than losing
-//! a write). A failed transaction is retried with backoff until it succeeds; on shutdown every
-//! queued change is written before the task ends.
+//! Hubs hand changes over without waiting (a hub that waited on a failing disk would freeze every
+//! call of its app). A failed transaction is retried with backoff until it succeeds; while it
+//! fails, changes that keep arriving join the pending batch, where a newer copy of a live call
+//! replaces the older one, so the memory held is bounded by the live calls plus the records of
+//! calls that ended meanwhile. [`StoreHealth`] tells the hubs to refuse new calls while the store
+//! fails or the backlog is over its limit, tells waiting requests to give up, and answers
+//! `/healthz`. On shutdown every queued change is written; if the store is still failing after
+//! [`SHUTDOWN_GRACE`], the changes that could not be written are logged in full at error level.
+
+mod health;
+
+pub use health::{StoreHealth, StoreStatus};
 
 use super::{CallWrite, Store};
 use std::collections::HashMap;
@@ -10,9 +19,14 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// Longest wait between retries of a failed transaction.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// First wait after a failed transaction.
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+/// How long a stopping server keeps retrying a failing store before giving up on its changes.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 enum Job {
     Write(CallWrite),
@@ -22,7 +36,8 @@ enum Job {
 /// Sends call changes to the writer task; cheap to clone. The task ends once every handle is dropped.
 #[derive(Debug, Clone)]
 pub struct WriterHandle {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::UnboundedSender<Job>,
+    health: Arc<StoreHealth>,
 }
 
 impl std::fmt::Debug for Job {
@@ -35,10 +50,12 @@ impl std::fmt::Debug for Job {
 }
 
 impl WriterHandle {
-    /// Queues one change, waiting while the queue is full.
-    pub async fn write(&self, write: CallWrite) {
-        if let Err(lost) = self.jobs.send(Job::Write(write)).await {
+    /// Queues one change; never waits.
+    pub fn write(&self, write: CallWrite) {
+        self.health.queued(1);
+        if let Err(lost) = self.jobs.send(Job::Write(write)) {
             // Only possible if the writer task panicked; say loudly what was not written.
+            self.health.dequeued(1);
             tracing::error!(write = ?lost.0, "call writer is gone; change not persisted");
         }
     }
@@ -46,62 +63,179 @@ impl WriterHandle {
     /// Waits until every change queued before this call is committed.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.jobs.send(Job::Flush(done)).await.is_ok() {
+        if self.jobs.send(Job::Flush(done)).is_ok() {
             let _ = wait.await;
         }
     }
+
+    /// Like [`WriterHandle::flush`], but gives up after `wait`: false if the changes are still
+    /// not committed by then (the store is failing or far behind).
+    pub async fn flush_within(&self, wait: Duration) -> bool {
+        tokio::time::timeout(wait, self.flush()).await.is_ok()
+    }
+
+    /// How the store is doing, shared with `/healthz`.
+    pub fn health(&self) -> &Arc<StoreHealth> {
+        &self.health
+    }
 }
 
-/// Starts the writer on `store`; it commits up to `batch_max` changes per transaction.
+/// Starts the writer on `store`; it commits up to `batch_max` changes per transaction while the
+/// store works, and reports the store unfit for new calls once `backlog_limit` changes wait.
 pub fn spawn_writer(
     store: Arc<dyn Store>,
-    queue: usize,
+    backlog_limit: usize,
     batch_max: usize,
 ) -> (WriterHandle, JoinHandle<()>) {
-    let (jobs, rx) = mpsc::channel(queue.max(1));
-    let task = tokio::spawn(run(store, rx, batch_max.max(1)));
-    (WriterHandle { jobs }, task)
+    let (jobs, rx) = mpsc::unbounded_channel();
+    let health = Arc::new(StoreHealth::new(backlog_limit.max(1)));
+    let writer = Writer {
+        store,
+        rx,
+        open: true,
+        batch: Batch::default(),
+        flushed: Vec::new(),
+        batch_max: batch_max.max(1),
+        health: health.clone(),
+    };
+    let task = tokio::spawn(writer.run());
+    (WriterHandle { jobs, health }, task)
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, batch_max: usize) {
-    let mut batch = Batch::default();
-    let mut flushed = Vec::new();
-    while let Some(job) = rx.recv().await {
-        let mut next = Some(job);
-        while let Some(job) = next.take() {
-            match job {
-                Job::Write(write) => batch.push(write),
-                Job::Flush(done) => flushed.push(done),
+struct Writer {
+    store: Arc<dyn Store>,
+    rx: mpsc::UnboundedReceiver<Job>,
+    /// False once every handle is gone: the server is stopping.
+    open: bool,
+    batch: Batch,
+    /// Flushes waiting for the changes queued before them, all of which are in `batch`.
+    flushed: Vec<oneshot::Sender<()>>,
+    batch_max: usize,
+    health: Arc<StoreHealth>,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        let mut backoff = FIRST_BACKOFF;
+        let mut gave_up_at: Option<Instant> = None;
+        loop {
+            if self.batch.is_empty() {
+                self.answer_flushes();
+                if !self.open {
+                    break;
+                }
+                match self.rx.recv().await {
+                    Some(job) => self.take(job),
+                    None => self.open = false,
+                }
             }
-            if batch.len() < batch_max {
-                next = rx.try_recv().ok();
+            // While the store fails, everything that arrived joins the retry (and coalesces).
+            let limit = if self.health.is_failing() {
+                usize::MAX
+            } else {
+                self.batch_max
+            };
+            self.take_ready(limit);
+            let writes = self.batch.take();
+            let count = writes.len();
+            let result = if writes.is_empty() {
+                Ok(())
+            } else {
+                self.store.apply(&writes).await
+            };
+            match result {
+                Ok(()) => {
+                    tracing::trace!(changes = count, "call changes committed");
+                    self.health.committed();
+                    self.health.set_in_batch(self.batch.len());
+                    backoff = FIRST_BACKOFF;
+                    if self.batch.is_empty() {
+                        self.answer_flushes();
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, changes = count, "committing call changes failed; retrying");
+                    self.health.failed(error.to_string());
+                    for write in writes {
+                        self.batch.push(write);
+                    }
+                    self.health.set_in_batch(self.batch.len());
+                    if !self.open {
+                        let deadline =
+                            *gave_up_at.get_or_insert_with(|| Instant::now() + SHUTDOWN_GRACE);
+                        if Instant::now() >= deadline {
+                            self.give_up();
+                            break;
+                        }
+                    }
+                    self.wait_collecting(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
             }
         }
-        commit(store.as_ref(), batch.take()).await;
-        for done in flushed.drain(..) {
+        tracing::debug!("call writer drained");
+    }
+
+    fn take(&mut self, job: Job) {
+        match job {
+            Job::Write(write) => {
+                self.health.dequeued(1);
+                self.batch.push(write);
+                self.health.set_in_batch(self.batch.len());
+            }
+            Job::Flush(done) => self.flushed.push(done),
+        }
+    }
+
+    /// Takes the jobs already queued, until the batch holds `limit` changes.
+    fn take_ready(&mut self, limit: usize) {
+        while self.batch.len() < limit {
+            match self.rx.try_recv() {
+                Ok(job) => self.take(job),
+                Err(mpsc::error::TryRecvError::Empty) => return,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    self.open = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Sleeps `backoff` before the next attempt, taking in the jobs that arrive meanwhile.
+    async fn wait_collecting(&mut self, backoff: Duration) {
+        let sleep = tokio::time::sleep(backoff);
+        tokio::pin!(sleep);
+        while self.open {
+            tokio::select! {
+                () = &mut sleep => return,
+                job = self.rx.recv() => match job {
+                    Some(job) => self.take(job),
+                    None => self.open = false,
+                },
+            }
+        }
+        sleep.await;
+    }
+
+    fn answer_flushes(&mut self) {
+        for done in self.flushed.drain(..) {
             let _ = done.send(());
         }
     }
-    tracing::debug!("call writer drained");
-}
 
-async fn commit(store: &dyn Store, writes: Vec<CallWrite>) {
-    if writes.is_empty() {
-        return;
-    }
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        match store.apply(&writes).await {
-            Ok(()) => {
-                tracing::trace!(changes = writes.len(), "call changes committed");
-                return;
-            }
-            Err(error) => {
-                tracing::error!(%error, changes = writes.len(), "committing call changes failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-            }
+    /// The server is stopping and the store still fails: log what could not be written, in
+    /// full, so an operator can replay it.
+    fn give_up(&mut self) {
+        let writes = self.batch.take();
+        tracing::error!(
+            changes = writes.len(),
+            "the store kept failing while the server stopped; these call changes are not persisted"
+        );
+        for write in writes {
+            tracing::error!(write = ?write, "call change not persisted");
         }
+        self.health.set_in_batch(0);
+        self.answer_flushes();
     }
 }
 
@@ -115,8 +249,13 @@ struct Batch {
 }
 
 impl Batch {
+    /// Changes that will be written (superseded copies not counted).
     fn len(&self) -> usize {
         self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     fn push(&mut self, write: CallWrite) {
@@ -130,6 +269,7 @@ impl Batch {
         };
         if let Some(old) = self.stored_at.remove(&key) {
             self.writes[old] = None;
+            self.len -= 1;
         }
         if matches!(write, CallWrite::Stored { .. }) {
             self.stored_at.insert(key, self.writes.len());

@@ -70,7 +70,7 @@ async fn search(client: &mut Client, query: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn presence_goes_only_to_accepted_contacts() {
+async fn finding_8_presence_goes_only_to_accepted_contacts() {
     let (server, _dir) = start_server().await;
     let wendy_token = add_user(&server, "wendy").await;
     let alice_token = add_user(&server, "alice").await;

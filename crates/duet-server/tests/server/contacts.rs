@@ -199,7 +199,7 @@ async fn directory_search_finds_accounts_and_nicknames_of_the_same_app_only() {
 }
 
 #[tokio::test]
-async fn directory_search_needs_two_characters() {
+async fn finding_8_directory_search_needs_two_characters() {
     let (server, _dir) = start_server().await;
     let token = add_user(&server, "alice").await;
     add_user(&server, "bob").await;

@@ -329,7 +329,7 @@ async fn account_requests_after_login_are_refused_but_app_info_answers() {
 }
 
 #[tokio::test]
-async fn a_new_database_is_readable_by_its_owner_only() {
+async fn finding_5_a_new_database_is_readable_by_its_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");

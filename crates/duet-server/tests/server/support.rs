@@ -35,10 +35,33 @@ pub struct Client {
 impl Client {
     /// Connects to the server's WebSocket endpoint.
     pub async fn connect(server: &RunningServer) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
-            .await
-            .unwrap();
+        Client::connect_url(&server.ws_url()).await
+    }
+
+    /// Connects to the WebSocket endpoint at `url` (`ws://127.0.0.1:PORT/ws`).
+    pub async fn connect_url(url: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         Client { ws, next_req: 1 }
+    }
+
+    /// Connects to `url` and logs in `account` on `device` of app `demo`, after the resync.
+    pub async fn login_url(url: &str, account: &str, token: &str, device_id: &str) -> Client {
+        let mut client = Client::connect_url(url).await;
+        client.log_in(account, token, device_id).await;
+        client
+    }
+
+    async fn log_in(&mut self, account: &str, token: &str, device_id: &str) -> Vec<CallSnapshot> {
+        let req = self
+            .send(login_msg("demo", account, token, device_id))
+            .await;
+        let ok = self.recv().await;
+        assert_eq!(ok.req, Some(req));
+        assert!(matches!(ok.msg, ServerMessage::LoginOk { .. }), "{ok:?}");
+        match self.recv().await.msg {
+            ServerMessage::Resync { calls } => calls,
+            other => panic!("expected a resync, got {other:?}"),
+        }
     }
 
     /// Connects, or `None` if the server closed the socket before the WebSocket handshake.
@@ -69,16 +92,8 @@ impl Client {
         device_id: &str,
     ) -> (Client, Vec<CallSnapshot>) {
         let mut client = Client::connect(server).await;
-        let req = client
-            .send(login_msg("demo", account, token, device_id))
-            .await;
-        let ok = client.recv().await;
-        assert_eq!(ok.req, Some(req));
-        assert!(matches!(ok.msg, ServerMessage::LoginOk { .. }), "{ok:?}");
-        match client.recv().await.msg {
-            ServerMessage::Resync { calls } => (client, calls),
-            other => panic!("expected a resync, got {other:?}"),
-        }
+        let calls = client.log_in(account, token, device_id).await;
+        (client, calls)
     }
 
     /// Sends `msg` with a fresh request number and returns it.
