@@ -582,9 +582,19 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
     let (id, status) = record_of(&done);
     calls.push((id, status, true));
 
+    // 5b. That cancelled call was missed: the History tab shows a badge until it is opened.
+    let app = run.app.on(Window::Main);
+    let badge = app.wait_until("the missed-call badge on the History tab", |app| {
+        let text = text_of(app, "missed-badge");
+        (app.visible("missed-badge") && text == "1").then_some(text)
+    });
+    assert_eq!(badge, "1");
+    run.save_screenshot("missed-call.png");
+
     // 6. The history view shows each record with its status text for this side.
     let app = run.app.on(Window::Main);
     app.click("nav-history");
+    app.wait_hidden("missed-badge");
     let mut shown = vec![];
     for (id, status, incoming) in &calls {
         shown.push(check_history_row(app, id, *status, *incoming));
@@ -596,6 +606,93 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
         ));
     }
     eprintln!("history texts: {shown:?}");
+    run.save_screenshot("history.png");
+
+    // 7. Settings: dark mode when forced (the page's background turns dark), then the main
+    // window in Chinese; both back as they were.
+    let app = run.app.on(Window::Main);
+    app.click("nav-settings");
+    app.wait_visible("settings-theme");
+    run.save_screenshot("settings.png");
+    let app = run.app.on(Window::Main);
+    let background = || {
+        app.js(
+            "return getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    let light = background();
+    choose(app, "settings-theme", "dark");
+    app.click("settings-save");
+    app.wait_until("the dark theme", |app| {
+        let theme = app.js(
+            "return document.documentElement.dataset.theme ?? null;",
+            vec![],
+        );
+        (theme == json!("dark")).then_some(())
+    });
+    let dark = background();
+    assert_ne!(dark, light, "the background changes with the theme");
+    assert!(is_dark(&dark), "a dark background: {dark}");
+    app.click("nav-contacts");
+    app.wait_visible("contact-bot");
+    run.save_screenshot("dark-mode.png");
+    let app = run.app.on(Window::Main);
+    app.click("nav-settings");
+    app.wait_visible("settings-theme");
+    choose(app, "settings-theme", "light");
+    choose(app, "settings-language", "zh");
+    app.click("settings-save");
+    app.click("nav-contacts");
+    app.wait_until("the main window in Chinese", |app| {
+        (text_of(app, "nav-history") == "通话记录").then_some(())
+    });
+    run.save_screenshot("main-zh.png");
+    let app = run.app.on(Window::Main);
+    app.click("nav-settings");
+    app.wait_visible("settings-language");
+    choose(app, "settings-language", "en");
+    app.click("settings-save");
+    app.wait_until("English again", |app| {
+        (text_of(app, "nav-history") == "History").then_some(())
+    });
+}
+
+/// The text of the element with `testid`, trimmed ("" when absent).
+fn text_of(app: &App, testid: &str) -> String {
+    let script =
+        format!("return document.querySelector('[data-testid=\"{testid}\"]')?.textContent ?? '';");
+    app.js(&script, vec![])
+        .as_str()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// Picks `value` in the `<select>` with `testid`, as a user would (a change event follows).
+fn choose(app: &App, testid: &str, value: &str) {
+    let script = format!(
+        "const s = document.querySelector('[data-testid=\"{testid}\"]'); \
+         s.value = arguments[0]; s.dispatchEvent(new Event('change', {{ bubbles: true }})); return s.value;"
+    );
+    let chosen = app.js(&script, vec![json!(value)]);
+    assert_eq!(chosen, json!(value), "{testid} offers {value}");
+}
+
+/// Whether a CSS `rgb(r, g, b)` colour is dark (perceived brightness under a third).
+fn is_dark(css: &str) -> bool {
+    let channels: Vec<f64> = css
+        .trim_start_matches("rgba(")
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .take(3)
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    channels.len() == 3 && (0.299 * channels[0] + 0.587 * channels[1] + 0.114 * channels[2]) < 85.0
 }
 
 /// p-th percentile (0..100) by nearest rank.

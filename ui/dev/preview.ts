@@ -39,7 +39,7 @@ const contacts: Contact[] = [
 ];
 const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
   status, call: null, invite: null, connection: "connected", signedIn: status === "signed_out" ? null : me,
-  contacts: status === "signed_out" ? [] : contacts, revision: 0, ...over,
+  contacts: status === "signed_out" ? [] : contacts, missedCalls: scene === "missed" ? 2 : 0, revision: 0, ...over,
 });
 const invite = { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 as const };
 const states: Record<string, AppState> = {
@@ -54,7 +54,8 @@ const state = states[scene] ?? appState("idle");
 
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
-  maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, debug: params.get("debug") === "1", icePolicy: "all",
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, theme: params.get("theme") === "dark" ? "dark" : "light",
+  debug: params.get("debug") === "1", icePolicy: "all",
 };
 const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoMin: number, type: 1 | 2): HistoryRecord => ({
   call_id: `${peer}-${agoMin}`, from: incoming ? peer : "me", to: incoming ? "me" : peer, call_type: type, status,

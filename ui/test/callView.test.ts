@@ -9,7 +9,7 @@ const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, ...over,
 });
 const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
-  status, call: null, invite: null, connection: "connected", signedIn: null, contacts: [], revision: 0, ...over,
+  status, call: null, invite: null, connection: "connected", signedIn: null, contacts: [], missedCalls: 0, revision: 0, ...over,
 });
 const key = (k: string, ctrlKey = false) => ({ key: k, ctrlKey, metaKey: false, altKey: false, shiftKey: false });
 

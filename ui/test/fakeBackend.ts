@@ -7,7 +7,7 @@ export type Call = { command: string; args: Record<string, unknown> | undefined 
 
 export const SETTINGS: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 3, whiteness: 2, resolution: "720p",
-  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", debug: false, icePolicy: "all",
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", theme: "system", debug: false, icePolicy: "all",
 };
 
 export const ALICE: SignedIn = { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" };
@@ -19,7 +19,7 @@ export const CONTACTS: Contact[] = [
 ];
 
 export const IDLE: AppState = {
-  status: "idle", call: null, invite: null, connection: "connected", signedIn: ALICE, contacts: CONTACTS, revision: 0,
+  status: "idle", call: null, invite: null, connection: "connected", signedIn: ALICE, contacts: CONTACTS, missedCalls: 0, revision: 0,
 };
 
 export const SIGNED_OUT: AppState = { ...IDLE, status: "signed_out", signedIn: null, contacts: [] };

@@ -254,6 +254,26 @@ describe("history", () => {
   });
 });
 
+describe("missed calls", () => {
+  it("badge the History tab with the backend's count, in the user's language", async () => {
+    const { backend } = await start();
+    expect(visible("missed-badge")).toBe(false);
+    backend.emit("app-state", { ...IDLE, missedCalls: 2 });
+    await settle();
+    expect(visible("missed-badge")).toBe(true);
+    expect(byTestId("missed-badge").textContent).toBe("2");
+    expect(byTestId("missed-badge").title).toBe("2 missed calls");
+    setLocale("zh");
+    expect(byTestId("missed-badge").title).toBe("2 个未接来电");
+    byTestId("nav-history").click();
+    await settle();
+    expect(backend.commands()).toContain("history");
+    backend.emit("app-state", { ...IDLE, missedCalls: 0 });
+    await settle();
+    expect(visible("missed-badge")).toBe(false);
+  });
+});
+
 describe("settings", () => {
   it("loads devices, turns the preview on and off, shows the mic level, saves and switches language live", async () => {
     const { backend } = await start();
@@ -273,6 +293,35 @@ describe("settings", () => {
     byTestId("nav-contacts").click();
     await settle();
     expect(backend.last("set_preview")?.args).toEqual({ on: false });
+  });
+
+  it("forces dark or light on save, and under \"system\" follows the OS preference live", async () => {
+    let systemDark = false;
+    const listeners: Array<() => void> = [];
+    vi.stubGlobal("matchMedia", (query: string) => ({
+      media: query,
+      get matches() { return systemDark; },
+      addEventListener: (_: string, fn: () => void) => listeners.push(fn),
+      removeEventListener: () => {},
+    }));
+    const { backend } = await start();
+    byTestId("nav-settings").click();
+    await settle();
+    expect(document.documentElement.dataset.theme).toBe("light");
+    systemDark = true;
+    listeners.forEach((fn) => fn());
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    byTestId<HTMLSelectElement>("settings-theme").value = "light";
+    byTestId("settings-save").click();
+    await settle();
+    expect(backend.last("set_settings")?.args).toEqual({ settings: { ...SETTINGS, theme: "light" } });
+    expect(document.documentElement.dataset.theme).toBe("light");
+    byTestId<HTMLSelectElement>("settings-theme").value = "dark";
+    byTestId("settings-save").click();
+    await settle();
+    systemDark = false;
+    listeners.forEach((fn) => fn());
+    expect(document.documentElement.dataset.theme).toBe("dark");
   });
 
   it("applies beauty as the slider moves", async () => {

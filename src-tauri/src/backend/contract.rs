@@ -18,7 +18,9 @@ mod tests {
     use crate::shell::command_list::with_commands;
     use crate::shell::commands::{Placed, SearchHit};
     use crate::store::credentials::LastSignIn;
-    use crate::store::settings::{IcePolicyChoice, LocaleChoice, Settings, VideoResolution};
+    use crate::store::settings::{
+        IcePolicyChoice, LocaleChoice, Settings, ThemeChoice, VideoResolution,
+    };
     use ts_rs::TS;
 
     /// Types that come from other crates or from hand-written serializers, stated once here.
@@ -113,6 +115,7 @@ export type CommandError = { code: string; message: string; host?: string; reaso
             Settings::decl(),
             VideoResolution::decl(),
             LocaleChoice::decl(),
+            ThemeChoice::decl(),
             IcePolicyChoice::decl(),
             Devices::decl(),
             Device::decl(),

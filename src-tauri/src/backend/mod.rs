@@ -10,6 +10,7 @@ pub mod echo;
 pub mod embedded;
 pub mod links;
 pub mod locale;
+pub mod missed_calls;
 pub mod publisher;
 pub mod records;
 pub mod sign_in_form;
@@ -39,7 +40,8 @@ use crate::store::credentials::{Credentials, LastSignIn};
 use crate::store::files::AppDirs;
 use crate::store::settings::Settings;
 use duet_callkit::{
-    AudioQuality, CallEvent, CallKit, CallKitConfig, CallParams, CallType, Contact, Invite,
+    AudioQuality, CallEvent, CallKit, CallKitConfig, CallParams, CallRecord, CallType, Contact,
+    Invite,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -115,6 +117,8 @@ struct Inner {
     join_link: Mutex<Option<JoinLink>>,
     /// See [`Bootstrap::call_link`].
     call_link: Mutex<Option<links::CallLink>>,
+    /// Incoming calls missed since the user last opened the history.
+    missed: Mutex<missed_calls::MissedCalls>,
 }
 
 /// A `duet://join` link the page has not acted on: it opens the sign-up form filled in.
@@ -185,6 +189,7 @@ impl Backend {
                 start_error: Mutex::new(None),
                 join_link: Mutex::new(None),
                 call_link: Mutex::new(None),
+                missed: Mutex::new(missed_calls::MissedCalls::default()),
             }),
         })
     }
@@ -555,6 +560,9 @@ impl Backend {
     pub async fn history(&self) -> AppResult<Vec<HistoryRecord>> {
         let (kit, me) = self.kit()?;
         let page = kit.history(None, Some(100)).await?;
+        // The user is looking at the history: the missed calls in it are seen.
+        lock(&self.inner.missed).seen();
+        self.inner.publisher.nudge();
         Ok(page
             .records
             .into_iter()
@@ -602,6 +610,7 @@ impl Backend {
         *lock(&self.inner.kit) = None;
         *lock(&self.inner.signed_in) = None;
         lock(&self.inner.contacts).clear();
+        lock(&self.inner.missed).seen();
         let Some(session) = session else {
             return false;
         };
@@ -647,6 +656,7 @@ impl Backend {
             CallEvent::ContactsChanged { account, contact } => {
                 apply_contact_change(&mut lock(&self.inner.contacts), account, contact.as_ref());
             }
+            CallEvent::MessageSent { record } => self.on_record(record),
             _ => {}
         }
         match serde_json::to_value(event) {
@@ -678,6 +688,31 @@ impl Backend {
         self.inner.publisher.nudge();
     }
 
+    /// Counts a missed call, and tells the user with a desktop notification.
+    fn on_record(&self, record: &CallRecord) {
+        let Some(me) = lock(&self.inner.kit).as_ref().map(|(_, me)| me.clone()) else {
+            return;
+        };
+        if !lock(&self.inner.missed).record(record, &me) {
+            return;
+        }
+        let caller = lock(&self.inner.contacts)
+            .iter()
+            .find(|c| c.account == record.from)
+            .map(|c| c.nick.clone())
+            .filter(|nick| !nick.is_empty())
+            .unwrap_or_else(|| record.from.to_string());
+        if self.locale() == "zh" {
+            self.inner
+                .ui
+                .notify("未接来电", &format!("{caller} 给你打过电话"));
+        } else {
+            self.inner
+                .ui
+                .notify("Missed call", &format!("{caller} called you"));
+        }
+    }
+
     /// Re-derives the page's state and waits until it was delivered (see [`Publisher`]).
     async fn refresh(&self) {
         self.inner.publisher.refresh().await;
@@ -697,6 +732,7 @@ impl Inner {
             sdk,
             signed_in: lock(&self.signed_in).clone(),
             contacts: lock(&self.contacts).clone(),
+            missed_calls: lock(&self.missed).count(),
         }
     }
 }

@@ -150,6 +150,8 @@ pub struct AppState {
     pub signed_in: Option<SignedIn>,
     /// This account's contacts with presence, as last heard from the server.
     pub contacts: Vec<ContactView>,
+    /// Incoming calls missed since the user last opened the history (the History tab's badge).
+    pub missed_calls: u32,
     /// One higher for every state the backend publishes (0 until it publishes one); the page
     /// drops a state older than the one it shows, as events and replies can cross.
     #[cfg_attr(test, ts(type = "number"))]
@@ -166,6 +168,7 @@ impl AppState {
             connection: Connection::Connected,
             signed_in: None,
             contacts: Vec::new(),
+            missed_calls: 0,
             revision: 0,
         }
     }
@@ -193,6 +196,8 @@ pub struct Inputs {
     pub signed_in: Option<SignedIn>,
     /// The contact list.
     pub contacts: Vec<Contact>,
+    /// Incoming calls missed since the user last opened the history.
+    pub missed_calls: u32,
 }
 
 /// Turns [`Inputs`] into [`AppState`]. Its only memory is the nicknames of callers that rang
@@ -243,6 +248,7 @@ impl Deriver {
             },
             signed_in: inputs.signed_in.clone(),
             contacts: inputs.contacts.iter().map(ContactView::from).collect(),
+            missed_calls: inputs.missed_calls,
             revision: 0,
         }
     }

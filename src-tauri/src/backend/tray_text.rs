@@ -1,5 +1,5 @@
-//! What the tray shows, in the page's language: the status line (also the tooltip) and the
-//! menu's two actions.
+//! What the tray shows, in the page's language: the status line (also the tooltip, with the
+//! missed calls not yet seen) and the menu's two actions.
 
 use crate::backend::state::{AppState, Status};
 
@@ -34,6 +34,12 @@ pub fn tray_text(state: &AppState, locale: &str) -> TrayText {
         (Status::InCall, false) => format!("Duet — in a call with {peer}"),
         (Status::InCall, true) => format!("Duet — 与 {peer} 通话中"),
     };
+    let status = match (state.missed_calls, zh) {
+        (0, _) => status,
+        (1, false) => format!("{status} · 1 missed call"),
+        (n, false) => format!("{status} · {n} missed calls"),
+        (n, true) => format!("{status} · {n} 个未接来电"),
+    };
     TrayText {
         status,
         show: if zh { "显示 Duet" } else { "Show Duet" },
@@ -44,6 +50,23 @@ pub fn tray_text(state: &AppState, locale: &str) -> TrayText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missed_calls_join_the_status_line() {
+        let mut state = AppState::signed_out();
+        state.status = Status::Idle;
+        state.missed_calls = 1;
+        assert_eq!(
+            tray_text(&state, "en").status,
+            "Duet — online · 1 missed call"
+        );
+        state.missed_calls = 3;
+        assert_eq!(
+            tray_text(&state, "en").status,
+            "Duet — online · 3 missed calls"
+        );
+        assert_eq!(tray_text(&state, "zh").status, "Duet — 在线 · 3 个未接来电");
+    }
 
     #[test]
     fn every_line_follows_the_language() {

@@ -1,4 +1,4 @@
-//! The user's settings: devices, filters, video quality, call timeout, language, and the
+//! The user's settings: devices, filters, video quality, call timeout, language, theme, and the
 //! advanced ICE policy; one JSON file.
 
 use crate::error::{AppError, AppResult};
@@ -50,6 +50,21 @@ pub enum LocaleChoice {
     En,
 }
 
+/// Light or dark: follow the system (default), or forced either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Theme"))]
+pub enum ThemeChoice {
+    /// The system's preference, followed live.
+    #[default]
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
 /// Which network paths calls may use (Advanced; the SDK's `IcePolicy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -96,6 +111,8 @@ pub struct Settings {
     pub call_timeout_s: u32,
     /// Page language.
     pub locale: LocaleChoice,
+    /// Light or dark.
+    pub theme: ThemeChoice,
     /// Statistics overlay on the call screen.
     pub debug: bool,
     /// ICE candidates calls may use (from the next call).
@@ -114,6 +131,7 @@ impl Default for Settings {
             max_bitrate_kbps: 2000,
             call_timeout_s: 30,
             locale: LocaleChoice::Auto,
+            theme: ThemeChoice::System,
             debug: false,
             ice_policy: IcePolicyChoice::All,
         }
@@ -208,6 +226,7 @@ mod tests {
             resolution: VideoResolution::P480,
             locale: LocaleChoice::Zh,
             ice_policy: IcePolicyChoice::Relay,
+            theme: ThemeChoice::Dark,
             ..Settings::default()
         };
         changed.save(&path).unwrap();
@@ -221,6 +240,11 @@ mod tests {
         std::fs::write(&path, r#"{"beauty":4,"locale":"en"}"#).unwrap();
         let loaded = Settings::load(&path);
         assert_eq!(loaded.ice_policy, IcePolicyChoice::All);
+        assert_eq!(
+            loaded.theme,
+            ThemeChoice::System,
+            "an older file follows the system's theme"
+        );
         assert_eq!(loaded.beauty, 4);
     }
 

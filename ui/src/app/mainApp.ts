@@ -10,6 +10,7 @@ import { FramesClient } from "../frames/client";
 import { createDuetDebug, recordPaint, recordReceive } from "../frames/debug";
 import { FrameScheduler } from "../frames/scheduler";
 import { resolveLocale, setLocale, t, type I18nKey } from "../i18n/i18n";
+import { themeFollower } from "./theme";
 import { callScreen } from "../views/callScreen";
 import { contactsView } from "../views/contacts";
 import { historyView } from "../views/history";
@@ -115,6 +116,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     run: makeRunner(toasts),
   };
 
+  const theme = themeFollower(document.documentElement, window.matchMedia?.("(prefers-color-scheme: dark)") ?? null);
+  ctx.settings.subscribe((settings) => {
+    if (settings) theme.set(settings.theme);
+  });
   // "auto" means the OS locale, which the backend reported at bootstrap if settings said auto then.
   let osLocale: Locale | null = null;
   ctx.settings.subscribe((settings, previous) => {

@@ -52,6 +52,10 @@ signedIn: SignedIn | null,
  */
 contacts: Array<Contact>, 
 /**
+ * Incoming calls missed since the user last opened the history (the History tab's badge).
+ */
+missedCalls: number, 
+/**
  * One higher for every state the backend publishes (0 until it publishes one); the page
  * drops a state older than the one it shows, as events and replies can cross.
  */
@@ -390,6 +394,10 @@ callTimeoutS: number,
  */
 locale: LocaleChoice, 
 /**
+ * Light or dark.
+ */
+theme: Theme, 
+/**
  * Statistics overlay on the call screen.
  */
 debug: boolean, 
@@ -401,6 +409,8 @@ icePolicy: IcePolicy, };
 export type Resolution = "360p" | "480p" | "720p" | "1080p";
 
 export type LocaleChoice = "auto" | "zh" | "en";
+
+export type Theme = "system" | "light" | "dark";
 
 export type IcePolicy = "all" | "relay";
 

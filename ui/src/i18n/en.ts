@@ -54,6 +54,7 @@ export const en: Record<I18nKey, string> = {
 
   "nav.contacts": "Contacts",
   "nav.history": "History",
+  "nav.missedCalls": "{n} missed calls",
   "nav.settings": "Settings",
   "nav.signOut": "Sign out",
   "nav.embedded": "Built-in server",
@@ -198,6 +199,10 @@ export const en: Record<I18nKey, string> = {
   "settings.general": "General",
   "settings.language": "Language",
   "settings.langAuto": "Follow system",
+  "settings.theme": "Appearance",
+  "settings.themeSystem": "Follow system",
+  "settings.themeLight": "Light",
+  "settings.themeDark": "Dark",
   "settings.debug": "Show statistics during calls",
   "settings.save": "Save",
   "settings.saved": "Settings saved",

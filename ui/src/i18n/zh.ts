@@ -52,6 +52,7 @@ export const zh = {
 
   "nav.contacts": "联系人",
   "nav.history": "通话记录",
+  "nav.missedCalls": "{n} 个未接来电",
   "nav.settings": "设置",
   "nav.signOut": "退出登录",
   "nav.embedded": "内置服务器",
@@ -196,6 +197,10 @@ export const zh = {
   "settings.general": "通用",
   "settings.language": "语言",
   "settings.langAuto": "跟随系统",
+  "settings.theme": "外观",
+  "settings.themeSystem": "跟随系统",
+  "settings.themeLight": "浅色",
+  "settings.themeDark": "深色",
   "settings.debug": "通话中显示统计信息",
   "settings.save": "保存",
   "settings.saved": "设置已保存",

@@ -1,9 +1,9 @@
 // Settings: devices with a live before/after preview and a mic meter, beauty, video, timeout,
-// language, the debug overlay and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move (so the "after"
+// language, appearance (light, dark or the system's), the debug overlay and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move (so the "after"
 // preview shows them); everything else applies on Save.
 import type { AppContext } from "../app/context";
 import { h, localize } from "../app/dom";
-import { ICE_POLICIES, RESOLUTIONS, type Device, type Settings } from "../backend/types";
+import { ICE_POLICIES, RESOLUTIONS, THEMES, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
@@ -35,6 +35,10 @@ export function settingsView(ctx: AppContext): SettingsView {
     localize(h("option", { value: "auto" }), () => t("settings.langAuto")),
     h("option", { value: "zh" }, "中文"),
     h("option", { value: "en" }, "English"));
+  const theme = h("select", { name: "theme", testid: "settings-theme" },
+    localize(h("option", { value: "system" }), () => t("settings.themeSystem")),
+    localize(h("option", { value: "light" }), () => t("settings.themeLight")),
+    localize(h("option", { value: "dark" }), () => t("settings.themeDark")));
   const debug = h("input", { type: "checkbox", testid: "settings-debug" });
   const icePolicy = h("select", { name: "icePolicy", testid: "settings-ice-policy" },
     localize(h("option", { value: "all" }), () => t("settings.iceAll")),
@@ -65,6 +69,7 @@ export function settingsView(ctx: AppContext): SettingsView {
         label("settings.resolution", resolution), label("settings.maxBitrate", bitrate), label("settings.callTimeout", timeout)),
       card("settings.general",
         label("settings.language", language),
+        label("settings.theme", theme),
         h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug")))),
       card("settings.advanced",
         label("settings.icePolicy", icePolicy),
@@ -92,6 +97,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     bitrate.value = String(s.maxBitrateKbps);
     timeout.value = String(s.callTimeoutS);
     language.value = s.locale;
+    theme.value = s.theme;
     debug.checked = s.debug;
     icePolicy.value = s.icePolicy;
   };
@@ -111,6 +117,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     maxBitrateKbps: clamp(bitrate.value, 200, 4000, base.maxBitrateKbps),
     callTimeoutS: clamp(timeout.value, 10, 120, base.callTimeoutS),
     locale: language.value === "zh" || language.value === "en" ? language.value : "auto",
+    theme: THEMES.find((x) => x === theme.value) ?? base.theme,
     debug: debug.checked,
     icePolicy: ICE_POLICIES.find((p) => p === icePolicy.value) ?? base.icePolicy,
   });
