@@ -136,7 +136,7 @@ impl Server {
 
     /// Creates an account and returns its login token.
     pub fn user(&self, account: &str) -> User {
-        let token = self.admin(&["user", "add", account, "--nick", &format!("{account} nick")]);
+        let token = self.admin(&["user", "add", account, "--nick", &display_name(account)]);
         User {
             account: account.to_owned(),
             token,
@@ -418,4 +418,21 @@ pub fn records_of<'a>(history: &'a [Value], call_id: &Value) -> Vec<&'a Value> {
         .iter()
         .filter(|r| r["call_id"] == *call_id)
         .collect()
+}
+
+/// The nickname a test account gets: a person's name where the screenshots show one (the app's
+/// contacts, the popup), and the account capitalised otherwise.
+pub fn display_name(account: &str) -> String {
+    match account {
+        "alice" => "Alice Chen".to_owned(),
+        "bob" => "Bob Martin".to_owned(),
+        "carol" => "Carol Díaz".to_owned(),
+        "bot" => "Duet bot".to_owned(),
+        other => {
+            let mut chars = other.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        }
+    }
 }

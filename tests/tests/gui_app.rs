@@ -22,15 +22,30 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The bot's media: the moving test pattern and a 1 kHz tone, on loopback.
-const BOT_MEDIA: [&str; 6] = [
-    "--video",
-    "testsrc",
-    "--audio",
-    "tone:1000",
-    "--media-bind",
-    "127.0.0.1",
-];
+/// The bot's media besides its video: a 1 kHz tone, on loopback.
+const BOT_MEDIA: [&str; 4] = ["--audio", "tone:1000", "--media-bind", "127.0.0.1"];
+
+/// The people the screenshots show: the bot's camera and the app's own, panning across a portrait.
+struct Clips {
+    dir: tempfile::TempDir,
+}
+
+impl Clips {
+    fn write() -> Clips {
+        let dir = tempfile::tempdir().expect("a directory for the clips");
+        gui::portrait::write_clip(&dir.path().join("bot.y4m"), 640, 360, 90, 0.75, false);
+        gui::portrait::write_clip(&dir.path().join("me.y4m"), 640, 360, 90, 0.6, true);
+        Clips { dir }
+    }
+
+    fn bot(&self) -> String {
+        self.dir.path().join("bot.y4m").display().to_string()
+    }
+
+    fn me(&self) -> String {
+        self.dir.path().join("me.y4m").display().to_string()
+    }
+}
 
 fn app_binary() -> PathBuf {
     let path = bin_dir().join("duet");
@@ -43,9 +58,9 @@ fn app_binary() -> PathBuf {
 }
 
 /// The app's synthetic devices and ports (docs/app-interface.md; read by src-tauri).
-fn app_env() -> Vec<(&'static str, String)> {
+fn app_env(video: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("DUET_VIDEO_SOURCE", "testsrc".into()),
+        ("DUET_VIDEO_SOURCE", video.into()),
         ("DUET_AUDIO_SOURCE", "tone:440".into()),
         ("DUET_AUDIO_SINK", "null".into()),
         ("DUET_MEDIA_BIND", "127.0.0.1".into()),
@@ -67,6 +82,7 @@ struct Run {
     bot: User,
     /// Asks alice to be a contact; the page accepts.
     carol: User,
+    clips: Clips,
 }
 
 impl Run {
@@ -77,7 +93,8 @@ impl Run {
             server.user("bot"),
             server.user("carol"),
         );
-        let desktop = Desktop::start(&app_env());
+        let clips = Clips::write();
+        let desktop = Desktop::start(&app_env(&clips.me()));
         let app = App::launch(desktop.driver_port, &app_binary())
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.app_log_tail(6000)));
         Run {
@@ -87,6 +104,7 @@ impl Run {
             alice,
             bot,
             carol,
+            clips,
         }
     }
 
@@ -102,9 +120,10 @@ impl Run {
 
     /// A bot process as the `bot` account with its media flags.
     fn bot(&self, device: &str, args: &[&str]) -> Cli {
-        let all: Vec<&str> = BOT_MEDIA
-            .iter()
-            .copied()
+        let video = self.clips.bot();
+        let all: Vec<&str> = ["--video", video.as_str()]
+            .into_iter()
+            .chain(BOT_MEDIA.iter().copied())
             .chain(args.iter().copied())
             .collect();
         self.bot.cli(device, &all)
@@ -198,6 +217,12 @@ impl Run {
     }
 
     fn save_screenshot(&self, name: &str) {
+        // The page's toasts (call outcomes) fade after a few seconds; a photo is clearer without.
+        // (The current window's page: the popup has none.)
+        self.app.wait_until("the toasts to fade", |app| {
+            let toasts = app.js("return document.querySelectorAll('.toast').length;", vec![]);
+            (toasts == json!(0)).then_some(())
+        });
         let png = self.app.screenshot();
         assert!(
             png.starts_with(b"\x89PNG"),

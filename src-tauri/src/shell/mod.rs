@@ -185,9 +185,10 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         // First: a second start hands its arguments (a deep link) to this instance and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        // Its `deep-link` feature hands the second start's duet: links to `on_open_url` (set up
+        // in `setup`) before this callback runs, so handling them here too would open each twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             show_main(app);
-            handle_links(app, argv.into_iter().filter(|a| a.starts_with("duet:")));
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())

@@ -8,4 +8,5 @@ pub mod desktop;
 pub mod driver;
 pub mod memory;
 pub mod pattern;
+pub mod portrait;
 pub mod procs;

@@ -2,6 +2,8 @@
 import { h } from "./dom";
 
 const SHOW_MS = 3500;
+/** More at once would cover the page; the oldest go first. */
+const MAX_SHOWN = 3;
 
 export class Toasts {
   readonly root = h("div", { class: "toasts", role: "status", "aria-live": "polite" });
@@ -9,6 +11,7 @@ export class Toasts {
   show(text: string, kind: "info" | "error" = "info"): void {
     const toast = h("div", { class: `toast toast-${kind}` }, text);
     this.root.append(toast);
+    while (this.root.childElementCount > MAX_SHOWN) this.root.firstElementChild?.remove();
     setTimeout(() => toast.remove(), SHOW_MS);
   }
 }

@@ -38,7 +38,7 @@ export function shellView(ctx: AppContext, onTab: (tab: Tab) => void): Shell {
   ctx.state.subscribe((s) => {
     missedCount = s.missedCalls;
     missed.hidden = missedCount === 0;
-    missed.textContent = missedCount > 99 ? "99+" : String(missedCount);
+    missed.textContent = missedCount === 0 ? "" : missedCount > 99 ? "99+" : String(missedCount);
     missed.title = t("nav.missedCalls", { n: missedCount });
   });
   const nav = h("nav", { class: "nav" }, ...tabs.map(([tab, svg, key]) => {
