@@ -14,6 +14,8 @@ impl ClientMirror {
     pub fn handle_frame(&mut self, frame: ServerFrame, now_ms: u64) {
         let pending = frame.req.and_then(|req| self.pending.remove(&req));
         let awaited = pending.is_some();
+        // An answer after `TimedOut` reaches no one, but tells what the server did all the same.
+        let pending = pending.or_else(|| frame.req.and_then(|req| self.late.remove(&req)));
         match &frame.msg {
             ServerMessage::LoginOk {
                 nick,

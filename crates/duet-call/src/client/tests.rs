@@ -375,6 +375,90 @@ fn a_call_given_up_offline_is_hung_up_when_the_resync_lists_it() {
     assert_eq!((action.name(), token), ("hangup", Some("ct-r")));
 }
 
+/// Found by the client_mirror fuzz target: ann0 accepted cat2's call, but nothing reached ann0
+/// for 36 s. The accept's request timed out (TimedOut) and its late `call.ack` was dropped, so
+/// the server had ann0 answering the call (the caller heard `accepted`) while ann0's mirror had
+/// no call, and nothing the server would ever send could fix that. A late answer now reaches no
+/// one as an `Answer`, but still moves the mirror: the server did act on the request.
+#[test]
+fn an_accept_acked_after_its_request_timed_out_still_puts_the_callee_in_the_call() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_100);
+    let (out, events) = drain(&mut m);
+    assert_eq!(out, [ClientOutput::TimedOut { req }]);
+    assert!(events.is_empty());
+    assert_eq!(m.status(), CallState::Called, "the invite still rings here");
+
+    m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 36_000);
+    let (out, _) = drain(&mut m);
+    assert!(
+        !out.iter().any(|o| matches!(o, ClientOutput::Answer { .. })),
+        "the late answer reaches no one: {out:?}"
+    );
+    assert_eq!(media(&out), [MediaAction::Release { call_id: id("c9") }]);
+    assert_eq!(m.status(), CallState::InCall);
+    let call = m.current().expect("the call the server connected");
+    assert_eq!((call.call_id.as_str(), call.role), ("c9", Role::Callee));
+    assert!(m.invites().is_empty());
+
+    // It can be hung up like any answered call, with the token the ack brought.
+    m.hangup(T0 + 37_000).unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (action, _, token) = action_of(&msgs[0]);
+    assert_eq!((action.name(), token), ("hangup", Some("tok-c9")));
+}
+
+/// The caller's side of the same delay: the invite's ack arrives after its request timed out.
+/// The call still rings at the server, so the mirror takes the token from the late ack (and can
+/// cancel with it) instead of dropping it.
+#[test]
+fn an_invite_acked_after_its_request_timed_out_still_brings_the_token_to_cancel_with() {
+    let mut m = logged_in();
+    let bob = AccountId::new("bob").unwrap();
+    let req = m
+        .call(id("c1"), bob, CallType::Audio, json!(null), 30_000, T0)
+        .unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_000);
+    let (out, _) = drain(&mut m);
+    assert_eq!(out, [ClientOutput::TimedOut { req }]);
+    assert_eq!(m.status(), CallState::Calling);
+
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 12_000);
+    let (out, _) = drain(&mut m);
+    assert!(matches!(
+        media(&out).as_slice(),
+        [MediaAction::Start {
+            role: Role::Caller,
+            ..
+        }]
+    ));
+    m.cancel(T0 + 13_000).unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (action, _, token) = action_of(&msgs[0]);
+    assert_eq!((action.name(), token), ("cancel", Some("ct-a")));
+}
+
+/// A late answer counts only on the connection that carried the request: after a reconnect,
+/// a frame that names the old `req` moves nothing.
+#[test]
+fn a_late_answer_is_forgotten_with_the_connection_that_carried_its_request() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    m.handle_timeout(T0 + 10_100);
+    m.handle_disconnected(T0 + 10_200);
+    drain(&mut m);
+    m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 10_300);
+    assert_eq!(m.status(), CallState::Called);
+    assert!(m.current().is_none());
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();

@@ -27,7 +27,15 @@ impl ClientMirror {
             .collect();
         overdue.sort_unstable();
         for req in overdue {
-            self.pending.remove(&req);
+            // The app hears no answer any more, but the server may still have acted on the
+            // request (an accept that won, an invite that rings): its late answer must still move
+            // the mirror, or the server keeps this device in a call the mirror knows nothing of.
+            if let Some(pending) = self.pending.remove(&req) {
+                self.late.insert(req, pending);
+            }
+            while self.late.len() > super::LATE_MEMORY {
+                self.late.pop_first();
+            }
             self.outputs
                 .push_back(super::ClientOutput::TimedOut { req });
         }
@@ -87,6 +95,7 @@ impl ClientMirror {
         self.connected = true;
         self.session = None;
         self.resynced = false;
+        self.late.clear();
     }
 
     /// The transport was lost (onDisconnect). Requests in flight are forgotten; an answered call
@@ -98,6 +107,8 @@ impl ClientMirror {
         self.session = None;
         self.resynced = false;
         self.pending.clear();
+        // Answers come on the connection that carried the request; that one is gone.
+        self.late.clear();
         let grace = self
             .config
             .reconnect_grace_ms
@@ -120,6 +131,7 @@ impl ClientMirror {
         self.session = None;
         self.resynced = false;
         self.pending.clear();
+        self.late.clear();
         if let Some(call) = self.current.clone() {
             self.take_current(&call.call_id);
             if call.answered {
