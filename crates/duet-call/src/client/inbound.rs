@@ -391,6 +391,16 @@ impl ClientMirror {
         let Some(outgoing) = self.current.take_if(|c| c.call_id == *call_id) else {
             return self.end_abandoned(call_id, into, call_token, now_ms);
         };
+        if self.abandoned.contains(&into) {
+            // The crossing invite stopped ringing here by the mirror's guard (CALLING_TIMEOUT was
+            // shown) before the server's answer came: what it joined this call into ended here
+            // already. It is hung up there, and this call, consumed by it, ends here the same way.
+            self.end_abandoned(&into, into.clone(), call_token, now_ms);
+            self.emit(ClientEvent::CallingTimeout {
+                call_id: outgoing.call_id,
+            });
+            return;
+        }
         let crossing = self.take_invite(&into);
         if crossing.is_none() {
             let start = MediaAction::Start {

@@ -343,6 +343,53 @@ fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
     assert_eq!(m.status(), CallState::Idle);
 }
 
+/// Found by the client_mirror fuzz target: cat2's call1 rang ann0 (5 s) and ann0 called cat;
+/// the server joined the two into call1, answered by ann0, but the `merged` took 10 s. By then
+/// ann0's guard had dropped call1's invite (CALLING_TIMEOUT), and the late `merged` made call1
+/// current again, so call1 later ended a second time (CALL_END). A call the mirror showed ended
+/// stays ended: call1 is hung up at the server, and the outgoing call, consumed by it, times out.
+#[test]
+fn a_merge_into_an_invite_the_guard_gave_up_on_hangs_it_up_and_ends_the_outgoing_call() {
+    let mut m = logged_in();
+    m.handle_frame(
+        event("c9", 1, invited("c9", "bob", "bob-desktop", 5_000)),
+        T0,
+    );
+    let bob = AccountId::new("bob").unwrap();
+    m.call(id("c1"), bob, CallType::Video, json!(null), 30_000, T0)
+        .unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(events[0].call_id(), Some(&id("c9")));
+    assert_eq!(m.status(), CallState::Calling);
+
+    let merged = CallEvent::Merged {
+        into: id("c9"),
+        call_token: "tok-m".into(),
+    };
+    m.handle_frame(event("c1", 1, merged), T0 + 10_500);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(events[0].call_id(), Some(&id("c1")));
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let [ClientMessage::Call {
+        call_id,
+        action,
+        call_token,
+        ..
+    }] = msgs.as_slice()
+    else {
+        panic!("one hang-up expected: {msgs:?}");
+    };
+    assert_eq!(
+        (call_id.as_str(), action.name(), call_token.as_deref()),
+        ("c9", "hangup", Some("tok-m"))
+    );
+}
+
 /// Found by the client_mirror fuzz target: glare merged ben2's call into an answered call, the
 /// server restarted before ben2 heard of it, and ben2's guard gave up (CALLING_TIMEOUT) while it
 /// was offline; the resync after reconnecting then brought the call back as if nothing had
@@ -457,6 +504,45 @@ fn a_late_answer_is_forgotten_with_the_connection_that_carried_its_request() {
     m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 10_300);
     assert_eq!(m.status(), CallState::Called);
     assert!(m.current().is_none());
+}
+
+/// Found by the client_mirror fuzz target: ann0 and ben0 were in a call when the server
+/// restarted three times within the reconnect grace. Each restart re-armed the grace of the
+/// restored call, so it outlived ann0's guard (grace + slack from the first loss), which ended it
+/// here (CALL_END); the resync after reconnecting then brought it back, and it ended here a
+/// second time. A call the guard ended is now hung up when a resync lists it.
+#[test]
+fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let accepted = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, accepted), T0 + 100);
+    m.handle_disconnected(T0 + 1_000);
+    drain(&mut m);
+    m.handle_timeout(T0 + 26_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALL_END"]);
+    assert_eq!(m.status(), CallState::Idle);
+
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0 + 100,
+        call_token: "ct-a".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)];
+    relogin(&mut m, calls, T0 + 27_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
 }
 
 #[test]

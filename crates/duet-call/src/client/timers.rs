@@ -63,6 +63,9 @@ impl ClientMirror {
         };
         self.take_current(&call.call_id);
         if call.answered {
+            // The server may keep it past its grace (a restart re-arms the grace of the calls it
+            // restores): should a resync list it, it is hung up rather than brought back.
+            self.abandon(call.call_id.clone());
             self.emit(ClientEvent::CallEnd {
                 call_id: call.call_id,
                 reason: EndReason::ConnectionLost,
