@@ -113,6 +113,15 @@ impl ClientMirror {
                 let Some(invite) = self.take_invite(call_id) else {
                     return;
                 };
+                if self.current.is_some() {
+                    // This device placed another call before the answer came (the accept was
+                    // slow, or timed out): the user moved on, so the call the accept connected
+                    // is hung up (by `end_abandoned`, with the token this ack carries) rather
+                    // than taking the place of the call being placed.
+                    self.close_media(call_id);
+                    self.abandon(call_id.clone());
+                    return;
+                }
                 let call_type = invite.answer_as.unwrap_or(invite.call_type);
                 self.current = Some(CurrentCall {
                     call_id: call_id.clone(),

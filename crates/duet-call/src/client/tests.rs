@@ -545,6 +545,56 @@ fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it(
     assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
 }
 
+/// Found by the client_mirror fuzz target: ann0 accepted cat2's call1 and, before the ack came,
+/// placed call2 to cat (the mirror still showed call1 ringing, no current call). The late ack
+/// made call1 current in place of call2, so the mirror lost call2 while the server rang it. The
+/// outgoing call now stays; the call the accept connected is hung up with the ack's token.
+#[test]
+fn an_accept_acked_after_this_device_placed_another_call_hangs_up_the_answered_call() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let accept = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    let carol = AccountId::new("carol").unwrap();
+    let invite = m
+        .call(
+            id("c1"),
+            carol,
+            CallType::Audio,
+            json!(null),
+            30_000,
+            T0 + 200,
+        )
+        .unwrap();
+    drain(&mut m);
+
+    m.handle_frame(ack(accept, "c9", Some("tok-c9")), T0 + 300);
+    let (out, events) = drain(&mut m);
+    assert!(names(&events).is_empty());
+    assert_eq!(m.current().map(|c| c.call_id.as_str()), Some("c1"));
+    assert_eq!(m.status(), CallState::Calling);
+    assert!(m.invites().is_empty());
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c9") }));
+    let msgs = sent(&out);
+    let [ClientMessage::Call {
+        call_id,
+        action,
+        call_token,
+        ..
+    }] = msgs.as_slice()
+    else {
+        panic!("one hang-up expected: {msgs:?}");
+    };
+    assert_eq!(
+        (call_id.as_str(), action.name(), call_token.as_deref()),
+        ("c9", "hangup", Some("tok-c9"))
+    );
+
+    // The outgoing call goes on as usual.
+    m.handle_frame(ack(invite, "c1", Some("ct-a")), T0 + 400);
+    drain(&mut m);
+    assert_eq!(m.status(), CallState::Calling);
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();
