@@ -595,6 +595,46 @@ fn an_accept_acked_after_this_device_placed_another_call_hangs_up_the_answered_c
     assert_eq!(m.status(), CallState::Calling);
 }
 
+/// Found by the client_mirror fuzz target: ann0's call1 rang cat when the server restarted;
+/// ann0 reconnected, but nothing reached it for 36 s. Its guard gave up (CALLING_TIMEOUT) and
+/// sent a cancel; then the resync sent at login, older than the cancel, listed call1 ringing, so
+/// the mirror placed it again, and the server's `timeout` ended it a second time. A call the
+/// guard gave up on with its token in hand is now hung up too if a resync lists it.
+#[test]
+fn an_outgoing_call_the_guard_cancelled_stays_ended_when_an_older_resync_lists_it() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_disconnected(T0 + 1_000);
+    m.handle_connected(T0 + 2_000);
+    drain(&mut m);
+    m.handle_timeout(T0 + 36_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    let msgs = sent(&out);
+    assert_eq!(action_of(&msgs[0]).0.name(), "cancel");
+
+    let ringing = CallSnapshotPhase::Ringing {
+        expires_in_ms: 1_000,
+        call_token: "ct-a".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), ringing, 1)];
+    relogin(&mut m, calls, T0 + 36_100);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+    m.handle_frame(event("c1", 2, CallEvent::Timeout), T0 + 36_200);
+    assert!(
+        drain(&mut m).1.is_empty(),
+        "the server's timeout shows nothing more"
+    );
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();

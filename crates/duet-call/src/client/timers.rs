@@ -62,10 +62,11 @@ impl ClientMirror {
             return;
         };
         self.take_current(&call.call_id);
+        // Ended here, it stays ended: should the server still have it (a restart re-arms the
+        // grace of the calls it restores; a resync sent before the cancel below arrived lists it
+        // ringing), the late ack, `merged` or resync that shows it has it hung up.
+        self.abandon(call.call_id.clone());
         if call.answered {
-            // The server may keep it past its grace (a restart re-arms the grace of the calls it
-            // restores): should a resync list it, it is hung up rather than brought back.
-            self.abandon(call.call_id.clone());
             self.emit(ClientEvent::CallEnd {
                 call_id: call.call_id,
                 reason: EndReason::ConnectionLost,
@@ -73,8 +74,9 @@ impl ClientMirror {
             });
             return;
         }
+        // The server went quiet about this call: withdraw it, so it cannot ring on unseen.
+        // Without the token it cannot be cancelled now; it is hung up should the server answer.
         if self.connected && call.call_token.is_some() {
-            // The server went quiet about this call: withdraw it, so it cannot ring on unseen.
             let msg = duet_protocol::ClientMessage::Call {
                 call_id: call.call_id.clone(),
                 device: self.config.device.clone(),
@@ -84,9 +86,6 @@ impl ClientMirror {
             };
             self.outputs
                 .push_back(super::ClientOutput::Send(ClientFrame::new(None, msg)));
-        } else {
-            // Without the token it cannot be cancelled now; it is, should the server answer.
-            self.abandon(call.call_id.clone());
         }
         self.emit(ClientEvent::CallingTimeout {
             call_id: call.call_id,
