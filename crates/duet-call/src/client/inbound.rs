@@ -221,7 +221,10 @@ impl ClientMirror {
                 call_token,
                 ..
             } => {
-                let known = self.is_current(call_id) || self.invite(call_id).is_some();
+                // Also a call this mirror showed ended already (see `abandoned.rs`).
+                let known = self.is_current(call_id)
+                    || self.invite(call_id).is_some()
+                    || self.abandoned.contains(call_id);
                 if caller.device == self.config.device || known {
                     return;
                 }

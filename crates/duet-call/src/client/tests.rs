@@ -635,6 +635,33 @@ fn an_outgoing_call_the_guard_cancelled_stays_ended_when_an_older_resync_lists_i
     );
 }
 
+/// Found by the client_mirror fuzz target: ben0's call rang ann0 when the server restarted;
+/// ann0 reconnected, but nothing reached it for 36 s, so its guard dropped the invite
+/// (CALLING_TIMEOUT). The resync sent at login, older than that, then rang the call again, and the
+/// server's `canceled` ended it a second time (USER_CANCEL). It no longer rings again.
+#[test]
+fn an_invite_the_guard_dropped_does_not_ring_again_when_an_older_resync_lists_it() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    m.handle_disconnected(T0 + 1_000);
+    m.handle_timeout(T0 + 36_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["onDisconnect", "CALLING_TIMEOUT"]);
+
+    let ringing = CallSnapshotPhase::Ringing {
+        expires_in_ms: 1_000,
+        call_token: "tok-c9".into(),
+    };
+    let calls = vec![snapshot("c9", party("bob", "bob-desktop"), ringing, 1)];
+    relogin(&mut m, calls, T0 + 36_100);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert!(m.invites().is_empty());
+    m.handle_frame(event("c9", 2, CallEvent::Canceled), T0 + 36_200);
+    assert!(drain(&mut m).1.is_empty(), "no second ending");
+}
+
 #[test]
 fn call_sends_invite_then_starts_media_on_ack() {
     let mut m = logged_in();
