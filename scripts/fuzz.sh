@@ -25,11 +25,11 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo +nightly install cargo-fuzz --locked
 fi
 
-# The targets that run only safe Rust (duet-protocol and duet-call `forbid(unsafe_code)`; serde_json
-# and the HMAC crates are their only dependencies with unsafe code) run without AddressSanitizer:
-# the memory errors it finds cannot happen there (out-of-bounds access panics, which libFuzzer
-# reports like any crash), and it made them 10 times slower. The media targets call into libvpx and
-# libopus through unsafe code, so they keep it.
+# The targets of safe Rust (duet-protocol and duet-call `forbid(unsafe_code)`; the unsafe code inside
+# std and their few dependencies, serde_json, sha2, base64, is not what they test) run without
+# AddressSanitizer: the memory errors it finds cannot happen in safe Rust (an out-of-bounds index
+# panics, which libFuzzer reports like any crash), and it made them about 10 times slower. The
+# media targets call into libvpx and libopus through unsafe code, so they keep it.
 sanitizer_of() {
     if [ -n "${FUZZ_SANITIZER:-}" ]; then
         echo "$FUZZ_SANITIZER"
