@@ -647,6 +647,7 @@ impl World {
                         callee: party(s.callee).account,
                         call_type: call_type(s.video),
                         attachment: serde_json::Value::Null,
+                        attachment_omitted: false,
                         phase: match s.answered_by {
                             None => CallSnapshotPhase::Ringing {
                                 expires_in_ms: s.expires_in_ms,

@@ -380,10 +380,11 @@ impl World {
                     });
                 }
                 Some("accept") => {
+                    // The server acks an accept only when this device answers the call, also
+                    // after refusing an earlier accept of it (`busy` while this device's own call
+                    // rang out), which left it Ended here; what ends the call comes after.
                     if let Some(v) = client.views.get_mut(&call_id) {
-                        if v.belief == Belief::Ringing {
-                            v.belief = Belief::InCall;
-                        }
+                        v.belief = Belief::InCall;
                     }
                 }
                 _ => {}

@@ -62,6 +62,9 @@ pub struct Server {
     online: BTreeSet<DeviceKey>,
     /// The store's live calls: what a restart restores.
     stored: BTreeMap<CallId, String>,
+    /// The parties of each stored call, read from its JSON once when it was stored (the
+    /// convergence checks ask for them after every step).
+    parties: BTreeMap<CallId, LiveCall>,
     /// The store's records: one per call, ever.
     pub records: BTreeMap<CallId, CallRecord>,
     /// Every call the switchboard created (stored or ended).
@@ -81,6 +84,7 @@ impl Server {
             now: T0,
             online: BTreeSet::new(),
             stored: BTreeMap::new(),
+            parties: BTreeMap::new(),
             records: BTreeMap::new(),
             created: BTreeSet::new(),
             last_seq: HashMap::new(),
@@ -160,6 +164,7 @@ impl Server {
                     let back = StoredCall::from_json(&json).expect("a stored call reads back");
                     assert_eq!(back, stored, "a stored call changed through its JSON");
                     self.created.insert(id.clone());
+                    self.parties.insert(id.clone(), live_call(&json));
                     self.stored.insert(id, json);
                 }
                 Output::CallEnded(record) => self.check_record(record),
@@ -169,6 +174,7 @@ impl Server {
 
     fn check_record(&mut self, record: CallRecord) {
         let id = record.call_id.clone();
+        self.parties.remove(&id);
         assert!(
             self.stored.remove(&id).is_some() || record.status == CallStatus::Busy,
             "call {id} ended but was never stored: {record:?}"
@@ -265,23 +271,7 @@ impl Server {
     /// The live calls as the store holds them (the switchboard replaces the stored copy on
     /// every change of phase): each call's caller, and its answering device once answered.
     pub fn live(&self) -> Vec<LiveCall> {
-        self.stored
-            .values()
-            .map(|json| {
-                let call: serde_json::Value = serde_json::from_str(json).expect("stored JSON");
-                let party = |p: &serde_json::Value| {
-                    let text = |field: &str| p[field].as_str().expect("a party field").to_owned();
-                    key(&text("account"), &text("device"))
-                };
-                LiveCall {
-                    id: cid(call["id"].as_str().expect("a call id")),
-                    caller: party(&call["caller"]),
-                    callee: call["phase"]
-                        .get("Active")
-                        .map(|active| party(&active["callee"])),
-                }
-            })
-            .collect()
+        self.parties.values().cloned().collect()
     }
 
     /// At the end of a run, once everyone logged out and time ran past every deadline: no call
@@ -296,5 +286,21 @@ impl Server {
         for id in &self.created {
             assert!(self.records.contains_key(id), "call {id} has no record");
         }
+    }
+}
+
+/// A stored call's id, caller and answering device, read from its JSON.
+fn live_call(json: &str) -> LiveCall {
+    let call: serde_json::Value = serde_json::from_str(json).expect("stored JSON");
+    let party = |p: &serde_json::Value| {
+        let text = |field: &str| p[field].as_str().expect("a party field").to_owned();
+        key(&text("account"), &text("device"))
+    };
+    LiveCall {
+        id: cid(call["id"].as_str().expect("a call id")),
+        caller: party(&call["caller"]),
+        callee: call["phase"]
+            .get("Active")
+            .map(|active| party(&active["callee"])),
     }
 }

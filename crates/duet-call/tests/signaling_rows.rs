@@ -931,3 +931,30 @@ fn presence_follows_login_calls_and_logout() {
         [Presence::InCall, Presence::Online, Presence::Offline]
     );
 }
+
+/// What the switchboard fuzz target's honest-client model got wrong: an accept from a device
+/// whose own call still rings out is refused with `busy`, and the call goes on ringing there, so
+/// the same device's accept after it cancelled its own call is taken (acked, the caller hears
+/// USER_ACCEPT).
+#[test]
+fn an_accept_refused_busy_while_the_device_rings_out_is_taken_once_it_cancelled() {
+    let (mut h, a, b1, _) = setup();
+    let carol = key("carol", "c1");
+    h.login(&carol);
+    h.take(&carol);
+    let (to_bob, to_carol) = (cid("c1"), cid("c2"));
+    h.invite(&a, &to_bob, "bob", CallType::Audio);
+    h.invite(&b1, &to_carol, "carol", CallType::Audio);
+    h.take(&a);
+    h.take(&b1);
+
+    let refused = h.accept(&b1, &to_bob);
+    assert_eq!(h.error_for(&b1, refused), Some(ErrorCode::Busy));
+    assert_eq!(h.sb.phase_of(&to_bob), Some("ringing"));
+
+    h.act(&b1, &to_carol, CallAction::Cancel);
+    let taken = h.accept(&b1, &to_bob);
+    assert_eq!(h.error_for(&b1, taken), None);
+    assert_eq!(h.sb.phase_of(&to_bob), Some("active"));
+    assert_eq!(h.event_names(&a), ["USER_ACCEPT"]);
+}

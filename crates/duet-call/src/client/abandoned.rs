@@ -1,8 +1,10 @@
-//! Calls the mirror gave up on before the server could be told: its invite's ack (the token to
-//! cancel with) or its answer's ack had not arrived when the guard gave up on a silent server.
-//! If that answer comes after all (the server did connect the call: the callee answered, glare
-//! merged it, or this device's accept won), the mirror hangs the call up at once, so that it
-//! does not live on at the server with a device that shows nothing of it (and stays busy).
+//! Calls the mirror showed ended on its own: its guard gave up on a silent server (an outgoing
+//! call, cancelled if the token was in hand; an invite, maybe being accepted; an answered call
+//! past the reconnect grace), or an accept was acked after this device placed another call. If
+//! the server shows such a call live after all (a late ack, `merged`, or a resync, possibly older
+//! than the give-up, lists it), the mirror hangs it up at once rather than show it again, so that
+//! it neither ends twice here nor lives on at the server with a device that shows nothing of it
+//! (and stays busy); an invite of it does not ring again.
 
 use super::ClientMirror;
 use duet_protocol::{CallAction, CallId, ClientFrame, ClientMessage, EndReason};

@@ -14,6 +14,8 @@ impl ClientMirror {
     pub fn handle_frame(&mut self, frame: ServerFrame, now_ms: u64) {
         let pending = frame.req.and_then(|req| self.pending.remove(&req));
         let awaited = pending.is_some();
+        // An answer after `TimedOut` reaches no one, but tells what the server did all the same.
+        let pending = pending.or_else(|| frame.req.and_then(|req| self.late.remove(&req)));
         match &frame.msg {
             ServerMessage::LoginOk {
                 nick,
@@ -111,6 +113,15 @@ impl ClientMirror {
                 let Some(invite) = self.take_invite(call_id) else {
                     return;
                 };
+                if self.current.is_some() {
+                    // This device placed another call before the answer came (the accept was
+                    // slow, or timed out): the user moved on, so the call the accept connected
+                    // is hung up (by `end_abandoned`, with the token this ack carries) rather
+                    // than taking the place of the call being placed.
+                    self.close_media(call_id);
+                    self.abandon(call_id.clone());
+                    return;
+                }
                 let call_type = invite.answer_as.unwrap_or(invite.call_type);
                 self.current = Some(CurrentCall {
                     call_id: call_id.clone(),
@@ -210,7 +221,10 @@ impl ClientMirror {
                 call_token,
                 ..
             } => {
-                let known = self.is_current(call_id) || self.invite(call_id).is_some();
+                // Also a call this mirror showed ended already (see `abandoned.rs`).
+                let known = self.is_current(call_id)
+                    || self.invite(call_id).is_some()
+                    || self.abandoned.contains(call_id);
                 if caller.device == self.config.device || known {
                     return;
                 }
@@ -389,6 +403,16 @@ impl ClientMirror {
         let Some(outgoing) = self.current.take_if(|c| c.call_id == *call_id) else {
             return self.end_abandoned(call_id, into, call_token, now_ms);
         };
+        if self.abandoned.contains(&into) {
+            // The crossing invite stopped ringing here by the mirror's guard (CALLING_TIMEOUT was
+            // shown) before the server's answer came: what it joined this call into ended here
+            // already. It is hung up there, and this call, consumed by it, ends here the same way.
+            self.end_abandoned(&into, into.clone(), call_token, now_ms);
+            self.emit(ClientEvent::CallingTimeout {
+                call_id: outgoing.call_id,
+            });
+            return;
+        }
         let crossing = self.take_invite(&into);
         if crossing.is_none() {
             let start = MediaAction::Start {

@@ -43,10 +43,13 @@ pub use types::{
 };
 
 use duet_protocol::{CallId, ClientFrame, ClientMessage};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// How many calls' last-seen sequence numbers are remembered, to drop late duplicates.
 const SEQ_MEMORY: usize = 1024;
+
+/// How many timed-out requests are remembered, so that a late answer still moves the mirror.
+const LATE_MEMORY: usize = 64;
 
 /// A request waiting for its answer, so the answer can be interpreted.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +83,9 @@ pub struct ClientMirror {
     last_seq: HashMap<CallId, u64>,
     seq_order: VecDeque<CallId>,
     pending: HashMap<u64, Pending>,
+    /// Requests reported `TimedOut` whose answer may still come (the server may have acted on
+    /// them), by `req`; see `timers.rs`.
+    late: BTreeMap<u64, Pending>,
     /// Calls given up on before the server heard of it; see `abandoned.rs`.
     abandoned: VecDeque<CallId>,
     next_req: u64,
@@ -100,6 +106,7 @@ impl ClientMirror {
             last_seq: HashMap::new(),
             seq_order: VecDeque::new(),
             pending: HashMap::new(),
+            late: BTreeMap::new(),
             abandoned: VecDeque::new(),
             next_req: 1,
             outputs: VecDeque::new(),

@@ -16,8 +16,9 @@ pub enum ClientOutput {
     Media(MediaAction),
     /// The server answered request `req` (an ack, an error or another answer), for whoever waits.
     Answer { req: u64, msg: ServerMessage },
-    /// The server did not answer request `req` within the request timeout; the mirror forgot it,
-    /// and a late answer is ignored.
+    /// The server did not answer request `req` within the request timeout. A late answer is
+    /// not handed out as an `Answer`, but still moves the mirror (the server did act on it: an
+    /// accept that won puts this device in the call), while the connection lasts.
     TimedOut { req: u64 },
 }
 

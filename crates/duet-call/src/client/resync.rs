@@ -38,6 +38,9 @@ impl ClientMirror {
         }
         let mut seen = std::collections::HashSet::new();
         ringing.retain(|s| seen.insert(s.call_id.clone()));
+        // An invite the guard dropped (CALLING_TIMEOUT was shown) does not ring again: the resync
+        // may be older than that, or the server's deadline later than the mirror's.
+        ringing.retain(|s| !self.abandoned.contains(&s.call_id));
         self.adopt_own_call(own, &mut gone, now_ms);
         let listed: Vec<CallId> = ringing.iter().map(|s| s.call_id.clone()).collect();
         let dropped: Vec<CallId> = self

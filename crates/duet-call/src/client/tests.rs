@@ -343,6 +343,53 @@ fn a_call_given_up_before_its_ack_is_hung_up_when_the_server_answers_it() {
     assert_eq!(m.status(), CallState::Idle);
 }
 
+/// Found by the client_mirror fuzz target: cat2's call1 rang ann0 (5 s) and ann0 called cat;
+/// the server joined the two into call1, answered by ann0, but the `merged` took 10 s. By then
+/// ann0's guard had dropped call1's invite (CALLING_TIMEOUT), and the late `merged` made call1
+/// current again, so call1 later ended a second time (CALL_END). A call the mirror showed ended
+/// stays ended: call1 is hung up at the server, and the outgoing call, consumed by it, times out.
+#[test]
+fn a_merge_into_an_invite_the_guard_gave_up_on_hangs_it_up_and_ends_the_outgoing_call() {
+    let mut m = logged_in();
+    m.handle_frame(
+        event("c9", 1, invited("c9", "bob", "bob-desktop", 5_000)),
+        T0,
+    );
+    let bob = AccountId::new("bob").unwrap();
+    m.call(id("c1"), bob, CallType::Video, json!(null), 30_000, T0)
+        .unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(events[0].call_id(), Some(&id("c9")));
+    assert_eq!(m.status(), CallState::Calling);
+
+    let merged = CallEvent::Merged {
+        into: id("c9"),
+        call_token: "tok-m".into(),
+    };
+    m.handle_frame(event("c1", 1, merged), T0 + 10_500);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    assert_eq!(events[0].call_id(), Some(&id("c1")));
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let [ClientMessage::Call {
+        call_id,
+        action,
+        call_token,
+        ..
+    }] = msgs.as_slice()
+    else {
+        panic!("one hang-up expected: {msgs:?}");
+    };
+    assert_eq!(
+        (call_id.as_str(), action.name(), call_token.as_deref()),
+        ("c9", "hangup", Some("tok-m"))
+    );
+}
+
 /// Found by the client_mirror fuzz target: glare merged ben2's call into an answered call, the
 /// server restarted before ben2 heard of it, and ben2's guard gave up (CALLING_TIMEOUT) while it
 /// was offline; the resync after reconnecting then brought the call back as if nothing had
@@ -373,6 +420,246 @@ fn a_call_given_up_offline_is_hung_up_when_the_resync_lists_it() {
         .find(|msg| matches!(msg, ClientMessage::Call { .. }));
     let (action, _, token) = action_of(hangup.expect("a hang-up"));
     assert_eq!((action.name(), token), ("hangup", Some("ct-r")));
+}
+
+/// Found by the client_mirror fuzz target: ann0 accepted cat2's call, but nothing reached ann0
+/// for 36 s. The accept's request timed out (TimedOut) and its late `call.ack` was dropped, so
+/// the server had ann0 answering the call (the caller heard `accepted`) while ann0's mirror had
+/// no call, and nothing the server would ever send could fix that. A late answer now reaches no
+/// one as an `Answer`, but still moves the mirror: the server did act on the request.
+#[test]
+fn an_accept_acked_after_its_request_timed_out_still_puts_the_callee_in_the_call() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_100);
+    let (out, events) = drain(&mut m);
+    assert_eq!(out, [ClientOutput::TimedOut { req }]);
+    assert!(events.is_empty());
+    assert_eq!(m.status(), CallState::Called, "the invite still rings here");
+
+    m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 36_000);
+    let (out, _) = drain(&mut m);
+    assert!(
+        !out.iter().any(|o| matches!(o, ClientOutput::Answer { .. })),
+        "the late answer reaches no one: {out:?}"
+    );
+    assert_eq!(media(&out), [MediaAction::Release { call_id: id("c9") }]);
+    assert_eq!(m.status(), CallState::InCall);
+    let call = m.current().expect("the call the server connected");
+    assert_eq!((call.call_id.as_str(), call.role), ("c9", Role::Callee));
+    assert!(m.invites().is_empty());
+
+    // It can be hung up like any answered call, with the token the ack brought.
+    m.hangup(T0 + 37_000).unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (action, _, token) = action_of(&msgs[0]);
+    assert_eq!((action.name(), token), ("hangup", Some("tok-c9")));
+}
+
+/// The caller's side of the same delay: the invite's ack arrives after its request timed out.
+/// The call still rings at the server, so the mirror takes the token from the late ack (and can
+/// cancel with it) instead of dropping it.
+#[test]
+fn an_invite_acked_after_its_request_timed_out_still_brings_the_token_to_cancel_with() {
+    let mut m = logged_in();
+    let bob = AccountId::new("bob").unwrap();
+    let req = m
+        .call(id("c1"), bob, CallType::Audio, json!(null), 30_000, T0)
+        .unwrap();
+    drain(&mut m);
+    m.handle_timeout(T0 + 10_000);
+    let (out, _) = drain(&mut m);
+    assert_eq!(out, [ClientOutput::TimedOut { req }]);
+    assert_eq!(m.status(), CallState::Calling);
+
+    m.handle_frame(ack(req, "c1", Some("ct-a")), T0 + 12_000);
+    let (out, _) = drain(&mut m);
+    assert!(matches!(
+        media(&out).as_slice(),
+        [MediaAction::Start {
+            role: Role::Caller,
+            ..
+        }]
+    ));
+    m.cancel(T0 + 13_000).unwrap();
+    let (out, _) = drain(&mut m);
+    let msgs = sent(&out);
+    let (action, _, token) = action_of(&msgs[0]);
+    assert_eq!((action.name(), token), ("cancel", Some("ct-a")));
+}
+
+/// A late answer counts only on the connection that carried the request: after a reconnect,
+/// a frame that names the old `req` moves nothing.
+#[test]
+fn a_late_answer_is_forgotten_with_the_connection_that_carried_its_request() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let req = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    m.handle_timeout(T0 + 10_100);
+    m.handle_disconnected(T0 + 10_200);
+    drain(&mut m);
+    m.handle_frame(ack(req, "c9", Some("tok-c9")), T0 + 10_300);
+    assert_eq!(m.status(), CallState::Called);
+    assert!(m.current().is_none());
+}
+
+/// Found by the client_mirror fuzz target: ann0 and ben0 were in a call when the server
+/// restarted three times within the reconnect grace. Each restart re-armed the grace of the
+/// restored call, so it outlived ann0's guard (grace + slack from the first loss), which ended it
+/// here (CALL_END); the resync after reconnecting then brought it back, and it ended here a
+/// second time. A call the guard ended is now hung up when a resync lists it.
+#[test]
+fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let accepted = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, accepted), T0 + 100);
+    m.handle_disconnected(T0 + 1_000);
+    drain(&mut m);
+    m.handle_timeout(T0 + 26_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALL_END"]);
+    assert_eq!(m.status(), CallState::Idle);
+
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0 + 100,
+        call_token: "ct-a".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)];
+    relogin(&mut m, calls, T0 + 27_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+}
+
+/// Found by the client_mirror fuzz target: ann0 accepted cat2's call1 and, before the ack came,
+/// placed call2 to cat (the mirror still showed call1 ringing, no current call). The late ack
+/// made call1 current in place of call2, so the mirror lost call2 while the server rang it. The
+/// outgoing call now stays; the call the accept connected is hung up with the ack's token.
+#[test]
+fn an_accept_acked_after_this_device_placed_another_call_hangs_up_the_answered_call() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    let accept = m.accept(&id("c9"), None, T0 + 100).unwrap();
+    let carol = AccountId::new("carol").unwrap();
+    let invite = m
+        .call(
+            id("c1"),
+            carol,
+            CallType::Audio,
+            json!(null),
+            30_000,
+            T0 + 200,
+        )
+        .unwrap();
+    drain(&mut m);
+
+    m.handle_frame(ack(accept, "c9", Some("tok-c9")), T0 + 300);
+    let (out, events) = drain(&mut m);
+    assert!(names(&events).is_empty());
+    assert_eq!(m.current().map(|c| c.call_id.as_str()), Some("c1"));
+    assert_eq!(m.status(), CallState::Calling);
+    assert!(m.invites().is_empty());
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c9") }));
+    let msgs = sent(&out);
+    let [ClientMessage::Call {
+        call_id,
+        action,
+        call_token,
+        ..
+    }] = msgs.as_slice()
+    else {
+        panic!("one hang-up expected: {msgs:?}");
+    };
+    assert_eq!(
+        (call_id.as_str(), action.name(), call_token.as_deref()),
+        ("c9", "hangup", Some("tok-c9"))
+    );
+
+    // The outgoing call goes on as usual.
+    m.handle_frame(ack(invite, "c1", Some("ct-a")), T0 + 400);
+    drain(&mut m);
+    assert_eq!(m.status(), CallState::Calling);
+}
+
+/// Found by the client_mirror fuzz target: ann0's call1 rang cat when the server restarted;
+/// ann0 reconnected, but nothing reached it for 36 s. Its guard gave up (CALLING_TIMEOUT) and
+/// sent a cancel; then the resync sent at login, older than the cancel, listed call1 ringing, so
+/// the mirror placed it again, and the server's `timeout` ended it a second time. A call the
+/// guard gave up on with its token in hand is now hung up too if a resync lists it.
+#[test]
+fn an_outgoing_call_the_guard_cancelled_stays_ended_when_an_older_resync_lists_it() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_disconnected(T0 + 1_000);
+    m.handle_connected(T0 + 2_000);
+    drain(&mut m);
+    m.handle_timeout(T0 + 36_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALLING_TIMEOUT"]);
+    let msgs = sent(&out);
+    assert_eq!(action_of(&msgs[0]).0.name(), "cancel");
+
+    let ringing = CallSnapshotPhase::Ringing {
+        expires_in_ms: 1_000,
+        call_token: "ct-a".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), ringing, 1)];
+    relogin(&mut m, calls, T0 + 36_100);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+    m.handle_frame(event("c1", 2, CallEvent::Timeout), T0 + 36_200);
+    assert!(
+        drain(&mut m).1.is_empty(),
+        "the server's timeout shows nothing more"
+    );
+}
+
+/// Found by the client_mirror fuzz target: ben0's call rang ann0 when the server restarted;
+/// ann0 reconnected, but nothing reached it for 36 s, so its guard dropped the invite
+/// (CALLING_TIMEOUT). The resync sent at login, older than that, then rang the call again, and the
+/// server's `canceled` ended it a second time (USER_CANCEL). It no longer rings again.
+#[test]
+fn an_invite_the_guard_dropped_does_not_ring_again_when_an_older_resync_lists_it() {
+    let mut m = logged_in();
+    ringing(&mut m);
+    m.handle_disconnected(T0 + 1_000);
+    m.handle_timeout(T0 + 36_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["onDisconnect", "CALLING_TIMEOUT"]);
+
+    let ringing = CallSnapshotPhase::Ringing {
+        expires_in_ms: 1_000,
+        call_token: "tok-c9".into(),
+    };
+    let calls = vec![snapshot("c9", party("bob", "bob-desktop"), ringing, 1)];
+    relogin(&mut m, calls, T0 + 36_100);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert_eq!(m.status(), CallState::Idle);
+    assert!(m.invites().is_empty());
+    m.handle_frame(event("c9", 2, CallEvent::Canceled), T0 + 36_200);
+    assert!(drain(&mut m).1.is_empty(), "no second ending");
 }
 
 #[test]

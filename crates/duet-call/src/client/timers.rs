@@ -27,7 +27,15 @@ impl ClientMirror {
             .collect();
         overdue.sort_unstable();
         for req in overdue {
-            self.pending.remove(&req);
+            // The app hears no answer any more, but the server may still have acted on the
+            // request (an accept that won, an invite that rings): its late answer must still move
+            // the mirror, or the server keeps this device in a call the mirror knows nothing of.
+            if let Some(pending) = self.pending.remove(&req) {
+                self.late.insert(req, pending);
+            }
+            while self.late.len() > super::LATE_MEMORY {
+                self.late.pop_first();
+            }
             self.outputs
                 .push_back(super::ClientOutput::TimedOut { req });
         }
@@ -54,6 +62,10 @@ impl ClientMirror {
             return;
         };
         self.take_current(&call.call_id);
+        // Ended here, it stays ended: should the server still have it (a restart re-arms the
+        // grace of the calls it restores; a resync sent before the cancel below arrived lists it
+        // ringing), the late ack, `merged` or resync that shows it has it hung up.
+        self.abandon(call.call_id.clone());
         if call.answered {
             self.emit(ClientEvent::CallEnd {
                 call_id: call.call_id,
@@ -62,8 +74,9 @@ impl ClientMirror {
             });
             return;
         }
+        // The server went quiet about this call: withdraw it, so it cannot ring on unseen.
+        // Without the token it cannot be cancelled now; it is hung up should the server answer.
         if self.connected && call.call_token.is_some() {
-            // The server went quiet about this call: withdraw it, so it cannot ring on unseen.
             let msg = duet_protocol::ClientMessage::Call {
                 call_id: call.call_id.clone(),
                 device: self.config.device.clone(),
@@ -73,9 +86,6 @@ impl ClientMirror {
             };
             self.outputs
                 .push_back(super::ClientOutput::Send(ClientFrame::new(None, msg)));
-        } else {
-            // Without the token it cannot be cancelled now; it is, should the server answer.
-            self.abandon(call.call_id.clone());
         }
         self.emit(ClientEvent::CallingTimeout {
             call_id: call.call_id,
@@ -87,6 +97,7 @@ impl ClientMirror {
         self.connected = true;
         self.session = None;
         self.resynced = false;
+        self.late.clear();
     }
 
     /// The transport was lost (onDisconnect). Requests in flight are forgotten; an answered call
@@ -98,6 +109,8 @@ impl ClientMirror {
         self.session = None;
         self.resynced = false;
         self.pending.clear();
+        // Answers come on the connection that carried the request; that one is gone.
+        self.late.clear();
         let grace = self
             .config
             .reconnect_grace_ms
@@ -120,6 +133,7 @@ impl ClientMirror {
         self.session = None;
         self.resynced = false;
         self.pending.clear();
+        self.late.clear();
         if let Some(call) = self.current.clone() {
             self.take_current(&call.call_id);
             if call.answered {
