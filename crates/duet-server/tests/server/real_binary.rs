@@ -2,13 +2,18 @@
 //! garbage bytes, half-sent headers, non-JSON text, unknown types and versions, oversized and
 //! deeply nested frames, forged tokens and tokens of another app, actions on other people's
 //! calls, accept without an invite, new device ids without end, and floods of text, binary and
-//! ping frames. After each, two legitimate clients log in and complete a call; after rounds of all
-//! of them, the process's resident memory is back at its level after the first round.
+//! ping frames; and the hardening findings that can be tried from outside the process: an
+//! attachment over its limit (1), half-sent headers (2), floods (3), a token revoked by the admin
+//! command (4), the database file's mode (5), new device ids (6), a database locked by another
+//! process (7), a directory query too short (8), a foreign web origin (12). After each, two
+//! legitimate clients log in and complete a call; after rounds of all of them, the process's
+//! resident memory is back at its level after the first round.
 
 use crate::support::{answered_call, Client};
 use duet_protocol::{CallAction, CallEvent, EndReason};
 use duet_server::{Admin, SqliteStore};
 use futures_util::{SinkExt, StreamExt};
+use sqlx::Connection;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -31,6 +36,7 @@ const CONFIG: &str = r#"
 login_timeout_ms = 500
 
 [limits]
+store_wait_ms = 300
 handshake_timeout_ms = 300
 max_connections_per_address = 1000
 messages_per_second = 50
@@ -47,6 +53,7 @@ struct ServerProcess {
     child: Child,
     url: String,
     addr: SocketAddr,
+    database: std::path::PathBuf,
 }
 
 impl Drop for ServerProcess {
@@ -76,6 +83,7 @@ impl ServerProcess {
             child,
             url: String::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: dir.join("duet.sqlite"),
         };
         let started = std::time::Instant::now();
         loop {
@@ -101,6 +109,49 @@ impl ServerProcess {
                 "duet-server never listened: {text}"
             );
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs an admin command of the same binary on the server's database; returns its stdout.
+    fn admin(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_duet-server"))
+            .arg("--database")
+            .arg(&self.database)
+            .args(args)
+            .output()
+            .expect("the admin command runs");
+        assert!(
+            out.status.success(),
+            "duet-server {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// `GET /healthz`'s status code.
+    async fn health(&self) -> u16 {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer).await;
+        answer
+            .get(9..12)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Waits until `/healthz` answers `status` (a hang guard bounds it, not an assertion on time).
+    async fn wait_for_health(&self, status: u16) {
+        let started = std::time::Instant::now();
+        while self.health().await != status {
+            assert!(
+                started.elapsed() < HANG_GUARD,
+                "/healthz never answered {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -141,6 +192,8 @@ async fn provision(db: &Path) -> Tokens {
             .await
             .unwrap(),
     };
+    // Trudy's tokens are revoked each round (finding 4).
+    admin.add_user("demo", "trudy", "Trudy", ttl).await.unwrap();
     admin.store().close().await;
     tokens
 }
@@ -178,6 +231,24 @@ impl Raw {
             }
         })
         .await;
+    }
+
+    /// The `code` of the next `error` frame, skipping other frames; `None` if the connection ends.
+    async fn error_code(&mut self) -> Option<String> {
+        loop {
+            match tokio::time::timeout(HANG_GUARD, self.0.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    let frame: serde_json::Value = serde_json::from_str(text.as_str()).ok()?;
+                    if frame["type"] == "error" {
+                        return frame["code"].as_str().map(str::to_owned);
+                    }
+                }
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                    return None
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
     }
 
     /// Reads `n` frames (answers), or until the connection ends.
@@ -294,6 +365,64 @@ async fn hostile_round(server: &ServerProcess, tokens: &Tokens, round: usize) {
     }
 
     legitimate_call(server, tokens, &format!("r{round}-5")).await;
+    // Finding 1: an attachment over its limit is refused, the call never rings.
+    let mut raw = Raw::open(url).await;
+    raw.login("demo", "mallory", &tokens.mallory, "m1").await;
+    raw.read(2).await;
+    raw.text(format!(
+        r#"{{"v":1,"req":2,"type":"call","action":"invite","call_id":"big{round}","device":"m1","seq":1,"callee":"bob","call_type":2,"attachment":"{}"}}"#,
+        "x".repeat(60_000)
+    ))
+    .await;
+    assert_eq!(raw.error_code().await.as_deref(), Some("invalid_message"));
+    // Finding 8: a directory query too short to list everyone.
+    raw.text(r#"{"v":1,"req":3,"type":"directory.search","query":"a"}"#)
+        .await;
+    assert_eq!(raw.error_code().await.as_deref(), Some("query_too_short"));
+    drop(raw);
+    legitimate_call(server, tokens, &format!("r{round}-findings-1-8")).await;
+
+    // Finding 12: a web page from an origin the server does not know cannot open /ws.
+    let mut page = TcpStream::connect(server.addr).await.unwrap();
+    page.write_all(
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nConnection: Upgrade\r\n\
+          Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(HANG_GUARD, page.read_to_end(&mut answer)).await;
+    assert!(
+        answer.starts_with(b"HTTP/1.1 403"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    // Finding 4: a token revoked by the admin command (another process) ends its live session.
+    let token = server.admin(&["user", "token", "trudy"]);
+    let mut trudy = Raw::open(url).await;
+    trudy.login("demo", "trudy", &token, "t1").await;
+    trudy.read(2).await;
+    server.admin(&["user", "revoke", "trudy", "--token", &token]);
+    assert_eq!(trudy.error_code().await.as_deref(), Some("token_revoked"));
+    legitimate_call(server, tokens, &format!("r{round}-finding-4")).await;
+
+    // Finding 7: another process holds the database's write lock: calls still go through, the
+    // server says it is unhealthy, and recovers once the lock is gone.
+    let mut lock =
+        sqlx::SqliteConnection::connect(&format!("sqlite:{}", server.database.display()))
+            .await
+            .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    legitimate_call(server, tokens, &format!("r{round}-finding-7")).await;
+    server.wait_for_health(503).await;
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    lock.close().await.unwrap();
+    server.wait_for_health(200).await;
+
     // New device ids without end: at most 10 online at once, none kept once offline.
     for i in 0..100 {
         let mut raw = Raw::open(url).await;
@@ -326,6 +455,14 @@ async fn bad_input_against_the_real_binary_leaves_it_serving_with_its_memory_at_
     let tokens = provision(&dir.path().join("duet.sqlite")).await;
     let server = ServerProcess::start(dir.path());
     legitimate_call(&server, &tokens, "warm-up").await;
+    // Finding 5: the database holds the apps' token secrets; only its owner may read it.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&server.database)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "the database file's mode");
 
     hostile_round(&server, &tokens, 0).await;
     let level = server.rss_kib();
