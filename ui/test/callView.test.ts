@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { callControls, mainTone, screenFor } from "../src/app/callView";
+import { deviceProblem } from "../src/app/devices";
+import { qualityLabel } from "../src/views/quality";
 import { shortcutAction } from "../src/app/shortcuts";
 import type { AppState, CallInfo } from "../src/backend/types";
 import { popupKeyAction } from "../src/popup/popupKeys";
 
 const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, ...over,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null,
+  devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
-  status, call: null, invite: null, connection: "connected", signedIn: null, contacts: [], missedCalls: 0, revision: 0, ...over,
+  status, call: null, invite: null, connection: "connected", signedIn: null, contacts: [], missedCalls: 0, preview: null, revision: 0, ...over,
 });
 const key = (k: string, ctrlKey = false) => ({ key: k, ctrlKey, metaKey: false, altKey: false, shiftKey: false });
 
@@ -49,6 +52,18 @@ describe("callControls", () => {
     expect(c.switchPrompt).toBe(1);
   });
 
+  it("says which device does not work, and only a video call has a local picture to replace", () => {
+    const broken = { camera: "not_found", microphone: "busy" } as const;
+    const c = callControls(state("in_call", { call: call({ devices: broken }) }))!;
+    expect(c).toMatchObject({
+      cameraProblem: "device.camera.not_found", micProblem: "device.microphone.busy", showLocalPlaceholder: true,
+    });
+    const audio = callControls(state("in_call", { call: call({ callType: 1, devices: broken }) }))!;
+    expect(audio).toMatchObject({ micProblem: "device.microphone.busy", showLocalPlaceholder: false });
+    const fine = callControls(state("in_call", { call: call() }))!;
+    expect(fine).toMatchObject({ cameraProblem: null, micProblem: null, showLocalPlaceholder: false });
+  });
+
   it("is null without a call", () => {
     expect(callControls(state("idle"))).toBeNull();
   });
@@ -79,6 +94,8 @@ describe("main window shortcuts", () => {
     expect(shortcutAction(key("m", true), state("in_call", { call: call() }))).toEqual({ kind: "mute", muted: true });
     expect(shortcutAction(key("m", true), state("in_call", { call: call({ muted: true }) }))).toEqual({ kind: "mute", muted: false });
     expect(shortcutAction(key("m", true), state("idle"))).toBeNull();
+    const noMic = call({ muted: true, devices: { camera: "ok", microphone: "not_found" } });
+    expect(shortcutAction(key("m", true), state("in_call", { call: noMic }))).toBeNull();
     expect(shortcutAction(key("m"), state("in_call", { call: call() }))).toBeNull();
   });
 
@@ -105,5 +122,25 @@ describe("popup keys", () => {
     expect(popupKeyAction(key("a", { altKey: true, ctrlKey: true }), invite)).toBeNull();
     expect(popupKeyAction(key("a", { altKey: true }), null)).toBeNull();
     expect(popupKeyAction(key("Escape"), null)).toBeNull();
+  });
+});
+
+describe("deviceProblem", () => {
+  it("names each state of each device, nothing for ok or no report", () => {
+    expect(deviceProblem("camera", { camera: "failed", microphone: "ok" })).toBe("device.camera.failed");
+    expect(deviceProblem("camera", { camera: "busy", microphone: "ok" })).toBe("device.camera.busy");
+    expect(deviceProblem("microphone", { camera: "ok", microphone: "not_found" })).toBe("device.microphone.not_found");
+    expect(deviceProblem("microphone", { camera: "ok", microphone: "ok" })).toBeNull();
+    expect(deviceProblem("camera", null)).toBeNull();
+  });
+});
+
+describe("qualityLabel", () => {
+  it("grades by the backend, and says Connecting… then No media while nothing flows", () => {
+    expect(qualityLabel("excellent", 9)).toBe("quality.excellent");
+    expect(qualityLabel("bad", 0)).toBe("quality.bad");
+    expect(qualityLabel("unknown", 0)).toBe("quality.unknown");
+    expect(qualityLabel("unknown", 2)).toBe("quality.unknown");
+    expect(qualityLabel("unknown", 3)).toBe("quality.noMedia");
   });
 });

@@ -12,7 +12,8 @@ import {
 const NOW = 1_800_000_000_000;
 const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, ...over,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null,
+  devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: videoCall({ answeredAtMs: NOW - 65_000, ...over }) });
 
@@ -208,6 +209,64 @@ describe("call screen", () => {
     expect(byTestId("stats-overlay").textContent).toContain("42 ms");
   });
 
+  it("a missing camera and microphone: the avatar and why in the preview area, disabled buttons saying why", async () => {
+    const { backend } = await start(inCall({ cameraOn: false, muted: true, devices: { camera: "not_found", microphone: "not_found" } }));
+    expect(visible("local-placeholder")).toBe(true);
+    expect(visible("local-video")).toBe(false);
+    expect(byTestId("local-device-note").textContent).toBe("No camera found");
+    expect(byTestId("local-placeholder").querySelector(".avatar")?.textContent).toBe("A");
+    expect(byTestId("device-notes").textContent).toBe("No microphone");
+    const cameraButton = byTestId<HTMLButtonElement>("btn-camera");
+    expect(cameraButton.disabled).toBe(true);
+    expect(cameraButton.title).toBe("No camera found");
+    expect(byTestId<HTMLButtonElement>("btn-mute").disabled).toBe(true);
+    expect(byTestId("btn-mute").title).toBe("No microphone");
+    backend.emit("app-state", { ...inCall({ devices: { camera: "busy", microphone: "failed" } }), revision: 5 });
+    expect(byTestId("local-device-note").textContent).toBe("Camera in use by another app");
+    expect(byTestId("btn-mute").title).toBe("Microphone failed");
+    setLocale("zh");
+    expect(byTestId("local-device-note").textContent).toBe("摄像头正被其他应用占用");
+    backend.emit("app-state", { ...inCall(), revision: 6 });
+    expect(visible("local-placeholder")).toBe(false);
+    expect(visible("local-video")).toBe(true);
+    expect(visible("device-notes")).toBe(false);
+    expect(byTestId<HTMLButtonElement>("btn-camera").disabled).toBe(false);
+  });
+
+  it("the menus beside mute and camera list the backend's devices and switch live", async () => {
+    const { backend } = await start(inCall({ devices: { camera: "not_found", microphone: "not_found" } }));
+    expect(visible("camera-menu")).toBe(false);
+    byTestId("camera-menu-toggle").click();
+    await settle();
+    expect(visible("camera-menu")).toBe(true);
+    const items = [...byTestId("camera-menu").querySelectorAll<HTMLElement>("[data-testid=camera-menu-item]")];
+    expect(items.map((i) => i.textContent)).toEqual(["Integrated Camera"]);
+    items[0].click();
+    await settle();
+    expect(backend.last("select_device")?.args).toEqual({ kind: "camera", id: "cam0" });
+    expect(visible("camera-menu")).toBe(false);
+    // No microphone at all: the menu says so instead of an empty list.
+    byTestId("mic-menu-toggle").click();
+    await settle();
+    expect(byTestId("mic-menu-empty").textContent).toContain("No microphone found");
+    press("Escape");
+    expect(visible("mic-menu")).toBe(false);
+  });
+
+  it("the network label says Connecting… and then No media while the grade is unknown", async () => {
+    const { backend } = await start(inCall());
+    const none = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 0, recvKbps: 0, fps: 0, width: 0, height: 0, quality: "unknown" };
+    backend.emit("stats", none);
+    const label = () => byTestId("network-quality").querySelector(".quality-label")?.textContent;
+    expect(label()).toBe("Connecting…");
+    backend.emit("stats", none);
+    backend.emit("stats", none);
+    expect(byTestId("network-quality").dataset.quality).toBe("unknown");
+    expect(label()).toBe("No media");
+    backend.emit("stats", { ...none, recvKbps: 900, quality: "excellent" });
+    expect(label()).toBe("Excellent network");
+  });
+
   it("returns to the contacts when the call ends", async () => {
     const { backend } = await start(inCall());
     backend.emit("app-state", IDLE);
@@ -293,6 +352,20 @@ describe("settings", () => {
     byTestId("nav-contacts").click();
     await settle();
     expect(backend.last("set_preview")?.args).toEqual({ on: false });
+  });
+
+  it("says which preview device does not open, over the preview and by the meter", async () => {
+    const { backend } = await start();
+    backend.failures.set_preview = { code: "media", message: "camera device error: busy" };
+    byTestId("nav-settings").click();
+    await settle();
+    expect(visible("preview-camera-note")).toBe(false);
+    backend.emit("app-state", { ...IDLE, preview: { camera: "busy", microphone: "not_found" }, revision: 3 });
+    expect(byTestId("preview-camera-note").textContent).toBe("Camera in use by another app");
+    expect(byTestId("preview-mic-note").textContent).toBe("No microphone");
+    backend.emit("app-state", { ...IDLE, preview: { camera: "ok", microphone: "ok" }, revision: 4 });
+    expect(visible("preview-camera-note")).toBe(false);
+    expect(visible("preview-mic-note")).toBe(false);
   });
 
   it("forces dark or light on save, and under \"system\" follows the OS preference live", async () => {

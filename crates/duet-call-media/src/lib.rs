@@ -21,6 +21,7 @@ mod call_devices;
 mod devices;
 mod echo;
 mod engine;
+mod grade;
 mod playout;
 mod preview;
 mod session;

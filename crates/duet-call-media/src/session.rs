@@ -1,9 +1,7 @@
 //! One call's media task: owns the `CallMedia`, applies the SDK's commands in order and relays
 //! negotiation between the media session and the SDK.
 
-use duet_callkit::{
-    CallType, DeviceKind, MediaCallInfo, MediaEvents, MediaSession, MediaStats, NetworkQuality,
-};
+use duet_callkit::{CallType, DeviceKind, MediaCallInfo, MediaEvents, MediaSession, MediaStats};
 use duet_media::sink::null::NullSink;
 use duet_media::{CallMedia, CallStats, ConnectionState, MediaConfig, MediaEvent, MediaSignal};
 use tokio::sync::mpsc;
@@ -12,6 +10,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 use crate::call_config::{call_config, media_role};
 use crate::call_devices::CallDevices;
 use crate::echo::EchoLine;
+use crate::grade::Grader;
 use crate::preview::{PreviewFilter, PreviewSinks};
 use crate::setup::{MediaSetup, VideoSinkFactory};
 
@@ -174,6 +173,7 @@ async fn drive(
 
     // Whether a path was ever found, or its absence already reported.
     let mut path_settled = false;
+    let mut grader = Grader::default();
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -214,7 +214,7 @@ async fn drive(
                 Some(Command::Close) | None => break,
             },
             Some(event) = media_events.recv() => {
-                forward(event, &media, &signals_out, &events, &mut path_settled);
+                forward(event, &media, &signals_out, &events, &mut path_settled, &mut grader);
             }
         }
     }
@@ -239,8 +239,14 @@ async fn apply_signal(media: &CallMedia, payload: serde_json::Value) {
     }
 }
 
-/// The SDK's view of one second of statistics; `size` is the last decoded remote frame's.
-pub(crate) fn sdk_stats(stats: &CallStats, size: (u32, u32)) -> MediaStats {
+/// The SDK's view of one second of statistics; `size` is the last decoded remote frame's, and
+/// `grader` grades it as of `now`.
+pub(crate) fn sdk_stats(
+    stats: &CallStats,
+    size: (u32, u32),
+    grader: &mut Grader,
+    now: std::time::Instant,
+) -> MediaStats {
     let send_kbps = stats.video_send_kbps + stats.audio_send_kbps;
     let recv_kbps = stats.video_recv_kbps + stats.audio_recv_kbps;
     let loss_pct = stats.send_loss.max(stats.recv_loss) * 100.0;
@@ -254,18 +260,19 @@ pub(crate) fn sdk_stats(stats: &CallStats, size: (u32, u32)) -> MediaStats {
         rtt_ms: stats.rtt_ms,
         loss_pct,
         jitter_ms: stats.jitter_ms,
-        quality: NetworkQuality::grade(loss_pct, stats.rtt_ms, send_kbps + recv_kbps > 0.0),
+        quality: grader.grade(now, loss_pct, stats.rtt_ms, recv_kbps),
     }
 }
 
 /// Passes one media event on; `path_settled` remembers whether a path was ever found or its
-/// absence reported, so the failure is reported once.
+/// absence reported, so the failure is reported once; `grader` when media last arrived.
 fn forward(
     event: MediaEvent,
     media: &CallMedia,
     signals_out: &mpsc::UnboundedSender<serde_json::Value>,
     events: &MediaEvents,
     path_settled: &mut bool,
+    grader: &mut Grader,
 ) {
     match event {
         MediaEvent::ConnectionState {
@@ -296,7 +303,7 @@ fn forward(
                     .borrow()
                     .as_ref()
                     .map_or((0, 0), |frame| (frame.width, frame.height));
-                events.stats(sdk_stats(&stats, size));
+                events.stats(sdk_stats(&stats, size, grader, std::time::Instant::now()));
             }
         }
         MediaEvent::FirstRemoteVideoFrame { width, height } => {

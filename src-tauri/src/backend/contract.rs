@@ -6,6 +6,8 @@
 mod tests {
     use crate::backend::accounts::{AccountSignUp, PasswordSignIn, ServerChoice, ServerInfo};
     use crate::backend::deep_link::Problem;
+    use crate::backend::device_choice::PickableKind;
+    use crate::backend::device_state::{DeviceState, LocalDevices};
     use crate::backend::links::{BadLink, CallLink};
     use crate::backend::records::HistoryRecord;
     use crate::backend::state::{
@@ -98,6 +100,9 @@ export type CommandError = { code: string; message: string; host?: string; reaso
             Status::decl(),
             Connection::decl(),
             CallView::decl(),
+            LocalDevices::decl(),
+            DeviceState::decl(),
+            PickableKind::decl(),
             InviteView::decl(),
             SignedIn::decl(),
             Transport::decl(),

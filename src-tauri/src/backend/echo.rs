@@ -1,5 +1,5 @@
 //! The echo contact of the embedded server: answers every call by itself and sends back what
-//! it receives, a moment later, so a first-time user sees and hears themselves through a real
+//! it receives, a moment later (and mirrors the caller's camera and microphone switches), so a first-time user sees and hears themselves through a real
 //! call (real signaling, real WebRTC, the same codecs and filters as any call).
 
 use crate::error::AppResult;
@@ -80,6 +80,19 @@ async fn answer_calls(kit: CallKit, mut events: tokio::sync::broadcast::Receiver
                 }
             }
             Ok(CallEvent::CallEnd { .. }) => hang_up_at = None,
+            // The echo sends back what it receives, so it announces what it receives: the
+            // caller's camera off (or missing) means no picture to send back, and the caller
+            // sees the echo's avatar instead of a black picture.
+            Ok(CallEvent::VideoAvailable { available, .. }) => {
+                if let Err(error) = kit.enable_local_video(available).await {
+                    tracing::info!(%error, "echo camera state not mirrored");
+                }
+            }
+            Ok(CallEvent::AudioAvailable { available, .. }) => {
+                if let Err(error) = kit.mute_local_audio(!available).await {
+                    tracing::info!(%error, "echo microphone state not mirrored");
+                }
+            }
             Ok(_) => {}
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod contact_list;
 mod contract;
 pub mod deep_link;
+pub mod device_choice;
+pub mod device_state;
 pub mod echo;
 pub mod embedded;
 pub mod links;
@@ -119,6 +121,10 @@ struct Inner {
     call_link: Mutex<Option<links::CallLink>>,
     /// Incoming calls missed since the user last opened the history.
     missed: Mutex<missed_calls::MissedCalls>,
+    /// What the calls' media reported of this device's camera and microphone.
+    call_devices: Mutex<device_state::CallDeviceStates>,
+    /// The devices the backend turned off in the current call for not working.
+    turned_off: Mutex<device_choice::TurnedOff>,
 }
 
 /// A `duet://join` link the page has not acted on: it opens the sign-up form filled in.
@@ -190,6 +196,8 @@ impl Backend {
                 join_link: Mutex::new(None),
                 call_link: Mutex::new(None),
                 missed: Mutex::new(missed_calls::MissedCalls::default()),
+                call_devices: Mutex::new(device_state::CallDeviceStates::default()),
+                turned_off: Mutex::new(device_choice::TurnedOff::default()),
             }),
         })
     }
@@ -417,7 +425,16 @@ impl Backend {
 
     /// Starts (with the saved device and resolution settings) or stops the settings preview.
     pub fn set_preview(&self, on: bool) -> AppResult<()> {
-        self.inner.preview.set(self, on)
+        let result = self.inner.preview.set(self, on);
+        // The preview's device states are part of the page's state.
+        self.inner.publisher.nudge();
+        result
+    }
+
+    /// The settings preview's microphone could not open (its meter runs on its own thread).
+    pub fn preview_microphone_failed(&self, state: device_state::DeviceState) {
+        self.inner.preview.microphone_failed(state);
+        self.inner.publisher.nudge();
     }
 
     /// A `duet://join` link arrived: the page opens the sign-up form filled in (event
@@ -499,6 +516,8 @@ impl Backend {
         let (kit, _) = self.kit()?;
         let invite = Self::ringing_invite(&kit)?;
         kit.accept_as(&invite, call_type).await?;
+        // Its media reported while it rang: a device that does not work is turned off now.
+        self.turn_off_failed_devices().await;
         self.refresh().await;
         Ok(())
     }
@@ -657,6 +676,11 @@ impl Backend {
                 apply_contact_change(&mut lock(&self.inner.contacts), account, contact.as_ref());
             }
             CallEvent::MessageSent { record } => self.on_record(record),
+            CallEvent::MediaFailed {
+                call_id,
+                what,
+                reason,
+            } => self.on_media_failed(call_id.as_str(), what, reason),
             _ => {}
         }
         match serde_json::to_value(event) {
@@ -728,11 +752,18 @@ impl Inner {
             invites: kit.invites(),
             connected: kit.session().is_some(),
         });
+        let call_devices = sdk
+            .as_ref()
+            .and_then(|sdk| sdk.current.as_ref())
+            .map(|call| lock(&self.call_devices).of(call.call_id.as_str()))
+            .unwrap_or_default();
         Inputs {
             sdk,
             signed_in: lock(&self.signed_in).clone(),
             contacts: lock(&self.contacts).clone(),
             missed_calls: lock(&self.missed).count(),
+            call_devices,
+            preview: self.preview.devices(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! with its media facts, ringing invites, connection) plus who is signed in and the contacts.
 //! Nothing here tracks events: the SDK is the truth, and a snapshot is a function of it.
 
+use crate::backend::device_state::LocalDevices;
 use crate::backend::transport::Transport;
 use duet_callkit::{
     CallState, CallType, Contact, ContactState, CurrentCall, Invite, Presence, Role,
@@ -68,6 +69,8 @@ pub struct CallView {
     /// The peer asks to switch to this type.
     #[cfg_attr(test, ts(type = "CallType | null"))]
     pub switch_request: Option<CallType>,
+    /// Whether this device's camera and microphone work in this call (from `MEDIA_FAILED`).
+    pub devices: LocalDevices,
 }
 
 /// Who is signed in, as the page shows it.
@@ -152,6 +155,8 @@ pub struct AppState {
     pub contacts: Vec<ContactView>,
     /// Incoming calls missed since the user last opened the history (the History tab's badge).
     pub missed_calls: u32,
+    /// The settings preview's camera and microphone while it runs; `None` when it is off.
+    pub preview: Option<LocalDevices>,
     /// One higher for every state the backend publishes (0 until it publishes one); the page
     /// drops a state older than the one it shows, as events and replies can cross.
     #[cfg_attr(test, ts(type = "number"))]
@@ -169,6 +174,7 @@ impl AppState {
             signed_in: None,
             contacts: Vec::new(),
             missed_calls: 0,
+            preview: None,
             revision: 0,
         }
     }
@@ -198,6 +204,10 @@ pub struct Inputs {
     pub contacts: Vec<Contact>,
     /// Incoming calls missed since the user last opened the history.
     pub missed_calls: u32,
+    /// The current call's device states.
+    pub call_devices: LocalDevices,
+    /// The settings preview's device states, while it runs.
+    pub preview: Option<LocalDevices>,
 }
 
 /// Turns [`Inputs`] into [`AppState`]. Its only memory is the nicknames of callers that rang
@@ -224,7 +234,7 @@ impl Deriver {
         let call = sdk
             .current
             .as_ref()
-            .map(|current| self.call_view(current, &inputs.contacts));
+            .map(|current| self.call_view(current, &inputs.contacts, inputs.call_devices));
         let status = match sdk.status {
             CallState::Idle => Status::Idle,
             CallState::Calling => Status::Calling,
@@ -249,11 +259,17 @@ impl Deriver {
             signed_in: inputs.signed_in.clone(),
             contacts: inputs.contacts.iter().map(ContactView::from).collect(),
             missed_calls: inputs.missed_calls,
+            preview: inputs.preview,
             revision: 0,
         }
     }
 
-    fn call_view(&self, current: &CurrentCall, contacts: &[Contact]) -> CallView {
+    fn call_view(
+        &self,
+        current: &CurrentCall,
+        contacts: &[Contact],
+        devices: LocalDevices,
+    ) -> CallView {
         let peer = current.peer.to_string();
         let contact_nick = contacts
             .iter()
@@ -275,6 +291,7 @@ impl Deriver {
             remote_audio: media.remote_audio,
             remote_video: media.remote_video && video,
             switch_request: media.switch_request,
+            devices,
         }
     }
 }

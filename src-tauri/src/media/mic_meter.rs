@@ -1,6 +1,7 @@
 //! The settings screen's microphone level meter: the configured microphone (or test source),
 //! opened while settings are open, its peak level sent to the page every 100 ms.
 
+use crate::backend::device_state::DeviceState;
 use crate::backend::Backend;
 use duet_media::source::open_audio_input;
 use duet_media::AudioInput;
@@ -20,7 +21,8 @@ pub struct MicMeter {
 
 impl MicMeter {
     /// Opens `input` and reports its level as `mic-level { level }` (0..1, peak over 100 ms).
-    /// A microphone that cannot open is reported once as level 0 and logged.
+    /// A microphone that cannot open is reported once as level 0, logged, and its state given to
+    /// the backend (the page's `AppState::preview`).
     pub fn start(input: AudioInput, backend: Backend) -> Self {
         let (stop, stopped) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -42,6 +44,7 @@ fn run(input: AudioInput, backend: Backend, stop: &Receiver<()>) {
         Err(error) => {
             tracing::info!(%error, "no microphone for the level meter");
             backend.emit_level(0.0);
+            backend.preview_microphone_failed(DeviceState::from_error(&error));
             return;
         }
     };

@@ -2,6 +2,7 @@
 //! its microphone level meter, outside any call. During a call the call's own local preview feeds
 //! stream 1 and the devices are the call's, so the preview does not open them a second time.
 
+use crate::backend::device_state::{DeviceState, LocalDevices};
 use crate::backend::state::Status;
 use crate::backend::Backend;
 use crate::error::{AppError, AppResult};
@@ -21,17 +22,23 @@ struct Running {
 #[derive(Default)]
 pub struct Preview {
     running: Mutex<Option<Running>>,
+    /// Its camera's and microphone's states while it runs (the page's `AppState::preview`).
+    devices: Mutex<Option<LocalDevices>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Both slots are replaced whole; a panic cannot leave one half-set.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Preview {
     /// Starts (with the current device and resolution settings) or stops the preview. A camera
     /// that cannot open is reported as the error; the meter runs anyway.
     pub fn set(&self, backend: &Backend, on: bool) -> AppResult<()> {
-        let mut running = self
-            .running
-            .lock()
-            // The slot holds a whole preview or none; a panic cannot leave it half-set.
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut running = lock(&self.running);
+        *lock(&self.devices) = None;
         if let Some(old) = running.take() {
             if let Some(camera) = old.camera {
                 camera.close();
@@ -42,6 +49,9 @@ impl Preview {
             return Ok(());
         }
         let setup = backend.media().setup();
+        *lock(&self.devices) = Some(LocalDevices::default());
+        // The meter reports a microphone that does not open through
+        // `Backend::preview_microphone_failed`, which lands in `microphone_failed`.
         let meter = MicMeter::start(setup.config.audio_input.clone(), backend.clone());
         let frames = backend.frames();
         let sinks = PreviewSinks {
@@ -50,12 +60,29 @@ impl Preview {
         };
         let (camera, result) = match LocalPreview::start(&setup, sinks) {
             Ok(camera) => (Some(camera), Ok(())),
-            Err(error) => (None, Err(AppError::Media(error.to_string()))),
+            Err(error) => {
+                if let Some(devices) = lock(&self.devices).as_mut() {
+                    devices.camera = DeviceState::from_error(&error);
+                }
+                (None, Err(AppError::Media(error.to_string())))
+            }
         };
         *running = Some(Running {
             camera,
             _meter: meter,
         });
         result
+    }
+
+    /// The preview's device states while it runs.
+    pub fn devices(&self) -> Option<LocalDevices> {
+        *lock(&self.devices)
+    }
+
+    /// Its microphone did not open (reported by the meter's thread).
+    pub fn microphone_failed(&self, state: DeviceState) {
+        if let Some(devices) = lock(&self.devices).as_mut() {
+            devices.microphone = state;
+        }
     }
 }

@@ -139,6 +139,17 @@ pub struct SetCameraArgs {
     pub enabled: bool,
 }
 
+/// `select_device`: use this camera or microphone from now on (live in a call).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SelectDeviceArgs {
+    /// `camera` or `microphone`.
+    pub kind: crate::backend::device_choice::PickableKind,
+    /// The device's id as `devices` lists it.
+    pub id: String,
+}
+
 /// `switch_call_type`: ask the peer to switch the call to this type.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -37,6 +37,7 @@ macro_rules! with_commands {
             hangup -> ();
             set_muted(crate::shell::command_args::SetMutedArgs) -> ();
             set_camera(crate::shell::command_args::SetCameraArgs) -> ();
+            select_device(crate::shell::command_args::SelectDeviceArgs) -> ();
             switch_call_type(crate::shell::command_args::SwitchCallTypeArgs) -> ();
             answer_switch(crate::shell::command_args::AnswerSwitchArgs) -> ();
             history -> Vec<crate::backend::records::HistoryRecord>;

@@ -10,8 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::media::devices::Devices;
 use crate::shell::command_args::{
     AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs, Payload,
-    SearchArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs, SetSettingsArgs,
-    SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
+    SearchArgs, SelectDeviceArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
+    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
 };
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};
@@ -198,6 +198,14 @@ pub async fn set_camera(
     args: Payload<SetCameraArgs>,
 ) -> AppResult<()> {
     backend.set_camera(args.0.enabled).await
+}
+
+#[tauri::command]
+pub async fn select_device(
+    backend: State<'_, Backend>,
+    args: Payload<SelectDeviceArgs>,
+) -> AppResult<()> {
+    backend.select_device(args.0.kind, &args.0.id).await
 }
 
 #[tauri::command]

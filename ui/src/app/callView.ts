@@ -1,6 +1,7 @@
 // Which screen and which call controls a state shows: pure, so the rules are unit-tested.
 import type { AppState, CallType } from "../backend/types";
 import type { I18nKey } from "../i18n/i18n";
+import { deviceProblem } from "./devices";
 
 export type Screen = "signin" | "home" | "call";
 
@@ -23,6 +24,13 @@ export type CallControls = {
   showRemotePlaceholder: boolean;
   muted: boolean;
   cameraOn: boolean;
+  /** Why this device's camera does not work ("No camera found"), or null: the local preview area
+   * shows the user's avatar with it, and the camera button is disabled with it as its tooltip. */
+  cameraProblem: I18nKey | null;
+  /** Likewise for the microphone and the mute button. */
+  micProblem: I18nKey | null;
+  /** The local preview area shows the avatar and `cameraProblem` instead of a black picture. */
+  showLocalPlaceholder: boolean;
   switchPrompt: CallType | null;
 };
 
@@ -31,6 +39,7 @@ export function callControls(state: AppState): CallControls | null {
   if (!call || (state.status !== "calling" && state.status !== "in_call")) return null;
   const ringing = state.status === "calling";
   const video = call.callType === 2;
+  const cameraProblem = deviceProblem("camera", call.devices);
   return {
     statusKey: ringing ? "call.calling" : "call.connected",
     showDuration: !ringing,
@@ -43,6 +52,9 @@ export function callControls(state: AppState): CallControls | null {
     showRemotePlaceholder: video && (ringing || !call.remoteVideo),
     muted: call.muted,
     cameraOn: call.cameraOn,
+    cameraProblem,
+    micProblem: deviceProblem("microphone", call.devices),
+    showLocalPlaceholder: video && cameraProblem !== null,
     switchPrompt: ringing ? null : call.switchRequest,
   };
 }

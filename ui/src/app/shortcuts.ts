@@ -29,6 +29,8 @@ export function shortcutAction(key: KeyPress, state: AppState): ShortcutAction |
     return null;
   }
   if (ctrl && letter === "m" && state.call && (state.status === "in_call" || state.status === "calling")) {
+    // A microphone that does not work stays muted, as its disabled button says.
+    if (state.call.devices.microphone !== "ok") return null;
     return { kind: "mute", muted: !state.call.muted };
   }
   return null;

@@ -3,7 +3,7 @@
 // camelCase.
 import type { Backend } from "./backend";
 import type {
-  AccountSignUp, CallType, CommandArgs, CommandResults, PasswordSignIn, ServerChoice, Settings,
+  AccountSignUp, CallType, CommandArgs, CommandResults, PasswordSignIn, PickableKind, ServerChoice, Settings,
 } from "./contract";
 
 export type Command = keyof CommandArgs;
@@ -48,6 +48,8 @@ export class Commands {
   hangup = () => this.run("hangup");
   setMuted = (muted: boolean) => this.run("set_muted", { muted });
   setCamera = (enabled: boolean) => this.run("set_camera", { enabled });
+  /** Uses this camera or microphone (an id from `devices`) from now on: live in a call, saved for the next. */
+  selectDevice = (kind: PickableKind, id: string) => this.run("select_device", { kind, id });
   switchCallType = (callType: CallType) => this.run("switch_call_type", { callType });
   answerSwitch = (accept: boolean) => this.run("answer_switch", { accept });
   history = () => this.run("history");

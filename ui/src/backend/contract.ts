@@ -56,6 +56,10 @@ contacts: Array<Contact>,
  */
 missedCalls: number, 
 /**
+ * The settings preview's camera and microphone while it runs; `None` when it is off.
+ */
+preview: LocalDevices | null, 
+/**
  * One higher for every state the backend publishes (0 until it publishes one); the page
  * drops a state older than the one it shows, as events and replies can cross.
  */
@@ -109,7 +113,25 @@ remoteVideo: boolean,
 /**
  * The peer asks to switch to this type.
  */
-switchRequest: CallType | null, };
+switchRequest: CallType | null, 
+/**
+ * Whether this device's camera and microphone work in this call (from `MEDIA_FAILED`).
+ */
+devices: LocalDevices, };
+
+export type LocalDevices = { 
+/**
+ * The camera (only opened in video calls).
+ */
+camera: DeviceState, 
+/**
+ * The microphone.
+ */
+microphone: DeviceState, };
+
+export type DeviceState = "ok" | "not_found" | "busy" | "failed";
+
+export type PickableKind = "camera" | "microphone";
 
 export type Invite = { 
 /**
@@ -643,6 +665,16 @@ export type SetCameraArgs = {
  */
 enabled: boolean, };
 
+export type SelectDeviceArgs = { 
+/**
+ * `camera` or `microphone`.
+ */
+kind: PickableKind, 
+/**
+ * The device's id as `devices` lists it.
+ */
+id: string, };
+
 export type SwitchCallTypeArgs = { 
 /**
  * 1 audio, 2 video.
@@ -691,6 +723,7 @@ export type CommandArgs = {
   hangup: null;
   set_muted: SetMutedArgs;
   set_camera: SetCameraArgs;
+  select_device: SelectDeviceArgs;
   switch_call_type: SwitchCallTypeArgs;
   answer_switch: AnswerSwitchArgs;
   history: null;
@@ -725,6 +758,7 @@ export type CommandResults = {
   hangup: null;
   set_muted: null;
   set_camera: null;
+  select_device: null;
   switch_call_type: null;
   answer_switch: null;
   history: Array<HistoryRecord>;

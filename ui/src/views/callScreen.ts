@@ -1,5 +1,7 @@
 // The call screen: remote video large, local preview small, peer, status, duration, controls,
-// network quality, the statistics overlay (settings.debug) and the switch prompt.
+// network quality, the statistics overlay (settings.debug) and the switch prompt. A camera or
+// microphone that does not work is said where its picture or button would be, and the menus
+// beside the mute and camera buttons pick another one.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { callControls } from "../app/callView";
@@ -12,6 +14,7 @@ import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
+import { deviceMenu } from "./deviceMenu";
 import { insecureBadge } from "./insecureBadge";
 import { qualityIndicator } from "./quality";
 import { statsOverlay } from "./statsOverlay";
@@ -28,9 +31,13 @@ export type CallScreen = {
 export function callScreen(ctx: AppContext): CallScreen {
   const remote = h("canvas", { class: "remote-video", testid: "remote-video" });
   const local = h("canvas", { class: "local-video", testid: "local-video" });
+  const localAvatar = h("div", { class: "local-avatar" });
+  const localNote = h("div", { class: "local-note", testid: "local-device-note" });
+  const localPlaceholder = h("div", { class: "local-video local-placeholder", testid: "local-placeholder" }, localAvatar, localNote);
+  const deviceNotes = h("div", { class: "device-notes", testid: "device-notes" });
   const placeholderAvatar = h("div", { class: "placeholder-avatar" });
   const placeholderNote = h("div", { class: "placeholder-note" });
-  const placeholder = h("div", { class: "remote-placeholder" }, placeholderAvatar, placeholderNote);
+  const placeholder = h("div", { class: "remote-placeholder", testid: "remote-placeholder" }, placeholderAvatar, placeholderNote);
   const peerName = h("div", { class: "peer-name", testid: "call-peer" });
   const callType = h("span", { class: "call-type" });
   const status = h("span", { class: "call-status", testid: "call-status" });
@@ -47,6 +54,12 @@ export function callScreen(ctx: AppContext): CallScreen {
   };
   const mute = control("btn-mute", ICONS.mic);
   const camera = control("btn-camera", ICONS.video);
+  const micMenu = deviceMenu(ctx, "microphone");
+  const cameraMenu = deviceMenu(ctx, "camera");
+  const withMenu = (c: { button: HTMLElement }, menu: { toggle: HTMLElement; menu: HTMLElement }) =>
+    h("div", { class: "control-group" }, c.button, menu.toggle, menu.menu);
+  const muteGroup = withMenu(mute, micMenu);
+  const cameraGroup = withMenu(camera, cameraMenu);
   const toAudio = control("btn-switch-audio", ICONS.phone);
   const hangup = control("btn-hangup", ICONS.hangup, "control-danger");
   const cancel = control("btn-cancel", ICONS.hangup, "control-danger");
@@ -55,11 +68,12 @@ export function callScreen(ctx: AppContext): CallScreen {
   let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null } | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
   let lastPeer = "";
+  let lastSelf = "";
 
   const root = h(
     "section",
     { class: "screen call-screen", testid: "call-screen" },
-    h("div", { class: "stage" }, remote, placeholder, local),
+    h("div", { class: "stage" }, remote, placeholder, local, localPlaceholder, deviceNotes),
     h("header", { class: "call-top" },
       h("div", { class: "call-identity" }, peerName,
         h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration,
@@ -67,13 +81,19 @@ export function callScreen(ctx: AppContext): CallScreen {
       quality.root),
     overlay.root,
     prompt.root,
-    h("footer", { class: "call-controls" }, mute.button, camera.button, toAudio.button, cancel.button, hangup.button),
+    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, toAudio.button, cancel.button, hangup.button),
   );
 
   const labels = (c: { button: HTMLElement; caption: HTMLElement }, key: I18nKey, shortcut = "") => {
     c.caption.textContent = t(key);
     c.button.title = shortcut ? `${t(key)} (${shortcut})` : t(key);
     c.button.setAttribute("aria-label", t(key));
+  };
+  /** A control whose device does not work: disabled, its caption and tooltip saying why. */
+  const unusable = (c: { button: HTMLButtonElement; caption: HTMLElement }, problem: I18nKey | null) => {
+    c.button.disabled = problem !== null;
+    c.button.classList.toggle("control-unusable", problem !== null);
+    if (problem) labels(c, problem);
   };
 
   const render = () => {
@@ -93,9 +113,19 @@ export function callScreen(ctx: AppContext): CallScreen {
       placeholderAvatar.replaceChildren(avatar(call.peer, call.peerNick, "lg"));
       lastPeer = call.peer;
     }
+    const self = s.signedIn;
+    if (self && self.account !== lastSelf) {
+      localAvatar.replaceChildren(avatar(self.account, self.nick, "md"));
+      lastSelf = self.account;
+    }
     root.classList.toggle("audio-only", !controls.showVideo);
     show(remote, controls.showVideo);
-    show(local, controls.showVideo && call.cameraOn);
+    show(local, controls.showVideo && call.cameraOn && !controls.showLocalPlaceholder);
+    show(localPlaceholder, controls.showLocalPlaceholder);
+    localNote.textContent = controls.cameraProblem ? t(controls.cameraProblem) : "";
+    // The microphone's problem is said on the stage too: a disabled button alone is easy to miss.
+    deviceNotes.textContent = controls.micProblem ? t(controls.micProblem) : "";
+    show(deviceNotes, controls.micProblem !== null);
     show(placeholder, !controls.showVideo || controls.showRemotePlaceholder);
     placeholderNote.textContent =
       s.status === "calling" ? t("call.calling")
@@ -103,8 +133,8 @@ export function callScreen(ctx: AppContext): CallScreen {
           : !call.remoteAudio ? t("call.remoteMuted") : "";
     if (controls.showRemotePlaceholder) renderers?.remote?.clear();
 
-    show(mute.button, controls.showMute);
-    show(camera.button, controls.showCamera);
+    show(muteGroup, controls.showMute);
+    show(cameraGroup, controls.showCamera);
     show(toAudio.button, controls.showSwitchAudio);
     show(hangup.button, controls.showHangup);
     show(cancel.button, controls.showCancel);
@@ -116,6 +146,8 @@ export function callScreen(ctx: AppContext): CallScreen {
     camera.button.classList.toggle("control-off", !controls.cameraOn);
     camera.iconSlot.replaceChildren(icon(controls.cameraOn ? ICONS.video : ICONS.videoOff));
     labels(camera, controls.cameraOn ? "call.cameraOff" : "call.cameraOn");
+    unusable(mute, controls.micProblem);
+    unusable(camera, controls.cameraProblem);
     labels(toAudio, "call.switchAudio");
     labels(hangup, "call.hangup", "Ctrl+E");
     labels(cancel, "call.cancel", "Esc");
@@ -135,8 +167,10 @@ export function callScreen(ctx: AppContext): CallScreen {
   hangup.button.addEventListener("click", () => ctx.run(ctx.commands.hangup()));
   cancel.button.addEventListener("click", () => ctx.run(ctx.commands.cancel()));
 
+  let reports = 0;
   ctx.stats.subscribe((stats) => {
-    quality.set(stats?.quality ?? "unknown");
+    if (stats) reports += 1;
+    quality.set(stats?.quality ?? "unknown", reports);
     overlay.set(stats);
   });
   ctx.settings.subscribe(render);
@@ -149,7 +183,8 @@ export function callScreen(ctx: AppContext): CallScreen {
       const { remote: r, local: l } = renderers;
       ctx.frames.setSink(STREAM_REMOTE, streamSink(r, STREAM_REMOTE, ctx.displaySizes));
       ctx.frames.setSink(STREAM_LOCAL, streamSink(l, STREAM_LOCAL, ctx.displaySizes));
-      quality.set("unknown");
+      reports = 0;
+      quality.set("unknown", 0);
       overlay.set(null);
       ticker ??= setInterval(() => {
         render();
@@ -157,6 +192,8 @@ export function callScreen(ctx: AppContext): CallScreen {
       }, 500);
     },
     leave() {
+      micMenu.close();
+      cameraMenu.close();
       ctx.frames.setSink(STREAM_REMOTE, null);
       ctx.frames.setSink(STREAM_LOCAL, null);
       renderers?.remote?.clear();

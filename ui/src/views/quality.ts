@@ -1,24 +1,35 @@
-// The network quality indicator: four bars and a label, from the `stats` events' `quality`.
+// The network quality indicator: four bars and a label, from the `stats` events' `quality`. The
+// backend grades `unknown` while no media arrives: "Connecting…" for the first reports of a call,
+// "No media" once it goes on (neither side sends anything, or the path stopped carrying it).
 import { h, localize } from "../app/dom";
 import type { Quality } from "../backend/types";
-import { t } from "../i18n/i18n";
+import { t, type I18nKey } from "../i18n/i18n";
 
 const BARS: Record<Quality, number> = { excellent: 4, good: 3, poor: 2, bad: 1, unknown: 0 };
 
-export function qualityIndicator(): { root: HTMLElement; set(quality: Quality): void } {
+/** Reports of `unknown` before the label says "No media" rather than "Connecting…". */
+export const CONNECTING_REPORTS = 3;
+
+/** The label of `quality` after `reports` statistics reports of this call. */
+export function qualityLabel(quality: Quality, reports: number): I18nKey {
+  if (quality !== "unknown") return `quality.${quality}`;
+  return reports < CONNECTING_REPORTS ? "quality.unknown" : "quality.noMedia";
+}
+
+export function qualityIndicator(): { root: HTMLElement; set(quality: Quality, reports: number): void } {
   const bars = [1, 2, 3, 4].map((n) => h("span", { class: `bar bar-${n}` }));
   const label = h("span", { class: "quality-label" });
   const root = h("div", { class: "quality", testid: "network-quality", "data-quality": "unknown" },
     h("span", { class: "bars" }, ...bars), label);
-  let current: Quality = "unknown";
-  localize(label, () => t(`quality.${current}`));
+  let current: I18nKey = "quality.unknown";
+  localize(label, () => t(current));
   return {
     root,
-    set(quality) {
-      current = quality;
+    set(quality, reports) {
+      current = qualityLabel(quality, reports);
       root.dataset.quality = quality;
       bars.forEach((bar, i) => bar.classList.toggle("lit", i < BARS[quality]));
-      label.textContent = t(`quality.${quality}`);
+      label.textContent = t(current);
     },
   };
 }

@@ -1,11 +1,13 @@
 // Settings: devices with a live before/after preview and a mic meter, beauty, video, timeout,
 // language, appearance (light, dark or the system's), the debug overlay and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move (so the "after"
-// preview shows them); everything else applies on Save.
+// preview shows them); everything else applies on Save. A camera or microphone the preview cannot
+// open is said over the preview and beside the meter (the state's `preview`).
 import type { AppContext } from "../app/context";
-import { h, localize } from "../app/dom";
+import { deviceProblem } from "../app/devices";
+import { h, localize, show as showEl } from "../app/dom";
 import { ICE_POLICIES, RESOLUTIONS, THEMES, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
-import { t, type I18nKey } from "../i18n/i18n";
+import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
@@ -22,6 +24,8 @@ export function settingsView(ctx: AppContext): SettingsView {
   const after = h("canvas", { class: "preview-canvas", testid: "preview-after" });
   const meterBar = h("div", { class: "meter-bar" });
   const meter = h("div", { class: "meter", testid: "mic-meter", role: "meter", "aria-valuemin": 0, "aria-valuemax": 1 }, meterBar);
+  const cameraNote = h("div", { class: "preview-note", testid: "preview-camera-note" });
+  const micNote = h("div", { class: "preview-note", testid: "preview-mic-note" });
   const slider = (testid: string) => h("input", { type: "range", min: 0, max: 9, step: 1, testid });
   const beauty = slider("settings-beauty");
   const whiteness = slider("settings-whiteness");
@@ -58,8 +62,9 @@ export function settingsView(ctx: AppContext): SettingsView {
     h("div", { class: "settings-grid" },
       card("settings.devices",
         label("settings.camera", camera), label("settings.microphone", microphone), label("settings.speaker", speaker),
-        h("div", { class: "field" }, localize(h("span", { class: "field-label" }), () => t("settings.micLevel")), meter)),
+        h("div", { class: "field" }, localize(h("span", { class: "field-label" }), () => t("settings.micLevel")), meter, micNote)),
       card("settings.preview",
+        cameraNote,
         h("div", { class: "preview-pair" },
           h("figure", {}, before, localize(h("figcaption"), () => t("settings.before"))),
           h("figure", {}, after, localize(h("figcaption"), () => t("settings.after")))),
@@ -152,6 +157,18 @@ export function settingsView(ctx: AppContext): SettingsView {
     }
   });
 
+  const showDevices = () => {
+    const preview = ctx.state.get().preview;
+    for (const [note, kind] of [[cameraNote, "camera"], [micNote, "microphone"]] as const) {
+      const problem = deviceProblem(kind, preview);
+      note.textContent = problem ? t(problem) : "";
+      showEl(note, problem !== null);
+    }
+  };
+  ctx.state.subscribe(showDevices);
+  onLocaleChange(showDevices);
+  showDevices();
+
   ctx.micLevel.subscribe((level) => {
     const clamped = Math.min(1, Math.max(0, level));
     meterBar.style.width = `${Math.round(clamped * 100)}%`;
@@ -180,7 +197,9 @@ export function settingsView(ctx: AppContext): SettingsView {
       }
       if (s) show(s);
       // The user may have left while the lists loaded: do not turn the camera on behind their back.
-      if (active) await ctx.run(ctx.commands.setPreview(true));
+      // A camera that does not open is said over the preview (the state's `preview`), not as an
+      // error toast.
+      if (active) await ctx.commands.setPreview(true).catch((error) => console.debug("preview", error));
     },
     leave() {
       if (!active) return;

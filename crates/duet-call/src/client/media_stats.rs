@@ -8,13 +8,14 @@
 ///
 /// | grade       | loss      | RTT        |
 /// |-------------|-----------|------------|
-/// | `unknown`   | nothing received or sent yet (no packets, no RTT) | |
+/// | `unknown`   | no media flowing (nothing received lately) | |
 /// | `excellent` | < 1 %     | < 100 ms   |
 /// | `good`      | < 3 %     | < 200 ms   |
 /// | `poor`      | < 10 %    | < 400 ms   |
 /// | `bad`       | otherwise |            |
 ///
-/// A missing RTT (webrtc-rs has not measured one yet) grades on loss alone.
+/// A missing RTT (webrtc-rs has not measured one yet) grades on loss alone. An RTT without media
+/// proves only that the path answers, not that the call is heard or seen: no grade then.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NetworkQuality {
@@ -26,15 +27,16 @@ pub enum NetworkQuality {
     Poor,
     /// Worse than poor.
     Bad,
-    /// No media has flowed yet.
+    /// No media flows (none yet, or none received lately).
     Unknown,
 }
 
 impl NetworkQuality {
     /// Grades a path by `loss_pct` (0..=100, the worse direction) and `rtt_ms`; `flowing` is
-    /// false while no packet has been sent or received in the last interval.
+    /// whether media arrives (the media engine decides over which window): without it the grade
+    /// is `unknown` whatever the RTT, since a path that carries nothing is not excellent.
     pub fn grade(loss_pct: f64, rtt_ms: Option<f64>, flowing: bool) -> Self {
-        if !flowing && rtt_ms.is_none() {
+        if !flowing {
             return NetworkQuality::Unknown;
         }
         let rtt = rtt_ms.unwrap_or(0.0);
@@ -90,8 +92,10 @@ mod tests {
             (0.0, Some(350.0), true, Poor),
             (12.0, Some(20.0), true, Bad),
             (0.0, Some(600.0), true, Bad),
-            // An RTT alone proves the path works even if nothing flowed this second.
-            (0.0, Some(20.0), false, Excellent),
+            // An RTT alone (ICE or RTCP answering) is no media: a call nobody hears is not
+            // excellent.
+            (0.0, Some(20.0), false, Unknown),
+            (12.0, Some(600.0), false, Unknown),
         ];
         for (loss, rtt, flowing, want) in cases {
             assert_eq!(
