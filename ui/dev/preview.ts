@@ -22,6 +22,8 @@ const call = (callType: 1 | 2, answered: boolean) => ({
   callId: "c1", peer: "lin", peerNick: lang === "zh" ? "林晓" : "Lin Xiao", callType, outgoing: true,
   answeredAtMs: answered ? now - 754_000 : null, muted: false, cameraOn: true, remoteAudio: true,
   remoteVideo: true, switchRequest: null,
+  // `&nocamera=1`: this device has no camera, as on a machine without one.
+  devices: { camera: params.get("nocamera") === "1" ? "not_found" as const : "ok" as const, microphone: "ok" as const },
 });
 // `&insecure=1`: signed in over plain ws:// to another machine, so the "Not secure" marker shows.
 const insecure = params.get("insecure") === "1";
@@ -39,7 +41,7 @@ const contacts: Contact[] = [
 ];
 const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
   status, call: null, invite: null, connection: "connected", signedIn: status === "signed_out" ? null : me,
-  contacts: status === "signed_out" ? [] : contacts, missedCalls: scene === "missed" ? 2 : 0, revision: 0, ...over,
+  contacts: status === "signed_out" ? [] : contacts, missedCalls: scene === "missed" ? 2 : 0, preview: null, revision: 0, ...over,
 });
 const invite = { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 as const };
 const states: Record<string, AppState> = {
