@@ -43,6 +43,9 @@ pub enum AppError {
     /// The window system refused (window, tray, notification).
     #[error("desktop: {0}")]
     Desktop(String),
+    /// The desktop's autostart entry could not be written or removed (start at login).
+    #[error("start at login: {0}")]
+    Autostart(String),
 }
 
 impl AppError {
@@ -65,6 +68,7 @@ impl AppError {
             AppError::Io { .. } => "io",
             AppError::Media(_) => "media",
             AppError::Desktop(_) => "desktop",
+            AppError::Autostart(_) => "autostart",
         }
     }
 

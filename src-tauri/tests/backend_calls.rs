@@ -2,6 +2,7 @@
 //! contact, a call that carries video to the page's frame socket, and an incoming call that
 //! shows and hides the popup. The GUI itself is tested in tests/tests/gui_app.rs.
 
+use duet_app::backend::autostart::Unavailable;
 use duet_app::backend::sign_in_form::SignInForm;
 use duet_app::backend::state::{AppState, Status};
 use duet_app::backend::transport::Transport;
@@ -63,7 +64,11 @@ fn synthetic_media() -> SourceOverrides {
 
 async fn backend(home: &std::path::Path, ui: Arc<RecordingUi>) -> Backend {
     let dirs = AppDirs::create(home.join("config"), home.join("data")).unwrap();
-    Backend::new(dirs, synthetic_media(), 0, ui).await.unwrap()
+    // No test here changes startAtLogin: the user's real autostart entry is never touched.
+    let autostart = Arc::new(Unavailable("not in these tests".into()));
+    Backend::new(dirs, synthetic_media(), 0, ui, autostart)
+        .await
+        .unwrap()
 }
 
 /// A real server on loopback with the accounts alice ("Alice") and bob ("Bob"); its database

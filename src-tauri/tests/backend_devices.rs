@@ -57,7 +57,11 @@ async fn missing_devices_are_said_in_the_preview_and_the_call_and_no_media_is_no
     let home = tempfile::tempdir().unwrap();
     let dirs = AppDirs::create(home.path().join("config"), home.path().join("data")).unwrap();
     let ui = Arc::new(StatsUi::default());
-    let app = Backend::new(dirs, missing_devices(), 0, ui.clone())
+    // This test never changes startAtLogin: the user's real autostart entry is not touched.
+    let autostart = Arc::new(duet_app::backend::autostart::Unavailable(
+        "not in this test".into(),
+    ));
+    let app = Backend::new(dirs, missing_devices(), 0, ui.clone(), autostart)
         .await
         .unwrap();
     app.start().await.unwrap();

@@ -3,6 +3,7 @@
 //! until the user gives that CA, which is then remembered; a plain `ws://` server off this
 //! machine is refused before anything is sent unless the user allows it.
 
+use duet_app::backend::autostart::Unavailable;
 use duet_app::backend::sign_in_form::SignInForm;
 use duet_app::backend::state::{AppState, Status};
 use duet_app::backend::transport::Transport;
@@ -32,9 +33,16 @@ fn fixture(name: &str) -> PathBuf {
 
 async fn backend(home: &Path) -> Backend {
     let dirs = AppDirs::create(home.join("config"), home.join("data")).unwrap();
-    Backend::new(dirs, SourceOverrides::default(), 0, Arc::new(NoDesktop))
-        .await
-        .unwrap()
+    let autostart = Arc::new(Unavailable("not in these tests".into()));
+    Backend::new(
+        dirs,
+        SourceOverrides::default(),
+        0,
+        Arc::new(NoDesktop),
+        autostart,
+    )
+    .await
+    .unwrap()
 }
 
 /// A `wss://` server on 127.0.0.1 with the fixture certificate; its database directory and

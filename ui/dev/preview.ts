@@ -57,7 +57,7 @@ const state = states[scene] ?? appState("idle");
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, theme: params.get("theme") === "dark" ? "dark" : "light",
-  debug: params.get("debug") === "1", icePolicy: "all",
+  debug: params.get("debug") === "1", startAtLogin: false, icePolicy: "all",
 };
 const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoMin: number, type: 1 | 2): HistoryRecord => ({
   call_id: `${peer}-${agoMin}`, from: incoming ? peer : "me", to: incoming ? "me" : peer, call_type: type, status,

@@ -7,7 +7,8 @@ export type Call = { command: string; args: Record<string, unknown> | undefined 
 
 export const SETTINGS: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 3, whiteness: 2, resolution: "720p",
-  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", theme: "system", debug: false, icePolicy: "all",
+  maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", theme: "system", debug: false, startAtLogin: false,
+  icePolicy: "all",
 };
 
 export const ALICE: SignedIn = { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" };

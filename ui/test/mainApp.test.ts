@@ -15,6 +15,7 @@ const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
   muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
+const toasts = () => [...document.querySelectorAll(".toast")].map((el) => el.textContent);
 const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: videoCall({ answeredAtMs: NOW - 65_000, ...over }) });
 
 /** The app of the running test; left idle afterwards so the call screen's ticker stops. */
@@ -395,6 +396,48 @@ describe("settings", () => {
     systemDark = false;
     listeners.forEach((fn) => fn());
     expect(document.documentElement.dataset.theme).toBe("dark");
+  });
+
+  it("starts at login only once saved, and says why in the user's language when the desktop refuses", async () => {
+    const { backend } = await start();
+    byTestId("nav-settings").click();
+    await settle();
+    const box = byTestId<HTMLInputElement>("settings-start-at-login");
+    expect(box.checked).toBe(false);
+    box.checked = true;
+    byTestId("settings-save").click();
+    await settle();
+    expect(backend.last("set_settings")?.args).toEqual({ settings: { ...SETTINGS, startAtLogin: true } });
+    expect(box.checked).toBe(true);
+
+    box.checked = false;
+    backend.failures.set_settings = { code: "autostart", message: "start at login: Permission denied (os error 13)" };
+    byTestId("settings-save").click();
+    await settle();
+    expect(toasts()).toContain(
+      "Could not change starting at login, nothing was saved: start at login: Permission denied (os error 13)");
+    expect(box.checked).toBe(true);
+
+    setLocale("zh");
+    byTestId("settings-save").click();
+    await settle();
+    expect(toasts()).toContain("无法更改开机启动，设置未保存：start at login: Permission denied (os error 13)");
+  });
+
+  it("copies diagnostics through the backend and says so", async () => {
+    const { backend } = await start();
+    byTestId("nav-settings").click();
+    await settle();
+    byTestId("settings-copy-diagnostics").click();
+    await settle();
+    expect(backend.commands().filter((c) => c === "copy_diagnostics")).toHaveLength(1);
+    expect(toasts()).toContain("Diagnostics copied");
+
+    backend.failures.copy_diagnostics = { code: "desktop", message: "clipboard: no display" };
+    byTestId("settings-copy-diagnostics").click();
+    await settle();
+    expect(toasts()).toContain("Something went wrong: desktop: clipboard: no display");
+    expect(toasts().filter((t) => t === "Diagnostics copied")).toHaveLength(1);
   });
 
   it("applies beauty as the slider moves", async () => {

@@ -126,7 +126,10 @@ mod tests {
     async fn backend(home: &std::path::Path) -> (Backend, Arc<Emitted>) {
         let dirs = AppDirs::create(home.join("config"), home.join("data")).unwrap();
         let ui = Arc::new(Emitted::default());
-        let backend = Backend::new(dirs, SourceOverrides::default(), 0, ui.clone())
+        let autostart = Arc::new(crate::backend::autostart::Unavailable(
+            "not in tests".into(),
+        ));
+        let backend = Backend::new(dirs, SourceOverrides::default(), 0, ui.clone(), autostart)
             .await
             .unwrap();
         (backend, ui)

@@ -3,11 +3,13 @@
 //! layer (`shell`) only forwards commands here and hands events to windows through [`Ui`].
 
 pub mod accounts;
+pub mod autostart;
 pub mod contact_list;
 mod contract;
 pub mod deep_link;
 pub mod device_choice;
 pub mod device_state;
+pub mod diagnostics;
 pub mod echo;
 pub mod embedded;
 pub mod links;
@@ -22,6 +24,7 @@ pub mod transport;
 pub mod tray_text;
 pub mod ui;
 
+use crate::backend::autostart::Autostart;
 use crate::backend::contact_list::apply_contact_change;
 pub use crate::backend::contact_list::ContactAction;
 use crate::backend::echo::EchoBot;
@@ -102,6 +105,7 @@ struct Inner {
     os_locale: Option<String>,
     embedded_port: u16,
     ui: Arc<dyn Ui>,
+    autostart: Arc<dyn Autostart>,
     session: tokio::sync::Mutex<Option<Session>>,
     /// A clone of the signed-in SDK handle, readable without awaiting the session lock.
     kit: Mutex<Option<(CallKit, String)>>,
@@ -125,6 +129,8 @@ struct Inner {
     call_devices: Mutex<device_state::CallDeviceStates>,
     /// The devices the backend turned off in the current call for not working.
     turned_off: Mutex<device_choice::TurnedOff>,
+    /// Every token this run signed in with: "Copy diagnostics" blanks them out.
+    secrets: Mutex<Vec<String>>,
 }
 
 /// A `duet://join` link the page has not acted on: it opens the sign-up form filled in.
@@ -154,12 +160,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Backend {
     /// Loads settings and starts the frame server; signs nobody in yet (see [`Backend::start`]).
     /// The embedded server, when needed, listens on 127.0.0.1:`embedded_port` (0: any free port;
-    /// a taken port falls back to a free one).
+    /// a taken port falls back to a free one). `autostart` is what `startAtLogin` changes.
     pub async fn new(
         dirs: AppDirs,
         overrides: SourceOverrides,
         embedded_port: u16,
         ui: Arc<dyn Ui>,
+        autostart: Arc<dyn Autostart>,
     ) -> AppResult<Self> {
         let settings = Settings::load(&dirs.settings());
         let frames = FrameHub::new();
@@ -185,6 +192,7 @@ impl Backend {
                 os_locale: sys_locale::get_locale(),
                 embedded_port,
                 ui,
+                autostart,
                 session: tokio::sync::Mutex::new(None),
                 kit: Mutex::new(None),
                 signed_in: Mutex::new(None),
@@ -198,6 +206,7 @@ impl Backend {
                 missed: Mutex::new(missed_calls::MissedCalls::default()),
                 call_devices: Mutex::new(device_state::CallDeviceStates::default()),
                 turned_off: Mutex::new(device_choice::TurnedOff::default()),
+                secrets: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -241,6 +250,7 @@ impl Backend {
                     &nick,
                 )
                 .await?;
+                self.keep_secret(&server.echo_token);
                 let echo =
                     match EchoBot::start(&server.url(), &server.echo_token, &self.inner.overrides)
                         .await
@@ -318,6 +328,7 @@ impl Backend {
             old.pump.abort();
             let _ = old.kit.logout().await;
         }
+        self.keep_secret(&target.token);
         let mut config = CallKitConfig::new(url, &target.app_key, account, &target.token);
         config.device_id = self.device_id(account)?;
         config.tls_ca_file = target.tls_ca_file.clone();
@@ -595,8 +606,17 @@ impl Backend {
     }
 
     /// Validates, saves and applies settings (devices and quality from the next call; the
-    /// call timeout at once).
+    /// call timeout at once). A changed `startAtLogin` writes or removes the desktop's autostart
+    /// entry first; when that fails nothing is saved (so the setting never says on while the
+    /// desktop would not start the app) and the error's code is `autostart`.
     pub fn set_settings(&self, settings: Settings) -> AppResult<Settings> {
+        settings.validate()?;
+        if settings.start_at_login != lock(&self.inner.settings).start_at_login {
+            self.inner
+                .autostart
+                .set(settings.start_at_login)
+                .map_err(AppError::Autostart)?;
+        }
         settings.save(&self.inner.dirs.settings())?;
         *lock(&self.inner.settings) = settings.clone();
         self.inner.media.apply_filter_levels(&settings);
@@ -607,6 +627,46 @@ impl Backend {
         let state = self.inner.publisher.shown();
         self.inner.ui.status_changed(&state);
         Ok(settings)
+    }
+
+    /// "Copy diagnostics": the plain-text report of [`diagnostics::report`], tokens blanked out.
+    pub async fn diagnostics(&self) -> String {
+        let devices = self.devices().await.map_err(|e| e.to_string());
+        let state = self.state();
+        let settings = self.settings();
+        let log_dir = self.inner.dirs.logs();
+        let secrets = lock(&self.inner.secrets).clone();
+        // Reading the log and asking the OS its name touch files (and may run lsb_release).
+        let (os, log_tail) = {
+            let log_dir = log_dir.clone();
+            tokio::task::spawn_blocking(move || {
+                let os = os_info::get().to_string();
+                (
+                    os,
+                    crate::store::log_file::tail(&log_dir, diagnostics::LOG_LINES),
+                )
+            })
+            .await
+            .unwrap_or_else(|e| (format!("unknown ({e})"), Vec::new()))
+        };
+        diagnostics::report(&diagnostics::Facts {
+            version: env!("CARGO_PKG_VERSION"),
+            os,
+            state: &state,
+            settings: &settings,
+            devices,
+            log_dir: &log_dir,
+            log_tail,
+            secrets,
+        })
+    }
+
+    /// Remembers a token for [`Backend::diagnostics`] to blank out.
+    fn keep_secret(&self, token: &str) {
+        let mut secrets = lock(&self.inner.secrets);
+        if !token.is_empty() && !secrets.iter().any(|s| s == token) {
+            secrets.push(token.to_owned());
+        }
     }
 
     /// Stops the embedded server and the echo bot (on quit).

@@ -9,9 +9,9 @@ use serde::Serialize;
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Device {
     /// What settings store to pick it.
-    id: String,
+    pub id: String,
     /// What the user reads.
-    name: String,
+    pub name: String,
 }
 
 /// The devices of each kind.
@@ -19,11 +19,11 @@ pub struct Device {
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Devices {
     /// Video inputs.
-    cameras: Vec<Device>,
+    pub cameras: Vec<Device>,
     /// Audio inputs.
-    microphones: Vec<Device>,
+    pub microphones: Vec<Device>,
     /// Audio outputs.
-    speakers: Vec<Device>,
+    pub speakers: Vec<Device>,
 }
 
 /// Lists the cameras, microphones and speakers the settings screen offers.

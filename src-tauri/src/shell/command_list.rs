@@ -47,6 +47,7 @@ macro_rules! with_commands {
             devices -> crate::media::devices::Devices;
             set_preview(crate::shell::command_args::SetPreviewArgs) -> ();
             dismiss_call_link -> ();
+            copy_diagnostics -> ();
         }
     };
 }

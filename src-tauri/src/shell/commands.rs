@@ -17,6 +17,7 @@ use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};
 use serde::Serialize;
 use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
 
 fn call_type(number: u8) -> AppResult<CallType> {
     CallType::try_from(number)
@@ -258,4 +259,14 @@ pub fn dismiss_call_link(backend: State<'_, Backend>) {
 #[tauri::command]
 pub fn set_preview(backend: State<'_, Backend>, args: Payload<SetPreviewArgs>) -> AppResult<()> {
     backend.set_preview(args.0.on)
+}
+
+/// "Copy diagnostics" (docs/app-interface.md): puts the report on the clipboard from here, so
+/// the page needs no clipboard permission and never holds the text.
+#[tauri::command]
+pub async fn copy_diagnostics(app: AppHandle, backend: State<'_, Backend>) -> AppResult<()> {
+    let report = backend.diagnostics().await;
+    app.clipboard()
+        .write_text(report)
+        .map_err(|e| AppError::Desktop(format!("clipboard: {e}")))
 }

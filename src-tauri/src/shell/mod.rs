@@ -7,6 +7,7 @@ pub(crate) mod command_list;
 pub(crate) mod commands;
 mod popup_window;
 mod webkit_painting;
+mod window_state;
 
 use crate::backend::state::{AppState, Status};
 use crate::backend::tray_text::tray_text;
@@ -15,6 +16,7 @@ use crate::backend::Backend;
 use crate::error::AppError;
 use crate::media::sources::SourceOverrides;
 use crate::store::files::AppDirs;
+use crate::store::log_file::LogFile;
 use command_list::handler;
 use popup_window::POPUP;
 use std::sync::Arc;
@@ -170,12 +172,7 @@ fn quit(app: &AppHandle) {
 pub fn run() {
     // Before anything starts a thread (set_var is not thread-safe) and before WebKit reads it.
     let painting = crate::shell::webkit_painting::apply();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,webrtc=warn,webrtc_ice=warn,sqlx=warn".into()),
-        )
-        .try_init();
+    let log_file = start_logging();
     if let Some(value) = painting {
         tracing::info!(
             "no GPU render node: WebKit paints without its compositor ({}={value})",
@@ -192,6 +189,9 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(window_state::plugin())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(log_file)
         .invoke_handler(command_list::with_commands!(handler))
         .setup(setup)
         .on_window_event(on_window_event)
@@ -203,15 +203,36 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    app.run(|app, event| {
-        if let RunEvent::ExitRequested { api, code, .. } = &event {
-            // Closing the last window without a tray: stop the embedded server first.
-            if code.is_none() {
-                api.prevent_exit();
-                quit(app);
-            }
+    app.run(|app, event| match &event {
+        // Closing the last window without a tray: stop the embedded server first.
+        RunEvent::ExitRequested { api, code, .. } if code.is_none() => {
+            api.prevent_exit();
+            quit(app);
         }
+        // The process ends without unwinding: write out the log's queued lines now.
+        RunEvent::Exit => app.state::<LogFile>().close(),
+        _ => {}
     });
+}
+
+/// Logs to stderr and, once `setup` knows the data directory, to the log file (store/log_file.rs);
+/// `RUST_LOG` chooses what, for both.
+fn start_logging() -> LogFile {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let log_file = LogFile::default();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,webrtc=warn,webrtc_ice=warn,sqlx=warn".into());
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(log_file.clone()),
+        )
+        .try_init();
+    log_file
 }
 
 /// Starts the backend, the popup, the tray and deep links; then signs in at start and follows
@@ -220,6 +241,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let handle = app.handle().clone();
     let path = app.path();
     let dirs = AppDirs::create(path.app_config_dir()?, path.app_data_dir()?)?;
+    match app.state::<LogFile>().open(&dirs.logs()) {
+        Ok(()) => tracing::info!(
+            version = env!("CARGO_PKG_VERSION"),
+            logs = %dirs.logs().display(),
+            "Duet starts"
+        ),
+        Err(error) => tracing::warn!(%error, "no log file; logging to stderr only"),
+    }
     let overrides = SourceOverrides::from_env()?;
     let ui: Arc<dyn Ui> = Arc::new(TauriUi {
         app: handle.clone(),
@@ -229,7 +258,14 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(duet_server::DEFAULT_PORT);
-    let backend = tauri::async_runtime::block_on(Backend::new(dirs, overrides, embedded_port, ui))?;
+    let autostart = crate::backend::autostart::system();
+    let backend = tauri::async_runtime::block_on(Backend::new(
+        dirs,
+        overrides,
+        embedded_port,
+        ui,
+        autostart,
+    ))?;
     app.manage(backend.clone());
     popup_window::build(&handle)?;
     if let Err(error) = build_tray(&handle) {

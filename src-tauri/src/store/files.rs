@@ -59,6 +59,11 @@ impl AppDirs {
     pub fn embedded_database(&self) -> PathBuf {
         self.data.join("embedded-server.sqlite")
     }
+
+    /// The log files, one a day (see `log_file`): `~/.local/share/app.duet.desktop/logs`.
+    pub fn logs(&self) -> PathBuf {
+        self.data.join("logs")
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.

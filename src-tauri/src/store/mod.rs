@@ -1,7 +1,8 @@
-//! What the app keeps on disk: its directories, settings, credentials (token in the OS keyring)
-//! and the CA files a user imported.
+//! What the app keeps on disk: its directories, settings, credentials (token in the OS keyring),
+//! the CA files a user imported and its log files.
 
 pub mod ca_files;
 pub mod credentials;
 pub mod files;
+pub mod log_file;
 pub mod settings;

@@ -1,5 +1,5 @@
-//! The user's settings: devices, filters, video quality, call timeout, language, theme, and the
-//! advanced ICE policy; one JSON file.
+//! The user's settings: devices, filters, video quality, call timeout, language, theme, start at
+//! login, and the advanced ICE policy; one JSON file.
 
 use crate::error::{AppError, AppResult};
 use crate::store::files::write_atomically;
@@ -115,6 +115,9 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// Statistics overlay on the call screen.
     pub debug: bool,
+    /// Start the app when the user logs in to the desktop (the desktop's autostart entry, written
+    /// or removed on save by `backend::autostart`); off unless the user turns it on.
+    pub start_at_login: bool,
     /// ICE candidates calls may use (from the next call).
     pub ice_policy: IcePolicyChoice,
 }
@@ -133,6 +136,7 @@ impl Default for Settings {
             locale: LocaleChoice::Auto,
             theme: ThemeChoice::System,
             debug: false,
+            start_at_login: false,
             ice_policy: IcePolicyChoice::All,
         }
     }
@@ -227,6 +231,7 @@ mod tests {
             locale: LocaleChoice::Zh,
             ice_policy: IcePolicyChoice::Relay,
             theme: ThemeChoice::Dark,
+            start_at_login: true,
             ..Settings::default()
         };
         changed.save(&path).unwrap();
@@ -244,6 +249,10 @@ mod tests {
             loaded.theme,
             ThemeChoice::System,
             "an older file follows the system's theme"
+        );
+        assert!(
+            !loaded.start_at_login,
+            "an older file does not start at login"
         );
         assert_eq!(loaded.beauty, 4);
     }
@@ -298,5 +307,6 @@ mod tests {
         assert_eq!(json["resolution"], "720p");
         assert_eq!(json["locale"], "auto");
         assert_eq!(json["icePolicy"], "all");
+        assert_eq!(json["startAtLogin"], false);
     }
 }

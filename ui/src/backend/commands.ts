@@ -59,6 +59,8 @@ export class Commands {
   setPreview = (on: boolean) => this.run("set_preview", { on });
   /** The user answered a duet://call link's confirm panel (called or cancelled). */
   dismissCallLink = () => this.run("dismiss_call_link");
+  /** Puts the diagnostics report (no token or password in it) on the clipboard. */
+  copyDiagnostics = () => this.run("copy_diagnostics");
 }
 
 /** The text to show or log for a rejected command: `{code, message}` by contract, anything else defensively. */

@@ -424,6 +424,11 @@ theme: Theme,
  */
 debug: boolean, 
 /**
+ * Start the app when the user logs in to the desktop (the desktop's autostart entry, written
+ * or removed on save by `backend::autostart`); off unless the user turns it on.
+ */
+startAtLogin: boolean, 
+/**
  * ICE candidates calls may use (from the next call).
  */
 icePolicy: IcePolicy, };
@@ -732,6 +737,7 @@ export type CommandArgs = {
   devices: null;
   set_preview: SetPreviewArgs;
   dismiss_call_link: null;
+  copy_diagnostics: null;
 };
 
 /** What each command resolves with. */
@@ -767,4 +773,5 @@ export type CommandResults = {
   devices: Devices;
   set_preview: null;
   dismiss_call_link: null;
+  copy_diagnostics: null;
 };

@@ -1,10 +1,12 @@
 // Settings: devices with a live before/after preview and a mic meter, beauty, video, timeout,
-// language, appearance (light, dark or the system's), the debug overlay and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move (so the "after"
-// preview shows them); everything else applies on Save. A camera or microphone the preview cannot
-// open is said over the preview and beside the meter (the state's `preview`).
+// language, appearance (light, dark or the system's), the debug overlay, start at login, "Copy
+// diagnostics" and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move
+// (so the "after" preview shows them); everything else applies on Save. A camera or microphone the
+// preview cannot open is said over the preview and beside the meter (the state's `preview`).
 import type { AppContext } from "../app/context";
 import { deviceProblem } from "../app/devices";
 import { h, localize, show as showEl } from "../app/dom";
+import { errorText } from "../backend/commands";
 import { ICE_POLICIES, RESOLUTIONS, THEMES, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
@@ -44,6 +46,9 @@ export function settingsView(ctx: AppContext): SettingsView {
     localize(h("option", { value: "light" }), () => t("settings.themeLight")),
     localize(h("option", { value: "dark" }), () => t("settings.themeDark")));
   const debug = h("input", { type: "checkbox", testid: "settings-debug" });
+  const startAtLogin = h("input", { type: "checkbox", testid: "settings-start-at-login" });
+  const copyDiagnostics = h("button", { type: "button", class: "btn", testid: "settings-copy-diagnostics" });
+  localize(copyDiagnostics, () => t("settings.copyDiagnostics"));
   const icePolicy = h("select", { name: "icePolicy", testid: "settings-ice-policy" },
     localize(h("option", { value: "all" }), () => t("settings.iceAll")),
     localize(h("option", { value: "relay" }), () => t("settings.iceRelay")));
@@ -75,7 +80,10 @@ export function settingsView(ctx: AppContext): SettingsView {
       card("settings.general",
         label("settings.language", language),
         label("settings.theme", theme),
-        h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug")))),
+        h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug"))),
+        h("label", { class: "check" }, startAtLogin, localize(h("span"), () => t("settings.startAtLogin"))),
+        h("div", { class: "field" }, copyDiagnostics,
+          localize(h("p", { class: "form-hint" }), () => t("settings.diagnosticsHint")))),
       card("settings.advanced",
         label("settings.icePolicy", icePolicy),
         localize(h("p", { class: "form-hint" }), () => t("settings.iceHint")))),
@@ -104,6 +112,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     language.value = s.locale;
     theme.value = s.theme;
     debug.checked = s.debug;
+    startAtLogin.checked = s.startAtLogin;
     icePolicy.value = s.icePolicy;
   };
 
@@ -124,6 +133,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     locale: language.value === "zh" || language.value === "en" ? language.value : "auto",
     theme: THEMES.find((x) => x === theme.value) ?? base.theme,
     debug: debug.checked,
+    startAtLogin: startAtLogin.checked,
     icePolicy: ICE_POLICIES.find((p) => p === icePolicy.value) ?? base.icePolicy,
   });
 
@@ -150,11 +160,29 @@ export function settingsView(ctx: AppContext): SettingsView {
   save.addEventListener("click", async () => {
     const saved = ctx.settings.get();
     if (!saved) return;
-    const applied = await apply(fromForm(saved));
-    if (applied) {
-      show(applied);
-      ctx.toasts.show(t("settings.saved"));
+    let applied: Settings;
+    try {
+      applied = await ctx.commands.setSettings(fromForm(saved));
+    } catch (error) {
+      // The desktop refused the autostart entry: nothing was saved, so the box shows the saved
+      // choice again and the user reads why in their language.
+      if (isCode(error, "autostart")) {
+        startAtLogin.checked = saved.startAtLogin;
+        ctx.toasts.show(t("settings.startAtLoginFailed", { message: messageOf(error) }), "error");
+      } else {
+        ctx.toasts.show(t("toast.error", { message: errorText(error) }), "error");
+      }
+      return;
     }
+    ctx.settings.set(applied);
+    show(applied);
+    ctx.toasts.show(t("settings.saved"));
+  });
+
+  copyDiagnostics.addEventListener("click", async () => {
+    // The backend builds the report and puts it on the clipboard itself.
+    const done = await ctx.run(ctx.commands.copyDiagnostics().then(() => true));
+    if (done) ctx.toasts.show(t("settings.diagnosticsCopied"));
   });
 
   const showDevices = () => {
@@ -211,4 +239,14 @@ export function settingsView(ctx: AppContext): SettingsView {
       ctx.run(ctx.commands.setPreview(false));
     },
   };
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** The OS's reason alone (its code is already said by the translated text around it). */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown }).message;
+  return typeof message === "string" ? message : errorText(error);
 }
