@@ -13,19 +13,24 @@ pub struct AppDirs {
     pub data: PathBuf,
 }
 
+/// Creates `dir` and its parents if missing, readable by the user only (0700 on Unix).
+pub fn create_private_dir(dir: &Path) -> AppResult<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))
+}
+
 impl AppDirs {
     /// Creates both directories if needed.
     pub fn create(config: PathBuf, data: PathBuf) -> AppResult<Self> {
         for dir in [&config, &data] {
-            // Private (0700): they hold the embedded server's database with its token secrets,
-            // the remembered sign-in and, without a keyring, the token file.
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-            builder
-                .create(dir)
-                .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
+            // Private: they hold the embedded server's database with its token secrets, the
+            // remembered sign-in and, without a keyring, the token file.
+            create_private_dir(dir)?;
         }
         Ok(Self { config, data })
     }

@@ -6,6 +6,7 @@
 //! which discards until [`LogFile::open`] is given the directory.
 
 use crate::error::{AppError, AppResult};
+use crate::store::files::create_private_dir;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -37,13 +38,7 @@ impl LogFile {
     /// Starts writing into `dir` (created private to the user: the log names accounts and
     /// servers), removing the oldest files beyond [`KEPT_FILES`].
     pub fn open(&self, dir: &Path) -> AppResult<()> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(dir)
-            .map_err(|e| AppError::io(format!("creating {}", dir.display()), e))?;
+        create_private_dir(dir)?;
         let appender = Builder::new()
             .rotation(Rotation::DAILY)
             .filename_prefix(PREFIX)

@@ -2,66 +2,27 @@
 //! signaling. The fault is real: another connection holds SQLite's write lock, as a backup tool
 //! or a second process would, so every commit of the server fails after its busy wait.
 
-use crate::support::{account, answered_call, invite, Client};
-use duet_protocol::{CallAction, CallEvent, ClientMessage, EndReason, ErrorCode, ServerMessage};
+use crate::support::{
+    account, answered_call, hang_up, health, invite, wait_for_health, Client, WriteLock,
+};
+use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use duet_server::RunningServer;
 use duet_testkit::{add_user, server_config, start_server_with};
-use sqlx::{Connection, SqliteConnection};
-use std::path::Path;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tempfile::TempDir;
 
 /// How long the server's statements wait for the lock in these tests, and requests for the store.
 const STORE_WAIT_MS: u64 = 300;
-/// Polls of `/healthz` before a test gives up (a hang guard, not a timing assertion).
-const HEALTH_POLLS: usize = 600;
-
-/// `GET /healthz`: the status code and the body.
-async fn health(server: &RunningServer) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
-        .await
-        .unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    let status = answer[9..12].parse().unwrap();
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
-}
-
-/// Waits until `/healthz` answers `status`; returns its body.
-async fn wait_for_health(server: &RunningServer, status: u16) -> String {
-    for _ in 0..HEALTH_POLLS {
-        let (now, body) = health(server).await;
-        if now == status {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("/healthz never answered {status}");
-}
-
-/// Holds SQLite's write lock on the database at `path` until dropped or released.
-struct WriteLock(SqliteConnection);
-
-impl WriteLock {
-    async fn take(path: &Path) -> WriteLock {
-        let url = format!("sqlite:{}", path.display());
-        let mut conn = SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        WriteLock(conn)
-    }
-
-    async fn release(mut self) {
-        sqlx::query("ROLLBACK").execute(&mut self.0).await.unwrap();
-        self.0.close().await.unwrap();
-    }
+/// A server whose statements wait only [`STORE_WAIT_MS`] for the lock, with alice (a1) and bob
+/// (b1) logged in; alice's token too, to log in again.
+async fn alice_and_bob() -> (RunningServer, TempDir, String, Client, Client) {
+    let (server, dir) =
+        start_server_with(|config| config.limits.store_wait_ms = STORE_WAIT_MS).await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
+    let alice = Client::login(&server, "alice", &alice_token, "a1").await;
+    let bob = Client::login(&server, "bob", &bob_token, "b1").await;
+    (server, dir, alice_token, alice, bob)
 }
 
 async fn history_ids(client: &mut Client) -> Result<Vec<String>, ErrorCode> {
@@ -90,34 +51,17 @@ async fn history_ids(client: &mut Client) -> Result<Vec<String>, ErrorCode> {
     }
 }
 
-async fn hang_up(alice: &mut Client, bob: &mut Client, id: &str, alice_token: &str) {
-    let hangup = CallAction::Hangup {
-        reason: EndReason::UserHangup,
-    };
-    alice.call(id, "a1", 2, Some(alice_token), hangup).await;
-    for client in [alice, bob] {
-        let (ended, event) = client.call_event().await;
-        assert_eq!(ended.as_str(), id);
-        assert!(matches!(event, CallEvent::Ended { .. }), "{event:?}");
-    }
-}
-
 #[tokio::test]
 async fn finding_7_a_store_that_stops_taking_writes_keeps_signaling_going_and_loses_no_record() {
-    let (server, dir) =
-        start_server_with(|config| config.limits.store_wait_ms = STORE_WAIT_MS).await;
-    let alice_token = add_user(&server, "alice").await;
-    let bob_token = add_user(&server, "bob").await;
-    let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
-    let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
-    assert_eq!(health(&server).await, (200, "ok".to_owned()));
+    let (server, dir, _, mut alice, mut bob) = alice_and_bob().await;
+    assert_eq!(health(server.local_addr()).await, (200, "ok".to_owned()));
 
     let lock = WriteLock::take(&dir.path().join("duet.sqlite")).await;
     // A call answered and ended while nothing can be written: signaling goes on as usual.
     let (alice_call_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
     hang_up(&mut alice, &mut bob, "c1", &alice_call_token).await;
 
-    let body = wait_for_health(&server, 503).await;
+    let body = wait_for_health(server.local_addr(), 503).await;
     assert!(body.contains("database writes failing"), "{body}");
     // Requests that need the store get a clear error instead of hanging.
     assert_eq!(
@@ -140,7 +84,7 @@ async fn finding_7_a_store_that_stops_taking_writes_keeps_signaling_going_and_lo
     bob.assert_usable().await;
 
     lock.release().await;
-    assert_eq!(wait_for_health(&server, 200).await, "ok");
+    assert_eq!(wait_for_health(server.local_addr(), 200).await, "ok");
     // The record of the call that ended during the fault was kept, exactly once.
     assert_eq!(history_ids(&mut alice).await, Ok(vec!["c1".to_owned()]));
     assert_eq!(history_ids(&mut bob).await, Ok(vec!["c1".to_owned()]));
@@ -157,18 +101,13 @@ async fn finding_7_a_store_that_stops_taking_writes_keeps_signaling_going_and_lo
 #[tokio::test]
 async fn finding_7_changes_made_while_the_store_fails_are_written_by_a_clean_shutdown_once_it_recovers(
 ) {
-    let (server, dir) =
-        start_server_with(|config| config.limits.store_wait_ms = STORE_WAIT_MS).await;
-    let alice_token = add_user(&server, "alice").await;
-    let bob_token = add_user(&server, "bob").await;
-    let mut alice = Client::login(&server, "alice", &alice_token, "a1").await;
-    let mut bob = Client::login(&server, "bob", &bob_token, "b1").await;
+    let (server, dir, alice_token, mut alice, mut bob) = alice_and_bob().await;
     let path = dir.path().join("duet.sqlite");
 
     let lock = WriteLock::take(&path).await;
     let (alice_call_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
     hang_up(&mut alice, &mut bob, "c1", &alice_call_token).await;
-    wait_for_health(&server, 503).await;
+    wait_for_health(server.local_addr(), 503).await;
     // The server is asked to stop while the store still fails; the store comes back meanwhile.
     let stopping = tokio::spawn(server.shutdown());
     tokio::time::sleep(Duration::from_millis(STORE_WAIT_MS)).await;

@@ -9,11 +9,9 @@
 //! legitimate clients log in and complete a call; after rounds of all of them, the process's
 //! resident memory is back at its level after the first round.
 
-use crate::support::{answered_call, Client};
-use duet_protocol::{CallAction, CallEvent, EndReason};
+use crate::support::{answered_call, hang_up, wait_for_health, Client, WriteLock};
 use duet_server::{Admin, SqliteStore};
 use futures_util::{SinkExt, StreamExt};
-use sqlx::Connection;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -126,33 +124,6 @@ impl ServerProcess {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
-
-    /// `GET /healthz`'s status code.
-    async fn health(&self) -> u16 {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer).await;
-        answer
-            .get(9..12)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or(0)
-    }
-
-    /// Waits until `/healthz` answers `status` (a hang guard bounds it, not an assertion on time).
-    async fn wait_for_health(&self, status: u16) {
-        let started = std::time::Instant::now();
-        while self.health().await != status {
-            assert!(
-                started.elapsed() < HANG_GUARD,
-                "/healthz never answered {status}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// Resident memory, from /proc.
@@ -409,19 +380,11 @@ async fn hostile_round(server: &ServerProcess, tokens: &Tokens, round: usize) {
 
     // Finding 7: another process holds the database's write lock: calls still go through, the
     // server says it is unhealthy, and recovers once the lock is gone.
-    let mut lock =
-        sqlx::SqliteConnection::connect(&format!("sqlite:{}", server.database.display()))
-            .await
-            .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut lock)
-        .await
-        .unwrap();
+    let lock = WriteLock::take(&server.database).await;
     legitimate_call(server, tokens, &format!("r{round}-finding-7")).await;
-    server.wait_for_health(503).await;
-    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
-    lock.close().await.unwrap();
-    server.wait_for_health(200).await;
+    wait_for_health(server.addr, 503).await;
+    lock.release().await;
+    wait_for_health(server.addr, 200).await;
 
     // New device ids without end: at most 10 online at once, none kept once offline.
     for i in 0..100 {
@@ -438,15 +401,7 @@ async fn legitimate_call(server: &ServerProcess, tokens: &Tokens, id: &str) {
     let mut alice = Client::login_url(&server.url, "alice", &tokens.alice, "a1").await;
     let mut bob = Client::login_url(&server.url, "bob", &tokens.bob, "b1").await;
     let (alice_token, _) = answered_call(&mut alice, &mut bob, id).await;
-    let hangup = CallAction::Hangup {
-        reason: EndReason::UserHangup,
-    };
-    alice.call(id, "a1", 2, Some(&alice_token), hangup).await;
-    for client in [&mut alice, &mut bob] {
-        let (ended, event) = client.call_event().await;
-        assert_eq!(ended.as_str(), id);
-        assert!(matches!(event, CallEvent::Ended { .. }), "{event:?}");
-    }
+    hang_up(&mut alice, &mut bob, id, &alice_token).await;
 }
 
 #[tokio::test]

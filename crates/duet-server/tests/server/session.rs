@@ -4,7 +4,6 @@ use crate::support::{account, answered_call, Client};
 use duet_protocol::{CallEvent, CallStatus, ClientMessage, EndReason, ErrorCode, ServerMessage};
 use duet_testkit::{add_user, start_server};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn logging_out_during_a_call_ends_it_for_the_peer_with_one_record() {
@@ -64,16 +63,9 @@ async fn a_session_ends_when_its_login_token_expires() {
 #[tokio::test]
 async fn healthz_answers_ok() {
     let (server, _dir) = start_server().await;
-    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
-        .await
-        .unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.ends_with("ok"), "{answer}");
+    assert_eq!(
+        crate::support::health(server.local_addr()).await,
+        (200, "ok".to_owned())
+    );
     server.shutdown().await.unwrap();
 }

@@ -2,11 +2,15 @@
 
 use duet_protocol::{
     decode_server, encode, AccountId, CallAction, CallEvent, CallId, CallSnapshot, ClientFrame,
-    ClientMessage, DeviceId, ErrorCode, ServerFrame, ServerMessage,
+    ClientMessage, DeviceId, EndReason, ErrorCode, ServerFrame, ServerMessage,
 };
 use duet_server::RunningServer;
 use futures_util::{SinkExt, StreamExt};
+use sqlx::{Connection, SqliteConnection};
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -261,4 +265,68 @@ pub async fn answered_call(alice: &mut Client, bob: &mut Client, id: &str) -> (S
     let (_, event) = alice.call_event().await;
     assert!(matches!(event, CallEvent::Accepted { .. }), "{event:?}");
     (alice_token, bob_token)
+}
+
+/// Polls of `/healthz` before a test gives up (a hang guard, not a timing assertion).
+const HEALTH_POLLS: usize = 600;
+
+/// `GET /healthz` of the server at `addr`: the status code and the body.
+pub async fn health(addr: SocketAddr) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+    (status, body)
+}
+
+/// Waits until `/healthz` at `addr` answers `status`; returns its body.
+pub async fn wait_for_health(addr: SocketAddr, status: u16) -> String {
+    for _ in 0..HEALTH_POLLS {
+        let (now, body) = health(addr).await;
+        if now == status {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("/healthz never answered {status}");
+}
+
+/// Alice (device a1, holding `alice_token`, the caller's call token) hangs up call `id`; both
+/// see it end.
+pub async fn hang_up(alice: &mut Client, bob: &mut Client, id: &str, alice_token: &str) {
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call(id, "a1", 2, Some(alice_token), hangup).await;
+    for client in [alice, bob] {
+        let (ended, event) = client.call_event().await;
+        assert_eq!(ended.as_str(), id);
+        assert!(matches!(event, CallEvent::Ended { .. }), "{event:?}");
+    }
+}
+
+/// Holds SQLite's write lock on the database at `path` until released, as a backup tool or a
+/// second process would: the server's commits then fail after their busy wait.
+pub struct WriteLock(SqliteConnection);
+
+impl WriteLock {
+    pub async fn take(path: &Path) -> WriteLock {
+        let url = format!("sqlite:{}", path.display());
+        let mut conn = SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        WriteLock(conn)
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK").execute(&mut self.0).await.unwrap();
+        self.0.close().await.unwrap();
+    }
 }
