@@ -102,7 +102,19 @@ async fn missing_devices_are_said_in_the_preview_and_the_call_and_no_media_is_no
     )
     .await;
 
-    // Nothing is sent, nothing comes back: every report of the call grades `unknown`.
+    // Nothing is sent, nothing comes back: once the echo's last packets (silence sent before it
+    // heard that the caller has no microphone) have left the grading window, every report of
+    // the call grades `unknown`.
+    wait_for_within("the echo's microphone off", PATIENCE, || {
+        app.state().call.is_some_and(|call| !call.remote_audio)
+    })
+    .await;
+    wait_for_within("a report with nothing received", PATIENCE, || {
+        ui.stats.lock().unwrap().last().is_some_and(|report| {
+            report["recvKbps"].as_f64() == Some(0.0) && report["quality"] == "unknown"
+        })
+    })
+    .await;
     ui.stats.lock().unwrap().clear();
     wait_for_within("four statistics reports", PATIENCE, || {
         ui.stats.lock().unwrap().len() >= 4
