@@ -206,11 +206,14 @@ impl World {
                 call_id: Some(call_id),
                 ..
             } => {
-                // The server's word is final: a refused answer means this device is out of it.
-                let refused_answer = matches!(
-                    r.req.and_then(|q| self.requests.get(&q)),
-                    Some((_, "accept"))
-                );
+                // The server's word is final: a refused answer means this device is out of it,
+                // except `busy`: this device was in another call, and the refusal changed
+                // nothing, so the call still rings here and may be answered once that one ends.
+                let refused_answer = code != ErrorCode::Busy
+                    && matches!(
+                        r.req.and_then(|q| self.requests.get(&q)),
+                        Some((_, "accept"))
+                    );
                 let gone = matches!(
                     code,
                     ErrorCode::CallEnded | ErrorCode::AnsweredElsewhere | ErrorCode::UnknownCall
@@ -549,3 +552,4 @@ proptest! {
         world.finish();
     }
 }
+
