@@ -87,6 +87,13 @@ struct Run {
 
 impl Run {
     fn start() -> Run {
+        Run::start_with(|env| env)
+    }
+
+    /// A run whose app gets [`app_env`] changed by `adjust`.
+    fn start_with(
+        adjust: impl FnOnce(Vec<(&'static str, String)>) -> Vec<(&'static str, String)>,
+    ) -> Run {
         let server = Server::start(&[]);
         let (alice, bot, carol) = (
             server.user("alice"),
@@ -94,7 +101,7 @@ impl Run {
             server.user("carol"),
         );
         let clips = Clips::write();
-        let desktop = Desktop::start(&app_env(&clips.me()));
+        let desktop = Desktop::start(&adjust(app_env(&clips.me())));
         let app = App::launch(desktop.driver_port, &app_binary())
             .unwrap_or_else(|e| panic!("{e}\n{}", desktop.app_log_tail(6000)));
         Run {
@@ -426,8 +433,60 @@ fn record_of(finished: &Finished) -> (String, u64) {
     )
 }
 
+/// Step "devices" (its own app, so the steps after it keep the synthetic devices): on a machine
+/// whose camera and microphone are missing, the echo call says so where the local picture would
+/// be, disables the camera button with the reason, shows the echo's avatar (it mirrors the camera
+/// off), and with nothing sent or received the network label never says "Excellent" but "No
+/// media".
+fn devices_step_no_camera_echo_call() {
+    let mut run = Run::start_with(|env| {
+        env.into_iter()
+            .map(|(name, value)| match name {
+                // No machine has a 98th camera: missing here and in CI alike.
+                "DUET_VIDEO_SOURCE" => (name, "camera:97".to_owned()),
+                // No microphone by that name either: both devices missing, the app turns both
+                // off, the echo mirrors it and sends nothing back, so no media flows in the call.
+                "DUET_AUDIO_SOURCE" => (name, "mic:duet-test-no-such-microphone".to_owned()),
+                _ => (name, value),
+            })
+            .collect()
+    });
+    let app = run.app.on(Window::Main);
+    app.wait_visible("contact-echo");
+    app.click("call-video-echo");
+    app.wait_visible("call-screen");
+    app.wait_visible("local-placeholder");
+    assert_eq!(text_of(app, "local-device-note"), "No camera found");
+    assert!(!app.visible("local-video"), "no black local picture");
+    let camera_button = app.js(
+        "const b = document.querySelector('[data-testid=\"btn-camera\"]'); return [b.disabled, b.title];",
+        vec![],
+    );
+    assert_eq!(camera_button, json!([true, "No camera found"]));
+    assert_eq!(text_of(app, "device-notes"), "No microphone");
+    // The echo mirrors the camera off: its avatar and name fill the stage.
+    app.wait_visible("remote-placeholder");
+    app.wait_until("the network label to say No media", |app| {
+        let quality = app.attribute("network-quality", "data-quality");
+        assert_ne!(
+            quality.as_deref(),
+            Some("excellent"),
+            "no media flows, so the grade cannot be excellent"
+        );
+        (quality.as_deref() == Some("unknown") && text_of(app, "network-quality") == "No media")
+            .then_some(())
+    });
+    run.save_screenshot("no-camera.png");
+    let app = run.app.on(Window::Main);
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+}
+
 #[test]
 fn the_desktop_app_calls_answers_declines_and_keeps_history() {
+    // Step "devices": a machine without a camera (its own app; see the function).
+    devices_step_no_camera_echo_call();
+
     let mut run = Run::start();
     // (call id, status, incoming) of every call, to check the history view at the end.
     let mut calls: Vec<(String, u64, bool)> = vec![];

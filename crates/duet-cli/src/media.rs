@@ -15,7 +15,7 @@ pub struct MediaArgs {
     /// Video to send: testsrc, FILE.y4m, camera[:N] or none.
     #[arg(long, global = true)]
     pub video: Option<VideoInput>,
-    /// Audio to send: tone[:HZ], FILE.wav, mic or none.
+    /// Audio to send: tone[:HZ], FILE.wav, mic[:NAME] or none.
     #[arg(long, global = true)]
     pub audio: Option<AudioInput>,
     /// Record the peer's video to this Y4M file.

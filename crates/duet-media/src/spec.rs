@@ -4,7 +4,7 @@
 //! | type | text |
 //! |---|---|
 //! | [`VideoInput`] | `testsrc`, `camera`, `camera:N`, `FILE.y4m`, `none` |
-//! | [`AudioInput`] | `tone` (440 Hz), `tone:HZ` (20..=20000), `mic`, `FILE.wav`, `none` |
+//! | [`AudioInput`] | `tone` (440 Hz), `tone:HZ` (20..=20000), `mic`, `mic:NAME`, `FILE.wav`, `none` |
 //! | [`AudioOutput`] | `speaker`, `null`, any other text is the path of a WAV recording |
 //!
 //! Each type parses with [`str::parse`] and prints back (`Display`) to text that parses to the
@@ -35,7 +35,7 @@ pub enum SpecError {
     #[error("`{0}` is not testsrc, FILE.y4m, camera[:N] or none")]
     Video(String),
     /// Not an audio source at all.
-    #[error("`{0}` is not tone[:HZ], FILE.wav, mic or none")]
+    #[error("`{0}` is not tone[:HZ], FILE.wav, mic[:NAME] or none")]
     Audio(String),
 }
 
@@ -96,8 +96,13 @@ impl FromStr for AudioInput {
                         _ => Err(SpecError::ToneFrequency(hz.into())),
                     }
                 } else if text.ends_with(".wav") {
+                    // Before `mic:`, so a recording's path always stays a path.
                     Ok(AudioInput::WavFile {
                         path: PathBuf::from(text),
+                    })
+                } else if let Some(name) = text.strip_prefix("mic:").filter(|n| !n.is_empty()) {
+                    Ok(AudioInput::Microphone {
+                        name: Some(name.into()),
                     })
                 } else {
                     Err(SpecError::Audio(text.into()))
@@ -111,8 +116,8 @@ impl fmt::Display for AudioInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AudioInput::Tone { frequency_hz } => write!(f, "tone:{frequency_hz}"),
-            // A named microphone has no text form; the default one is `mic`.
-            AudioInput::Microphone { .. } => f.write_str("mic"),
+            AudioInput::Microphone { name: None } => f.write_str("mic"),
+            AudioInput::Microphone { name: Some(name) } => write!(f, "mic:{name}"),
             AudioInput::None => f.write_str("none"),
             AudioInput::WavFile { path } => write!(f, "{}", path.display()),
         }
@@ -191,6 +196,13 @@ mod tests {
             ("tone:20000", tone(20_000.0)),
             ("tone:660.5", tone(660.5)),
             ("mic", Ok(AudioInput::Microphone { name: None })),
+            (
+                "mic:USB Audio: Mic",
+                Ok(AudioInput::Microphone {
+                    name: Some("USB Audio: Mic".into()),
+                }),
+            ),
+            ("mic:", Err(SpecError::Audio("mic:".into()))),
             ("none", Ok(AudioInput::None)),
             (
                 "voice.wav",
@@ -245,6 +257,7 @@ mod tests {
     fn audio_input() -> impl Strategy<Value = AudioInput> {
         prop_oneof![
             Just(AudioInput::Microphone { name: None }),
+            "[a-zA-Z0-9 :_-]{1,20}".prop_map(|name| AudioInput::Microphone { name: Some(name) }),
             Just(AudioInput::None),
             TONE_RANGE.prop_map(|frequency_hz| AudioInput::Tone { frequency_hz }),
             file(".wav").prop_map(|path| AudioInput::WavFile { path }),

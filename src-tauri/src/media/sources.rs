@@ -1,7 +1,7 @@
 //! Which camera, microphone and speaker calls use: the settings' devices by default, or
 //! synthetic sources chosen by environment variables (tests and demos on machines without a
 //! camera): `DUET_VIDEO_SOURCE=testsrc|camera[:N]|FILE.y4m|none`,
-//! `DUET_AUDIO_SOURCE=tone[:HZ]|mic|FILE.wav|none`, `DUET_AUDIO_SINK=speaker|null|FILE.wav`,
+//! `DUET_AUDIO_SOURCE=tone[:HZ]|mic[:NAME]|FILE.wav|none`, `DUET_AUDIO_SINK=speaker|null|FILE.wav`,
 //! and `DUET_MEDIA_BIND=127.0.0.1` to keep media on loopback.
 
 use crate::error::{AppError, AppResult};
