@@ -111,6 +111,7 @@ fn desktop_exec_quoted(program: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::settings::Settings;
 
     #[test]
     fn a_plain_path_is_written_as_it_is_and_one_with_a_space_is_quoted() {
@@ -229,6 +230,4 @@ mod tests {
         assert!(!file.exists(), "nothing was saved: {file:?}");
         assert_eq!(*autostart.calls.lock().unwrap(), [true]);
     }
-
-    use crate::store::settings::Settings;
 }

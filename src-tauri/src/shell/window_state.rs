@@ -39,6 +39,6 @@ mod tests {
             "a window hidden in the tray at quit must still show at the next start"
         );
         // Building it needs no display.
-        drop(plugin());
+        let _plugin = plugin();
     }
 }

@@ -98,7 +98,8 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
             ours.then(|| dir.join(name))
         })
         .collect();
-    files.sort_unstable_by(|a, b| b.cmp(a));
+    files.sort_unstable();
+    files.reverse();
     files
 }
 
