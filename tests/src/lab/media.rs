@@ -142,3 +142,20 @@ pub fn check_tone(samples: &[i16], from_s: f64, to_s: f64, heard_hz: u32, own_hz
          {heard:.1} dB, own {own_hz} Hz tone {own:.1} dB"
     );
 }
+
+/// Of the whole seconds of `samples` from `from_s` on, how many carry the `heard_hz` tone (the
+/// test of [`check_tone`], per 1 s window): (windows with the tone, windows).
+pub fn tone_windows(samples: &[i16], from_s: u32, heard_hz: u32, own_hz: u32) -> (usize, usize) {
+    let windows: Vec<&[i16]> = samples.chunks_exact(48_000).skip(from_s as usize).collect();
+    let heard = windows
+        .iter()
+        .filter(|window| {
+            let (heard, own) = (
+                tone_level_db(window, heard_hz as f32),
+                tone_level_db(window, own_hz as f32),
+            );
+            heard > -30.0 && heard > own + 20.0
+        })
+        .count();
+    (heard, windows.len())
+}

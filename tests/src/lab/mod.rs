@@ -4,6 +4,7 @@
 //!
 //! - [`topology`]: the namespaces, links, addresses and routes (`Internet`);
 //! - [`nft`]: the routers' NAT (cone or symmetric) and the public namespace's counters;
+//! - [`impair`]: loss, blackouts and rate caps on a site's link;
 //! - [`coturn`]: a STUN/TURN server with TURN REST API credentials;
 //! - [`tls`]: a CA and a server certificate for wss://;
 //! - [`server`]: duet-server in the public namespace, duet-cli in the client namespaces;
@@ -15,6 +16,7 @@
 
 pub mod cleanup;
 pub mod coturn;
+pub mod impair;
 pub mod media;
 pub mod netns;
 pub mod nft;
