@@ -552,4 +552,3 @@ proptest! {
         world.finish();
     }
 }
-

@@ -51,6 +51,13 @@ pub struct LoginArgs {
     /// Which ICE candidates calls may use: all, or relay (TURN only; hides this machine's addresses).
     #[arg(long, value_enum, default_value_t = IcePolicyArg::All, global = true)]
     pub ice_policy: IcePolicyArg,
+    /// The video bitrate floor in kbit/s (nertc-call's `minBitrate`; default 600): the encoder
+    /// never goes under it while video is sent.
+    #[arg(long, global = true)]
+    pub min_bitrate: Option<u32>,
+    /// The video bitrate ceiling in kbit/s (nertc-call's `maxBitrate`; default 900).
+    #[arg(long, global = true)]
+    pub max_bitrate: Option<u32>,
     /// Print every signaling frame on stderr, tokens blanked (nertc-call's `debug`).
     #[arg(long, global = true)]
     pub debug: bool,

@@ -98,6 +98,12 @@ fn configure(
         .unwrap_or_else(|| format!("{account}-cli"));
     config.tls_ca_file = login.ca.clone();
     config.debug = login.debug;
+    if let Some(kbps) = login.min_bitrate {
+        config.min_bitrate = kbps;
+    }
+    if let Some(kbps) = login.max_bitrate {
+        config.max_bitrate = kbps;
+    }
     config.ice_policy = match login.ice_policy {
         args::IcePolicyArg::All => IcePolicy::All,
         args::IcePolicyArg::Relay => IcePolicy::Relay,

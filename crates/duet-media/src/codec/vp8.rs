@@ -127,13 +127,17 @@ impl Vp8Encoder {
         cfg.rc_end_usage = vpx::vpx_rc_mode::VPX_CBR;
         cfg.rc_target_bitrate = config.bitrate_kbps.max(1);
         cfg.rc_min_quantizer = 2;
-        cfg.rc_max_quantizer = 52;
+        // libwebrtc's VP8 ceiling: coarse enough that a low target is reachable at full size.
+        cfg.rc_max_quantizer = 56;
         cfg.rc_undershoot_pct = 100;
         cfg.rc_overshoot_pct = 15;
         cfg.rc_buf_initial_sz = 500;
         cfg.rc_buf_optimal_sz = 600;
         cfg.rc_buf_sz = 1000;
-        cfg.rc_dropframe_thresh = 0;
+        // When even the coarsest quantizer overshoots the target (the link was capped under
+        // what this size needs), skip frames rather than overrun the link: the frame rate drops
+        // before the picture freezes in a queue. libwebrtc's camera setting.
+        cfg.rc_dropframe_thresh = 30;
         cfg.kf_mode = vpx::vpx_kf_mode::VPX_KF_AUTO;
         cfg.kf_min_dist = 0;
         cfg.kf_max_dist = KEYFRAME_INTERVAL;

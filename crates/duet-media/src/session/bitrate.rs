@@ -1,9 +1,10 @@
-//! Keeps the VP8 target bitrate between minBitrate and maxBitrate, following loss and RTT.
+//! Keeps the VP8 target bitrate between minBitrate and maxBitrate, following the path.
 //!
-//! webrtc-rs's default interceptors have no send-side bandwidth estimation, so this uses what
-//! the receiver reports in RTCP: back off multiplicatively on loss or a bloated RTT, recover
-//! additively (about 5% of the range per report) when the path is clean. The same shape as
-//! libwebrtc's loss-based controller, without the delay-based part.
+//! Two inputs. The send-side bandwidth estimate (Google Congestion Control over transport-wide
+//! feedback, see `peer.rs`) bounds what video may use once audio and packet overhead are paid:
+//! it reacts to queues building up (delay gradient) before loss appears. Under it, a loss and
+//! RTT controller on what RTCP receiver reports say: back off multiplicatively on loss or a
+//! bloated RTT, recover additively (about 5% of the range per report) when the path is clean.
 
 /// Loss above which the target is cut.
 pub const HIGH_LOSS: f64 = 0.10;
@@ -11,6 +12,8 @@ pub const HIGH_LOSS: f64 = 0.10;
 pub const LOW_LOSS: f64 = 0.02;
 /// Round-trip time above which the path counts as congested.
 pub const HIGH_RTT_MS: f64 = 400.0;
+/// Share of the estimate taken by RTP, SRTP, UDP and IP headers (about 60 bytes of 1200).
+pub const PACKET_OVERHEAD: f64 = 0.05;
 
 /// The loss- and RTT-driven bitrate controller.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +55,19 @@ impl BitrateController {
         self.target_kbps = (next.round() as u32).clamp(self.min_kbps, self.max_kbps);
         self.target_kbps
     }
+
+    /// The video target to apply: [`Self::target_kbps`], held under what `estimate_kbps` (the
+    /// whole send estimate, if known) leaves once `audio_kbps` and packet overhead are paid, and
+    /// never under the floor.
+    pub fn video_target_kbps(&self, estimate_kbps: Option<u32>, audio_kbps: f64) -> u32 {
+        let Some(estimate) = estimate_kbps else {
+            return self.target_kbps;
+        };
+        let budget = (f64::from(estimate) * (1.0 - PACKET_OVERHEAD) - audio_kbps).max(0.0);
+        (budget.round() as u32)
+            .min(self.target_kbps)
+            .clamp(self.min_kbps, self.max_kbps)
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +97,16 @@ mod tests {
             c.on_report(0.0, Some(800.0));
         }
         assert_eq!(c.target_kbps(), 600);
+    }
+
+    #[test]
+    fn the_estimate_bounds_video_after_audio_and_overhead() {
+        let c = BitrateController::new(100, 900);
+        assert_eq!(c.video_target_kbps(None, 40.0), 900, "no estimate yet");
+        // 400 kbit/s estimated: 380 after overhead, 340 after 40 kbit/s of audio.
+        assert_eq!(c.video_target_kbps(Some(400), 40.0), 340);
+        assert_eq!(c.video_target_kbps(Some(5_000), 40.0), 900, "the ceiling");
+        assert_eq!(c.video_target_kbps(Some(50), 40.0), 100, "the floor");
     }
 
     proptest! {

@@ -5,18 +5,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rtc::ice::mdns::MulticastDnsMode;
-use rtc::interceptor::Slot;
+use rtc::interceptor::{
+    CongestionControlBuilder, Gcc, NackGeneratorBuilder, Slot, TwccReceiverBuilder,
+    TwccSenderBuilder,
+};
+use rtc::peer_connection::configuration::interceptor_registry::{
+    configure_nack, configure_rtcp_reports, configure_simulcast_extension_headers,
+};
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use rtc::peer_connection::configuration::{RTCConfiguration, RTCIceTransportPolicy};
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability,
+    RtpCodecKind, TYPE_RTCP_FB_TRANSPORT_CC,
 };
 use webrtc::peer_connection::{
-    register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
-    PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceServer, Registry,
-    SettingEngineBuilder,
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCConfigurationBuilder, RTCIceServer, Registry, SettingEngineBuilder,
 };
 
+use super::estimate::{EstimateTap, SharedEstimate};
 use super::keyframe::KeyframeRequestForwarder;
 use crate::config::{IcePolicy, IceServer, MediaConfig};
 use crate::error::{MediaError, MediaResult};
@@ -80,6 +87,7 @@ fn ice_configuration(servers: &[IceServer], policy: IcePolicy) -> RTCConfigurati
 pub async fn build(
     config: &MediaConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
+    estimate: SharedEstimate,
 ) -> MediaResult<Arc<dyn PeerConnection>> {
     let bind: IpAddr = config.bind_address.parse().map_err(|_| {
         MediaError::InvalidConfig(format!("bad bind address {}", config.bind_address))
@@ -100,10 +108,19 @@ pub async fn build(
         },
         RtpCodecKind::Audio,
     )?;
-    // NACK responder/generator, RTCP sender/receiver reports and stats come from the defaults;
-    // the forwarder hands PLI/FIR to our encoder loop.
-    let registry = register_default_interceptors(Registry::new(), &mut media_engine)?
-        .with(Slot::from(14_000), KeyframeRequestForwarder::default());
+    // NACK as webrtc-rs's defaults have it, but with a bounded retransmission budget (below),
+    // and RTCP sender/receiver reports; the forwarder hands PLI/FIR to our encoder loop.
+    let registry = configure_nack(Registry::new(), &mut media_engine).with(
+        Slot::NackGenerator,
+        NackGeneratorBuilder::new()
+            .with_max_nacks_per_packet(MAX_NACKS_PER_PACKET)
+            .build(),
+    );
+    configure_simulcast_extension_headers(&mut media_engine)?;
+    let registry = configure_rtcp_reports(registry);
+    let registry = congestion_control(registry, &mut media_engine, config)?
+        .with(Slot::from(14_000), KeyframeRequestForwarder::default())
+        .with(Slot::from(14_500), EstimateTap::new(estimate));
 
     // ICE checks are paced at 200 ms by default; 20 ms makes a loopback or LAN connect take
     // tens of milliseconds. mDNS is off: host candidates carry plain IPs, and this machine
@@ -143,3 +160,56 @@ pub async fn build(
         .await?;
     Ok(Arc::new(pc))
 }
+
+/// Send-side bandwidth estimation: transport-wide congestion control (TWCC) feedback, which
+/// browsers send too, numbered by the TWCC sender and read by webrtc-rs's Google Congestion
+/// Control (delay gradient and loss). Its estimate reaches [`EstimateTap`]; the bitrate task
+/// sets the encoder from it. The TWCC receiver reports what arrives here, for the peer's
+/// estimator.
+///
+/// No pacer: the encoder is held to the estimate, and a pacer would queue (and delay) what it
+/// produces beyond it, which for real-time media is worse than the loss it prevents.
+fn congestion_control(
+    registry: Registry,
+    media_engine: &mut MediaEngine,
+    config: &MediaConfig,
+) -> MediaResult<Registry> {
+    for kind in [RtpCodecKind::Video, RtpCodecKind::Audio] {
+        media_engine.register_feedback(
+            RTCPFeedback {
+                typ: TYPE_RTCP_FB_TRANSPORT_CC.to_owned(),
+                parameter: String::new(),
+            },
+            kind,
+        );
+        media_engine.register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: rtc::sdp::extmap::TRANSPORT_CC_URI.to_owned(),
+            },
+            kind,
+            None,
+        )?;
+    }
+    // Room for audio (Opus is at most 128 kbit/s) above the video's maximum; the floor is well
+    // under any video minimum, so the estimate can say when even that does not fit.
+    let max_bps = f64::from(config.max_bitrate + AUDIO_HEADROOM_KBPS) * 1000.0;
+    let estimator = Gcc::new(max_bps, ESTIMATE_FLOOR_BPS, max_bps);
+    Ok(registry
+        .with(
+            Slot::CongestionControl,
+            CongestionControlBuilder::new(estimator).build(),
+        )
+        .with(Slot::TwccSender, TwccSenderBuilder::new().build())
+        .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build()))
+}
+
+/// How often one lost video packet is asked for again (every 100 ms). webrtc-rs asks without
+/// end by default: on a congested link every lost packet was then re-requested ten times a
+/// second for as long as it stayed in the 512-packet log, and the retransmissions (over 1,000
+/// packets a second under a 300 kbit/s cap) kept the link too full for any picture to get
+/// through. Three tries repair what a burst of loss took; after that a keyframe request does.
+const MAX_NACKS_PER_PACKET: u16 = 3;
+/// What the estimate allows above the video's maximum, for audio and packet overhead.
+pub const AUDIO_HEADROOM_KBPS: u32 = 150;
+/// The lowest estimate: under any video minimum, above audio alone.
+const ESTIMATE_FLOOR_BPS: f64 = 50_000.0;

@@ -52,6 +52,9 @@ pub(crate) struct Shared {
     pub events: UnboundedSender<MediaEvent>,
     pub runtime: tokio::runtime::Handle,
     pub counters: Counters,
+    /// The send-side bandwidth estimate (bits per second, 0 until known), from the peer
+    /// connection's congestion control.
+    pub estimate: super::estimate::SharedEstimate,
     /// The video capture thread's inbox (it owns the state of what video is sent).
     pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
     /// The audio capture thread's inbox (it owns the state of what audio is sent).
@@ -95,6 +98,7 @@ impl Shared {
             events,
             runtime,
             counters: Counters::default(),
+            estimate: Default::default(),
             video_commands,
             audio_commands,
             decode_commands,

@@ -61,7 +61,7 @@ impl CallMedia {
             shared: shared.clone(),
             peer: OnceLock::new(),
         });
-        let pc = peer::build(&config, handler.clone()).await?;
+        let pc = peer::build(&config, handler.clone(), shared.estimate.clone()).await?;
         // Set once, just after creation; the handler only needs a weak link back.
         let _ = handler.peer.set(Arc::downgrade(&pc));
 

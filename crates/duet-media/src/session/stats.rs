@@ -93,6 +93,7 @@ impl Snapshot {
 pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
     let mut controller =
         BitrateController::new(shared.config.min_bitrate, shared.config.max_bitrate);
+    let mut applied_kbps = controller.target_kbps();
     let mut previous = Snapshot::take(&shared, (0, 0));
     let mut phase = shared.phase.subscribe();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -107,15 +108,27 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         let now = Snapshot::take(&shared, report.recv_lost_received);
         let send_loss = report.video_send_loss.unwrap_or(0.0);
         if *phase.borrow() == Phase::Released {
-            let target = controller.on_report(send_loss, report.rtt_ms);
-            shared.send_video(VideoCommand::SetBitrate(target));
+            controller.on_report(send_loss, report.rtt_ms);
+            let estimate_kbps = match shared.estimate.load(Ordering::Relaxed) {
+                0 => None,
+                bps => Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)),
+            };
+            let audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
+            applied_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            shared.send_video(VideoCommand::SetBitrate(applied_kbps));
             let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
             shared.send_audio(AudioCommand::SetExpectedLoss(percent));
         }
-        let stats = call_stats(&previous, &now, &report, controller.target_kbps(), &shared);
+        let stats = call_stats(&previous, &now, &report, applied_kbps, &shared);
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
     }
+}
+
+/// A byte counter's rate between two snapshots, in kbit/s.
+fn rate_kbps(previous: &Snapshot, now: &Snapshot, bytes_now: u64, bytes_before: u64) -> f64 {
+    let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
+    bytes_now.saturating_sub(bytes_before) as f64 * 8.0 / 1000.0 / secs
 }
 
 /// The rates between two snapshots, and the path's numbers from `report`.
@@ -127,7 +140,7 @@ fn call_stats(
     shared: &Shared,
 ) -> CallStats {
     let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
-    let kbps = |now: u64, before: u64| (now.saturating_sub(before)) as f64 * 8.0 / 1000.0 / secs;
+    let kbps = |bytes_now: u64, before: u64| rate_kbps(previous, now, bytes_now, before);
     let lost = now.lost_received.0 - previous.lost_received.0;
     let received = now.lost_received.1.saturating_sub(previous.lost_received.1) as i64;
     let recv_loss = if lost + received > 0 {

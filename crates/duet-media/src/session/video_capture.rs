@@ -7,11 +7,13 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
+use super::send_size::SendSize;
 use super::shared::Shared;
 use crate::codec::vp8::{Vp8Encoder, Vp8EncoderConfig};
 use crate::error::{DeviceKind, MediaError};
 use crate::filter::{NoFilter, VideoFrameFilter};
 use crate::frame::I420Frame;
+use crate::scale::FrameScaler;
 use crate::source::VideoSource;
 
 /// Instructions for the capture thread, applied in the order sent.
@@ -60,6 +62,9 @@ pub(crate) struct VideoCapture {
     released: bool,
     enabled: bool,
     target_kbps: u32,
+    /// The picture size the target affords (halved on a poor path).
+    send_size: SendSize,
+    scaler: FrameScaler,
     keyframe_due: bool,
     /// Whether the previous turn captured: resuming starts with a keyframe.
     sending: bool,
@@ -84,6 +89,8 @@ impl VideoCapture {
             released: false,
             enabled: true,
             target_kbps,
+            send_size: SendSize::default(),
+            scaler: FrameScaler::new(),
             keyframe_due: true,
             sending: false,
         };
@@ -172,11 +179,32 @@ impl VideoCapture {
         match source.next_frame() {
             Ok(mut frame) => {
                 self.filter.process(&mut frame);
-                Some(frame)
+                Some(self.fit_to_target(frame))
             }
             Err(e) => {
                 self.drop_source(&e);
                 None
+            }
+        }
+    }
+
+    /// `frame` at the size the target bitrate affords (a new size restarts the encoder, so
+    /// the far side gets a keyframe of it).
+    fn fit_to_target(&mut self, frame: I420Frame) -> I420Frame {
+        let (width, height) = self.send_size.choose(
+            frame.width,
+            frame.height,
+            self.shared.config.frame_rate,
+            self.target_kbps,
+        );
+        if (width, height) == (frame.width, frame.height) {
+            return frame;
+        }
+        match self.scaler.scale_to(&frame, width, height) {
+            Ok(smaller) => smaller,
+            Err(e) => {
+                tracing::warn!(error = %e, "picture not scaled down for the bitrate");
+                frame
             }
         }
     }
