@@ -652,6 +652,7 @@ impl World {
                             None => CallSnapshotPhase::Ringing {
                                 expires_in_ms: s.expires_in_ms,
                                 call_token: "forged".into(),
+                                waiting: false,
                             },
                             Some(n) => CallSnapshotPhase::Active {
                                 callee_device: party(n).device,

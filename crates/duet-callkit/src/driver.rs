@@ -47,6 +47,14 @@ pub(crate) enum Action {
         call_id: CallId,
         busy: bool,
     },
+    /// Hangs up the current call and accepts `call_id` (call waiting's "end and answer"); the
+    /// hang-up's waiter goes to `hangup` (`None` when there was no call to hang up), the accept's
+    /// to the command's reply.
+    EndAndAccept {
+        call_id: CallId,
+        as_type: Option<CallType>,
+        hangup: oneshot::Sender<Waiter>,
+    },
     Cancel,
     Hangup,
     SwitchType(CallType),
@@ -284,6 +292,7 @@ impl Driver {
             account: self.account.clone(),
             token: self.config.im_token.clone(),
             device: self.mirror.config().device.clone(),
+            call_waiting: self.config.call_waiting,
         };
         let req = self.mirror.request(login, now)?;
         let deadline = Instant::now() + limit;
@@ -539,6 +548,26 @@ impl Driver {
                 info!(busy, "rejecting");
                 self.mirror.reject(&call_id, busy, now).map(Some)
             }
+            Action::EndAndAccept {
+                call_id,
+                as_type,
+                hangup,
+            } => {
+                let _span = info_span!("call", call_id = %call_id).entered();
+                info!(?as_type, "ending the current call and accepting");
+                match self.mirror.end_and_accept(&call_id, as_type, now) {
+                    Ok((hangup_req, accept_req)) => {
+                        let _ = hangup.send(hangup_req.and_then(|req| self.wait_for(req)));
+                        if let (Some(call_type), Some(session)) =
+                            (as_type, self.sessions.get_mut(&call_id))
+                        {
+                            session.set_call_type(call_type);
+                        }
+                        Ok(Some(accept_req))
+                    }
+                    Err(error) => Err(error),
+                }
+            }
             Action::Cancel => self.mirror.cancel(now),
             Action::Hangup => self.mirror.hangup(now),
             Action::SwitchType(call_type) => self.mirror.switch_type(call_type, now).map(Some),
@@ -577,15 +606,18 @@ impl Driver {
             }
         };
         let waiter = match result {
-            Ok(Some(req)) => {
-                let (tx, rx) = oneshot::channel();
-                self.waiters.insert(req, tx);
-                Ok(Some(rx))
-            }
+            Ok(Some(req)) => Ok(self.wait_for(req)),
             Ok(None) => Ok(None),
             Err(error) => Err(CallKitError::from(error)),
         };
         let _ = reply.send(waiter);
+    }
+
+    /// Where the answer to request `req` will arrive.
+    fn wait_for(&mut self, req: u64) -> Waiter {
+        let (tx, rx) = oneshot::channel();
+        self.waiters.insert(req, tx);
+        Some(rx)
     }
 
     /// Microphone and camera for the media of `call_id`: the current call's own switches, or
