@@ -105,8 +105,8 @@ impl Default for Shared {
     }
 }
 
-/// The media of a call that rings from a non-contact: not started, so no device is opened and
-/// no candidate leaves this machine before the user answers.
+/// The media of a call that rings from a non-contact, or during another call (call waiting): not
+/// started, so no device is opened and no candidate leaves this machine before the user answers.
 struct DeferredMedia {
     info: MediaCallInfo,
     /// The caller's offer and candidates, in arrival order.
@@ -757,8 +757,8 @@ impl Driver {
                     // Read again when the session starts (a deferred one starts later).
                     choices: MediaChoices::default(),
                 };
-                if role == Role::Callee && !self.caller_is_contact(&call_id) {
-                    debug!(%call_id, "a non-contact rings: media waits for the answer");
+                if role == Role::Callee && !self.may_preconnect(&call_id) {
+                    debug!(%call_id, "media waits for the answer (a non-contact, or a waiting call)");
                     let deferred = DeferredMedia {
                         info,
                         signals: Vec::new(),
@@ -824,13 +824,24 @@ impl Driver {
             .is_some_and(|invite| self.contacts.contains(&invite.caller.account))
     }
 
+    /// Whether the media of the call `call_id` ringing here may start before the answer: its
+    /// caller is a contact, and this device is in no other call (a waiting call's media would
+    /// reach for the camera and microphone the current call holds; it starts on the answer).
+    fn may_preconnect(&self, call_id: &CallId) -> bool {
+        let in_other_call = self
+            .mirror
+            .current()
+            .is_some_and(|call| call.call_id != *call_id);
+        self.caller_is_contact(call_id) && !in_other_call
+    }
+
     /// Starts the media of ringing calls whose caller turned out to be a contact (an invite
     /// re-synced at login rings before the contact list is in).
     fn start_deferred_from_contacts(&mut self) {
         let ready: Vec<CallId> = self
             .deferred
             .keys()
-            .filter(|call_id| self.caller_is_contact(call_id))
+            .filter(|call_id| self.may_preconnect(call_id))
             .cloned()
             .collect();
         for call_id in ready {

@@ -1,14 +1,20 @@
 //! Call waiting against the real `duet-server`: a device that opted in is rung during a call,
 //! softly (the invite says `waiting`), and "end and answer" moves it to the new call.
 
+mod support;
+
 use duet_callkit::{
-    CallEvent, CallKit, CallKitError, CallParams, CallState, CallStatus, CallType, EndReason,
+    CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallStatus, CallType,
+    EndReason,
 };
 use duet_server::RunningServer;
 use duet_testkit::{
-    answered_call, client, client_with, invited, record_status, start_server, wait_for_event,
-    Events,
+    add_user, answered_call, client, client_with, invited, make_contacts, record_status,
+    start_server, wait_for_event, Events, APP_KEY,
 };
+use futures_util::StreamExt;
+use std::sync::Arc;
+use support::recording_media::RecordingMedia;
 
 /// Bob's desktop with call waiting on.
 async fn bob_waiting(fx: &RunningServer) -> (CallKit, Events) {
@@ -130,4 +136,52 @@ async fn end_and_answer_of_a_call_that_stopped_ringing_is_refused_and_the_call_g
     );
     alice.hangup().await.unwrap();
     wait_for_event(&mut bob_events, "CALL_END").await;
+}
+
+#[tokio::test]
+async fn a_waiting_calls_media_starts_only_when_it_is_answered() {
+    let (fx, _dir) = start_server().await;
+    let media = RecordingMedia::default();
+    let (alice, mut alice_events) = client(&fx, "alice", Some("alice-laptop")).await;
+    let (carol, mut carol_events) = client(&fx, "carol", Some("carol-pc")).await;
+    // A contact's call would pre-connect its media while it rings; not during another call.
+    let token = add_user(&fx, "bob").await;
+    make_contacts(&fx, "bob", "carol").await;
+    let mut config = CallKitConfig::new(&fx.ws_url(), APP_KEY, "bob", &token);
+    config.call_waiting = true;
+    let bob = CallKit::with_media(config, Arc::new(media.clone())).unwrap();
+    let mut bob_events = bob.events().boxed();
+    bob.login().await.unwrap();
+    bob.call(CallParams::new("alice", CallType::Audio))
+        .await
+        .unwrap();
+    alice
+        .accept(&invited(&mut alice_events).await)
+        .await
+        .unwrap();
+    wait_for_event(&mut bob_events, "USER_ACCEPT").await;
+    let starts = |log: &[String]| log.iter().filter(|l| l.starts_with("start:")).count();
+    assert_eq!(starts(&media.log()), 1, "{:?}", media.log());
+
+    carol
+        .call(CallParams::new("bob", CallType::Audio))
+        .await
+        .unwrap();
+    let invite = invited(&mut bob_events).await;
+    assert!(invite.waiting);
+    assert_eq!(
+        starts(&media.log()),
+        1,
+        "no media for the waiting call while the other runs: {:?}",
+        media.log()
+    );
+
+    bob.end_call_and_accept(&invite).await.unwrap();
+    wait_for_event(&mut carol_events, "USER_ACCEPT").await;
+    let log = media.log();
+    assert_eq!(starts(&log), 2, "{log:?}");
+    assert!(
+        log.iter().any(|line| line.starts_with("start:Callee")),
+        "{log:?}"
+    );
 }
