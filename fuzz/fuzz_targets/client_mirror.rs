@@ -163,6 +163,7 @@ enum HostileEvent {
         caller: u8,
         video: bool,
         expires_in_ms: u64,
+        waiting: bool,
     },
     Accepted {
         callee: u8,
@@ -308,6 +309,7 @@ impl World {
             account: device.key.account.clone(),
             token: "t".into(),
             device: device.key.device.clone(),
+            call_waiting: false,
         };
         let req = device.mirror.request(login, now).expect("connected");
         let ok = ServerMessage::LoginOk {
@@ -553,6 +555,7 @@ impl World {
                         caller,
                         video,
                         expires_in_ms,
+                        waiting,
                     } => CallEvent::Invited {
                         caller: party(caller),
                         callee: me.account.clone(),
@@ -560,6 +563,7 @@ impl World {
                         attachment: serde_json::Value::Null,
                         expires_in_ms,
                         call_token: "forged".into(),
+                        waiting,
                     },
                     HostileEvent::Accepted { callee, video } => CallEvent::Accepted {
                         callee: party(callee),
@@ -652,6 +656,7 @@ impl World {
                             None => CallSnapshotPhase::Ringing {
                                 expires_in_ms: s.expires_in_ms,
                                 call_token: "forged".into(),
+                                waiting: false,
                             },
                             Some(n) => CallSnapshotPhase::Active {
                                 callee_device: party(n).device,

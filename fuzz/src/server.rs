@@ -102,7 +102,7 @@ impl Server {
     pub fn online(&mut self, key: &DeviceKey) {
         self.online.insert(key.clone());
         let nick = format!("{} nick", key.account);
-        self.sb.handle_device_online(key, &nick, self.now);
+        self.sb.handle_device_online(key, &nick, false, self.now);
         self.pump();
     }
 

@@ -356,3 +356,124 @@ async fn a_call_declined_at_once_leaves_the_page_idle() {
     app.shutdown().await;
     server.shutdown().await.unwrap();
 }
+
+/// An SDK client for `account` (token `token`) of the test server, logged in, with its events.
+async fn sdk_client(
+    server: &duet_server::RunningServer,
+    account: &str,
+    token: &str,
+) -> (CallKit, futures_util::stream::BoxStream<'static, CallEvent>) {
+    let kit = CallKit::new(CallKitConfig::new(&server.ws_url(), "demo", account, token)).unwrap();
+    let events = kit.events().boxed();
+    kit.login().await.unwrap();
+    (kit, events)
+}
+
+/// Alice (the app) calls bob, who answers; then carol calls alice. Returns carol's call id once
+/// the app shows it waiting.
+async fn carol_waits_during_a_call_with_bob(
+    app: &Backend,
+    bob: &CallKit,
+    bob_events: &mut (impl futures_util::Stream<Item = CallEvent> + Unpin),
+    carol: &CallKit,
+) -> String {
+    app.call("bob", CallType::Audio).await.unwrap();
+    let invite = next_matching(bob_events, "bob's invite", PATIENCE, |event| {
+        matches!(event, CallEvent::Invited(_))
+    })
+    .await;
+    let CallEvent::Invited(invite) = invite else {
+        unreachable!("next_matching returned an invite")
+    };
+    bob.accept(&invite).await.unwrap();
+    wait_for("the call with bob", || app.state().status == Status::InCall).await;
+    let waiting = carol
+        .call(CallParams::new("alice", CallType::Video))
+        .await
+        .unwrap();
+    wait_for("carol's call to wait", || app.state().waiting.is_some()).await;
+    waiting.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_during_a_call_waits_in_the_call_screen_and_end_and_answer_takes_it() {
+    let (server, _db, alice, bob) = server_with_alice_and_bob().await;
+    let carol = add_user_named(&server, "carol", "Carol").await;
+    let home = tempfile::tempdir().unwrap();
+    let ui = Arc::new(RecordingUi::default());
+    let app = backend(home.path(), ui.clone()).await;
+    app.sign_in(&alice_form(&server.ws_url(), &alice))
+        .await
+        .unwrap();
+    let (bob, mut bob_events) = sdk_client(&server, "bob", &bob).await;
+    let (carol, mut carol_events) = sdk_client(&server, "carol", &carol).await;
+
+    let waiting_id = carol_waits_during_a_call_with_bob(&app, &bob, &mut bob_events, &carol).await;
+    let state = app.state();
+    assert_eq!(state.status, Status::InCall, "the call goes on");
+    let waiting = state.waiting.expect("shown as waiting");
+    assert_eq!(
+        (waiting.call_id.as_str(), waiting.nick.as_str()),
+        (waiting_id.as_str(), "Carol")
+    );
+    assert!(state.invite.is_none(), "not the popup's invite");
+    assert!(
+        !ui.popup.lock().unwrap().contains(&true),
+        "the popup never showed"
+    );
+
+    app.end_and_answer(&waiting_id).await.unwrap();
+    next_matching(&mut bob_events, "bob's call to end", PATIENCE, |event| {
+        matches!(event, CallEvent::CallEnd { .. })
+    })
+    .await;
+    next_matching(
+        &mut carol_events,
+        "carol to be answered",
+        PATIENCE,
+        |event| matches!(event, CallEvent::UserAccept { .. }),
+    )
+    .await;
+    let state = app.state();
+    assert_eq!(state.status, Status::InCall);
+    assert_eq!(state.call.map(|c| c.call_id), Some(waiting_id));
+    assert!(state.waiting.is_none());
+
+    app.hangup().await.unwrap();
+    app.shutdown().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_a_waiting_call_is_busy_for_its_caller_and_the_call_goes_on() {
+    let (server, _db, alice, bob) = server_with_alice_and_bob().await;
+    let carol = add_user_named(&server, "carol", "Carol").await;
+    let home = tempfile::tempdir().unwrap();
+    let ui = Arc::new(RecordingUi::default());
+    let app = backend(home.path(), ui.clone()).await;
+    app.sign_in(&alice_form(&server.ws_url(), &alice))
+        .await
+        .unwrap();
+    let (bob, mut bob_events) = sdk_client(&server, "bob", &bob).await;
+    let (carol, mut carol_events) = sdk_client(&server, "carol", &carol).await;
+
+    let waiting_id = carol_waits_during_a_call_with_bob(&app, &bob, &mut bob_events, &carol).await;
+    let call_with_bob = app.state().call.map(|c| c.call_id);
+    app.decline_waiting(&waiting_id).await.unwrap();
+    next_matching(&mut carol_events, "carol to hear busy", PATIENCE, |event| {
+        matches!(event, CallEvent::UserBusy { .. })
+    })
+    .await;
+    wait_for("the banner to go", || app.state().waiting.is_none()).await;
+    let state = app.state();
+    assert_eq!(state.status, Status::InCall);
+    assert_eq!(state.call.map(|c| c.call_id), call_with_bob);
+    assert!(matches!(
+        app.end_and_answer(&waiting_id).await,
+        Err(duet_app::error::AppError::NoInvite)
+    ));
+
+    app.hangup().await.unwrap();
+    app.shutdown().await;
+    server.shutdown().await.unwrap();
+}

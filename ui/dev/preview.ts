@@ -1,5 +1,5 @@
 // Development preview: the page in a plain browser against a scripted mock backend, one scene per
-// URL (?scene=signin|contacts|calling|call|audio|ringing|history|settings|popup|link&lang=zh|en;
+// URL (?scene=signin|contacts|calling|call|audio|waiting|ringing|history|settings|popup|link&lang=zh|en;
 // link: a duet://call link's confirm panel).
 // The call scenes feed a moving 1280x720 test pattern at 30 fps through the real parse -> newest-
 // frame-wins -> WebGL path. Not part of the build (vite builds index.html only).
@@ -40,7 +40,7 @@ const contacts: Contact[] = [
   { account: "olivia", nick: "Olivia Brown", presence: "offline", state: "outgoing" },
 ];
 const appState = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
-  status, call: null, invite: null, connection: "connected", signedIn: status === "signed_out" ? null : me,
+  status, call: null, invite: null, waiting: null, connection: "connected", signedIn: status === "signed_out" ? null : me,
   contacts: status === "signed_out" ? [] : contacts, missedCalls: scene === "missed" ? 2 : 0, preview: null, revision: 0, ...over,
 });
 const invite = { callId: "c2", from: "lin", nick: lang === "zh" ? "林晓" : "Lin Xiao", callType: 2 as const };
@@ -51,6 +51,7 @@ const states: Record<string, AppState> = {
   audio: appState("in_call", { call: call(1, true) }),
   ringing: appState("ringing", { invite }),
   popup: appState("ringing", { invite }),
+  waiting: appState("in_call", { call: call(2, true), waiting: invite }),
 };
 const state = states[scene] ?? appState("idle");
 
@@ -143,7 +144,7 @@ async function main() {
     document.querySelector<HTMLElement>('[data-testid="nav-settings"]')?.click();
     setInterval(() => emit("mic-level", { level: 0.35 + 0.3 * Math.abs(Math.sin(Date.now() / 300)) }), 100);
   }
-  if ((scene === "call" || scene === "calling" || scene === "settings") && !params.has("frames")) {
+  if ((scene === "call" || scene === "calling" || scene === "waiting" || scene === "settings") && !params.has("frames")) {
     const remote = pattern(1280, 720);
     const local = pattern(640, 360);
     let seq = 0;

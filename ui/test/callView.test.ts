@@ -12,7 +12,7 @@ const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
-  status, call: null, invite: null, connection: "connected", signedIn: null, contacts: [], missedCalls: 0, preview: null, revision: 0, ...over,
+  status, call: null, invite: null, waiting: null, connection: "connected", signedIn: null, contacts: [], missedCalls: 0, preview: null, revision: 0, ...over,
 });
 const key = (k: string, ctrlKey = false) => ({ key: k, ctrlKey, metaKey: false, altKey: false, shiftKey: false });
 
@@ -72,6 +72,14 @@ describe("callControls", () => {
     expect(mainTone(state("calling", { call: call() }))).toBe("ringback");
     expect(mainTone(state("in_call", { call: call() }))).toBeNull();
     expect(mainTone(state("ringing"))).toBeNull();
+  });
+
+  it("plays the soft call-waiting beep while a call waits during a call, over the ringback", () => {
+    const waiting = { callId: "c9", from: "carol", nick: "Carol", callType: 2 as const };
+    expect(mainTone(state("in_call", { call: call(), waiting }))).toBe("waiting");
+    expect(mainTone(state("calling", { call: call(), waiting }))).toBe("waiting");
+    // A waiting call whose own call ended rings in the popup, with the popup's ringtone.
+    expect(mainTone(state("ringing", { waiting }))).toBeNull();
   });
 });
 

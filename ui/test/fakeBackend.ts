@@ -20,7 +20,7 @@ export const CONTACTS: Contact[] = [
 ];
 
 export const IDLE: AppState = {
-  status: "idle", call: null, invite: null, connection: "connected", signedIn: ALICE, contacts: CONTACTS, missedCalls: 0, preview: null, revision: 0,
+  status: "idle", call: null, invite: null, waiting: null, connection: "connected", signedIn: ALICE, contacts: CONTACTS, missedCalls: 0, preview: null, revision: 0,
 };
 
 export const SIGNED_OUT: AppState = { ...IDLE, status: "signed_out", signedIn: null, contacts: [] };

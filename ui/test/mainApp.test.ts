@@ -198,6 +198,34 @@ describe("call screen", () => {
     expect(backend.last("answer_switch")?.args).toEqual({ accept: true });
   });
 
+  it("shows a call waiting as a banner in the call screen, not the popup, in both languages", async () => {
+    const { backend } = await start(inCall());
+    expect(visible("waiting-banner")).toBe(false);
+    const waiting = { callId: "c9", from: "carol", nick: "Carol", callType: 2 as const };
+    backend.emit("app-state", { ...inCall(), waiting });
+    expect(visible("call-screen")).toBe(true);
+    expect(visible("waiting-banner")).toBe(true);
+    expect(visible("incoming-banner")).toBe(false);
+    expect(byTestId("waiting-text").textContent).toBe("Carol is calling · Video call");
+    expect(byTestId("waiting-end-answer").textContent).toBe("End and answer");
+    expect(byTestId("waiting-decline").textContent).toBe("Decline");
+    setLocale("zh");
+    expect(byTestId("waiting-text").textContent).toBe("Carol 来电 · 视频通话");
+    expect(byTestId("waiting-end-answer").textContent).toBe("结束并接听");
+    expect(byTestId("waiting-decline").textContent).toBe("拒绝");
+    setLocale("en");
+
+    byTestId("waiting-end-answer").click();
+    await settle();
+    expect(backend.last("end_and_answer")?.args).toEqual({ callId: "c9" });
+    byTestId("waiting-decline").click();
+    await settle();
+    expect(backend.last("decline_waiting")?.args).toEqual({ callId: "c9" });
+
+    backend.emit("app-state", inCall());
+    expect(visible("waiting-banner")).toBe(false);
+  });
+
   it("shows network quality from stats, and the overlay only with settings.debug", async () => {
     const { backend, ctx } = await start(inCall());
     const stats = { rttMs: 42, lossPct: 0.5, jitterMs: 3, sendKbps: 1200, recvKbps: 1100, fps: 30, width: 1280, height: 720, quality: "good" };

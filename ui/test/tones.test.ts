@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // The tone player against a fake WebAudio: it loops while asked and silences every note at once.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TonePlayer } from "../src/audio/tones";
+import { peakGain, TonePlayer } from "../src/audio/tones";
 
 class FakeParam {
   value = 0;
@@ -68,6 +68,17 @@ describe("TonePlayer", () => {
     vi.advanceTimersByTime(4000);
     expect(oscillators.length).toBe(4);
     player.stop();
+  });
+
+  it("beeps softly for a waiting call: two short 440 Hz notes a cycle, far quieter than the ringtone", () => {
+    const player = new TonePlayer();
+    player.play("waiting");
+    expect(oscillators.map((o) => o.frequency.value)).toEqual([440, 440]);
+    vi.advanceTimersByTime(4000);
+    expect(oscillators.length).toBe(4);
+    expect(peakGain("waiting")).toBeLessThanOrEqual(peakGain("ringtone") / 4);
+    player.stop();
+    expect(oscillators.every((o) => o.stopped)).toBe(true);
   });
 
   it("stops every scheduled oscillator at once and schedules no more", () => {

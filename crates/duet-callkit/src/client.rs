@@ -4,10 +4,11 @@ use crate::devices::MediaChoices;
 use crate::driver::{Action, Command, Driver, Shared, Waiter};
 use crate::events::{EventHub, Handler, HandlerId, Off};
 use crate::media::{MediaEngine, NoMedia};
-use crate::{CallEvent, CallKitConfig, CallKitError, EventName};
+use crate::{CallEvent, CallKitConfig, CallKitError, EndAndAcceptStep, EventName};
 use duet_call::client::{CallState, CurrentCall, Invite, Session};
 use duet_protocol::{
-    AccountId, CallId, CallRecord, CallType, ClientMessage, Contact, ServerMessage, UserSummary,
+    AccountId, CallId, CallRecord, CallType, ClientMessage, Contact, ErrorCode, ServerMessage,
+    UserSummary,
 };
 use futures_util::Stream;
 use std::sync::{Arc, Mutex};
@@ -252,6 +253,41 @@ impl CallKit {
         self.act(action).await.map(drop)
     }
 
+    /// Call waiting's "end and answer": hangs up the current call (cancels it while it still
+    /// rings) and answers `invite`, as one action. The two requests leave together and the server
+    /// takes them in order, so the answer finds this device free; without a current call this is
+    /// [`CallKit::accept`]. Refused locally, with nothing sent, when the invite no longer rings
+    /// here. A failure of either half is [`CallKitError::EndAndAccept`], naming the half.
+    pub async fn end_call_and_accept(&self, invite: &Invite) -> Result<(), CallKitError> {
+        let (hangup_tx, hangup_rx) = oneshot::channel();
+        let action = Action::EndAndAccept {
+            call_id: invite.call_id.clone(),
+            as_type: None,
+            hangup: hangup_tx,
+        };
+        let accept = self.send_action(action).await?;
+        let failed = |step, source| CallKitError::EndAndAccept {
+            step,
+            source: Box::new(source),
+        };
+        // The task answers `hangup` before the command's reply, so it is there by now.
+        if let Ok(Some(hangup)) = hangup_rx.await {
+            match self.answer_of(Some(hangup)).await {
+                // The call had ended by itself meanwhile: nothing left to hang up.
+                Err(CallKitError::Server {
+                    code: ErrorCode::CallEnded | ErrorCode::UnknownCall,
+                    ..
+                })
+                | Ok(_) => {}
+                Err(error) => return Err(failed(EndAndAcceptStep::HangUp, error)),
+            }
+        }
+        self.answer_of(accept)
+            .await
+            .map(drop)
+            .map_err(|error| failed(EndAndAcceptStep::Accept, error))
+    }
+
     /// Declines a ringing call (the caller sees USER_REJECT).
     pub async fn reject(&self, invite: &Invite) -> Result<(), CallKitError> {
         let action = Action::Reject {
@@ -453,6 +489,12 @@ impl CallKit {
 
     /// Hands `action` to the task and waits for the server's answer, within the request timeout.
     async fn act(&self, action: Action) -> Result<Option<ServerMessage>, CallKitError> {
+        let waiter = self.send_action(action).await?;
+        self.answer_of(waiter).await
+    }
+
+    /// Hands `action` to the task; where its answer will arrive.
+    async fn send_action(&self, action: Action) -> Result<Waiter, CallKitError> {
         let commands = self
             .lock_connection()
             .as_ref()
@@ -463,7 +505,11 @@ impl CallKit {
             .send(Command { action, reply })
             .await
             .map_err(|_| CallKitError::NotLoggedIn)?;
-        let waiter: Waiter = taken.await.map_err(|_| CallKitError::NotLoggedIn)??;
+        taken.await.map_err(|_| CallKitError::NotLoggedIn)?
+    }
+
+    /// The server's answer through `waiter`: an error answer becomes [`CallKitError::Server`].
+    async fn answer_of(&self, waiter: Waiter) -> Result<Option<ServerMessage>, CallKitError> {
         let Some(waiter) = waiter else {
             return Ok(None);
         };

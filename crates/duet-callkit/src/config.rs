@@ -79,6 +79,10 @@ pub struct CallKitConfig {
     /// Skin smoothing of this device's video when the SDK is made, 0..=9; change it later with
     /// `set_beauty_level`.
     pub beauty_level: u8,
+    /// Call waiting: while in a call this device is still rung for new calls (INVITED with
+    /// [`crate::Invite::waiting`]), instead of the caller hearing busy at once; the app offers
+    /// [`crate::CallKit::end_call_and_accept`] or [`crate::CallKit::reject_busy`]. Off by default.
+    pub call_waiting: bool,
     /// The safe mode this app expects (call actions carry per-call tokens). The server's app
     /// setting decides; a login whose `login.ok` says otherwise fails with `SafeModeMismatch`.
     pub check_sum: bool,
@@ -123,6 +127,7 @@ impl CallKitConfig {
             max_bitrate: 900,
             whiteness_level: 0,
             beauty_level: 0,
+            call_waiting: false,
             check_sum: true,
             debug: false,
             server_url: server_url.to_owned(),

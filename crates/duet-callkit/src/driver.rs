@@ -47,6 +47,14 @@ pub(crate) enum Action {
         call_id: CallId,
         busy: bool,
     },
+    /// Hangs up the current call and accepts `call_id` (call waiting's "end and answer"); the
+    /// hang-up's waiter goes to `hangup` (`None` when there was no call to hang up), the accept's
+    /// to the command's reply.
+    EndAndAccept {
+        call_id: CallId,
+        as_type: Option<CallType>,
+        hangup: oneshot::Sender<Waiter>,
+    },
     Cancel,
     Hangup,
     SwitchType(CallType),
@@ -97,8 +105,8 @@ impl Default for Shared {
     }
 }
 
-/// The media of a call that rings from a non-contact: not started, so no device is opened and
-/// no candidate leaves this machine before the user answers.
+/// The media of a call that rings from a non-contact, or during another call (call waiting): not
+/// started, so no device is opened and no candidate leaves this machine before the user answers.
 struct DeferredMedia {
     info: MediaCallInfo,
     /// The caller's offer and candidates, in arrival order.
@@ -284,6 +292,7 @@ impl Driver {
             account: self.account.clone(),
             token: self.config.im_token.clone(),
             device: self.mirror.config().device.clone(),
+            call_waiting: self.config.call_waiting,
         };
         let req = self.mirror.request(login, now)?;
         let deadline = Instant::now() + limit;
@@ -539,6 +548,26 @@ impl Driver {
                 info!(busy, "rejecting");
                 self.mirror.reject(&call_id, busy, now).map(Some)
             }
+            Action::EndAndAccept {
+                call_id,
+                as_type,
+                hangup,
+            } => {
+                let _span = info_span!("call", call_id = %call_id).entered();
+                info!(?as_type, "ending the current call and accepting");
+                match self.mirror.end_and_accept(&call_id, as_type, now) {
+                    Ok((hangup_req, accept_req)) => {
+                        let _ = hangup.send(hangup_req.and_then(|req| self.wait_for(req)));
+                        if let (Some(call_type), Some(session)) =
+                            (as_type, self.sessions.get_mut(&call_id))
+                        {
+                            session.set_call_type(call_type);
+                        }
+                        Ok(Some(accept_req))
+                    }
+                    Err(error) => Err(error),
+                }
+            }
             Action::Cancel => self.mirror.cancel(now),
             Action::Hangup => self.mirror.hangup(now),
             Action::SwitchType(call_type) => self.mirror.switch_type(call_type, now).map(Some),
@@ -577,15 +606,18 @@ impl Driver {
             }
         };
         let waiter = match result {
-            Ok(Some(req)) => {
-                let (tx, rx) = oneshot::channel();
-                self.waiters.insert(req, tx);
-                Ok(Some(rx))
-            }
+            Ok(Some(req)) => Ok(self.wait_for(req)),
             Ok(None) => Ok(None),
             Err(error) => Err(CallKitError::from(error)),
         };
         let _ = reply.send(waiter);
+    }
+
+    /// Where the answer to request `req` will arrive.
+    fn wait_for(&mut self, req: u64) -> Waiter {
+        let (tx, rx) = oneshot::channel();
+        self.waiters.insert(req, tx);
+        Some(rx)
     }
 
     /// Microphone and camera for the media of `call_id`: the current call's own switches, or
@@ -725,8 +757,8 @@ impl Driver {
                     // Read again when the session starts (a deferred one starts later).
                     choices: MediaChoices::default(),
                 };
-                if role == Role::Callee && !self.caller_is_contact(&call_id) {
-                    debug!(%call_id, "a non-contact rings: media waits for the answer");
+                if role == Role::Callee && !self.may_preconnect(&call_id) {
+                    debug!(%call_id, "media waits for the answer (a non-contact, or a waiting call)");
                     let deferred = DeferredMedia {
                         info,
                         signals: Vec::new(),
@@ -792,13 +824,24 @@ impl Driver {
             .is_some_and(|invite| self.contacts.contains(&invite.caller.account))
     }
 
+    /// Whether the media of the call `call_id` ringing here may start before the answer: its
+    /// caller is a contact, and this device is in no other call (a waiting call's media would
+    /// reach for the camera and microphone the current call holds; it starts on the answer).
+    fn may_preconnect(&self, call_id: &CallId) -> bool {
+        let in_other_call = self
+            .mirror
+            .current()
+            .is_some_and(|call| call.call_id != *call_id);
+        self.caller_is_contact(call_id) && !in_other_call
+    }
+
     /// Starts the media of ringing calls whose caller turned out to be a contact (an invite
     /// re-synced at login rings before the contact list is in).
     fn start_deferred_from_contacts(&mut self) {
         let ready: Vec<CallId> = self
             .deferred
             .keys()
-            .filter(|call_id| self.caller_is_contact(call_id))
+            .filter(|call_id| self.may_preconnect(call_id))
             .cloned()
             .collect();
         for call_id in ready {

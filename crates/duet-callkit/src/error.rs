@@ -63,9 +63,37 @@ pub enum CallKitError {
     /// `login` was not called, or `logout` was.
     #[error("not logged in")]
     NotLoggedIn,
+    /// [`crate::CallKit::end_call_and_accept`] failed at `step`; `source` says why. At
+    /// [`EndAndAcceptStep::HangUp`] the current call goes on and the invite still rings; at
+    /// [`EndAndAcceptStep::Accept`] the current call has ended but the invite was not answered.
+    #[error("end and answer: {step} failed: {source}")]
+    EndAndAccept {
+        /// Which half failed.
+        step: EndAndAcceptStep,
+        /// Why.
+        source: Box<CallKitError>,
+    },
     /// The server answered with a message the SDK did not expect.
     #[error("unexpected answer from the server: {0}")]
     UnexpectedAnswer(String),
+}
+
+/// The two halves of [`crate::CallKit::end_call_and_accept`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndAndAcceptStep {
+    /// Hanging up (or cancelling) the current call.
+    HangUp,
+    /// Answering the waiting call.
+    Accept,
+}
+
+impl std::fmt::Display for EndAndAcceptStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EndAndAcceptStep::HangUp => "hanging up the current call",
+            EndAndAcceptStep::Accept => "answering the waiting call",
+        })
+    }
 }
 
 /// Why a server certificate was refused.

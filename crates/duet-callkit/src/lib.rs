@@ -46,7 +46,7 @@ pub use duet_protocol::{
     CallId, CallRecord, CallStatus, CallType, Contact, ContactPolicy, ContactState, EndReason,
     ErrorCode, IceServer, Password, Presence, Registration, UserSummary,
 };
-pub use error::{CallKitError, TlsProblem};
+pub use error::{CallKitError, EndAndAcceptStep, TlsProblem};
 pub use event_name::{EventName, UnknownEventName};
 pub use events::{Handler, HandlerId, Off};
 pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};

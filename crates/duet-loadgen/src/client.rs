@@ -105,6 +105,7 @@ impl Client {
             account: AccountId::new(account)?,
             token: token.into(),
             device: self.device.clone(),
+            call_waiting: false,
         };
         self.send(Some(1), msg).await?;
         self.heartbeat_ms = self

@@ -16,6 +16,10 @@ pub enum ClientMessage {
         token: String,
         /// This installation; stable across restarts so that re-syncs find its calls.
         device: DeviceId,
+        /// Call waiting: this device is rung (`invited` with `waiting`) while it is in a call,
+        /// instead of counting as busy. Absent: false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        call_waiting: bool,
     },
     /// Before a login: creates an account in an app whose registration is `open`, or `invite`
     /// with a valid `code`. Answered with `token`; the connection then sends `login` with it.

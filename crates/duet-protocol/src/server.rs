@@ -129,6 +129,10 @@ pub enum CallEvent {
         expires_in_ms: u64,
         /// This device's per-call token, to send with its answer and later messages (safe mode).
         call_token: String,
+        /// Call waiting: this device is in another call (it logged in with `call_waiting`), so
+        /// the client rings softly; answering needs that call hung up first. Absent: false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        waiting: bool,
     },
     /// The callee answered (USER_ACCEPT), possibly as another call type.
     Accepted { callee: Party, call_type: CallType },
@@ -196,6 +200,10 @@ pub enum CallSnapshotPhase {
         expires_in_ms: u64,
         /// This device's per-call token.
         call_token: String,
+        /// Call waiting: it rings this device while the device is in another call (as
+        /// `invited`'s `waiting`). Absent: false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        waiting: bool,
     },
     Active {
         callee_device: DeviceId,

@@ -32,6 +32,14 @@ fn bob() -> Party {
         nick: "Bob".into(),
     }
 }
+/// Calls bob while he talks to alice (call waiting).
+fn carol() -> Party {
+    Party {
+        account: account("carol"),
+        device: device("carol-phone"),
+        nick: "Carol".into(),
+    }
+}
 fn record() -> CallRecord {
     CallRecord {
         call_id: call_id(),
@@ -81,6 +89,20 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                     account: account("alice"),
                     token: "dt1.alice.1795651200.0.sig".into(),
                     device: device("alice-laptop"),
+                    call_waiting: false,
+                },
+            ),
+        ),
+        (
+            "login.call_waiting",
+            f(
+                Some(1),
+                ClientMessage::Login {
+                    app_key: "demo".into(),
+                    account: account("bob"),
+                    token: "dt1.bob.1795651200.0.sig".into(),
+                    device: device("bob-desktop"),
+                    call_waiting: true,
                 },
             ),
         ),
@@ -497,8 +519,28 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                         attachment: json!({"call": "testValue"}),
                         expires_in_ms: 30_000,
                         call_token: "ct1.bob-desktop.q2x".into(),
+                        waiting: false,
                     },
                 ),
+            ),
+        ),
+        (
+            "call.invited.waiting",
+            f(
+                None,
+                ServerMessage::Call {
+                    call_id: CallId::new("c-9b21").unwrap(),
+                    seq: 1,
+                    event: CallEvent::Invited {
+                        caller: carol(),
+                        callee: account("bob"),
+                        call_type: CallType::Audio,
+                        attachment: serde_json::Value::Null,
+                        expires_in_ms: 30_000,
+                        call_token: "ct1.1764118800000.w7k".into(),
+                        waiting: true,
+                    },
+                },
             ),
         ),
         (
@@ -642,6 +684,44 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                         },
                         seq: 4,
                     }],
+                },
+            ),
+        ),
+        (
+            "resync.waiting",
+            f(
+                None,
+                ServerMessage::Resync {
+                    calls: vec![
+                        CallSnapshot {
+                            call_id: call_id(),
+                            caller: alice(),
+                            callee: account("bob"),
+                            call_type: CallType::Video,
+                            attachment: serde_json::Value::Null,
+                            attachment_omitted: false,
+                            phase: CallSnapshotPhase::Active {
+                                callee_device: device("bob-desktop"),
+                                answered_at_ms: 1_764_115_203_000,
+                                call_token: "ct1.1764118800000.q2x".into(),
+                            },
+                            seq: 4,
+                        },
+                        CallSnapshot {
+                            call_id: CallId::new("c-9b21").unwrap(),
+                            caller: carol(),
+                            callee: account("bob"),
+                            call_type: CallType::Audio,
+                            attachment: serde_json::Value::Null,
+                            attachment_omitted: false,
+                            phase: CallSnapshotPhase::Ringing {
+                                expires_in_ms: 21_500,
+                                call_token: "ct1.1764118800000.w7k".into(),
+                                waiting: true,
+                            },
+                            seq: 1,
+                        },
+                    ],
                 },
             ),
         ),

@@ -341,6 +341,9 @@ impl Backend {
         config.whiteness_level = settings.whiteness;
         // A microphone call: speech coding, with noise suppression and gain control.
         config.audio_quality = AudioQuality::Standard;
+        // A call during a call rings softly in the call screen (AppState::waiting) rather than
+        // the caller hearing busy: the user chooses "End and answer" or "Decline".
+        config.call_waiting = true;
         // The settings preview uses the same engine, so the SDK gets a shared handle to it.
         let kit = CallKit::with_media(config, self.inner.media.clone())?;
         let timeout = Duration::from_secs(u64::from(settings.call_timeout_s));
@@ -538,6 +541,38 @@ impl Backend {
         let (kit, _) = self.kit()?;
         let invite = Self::ringing_invite(&kit)?;
         kit.reject(&invite).await?;
+        self.refresh().await;
+        Ok(())
+    }
+
+    /// The invite of call `call_id`, if it still rings here.
+    fn invite_of(kit: &CallKit, call_id: &str) -> AppResult<Invite> {
+        kit.invites()
+            .into_iter()
+            .find(|invite| invite.call_id.as_str() == call_id)
+            .ok_or(AppError::NoInvite)
+    }
+
+    /// Call waiting's "End and answer": ends the current call, then answers the waiting call
+    /// `call_id` (as the SDK's one action).
+    pub async fn end_and_answer(&self, call_id: &str) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        let invite = Self::invite_of(&kit, call_id)?;
+        let answered = kit.end_call_and_accept(&invite).await;
+        // Whatever half failed, the page shows where things now stand.
+        self.refresh().await;
+        answered?;
+        self.turn_off_failed_devices().await;
+        self.refresh().await;
+        Ok(())
+    }
+
+    /// Call waiting's "Decline": the waiting call `call_id` ends as busy for its caller (the
+    /// user's choice), and the current call goes on.
+    pub async fn decline_waiting(&self, call_id: &str) -> AppResult<()> {
+        let (kit, _) = self.kit()?;
+        let invite = Self::invite_of(&kit, call_id)?;
+        kit.reject_busy(&invite).await?;
         self.refresh().await;
         Ok(())
     }

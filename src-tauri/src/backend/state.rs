@@ -145,8 +145,11 @@ pub struct AppState {
     pub status: Status,
     /// The current call, if any.
     pub call: Option<CallView>,
-    /// The first ringing invite, shown in the popup.
+    /// The first ringing invite, shown in the popup (only while this user is in no call).
     pub invite: Option<InviteView>,
+    /// Call waiting: the first invite ringing while this user is in a call (or calling out),
+    /// shown as a banner in the call screen with "End and answer" and "Decline".
+    pub waiting: Option<InviteView>,
     /// Signaling connectivity.
     pub connection: Connection,
     /// The signed-in account, or `None` when signed out.
@@ -170,6 +173,7 @@ impl AppState {
             status: Status::SignedOut,
             call: None,
             invite: None,
+            waiting: None,
             connection: Connection::Connected,
             signed_in: None,
             contacts: Vec::new(),
@@ -241,16 +245,20 @@ impl Deriver {
             CallState::Called => Status::Ringing,
             CallState::InCall => Status::InCall,
         };
-        // While in a call, a second invite is answered busy by the SDK's user (see session).
-        let invite = sdk
-            .invites
-            .first()
-            .filter(|_| status == Status::Ringing)
-            .map(invite_view);
+        // The popup rings only while this user is in no call; during one (the SDK logs in with
+        // call waiting) the call screen shows the invite instead. A waiting invite whose call
+        // ends by itself becomes the popup's.
+        let first = sdk.invites.first().map(invite_view);
+        let (invite, waiting) = match status {
+            Status::Ringing => (first, None),
+            Status::Calling | Status::InCall => (None, first),
+            Status::SignedOut | Status::Idle => (None, None),
+        };
         AppState {
             status,
             call,
             invite,
+            waiting,
             connection: if sdk.connected {
                 Connection::Connected
             } else {

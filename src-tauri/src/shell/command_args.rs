@@ -123,6 +123,15 @@ pub struct AcceptArgs {
     pub call_type: u8,
 }
 
+/// `end_and_answer` and `decline_waiting`: the waiting call (`AppState.waiting.callId`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct WaitingArgs {
+    /// The call that rings during this user's call.
+    pub call_id: String,
+}
+
 /// `set_muted`: the microphone off (true) or on.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -33,6 +33,8 @@ macro_rules! with_commands {
             call(crate::shell::command_args::CallArgs) -> crate::shell::commands::Placed;
             accept(crate::shell::command_args::AcceptArgs) -> ();
             reject -> ();
+            end_and_answer(crate::shell::command_args::WaitingArgs) -> ();
+            decline_waiting(crate::shell::command_args::WaitingArgs) -> ();
             cancel -> ();
             hangup -> ();
             set_muted(crate::shell::command_args::SetMutedArgs) -> ();

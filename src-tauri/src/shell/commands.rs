@@ -11,7 +11,7 @@ use crate::media::devices::Devices;
 use crate::shell::command_args::{
     AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs, Payload,
     SearchArgs, SelectDeviceArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
-    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs,
+    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs, WaitingArgs,
 };
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};
@@ -176,6 +176,22 @@ pub async fn accept(
 #[tauri::command]
 pub async fn reject(backend: State<'_, Backend>) -> AppResult<()> {
     backend.reject().await
+}
+
+#[tauri::command]
+pub async fn end_and_answer(
+    backend: State<'_, Backend>,
+    args: Payload<WaitingArgs>,
+) -> AppResult<()> {
+    backend.end_and_answer(&args.0.call_id).await
+}
+
+#[tauri::command]
+pub async fn decline_waiting(
+    backend: State<'_, Backend>,
+    args: Payload<WaitingArgs>,
+) -> AppResult<()> {
+    backend.decline_waiting(&args.0.call_id).await
 }
 
 #[tauri::command]

@@ -59,7 +59,10 @@ export function callControls(state: AppState): CallControls | null {
   };
 }
 
-/** What the main window's tone player should play. */
-export function mainTone(state: AppState): "ringback" | null {
+/** What the main window's tone player should play: the soft call-waiting beep while a call
+ * rings during this user's call (over the ringback, which the user hears anyway), else the
+ * ringback while calling out. */
+export function mainTone(state: AppState): "ringback" | "waiting" | null {
+  if (state.waiting && (state.status === "calling" || state.status === "in_call")) return "waiting";
   return state.status === "calling" ? "ringback" : null;
 }

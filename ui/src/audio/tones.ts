@@ -1,7 +1,8 @@
-// Ringtone (callee, in the popup) and ringback (caller, in the main window), synthesized with WebAudio
-// so the app ships no audio files. stop() silences at once: every scheduled oscillator is stopped.
+// Ringtone (callee, in the popup), ringback (caller, in the main window) and the call-waiting beep
+// (a call during a call, in the main window), synthesized with WebAudio so the app ships no audio
+// files. stop() silences at once: every scheduled oscillator is stopped.
 
-export type ToneKind = "ringtone" | "ringback";
+export type ToneKind = "ringtone" | "ringback" | "waiting";
 
 type Note = { at: number; freqs: number[]; length: number; gain: number };
 
@@ -21,7 +22,21 @@ const PATTERNS: Record<ToneKind, { cycle: number; notes: Note[] }> = {
   },
   // The dual-tone ringback most phones play to a caller: 440+480 Hz, 1 s on, 3 s off.
   ringback: { cycle: 4, notes: [{ at: 0, freqs: [440, 480], length: 1.0, gain: 0.08 }] },
+  // Call waiting: two short, quiet 440 Hz beeps every 4 s, under the call's own audio (the
+  // ringtone would drown the conversation).
+  waiting: {
+    cycle: 4,
+    notes: [
+      { at: 0, freqs: [440], length: 0.15, gain: 0.05 },
+      { at: 0.3, freqs: [440], length: 0.15, gain: 0.05 },
+    ],
+  },
 };
+
+/** The loudest note of `kind`, for tests of how soft a tone is. */
+export function peakGain(kind: ToneKind): number {
+  return Math.max(...PATTERNS[kind].notes.map((note) => note.gain));
+}
 
 export class TonePlayer {
   private context: AudioContext | null = null;

@@ -44,6 +44,10 @@ export class Commands {
   call = (account: string, callType: CallType) => this.run("call", { account, callType });
   accept = (callType: CallType) => this.run("accept", { callType });
   reject = () => this.run("reject");
+  /** Call waiting: ends the current call and answers the waiting call `callId`. */
+  endAndAnswer = (callId: string) => this.run("end_and_answer", { callId });
+  /** Call waiting: declines the waiting call `callId` (its caller hears busy); the call goes on. */
+  declineWaiting = (callId: string) => this.run("decline_waiting", { callId });
   cancel = () => this.run("cancel");
   hangup = () => this.run("hangup");
   setMuted = (muted: boolean) => this.run("set_muted", { muted });

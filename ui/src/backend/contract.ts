@@ -36,9 +36,14 @@ status: Status,
  */
 call: CallInfo | null, 
 /**
- * The first ringing invite, shown in the popup.
+ * The first ringing invite, shown in the popup (only while this user is in no call).
  */
 invite: Invite | null, 
+/**
+ * Call waiting: the first invite ringing while this user is in a call (or calling out),
+ * shown as a banner in the call screen with "End and answer" and "Decline".
+ */
+waiting: Invite | null, 
 /**
  * Signaling connectivity.
  */
@@ -658,6 +663,12 @@ export type AcceptArgs = {
  */
 callType: CallType, };
 
+export type WaitingArgs = { 
+/**
+ * The call that rings during this user's call.
+ */
+callId: string, };
+
 export type SetMutedArgs = { 
 /**
  * Off.
@@ -724,6 +735,8 @@ export type CommandArgs = {
   call: CallArgs;
   accept: AcceptArgs;
   reject: null;
+  end_and_answer: WaitingArgs;
+  decline_waiting: WaitingArgs;
   cancel: null;
   hangup: null;
   set_muted: SetMutedArgs;
@@ -760,6 +773,8 @@ export type CommandResults = {
   call: Placed;
   accept: null;
   reject: null;
+  end_and_answer: null;
+  decline_waiting: null;
   cancel: null;
   hangup: null;
   set_muted: null;

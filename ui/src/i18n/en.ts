@@ -152,6 +152,9 @@ export const en: Record<I18nKey, string> = {
   "incoming.type.2": "a video call",
   "incoming.accept": "Accept",
   "incoming.decline": "Decline",
+  "waiting.title": "{name} is calling · {type}",
+  "waiting.endAndAnswer": "End and answer",
+  "waiting.decline": "Decline",
 
   "popup.inviteAudio": "Incoming audio call",
   "popup.inviteVideo": "Incoming video call",

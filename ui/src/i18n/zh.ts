@@ -150,6 +150,9 @@ export const zh = {
   "incoming.type.2": "视频通话",
   "incoming.accept": "接听",
   "incoming.decline": "拒绝",
+  "waiting.title": "{name} 来电 · {type}",
+  "waiting.endAndAnswer": "结束并接听",
+  "waiting.decline": "拒绝",
 
   "popup.inviteAudio": "邀请你进行语音通话",
   "popup.inviteVideo": "邀请你进行视频通话",

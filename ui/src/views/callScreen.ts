@@ -1,5 +1,6 @@
 // The call screen: remote video large, local preview small, peer, status, duration, controls,
-// network quality, the statistics overlay (settings.debug) and the switch prompt. A camera or
+// network quality, the statistics overlay (settings.debug), the switch prompt and the banner of a
+// call waiting (a second call ringing during this one). A camera or
 // microphone that does not work is said where its picture or button would be, and the menus
 // beside the mute and camera buttons pick another one.
 import type { AppContext } from "../app/context";
@@ -19,6 +20,7 @@ import { insecureBadge } from "./insecureBadge";
 import { qualityIndicator } from "./quality";
 import { statsOverlay } from "./statsOverlay";
 import { switchPrompt } from "./switchPrompt";
+import { waitingBanner } from "./waitingBanner";
 
 export type CallScreen = {
   root: HTMLElement;
@@ -45,6 +47,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const quality = qualityIndicator();
   const overlay = statsOverlay(ctx.debug);
   const prompt = switchPrompt(ctx);
+  const waiting = waitingBanner(ctx);
 
   const control = (testid: string, svg: string, kind = "") => {
     const caption = h("span", { class: "control-caption" });
@@ -81,6 +84,7 @@ export function callScreen(ctx: AppContext): CallScreen {
       quality.root),
     overlay.root,
     prompt.root,
+    waiting.root,
     h("footer", { class: "call-controls" }, muteGroup, cameraGroup, toAudio.button, cancel.button, hangup.button),
   );
 
@@ -152,6 +156,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     labels(hangup, "call.hangup", "Ctrl+E");
     labels(cancel, "call.cancel", "Esc");
     prompt.set(controls.switchPrompt, call.peerNick || call.peer);
+    waiting.set(s.waiting);
 
     const debug = ctx.settings.get()?.debug ?? false;
     show(overlay.root, debug);

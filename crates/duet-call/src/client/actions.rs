@@ -79,6 +79,44 @@ impl ClientMirror {
         Ok(request)
     }
 
+    /// Call waiting's "end and answer": ends the current call (cancels it while it still rings)
+    /// and answers the ringing `call_id`, as one user action. Both requests go out at once: the
+    /// server takes a connection's messages in order, so the accept finds this device free, and
+    /// the old call's end (`ended`, or the cancel's ack) reaches the mirror before the accept's
+    /// ack. Returns the hang-up's `req` (`None` without a current call: a plain accept) and the
+    /// accept's. Refused without sending anything if the invite no longer rings here, or if the
+    /// current call cannot be cancelled yet (its invite's ack, with the token, is still due).
+    pub fn end_and_accept(
+        &mut self,
+        call_id: &CallId,
+        as_type: Option<CallType>,
+        now_ms: u64,
+    ) -> Result<(Option<u64>, u64), ClientError> {
+        self.check_logged_in()?;
+        if self.invite(call_id).is_none() {
+            return Err(ClientError::NoSuchInvite(call_id.clone()));
+        }
+        let safe_mode = self.session.as_ref().is_some_and(|s| s.safe_mode);
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| !c.answered && c.call_token.is_none() && safe_mode)
+        {
+            // The cancel would wait for the ack, and the accept would overtake it (busy).
+            return Err(ClientError::WrongState(self.status()));
+        }
+        let hangup = match self.current {
+            Some(_) => self.hangup(now_ms)?,
+            None => None,
+        };
+        let action = CallAction::Accept { call_type: as_type };
+        let accept = self.invite_action(call_id, action, PendingKind::Accept, now_ms)?;
+        if let Some(invite) = self.invites.iter_mut().find(|i| i.call_id == *call_id) {
+            invite.answer_as = as_type;
+        }
+        Ok((hangup, accept))
+    }
+
     /// Declines a ringing call; `busy` declines as busy (the caller sees USER_BUSY).
     pub fn reject(
         &mut self,

@@ -219,6 +219,7 @@ impl ClientMirror {
                 attachment,
                 expires_in_ms,
                 call_token,
+                waiting,
                 ..
             } => {
                 // Also a call this mirror showed ended already (see `abandoned.rs`).
@@ -234,6 +235,7 @@ impl ClientMirror {
                     call_type,
                     attachment,
                     expires_at_ms: now_ms.saturating_add(expires_in_ms),
+                    waiting,
                     call_token,
                     next_seq: 1,
                     answer_as: None,

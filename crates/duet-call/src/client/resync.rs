@@ -58,6 +58,7 @@ impl ClientMirror {
             let CallSnapshotPhase::Ringing {
                 expires_in_ms,
                 call_token,
+                waiting,
             } = snapshot.phase
             else {
                 continue;
@@ -68,6 +69,7 @@ impl ClientMirror {
                 .find(|i| i.call_id == snapshot.call_id)
             {
                 known.expires_at_ms = now_ms.saturating_add(expires_in_ms);
+                known.waiting = waiting;
                 known.call_token = call_token;
                 continue;
             }
@@ -77,6 +79,7 @@ impl ClientMirror {
                 call_type: snapshot.call_type,
                 attachment: snapshot.attachment,
                 expires_at_ms: now_ms.saturating_add(expires_in_ms),
+                waiting,
                 call_token,
                 // This app may have answered before a restart; numbers from its clock stay above those.
                 next_seq: now_ms.max(1),
@@ -122,6 +125,7 @@ impl ClientMirror {
             CallSnapshotPhase::Ringing {
                 expires_in_ms,
                 call_token,
+                ..
             } => (
                 false,
                 call_token,

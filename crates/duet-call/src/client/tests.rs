@@ -64,6 +64,7 @@ fn invited(call: &str, from: &str, from_device: &str, expires_in_ms: u64) -> Cal
         attachment: json!({"k": 1}),
         expires_in_ms,
         call_token: format!("tok-{call}"),
+        waiting: false,
     }
 }
 
@@ -97,6 +98,7 @@ fn logged_in() -> ClientMirror {
         account: AccountId::new("alice").unwrap(),
         token: "t".into(),
         device: DeviceId::new("alice-laptop").unwrap(),
+        call_waiting: false,
     };
     let req = m.request(login, T0).unwrap();
     let ok = ServerMessage::LoginOk {
@@ -200,6 +202,7 @@ fn a_call_placed_before_the_login_resync_is_refused_not_lost() {
         account: AccountId::new("alice").unwrap(),
         token: "t".into(),
         device: DeviceId::new("alice-laptop").unwrap(),
+        call_waiting: false,
     };
     let req = m.request(login, T0).unwrap();
     let ok = ServerMessage::LoginOk {
@@ -235,6 +238,7 @@ fn a_huge_expiry_from_the_server_rings_until_the_server_says_otherwise() {
     let phase = CallSnapshotPhase::Ringing {
         expires_in_ms: huge,
         call_token: "tok-c7".into(),
+        waiting: false,
     };
     let calls = vec![snapshot("c7", party("bob", "bob-desktop"), phase, 3)];
     m.handle_frame(frame(None, ServerMessage::Resync { calls }), T0);
@@ -275,6 +279,7 @@ fn a_resync_naming_a_call_twice_counts_it_once() {
     let ringing = || CallSnapshotPhase::Ringing {
         expires_in_ms: 0,
         call_token: "tok".into(),
+        waiting: false,
     };
     let calls = vec![
         snapshot("h110", party("cat", "cat0"), active, 3),
@@ -616,6 +621,7 @@ fn an_outgoing_call_the_guard_cancelled_stays_ended_when_an_older_resync_lists_i
     let ringing = CallSnapshotPhase::Ringing {
         expires_in_ms: 1_000,
         call_token: "ct-a".into(),
+        waiting: false,
     };
     let calls = vec![snapshot("c1", party("alice", "alice-laptop"), ringing, 1)];
     relogin(&mut m, calls, T0 + 36_100);
@@ -651,6 +657,7 @@ fn an_invite_the_guard_dropped_does_not_ring_again_when_an_older_resync_lists_it
     let ringing = CallSnapshotPhase::Ringing {
         expires_in_ms: 1_000,
         call_token: "tok-c9".into(),
+        waiting: false,
     };
     let calls = vec![snapshot("c9", party("bob", "bob-desktop"), ringing, 1)];
     relogin(&mut m, calls, T0 + 36_100);
@@ -1375,6 +1382,7 @@ fn relogin(m: &mut ClientMirror, calls: Vec<CallSnapshot>, now: u64) {
         account: AccountId::new("alice").unwrap(),
         token: "t".into(),
         device: DeviceId::new("alice-laptop").unwrap(),
+        call_waiting: false,
     };
     let req = m.request(login, now).unwrap();
     let ok = ServerMessage::LoginOk {
@@ -1471,6 +1479,7 @@ fn resync_ends_a_call_the_server_no_longer_has_and_rings_listed_invites() {
     let ringing_phase = CallSnapshotPhase::Ringing {
         expires_in_ms: 20_000,
         call_token: "ct-r".into(),
+        waiting: false,
     };
     relogin(
         &mut m,
@@ -1747,3 +1756,6 @@ fn a_contacts_changed_push_becomes_a_contacts_changed_event() {
         json!({"event": "CONTACTS_CHANGED", "account": "bob", "contact": null})
     );
 }
+
+#[path = "tests_waiting.rs"]
+mod waiting;

@@ -39,6 +39,9 @@ pub struct Invite {
     pub attachment: serde_json::Value,
     /// When it stops ringing, on the mirror's clock.
     pub expires_at_ms: u64,
+    /// Call waiting: the server rang this device while it was in another call (ring softly;
+    /// answering needs that call ended first, see `end_and_accept`).
+    pub waiting: bool,
     /// This device's per-call token (safe mode).
     #[serde(skip)]
     pub(crate) call_token: String,

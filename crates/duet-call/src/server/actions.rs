@@ -251,9 +251,10 @@ impl Switchboard {
             return self.refuse(from, req, &id, ErrorCode::TooManyPending, message);
         }
         let online = self.online_devices(&invite.callee);
-        let free: BTreeSet<DeviceId> = online
+        // Devices in no call, and devices in a call that take waiting calls.
+        let ringable: BTreeSet<DeviceId> = online
             .iter()
-            .filter(|d| self.device(d).is_some_and(|e| e.call.is_none()))
+            .filter(|d| self.device(d).is_some_and(|e| e.ringable()))
             .map(|d| d.device.clone())
             .collect();
         let timeout = match invite.timeout_ms {
@@ -284,20 +285,23 @@ impl Switchboard {
         self.calls.insert(id.clone(), call);
         let token = self.tokens.issue(&id, from);
         self.ack(from, req, &id, Some(token));
-        if !online.is_empty() && free.is_empty() {
-            // Every connected device of the callee is in a call: busy at once, nothing rings.
+        if !online.is_empty() && ringable.is_empty() {
+            // Every connected device of the callee is in a call and none takes waiting calls:
+            // busy at once, nothing rings.
             self.send_event(&id, from, None, CallEvent::Busy);
             return self.end_call(&id, CallStatus::Busy, EndReason::UserBusy, now_ms);
         }
         self.device_mut(from).call = Some(id.clone());
-        for device in free {
+        for device in ringable {
             self.ring(&id, &DeviceKey::new(invite.callee.clone(), device), now_ms);
         }
         self.store(&id);
     }
 
-    /// Rings `device` for the ringing call `id` and remembers that it was rung.
+    /// Rings `device` for the ringing call `id` and remembers that it was rung. A device in
+    /// another call (one that takes waiting calls) is told so with `waiting`.
     pub(super) fn ring(&mut self, id: &CallId, device: &DeviceKey, now_ms: u64) {
+        let waiting = self.in_call(device);
         let Some(call) = self.calls.get_mut(id) else {
             return;
         };
@@ -317,6 +321,7 @@ impl Switchboard {
             attachment: call.attachment.clone(),
             expires_in_ms: timeout_at_ms.saturating_sub(now_ms),
             call_token: self.tokens.issue(id, device),
+            waiting,
         };
         self.send_event(id, device, None, event);
     }

@@ -10,11 +10,20 @@ use duet_protocol::{
 impl Switchboard {
     /// A device logged in (or reconnected). It gets a `resync` of the call it is in and of the
     /// calls ringing its account, and a party whose connection was lost is back in its call.
-    pub fn handle_device_online(&mut self, key: &DeviceKey, nick: &str, now_ms: u64) {
+    /// With `call_waiting` the device is rung while in a call (see [`Self::handle_call`]'s
+    /// invites); the setting lasts until its next login.
+    pub fn handle_device_online(
+        &mut self,
+        key: &DeviceKey,
+        nick: &str,
+        call_waiting: bool,
+        now_ms: u64,
+    ) {
         let account = self.accounts.entry(key.account.clone()).or_default();
         account.nick = nick.to_owned();
         let device = account.devices.entry(key.device.clone()).or_default();
         device.online = true;
+        device.call_waiting = call_waiting;
         let own_call = device.call.clone();
         let mut snapshots = Vec::new();
         if let Some(id) = own_call {
@@ -29,8 +38,9 @@ impl Switchboard {
                 snapshots.extend(self.snapshot(&id, key, now_ms));
             }
         }
-        let free = self.device(key).is_some_and(|d| d.call.is_none());
-        if free {
+        // A device in a call that takes waiting calls re-learns them too (with `waiting`).
+        let ringable = self.device(key).is_some_and(|d| d.ringable());
+        if ringable {
             let mut ringing: Vec<(u64, CallId)> = self
                 .calls
                 .values()
@@ -119,6 +129,8 @@ impl Switchboard {
             Phase::Ringing { timeout_at_ms, .. } => CallSnapshotPhase::Ringing {
                 expires_in_ms: timeout_at_ms.saturating_sub(now_ms),
                 call_token,
+                // Its own outgoing call is not waiting; a call ringing it while in another is.
+                waiting: call.caller_key() != *viewer && self.in_call(viewer),
             },
             Phase::Active {
                 callee,

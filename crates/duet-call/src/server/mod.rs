@@ -36,6 +36,16 @@ struct DeviceEntry {
     online: bool,
     /// The call this device takes part in: its outgoing ringing call, or an answered call.
     call: Option<CallId>,
+    /// Call waiting, as its last login asked: while in a call the device is still rung
+    /// (`invited` with `waiting`) rather than counting as busy.
+    call_waiting: bool,
+}
+
+impl DeviceEntry {
+    /// Whether an incoming call may ring this device: it is in no call, or it takes waiting calls.
+    fn ringable(&self) -> bool {
+        self.call.is_none() || self.call_waiting
+    }
 }
 
 #[derive(Debug, Default)]
@@ -242,6 +252,11 @@ impl Switchboard {
             .collect();
         devices.sort();
         devices
+    }
+
+    /// Whether `key` takes part in a call (its own ringing call or an answered one).
+    fn in_call(&self, key: &DeviceKey) -> bool {
+        self.device(key).is_some_and(|d| d.call.is_some())
     }
 
     fn is_online(&self, key: &DeviceKey) -> bool {

@@ -64,6 +64,7 @@ mod tests {
             CallSnapshotPhase::Ringing {
                 expires_in_ms: 30_000,
                 call_token: "ct1.1764118800000.abcdefgh".into(),
+                waiting: false,
             }
         } else {
             CallSnapshotPhase::Active {

@@ -124,8 +124,18 @@ impl Harness {
     }
 
     pub fn login(&mut self, who: &DeviceKey) {
+        self.login_with(who, false);
+    }
+
+    /// Logs `who` in with call waiting on: it is rung while in a call.
+    pub fn login_waiting(&mut self, who: &DeviceKey) {
+        self.login_with(who, true);
+    }
+
+    pub fn login_with(&mut self, who: &DeviceKey, call_waiting: bool) {
+        let nick = format!("{} nick", who.account);
         self.sb
-            .handle_device_online(who, &format!("{} nick", who.account), self.now);
+            .handle_device_online(who, &nick, call_waiting, self.now);
         self.pump();
     }
 

@@ -14,6 +14,8 @@ pub(crate) struct LoggedIn {
     pub hub: HubHandle,
     pub key: DeviceKey,
     pub nick: String,
+    /// The login asked for call waiting (set by the caller of [`authenticate`]).
+    pub call_waiting: bool,
     /// When the login token expires (ms since the epoch); the session ends then.
     pub expires_at_ms: u64,
     /// The login token's id and issue time, to tell whether a revocation covers it.
@@ -94,6 +96,7 @@ pub(crate) async fn authenticate(
         hub,
         key: DeviceKey::new(account, device),
         nick: found.nick,
+        call_waiting: false,
         expires_at_ms: claims.exp,
         token_id: claims.jti,
         issued_at_ms: claims.iat,

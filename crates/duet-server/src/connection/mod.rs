@@ -107,13 +107,14 @@ async fn wait_for_login(
                 continue;
             }
         };
-        let (app_key, account, token, device) = match frame.msg {
+        let (app_key, account, token, device, call_waiting) = match frame.msg {
             ClientMessage::Login {
                 app_key,
                 account,
                 token,
                 device,
-            } => (app_key, account, token, device),
+                call_waiting,
+            } => (app_key, account, token, device, call_waiting),
             other => {
                 let answer = before_login(shared, peer, other).await;
                 let sent = match answer {
@@ -127,7 +128,13 @@ async fn wait_for_login(
             }
         };
         match authenticate(shared, &app_key, account.clone(), &token, device).await {
-            Ok(logged_in) => return Some((frame.req, logged_in)),
+            Ok(logged_in) => {
+                let logged_in = LoggedIn {
+                    call_waiting,
+                    ..logged_in
+                };
+                return Some((frame.req, logged_in));
+            }
             Err(error) => {
                 tracing::info!(app = %app_key, %account, code = ?error.code, "login refused");
                 refuse_and_close(
@@ -304,6 +311,7 @@ impl Session {
             hub,
             key,
             nick,
+            call_waiting,
             expires_at_ms,
             token_id,
             issued_at_ms: token_issued_at_ms,
@@ -351,6 +359,7 @@ impl Session {
         let online = HubInput::Online {
             key: key.clone(),
             nick,
+            call_waiting,
             conn,
             outbound,
             contacts,

@@ -47,6 +47,8 @@ pub(crate) enum HubInput {
     Online {
         key: DeviceKey,
         nick: String,
+        /// The login asked for call waiting (rung while in a call).
+        call_waiting: bool,
         conn: ConnId,
         outbound: mpsc::Sender<Outbound>,
         contacts: Vec<AccountId>,
@@ -211,6 +213,7 @@ impl Hub {
             HubInput::Online {
                 key,
                 nick,
+                call_waiting,
                 conn,
                 outbound,
                 contacts,
@@ -235,7 +238,8 @@ impl Hub {
                 if !devices.contains(&key.device) {
                     devices.push(key.device.clone());
                 }
-                self.switchboard.handle_device_online(&key, &nick, now);
+                self.switchboard
+                    .handle_device_online(&key, &nick, call_waiting, now);
             }
             HubInput::Offline { key, conn, reason } => {
                 if self.links.get(&key).is_some_and(|l| l.conn == conn) {

@@ -17,6 +17,8 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 const LOGIN_TOKEN: &str = "dt1.alice.1795651200.0.sig";
+/// Bob's login token in the `login.call_waiting` example.
+const BOB_LOGIN_TOKEN: &str = "dt1.bob.1795651200.0.sig";
 const CALLER_TOKEN: &str = "ct1.1764118800000.q2x";
 const CALLEE_TOKEN: &str = "ct1.bob-desktop.q2x";
 const MARKER: &str = "json client:";
@@ -96,7 +98,9 @@ impl Run {
             .unwrap_or_else(|| panic!("docs/protocol.md has no client example `{name}`"))
             .clone();
         self.sent.insert(name.to_owned());
-        let mut text = text.replace(LOGIN_TOKEN, &self.alice_login);
+        let mut text = text
+            .replace(LOGIN_TOKEN, &self.alice_login)
+            .replace(BOB_LOGIN_TOKEN, &self.bob_login);
         if let Some(token) = &self.caller_token {
             text = text.replace(CALLER_TOKEN, token);
         }
@@ -444,6 +448,12 @@ async fn every_client_example_in_protocol_md_works_as_written() {
     tokio::time::timeout(HANG_GUARD, an_account_made_without_the_operator(&mut run))
         .await
         .expect("hang guard");
+    let (examples, sent) = run.finish().await;
+
+    let mut run = Run::start(examples, sent).await;
+    tokio::time::timeout(HANG_GUARD, call_waiting_as_documented(&mut run))
+        .await
+        .expect("hang guard");
     let (mut examples, mut sent) = run.finish().await;
 
     let cases = [
@@ -483,6 +493,52 @@ async fn every_client_example_in_protocol_md_works_as_written() {
     assert_eq!(
         documented, sent,
         "every client example of docs/protocol.md is sent, and only those"
+    );
+}
+
+/// bob logs in with the `login.call_waiting` example and answers alice; carol's call during that
+/// call rings him too, with `waiting`, and carol hears it ring rather than busy.
+async fn call_waiting_as_documented(run: &mut Run) {
+    use crate::support::invite;
+    use duet_protocol::CallAction;
+    let mut bob = Client::connect(&run.server).await;
+    let answer = run.send(&mut bob, "login.call_waiting").await;
+    assert!(
+        matches!(answer.msg, ServerMessage::LoginOk { .. }),
+        "{answer:?}"
+    );
+    let resync = bob.recv().await;
+    assert!(
+        matches!(resync.msg, ServerMessage::Resync { .. }),
+        "{resync:?}"
+    );
+    let mut alice = Client::login(&run.server, "alice", &run.alice_login, "a1").await;
+    let carol_login = duet_testkit::add_user_named(&run.server, "carol", "Carol").await;
+    let mut carol = Client::login(&run.server, "carol", &carol_login, "c1").await;
+
+    alice.call("w1", "a1", 1, None, invite("bob")).await;
+    alice.ack_token().await;
+    let (_, event) = bob.call_event().await;
+    let CallEvent::Invited {
+        call_token,
+        waiting: false,
+        ..
+    } = event
+    else {
+        panic!("a free device rings without `waiting`: {event:?}");
+    };
+    let accept = CallAction::Accept { call_type: None };
+    bob.call("w1", "bob-desktop", 1, Some(&call_token), accept)
+        .await;
+    bob.ack_token().await;
+
+    carol.call("w2", "c1", 1, None, invite("bob")).await;
+    carol.ack_token().await;
+    let (rung, event) = bob.call_event().await;
+    assert_eq!(rung.as_str(), "w2");
+    assert!(
+        matches!(event, CallEvent::Invited { waiting: true, .. }),
+        "{event:?}"
     );
 }
 

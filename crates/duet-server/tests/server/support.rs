@@ -225,6 +225,7 @@ pub fn login_msg(app: &str, account_id: &str, token: &str, device_id: &str) -> C
         account: account(account_id),
         token: token.to_owned(),
         device: device(device_id),
+        call_waiting: false,
     }
 }
 
