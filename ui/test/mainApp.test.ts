@@ -353,6 +353,10 @@ describe("missed calls", () => {
     expect(byTestId("missed-badge").title).toBe("2 missed calls");
     setLocale("zh");
     expect(byTestId("missed-badge").title).toBe("2 个未接来电");
+    setLocale("en");
+    backend.emit("app-state", { ...IDLE, missedCalls: 1 });
+    await settle();
+    expect(byTestId("missed-badge").title).toBe("1 missed call");
     byTestId("nav-history").click();
     await settle();
     expect(backend.commands()).toContain("history");

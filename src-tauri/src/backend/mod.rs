@@ -15,6 +15,7 @@ pub mod embedded;
 pub mod links;
 pub mod locale;
 pub mod missed_calls;
+pub mod missed_text;
 pub mod publisher;
 pub mod records;
 pub mod sign_in_form;
@@ -43,6 +44,7 @@ use crate::media::preview::Preview;
 use crate::media::sources::SourceOverrides;
 use crate::store::credentials::{Credentials, LastSignIn};
 use crate::store::files::AppDirs;
+use crate::store::history_seen::{self, HistorySeen};
 use crate::store::settings::Settings;
 use duet_callkit::{
     AudioQuality, CallEvent, CallKit, CallKitConfig, CallParams, CallRecord, CallType, Contact,
@@ -50,6 +52,7 @@ use duet_callkit::{
 };
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -57,6 +60,11 @@ use tokio::task::JoinHandle;
 
 /// `LastSignIn.server` of the embedded server (its port may change between runs).
 pub const EMBEDDED_SERVER: &str = "embedded";
+
+/// At most this many history pages are read for calls missed while away: 500 records, far more
+/// than a device stays away for; older ones wait in the History screen.
+const CATCH_UP_PAGES: usize = 5;
+const CATCH_UP_PAGE_SIZE: u32 = 100;
 
 /// The page's first question (docs/app-interface.md, `Bootstrap`).
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +133,13 @@ struct Inner {
     call_link: Mutex<Option<links::CallLink>>,
     /// Incoming calls missed since the user last opened the history.
     missed: Mutex<missed_calls::MissedCalls>,
+    /// How far each account's history was seen: calls missed after it count at sign-in.
+    history_seen: HistorySeen,
+    /// The signed-in account's key in `history_seen`.
+    seen_key: Mutex<Option<String>>,
+    /// Signaling was lost: the next `RESYNCED` is a reconnect, after which the history is read
+    /// again for calls missed meanwhile.
+    reconnecting: AtomicBool,
     /// What the calls' media reported of this device's camera and microphone.
     call_devices: Mutex<device_state::CallDeviceStates>,
     /// The devices the backend turned off in the current call for not working.
@@ -183,6 +198,7 @@ impl Backend {
         Ok(Self {
             inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| Inner {
                 credentials: Credentials::new(dirs.clone()),
+                history_seen: HistorySeen::load(dirs.history_seen()),
                 dirs,
                 settings,
                 overrides,
@@ -204,6 +220,8 @@ impl Backend {
                 join_link: Mutex::new(None),
                 call_link: Mutex::new(None),
                 missed: Mutex::new(missed_calls::MissedCalls::default()),
+                seen_key: Mutex::new(None),
+                reconnecting: AtomicBool::new(false),
                 call_devices: Mutex::new(device_state::CallDeviceStates::default()),
                 turned_off: Mutex::new(device_choice::TurnedOff::default()),
                 secrets: Mutex::new(Vec::new()),
@@ -363,6 +381,9 @@ impl Backend {
             transport,
         };
         *lock(&self.inner.kit) = Some((kit.clone(), account.to_owned()));
+        let server = if embedded { EMBEDDED_SERVER } else { url };
+        *lock(&self.inner.seen_key) = Some(history_seen::key(server, &target.app_key, account));
+        self.inner.reconnecting.store(false, Ordering::SeqCst);
         *lock(&self.inner.signed_in) = Some(info.clone());
         let pump = tokio::spawn(self.clone().pump(kit.clone(), events));
         *session = Some(Session { kit, pump });
@@ -371,6 +392,8 @@ impl Backend {
         if let Err(error) = self.contacts().await {
             tracing::warn!(%error, "contacts not loaded at sign-in");
         }
+        // After the contacts, so the summary names callers by their nicknames.
+        self.clone().catch_up_missed().await;
         self.refresh().await;
         *lock(&self.inner.start_error) = None;
         tracing::info!(account, server = url, "signed in");
@@ -625,9 +648,16 @@ impl Backend {
     pub async fn history(&self) -> AppResult<Vec<HistoryRecord>> {
         let (kit, me) = self.kit()?;
         let page = kit.history(None, Some(100)).await?;
-        // The user is looking at the history: the missed calls in it are seen.
+        // The user is looking at the history: the missed calls in it are seen, here and (the
+        // mark) at the next sign-in.
         lock(&self.inner.missed).seen();
         self.inner.publisher.nudge();
+        let key = lock(&self.inner.seen_key).clone();
+        if let (Some(key), Some(newest)) = (key, missed_calls::newest_end(&page.records)) {
+            if let Err(error) = self.inner.history_seen.advance(&key, newest) {
+                tracing::warn!(%error, "history mark not saved");
+            }
+        }
         Ok(page
             .records
             .into_iter()
@@ -723,6 +753,7 @@ impl Backend {
         let session = self.inner.session.lock().await.take();
         *lock(&self.inner.kit) = None;
         *lock(&self.inner.signed_in) = None;
+        *lock(&self.inner.seen_key) = None;
         lock(&self.inner.contacts).clear();
         lock(&self.inner.missed).seen();
         let Some(session) = session else {
@@ -771,6 +802,11 @@ impl Backend {
                 apply_contact_change(&mut lock(&self.inner.contacts), account, contact.as_ref());
             }
             CallEvent::MessageSent { record } => self.on_record(record),
+            CallEvent::Disconnected => self.inner.reconnecting.store(true, Ordering::SeqCst),
+            // Back after a drop: calls missed while offline are in the history only.
+            CallEvent::Resynced { .. } if self.inner.reconnecting.swap(false, Ordering::SeqCst) => {
+                tokio::spawn(self.clone().catch_up_missed());
+            }
             CallEvent::MediaFailed {
                 call_id,
                 what,
@@ -815,21 +851,68 @@ impl Backend {
         if !lock(&self.inner.missed).record(record, &me) {
             return;
         }
-        let caller = lock(&self.inner.contacts)
+        let (title, body) = missed_text::live(&self.caller_name(record), self.locale());
+        self.inner.ui.notify(title, &body);
+    }
+
+    /// The caller of `record` as the contact list names them (nickname, else account).
+    fn caller_name(&self, record: &CallRecord) -> String {
+        lock(&self.inner.contacts)
             .iter()
             .find(|c| c.account == record.from)
             .map(|c| c.nick.clone())
             .filter(|nick| !nick.is_empty())
-            .unwrap_or_else(|| record.from.to_string());
-        if self.locale() == "zh" {
-            self.inner
-                .ui
-                .notify("未接来电", &format!("{caller} 给你打过电话"));
-        } else {
-            self.inner
-                .ui
-                .notify("Missed call", &format!("{caller} called you"));
+            .unwrap_or_else(|| record.from.to_string())
+    }
+
+    /// Counts the calls missed since the account's history mark (while the app was closed, signed
+    /// out or offline) and tells the user in one notification. A failure only logs: the live
+    /// records still count, and the next sign-in reads the history again.
+    async fn catch_up_missed(self) {
+        if let Err(error) = self.try_catch_up_missed().await {
+            tracing::warn!(%error, "missed calls not read from the history");
         }
+    }
+
+    async fn try_catch_up_missed(&self) -> AppResult<()> {
+        let (kit, me) = self.kit()?;
+        let Some(key) = lock(&self.inner.seen_key).clone() else {
+            return Ok(());
+        };
+        let Some(mark) = self.inner.history_seen.get(&key) else {
+            // The account's first sign-in on this device: calls before now are not news (a new
+            // install would otherwise announce every call ever missed).
+            let page = kit.history(None, Some(1)).await?;
+            let newest = missed_calls::newest_end(&page.records).unwrap_or(0);
+            return self.inner.history_seen.advance(&key, newest);
+        };
+        let mut news = Vec::new();
+        let mut before = None;
+        for _ in 0..CATCH_UP_PAGES {
+            let page = kit.history(before, Some(CATCH_UP_PAGE_SIZE)).await?;
+            let scan = missed_calls::scan_page(&page.records, mark);
+            news.extend(scan.news.into_iter().cloned());
+            match page.next {
+                Some(next) if !scan.reached_mark => before = Some(next),
+                _ => break,
+            }
+        }
+        let callers: Vec<String> = {
+            let newly = lock(&self.inner.missed)
+                .merge(&news, &me)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>();
+            newly
+                .iter()
+                .map(|record| self.caller_name(record))
+                .collect()
+        };
+        if let Some((title, body)) = missed_text::summary(&callers, self.locale()) {
+            self.inner.ui.notify(title, &body);
+        }
+        self.inner.publisher.nudge();
+        Ok(())
     }
 
     /// Re-derives the page's state and waits until it was delivered (see [`Publisher`]).

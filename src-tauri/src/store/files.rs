@@ -55,6 +55,11 @@ impl AppDirs {
         self.config.join("device-id")
     }
 
+    /// How far each account's call history was seen (see `history_seen`).
+    pub fn history_seen(&self) -> PathBuf {
+        self.config.join("history-seen.json")
+    }
+
     /// Copies of the extra CA certificates chosen at sign-in (see `ca_files`).
     pub fn ca_dir(&self) -> PathBuf {
         self.config.join("ca")

@@ -54,6 +54,7 @@ export const en: Record<I18nKey, string> = {
 
   "nav.contacts": "Contacts",
   "nav.history": "History",
+  "nav.missedCall": "1 missed call",
   "nav.missedCalls": "{n} missed calls",
   "nav.settings": "Settings",
   "nav.signOut": "Sign out",

@@ -52,6 +52,7 @@ export const zh = {
 
   "nav.contacts": "联系人",
   "nav.history": "通话记录",
+  "nav.missedCall": "1 个未接来电",
   "nav.missedCalls": "{n} 个未接来电",
   "nav.settings": "设置",
   "nav.signOut": "退出登录",

@@ -34,12 +34,13 @@ export function shellView(ctx: AppContext, onTab: (tab: Tab) => void): Shell {
   // Missed calls not yet seen in the history (the backend counts them; opening History clears them).
   const missed = h("span", { class: "nav-badge", testid: "missed-badge", hidden: true });
   let missedCount = 0;
-  localize(missed, () => t("nav.missedCalls", { n: missedCount }), "title");
+  const missedTitle = () => missedCount === 1 ? t("nav.missedCall") : t("nav.missedCalls", { n: missedCount });
+  localize(missed, missedTitle, "title");
   ctx.state.subscribe((s) => {
     missedCount = s.missedCalls;
     missed.hidden = missedCount === 0;
     missed.textContent = missedCount === 0 ? "" : missedCount > 99 ? "99+" : String(missedCount);
-    missed.title = t("nav.missedCalls", { n: missedCount });
+    missed.title = missedTitle();
   });
   const nav = h("nav", { class: "nav" }, ...tabs.map(([tab, svg, key]) => {
     const button = h("button", { type: "button", class: "nav-item", testid: `nav-${tab}` }, icon(svg), localize(h("span"), () => t(key)),

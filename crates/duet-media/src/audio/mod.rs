@@ -2,6 +2,7 @@
 //! receive-side jitter buffer with loss concealment, and tone measurement.
 
 pub mod analysis;
+pub mod callback;
 pub mod jitter;
 pub mod processing;
 pub mod resample;

@@ -1,17 +1,19 @@
 //! Speakers through cpal.
 //!
 //! The stream lives on its own thread (cpal streams are not `Send`); decoded audio is resampled
-//! to the device rate and queued in a shared buffer that the device callback drains. The queue
-//! is capped at [`MAX_QUEUE_MS`] so a device slower than the sender cannot build up delay.
+//! to the device rate and pushed into a pre-allocated lock-free ring that the real-time callback
+//! drains ([`crate::audio::callback::play`]: no lock, no allocation; an empty ring plays silence,
+//! counted). The ring holds [`MAX_QUEUE_MS`], so a device slower than the sender cannot build up
+//! delay: audio that does not fit is dropped (counted).
 
-use std::collections::VecDeque;
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 
 use super::AudioSink;
+use crate::audio::callback::{f32_to_i16, play, RingCounters};
 use crate::audio::resample::{to_f32, Resampler};
 use crate::devices::{device_name, find_audio_device, low_latency};
 use crate::error::{DeviceKind, MediaError, MediaResult};
@@ -20,13 +22,13 @@ use crate::frame::{AudioFrame, SAMPLE_RATE};
 /// Most audio queued for the device before the oldest is dropped.
 pub const MAX_QUEUE_MS: usize = 200;
 
-type Queue = Arc<Mutex<VecDeque<f32>>>;
-
 /// Plays 48 kHz mono on a speaker.
 pub struct SpeakerSink {
     name: String,
-    queue: Queue,
-    max_queue: usize,
+    ring: rtrb::Producer<f32>,
+    counters: Arc<RingCounters>,
+    /// Mono samples of the frame being written, reused so writing allocates nothing per frame.
+    mono: Vec<f32>,
     resampler: Resampler,
     stop: SyncSender<()>,
     thread: Option<JoinHandle<()>>,
@@ -55,14 +57,15 @@ impl SpeakerSink {
         let label = device_name(&device);
         let config = device.default_output_config().map_err(device_error)?;
         let rate = config.sample_rate();
-        let queue: Queue = Arc::default();
+        let (ring, consumer) = rtrb::RingBuffer::new(rate as usize * MAX_QUEUE_MS / 1000);
+        let counters = RingCounters::shared();
         let (open_tx, open_rx) = mpsc::sync_channel(1);
         let (stop, stop_rx) = mpsc::sync_channel::<()>(1);
-        let device_queue = queue.clone();
+        let device_counters = counters.clone();
         let thread = std::thread::Builder::new()
             .name("duet-speaker".into())
             .spawn(move || {
-                let stream = match build_stream(&device, &config, device_queue) {
+                let stream = match build_stream(&device, &config, consumer, device_counters) {
                     Ok(stream) => stream,
                     Err(e) => {
                         let _ = open_tx.send(Err(e));
@@ -78,8 +81,9 @@ impl SpeakerSink {
             .map_err(|_| device_error("speaker thread ended"))??;
         Ok(Self {
             name: label,
-            queue,
-            max_queue: rate as usize * MAX_QUEUE_MS / 1000,
+            ring,
+            counters,
+            mono: Vec::new(),
             resampler: Resampler::new(SAMPLE_RATE, rate)?,
             stop,
             thread: Some(thread),
@@ -90,7 +94,8 @@ impl SpeakerSink {
 fn build_stream(
     device: &cpal::Device,
     config: &cpal::SupportedStreamConfig,
-    queue: Queue,
+    mut ring: rtrb::Consumer<f32>,
+    counters: Arc<RingCounters>,
 ) -> MediaResult<cpal::Stream> {
     let channels = config.channels().max(1) as usize;
     let stream_config = low_latency(config);
@@ -98,13 +103,13 @@ fn build_stream(
     let stream = match config.sample_format() {
         cpal::SampleFormat::F32 => device.build_output_stream::<f32, _, _>(
             stream_config,
-            move |out, _| fill(out, channels, &queue, |s| s),
+            move |out, _| play(out, channels, |s| s, &mut ring, &counters),
             on_error,
             None,
         ),
         cpal::SampleFormat::I16 => device.build_output_stream::<i16, _, _>(
             stream_config,
-            move |out, _| fill(out, channels, &queue, |s| (s * 32767.0) as i16),
+            move |out, _| play(out, channels, f32_to_i16, &mut ring, &counters),
             on_error,
             None,
         ),
@@ -113,29 +118,31 @@ fn build_stream(
     stream.map_err(device_error)
 }
 
-fn fill<T: Copy>(out: &mut [T], channels: usize, queue: &Queue, convert: impl Fn(f32) -> T) {
-    // A poisoned lock only means a writer panicked mid-push; the samples are still usable.
-    let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-    for frame in out.chunks_mut(channels) {
-        let sample = convert(queue.pop_front().unwrap_or(0.0));
-        frame.fill(sample);
-    }
-}
-
 impl AudioSink for SpeakerSink {
     fn write_audio(&mut self, frame: &AudioFrame) -> MediaResult<()> {
-        let mono: Vec<f32> = frame.to_mono().samples.iter().map(|&s| to_f32(s)).collect();
-        let resampled = self.resampler.process(&mono)?;
-        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        queue.extend(resampled);
-        let excess = queue.len().saturating_sub(self.max_queue);
-        queue.drain(..excess);
+        self.mono.clear();
+        self.mono
+            .extend(frame.to_mono().samples.iter().map(|&s| to_f32(s)));
+        let resampled = self.resampler.process(&self.mono)?;
+        // A full ring means the device plays slower than audio arrives: the newest is dropped
+        // (only the callback may take the oldest), which bounds the delay all the same.
+        let mut dropped = 0;
+        for sample in resampled {
+            if self.ring.push(sample).is_err() {
+                dropped += 1;
+            }
+        }
+        self.counters.add_overruns(dropped);
         Ok(())
     }
 }
 
 impl Drop for SpeakerSink {
     fn drop(&mut self) {
+        let (silent, dropped) = (self.counters.underruns(), self.counters.overruns());
+        if silent > 0 || dropped > 0 {
+            tracing::info!(silent, dropped, device = %self.name, "speaker underruns (frames of silence) and overruns (samples dropped)");
+        }
         let _ = self.stop.try_send(());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

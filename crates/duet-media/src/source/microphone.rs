@@ -1,24 +1,41 @@
 //! Microphones through cpal.
 //!
-//! The cpal stream is not `Send`, so it lives on its own thread; the audio callback converts to
-//! mono f32 and hands blocks over a bounded channel without ever blocking (a stalled consumer
-//! loses audio rather than stalling the device).
+//! The cpal stream is not `Send`, so it lives on its own thread. The real-time callback only folds
+//! each frame to mono f32 and pushes it into a pre-allocated lock-free ring
+//! ([`crate::audio::callback::capture`]): no lock, no allocation; a stalled reader loses audio
+//! (counted) rather than stalling the device. [`MicrophoneSource::next_frame`] drains the ring,
+//! resamples and cuts 10 ms blocks.
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 
 use super::{AudioSource, BLOCK_SAMPLES};
+use crate::audio::callback::{capture, i16_to_f32, RingCounters};
 use crate::audio::resample::{to_i16, Resampler};
 use crate::devices::{device_name, find_audio_device, low_latency};
 use crate::error::{DeviceKind, MediaError, MediaResult};
 use crate::frame::{AudioFrame, SAMPLE_RATE};
 
+/// Half a second of device audio: room for the reader to be late without losing any.
+const RING_MS: usize = 500;
+/// How often an empty ring is looked at again (the callback cannot wake a reader without a lock).
+const POLL: Duration = Duration::from_millis(2);
+/// A microphone that delivers nothing for this long has stopped (unplugged, or its server died).
+const SILENT_DEVICE: Duration = Duration::from_secs(5);
+
 /// 10 ms blocks of 48 kHz mono from a microphone, resampled from the device's rate.
 pub struct MicrophoneSource {
     name: String,
-    blocks: Receiver<Result<Vec<f32>, String>>,
+    ring: rtrb::Consumer<f32>,
+    counters: Arc<RingCounters>,
+    /// Stream errors (from cpal's error callback, which is not the real-time one).
+    errors: Receiver<String>,
+    /// Device-rate samples taken from the ring, reused so reading allocates nothing per block.
+    chunk: Vec<f32>,
     resampler: Resampler,
     pending: Vec<f32>,
     stop: SyncSender<()>,
@@ -48,13 +65,17 @@ impl MicrophoneSource {
         let device_label = device_name(&device);
         let config = device.default_input_config().map_err(device_error)?;
         let rate = config.sample_rate();
-        let (block_tx, blocks) = mpsc::sync_channel(64);
+        let (producer, ring) = rtrb::RingBuffer::new(rate as usize * RING_MS / 1000);
+        let counters = RingCounters::shared();
+        let (error_tx, errors) = mpsc::sync_channel(8);
         let (open_tx, open_rx) = mpsc::sync_channel(1);
         let (stop, stop_rx) = mpsc::sync_channel::<()>(1);
+        let device_counters = counters.clone();
         let thread = std::thread::Builder::new()
             .name("duet-microphone".into())
             .spawn(move || {
-                let stream = match build_stream(&device, &config, block_tx) {
+                let ends = (producer, device_counters, error_tx);
+                let stream = match build_stream(&device, &config, ends) {
                     Ok(stream) => stream,
                     Err(e) => {
                         let _ = open_tx.send(Err(e));
@@ -70,7 +91,10 @@ impl MicrophoneSource {
             .map_err(|_| device_error("microphone thread ended"))??;
         Ok(Self {
             name: device_label,
-            blocks,
+            ring,
+            counters,
+            errors,
+            chunk: Vec::with_capacity(BLOCK_SAMPLES * 4),
             resampler: Resampler::new(rate, SAMPLE_RATE)?,
             pending: Vec::new(),
             stop,
@@ -82,28 +106,24 @@ impl MicrophoneSource {
 fn build_stream(
     device: &cpal::Device,
     config: &cpal::SupportedStreamConfig,
-    tx: SyncSender<Result<Vec<f32>, String>>,
+    (mut ring, counters, error_tx): (rtrb::Producer<f32>, Arc<RingCounters>, SyncSender<String>),
 ) -> MediaResult<cpal::Stream> {
     let channels = config.channels().max(1) as usize;
     let stream_config = low_latency(config);
-    let error_tx = tx.clone();
     let on_error = move |e: cpal::Error| {
-        let _ = error_tx.try_send(Err(e.to_string()));
+        let _ = error_tx.try_send(e.to_string());
     };
+    // One stream is built, so exactly one arm moves the ring end into its callback.
     let stream = match config.sample_format() {
         cpal::SampleFormat::F32 => device.build_input_stream::<f32, _, _>(
             stream_config,
-            move |data, _| {
-                let _ = tx.try_send(Ok(fold_mono(data, channels, |s| s)));
-            },
+            move |data, _| capture(data, channels, |s| s, &mut ring, &counters),
             on_error,
             None,
         ),
         cpal::SampleFormat::I16 => device.build_input_stream::<i16, _, _>(
             stream_config,
-            move |data, _| {
-                let _ = tx.try_send(Ok(fold_mono(data, channels, |s| s as f32 / 32768.0)));
-            },
+            move |data, _| capture(data, channels, i16_to_f32, &mut ring, &counters),
             on_error,
             None,
         ),
@@ -112,21 +132,41 @@ fn build_stream(
     stream.map_err(device_error)
 }
 
-fn fold_mono<T: Copy>(data: &[T], channels: usize, to_f32: impl Fn(T) -> f32) -> Vec<f32> {
-    data.chunks_exact(channels)
-        .map(|frame| frame.iter().map(|&s| to_f32(s)).sum::<f32>() / channels as f32)
-        .collect()
+impl MicrophoneSource {
+    /// Waits until the ring holds samples and moves them all into `self.chunk`.
+    fn take_from_ring(&mut self) -> MediaResult<()> {
+        let since = Instant::now();
+        loop {
+            if let Ok(error) = self.errors.try_recv() {
+                return Err(device_error(error));
+            }
+            let ready = self.ring.slots();
+            if ready > 0 {
+                self.chunk.clear();
+                // `ready` samples are there: the chunk of that size cannot be refused.
+                let read = self.ring.read_chunk(ready).map_err(device_error)?;
+                let (first, second) = read.as_slices();
+                self.chunk.extend_from_slice(first);
+                self.chunk.extend_from_slice(second);
+                read.commit_all();
+                return Ok(());
+            }
+            if self.ring.is_abandoned() {
+                return Err(device_error("microphone stopped"));
+            }
+            if since.elapsed() > SILENT_DEVICE {
+                return Err(device_error("the microphone delivers no audio"));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
 }
 
 impl AudioSource for MicrophoneSource {
     fn next_frame(&mut self) -> MediaResult<AudioFrame> {
         while self.pending.len() < BLOCK_SAMPLES {
-            let block = self
-                .blocks
-                .recv()
-                .map_err(|_| device_error("microphone stopped"))?
-                .map_err(device_error)?;
-            let resampled = self.resampler.process(&block)?;
+            self.take_from_ring()?;
+            let resampled = self.resampler.process(&self.chunk)?;
             self.pending.extend_from_slice(&resampled);
         }
         let samples = self.pending.drain(..BLOCK_SAMPLES).map(to_i16).collect();
@@ -144,6 +184,10 @@ impl AudioSource for MicrophoneSource {
 
 impl Drop for MicrophoneSource {
     fn drop(&mut self) {
+        let dropped = self.counters.overruns();
+        if dropped > 0 {
+            tracing::info!(dropped, device = %self.name, "microphone samples dropped (reader late)");
+        }
         let _ = self.stop.try_send(());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
