@@ -49,21 +49,15 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The stable code the page switches on.
+    /// The stable code the page switches on: one of [`ERROR_CODES`], which the page maps to a
+    /// sentence in the user's language (ui/src/format/errorText.ts).
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotSignedIn => "not_signed_in",
             AppError::NoInvite => "no_invite",
             AppError::Invalid(_) => "invalid",
             AppError::InsecureServer { .. } => "insecure_server",
-            AppError::CallKit(CallKitError::TlsUntrusted { .. }) => "tls_untrusted",
-            AppError::CallKit(CallKitError::Server { .. }) => "server_refused",
-            AppError::CallKit(CallKitError::Connect { .. }) => "cannot_connect",
-            AppError::CallKit(CallKitError::ConnectionLost) => "connection_lost",
-            AppError::CallKit(
-                CallKitError::InvalidConfig(_) | CallKitError::InvalidArgument(_),
-            ) => "invalid",
-            AppError::CallKit(_) => "call_refused",
+            AppError::CallKit(error) => callkit_code(error),
             AppError::Embedded(_) => "embedded_server",
             AppError::Io { .. } => "io",
             AppError::Media(_) => "media",
@@ -78,6 +72,45 @@ impl AppError {
             what: what.into(),
             source,
         }
+    }
+}
+
+/// Every code [`AppError::code`] gives; the page's contract has them as `ErrorCode`
+/// (backend/contract.rs).
+pub const ERROR_CODES: [&str; 17] = [
+    "not_signed_in",
+    "no_invite",
+    "invalid",
+    "insecure_server",
+    "tls_untrusted",
+    "server_refused",
+    "cannot_connect",
+    "connection_lost",
+    "wrong_state",
+    "safe_mode_mismatch",
+    "timeout",
+    "unexpected_answer",
+    "embedded_server",
+    "io",
+    "media",
+    "desktop",
+    "autostart",
+];
+
+/// The SDK's errors by what the user can do about them; every variant named, so a new one must be
+/// given its code here.
+fn callkit_code(error: &CallKitError) -> &'static str {
+    match error {
+        CallKitError::TlsUntrusted { .. } => "tls_untrusted",
+        CallKitError::Server { .. } => "server_refused",
+        CallKitError::Connect { .. } => "cannot_connect",
+        CallKitError::ConnectionLost => "connection_lost",
+        CallKitError::InvalidConfig(_) | CallKitError::InvalidArgument(_) => "invalid",
+        CallKitError::State(_) => "wrong_state",
+        CallKitError::SafeModeMismatch { .. } => "safe_mode_mismatch",
+        CallKitError::Timeout(_) => "timeout",
+        CallKitError::NotLoggedIn => "not_signed_in",
+        CallKitError::UnexpectedAnswer(_) => "unexpected_answer",
     }
 }
 
@@ -111,3 +144,61 @@ impl serde::Serialize for AppError {
 
 /// What commands return.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    /// One error of each kind the backend can fail with.
+    fn one_of_each() -> Vec<AppError> {
+        vec![
+            AppError::NotSignedIn,
+            AppError::NoInvite,
+            AppError::Invalid("x".into()),
+            AppError::InsecureServer { host: "h".into() },
+            AppError::Embedded("x".into()),
+            AppError::io("x", std::io::Error::other("y")),
+            AppError::Media("x".into()),
+            AppError::Desktop("x".into()),
+            AppError::Autostart("x".into()),
+            CallKitError::InvalidConfig("x".into()).into(),
+            CallKitError::InvalidArgument("x".into()).into(),
+            CallKitError::Connect {
+                url: "ws://x".into(),
+                reason: "y".into(),
+            }
+            .into(),
+            CallKitError::ConnectionLost.into(),
+            CallKitError::Timeout(Duration::from_secs(1)).into(),
+            CallKitError::NotLoggedIn.into(),
+            CallKitError::SafeModeMismatch {
+                check_sum: true,
+                server_safe_mode: false,
+            }
+            .into(),
+            CallKitError::UnexpectedAnswer("x".into()).into(),
+        ]
+    }
+
+    #[test]
+    fn every_code_is_listed_once_for_the_page() {
+        let listed: BTreeSet<&str> = ERROR_CODES.into_iter().collect();
+        assert_eq!(listed.len(), ERROR_CODES.len(), "no code twice");
+        for error in one_of_each() {
+            assert!(
+                listed.contains(error.code()),
+                "{error}: {} is not in ERROR_CODES",
+                error.code()
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_gets_the_code_and_the_english_detail() {
+        let json = serde_json::to_value(AppError::Autostart("no home".into())).unwrap();
+        assert_eq!(json["code"], "autostart");
+        assert_eq!(json["message"], "start at login: no home");
+    }
+}

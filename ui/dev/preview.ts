@@ -58,7 +58,7 @@ const state = states[scene] ?? appState("idle");
 const settings: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 5, whiteness: 3, resolution: "720p",
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: lang, theme: params.get("theme") === "dark" ? "dark" : "light",
-  debug: params.get("debug") === "1", startAtLogin: false, icePolicy: "all",
+  debug: params.get("debug") === "1", startAtLogin: false, icePolicy: "all", miniWindow: true,
 };
 const record = (status: 1 | 2 | 3 | 4 | 5, incoming: boolean, peer: string, agoMin: number, type: 1 | 2): HistoryRecord => ({
   call_id: `${peer}-${agoMin}`, from: incoming ? peer : "me", to: incoming ? "me" : peer, call_type: type, status,
@@ -90,6 +90,7 @@ const responses: Record<string, unknown> = {
 };
 
 const handlers = new Map<string, ((p: unknown) => void)[]>();
+let fullscreen = false;
 const backend: Backend = {
   async invoke<T>(command: string, args?: Record<string, unknown>) {
     console.info("invoke", command, args);
@@ -101,6 +102,11 @@ const backend: Backend = {
     return () => {};
   },
   windowLabel: () => (scene === "popup" ? "popup" : "main"),
+  setFullscreen: async (on) => {
+    fullscreen = on;
+  },
+  isFullscreen: async () => fullscreen,
+  closeWindow: async () => {},
 };
 const emit = (event: string, payload: unknown) => handlers.get(event)?.forEach((h) => h(payload));
 
@@ -158,7 +164,7 @@ async function main() {
         if (parsed.ok) ctx.frames.push(parsed.frame);
       }
     }, 1000 / 30);
-    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent" };
+    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent", speaking: false };
     setInterval(() => emit("stats", stats), 1000);
     emit("stats", stats);
   }

@@ -1,11 +1,13 @@
-// Entry: the same page serves the main window and the popup; the window label picks which.
+// Entry: the same page serves the main window, the popup and the mini window; the window label
+// picks which.
 import "./styles/base.css";
 import "./styles/main.css";
 import "./styles/call.css";
 import "./styles/popup.css";
-import { errorText } from "./backend/commands";
+import { rawDetail } from "./format/errorText";
 import { insideTauri, tauriBackend } from "./backend/tauriBackend";
 import { fatalScreen, startMainApp } from "./app/mainApp";
+import { startMini } from "./mini/miniApp";
 import { startPopup } from "./popup/popupApp";
 
 async function start(): Promise<void> {
@@ -17,11 +19,13 @@ async function start(): Promise<void> {
   }
   const backend = tauriBackend();
   try {
-    if (backend.windowLabel() === "popup") await startPopup(backend, mount);
+    const label = backend.windowLabel();
+    if (label === "popup") await startPopup(backend, mount);
+    else if (label === "mini") await startMini(backend, mount);
     else await startMainApp(backend, mount);
   } catch (error) {
     console.error(error);
-    fatalScreen(mount, `The app could not start: ${errorText(error)}`);
+    fatalScreen(mount, `The app could not start: ${rawDetail(error)}`);
   }
 }
 

@@ -96,6 +96,8 @@ describe("main window shortcuts", () => {
     expect(shortcutAction(key("e", true), state("calling", { call: call() }))).toEqual({ kind: "cancel" });
     expect(shortcutAction(key("E", true), state("in_call", { call: call() }))).toEqual({ kind: "hangup" });
     expect(shortcutAction(key("Escape"), state("in_call", { call: call() }))).toBeNull();
+    expect(shortcutAction(key("Escape"), state("in_call", { call: call() }), true)).toEqual({ kind: "leaveFullscreen" });
+    expect(shortcutAction(key("Escape"), state("calling", { call: call() }), true)).toEqual({ kind: "cancel" });
   });
 
   it("Ctrl+M toggles mute in a call only", () => {

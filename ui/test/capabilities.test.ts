@@ -5,9 +5,11 @@
 // somewhere in the main window's code. The Rust side pins the sets (src-tauri/src/shell/capabilities.rs).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import mainCapability from "../../src-tauri/capabilities/main.json";
+import miniCapability from "../../src-tauri/capabilities/mini.json";
 import popupCapability from "../../src-tauri/capabilities/popup.json";
 import type { AppState } from "../src/backend/types";
 import { setLocale } from "../src/i18n/i18n";
+import { startMini } from "../src/mini/miniApp";
 import { startPopup } from "../src/popup/popupApp";
 import { bootstrapWith, byTestId, FakeBackend, IDLE, pressWith, settle } from "./fakeBackend";
 
@@ -58,6 +60,33 @@ describe("the popup's capability", () => {
   });
 });
 
+describe("the mini window's capability", () => {
+  it("is exactly what the mini window calls when it does everything it can", async () => {
+    expect(miniCapability.windows).toEqual(["mini"]);
+    const inCall: AppState = {
+      ...IDLE, status: "in_call",
+      call: {
+        callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: 0, muted: false,
+        cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, devices: { camera: "ok", microphone: "ok" },
+      },
+    };
+    const backend = new FakeBackend(bootstrapWith(inCall), "mini");
+    const mount = document.createElement("div");
+    document.body.replaceChildren(mount);
+    await startMini(backend, mount, { createSocket: () => ({ close() {} }) as unknown as WebSocket });
+    await settle();
+    byTestId("mini-mute").click();
+    byTestId("mini-hangup").click();
+    byTestId("mini-back").click();
+    await settle();
+    const called = [...new Set(backend.commands())].sort();
+    expect(called).toEqual(allowed(miniCapability));
+    // Of Tauri's window commands, closing itself (back to the app), as mini.json allows.
+    expect(backend.closed).toBe(true);
+    expect(miniCapability.permissions.filter((p) => p.startsWith("core:window:"))).toEqual(["core:window:allow-close"]);
+  });
+});
+
 describe("the main window's capability", () => {
   // The page's sources (not the popup's), and the Commands class that names each command.
   const sources = import.meta.glob("../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
@@ -67,7 +96,7 @@ describe("the main window's capability", () => {
     [...commandsSource.matchAll(/(\w+) = \([^)]*\) => this\.run\("(\w+)"/g)].map((m) => [m[2], m[1]]),
   );
   const mainCode = Object.entries(sources)
-    .filter(([path]) => !path.startsWith("../src/popup/") && path !== "../src/backend/commands.ts" && !path.endsWith("contract.ts"))
+    .filter(([path]) => !path.startsWith("../src/popup/") && !path.startsWith("../src/mini/") && path !== "../src/backend/commands.ts" && !path.endsWith("contract.ts"))
     .map(([, text]) => text)
     .join("\n");
 

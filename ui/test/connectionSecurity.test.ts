@@ -53,7 +53,7 @@ describe("sign-in errors about the connection's safety", () => {
   it("falls back to the SDK's reason for an unknown kind and to the generic text for other errors", () => {
     const odd: CommandError = { ...UNTRUSTED, reason: "BadSignature", reasonKind: "other" };
     expect(signInErrorText(odd)).toBe("The certificate of duet.lab:7443 cannot be trusted: BadSignature.");
-    expect(signInErrorText({ code: "cannot_connect", message: "refused" })).toBe("Sign-in failed: cannot_connect: refused");
+    expect(signInErrorText({ code: "cannot_connect", message: "refused" })).toBe("Sign-in failed: Cannot reach the server.");
   });
 
   it("shows the sentence under the form, not a generic sign-in failure", async () => {
@@ -116,7 +116,8 @@ describe("the sign-in form's server security", () => {
     backend.failures.import_ca = { code: "invalid", message: "key.pem holds no PEM certificate" };
     chooseFile(new File(["-----BEGIN PRIVATE KEY-----"], "key.pem"));
     await settle();
-    expect(byTestId("signin-error").textContent).toBe("This certificate file cannot be used: invalid: key.pem holds no PEM certificate");
+    expect(byTestId("signin-error").textContent).toBe("This certificate file cannot be used.");
+    expect(byTestId("signin-error").title).toBe("invalid: key.pem holds no PEM certificate");
     expect(byTestId("signin-ca-name").textContent).toBe("None: system certificates only");
   });
 

@@ -8,7 +8,7 @@ export type Call = { command: string; args: Record<string, unknown> | undefined 
 export const SETTINGS: Settings = {
   camera: null, microphone: null, speaker: null, beauty: 3, whiteness: 2, resolution: "720p",
   maxBitrateKbps: 1500, callTimeoutS: 45, locale: "auto", theme: "system", debug: false, startAtLogin: false,
-  icePolicy: "all",
+  icePolicy: "all", miniWindow: true,
 };
 
 export const ALICE: SignedIn = { account: "alice", nick: "Alice", server: "", embedded: true, transport: "loopback" };
@@ -101,6 +101,24 @@ export class FakeBackend implements Backend {
 
   windowLabel(): string {
     return this.label;
+  }
+
+  /** The window's full screen, as the page last set it (Tauri's window API, not a command). */
+  fullscreen = false;
+
+  async setFullscreen(on: boolean): Promise<void> {
+    this.fullscreen = on;
+  }
+
+  async isFullscreen(): Promise<boolean> {
+    return this.fullscreen;
+  }
+
+  /** The page closed its own window (Tauri's window API, not a command). */
+  closed = false;
+
+  async closeWindow(): Promise<void> {
+    this.closed = true;
   }
 
   /** Like the backend, numbers every `app-state` one higher than the last (bootstrap states are 0). */

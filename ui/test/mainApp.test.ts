@@ -16,6 +16,7 @@ const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const toasts = () => [...document.querySelectorAll(".toast")].map((el) => el.textContent);
+const toastTitles = () => [...document.querySelectorAll<HTMLElement>(".toast")].map((el) => el.title);
 const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: videoCall({ answeredAtMs: NOW - 65_000, ...over }) });
 
 /** The app of the running test; left idle afterwards so the call screen's ticker stops. */
@@ -228,7 +229,7 @@ describe("call screen", () => {
 
   it("shows network quality from stats, and the overlay only with settings.debug", async () => {
     const { backend, ctx } = await start(inCall());
-    const stats = { rttMs: 42, lossPct: 0.5, jitterMs: 3, sendKbps: 1200, recvKbps: 1100, fps: 30, width: 1280, height: 720, quality: "good" };
+    const stats = { rttMs: 42, lossPct: 0.5, jitterMs: 3, sendKbps: 1200, recvKbps: 1100, fps: 30, width: 1280, height: 720, quality: "good", speaking: false };
     backend.emit("stats", stats);
     expect(byTestId("network-quality").dataset.quality).toBe("good");
     expect(visible("stats-overlay")).toBe(false);
@@ -284,7 +285,7 @@ describe("call screen", () => {
 
   it("the network label says Connecting… and then No media while the grade is unknown", async () => {
     const { backend } = await start(inCall());
-    const none = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 0, recvKbps: 0, fps: 0, width: 0, height: 0, quality: "unknown" };
+    const none = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 0, recvKbps: 0, fps: 0, width: 0, height: 0, quality: "unknown", speaking: false };
     backend.emit("stats", none);
     const label = () => byTestId("network-quality").querySelector(".quality-label")?.textContent;
     expect(label()).toBe("Connecting…");
@@ -294,6 +295,64 @@ describe("call screen", () => {
     expect(label()).toBe("No media");
     backend.emit("stats", { ...none, recvKbps: 900, quality: "excellent" });
     expect(label()).toBe("Excellent network");
+  });
+
+  it("the full-screen button enters and leaves full screen; Esc leaves it; the call's end leaves it", async () => {
+    const { backend } = await start(inCall());
+    expect(byTestId("btn-fullscreen").getAttribute("aria-label")).toBe("Full screen");
+    byTestId("btn-fullscreen").click();
+    await settle();
+    expect(backend.fullscreen).toBe(true);
+    expect(byTestId("btn-fullscreen").getAttribute("aria-pressed")).toBe("true");
+    expect(byTestId("btn-fullscreen").getAttribute("aria-label")).toBe("Exit full screen");
+    press("Escape");
+    await settle();
+    expect(backend.fullscreen).toBe(false);
+    expect(backend.commands()).not.toContain("hangup");
+    byTestId("btn-fullscreen").click();
+    await settle();
+    expect(backend.fullscreen).toBe(true);
+    // The window manager's own key: the page reads the window back on resize.
+    backend.fullscreen = false;
+    window.dispatchEvent(new Event("resize"));
+    await settle();
+    expect(byTestId("btn-fullscreen").getAttribute("aria-pressed")).toBe("false");
+    byTestId("btn-fullscreen").click();
+    await settle();
+    backend.emit("app-state", IDLE);
+    await settle();
+    expect(backend.fullscreen).toBe(false);
+  });
+
+  it("says \"You are muted\" while speech is heard on the muted microphone, for a few seconds", async () => {
+    const { backend } = await start(inCall());
+    const second = { rttMs: 3, lossPct: 0, jitterMs: 1, sendKbps: 900, recvKbps: 900, fps: 30, width: 640, height: 480, quality: "excellent" };
+    // Speaking unmuted: the peer hears it, nothing to say.
+    backend.emit("stats", { ...second, speaking: true });
+    expect(visible("muted-hint")).toBe(false);
+    backend.emit("app-state", inCall({ muted: true }));
+    backend.emit("stats", { ...second, speaking: false });
+    expect(visible("muted-hint")).toBe(false);
+    backend.emit("stats", { ...second, speaking: true });
+    expect(visible("muted-hint")).toBe(true);
+    expect(byTestId("muted-hint").textContent).toBe("You are muted");
+    setLocale("zh");
+    expect(byTestId("muted-hint").textContent).toBe("你已静音");
+    setLocale("en");
+    // Silence: it stays three seconds after the last second with speech, then goes.
+    vi.setSystemTime(NOW + 2_000);
+    backend.emit("stats", { ...second, speaking: false });
+    expect(visible("muted-hint")).toBe(true);
+    vi.setSystemTime(NOW + 3_100);
+    backend.emit("stats", { ...second, speaking: false });
+    expect(visible("muted-hint")).toBe(false);
+    // Unmuting takes it away at once.
+    backend.emit("stats", { ...second, speaking: true });
+    expect(visible("muted-hint")).toBe(true);
+    backend.emit("app-state", inCall({ muted: false }));
+    expect(visible("muted-hint")).toBe(false);
+    backend.emit("app-state", inCall({ muted: true }));
+    expect(visible("muted-hint")).toBe(false);
   });
 
   it("returns to the contacts when the call ends", async () => {
@@ -446,14 +505,15 @@ describe("settings", () => {
     backend.failures.set_settings = { code: "autostart", message: "start at login: Permission denied (os error 13)" };
     byTestId("settings-save").click();
     await settle();
-    expect(toasts()).toContain(
-      "Could not change starting at login, nothing was saved: start at login: Permission denied (os error 13)");
+    expect(toasts()).toContain("Could not change starting at login; nothing was saved.");
+    // The OS's own words only as the details.
+    expect(toastTitles()).toContain("autostart: start at login: Permission denied (os error 13)");
     expect(box.checked).toBe(true);
 
     setLocale("zh");
     byTestId("settings-save").click();
     await settle();
-    expect(toasts()).toContain("无法更改开机启动，设置未保存：start at login: Permission denied (os error 13)");
+    expect(toasts()).toContain("无法更改开机启动，设置未保存。");
   });
 
   it("copies diagnostics through the backend and says so", async () => {
@@ -468,7 +528,8 @@ describe("settings", () => {
     backend.failures.copy_diagnostics = { code: "desktop", message: "clipboard: no display" };
     byTestId("settings-copy-diagnostics").click();
     await settle();
-    expect(toasts()).toContain("Something went wrong: desktop: clipboard: no display");
+    expect(toasts()).toContain("The desktop refused a window or notification.");
+    expect(toastTitles()).toContain("desktop: clipboard: no display");
     expect(toasts().filter((t) => t === "Diagnostics copied")).toHaveLength(1);
   });
 

@@ -4,7 +4,8 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
-import { Commands, errorText } from "../src/backend/commands";
+import { Commands } from "../src/backend/commands";
+import { rawDetail } from "../src/format/errorText";
 import { insideTauri, tauriBackend } from "../src/backend/tauriBackend";
 
 afterEach(() => clearMocks());
@@ -39,7 +40,7 @@ describe("tauriBackend", () => {
     });
     const error = await new Commands(tauriBackend()).hangup().catch((e: unknown) => e);
     expect(error).toEqual({ code: "busy", message: "a call is already ringing" });
-    expect(errorText(error)).toBe("busy: a call is already ringing");
+    expect(rawDetail(error)).toBe("busy: a call is already ringing");
   });
 
   it("hands event payloads to listeners and reads the window label", async () => {

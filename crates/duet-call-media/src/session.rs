@@ -261,6 +261,7 @@ pub(crate) fn sdk_stats(
         loss_pct,
         jitter_ms: stats.jitter_ms,
         quality: grader.grade(now, loss_pct, stats.rtt_ms, recv_kbps),
+        speaking: stats.local_speech,
     }
 }
 

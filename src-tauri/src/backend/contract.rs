@@ -45,7 +45,7 @@ export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_y
  * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`;
  * `server_refused` adds `serverCode`, the protocol's error code (`weak_password`, `bad_invite`, ...).
  */
-export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
+export type CommandError = { code: ErrorCode; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
 "#;
 
     /// What the command list (src-tauri/src/shell/command_list.rs) adds to the contract.
@@ -133,6 +133,7 @@ export type CommandError = { code: string; message: string; host?: string; reaso
         let commands = with_commands!(command_maps);
         let mut text = PREAMBLE.to_owned();
         text.push_str(&frame_constants());
+        text.push_str(&error_codes());
         for declaration in declarations.into_iter().chain(commands.argument_types) {
             text.push('\n');
             text.push_str("export ");
@@ -141,6 +142,20 @@ export type CommandError = { code: string; message: string; host?: string; reaso
         }
         text.push_str(&commands.maps);
         text
+    }
+
+    /// Every code a failed command rejects with (src-tauri/src/error.rs): the page has a sentence
+    /// in each language for each.
+    fn error_codes() -> String {
+        let codes = crate::error::ERROR_CODES;
+        let quoted: Vec<String> = codes.iter().map(|c| format!("\"{c}\"")).collect();
+        format!(
+            "\n/** A failed command's `code` (src-tauri/src/error.rs, ERROR_CODES). */\n\
+             export type ErrorCode = {};\n\
+             export const ERROR_CODES: readonly ErrorCode[] = [{}];\n",
+            quoted.join(" | "),
+            quoted.join(", "),
+        )
     }
 
     /// The frames socket's header constants (src-tauri/src/frames), defined once in Rust.

@@ -28,6 +28,9 @@ pub struct PageStats {
     /// The grade of the path.
     #[cfg_attr(test, ts(type = "Quality"))]
     pub quality: NetworkQuality,
+    /// The microphone heard speech during the second (measured while muted too): with the
+    /// microphone muted, the call screen says "You are muted".
+    pub speaking: bool,
 }
 
 impl From<&MediaStats> for PageStats {
@@ -42,6 +45,7 @@ impl From<&MediaStats> for PageStats {
             width: stats.width,
             height: stats.height,
             quality: stats.quality,
+            speaking: stats.speaking,
         }
     }
 }

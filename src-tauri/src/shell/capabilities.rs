@@ -19,8 +19,23 @@ mod tests {
 
     /// The popup answers and declines; it reads its state and the language. Nothing more.
     const POPUP: [&str; 4] = ["accept", "bootstrap", "get_settings", "reject"];
-    /// What a page needs of Tauri's own commands: the backend's events.
-    const PLUGIN_PERMISSIONS: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
+    /// The mini window mutes and hangs up; it reads its state and the language.
+    const MINI: [&str; 4] = ["bootstrap", "get_settings", "hangup", "set_muted"];
+    /// What every page needs of Tauri's own commands: the backend's events.
+    const EVENTS: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
+    /// Of Tauri's window commands, each window has only what its page uses: the main window its
+    /// own full screen (the call screen's button), the mini window closing itself (back to the app).
+    fn plugin_permissions(label: &str) -> BTreeSet<String> {
+        let extra: &[&str] = match label {
+            "main" => &[
+                "core:window:allow-set-fullscreen",
+                "core:window:allow-is-fullscreen",
+            ],
+            "mini" => &["core:window:allow-close"],
+            _ => &[],
+        };
+        set(&EVENTS).into_iter().chain(set(extra)).collect()
+    }
 
     fn manifest_dir() -> &'static Path {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,7 +113,7 @@ mod tests {
         let windows = windows();
         assert_eq!(
             windows.keys().map(String::as_str).collect::<Vec<_>>(),
-            ["main", "popup"],
+            ["main", "mini", "popup"],
             "a capability for each window the app opens, and for no other"
         );
         for (label, window) in &windows {
@@ -109,11 +124,12 @@ mod tests {
             );
             assert_eq!(
                 window.plugin_permissions,
-                set(&PLUGIN_PERMISSIONS),
-                "{label}: of Tauri's and the plugins' commands, only listening to events"
+                plugin_permissions(label),
+                "{label}: of Tauri's and the plugins' commands, only events and what its page uses"
             );
         }
         assert_eq!(windows["popup"].commands, set(&POPUP));
+        assert_eq!(windows["mini"].commands, set(&MINI));
         // The main window's page calls every command (ui/test/capabilities.test.ts checks that
         // it does); a command no window may call would be dead.
         assert_eq!(windows["main"].commands, list);

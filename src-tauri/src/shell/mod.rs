@@ -5,6 +5,7 @@ mod capabilities;
 pub(crate) mod command_args;
 pub(crate) mod command_list;
 pub(crate) mod commands;
+mod mini_window;
 mod popup_window;
 mod webkit_painting;
 mod window_state;
@@ -18,6 +19,7 @@ use crate::media::sources::SourceOverrides;
 use crate::store::files::AppDirs;
 use crate::store::log_file::LogFile;
 use command_list::handler;
+use mini_window::MINI;
 use popup_window::POPUP;
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
@@ -76,6 +78,10 @@ impl Ui for TauriUi {
         let app = self.app.clone();
         let state = state.clone();
         let _ = self.app.run_on_main_thread(move || {
+            // The mini window shows a call: it closes when the call ends.
+            if state.status != Status::InCall {
+                mini_window::close(&app);
+            }
             // The backend is managed before it can publish any state; "en" only guards the order.
             let text = tray_text(&state, locale(&app));
             if let Some(tray) = app.tray_by_id(TRAY) {
@@ -297,15 +303,20 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Closing the popup declines its call; closing the main window while signed in with a tray
-/// hides it.
+/// hides it. The main window's focus opens and closes the mini window; closing the mini window
+/// (its back-to-app button) brings the main window back.
 fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
-    let WindowEvent::CloseRequested { api, .. } = event else {
-        return;
-    };
     let app = window.app_handle();
-    match window.label() {
+    match (window.label(), event) {
+        (MAIN, WindowEvent::Focused(false)) => mini_window::main_went_to_background(app),
+        (MAIN, WindowEvent::Focused(true)) => mini_window::close(app),
+        // Minimising does not always take the focus away first (a window manager's button).
+        (MAIN, WindowEvent::Resized(_)) if window.is_minimized().unwrap_or(false) => {
+            mini_window::main_went_to_background(app)
+        }
+        (MINI, WindowEvent::CloseRequested { .. }) => show_main(app),
         // The popup is never closed, only hidden; closing it declines the call.
-        POPUP => {
+        (POPUP, WindowEvent::CloseRequested { api, .. }) => {
             api.prevent_close();
             let _ = window.hide();
             let backend = app.state::<Backend>().inner().clone();
@@ -314,11 +325,14 @@ fn on_window_event(window: &tauri::Window, event: &WindowEvent) {
             });
         }
         // Signed in with a tray: keep running in the tray to receive calls.
-        MAIN if app.tray_by_id(TRAY).is_some()
-            && app.state::<Backend>().state().status != Status::SignedOut =>
+        (MAIN, WindowEvent::CloseRequested { api, .. })
+            if app.tray_by_id(TRAY).is_some()
+                && app.state::<Backend>().state().status != Status::SignedOut =>
         {
             api.prevent_close();
             let _ = window.hide();
+            // Hidden to the tray during a call: the call stays at hand in the mini window.
+            mini_window::main_went_to_background(app);
         }
         _ => {}
     }

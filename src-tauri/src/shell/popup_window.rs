@@ -40,20 +40,7 @@ pub fn show(app: &AppHandle, show: bool) {
         return;
     };
     let outcome = if show {
-        let area = work_area(app, &popup);
-        let place_in_corner = || {
-            if let Some(area) = area {
-                if let Err(error) = place(&popup, area) {
-                    tracing::info!(%error, "popup not moved to its corner");
-                }
-            }
-        };
-        place_in_corner();
-        // No set_focus: the user moves to the popup when they choose to.
-        let shown = popup.show().and_then(|_| popup.set_always_on_top(true));
-        // Once more with the window's full size, which GTK knows once it has been shown.
-        place_in_corner();
-        shown
+        show_in_corner(app, &popup)
     } else {
         popup.hide()
     };
@@ -62,13 +49,32 @@ pub fn show(app: &AppHandle, show: bool) {
     }
 }
 
+/// Shows `window` in the bottom-right corner of the work area without focusing it (the popup,
+/// and the mini window of shell/mini_window.rs, built with [`native_hints`]). Main thread only.
+pub(super) fn show_in_corner(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
+    let area = work_area(app, window);
+    let place_in_corner = || {
+        if let Some(area) = area {
+            if let Err(error) = place(window, area) {
+                tracing::info!(%error, window = window.label(), "not moved to its corner");
+            }
+        }
+    };
+    place_in_corner();
+    // No set_focus: the user moves to the window when they choose to.
+    let shown = window.show().and_then(|_| window.set_always_on_top(true));
+    // Once more with the window's full size, which GTK knows once it has been shown.
+    place_in_corner();
+    shown
+}
+
 /// On Linux, two GTK hints Tauri does not offer. Tauri's `focused(false)` only holds until the
 /// window is first drawn (tao gives the window back its focus hint then); the focus-on-map hint
 /// asks the window manager not to focus it at every showing, while still letting the user click
 /// into it. South-east gravity makes a move place the frame's bottom-right corner, so the corner
 /// is right without knowing the frame's size (GTK does not know it while the window is hidden).
 #[cfg(target_os = "linux")]
-fn native_hints(popup: &WebviewWindow) {
+pub(super) fn native_hints(popup: &WebviewWindow) {
     use gtk::prelude::{GtkWindowExt, WidgetExt};
     match popup.gtk_window() {
         Ok(window) => {
@@ -83,7 +89,7 @@ fn native_hints(popup: &WebviewWindow) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn native_hints(_popup: &WebviewWindow) {}
+pub(super) fn native_hints(_popup: &WebviewWindow) {}
 
 /// Moves a shown popup whose size changed back to the bottom-right corner of its monitor's work
 /// area (GDK's, in GTK's pixels).

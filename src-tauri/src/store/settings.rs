@@ -120,6 +120,9 @@ pub struct Settings {
     pub start_at_login: bool,
     /// ICE candidates calls may use (from the next call).
     pub ice_policy: IcePolicyChoice,
+    /// During a call, a small always-on-top window with the call while the main window is in the
+    /// background (shell/mini_window.rs); on unless the user turns it off.
+    pub mini_window: bool,
 }
 
 impl Default for Settings {
@@ -138,6 +141,7 @@ impl Default for Settings {
             debug: false,
             start_at_login: false,
             ice_policy: IcePolicyChoice::All,
+            mini_window: true,
         }
     }
 }
@@ -232,6 +236,7 @@ mod tests {
             ice_policy: IcePolicyChoice::Relay,
             theme: ThemeChoice::Dark,
             start_at_login: true,
+            mini_window: false,
             ..Settings::default()
         };
         changed.save(&path).unwrap();
@@ -254,6 +259,7 @@ mod tests {
             !loaded.start_at_login,
             "an older file does not start at login"
         );
+        assert!(loaded.mini_window, "an older file shows the mini window");
         assert_eq!(loaded.beauty, 4);
     }
 
@@ -308,5 +314,6 @@ mod tests {
         assert_eq!(json["locale"], "auto");
         assert_eq!(json["icePolicy"], "all");
         assert_eq!(json["startAtLogin"], false);
+        assert_eq!(json["miniWindow"], true);
     }
 }

@@ -1,12 +1,12 @@
 // What every view of the main window shares.
 import type { Commands } from "../backend/commands";
-import { errorText } from "../backend/commands";
 import type { AppState, Bootstrap, CallStats, Settings, SignedIn } from "../backend/types";
 import type { DisplaySizes } from "../frames/client";
 import type { FrameScheduler } from "../frames/scheduler";
 import type { DuetDebug } from "../frames/debug";
-import { t } from "../i18n/i18n";
+import { localError } from "../format/errorText";
 import { Store } from "./store";
+import type { Fullscreen } from "./fullscreen";
 import type { Toasts } from "./toast";
 
 export type AppContext = {
@@ -22,6 +22,8 @@ export type AppContext = {
   displaySizes: DisplaySizes;
   debug: DuetDebug;
   toasts: Toasts;
+  /** The main window's full screen. */
+  fullscreen: Fullscreen;
   /** Runs a command; a rejection becomes an error toast instead of an unhandled promise. */
   run<T>(promise: Promise<T>): Promise<T | undefined>;
 };
@@ -32,7 +34,8 @@ export function makeRunner(toasts: Toasts) {
       return await promise;
     } catch (error) {
       console.error(error);
-      toasts.show(t("toast.error", { message: errorText(error) }), "error");
+      const { text, detail } = localError(error);
+      toasts.show(text, "error", detail);
       return undefined;
     }
   };

@@ -4,7 +4,7 @@ import { shortcutAction } from "./shortcuts";
 
 export function installShortcuts(ctx: AppContext): void {
   document.addEventListener("keydown", (event) => {
-    const action = shortcutAction(event, ctx.state.get());
+    const action = shortcutAction(event, ctx.state.get(), ctx.fullscreen.on.get());
     if (!action) return;
     event.preventDefault();
     const c = ctx.commands;
@@ -23,6 +23,9 @@ export function installShortcuts(ctx: AppContext): void {
         break;
       case "mute":
         ctx.run(c.setMuted(action.muted));
+        break;
+      case "leaveFullscreen":
+        ctx.run(ctx.fullscreen.set(false));
         break;
     }
   });

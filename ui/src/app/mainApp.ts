@@ -22,6 +22,7 @@ import { signInView } from "../views/signIn";
 import { mainTone, screenFor, type Screen } from "./callView";
 import { makeRunner, type AppContext } from "./context";
 import { h, show } from "./dom";
+import { Fullscreen } from "./fullscreen";
 import { installShortcuts } from "./installShortcuts";
 import { Store } from "./store";
 import { Toasts } from "./toast";
@@ -107,6 +108,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
 
   const ctx: AppContext = {
     commands, bootstrap, frames, debug, toasts,
+    fullscreen: new Fullscreen(backend),
     displaySizes: framesClient,
     state: new Store<AppState>(first),
     signedIn: new Store<SignedIn | null>(first.signedIn),
@@ -203,6 +205,10 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   const waitingLink = callLinkHeard ?? bootstrap.callLink;
   if (waitingLink) callLink.offer(waitingLink);
   installShortcuts(ctx);
+  // Full screen can end without the page (the window manager's own key): read it back.
+  window.addEventListener("resize", () => {
+    ctx.fullscreen.refresh().catch(() => {});
+  });
 
   render(ctx.state.get(), null);
   if (ctx.signedIn.get()) onSignedIn();

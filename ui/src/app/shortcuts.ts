@@ -1,5 +1,5 @@
-// Main-window keyboard shortcuts: Ctrl+Enter accept (ringing), Escape decline/cancel, Ctrl+E hang up,
-// Ctrl+M mute. The mapping is pure; installShortcuts wires it to keydown.
+// Main-window keyboard shortcuts: Ctrl+Enter accept (ringing), Escape decline/cancel (or leave full
+// screen in a call), Ctrl+E hang up, Ctrl+M mute. The mapping is pure; installShortcuts wires it to keydown.
 import type { AppState, CallType } from "../backend/types";
 
 export type ShortcutAction =
@@ -7,11 +7,12 @@ export type ShortcutAction =
   | { kind: "reject" }
   | { kind: "cancel" }
   | { kind: "hangup" }
-  | { kind: "mute"; muted: boolean };
+  | { kind: "mute"; muted: boolean }
+  | { kind: "leaveFullscreen" };
 
 export type KeyPress = Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "shiftKey">;
 
-export function shortcutAction(key: KeyPress, state: AppState): ShortcutAction | null {
+export function shortcutAction(key: KeyPress, state: AppState, fullscreen = false): ShortcutAction | null {
   const ctrl = key.ctrlKey || key.metaKey;
   const letter = key.key.length === 1 ? key.key.toLowerCase() : key.key;
   if (key.altKey) return null;
@@ -21,7 +22,7 @@ export function shortcutAction(key: KeyPress, state: AppState): ShortcutAction |
   if (!ctrl && letter === "Escape") {
     if (state.status === "ringing") return { kind: "reject" };
     if (state.status === "calling") return { kind: "cancel" };
-    return null;
+    return fullscreen ? { kind: "leaveFullscreen" } : null;
   }
   if (ctrl && letter === "e") {
     if (state.status === "in_call") return { kind: "hangup" };

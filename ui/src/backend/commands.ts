@@ -67,11 +67,3 @@ export class Commands {
   copyDiagnostics = () => this.run("copy_diagnostics");
 }
 
-/** The text to show or log for a rejected command: `{code, message}` by contract, anything else defensively. */
-export function errorText(error: unknown): string {
-  if (error && typeof error === "object" && "message" in error) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    return typeof code === "string" ? `${code}: ${String(message)}` : String(message);
-  }
-  return String(error);
-}

@@ -17,7 +17,7 @@ export type TlsReasonKind = "unknown_issuer" | "wrong_name" | "expired" | "not_y
  * `tls_untrusted` adds `host`, `reason` (the SDK's English sentence) and `reasonKind`;
  * `server_refused` adds `serverCode`, the protocol's error code (`weak_password`, `bad_invite`, ...).
  */
-export type CommandError = { code: string; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
+export type CommandError = { code: ErrorCode; message: string; host?: string; reason?: string; reasonKind?: TlsReasonKind; serverCode?: string };
 
 /** The frames socket's header (docs/app-interface.md, Frames): "DUF1" read as a little-endian u32. */
 export const FRAME_MAGIC = 0x31465544;
@@ -25,6 +25,10 @@ export const HEADER_BYTES = 24;
 export const STREAM_REMOTE = 0;
 export const STREAM_LOCAL = 1;
 export const STREAM_LOCAL_RAW = 2;
+
+/** A failed command's `code` (src-tauri/src/error.rs, ERROR_CODES). */
+export type ErrorCode = "not_signed_in" | "no_invite" | "invalid" | "insecure_server" | "tls_untrusted" | "server_refused" | "cannot_connect" | "connection_lost" | "wrong_state" | "safe_mode_mismatch" | "timeout" | "unexpected_answer" | "embedded_server" | "io" | "media" | "desktop" | "autostart";
+export const ERROR_CODES: readonly ErrorCode[] = ["not_signed_in", "no_invite", "invalid", "insecure_server", "tls_untrusted", "server_refused", "cannot_connect", "connection_lost", "wrong_state", "safe_mode_mismatch", "timeout", "unexpected_answer", "embedded_server", "io", "media", "desktop", "autostart"];
 
 export type AppState = { 
 /**
@@ -436,7 +440,12 @@ startAtLogin: boolean,
 /**
  * ICE candidates calls may use (from the next call).
  */
-icePolicy: IcePolicy, };
+icePolicy: IcePolicy, 
+/**
+ * During a call, a small always-on-top window with the call while the main window is in the
+ * background (shell/mini_window.rs); on unless the user turns it off.
+ */
+miniWindow: boolean, };
 
 export type Resolution = "360p" | "480p" | "720p" | "1080p";
 
@@ -572,7 +581,12 @@ height: number,
 /**
  * The grade of the path.
  */
-quality: Quality, };
+quality: Quality, 
+/**
+ * The microphone heard speech during the second (measured while muted too): with the
+ * microphone muted, the call screen says "You are muted".
+ */
+speaking: boolean, };
 
 export type MicLevel = { 
 /**

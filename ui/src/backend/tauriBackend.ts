@@ -9,6 +9,9 @@ export function tauriBackend(): Backend {
     invoke: (command, args) => invoke(command, args),
     listen: (event, handler) => listen(event, (e) => handler(e.payload as never)),
     windowLabel: () => getCurrentWindow().label,
+    setFullscreen: (on) => getCurrentWindow().setFullscreen(on),
+    isFullscreen: () => getCurrentWindow().isFullscreen(),
+    closeWindow: () => getCurrentWindow().close(),
   };
 }
 

@@ -6,7 +6,7 @@ import type { CallType, IcePolicy, Resolution, Theme } from "./contract";
 export type {
   AccountSignUp, JoinLink, PasswordSignIn, ServerChoice, ServerInfo,
   BadLink, BadLinkProblem, CallLink,
-  AppState, Bootstrap, CallInfo, CallStats, CallType, CommandError, Connection, Contact, ContactState, Device, Devices,
+  AppState, Bootstrap, CallInfo, CallStats, CallType, CommandError, Connection, ErrorCode, Contact, ContactState, Device, Devices,
   DeviceState, LocalDevices, PickableKind,
   HistoryRecord, HistoryStatus, Invite, LastSignIn, Locale, MicLevel, Placed, Presence, Quality, Resolution,
   SearchHit, Settings, SignedIn, Status, Theme, TlsReasonKind, Transport, IcePolicy,

@@ -1,8 +1,8 @@
 // What the sign-in form says when sign_in fails. Two refusals are about the connection's safety
 // and get their own sentence, in the user's language, naming the host: a plain ws:// server on
 // another machine (insecure_server) and a certificate that does not verify (tls_untrusted).
-// Anything else is the generic "Sign-in failed: ...".
-import { errorText } from "../backend/commands";
+// Anything else is "Sign-in failed: " and the error's code said in the user's language (errorText.ts).
+import { localError } from "./errorText";
 import type { CommandError, TlsReasonKind } from "../backend/types";
 import { t, type I18nKey } from "../i18n/i18n";
 
@@ -47,5 +47,5 @@ export function signInErrorText(error: unknown, server = ""): string {
   if (e.code === "tls_untrusted" && e.host) {
     return t("signin.error.tlsUntrusted", { host: e.host, reason: tlsReasonText(e.reasonKind, e.reason) });
   }
-  return t("signin.failed", { message: errorText(error) });
+  return t("signin.failed", { message: localError(error).text });
 }

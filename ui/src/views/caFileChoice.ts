@@ -4,7 +4,7 @@
 // what sign_in takes and what the form remembers.
 import type { AppContext } from "../app/context";
 import { h, localize } from "../app/dom";
-import { errorText } from "../backend/commands";
+import { localError } from "../format/errorText";
 import { t } from "../i18n/i18n";
 
 export type CaFileChoice = {
@@ -28,7 +28,7 @@ function readText(file: File): Promise<string> {
   });
 }
 
-export function caFileChoice(ctx: AppContext, remembered: string | null, onError: (text: string) => void): CaFileChoice {
+export function caFileChoice(ctx: AppContext, remembered: string | null, onError: (text: string, detail: string) => void): CaFileChoice {
   let chosen = remembered;
   const input = h("input", { type: "file", accept: ".pem,.crt,.cer", testid: "signin-ca-file", class: "visually-hidden" });
   const choose = localize(h("button", { type: "button", class: "btn btn-sm btn-ghost", testid: "signin-ca-choose" }), () => t("signin.caChoose"));
@@ -55,7 +55,7 @@ export function caFileChoice(ctx: AppContext, remembered: string | null, onError
     try {
       chosen = await ctx.commands.importCa(file.name, await readText(file));
     } catch (e) {
-      onError(t("signin.caFailed", { message: errorText(e) }));
+      onError(t("signin.caFailed"), localError(e).detail);
     } finally {
       // Choosing the same file again must fire `change` again.
       input.value = "";

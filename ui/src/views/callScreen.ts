@@ -12,6 +12,7 @@ import type { AppState } from "../backend/types";
 import { callDuration } from "../format/duration";
 import { STREAM_LOCAL, STREAM_REMOTE } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
+import { MutedHint } from "../app/mutedHint";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
@@ -37,6 +38,8 @@ export function callScreen(ctx: AppContext): CallScreen {
   const localNote = h("div", { class: "local-note", testid: "local-device-note" });
   const localPlaceholder = h("div", { class: "local-video local-placeholder", testid: "local-placeholder" }, localAvatar, localNote);
   const deviceNotes = h("div", { class: "device-notes", testid: "device-notes" });
+  const mutedNote = h("div", { class: "muted-hint", testid: "muted-hint", role: "status" });
+  const mutedHint = new MutedHint();
   const placeholderAvatar = h("div", { class: "placeholder-avatar" });
   const placeholderNote = h("div", { class: "placeholder-note" });
   const placeholder = h("div", { class: "remote-placeholder", testid: "remote-placeholder" }, placeholderAvatar, placeholderNote);
@@ -66,6 +69,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const toAudio = control("btn-switch-audio", ICONS.phone);
   const hangup = control("btn-hangup", ICONS.hangup, "control-danger");
   const cancel = control("btn-cancel", ICONS.hangup, "control-danger");
+  const fullscreen = control("btn-fullscreen", ICONS.maximize);
 
   let state: AppState | null = null;
   let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null } | null = null;
@@ -76,7 +80,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const root = h(
     "section",
     { class: "screen call-screen", testid: "call-screen" },
-    h("div", { class: "stage" }, remote, placeholder, local, localPlaceholder, deviceNotes),
+    h("div", { class: "stage" }, remote, placeholder, local, localPlaceholder, deviceNotes, mutedNote),
     h("header", { class: "call-top" },
       h("div", { class: "call-identity" }, peerName,
         h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration,
@@ -85,7 +89,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     overlay.root,
     prompt.root,
     waiting.root,
-    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, toAudio.button, cancel.button, hangup.button),
+    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, toAudio.button, fullscreen.button, cancel.button, hangup.button),
   );
 
   const labels = (c: { button: HTMLElement; caption: HTMLElement }, key: I18nKey, shortcut = "") => {
@@ -130,6 +134,9 @@ export function callScreen(ctx: AppContext): CallScreen {
     // The microphone's problem is said on the stage too: a disabled button alone is easy to miss.
     deviceNotes.textContent = controls.micProblem ? t(controls.micProblem) : "";
     show(deviceNotes, controls.micProblem !== null);
+    if (!controls.muted) mutedHint.reset();
+    mutedNote.textContent = t("call.youAreMuted");
+    show(mutedNote, mutedHint.visible(controls.muted, Date.now()));
     show(placeholder, !controls.showVideo || controls.showRemotePlaceholder);
     placeholderNote.textContent =
       s.status === "calling" ? t("call.calling")
@@ -155,6 +162,10 @@ export function callScreen(ctx: AppContext): CallScreen {
     labels(toAudio, "call.switchAudio");
     labels(hangup, "call.hangup", "Ctrl+E");
     labels(cancel, "call.cancel", "Esc");
+    const full = ctx.fullscreen.on.get();
+    fullscreen.button.setAttribute("aria-pressed", String(full));
+    fullscreen.iconSlot.replaceChildren(icon(full ? ICONS.minimize : ICONS.maximize));
+    labels(fullscreen, full ? "call.exitFullscreen" : "call.fullscreen", full ? "Esc" : "");
     prompt.set(controls.switchPrompt, call.peerNick || call.peer);
     waiting.set(s.waiting);
 
@@ -171,12 +182,18 @@ export function callScreen(ctx: AppContext): CallScreen {
   toAudio.button.addEventListener("click", () => ctx.run(ctx.commands.switchCallType(1)));
   hangup.button.addEventListener("click", () => ctx.run(ctx.commands.hangup()));
   cancel.button.addEventListener("click", () => ctx.run(ctx.commands.cancel()));
+  fullscreen.button.addEventListener("click", () => ctx.run(ctx.fullscreen.toggle()));
+  ctx.fullscreen.on.subscribe(render);
 
   let reports = 0;
   ctx.stats.subscribe((stats) => {
     if (stats) reports += 1;
     quality.set(stats?.quality ?? "unknown", reports);
     overlay.set(stats);
+    if (stats) {
+      mutedHint.heard(stats.speaking, state?.call?.muted ?? false, Date.now());
+      render();
+    }
   });
   ctx.settings.subscribe(render);
   onLocaleChange(render);
@@ -189,6 +206,7 @@ export function callScreen(ctx: AppContext): CallScreen {
       ctx.frames.setSink(STREAM_REMOTE, streamSink(r, STREAM_REMOTE, ctx.displaySizes));
       ctx.frames.setSink(STREAM_LOCAL, streamSink(l, STREAM_LOCAL, ctx.displaySizes));
       reports = 0;
+      mutedHint.reset();
       quality.set("unknown", 0);
       overlay.set(null);
       ticker ??= setInterval(() => {
@@ -205,6 +223,8 @@ export function callScreen(ctx: AppContext): CallScreen {
       renderers?.local?.clear();
       if (ticker) clearInterval(ticker);
       ticker = null;
+      // The call is over: the window comes back to its size for the contacts and history.
+      if (ctx.fullscreen.on.get()) ctx.run(ctx.fullscreen.set(false));
       ctx.stats.set(null);
     },
     update(next) {

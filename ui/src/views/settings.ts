@@ -1,12 +1,12 @@
 // Settings: devices with a live before/after preview and a mic meter, beauty, video, timeout,
-// language, appearance (light, dark or the system's), the debug overlay, start at login, "Copy
+// language, appearance (light, dark or the system's), the debug overlay, start at login, the mini window, "Copy
 // diagnostics" and, under Advanced, the ICE policy. Beauty and whiteness apply as the sliders move
 // (so the "after" preview shows them); everything else applies on Save. A camera or microphone the
 // preview cannot open is said over the preview and beside the meter (the state's `preview`).
 import type { AppContext } from "../app/context";
 import { deviceProblem } from "../app/devices";
 import { h, localize, show as showEl } from "../app/dom";
-import { errorText } from "../backend/commands";
+import { localError } from "../format/errorText";
 import { ICE_POLICIES, RESOLUTIONS, THEMES, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
@@ -47,6 +47,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     localize(h("option", { value: "dark" }), () => t("settings.themeDark")));
   const debug = h("input", { type: "checkbox", testid: "settings-debug" });
   const startAtLogin = h("input", { type: "checkbox", testid: "settings-start-at-login" });
+  const miniWindow = h("input", { type: "checkbox", testid: "settings-mini-window" });
   const copyDiagnostics = h("button", { type: "button", class: "btn", testid: "settings-copy-diagnostics" });
   localize(copyDiagnostics, () => t("settings.copyDiagnostics"));
   const icePolicy = h("select", { name: "icePolicy", testid: "settings-ice-policy" },
@@ -82,6 +83,7 @@ export function settingsView(ctx: AppContext): SettingsView {
         label("settings.theme", theme),
         h("label", { class: "check" }, debug, localize(h("span"), () => t("settings.debug"))),
         h("label", { class: "check" }, startAtLogin, localize(h("span"), () => t("settings.startAtLogin"))),
+        h("label", { class: "check" }, miniWindow, localize(h("span"), () => t("settings.miniWindow"))),
         h("div", { class: "field" }, copyDiagnostics,
           localize(h("p", { class: "form-hint" }), () => t("settings.diagnosticsHint")))),
       card("settings.advanced",
@@ -113,6 +115,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     theme.value = s.theme;
     debug.checked = s.debug;
     startAtLogin.checked = s.startAtLogin;
+    miniWindow.checked = s.miniWindow;
     icePolicy.value = s.icePolicy;
   };
 
@@ -134,6 +137,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     theme: THEMES.find((x) => x === theme.value) ?? base.theme,
     debug: debug.checked,
     startAtLogin: startAtLogin.checked,
+    miniWindow: miniWindow.checked,
     icePolicy: ICE_POLICIES.find((p) => p === icePolicy.value) ?? base.icePolicy,
   });
 
@@ -168,9 +172,10 @@ export function settingsView(ctx: AppContext): SettingsView {
       // choice again and the user reads why in their language.
       if (isCode(error, "autostart")) {
         startAtLogin.checked = saved.startAtLogin;
-        ctx.toasts.show(t("settings.startAtLoginFailed", { message: messageOf(error) }), "error");
+        ctx.toasts.show(t("settings.startAtLoginFailed"), "error", localError(error).detail);
       } else {
-        ctx.toasts.show(t("toast.error", { message: errorText(error) }), "error");
+        const { text, detail } = localError(error);
+        ctx.toasts.show(text, "error", detail);
       }
       return;
     }
@@ -243,10 +248,4 @@ export function settingsView(ctx: AppContext): SettingsView {
 
 function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
-}
-
-/** The OS's reason alone (its code is already said by the translated text around it). */
-function messageOf(error: unknown): string {
-  const message = (error as { message?: unknown }).message;
-  return typeof message === "string" ? message : errorText(error);
 }

@@ -4,6 +4,7 @@
 // password, and the invite code field when the server asks for one (it says so in `server_info`).
 // A duet://join link opens "Create account" filled in; nothing is sent until the user submits.
 // Both modes share the server's security: an extra CA certificate and "Insecure, for testing".
+import { rawDetail } from "../format/errorText";
 import { signInErrorText } from "../format/signInError";
 import type { AppContext } from "../app/context";
 import { h, localize, show } from "../app/dom";
@@ -41,7 +42,10 @@ export function signInView(ctx: AppContext): SignInView {
   const passwordHint = h("p", { class: "form-hint", testid: "signup-password-hint" });
   const notice = h("p", { class: "form-notice", testid: "signup-notice" });
   const error = h("p", { class: "form-error", role: "alert", testid: "signin-error" });
-  const ca = caFileChoice(ctx, last?.tlsCaFile ?? null, (text) => { error.textContent = text; });
+  const ca = caFileChoice(ctx, last?.tlsCaFile ?? null, (text, detail) => {
+    error.textContent = text;
+    error.title = detail;
+  });
   const insecure = h("input", { type: "checkbox", name: "insecure", testid: "signin-insecure" });
   insecure.checked = last?.insecure ?? false;
   const insecureLabel = h("label", { class: "check" }, insecure, localize(h("span"), () => t("signin.insecure")));
@@ -178,6 +182,8 @@ export function signInView(ctx: AppContext): SignInView {
   });
   const showError = (e: unknown) => {
     error.textContent = signInErrorText(e, server.input.value.trim());
+    // The backend's own words, for the curious and for bug reports.
+    error.title = rawDetail(e);
   };
   const offerJoin = (link: JoinLink) => {
     server.input.value = link.server;

@@ -65,6 +65,7 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
                 "rtt_ms",
                 "send_fps",
                 "send_kbps",
+                "speaking",
                 "width"
             ]
         );

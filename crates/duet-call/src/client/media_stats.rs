@@ -74,6 +74,10 @@ pub struct MediaStats {
     pub jitter_ms: f64,
     /// The grade of the path, see [`NetworkQuality`].
     pub quality: NetworkQuality,
+    /// The microphone heard speech during the second, muted or not: with the microphone muted,
+    /// the app says "You are muted".
+    #[serde(default)]
+    pub speaking: bool,
 }
 
 #[cfg(test)]

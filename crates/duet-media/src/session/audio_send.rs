@@ -2,6 +2,8 @@
 //!
 //! The source is read even while muted or before release, so a microphone never backs up and
 //! unmuting sends current audio, not a queue of old audio; those frames are just not encoded.
+//! Every frame read, sent or not, goes through the speech detector: the statistics say when the
+//! user speaks while muted (the page's "You are muted" hint).
 //! The capture thread owns everything that decides what audio is sent (released, microphone on,
 //! the source, the loss the encoder protects against): others change it with [`AudioCommand`]s,
 //! applied before the next 10 ms frame, and the thread publishes whether audio is available.
@@ -20,6 +22,7 @@ use webrtc::rtp_transceiver::RtpSender;
 use super::shared::Shared;
 use super::video_send::negotiated_payload_type;
 use crate::audio::processing::AudioProcessor;
+use crate::audio::speech::SpeechDetector;
 use crate::codec::opus::{OpusEncoder, FRAME_SAMPLES};
 use crate::error::{DeviceKind, MediaError};
 use crate::frame::AudioFrame;
@@ -149,6 +152,7 @@ fn capture_loop(
         encoder_loss: None,
     };
     let mut pending: Vec<i16> = Vec::with_capacity(2 * FRAME_SAMPLES);
+    let mut speech = SpeechDetector::new();
     loop {
         if !drain(&mut state, &commands) {
             return;
@@ -170,6 +174,9 @@ fn capture_loop(
             }
         };
         process_capture(&mut processor, &mut frame);
+        if speech.push(&frame.samples) {
+            shared.counters.local_speech.store(true, Ordering::Relaxed);
+        }
         if !state.sending() {
             pending.clear();
             continue;

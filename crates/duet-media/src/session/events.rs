@@ -60,6 +60,10 @@ pub struct CallStats {
     pub jitter_ms: f64,
     /// Decoded frames whose picture was damaged (test pattern only) or failed to decode.
     pub corrupt_frames: u64,
+    /// The microphone heard speech during the interval, whether muted or not
+    /// (audio::speech::SpeechDetector).
+    #[serde(default)]
+    pub local_speech: bool,
 }
 
 /// Everything a [`super::CallMedia`] reports.

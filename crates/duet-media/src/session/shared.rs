@@ -2,7 +2,7 @@
 //! threads that own its moving parts, its phase, and statistics counters. Nothing in here is
 //! control state two threads write: each thread owns its own and takes commands.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -25,6 +25,8 @@ pub(crate) struct Counters {
     pub video_bytes_received: AtomicU64,
     pub audio_bytes_sent: AtomicU64,
     pub audio_bytes_received: AtomicU64,
+    /// The microphone heard speech since the last statistics report (measured muted or not).
+    pub local_speech: AtomicBool,
 }
 
 /// Where the session is in its life. Only [`super::CallMedia`] moves it, and only forward:

@@ -161,5 +161,6 @@ fn call_stats(
         recv_loss,
         jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
         corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
+        local_speech: shared.counters.local_speech.swap(false, Ordering::Relaxed),
     }
 }
