@@ -111,6 +111,9 @@ fn callkit_code(error: &CallKitError) -> &'static str {
         CallKitError::Timeout(_) => "timeout",
         CallKitError::NotLoggedIn => "not_signed_in",
         CallKitError::UnexpectedAnswer(_) => "unexpected_answer",
+        // What the user can do about a failed "end and answer" is what they can do about the
+        // step that failed.
+        CallKitError::EndAndAccept { source, .. } => callkit_code(source),
     }
 }
 
@@ -135,6 +138,11 @@ impl serde::Serialize for AppError {
             }
             AppError::CallKit(CallKitError::Server { code, .. }) => {
                 s.serialize_field("serverCode", code)?;
+            }
+            AppError::CallKit(CallKitError::EndAndAccept { source, .. }) => {
+                if let CallKitError::Server { code, .. } = source.as_ref() {
+                    s.serialize_field("serverCode", code)?;
+                }
             }
             _ => {}
         }
