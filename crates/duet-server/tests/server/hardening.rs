@@ -424,10 +424,7 @@ async fn finding_9_old_records_and_expired_revocations_are_deleted() {
     assert_eq!(store.prune(now, Some(now - YEAR_MS)).await.unwrap(), 0);
     // A year and a day later.
     let later = now + 366 * 24 * 3600 * 1000;
-    let deleted = store
-        .prune(later, Some(later - YEAR_MS))
-        .await
-        .unwrap();
+    let deleted = store.prune(later, Some(later - YEAR_MS)).await.unwrap();
     assert_eq!(
         deleted, 3,
         "the record, the revoked token and its log entry"
