@@ -598,6 +598,29 @@ fn call_ended(caller: &mut Cli, callee: &mut Cli) -> bool {
     })
 }
 
+/// Polls `progress` every `every` until it returns `None`; it returns `Some(where things stand)`
+/// until then. Fails with `what`, that state and both sides' events if the call ends first or
+/// the guard runs out.
+fn wait_while_the_call_lives(
+    caller: &mut Cli,
+    callee: &mut Cli,
+    what: &str,
+    every: Duration,
+    mut progress: impl FnMut() -> Option<String>,
+) {
+    let started = Instant::now();
+    while let Some(state) = progress() {
+        let ended = call_ended(caller, callee);
+        assert!(
+            !ended && started.elapsed() < GUARD,
+            "{what} (call ended: {ended}): {state}\nAlice's events: {}\nBob's events: {}",
+            brief(caller.events_so_far()),
+            brief(callee.events_so_far())
+        );
+        thread::sleep(every);
+    }
+}
+
 /// Issue "bad networks", blackout preset: Alice's whole network (signaling and media) is gone for
 /// 5 s in the middle of a call. The call goes on, media comes back both ways by itself, and the
 /// call ends once, completed, when Alice hangs up. Prints the time from the network's return to
@@ -625,28 +648,29 @@ fn impaired_1_a_5_second_blackout_keeps_the_call_and_media_comes_back() {
 
     // Media is back when each side has recorded 3 s more of the other's pictures.
     let (mut alice_back, mut bob_back) = (None, None);
-    loop {
-        let (alice_now, bob_now) = recorded_both(at_caller.path(), at_callee.path());
-        if alice_back.is_none() && alice_now.0 > alice_had.0 {
-            alice_back = Some(back.elapsed());
-        }
-        if bob_back.is_none() && bob_now.0 > bob_had.0 {
-            bob_back = Some(back.elapsed());
-        }
-        if alice_now.0 >= alice_had.0 + MIN_FRAMES && bob_now.0 >= bob_had.0 + MIN_FRAMES {
-            break;
-        }
-        let ended = call_ended(&mut caller, &mut callee);
-        assert!(
-            !ended && back.elapsed() < GUARD,
-            "media did not come back after the blackout (call ended: {ended}): Alice had {alice_had:?} \
-             of Bob, now {alice_now:?}; Bob had {bob_had:?}, now {bob_now:?}\nAlice's events: {}\n\
-             Bob's events: {}",
-            brief(caller.events_so_far()),
-            brief(callee.events_so_far())
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "media did not come back after the blackout",
+        Duration::from_millis(50),
+        || {
+            let (alice_now, bob_now) = recorded_both(at_caller.path(), at_callee.path());
+            if alice_back.is_none() && alice_now.0 > alice_had.0 {
+                alice_back = Some(back.elapsed());
+            }
+            if bob_back.is_none() && bob_now.0 > bob_had.0 {
+                bob_back = Some(back.elapsed());
+            }
+            let done =
+                alice_now.0 >= alice_had.0 + MIN_FRAMES && bob_now.0 >= bob_had.0 + MIN_FRAMES;
+            (!done).then(|| {
+                format!(
+                    "Alice had {alice_had:?} of Bob, now {alice_now:?}; Bob had {bob_had:?}, \
+                     now {bob_now:?}"
+                )
+            })
+        },
+    );
     eprintln!(
         "lab blackout 5 s: network back -> first new picture at Alice {:.0} ms, at Bob {:.0} ms",
         alice_back.unwrap_or_default().as_secs_f64() * 1000.0,
@@ -687,22 +711,17 @@ fn impaired_2_twenty_percent_loss_still_carries_the_tone() {
     caller.wait_for("FIRST_REMOTE_FRAME");
     duet_e2e::lab::impair::udp_loss(&lab.net.a.router, 20);
     let ((_, alice_from), (_, bob_from)) = recorded_both(at_caller.path(), at_callee.path());
-    let started = Instant::now();
-    loop {
-        let ((_, alice_s), (_, bob_s)) = recorded_both(at_caller.path(), at_callee.path());
-        if alice_s >= alice_from + 12.0 && bob_s >= bob_from + 12.0 {
-            break;
-        }
-        let ended = call_ended(&mut caller, &mut callee);
-        assert!(
-            !ended && started.elapsed() < GUARD,
-            "12 s of audio were not recorded at 20 % loss (call ended: {ended}): Alice {alice_s} s, \
-             Bob {bob_s} s\nAlice's events: {}\nBob's events: {}",
-            brief(caller.events_so_far()),
-            brief(callee.events_so_far())
-        );
-        thread::sleep(Duration::from_millis(200));
-    }
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "12 s of audio were not recorded at 20 % loss",
+        Duration::from_millis(200),
+        || {
+            let ((_, alice_s), (_, bob_s)) = recorded_both(at_caller.path(), at_callee.path());
+            let done = alice_s >= alice_from + 12.0 && bob_s >= bob_from + 12.0;
+            (!done).then(|| format!("Alice {alice_s} s, Bob {bob_s} s"))
+        },
+    );
     caller.interrupt();
     let call = Call {
         caller: caller.finish(),
