@@ -112,6 +112,15 @@ pub enum ServerMessage {
     /// Sent after login and reconnect: the calls ringing this device and the call it is in.
     #[serde(rename = "resync")]
     Resync { calls: Vec<CallSnapshot> },
+    /// The server is stopping (draining): pushed once to every logged-in connection. The client
+    /// connects to another server of the same service now and logs in there as after a lost
+    /// connection; its calls go on (media is peer to peer) and are re-synced there. The server
+    /// takes no new connections meanwhile and closes this one after `closes_in_ms` at the latest.
+    #[serde(rename = "server.draining")]
+    ServerDraining {
+        /// How long the server still waits for this connection to leave before closing it.
+        closes_in_ms: u64,
+    },
 }
 
 /// What happened to a call, told apart by `event`.

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use duet_protocol::{ContactPolicy, IceServer, Registration};
-use duet_server::config::DEFAULT_TURN_TTL;
+use duet_server::config::{LogFormat, DEFAULT_TURN_TTL};
 use duet_server::{ServerConfig, TlsFiles, TurnSettings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,6 +46,12 @@ pub struct Options {
     /// Most simultaneous connections.
     #[arg(long, global = true)]
     pub max_connections: Option<usize>,
+    /// On SIGTERM, how long to wait for devices to move to another server, e.g. `30s`.
+    #[arg(long, global = true, value_parser = humantime::parse_duration)]
+    pub drain_timeout: Option<Duration>,
+    /// Log lines as `text` (the default) or `json` (one object per line).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
     /// A web page origin allowed to open /ws, e.g. `https://app.example.com` or
     /// `http://127.0.0.1:*` (repeat for several); browsers from other origins get 403.
     #[arg(long = "allow-origin", global = true)]
@@ -250,6 +256,12 @@ impl Cli {
         }
         if let Some(n) = o.max_connections {
             config.limits.max_connections = n;
+        }
+        if let Some(d) = o.drain_timeout {
+            config.drain_timeout_ms = millis(d);
+        }
+        if let Some(format) = o.log_format {
+            config.log_format = format;
         }
         if !o.allowed_origins.is_empty() {
             config.allowed_origins = o.allowed_origins.clone();

@@ -46,6 +46,22 @@ pub struct ServerConfig {
     pub accounts: AccountSettings,
     /// How long the server keeps call records and other rows that would grow forever.
     pub retention: Retention,
+    /// On SIGTERM, how long the server waits for its devices to move to another server (after
+    /// telling them with `server.draining`) before it closes the connections still open.
+    pub drain_timeout_ms: u64,
+    /// How log lines are written to stderr: `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`, `spans`).
+    Json,
 }
 
 /// What the server deletes, and when (checked at start and then every `every`).
@@ -223,6 +239,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             accounts: AccountSettings::default(),
             retention: Retention::default(),
+            drain_timeout_ms: 30_000,
+            log_format: LogFormat::Text,
         }
     }
 }

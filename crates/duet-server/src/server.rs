@@ -47,6 +47,11 @@ pub(crate) struct Shared {
     pub hubs: Hubs,
     pub next_conn: AtomicU64,
     pub shutdown: CancellationToken,
+    /// Cancelled when the server starts draining: new WebSocket upgrades get 503 and every
+    /// logged-in connection is told `server.draining`.
+    pub draining: CancellationToken,
+    /// The drain timeout of the drain under way, for `server.draining`'s `closes_in_ms`.
+    pub drain_timeout_ms: AtomicU64,
     /// Connection tasks, awaited on shutdown.
     pub connections: TaskTracker,
     /// One permit per open connection, up to `limits.max_connections`.
@@ -144,6 +149,8 @@ pub async fn start_with_store(
         hubs,
         next_conn: AtomicU64::new(1),
         shutdown: shutdown.clone(),
+        draining: CancellationToken::new(),
+        drain_timeout_ms: AtomicU64::new(0),
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
         store_health,
@@ -311,6 +318,11 @@ async fn upgrade(
         let body = "this origin may not open a WebSocket here (see allowed_origins)";
         return (StatusCode::FORBIDDEN, body).into_response();
     }
+    if shared.draining.is_cancelled() {
+        tracing::debug!(%peer, "WebSocket refused: draining");
+        let body = "this server is draining (shutting down); connect to another server of the service\n";
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    }
     let slot = shared.connection_slots.clone().try_acquire_owned().ok();
     let tracker = shared.connections.clone();
     ws.max_message_size(MAX_FRAME_BYTES)
@@ -366,6 +378,36 @@ impl RunningServer {
 
     fn writer_handle(&self) -> Option<WriterHandle> {
         self.shared.hubs.writer()
+    }
+
+    /// Drains the server before a planned stop: refuses new WebSocket upgrades (503), tells
+    /// every logged-in device with `server.draining` to move to another server, and returns once
+    /// every connection has closed or `timeout` has passed (the connections still open are then
+    /// closed by [`RunningServer::shutdown`]). Calls are not ended: devices re-sync them where
+    /// they log in next. Calling it again only waits again.
+    pub async fn drain(&self, timeout: Duration) {
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.shared
+            .drain_timeout_ms
+            .store(timeout_ms, std::sync::atomic::Ordering::Relaxed);
+        let open = self.shared.connections.len();
+        tracing::info!(open, ?timeout, "draining: telling devices to move");
+        self.shared.draining.cancel();
+        // Closing the tracker only lets `wait` return once it is empty; it still tracks new
+        // tasks (none come: upgrades are refused).
+        self.shared.connections.close();
+        match tokio::time::timeout(timeout, self.shared.connections.wait()).await {
+            Ok(()) => tracing::info!("drained: every connection has left"),
+            Err(_) => tracing::warn!(
+                open = self.shared.connections.len(),
+                "drain timeout passed with connections still open; closing them"
+            ),
+        }
+    }
+
+    /// Whether [`RunningServer::drain`] has started.
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.is_cancelled()
     }
 
     /// Stops accepting, closes every connection (calls survive for the next start), stops the

@@ -72,6 +72,12 @@ pub(crate) async fn run(mut socket: WebSocket, shared: Arc<Shared>, peer: IpAddr
             close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
             return;
         }
+        // Not logged in yet: nothing to move, so the connection just goes (the client's next
+        // attempt finds another server).
+        () = shared.draining.cancelled() => {
+            close(&mut socket, CloseCause::GoingAway, "server draining; connect to another").await;
+            return;
+        }
     };
     let Some((req, logged_in)) = login else {
         return;
@@ -447,6 +453,8 @@ impl Session {
         let silence = Duration::from_millis(self.shared.config.heartbeat_ms.saturating_mul(3));
         let expiry = self.shared.clock.instant_at(expires_at_ms);
         let shutdown = self.shared.shutdown.clone();
+        let draining = self.shared.draining.clone();
+        let mut told_to_move = false;
         let mut silent_until = Instant::now() + silence;
         let mut ice_refresh = ice_refresh;
         loop {
@@ -454,6 +462,15 @@ impl Session {
                 biased;
                 () = shutdown.cancelled() => {
                     return Exit::new(End::Quiet, CloseCause::GoingAway, "server shutting down");
+                }
+                () = draining.cancelled(), if !told_to_move => {
+                    told_to_move = true;
+                    let closes_in_ms = self.shared.drain_timeout_ms.load(Ordering::Relaxed);
+                    tracing::info!("server draining; telling the device to move");
+                    let frame = ServerFrame::new(None, ServerMessage::ServerDraining { closes_in_ms });
+                    if send(&mut self.socket, &frame).await.is_err() {
+                        return Exit::new(End::Lost, CloseCause::Policy, "connection broken");
+                    }
                 }
                 frame = frames.recv() => match frame {
                     Some(Outbound::Frame(text)) => match self.write_queued(text, &mut frames).await {
