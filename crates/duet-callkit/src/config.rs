@@ -91,6 +91,11 @@ pub struct CallKitConfig {
     pub debug: bool,
     /// The signaling server, e.g. `wss://duet.example.com/ws` (`ws://` for loopback or tests).
     pub server_url: String,
+    /// Other servers of the same service (nodes sharing its accounts and calls), tried in turn
+    /// after `server_url`: the first login tries each until one answers; a lost connection, or
+    /// a server that says it is stopping (`server.draining`), moves to the next one at once, then
+    /// backs off round the list. Empty (the default): `server_url` alone.
+    pub other_server_urls: Vec<String>,
     /// A PEM file of extra certificate authorities trusted for `wss://`, on top of the
     /// operating system's roots (a server whose certificate comes from a private CA).
     pub tls_ca_file: Option<PathBuf>,
@@ -107,6 +112,12 @@ pub struct CallKitConfig {
 }
 
 impl CallKitConfig {
+    /// Every server to try, in order: `server_url`, then `other_server_urls`.
+    pub fn server_urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.server_url.as_str())
+            .chain(self.other_server_urls.iter().map(String::as_str))
+    }
+
     /// nertc-call's defaults for `account` of `app_key` logging in with `im_token` to `server_url`.
     pub fn new(server_url: &str, app_key: &str, account: &str, im_token: &str) -> Self {
         Self {
@@ -131,6 +142,7 @@ impl CallKitConfig {
             check_sum: true,
             debug: false,
             server_url: server_url.to_owned(),
+            other_server_urls: Vec::new(),
             tls_ca_file: None,
             ice_policy: IcePolicy::All,
             device_id: format!("{account}-{}", uuid::Uuid::new_v4().simple()),
@@ -146,10 +158,12 @@ impl CallKitConfig {
         if self.app_key.is_empty() {
             return bad("app_key must not be empty".into());
         }
-        if !(self.server_url.starts_with("ws://") || self.server_url.starts_with("wss://")) {
+        if let Some(url) = self
+            .server_urls()
+            .find(|url| !(url.starts_with("ws://") || url.starts_with("wss://")))
+        {
             return bad(format!(
-                "server_url must start with ws:// or wss://, not `{}`",
-                self.server_url
+                "server_url and other_server_urls must start with ws:// or wss://, not `{url}`"
             ));
         }
         if self.whiteness_level > 9 || self.beauty_level > 9 {

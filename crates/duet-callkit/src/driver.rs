@@ -29,6 +29,10 @@ use tracing::{debug, info, info_span, warn};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A session that lasted this long was working: when it is lost, the next server is tried at
+/// once instead of after a back-off delay.
+const STABLE_SESSION: Duration = Duration::from_secs(2);
+
 /// A user action for the task.
 #[derive(Debug)]
 pub(crate) enum Action {
@@ -117,6 +121,9 @@ struct DeferredMedia {
 enum Exit {
     /// Lost: reconnect.
     Lost,
+    /// The server is stopping (`server.draining`): connect to the next server at once; calls go
+    /// on and are re-synced there.
+    Moving,
     /// Logged out, or every handle was dropped: stop.
     Stop,
 }
@@ -150,6 +157,10 @@ pub(crate) struct Driver {
     choices: Arc<Mutex<MediaChoices>>,
     logout_req: Option<u64>,
     rng: fastrand::Rng,
+    /// Every server to try (`server_url`, then `other_server_urls`), never empty.
+    urls: Vec<String>,
+    /// The one the next connection goes to.
+    url_index: usize,
 }
 
 impl Driver {
@@ -171,7 +182,10 @@ impl Driver {
         client.open_camera = config.open_camera;
         // Empty: the callee sees the account's nickname on the server.
         client.nick = Some(config.nick_name.clone()).filter(|nick| !nick.is_empty());
+        let urls = config.server_urls().map(str::to_owned).collect();
         Self {
+            urls,
+            url_index: 0,
             config,
             account,
             mirror: ClientMirror::new(client),
@@ -215,23 +229,46 @@ impl Driver {
     ) {
         let mut first = Some(first_login);
         let mut attempt: u32 = 0;
+        // Servers the first login has tried; it fails once each has refused or not answered.
+        let mut first_tries = 0;
         loop {
+            // Whether the next attempt goes out at once rather than after a back-off delay.
+            let mut at_once = false;
             match self.connect_and_login().await {
                 Ok((socket, session)) => {
                     attempt = 0;
                     if let Some(reply) = first.take() {
                         let _ = reply.send(Ok(session));
                     }
-                    if let Exit::Stop = self.serve(socket, &mut commands).await {
-                        return self.stopped();
+                    let up_since = Instant::now();
+                    match self.serve(socket, &mut commands).await {
+                        Exit::Stop => return self.stopped(),
+                        // Asked to move: another server now (behind one URL, the load balancer
+                        // picks one that is not draining).
+                        Exit::Moving => at_once = true,
+                        // This server went away: another one may well be up, so try it now; a
+                        // lone server gets the usual delay to come back, and so does a session
+                        // that died young (servers that drop every login must not be hammered).
+                        Exit::Lost => {
+                            at_once = self.urls.len() > 1 && up_since.elapsed() >= STABLE_SESSION;
+                        }
                     }
+                    self.next_url();
                 }
                 Err(error) => {
                     if let Some(reply) = first.take() {
-                        let _ = reply.send(Err(error));
-                        return self.stopped();
+                        first_tries += 1;
+                        if is_fatal(&error) || first_tries >= self.urls.len() {
+                            let _ = reply.send(Err(error));
+                            return self.stopped();
+                        }
+                        warn!(%error, url = %self.url(), "login failed; trying the next server");
+                        first = Some(reply);
+                        at_once = true;
+                    } else {
+                        warn!(%error, url = %self.url(), "reconnect failed");
                     }
-                    warn!(%error, "reconnect failed");
+                    self.next_url();
                     if let (true, CallKitError::Server { code, message }) =
                         (is_fatal(&error), &error)
                     {
@@ -249,6 +286,10 @@ impl Driver {
             self.mirror.handle_disconnected(self.clock.now_ms());
             self.waiters.clear();
             self.pump();
+            if at_once {
+                info!(url = %self.url(), "signaling lost or moved; connecting to the next server");
+                continue;
+            }
             let delay = reconnect_delay(
                 attempt,
                 self.config.min_reconnect_delay,
@@ -270,14 +311,26 @@ impl Driver {
         info!("signaling stopped");
     }
 
+    /// The server the next connection goes to.
+    fn url(&self) -> &str {
+        self.urls
+            .get(self.url_index)
+            .map_or(self.config.server_url.as_str(), String::as_str)
+    }
+
+    /// Moves on to the next server of the list (round it).
+    fn next_url(&mut self) {
+        self.url_index = (self.url_index + 1) % self.urls.len().max(1);
+    }
+
     async fn connect_and_login(&mut self) -> Result<(Socket, Session), CallKitError> {
-        let url = self.config.server_url.clone();
+        let url = self.url().to_owned();
         let limit = self.config.request_timeout;
         let connect_error = |reason: String| CallKitError::Connect {
             url: url.clone(),
             reason,
         };
-        let connector = self.connector()?;
+        let connector = self.connector(&url)?;
         let connecting = connect_async_tls_with_config(url.as_str(), None, true, Some(connector));
         let (mut socket, _) = timeout(limit, connecting)
             .await
@@ -370,9 +423,10 @@ impl Driver {
         }
     }
 
-    /// Plain for `ws://`; rustls with the system's roots and the configured CA for `wss://`.
-    fn connector(&mut self) -> Result<Connector, CallKitError> {
-        if !self.config.server_url.starts_with("wss://") {
+    /// Plain for a `ws://` `url`; rustls with the system's roots and the configured CA for
+    /// `wss://`.
+    fn connector(&mut self, url: &str) -> Result<Connector, CallKitError> {
+        if !url.starts_with("wss://") {
             return Ok(Connector::Plain);
         }
         let config = match &self.tls {
@@ -425,6 +479,14 @@ impl Driver {
                         last_heard = Instant::now();
                         crate::wire_log::received(self.config.debug, text.as_str());
                         match decode_server(text.as_str()) {
+                            Ok(ServerFrame { msg: ServerMessage::ServerDraining { closes_in_ms }, .. }) => {
+                                let _ = socket.close(None).await;
+                                if self.logout_req.is_some() {
+                                    return Exit::Stop;
+                                }
+                                info!(closes_in_ms, "the server is draining; moving to the next server");
+                                return Exit::Moving;
+                            }
                             Ok(frame) => {
                                 let answers_logout = frame.req.is_some() && frame.req == self.logout_req;
                                 self.mirror.handle_frame(frame, self.clock.now_ms());

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 /// What the SDK logs in with.
 pub struct Credentials {
-    pub server_url: String,
+    /// Every `--server`, as URLs, in order (never empty).
+    pub server_urls: Vec<String>,
     pub app_key: String,
     pub account: String,
     pub token: String,
@@ -38,9 +39,23 @@ fn password_from_stdin() -> anyhow::Result<Password> {
     Ok(Password::new(password))
 }
 
+/// Every `--server` as a URL; a bad one is a usage error.
+fn server_urls(login: &LoginArgs) -> Result<Vec<String>, Failure> {
+    let urls = login
+        .server
+        .iter()
+        .map(|address| duet_callkit::server_url(address).map_err(usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    if urls.is_empty() {
+        return Err(usage(anyhow::anyhow!("--server is required")));
+    }
+    Ok(urls)
+}
+
+/// The first `--server`, for account requests (`register`, password logins).
 fn account_server(login: &LoginArgs) -> Result<AccountServer, Failure> {
-    let server_url = duet_callkit::server_url(&login.server).map_err(usage)?;
-    let mut server = AccountServer::new(&server_url);
+    let urls = server_urls(login)?;
+    let mut server = AccountServer::new(&urls[0]);
     server.tls_ca_file = login.ca.clone();
     server.app_key = login.app_key.clone();
     Ok(server)
@@ -62,7 +77,7 @@ pub async fn credentials(login: &LoginArgs) -> Result<Credentials, Failure> {
             .await
             .map_err(refused)?;
         return Ok(Credentials {
-            server_url: server.server_url,
+            server_urls: server_urls(login)?,
             app_key: issued.app_key,
             account,
             token: issued.token,
@@ -70,7 +85,7 @@ pub async fn credentials(login: &LoginArgs) -> Result<Credentials, Failure> {
     }
     let missing = "--token (or DUET_TOKEN), or --password-stdin,";
     Ok(Credentials {
-        server_url: server.server_url,
+        server_urls: server_urls(login)?,
         app_key: required(&login.app_key, "--app-key (or DUET_APP_KEY)")?.to_owned(),
         account,
         token: required(&login.token, missing)?.to_owned(),

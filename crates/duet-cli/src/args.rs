@@ -20,14 +20,16 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// The signaling server: an address as people write it (`duet.example.com`, `host:port`;
-    /// `wss://` is assumed and `/ws` added) or a full `ws://` / `wss://` URL.
+    /// `wss://` is assumed and `/ws` added) or a full `ws://` / `wss://` URL. Repeat it for the
+    /// other servers of the same service: the session moves to the next one when its server is
+    /// lost or stops (`register` and `--password-stdin` use the first).
     #[arg(
         long,
         env = "DUET_SERVER",
         default_value = "ws://127.0.0.1:7420/ws",
         global = true
     )]
-    pub server: String,
+    pub server: Vec<String>,
     /// The app (nertc-call's appKey); with `--password-stdin` or `register` it may be left out
     /// for the server's default app.
     #[arg(long, env = "DUET_APP_KEY", global = true)]

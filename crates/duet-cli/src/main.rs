@@ -86,12 +86,16 @@ fn configure(
     media: std::sync::Arc<dyn duet_callkit::MediaEngine>,
 ) -> anyhow::Result<CallKit> {
     let account::Credentials {
-        server_url,
+        server_urls,
         app_key,
         account,
         token,
     } = credentials;
-    let mut config = CallKitConfig::new(server_url, app_key, account, token);
+    let (first, others) = server_urls
+        .split_first()
+        .ok_or_else(|| anyhow::anyhow!("--server is required"))?;
+    let mut config = CallKitConfig::new(first, app_key, account, token);
+    config.other_server_urls = others.to_vec();
     config.device_id = login
         .device
         .clone()

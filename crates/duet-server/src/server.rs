@@ -8,8 +8,10 @@ use crate::connection::{self, Attempts};
 use crate::contacts::ContactLocks;
 use crate::error::ServerError;
 use crate::guarded_io::{GuardedIo, HandshakeDone};
+use crate::health::{self, ReadyCheck, StoreReady};
 use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
+use crate::metrics::{Metrics, OpenConnection};
 use crate::passwords::PasswordWork;
 use crate::store::writer::{spawn_writer, StoreHealth, WriterHandle};
 use crate::store::{SqliteStore, Store};
@@ -68,6 +70,10 @@ pub(crate) struct Shared {
     pub store_health: Arc<StoreHealth>,
     /// Orders contact changes and logins touching the same accounts.
     pub contact_locks: ContactLocks,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
+    /// What `/readyz` checks besides draining.
+    pub ready_checks: Vec<Arc<dyn ReadyCheck>>,
 }
 
 /// A server running on its own tasks; call [`RunningServer::shutdown`] to stop it cleanly.
@@ -103,8 +109,13 @@ pub async fn start_with_store(
     let clock = Clock::start();
     let shutdown = CancellationToken::new();
     let limits = &config.limits;
-    let (writer, writer_task) =
-        spawn_writer(store.clone(), limits.write_queue, limits.write_batch_max);
+    let metrics = Arc::new(Metrics::new());
+    let (writer, writer_task) = spawn_writer(
+        store.clone(),
+        limits.write_queue,
+        limits.write_batch_max,
+        Some(metrics.store_batch.clone()),
+    );
     let store_health = writer.health().clone();
     let hubs = Hubs::new(
         store.clone(),
@@ -113,6 +124,7 @@ pub async fn start_with_store(
         limits.hub_queue,
         writer,
         shutdown.clone(),
+        metrics.clone(),
     );
     hubs.start_all().await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -137,6 +149,10 @@ pub async fn start_with_store(
         handshake_timeout: Duration::from_millis(limits.handshake_timeout_ms),
         write_timeout: Duration::from_millis(limits.write_timeout_ms),
     };
+    let store_ready: Arc<dyn ReadyCheck> = Arc::new(StoreReady {
+        store: store.clone(),
+        health: store_health.clone(),
+    });
     let shared = Arc::new(Shared {
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
         admin: admin.clone(),
@@ -153,13 +169,17 @@ pub async fn start_with_store(
         drain_timeout_ms: AtomicU64::new(0),
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
+        ready_checks: vec![store_ready],
         store_health,
+        metrics,
     });
     tokio::spawn(crate::revocation_watch::watch(shared.clone()));
     tokio::spawn(crate::retention::run(shared.clone()));
     let router = Router::new()
         .route("/ws", get(upgrade))
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .with_state(shared.clone());
     let http = match &certs {
         Some(certs) => {
@@ -179,28 +199,6 @@ pub async fn start_with_store(
         http,
         writer: writer_task,
     })
-}
-
-/// `200 ok` while the server can keep its records; `503` with the reason while the database is
-/// not taking writes or the writer is far behind (the server keeps the waiting changes in memory
-/// and writes them when the database recovers, so a restart then would lose them).
-async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
-    let status = shared.store_health.status();
-    if status.is_healthy() {
-        return "ok".into_response();
-    }
-    let body = match &status.failing {
-        Some((since, error)) => format!(
-            "unhealthy: database writes failing for {} s, {} call changes waiting: {error}\n",
-            since.as_secs(),
-            status.backlog
-        ),
-        None => format!(
-            "unhealthy: {} call changes waiting for the database (limit {})\n",
-            status.backlog, status.backlog_limit
-        ),
-    };
-    (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled.
@@ -320,7 +318,8 @@ async fn upgrade(
     }
     if shared.draining.is_cancelled() {
         tracing::debug!(%peer, "WebSocket refused: draining");
-        let body = "this server is draining (shutting down); connect to another server of the service\n";
+        let body =
+            "this server is draining (shutting down); connect to another server of the service\n";
         return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
     }
     let slot = shared.connection_slots.clone().try_acquire_owned().ok();
@@ -335,7 +334,9 @@ async fn upgrade(
         .on_upgrade(move |socket| {
             // A WebSocket now: the login timeout and the heartbeat take over from here.
             handshake.set();
+            let open = OpenConnection::new(&shared.metrics.connections_open);
             tracker.track_future(async move {
+                let _open = open;
                 match slot {
                     Some(slot) => {
                         connection::run(socket, shared, peer.ip()).await;

@@ -137,6 +137,17 @@ impl Switchboard {
         }
     }
 
+    /// How many live calls ring and how many are answered, for metrics: walks every call, so
+    /// it is for a scrape now and then, not for each input.
+    pub fn call_counts(&self) -> (usize, usize) {
+        self.calls
+            .values()
+            .fold((0, 0), |(ringing, answered), call| match call.phase {
+                Phase::Ringing { .. } => (ringing + 1, answered),
+                Phase::Active { .. } => (ringing, answered + 1),
+            })
+    }
+
     /// The phase name of a live call, for diagnostics.
     pub fn phase_of(&self, id: &CallId) -> Option<&'static str> {
         self.calls.get(id).map(|c| match c.phase {

@@ -12,6 +12,7 @@ mod watchers;
 pub(crate) use registry::Hubs;
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::store::writer::WriterHandle;
 use crate::store::{CallWrite, RevokedTokens};
 use duet_call::{CallRequest, CallTokens, DeviceKey, Output, StoredCall, Switchboard};
@@ -20,6 +21,7 @@ use duet_protocol::{
     ServerMessage,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -88,6 +90,16 @@ pub(crate) enum HubInput {
         accounts: Vec<AccountId>,
         reply: oneshot::Sender<Vec<Presence>>,
     },
+    /// How many devices and calls the hub has now, for a metrics scrape.
+    Stats { reply: oneshot::Sender<HubStats> },
+}
+
+/// One hub's counts at a metrics scrape.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HubStats {
+    pub devices: usize,
+    pub ringing: usize,
+    pub answered: usize,
 }
 
 /// How one account's entry for another changed.
@@ -113,6 +125,23 @@ impl HubHandle {
     /// Queues an input, waiting while the hub's queue is full; false if the hub has stopped.
     pub(crate) async fn send(&self, input: HubInput) -> bool {
         self.inputs.send(input).await.is_ok()
+    }
+
+    /// Inputs waiting in the queue now.
+    pub(crate) fn queued(&self) -> usize {
+        self.inputs
+            .max_capacity()
+            .saturating_sub(self.inputs.capacity())
+    }
+
+    /// The hub's counts, asked through its queue (so they are those of one moment); `None` if
+    /// the hub has stopped.
+    pub(crate) async fn stats(&self) -> Option<HubStats> {
+        let (reply, answer) = oneshot::channel();
+        if !self.send(HubInput::Stats { reply }).await {
+            return None;
+        }
+        answer.await.ok()
     }
 }
 
@@ -140,6 +169,7 @@ struct Hub {
     refused_records: Vec<CallWrite>,
     /// Devices found too slow while handling an input, disconnected at the next drain.
     too_slow: Vec<DeviceKey>,
+    metrics: Arc<Metrics>,
 }
 
 /// A hub's bounds: its input queue and the devices of one account online at once.
@@ -160,6 +190,7 @@ pub(crate) fn spawn_hub(
     bounds: HubBounds,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
+    metrics: Arc<Metrics>,
 ) -> HubHandle {
     let HubBounds { queue, max_devices } = bounds;
     let (inputs, rx) = mpsc::channel(queue.max(1));
@@ -176,6 +207,7 @@ pub(crate) fn spawn_hub(
         tokens,
         refused_records: Vec::new(),
         too_slow: Vec::new(),
+        metrics,
     };
     tracker.spawn(hub.run(rx, shutdown).instrument(span));
     HubHandle { inputs }
@@ -292,6 +324,15 @@ impl Hub {
                     .collect();
                 let _ = reply.send(presences);
             }
+            HubInput::Stats { reply } => {
+                let (ringing, answered) = self.switchboard.call_counts();
+                let stats = HubStats {
+                    devices: self.links.len(),
+                    ringing,
+                    answered,
+                };
+                let _ = reply.send(stats);
+            }
         }
     }
 
@@ -368,6 +409,7 @@ impl Hub {
                     }
                     Output::CallEnded(record) => {
                         tracing::info!(call_id = %record.call_id, status = ?record.status, reason = ?record.reason, "call ended");
+                        self.metrics.call_ended(&record, self.clock.now_ms());
                         let app_key = self.app_key.clone();
                         let write = CallWrite::Ended {
                             app_key,

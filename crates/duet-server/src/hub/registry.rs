@@ -3,6 +3,7 @@
 use super::{spawn_hub, HubBounds, HubHandle};
 use crate::clock::Clock;
 use crate::config::CallSettings;
+use crate::metrics::Metrics;
 use crate::store::writer::WriterHandle;
 use crate::store::{App, Store, StoreError};
 use duet_call::{CallTokens, StoredCall, Switchboard};
@@ -24,6 +25,7 @@ pub(crate) struct Hubs {
     writer: Mutex<Option<WriterHandle>>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    metrics: Arc<Metrics>,
 }
 
 /// The key of an app's per-call tokens, derived from its secret so that tokens survive restarts.
@@ -44,6 +46,7 @@ impl Hubs {
         queue: usize,
         writer: WriterHandle,
         shutdown: CancellationToken,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             hubs: tokio::sync::Mutex::new(HashMap::new()),
@@ -54,6 +57,7 @@ impl Hubs {
             writer: Mutex::new(Some(writer)),
             shutdown,
             tracker: TaskTracker::new(),
+            metrics,
         }
     }
 
@@ -103,17 +107,23 @@ impl Hubs {
             },
             self.shutdown.clone(),
             &self.tracker,
+            self.metrics.clone(),
         );
         hubs.insert(app.app_key.clone(), hub.clone());
         Ok(Some(hub))
     }
 
-    /// The writer, until shutdown.
+    /// The hubs running now.
+    pub(crate) async fn all(&self) -> Vec<HubHandle> {
+        self.hubs.lock().await.values().cloned().collect()
+    }
+
     /// The hub of `app_key` if it runs (an app without a hub has no one logged in).
     pub(crate) async fn running(&self, app_key: &str) -> Option<HubHandle> {
         self.hubs.lock().await.get(app_key).cloned()
     }
 
+    /// The writer, until shutdown.
     pub(crate) fn writer(&self) -> Option<WriterHandle> {
         // A poisoned lock only means another thread panicked while swapping an Option; the value is intact.
         self.writer

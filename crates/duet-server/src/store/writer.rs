@@ -14,6 +14,7 @@ mod health;
 pub use health::{StoreHealth, StoreStatus};
 
 use super::{CallWrite, Store};
+use prometheus_client::metrics::histogram::Histogram;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,6 +87,7 @@ pub fn spawn_writer(
     store: Arc<dyn Store>,
     backlog_limit: usize,
     batch_max: usize,
+    batch_seconds: Option<Histogram>,
 ) -> (WriterHandle, JoinHandle<()>) {
     let (jobs, rx) = mpsc::unbounded_channel();
     let health = Arc::new(StoreHealth::new(backlog_limit.max(1)));
@@ -97,6 +99,7 @@ pub fn spawn_writer(
         flushed: Vec::new(),
         batch_max: batch_max.max(1),
         health: health.clone(),
+        batch_seconds,
     };
     let task = tokio::spawn(writer.run());
     (WriterHandle { jobs, health }, task)
@@ -112,6 +115,8 @@ struct Writer {
     flushed: Vec<oneshot::Sender<()>>,
     batch_max: usize,
     health: Arc<StoreHealth>,
+    /// Where each transaction's time goes (`/metrics`), if anywhere.
+    batch_seconds: Option<Histogram>,
 }
 
 impl Writer {
@@ -141,7 +146,12 @@ impl Writer {
             let result = if writes.is_empty() {
                 Ok(())
             } else {
-                self.store.apply(&writes).await
+                let started = Instant::now();
+                let result = self.store.apply(&writes).await;
+                if let Some(histogram) = &self.batch_seconds {
+                    histogram.observe(started.elapsed().as_secs_f64());
+                }
+                result
             };
             match result {
                 Ok(()) => {

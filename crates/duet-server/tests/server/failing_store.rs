@@ -3,7 +3,7 @@
 //! or a second process would, so every commit of the server fails after its busy wait.
 
 use crate::support::{
-    account, answered_call, hang_up, health, invite, wait_for_health, Client, WriteLock,
+    account, answered_call, hang_up, health, http_get, invite, wait_for_health, Client, WriteLock,
 };
 use duet_protocol::{ClientMessage, ErrorCode, ServerMessage};
 use duet_server::RunningServer;
@@ -62,7 +62,12 @@ async fn finding_7_a_store_that_stops_taking_writes_keeps_signaling_going_and_lo
     hang_up(&mut alice, &mut bob, "c1", &alice_call_token).await;
 
     let body = wait_for_health(server.local_addr(), 503).await;
-    assert!(body.contains("database writes failing"), "{body}");
+    assert!(body.contains("store: database writes failing"), "{body}");
+    // Not ready, but alive: a restart now would lose the changes waiting in memory.
+    assert_eq!(
+        http_get(server.local_addr(), "/healthz").await,
+        (200, "ok".to_owned())
+    );
     // Requests that need the store get a clear error instead of hanging.
     assert_eq!(
         history_ids(&mut alice).await,

@@ -61,11 +61,14 @@ async fn a_session_ends_when_its_login_token_expires() {
 }
 
 #[tokio::test]
-async fn healthz_answers_ok() {
+async fn healthz_and_readyz_answer_ok() {
     let (server, _dir) = start_server().await;
-    assert_eq!(
-        crate::support::health(server.local_addr()).await,
-        (200, "ok".to_owned())
-    );
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(
+            crate::support::http_get(server.local_addr(), path).await,
+            (200, "ok".to_owned()),
+            "{path}"
+        );
+    }
     server.shutdown().await.unwrap();
 }

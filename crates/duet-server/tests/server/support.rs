@@ -268,16 +268,20 @@ pub async fn answered_call(alice: &mut Client, bob: &mut Client, id: &str) -> (S
     (alice_token, bob_token)
 }
 
-/// Polls of `/healthz` before a test gives up (a hang guard, not a timing assertion).
+/// Polls of `/readyz` before a test gives up (a hang guard, not a timing assertion).
 const HEALTH_POLLS: usize = 600;
 
-/// `GET /healthz` of the server at `addr`: the status code and the body.
+/// `GET /readyz` of the server at `addr` (readiness, which reports the store): the status code
+/// and the body.
 pub async fn health(addr: SocketAddr) -> (u16, String) {
+    http_get(addr, "/readyz").await
+}
+
+/// `GET path` of the server at `addr`: the status code and the body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).await.unwrap();
     let status = answer[9..12].parse().unwrap();
@@ -285,7 +289,7 @@ pub async fn health(addr: SocketAddr) -> (u16, String) {
     (status, body)
 }
 
-/// Waits until `/healthz` at `addr` answers `status`; returns its body.
+/// Waits until `/readyz` at `addr` answers `status`; returns its body.
 pub async fn wait_for_health(addr: SocketAddr, status: u16) -> String {
     for _ in 0..HEALTH_POLLS {
         let (now, body) = health(addr).await;
@@ -294,7 +298,7 @@ pub async fn wait_for_health(addr: SocketAddr, status: u16) -> String {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("/healthz never answered {status}");
+    panic!("/readyz never answered {status}");
 }
 
 /// Alice (device a1, holding `alice_token`, the caller's call token) hangs up call `id`; both
