@@ -10,6 +10,7 @@ mod failing_store;
 mod hardening;
 mod heartbeat;
 mod login;
+mod operations;
 mod real_binary;
 mod registration;
 mod restart;
