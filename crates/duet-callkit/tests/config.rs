@@ -124,6 +124,26 @@ async fn the_callee_sees_the_nick_name_or_else_the_accounts_nickname() {
 }
 
 #[test]
+fn every_server_url_must_be_a_websocket_url() {
+    let mut config = CallKitConfig::new("ws://127.0.0.1:1/ws", "demo", "alice", "t");
+    config.other_server_urls = vec![
+        "wss://b.example.com/ws".into(),
+        "https://c.example.com".into(),
+    ];
+    let refused = CallKit::new(config.clone()).err().unwrap().to_string();
+    assert!(
+        refused.contains("other_server_urls") && refused.contains("https://c.example.com"),
+        "{refused}"
+    );
+    config.other_server_urls.pop();
+    assert_eq!(
+        config.server_urls().collect::<Vec<_>>(),
+        ["ws://127.0.0.1:1/ws", "wss://b.example.com/ws"]
+    );
+    CallKit::new(config).expect("two WebSocket URLs are a valid configuration");
+}
+
+#[test]
 fn a_nick_name_the_server_would_refuse_is_refused_before_login() {
     let mut config = CallKitConfig::new("ws://127.0.0.1:1/ws", "demo", "alice", "t");
     config.nick_name = "a".repeat(65);
