@@ -422,3 +422,25 @@ async fn debug_prints_every_frame_on_stderr_with_the_token_blanked() {
     }
     assert!(!stderr.contains(&token), "the token leaked: {stderr}");
 }
+
+#[tokio::test]
+async fn a_repeated_server_flag_lists_servers_tried_in_turn() {
+    let (server, _dir) = start_server().await;
+    // A loopback port nothing listens on: the first server is down.
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("ws://{}/ws", listener.local_addr().unwrap())
+    };
+    let up = server.ws_url();
+    let history = cli(
+        &server,
+        "alice",
+        &[
+            "--server", &down, "--server", &up, "history", "--limit", "10",
+        ],
+    )
+    .await;
+    let (code, lines) = finish(history, Vec::new()).await;
+    assert_eq!(code, 0, "{lines:?}");
+    assert!(lines.is_empty(), "{lines:?}");
+}

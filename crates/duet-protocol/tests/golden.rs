@@ -725,6 +725,15 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                 },
             ),
         ),
+        (
+            "server.draining",
+            f(
+                None,
+                ServerMessage::ServerDraining {
+                    closes_in_ms: 30_000,
+                },
+            ),
+        ),
     ]
 }
 
