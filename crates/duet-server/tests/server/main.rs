@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod calls;
+mod cluster;
+mod cluster_kill;
 mod contact_requests;
 mod contacts;
 mod doc_examples;

@@ -1,0 +1,193 @@
+//! Several nodes on one database and one Redis bus: a call between devices on different nodes
+//! behaves as on one node, and a node leaving hands its apps' hubs to another without ending
+//! their calls.
+
+use crate::support::{answered_call, hang_up, Client};
+use duet_protocol::{
+    CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
+};
+use duet_server::{ClusterSettings, RunningServer};
+use duet_testkit::{server_config, TempRedis};
+use std::path::Path;
+use std::time::Duration;
+
+/// Short, so that a lost node's apps move quickly in tests (the default is 3 s).
+const LEASE: Duration = Duration::from_secs(1);
+
+async fn node(dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
+    let mut config = server_config(dir);
+    config.cluster = Some(ClusterSettings {
+        bus: redis.url(),
+        node_id: Some(name.to_owned()),
+        lease: LEASE,
+    });
+    duet_server::start(config).await.unwrap()
+}
+
+async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for account in accounts {
+        let ttl = Duration::from_secs(3600);
+        let token = server.admin().add_user("demo", account, account, ttl);
+        tokens.push(token.await.unwrap());
+    }
+    tokens
+}
+
+/// The records of call `id` in `account`'s history.
+async fn records(
+    server: &RunningServer,
+    account: &str,
+    id: &str,
+) -> Vec<duet_protocol::CallRecord> {
+    let account = duet_protocol::AccountId::new(account).unwrap();
+    let history = server.store().history("demo", &account, None, 100);
+    let history = history.await.unwrap();
+    history
+        .into_iter()
+        .map(|(_, record)| record)
+        .filter(|r| r.call_id.as_str() == id)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    // The first node takes the app's lease at start: its hub decides every call of the app.
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+
+    // Alice's device is on the node without the hub; Bob's on the hub's node.
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hang_up(&mut alice, &mut bob, "c1", &alice_token).await;
+
+    hub_node.flush().await;
+    let kept = records(&other, "alice", "c1").await;
+    assert_eq!(kept.len(), 1, "one record: {kept:?}");
+    assert_eq!(kept[0].status, CallStatus::Completed);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn busy_is_decided_across_nodes_by_the_one_hub() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob", "carol"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&other.ws_url(), "bob", &t[1], "b1").await;
+    answered_call(&mut alice, &mut bob, "c1").await;
+
+    // Carol, on the other node, calls Bob, who is in a call: busy, as on one node.
+    let mut carol = Client::login_url(&hub_node.ws_url(), "carol", &t[2], "k1").await;
+    carol
+        .call("c2", "k1", 1, None, crate::support::invite("bob"))
+        .await;
+    carol.ack_token().await;
+    let (id, event) = carol.call_event().await;
+    assert_eq!(id.as_str(), "c2");
+    assert_eq!(
+        event,
+        CallEvent::Busy,
+        "the callee is in a call on the other node"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+
+    hub_node.shutdown().await.unwrap();
+    // Bob's node is gone; Alice's connection was routed to its hub, so it closes too.
+    bob.expect_closed().await;
+    alice.expect_closed().await;
+
+    // Both reconnect to the remaining node, which takes the app and restores the call.
+    let (mut alice, calls) =
+        Client::login_with_resync_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    assert_eq!(calls.len(), 1, "the call is restored: {calls:?}");
+    assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
+    let (mut bob, calls) = Client::login_with_resync_url(&other.ws_url(), "bob", &t[1], "b1").await;
+    assert_eq!(calls.len(), 1, "the call is restored: {calls:?}");
+
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
+    for client in [&mut alice, &mut bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    other.flush().await;
+    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn while_the_bus_is_down_logins_get_a_clear_error_and_all_recovers_when_it_returns() {
+    let mut redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+
+    redis.stop();
+    // No node can hold a lease without the bus: the hub stops before its lease could have
+    // expired, and a login is refused with a reason instead of hanging.
+    let mut refused = None;
+    for _ in 0..100 {
+        let mut alice = Client::connect_url(&other.ws_url()).await;
+        alice
+            .send(crate::support::login_msg("demo", "alice", &t[0], "a1"))
+            .await;
+        if let Some(frame) = alice.next().await {
+            if let ServerMessage::Error { code, .. } = frame.msg {
+                refused = Some(code);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(refused, Some(ErrorCode::Internal));
+
+    redis.resume();
+    // Back: a node takes the app again, and a call across the nodes works.
+    let mut alice = None;
+    for _ in 0..100 {
+        let mut client = Client::connect_url(&other.ws_url()).await;
+        client
+            .send(crate::support::login_msg("demo", "alice", &t[0], "a1"))
+            .await;
+        if let Some(frame) = client.next().await {
+            if matches!(frame.msg, ServerMessage::LoginOk { .. }) {
+                client.recv().await; // the resync
+                alice = Some(client);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut alice = alice.expect("a login succeeds once the bus is back");
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c9").await;
+    hang_up(&mut alice, &mut bob, "c9", &alice_token).await;
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
