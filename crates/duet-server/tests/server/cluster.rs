@@ -191,3 +191,127 @@ async fn while_the_bus_is_down_logins_get_a_clear_error_and_all_recovers_when_it
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    // Bob's desktop on one node, his laptop on the other: both ring.
+    let mut desktop = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let mut laptop = Client::login_url(&other.ws_url(), "bob", &t[1], "b2").await;
+    alice
+        .call("c1", "a1", 1, None, crate::support::invite("bob"))
+        .await;
+    alice.ack_token().await;
+    let mut laptop_token = String::new();
+    for (device, token) in [
+        (&mut desktop, &mut String::new()),
+        (&mut laptop, &mut laptop_token),
+    ] {
+        let (id, event) = device.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+        let CallEvent::Invited { call_token, .. } = event else {
+            panic!("expected invited, got {event:?}");
+        };
+        *token = call_token;
+    }
+    let accept = CallAction::Accept { call_type: None };
+    laptop
+        .call("c1", "b2", 1, Some(&laptop_token), accept)
+        .await;
+    laptop.ack_token().await;
+    let (_, event) = alice.call_event().await;
+    assert!(matches!(event, CallEvent::Accepted { .. }), "{event:?}");
+    let (_, event) = desktop.call_event().await;
+    assert!(
+        matches!(event, CallEvent::OtherDevice { .. }),
+        "the desktop hears it was answered elsewhere: {event:?}"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn crossing_invites_from_two_nodes_are_merged_into_one_call() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    // Both invite each other before either hears of the other's call.
+    alice
+        .call("ca", "a1", 1, None, crate::support::invite("bob"))
+        .await;
+    bob.call("cb", "b1", 1, None, crate::support::invite("alice"))
+        .await;
+    // The hub decides which came first: that call goes on, answered; the other is merged into it.
+    let mut merged = 0;
+    let mut answered = 0;
+    for client in [&mut alice, &mut bob] {
+        let frame = client
+            .recv_until(|m| {
+                matches!(
+                    m,
+                    ServerMessage::Call {
+                        event: CallEvent::Merged { .. } | CallEvent::Accepted { .. },
+                        ..
+                    }
+                )
+            })
+            .await;
+        match frame.msg {
+            ServerMessage::Call {
+                event: CallEvent::Merged { .. },
+                ..
+            } => merged += 1,
+            _ => answered += 1,
+        }
+    }
+    assert_eq!(
+        (merged, answered),
+        (1, 1),
+        "one side merged, the other answered"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn presence_of_a_contact_on_another_node_is_pushed() {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let hub_node = node(dir.path(), &redis, "n1").await;
+    let other = node(dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    hub_node
+        .admin()
+        .add_contact("demo", "alice", "bob")
+        .await
+        .unwrap();
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let frame = alice
+        .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
+        .await;
+    let ServerMessage::Presence { account, presence } = frame.msg else {
+        unreachable!("filtered above")
+    };
+    assert_eq!(account.as_str(), "bob");
+    assert_eq!(presence, duet_protocol::Presence::Online);
+    drop(bob);
+    let frame = alice
+        .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
+        .await;
+    assert!(
+        matches!(frame.msg, ServerMessage::Presence { presence, .. } if presence != duet_protocol::Presence::Online),
+        "{frame:?}"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
