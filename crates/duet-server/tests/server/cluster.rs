@@ -140,54 +140,105 @@ async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_
     other.shutdown().await.unwrap();
 }
 
+/// Logs in at `url` until it works; `None` while logins are refused (then the refusal's code is
+/// kept in `refused`).
+async fn try_log_in(
+    url: &str,
+    account: &str,
+    token: &str,
+    device: &str,
+    refused: &mut Option<ErrorCode>,
+) -> Option<(Client, Vec<duet_protocol::CallSnapshot>)> {
+    let mut client = Client::connect_url(url).await;
+    client
+        .send(crate::support::login_msg("demo", account, token, device))
+        .await;
+    match client.next().await?.msg {
+        ServerMessage::LoginOk { .. } => match client.recv().await.msg {
+            ServerMessage::Resync { calls } => Some((client, calls)),
+            other => panic!("expected a resync, got {other:?}"),
+        },
+        ServerMessage::Error { code, .. } => {
+            *refused = Some(code);
+            None
+        }
+        _ => None,
+    }
+}
+
 #[tokio::test]
-async fn while_the_bus_is_down_logins_get_a_clear_error_and_all_recovers_when_it_returns() {
+async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back() {
     let mut redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
     let hub_node = node(dir.path(), &redis, "n1").await;
     let other = node(dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hub_node.flush().await;
 
     redis.stop();
-    // No node can hold a lease without the bus: the hub stops before its lease could have
-    // expired, and a login is refused with a reason instead of hanging.
+    // Without the bus no node can keep a lease: the hub stops before its lease could have
+    // expired, and its connections close (the clients' media would go on, peer to peer).
+    bob.expect_closed().await;
     let mut refused = None;
-    for _ in 0..100 {
-        let mut alice = Client::connect_url(&other.ws_url()).await;
-        alice
-            .send(crate::support::login_msg("demo", "alice", &t[0], "a1"))
-            .await;
-        if let Some(frame) = alice.next().await {
-            if let ServerMessage::Error { code, .. } = frame.msg {
-                refused = Some(code);
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut attempts = 0;
+    while refused.is_none() {
+        assert!(
+            try_log_in(&other.ws_url(), "bob", &t[1], "b1", &mut refused)
+                .await
+                .is_none()
+        );
+        attempts += 1;
+        assert!(
+            attempts < 200,
+            "a login during the outage was never refused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(refused, Some(ErrorCode::Internal));
+    assert_eq!(
+        refused,
+        Some(ErrorCode::Internal),
+        "refused with a reason, not left hanging"
+    );
+    // Down for three leases.
+    tokio::time::sleep(LEASE * 3).await;
 
     redis.resume();
-    // Back: a node takes the app again, and a call across the nodes works.
-    let mut alice = None;
-    for _ in 0..100 {
-        let mut client = Client::connect_url(&other.ws_url()).await;
-        client
-            .send(crate::support::login_msg("demo", "alice", &t[0], "a1"))
-            .await;
-        if let Some(frame) = client.next().await {
-            if matches!(frame.msg, ServerMessage::LoginOk { .. }) {
-                client.recv().await; // the resync
-                alice = Some(client);
+    // Back: a node takes the app, restores the call, and both devices resync into it.
+    let mut back = Vec::new();
+    for (account, token, device) in [("alice", &t[0], "a1"), ("bob", &t[1], "b1")] {
+        let mut attempts = 0;
+        loop {
+            let url = other.ws_url();
+            if let Some(logged_in) = try_log_in(&url, account, token, device, &mut None).await {
+                back.push(logged_in);
                 break;
             }
+            attempts += 1;
+            assert!(attempts < 400, "{account} never logged in again");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let mut alice = alice.expect("a login succeeds once the bus is back");
-    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
-    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c9").await;
-    hang_up(&mut alice, &mut bob, "c9", &alice_token).await;
+    let (mut bob, bob_calls) = back.pop().unwrap();
+    let (mut alice, alice_calls) = back.pop().unwrap();
+    for calls in [&alice_calls, &bob_calls] {
+        assert_eq!(calls.len(), 1, "the call outlived the outage: {calls:?}");
+        assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
+    }
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
+    for client in [&mut alice, &mut bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    other.flush().await;
+    hub_node.flush().await;
+    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
