@@ -1,6 +1,7 @@
 //! The real server on 127.0.0.1 (port 0) with a temporary SQLite file, driven by real WebSocket
-//! clients speaking the wire protocol.
+//! clients speaking the wire protocol; the store's own tests (and a restart) also on PostgreSQL.
 
+mod backends;
 mod bad_input;
 mod calls;
 mod contact_requests;
