@@ -10,7 +10,7 @@ use super::{
 use async_trait::async_trait;
 use duet_protocol::{AccountId, CallRecord, ContactPolicy, Registration, UserSummary};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::Row;
+use sqlx::{Connection, PgConnection, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -35,7 +35,16 @@ impl PostgresStore {
         let lock_ms = lock_wait.as_millis().max(1).to_string();
         let options = PgConnectOptions::from_str(url)?
             .application_name("duet-server")
-            .options([("lock_timeout", lock_ms)]);
+            // Notices (e.g. "relation _sqlx_migrations already exists, skipping" at every
+            // start) would reach the log at info level; warnings still do.
+            .options([
+                ("lock_timeout", lock_ms.as_str()),
+                ("client_min_messages", "warning"),
+            ]);
+        // One connection on its own first: an unreachable server or a refused login is then
+        // reported as such at once, where the pool would retry until its timeout and report
+        // only the timeout.
+        PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_POOL_CONNECTIONS)
             .acquire_timeout(lock_wait.max(MIN_CONNECT_WAIT))
