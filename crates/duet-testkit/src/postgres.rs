@@ -221,14 +221,27 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// PostgreSQL's bin directory: `pg_config --bindir`, else the newest /usr/lib/postgresql/N/bin.
 fn find_bindir() -> PathBuf {
-    let has_initdb = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Ok(output) = Command::new("pg_config").arg("--bindir").output() {
-        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-        if output.status.success() && has_initdb(&dir) {
-            return dir;
-        }
+    let from_pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
+    find_bindir_in(from_pg_config, Path::new("/usr/lib/postgresql"))
+}
+
+/// The first of `from_pg_config` and `versions_dir`/N/bin (highest N first) that has the
+/// programs the tests run; panics, saying what to install, when none has.
+fn find_bindir_in(from_pg_config: Option<PathBuf>, versions_dir: &Path) -> PathBuf {
+    let usable = |dir: &Path| {
+        ["initdb", "pg_ctl", "createdb"]
+            .iter()
+            .all(|program| dir.join(program).is_file())
+    };
+    if let Some(dir) = from_pg_config.filter(|dir| usable(dir)) {
+        return dir;
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(versions_dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -236,15 +249,16 @@ fn find_bindir() -> PathBuf {
             let version = entry.file_name().to_str()?.parse().ok()?;
             Some((version, entry.path().join("bin")))
         })
-        .filter(|(_, dir)| has_initdb(dir))
+        .filter(|(_, dir)| usable(dir))
         .collect();
     versions.sort();
     match versions.pop() {
         Some((_, dir)) => dir,
         None => panic!(
-            "PostgreSQL is not installed (no initdb from `pg_config --bindir` or in \
-             /usr/lib/postgresql/*/bin): run scripts/setup.sh test, which installs Debian's \
-             `postgresql` package"
+            "PostgreSQL is not installed (no initdb, pg_ctl and createdb from `pg_config \
+             --bindir` or in {}/*/bin): run scripts/setup.sh test, which installs Debian's \
+             `postgresql` package",
+            versions_dir.display()
         ),
     }
 }
@@ -284,4 +298,37 @@ fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free loopback port")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_bindir(root: &Path, version: &str) -> PathBuf {
+        let bin = root.join(version).join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for program in ["initdb", "pg_ctl", "createdb"] {
+            std::fs::write(bin.join(program), "").unwrap();
+        }
+        bin
+    }
+
+    #[test]
+    fn the_newest_installed_version_is_used_when_pg_config_has_none() {
+        let root = tempfile::tempdir().unwrap();
+        fake_bindir(root.path(), "13");
+        let newest = fake_bindir(root.path(), "15");
+        std::fs::create_dir_all(root.path().join("16").join("bin")).unwrap(); // client only
+        let missing = root.path().join("nowhere");
+        assert_eq!(find_bindir_in(Some(missing), root.path()), newest);
+        let chosen = fake_bindir(root.path(), "12");
+        assert_eq!(find_bindir_in(Some(chosen.clone()), root.path()), chosen);
+    }
+
+    #[test]
+    #[should_panic(expected = "run scripts/setup.sh test")]
+    fn missing_postgresql_fails_saying_what_to_run() {
+        let root = tempfile::tempdir().unwrap();
+        find_bindir_in(None, root.path());
+    }
 }

@@ -10,6 +10,7 @@ crate::on_both_backends!(
     an_app_is_created_once_and_apps_are_listed_by_key,
     an_account_is_created_then_renamed,
     a_registration_takes_one_invite_use_and_a_refused_one_none,
+    the_last_invite_use_goes_to_one_of_two_registrations_at_once,
     revocations_are_logged_in_order_for_servers_to_poll,
     pruning_deletes_expired_tokens_and_spent_invites,
 );
@@ -143,6 +144,33 @@ async fn a_registration_takes_one_invite_use_and_a_refused_one_none(backend: Bac
             .as_deref(),
         Some("hash")
     );
+}
+
+async fn the_last_invite_use_goes_to_one_of_two_registrations_at_once(backend: Backend) {
+    let db = store_with(backend, &[]).await;
+    let store = db.store.clone();
+    store
+        .create_invite("demo", "code", 1, 1_000, 1)
+        .await
+        .unwrap();
+    let register = |account: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let account_id = id(account);
+            let new = NewAccount {
+                app_key: "demo",
+                account: &account_id,
+                nick: account,
+                password_hash: "hash",
+                invite_hash: Some("code"),
+            };
+            store.register_account(&new, 10).await.unwrap()
+        })
+    };
+    let (ann, ben) = (register("ann"), register("ben"));
+    let mut outcomes = [ann.await.unwrap(), ben.await.unwrap()];
+    outcomes.sort_by_key(|outcome| *outcome == Registered::Created);
+    assert_eq!(outcomes, [Registered::BadInvite, Registered::Created]);
 }
 
 async fn revocations_are_logged_in_order_for_servers_to_poll(backend: Backend) {
