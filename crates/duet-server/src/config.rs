@@ -48,6 +48,40 @@ pub struct ServerConfig {
     pub accounts: AccountSettings,
     /// How long the server keeps call records and other rows that would grow forever.
     pub retention: Retention,
+    /// Several nodes sharing one database: the message bus between them. Absent (the
+    /// default): this process is the whole server.
+    pub cluster: Option<ClusterSettings>,
+}
+
+/// One node of a cluster: the Redis bus that carries hub traffic between nodes and holds the
+/// lease that places each app's hub on exactly one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// `redis://host:port/db` (or `rediss://` for TLS) of the bus.
+    pub bus: String,
+    /// This node's name on the bus; unique per running process (a random one by default).
+    #[serde(default)]
+    pub node_id: Option<String>,
+    /// How long an app's hub stays placed on a node that stopped renewing its lease (a node
+    /// killed mid-call): its calls move to another node after at most this long.
+    #[serde(default = "default_lease", with = "humantime_serde")]
+    pub lease: Duration,
+}
+
+fn default_lease() -> Duration {
+    Duration::from_secs(3)
+}
+
+impl ClusterSettings {
+    /// A node on the bus at `bus`, with a random name and the default lease.
+    pub fn new(bus: &str) -> Self {
+        Self {
+            bus: bus.to_owned(),
+            node_id: None,
+            lease: default_lease(),
+        }
+    }
 }
 
 /// What the server deletes, and when (checked at start and then every `every`).
@@ -225,6 +259,7 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             accounts: AccountSettings::default(),
             retention: Retention::default(),
+            cluster: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 use crate::admin::Admin;
 use crate::admission::Admission;
 use crate::clock::Clock;
-use crate::config::ServerConfig;
+use crate::cluster::{Bus, Cluster};
+use crate::config::{ClusterSettings, ServerConfig};
 use crate::connection::{self, Attempts};
 use crate::contacts::ContactLocks;
 use crate::error::ServerError;
@@ -101,6 +102,10 @@ pub async fn start_with_store(
     let (writer, writer_task) =
         spawn_writer(store.clone(), limits.write_queue, limits.write_batch_max);
     let store_health = writer.health().clone();
+    let cluster = match &config.cluster {
+        Some(settings) => Some(join_cluster(settings).await?),
+        None => None,
+    };
     let hubs = Hubs::new(
         store.clone(),
         clock.clone(),
@@ -108,6 +113,7 @@ pub async fn start_with_store(
         limits.hub_queue,
         writer,
         shutdown.clone(),
+        cluster.clone(),
     );
     hubs.start_all().await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -142,7 +148,7 @@ pub async fn start_with_store(
         store,
         clock,
         hubs,
-        next_conn: AtomicU64::new(1),
+        next_conn: AtomicU64::new(first_conn_id()),
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
@@ -150,6 +156,10 @@ pub async fn start_with_store(
     });
     tokio::spawn(crate::revocation_watch::watch(shared.clone()));
     tokio::spawn(crate::retention::run(shared.clone()));
+    if let Some(cluster) = cluster {
+        tokio::spawn(crate::cluster::serve_inbox(cluster.clone(), shared.clone()));
+        tokio::spawn(crate::cluster::keep_up(cluster, shared.clone()));
+    }
     let router = Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
@@ -172,6 +182,34 @@ pub async fn start_with_store(
         http,
         writer: writer_task,
     })
+}
+
+/// Connects to the cluster's bus as this node.
+async fn join_cluster(settings: &ClusterSettings) -> Result<Cluster, ServerError> {
+    let node = match &settings.node_id {
+        Some(node) => node.clone(),
+        None => random_node_id()?,
+    };
+    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease).await?;
+    bus.heartbeat().await?;
+    tracing::info!(%node, "joined the cluster");
+    Ok(Cluster::new(bus))
+}
+
+fn random_node_id() -> Result<String, ServerError> {
+    crate::login_token::random_text(6)
+        .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))
+}
+
+/// Connection ids start at a random multiple of 2^32, so that ids of different nodes (which
+/// meet in a hub) do not collide.
+fn first_conn_id() -> u64 {
+    let mut bytes = [0u8; 4];
+    // Without randomness (never on a supported OS) ids start at 1, as on a single node.
+    if getrandom::fill(&mut bytes).is_err() {
+        return 1;
+    }
+    (u64::from(u32::from_le_bytes(bytes)) << 32) | 1
 }
 
 /// `200 ok` while the server can keep its records; `503` with the reason while the database is
@@ -378,6 +416,7 @@ impl RunningServer {
         self.shared.connections.wait().await;
         self.shared.hubs.stop().await;
         self.writer.await?;
+        self.shared.hubs.release_leases().await;
         self.shared.store.close().await;
         tracing::info!("shut down; every call change is committed");
         Ok(())

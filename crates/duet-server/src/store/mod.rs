@@ -73,7 +73,7 @@ pub struct Revocation {
 }
 
 /// Which of an account's tokens a revocation covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RevokedTokens {
     /// The token with this id.
     One(String),

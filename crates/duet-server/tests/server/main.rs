@@ -4,6 +4,8 @@
 mod backends;
 mod bad_input;
 mod calls;
+mod cluster;
+mod cluster_kill;
 mod contact_requests;
 mod contacts;
 mod doc_examples;
