@@ -158,6 +158,7 @@ pub async fn start_with_store(
     tokio::spawn(crate::retention::run(shared.clone()));
     if let Some(cluster) = cluster {
         tokio::spawn(crate::cluster::serve_inbox(cluster.clone(), shared.clone()));
+        tokio::spawn(crate::cluster::keep_alive(cluster.clone(), shared.clone()));
         tokio::spawn(crate::cluster::keep_up(cluster, shared.clone()));
     }
     let router = Router::new()

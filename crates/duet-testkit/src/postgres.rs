@@ -104,6 +104,28 @@ impl TempPostgres {
         self.port
     }
 
+    /// Stops the server at once (as a crash would; its files are kept): the database is gone
+    /// until [`TempPostgres::resume`]. For a test binary's own server, not the shared one.
+    pub fn pause(&self) {
+        self.run_ok(
+            self.tool("pg_ctl")
+                .arg("stop")
+                .arg("-D")
+                .arg(self.data_dir())
+                .args(["-m", "immediate", "-w"]),
+            "pg_ctl stop",
+        );
+    }
+
+    /// Starts the server again on the same port after [`TempPostgres::pause`].
+    pub fn resume(&self) {
+        assert!(
+            self.start_server(),
+            "PostgreSQL did not start again; its log: {}",
+            std::fs::read_to_string(self.log_file()).unwrap_or_default()
+        );
+    }
+
     fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
     }

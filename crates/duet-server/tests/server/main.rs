@@ -5,6 +5,7 @@ mod backends;
 mod bad_input;
 mod calls;
 mod cluster;
+mod cluster_database;
 mod cluster_kill;
 mod contact_requests;
 mod contacts;
