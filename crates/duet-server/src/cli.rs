@@ -25,7 +25,9 @@ pub struct Options {
     /// TOML file with any of the server's settings.
     #[arg(long, global = true, env = "DUET_SERVER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// SQLite file or `sqlite:` URL (default: duet-server.sqlite in the user's data directory).
+    /// SQLite file or `sqlite:` URL (default: duet-server.sqlite in the user's data directory),
+    /// or a PostgreSQL URL (`postgres://user@host/database`; keep its password in the config
+    /// file, PGPASSWORD or ~/.pgpass rather than on the command line).
     #[arg(long, global = true, env = "DUET_SERVER_DATABASE")]
     pub database: Option<String>,
     /// Address to listen on.

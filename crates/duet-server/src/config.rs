@@ -16,7 +16,9 @@ pub const DEFAULT_PORT: u16 = 7420;
 pub struct ServerConfig {
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
-    /// SQLite file path or `sqlite:` URL.
+    /// Where the server keeps its data: a SQLite file path or `sqlite:` URL (the default), or a
+    /// PostgreSQL URL, `postgres://user:password@host:port/database` (also `postgresql://`).
+    /// Both get their schema brought up to date at start. Logs show a URL without its password.
     pub database: String,
     /// App created with a random secret when the database has no app yet (`demo`).
     pub default_app: Option<String>,

@@ -37,5 +37,5 @@ pub use config::{
 };
 pub use error::{AdminError, ServerError};
 pub use server::{start, start_with_store, RunningServer};
-pub use store::{App, SqliteStore, Store, StoreError};
+pub use store::{App, PostgresStore, SqliteStore, Store, StoreError};
 pub use tls::TlsError;

@@ -31,7 +31,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: ServerConfig) -> anyhow::Result<()> {
-    let database = config.database.clone();
+    // The URL of a PostgreSQL database may hold its password.
+    let database = duet_server::store::redacted(&config.database);
     let server = duet_server::start(config)
         .await
         .with_context(|| format!("starting the server on database {database}"))?;

@@ -13,7 +13,7 @@ use crate::hub::Hubs;
 use crate::known_accounts::KnownAccounts;
 use crate::passwords::PasswordWork;
 use crate::store::writer::{spawn_writer, StoreHealth, WriterHandle};
-use crate::store::{SqliteStore, Store};
+use crate::store::{self, Store};
 use crate::tls::{watch_for_changes, CertStore, TlsListener};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -77,11 +77,11 @@ pub struct RunningServer {
     writer: JoinHandle<()>,
 }
 
-/// Opens the configured SQLite database and starts serving.
+/// Opens the configured database (SQLite, or PostgreSQL for a `postgres://` URL) and starts
+/// serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let busy_wait = Duration::from_millis(config.limits.store_wait_ms);
-    let store = SqliteStore::open_waiting(&config.database, busy_wait).await?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store = store::open(&config.database, busy_wait).await?;
     start_with_store(config, store).await
 }
 
@@ -158,6 +158,7 @@ pub async fn start_with_store(
     tokio::spawn(crate::retention::run(shared.clone()));
     if let Some(cluster) = cluster {
         tokio::spawn(crate::cluster::serve_inbox(cluster.clone(), shared.clone()));
+        tokio::spawn(crate::cluster::keep_alive(cluster.clone(), shared.clone()));
         tokio::spawn(crate::cluster::keep_up(cluster, shared.clone()));
     }
     let router = Router::new()

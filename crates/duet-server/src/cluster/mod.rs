@@ -19,7 +19,7 @@ pub use bus::BusError;
 pub(crate) use bus::{Bus, Lease};
 pub(crate) use inbox::serve_inbox;
 pub(crate) use remote_hub::RemoteHub;
-pub(crate) use upkeep::keep_up;
+pub(crate) use upkeep::{keep_alive, keep_up};
 
 use crate::hub::{ConnId, Outbound};
 use duet_call::DeviceKey;

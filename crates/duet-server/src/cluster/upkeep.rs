@@ -1,4 +1,5 @@
-//! What a node does every third of a lease: says it is alive, closes connections whose hub moved,
+//! What a node does every third of a lease: says it is alive (in a task of its own), closes
+//! connections whose hub moved,
 //! tells its hubs about devices of nodes that stopped, and takes the apps nobody holds (a node
 //! killed mid-call leaves its apps' live calls in the store for the next holder to restore).
 
@@ -7,6 +8,22 @@ use crate::hub::{HubHandle, HubInput};
 use crate::server::Shared;
 use std::sync::Arc;
 
+/// Says this node is alive every third of a lease, until the server shuts down. A task of its
+/// own, so that nothing else this node waits for (a database that is down) can make the other
+/// nodes think it died.
+pub(crate) async fn keep_alive(cluster: Cluster, shared: Arc<Shared>) {
+    let every = cluster.bus().lease() / 3;
+    loop {
+        if let Err(error) = cluster.bus().heartbeat().await {
+            tracing::warn!(%error, "the bus is unreachable");
+        }
+        tokio::select! {
+            () = shared.shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
 /// Runs until the server shuts down.
 pub(crate) async fn keep_up(cluster: Cluster, shared: Arc<Shared>) {
     let every = cluster.bus().lease() / 3;
@@ -14,10 +31,6 @@ pub(crate) async fn keep_up(cluster: Cluster, shared: Arc<Shared>) {
         tokio::select! {
             () = shared.shutdown.cancelled() => return,
             () = tokio::time::sleep(every) => {}
-        }
-        if let Err(error) = cluster.bus().heartbeat().await {
-            tracing::warn!(%error, "the bus is unreachable");
-            continue;
         }
         close_moved_routes(&cluster).await;
         forget_stopped_nodes(&cluster, &shared).await;

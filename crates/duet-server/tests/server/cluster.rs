@@ -2,6 +2,7 @@
 //! behaves as on one node, and a node leaving hands its apps' hubs to another without ending
 //! their calls.
 
+use crate::backends::{fresh_postgres_database, Backend};
 use crate::support::{answered_call, hang_up, Client};
 use duet_protocol::{
     CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
@@ -14,8 +15,18 @@ use std::time::Duration;
 /// Short, so that a lost node's apps move quickly in tests (the default is 3 s).
 const LEASE: Duration = Duration::from_secs(1);
 
-async fn node(dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
+/// The database every node of a test shares: a SQLite file in `dir` (several processes may share
+/// one on one machine), or a fresh PostgreSQL database.
+async fn shared_database(backend: Backend, dir: &Path) -> String {
+    match backend {
+        Backend::Sqlite => dir.join("duet.sqlite").to_string_lossy().into_owned(),
+        Backend::Postgres => fresh_postgres_database().await,
+    }
+}
+
+async fn node(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
     let mut config = server_config(dir);
+    config.database = database.to_owned();
     config.cluster = Some(ClusterSettings {
         bus: redis.url(),
         node_id: Some(name.to_owned()),
@@ -50,13 +61,15 @@ async fn records(
         .collect()
 }
 
-#[tokio::test]
-async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record() {
+async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record(
+    backend: Backend,
+) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
     // The first node takes the app's lease at start: its hub decides every call of the app.
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
 
     // Alice's device is on the node without the hub; Bob's on the hub's node.
@@ -74,12 +87,12 @@ async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_r
     hub_node.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn busy_is_decided_across_nodes_by_the_one_hub() {
+async fn busy_is_decided_across_nodes_by_the_one_hub(backend: Backend) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob", "carol"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&other.ws_url(), "bob", &t[1], "b1").await;
@@ -102,12 +115,14 @@ async fn busy_is_decided_across_nodes_by_the_one_hub() {
     hub_node.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on() {
+async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on(
+    backend: Backend,
+) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
@@ -166,12 +181,14 @@ async fn try_log_in(
     }
 }
 
-#[tokio::test]
-async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back() {
+async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back(
+    backend: Backend,
+) {
     let mut redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
@@ -243,12 +260,12 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
     hub_node.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node() {
+async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node(backend: Backend) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     // Bob's desktop on one node, his laptop on the other: both ring.
@@ -286,12 +303,12 @@ async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node() {
     hub_node.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn crossing_invites_from_two_nodes_are_merged_into_one_call() {
+async fn crossing_invites_from_two_nodes_are_merged_into_one_call(backend: Backend) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
@@ -333,12 +350,12 @@ async fn crossing_invites_from_two_nodes_are_merged_into_one_call() {
     hub_node.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn presence_of_a_contact_on_another_node_is_pushed() {
+async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let hub_node = node(dir.path(), &redis, "n1").await;
-    let other = node(dir.path(), &redis, "n2").await;
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
     let t = tokens(&hub_node, &["alice", "bob"]).await;
     hub_node
         .admin()
@@ -366,3 +383,13 @@ async fn presence_of_a_contact_on_another_node_is_pushed() {
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
+
+crate::on_both_backends!(
+    a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record,
+    busy_is_decided_across_nodes_by_the_one_hub,
+    the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on,
+    a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back,
+    an_answer_on_one_node_tells_the_callees_device_on_the_other_node,
+    crossing_invites_from_two_nodes_are_merged_into_one_call,
+    presence_of_a_contact_on_another_node_is_pushed,
+);

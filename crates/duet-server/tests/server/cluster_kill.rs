@@ -2,11 +2,12 @@
 //! takes the app, restores the call from the shared database, both devices reconnect to it and
 //! resync into the call, and the call ends in exactly one record.
 
+use crate::backends::{fresh_postgres_database, Backend};
 use crate::support::{answered_call, login_msg, Client};
 use duet_protocol::{
     AccountId, CallAction, CallSnapshot, CallSnapshotPhase, EndReason, ServerMessage,
 };
-use duet_server::{Admin, SqliteStore, Store};
+use duet_server::{Admin, Store};
 use duet_testkit::TempRedis;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -30,7 +31,7 @@ impl Drop for Node {
 }
 
 impl Node {
-    fn start(dir: &Path, redis: &TempRedis, name: &str) -> Node {
+    fn start(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> Node {
         let config = dir.join(format!("{name}.toml"));
         let toml = format!(
             "[cluster]\nbus = \"{}\"\nnode_id = \"{name}\"\nlease = \"1s\"\n",
@@ -42,7 +43,7 @@ impl Node {
             .arg("--config")
             .arg(&config)
             .arg("--database")
-            .arg(dir.join("duet.sqlite"))
+            .arg(database)
             .args(["--bind", "127.0.0.1:0"])
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -81,6 +82,12 @@ impl Node {
     }
 }
 
+async fn open(database: &str) -> Arc<dyn Store> {
+    duet_server::store::open(database, Duration::from_secs(10))
+        .await
+        .unwrap()
+}
+
 /// Logs in at `url` until it works (a login may be turned away while the app moves between
 /// nodes); returns the client and its resync.
 async fn log_in_until_it_works(
@@ -109,13 +116,14 @@ async fn log_in_until_it_works(
     }
 }
 
-#[tokio::test]
-async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record() {
+async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record(backend: Backend) {
     let redis = TempRedis::start();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("duet.sqlite");
-    let store = SqliteStore::open(&db.display().to_string()).await.unwrap();
-    let admin = Admin::new(Arc::new(store));
+    let db = match backend {
+        Backend::Sqlite => dir.path().join("duet.sqlite").display().to_string(),
+        Backend::Postgres => fresh_postgres_database().await,
+    };
+    let admin = Admin::new(open(&db).await);
     admin.ensure_app("demo").await.unwrap();
     let ttl = Duration::from_secs(3600);
     let alice_token = admin.add_user("demo", "alice", "Alice", ttl).await.unwrap();
@@ -123,8 +131,8 @@ async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record() 
     admin.store().close().await;
 
     // The first node takes the app's lease at start.
-    let hub_node = Node::start(dir.path(), &redis, "a");
-    let other = Node::start(dir.path(), &redis, "b");
+    let hub_node = Node::start(&db, dir.path(), &redis, "a");
+    let other = Node::start(&db, dir.path(), &redis, "b");
     let mut alice = Client::login_url(&hub_node.url, "alice", &alice_token, "a1").await;
     let mut bob = Client::login_url(&other.url, "bob", &bob_token, "b1").await;
     let (alice_call_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
@@ -132,7 +140,7 @@ async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record() 
     // The kill comes once the answer is committed: the hub hands each change to the writer and
     // goes on (it never waits for the database), so a change made within the last commit's
     // milliseconds dies with the process; that window is documented in docs/operations.md.
-    let store = SqliteStore::open(&db.display().to_string()).await.unwrap();
+    let store = open(&db).await;
     let started = Instant::now();
     loop {
         let rows = store.active_calls("demo").await.unwrap();
@@ -178,7 +186,7 @@ async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record() 
     }
     other.stop();
 
-    let store = SqliteStore::open(&db.display().to_string()).await.unwrap();
+    let store = open(&db).await;
     for account in ["alice", "bob"] {
         let account = AccountId::new(account).unwrap();
         let history = store.history("demo", &account, None, 100).await.unwrap();
@@ -194,3 +202,5 @@ async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record() 
     }
     store.close().await;
 }
+
+crate::on_both_backends!(killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record);
