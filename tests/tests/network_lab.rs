@@ -621,6 +621,20 @@ fn wait_while_the_call_lives(
     }
 }
 
+/// Whether `done`'s `CALL_STATS` said `reconnecting` at some point, and whether its last one did.
+fn reconnecting_seen(done: &Finished) -> (bool, bool) {
+    let flags: Vec<bool> = done
+        .events
+        .iter()
+        .filter(|e| event_name(e) == "CALL_STATS")
+        .map(|e| e["reconnecting"].as_bool().unwrap_or(false))
+        .collect();
+    (
+        flags.contains(&true),
+        flags.last().copied().unwrap_or(false),
+    )
+}
+
 /// Issue "bad networks", blackout preset: Alice's whole network (signaling and media) is gone for
 /// 5 s in the middle of a call. The call goes on, media comes back both ways by itself, and the
 /// call ends once, completed, when Alice hangs up. Prints the time from the network's return to
@@ -685,6 +699,17 @@ fn impaired_1_a_5_second_blackout_keeps_the_call_and_media_comes_back() {
         at_caller,
     };
     check_completed(&call);
+    for (who, done) in [("Alice", &call.caller), ("Bob", &call.callee)] {
+        let (during, at_end) = reconnecting_seen(done);
+        assert!(
+            during,
+            "{who}'s statistics never said reconnecting during the blackout"
+        );
+        assert!(
+            !at_end,
+            "{who}'s statistics still said reconnecting once media was back"
+        );
+    }
     assert!(
         media_failures(&call.caller).is_empty() && media_failures(&call.callee).is_empty(),
         "a blackout is not a media failure: {:?} {:?}",
@@ -752,6 +777,21 @@ fn impaired_4_a_new_address_mid_call_brings_media_back_by_an_ice_restart() {
         at_caller,
     };
     check_completed(&call);
+    // Bob lost the path (Alice still heard his answers at her new address, so only his side
+    // needed mending): his screen said reconnecting, and no longer once media was back.
+    let (during, at_end) = reconnecting_seen(&call.callee);
+    assert!(
+        during,
+        "Bob's statistics never said reconnecting after Alice's address changed"
+    );
+    assert!(
+        !at_end,
+        "Bob's statistics still said reconnecting once media was back"
+    );
+    assert!(
+        !reconnecting_seen(&call.caller).1,
+        "Alice's last statistics said reconnecting"
+    );
 }
 
 /// Issue "bad networks", 20 % loss preset: once the call's media flows, a fifth of every UDP
