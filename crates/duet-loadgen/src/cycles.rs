@@ -2,6 +2,7 @@
 //! `ping` round trips on the same server and connections are the baseline.
 
 use crate::client::{source_ip, Client};
+use crate::limits::cpu_seconds;
 use crate::server::{self, APP_KEY};
 use duet_protocol::{
     AccountId, CallAction, CallEvent, CallId, CallType, ClientMessage, EndReason, ServerMessage,
@@ -90,7 +91,16 @@ pub async fn run_on(
     let baseline_for = Duration::from_secs(seconds.clamp(1, 5));
     let (pairs_back, ping_hist) = drive(connected, baseline_for, ping_round_trip).await?;
     let run_for = Duration::from_secs(seconds.max(1));
+    // CPU of every server process and of this load generator over the cycles window only.
+    let server_pids: Vec<u32> = std::iter::once(server.pid)
+        .chain(callers_node.as_ref().map(|n| n.pid))
+        .collect();
+    let server_cpu =
+        || -> anyhow::Result<f64> { server_pids.iter().map(|&p| cpu_seconds(p)).sum() };
+    let (server_cpu_before, own_cpu_before) = (server_cpu()?, cpu_seconds(0)?);
     let (_, cycle_hist) = drive(pairs_back, run_for, call_cycle).await?;
+    let server_cpu_used = server_cpu()? - server_cpu_before;
+    let own_cpu_used = cpu_seconds(0)? - own_cpu_before;
     if let Some(node) = callers_node {
         node.stop().await?;
     }
@@ -117,6 +127,12 @@ pub async fn run_on(
         "call cycles: {cycles} ({rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms; records written: {written}",
         ms(cycle_hist.value_at_quantile(0.5)),
         ms(cycle_hist.value_at_quantile(0.99))
+    );
+    println!(
+        "server CPU over the cycles: {server_cpu_used:.2} s ({:.0} cycles per CPU-second, {:.3} \
+         CPU-seconds per 1,000 cycles); load generator CPU: {own_cpu_used:.2} s",
+        cycles as f64 / server_cpu_used.max(f64::EPSILON),
+        server_cpu_used * 1000.0 / cycles.max(1) as f64
     );
     println!(
         "baseline ping round trips: {} ({ping_rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms",

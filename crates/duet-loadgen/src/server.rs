@@ -107,6 +107,8 @@ login_timeout_ms = 60000
 invites_per_minute = 100000000
 invites_per_callee = 100000000
 max_pending_invites = 4096
+# `idle` logs in 100 devices per account by default, past the production cap of 10.
+max_devices_per_account = 1000
 
 [limits]
 max_connections = 250000
