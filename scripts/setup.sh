@@ -6,8 +6,8 @@
 #                   npm packages, and the page's build (ui/dist).
 #   setup.sh test   all of the above plus the test stack (scripts/test.sh): the apt packages in
 #                   scripts/apt-packages-test.txt (Xvfb, openbox, WebKitWebDriver, Chromium,
-#                   PulseAudio, the network lab's tools), interop/'s npm packages (playwright-core)
-#                   and tauri-driver (cargo install).
+#                   PulseAudio, the network lab's tools, PostgreSQL), interop/'s npm packages
+#                   (playwright-core) and tauri-driver (cargo install).
 # A user's desktop gets no test stack: no Chromium, Xvfb, WebDriver or PulseAudio daemon next to
 # its PipeWire. (The Python packages in scripts/pip-requirements.txt are for the OpenCV baseline of
 # the beauty benchmark only.)

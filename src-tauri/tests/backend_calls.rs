@@ -421,6 +421,11 @@ async fn a_call_during_a_call_waits_in_the_call_screen_and_end_and_answer_takes_
         !ui.popup.lock().unwrap().contains(&true),
         "the popup never showed"
     );
+    assert!(
+        ui.notifications.lock().unwrap().is_empty(),
+        "no desktop notification over the call: {:?}",
+        ui.notifications.lock().unwrap()
+    );
 
     app.end_and_answer(&waiting_id).await.unwrap();
     next_matching(&mut bob_events, "bob's call to end", PATIENCE, |event| {

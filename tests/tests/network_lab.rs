@@ -621,6 +621,20 @@ fn wait_while_the_call_lives(
     }
 }
 
+/// Whether `done`'s `CALL_STATS` said `reconnecting` at some point, and whether its last one did.
+fn reconnecting_seen(done: &Finished) -> (bool, bool) {
+    let flags: Vec<bool> = done
+        .events
+        .iter()
+        .filter(|e| event_name(e) == "CALL_STATS")
+        .map(|e| e["reconnecting"].as_bool().unwrap_or(false))
+        .collect();
+    (
+        flags.contains(&true),
+        flags.last().copied().unwrap_or(false),
+    )
+}
+
 /// Issue "bad networks", blackout preset: Alice's whole network (signaling and media) is gone for
 /// 5 s in the middle of a call. The call goes on, media comes back both ways by itself, and the
 /// call ends once, completed, when Alice hangs up. Prints the time from the network's return to
@@ -685,11 +699,98 @@ fn impaired_1_a_5_second_blackout_keeps_the_call_and_media_comes_back() {
         at_caller,
     };
     check_completed(&call);
+    for (who, done) in [("Alice", &call.caller), ("Bob", &call.callee)] {
+        let (during, at_end) = reconnecting_seen(done);
+        assert!(
+            during,
+            "{who}'s statistics never said reconnecting during the blackout"
+        );
+        assert!(
+            !at_end,
+            "{who}'s statistics still said reconnecting once media was back"
+        );
+    }
     assert!(
         media_failures(&call.caller).is_empty() && media_failures(&call.callee).is_empty(),
         "a blackout is not a media failure: {:?} {:?}",
         media_failures(&call.caller),
         media_failures(&call.callee)
+    );
+}
+
+/// Issue "bad networks", path change: mid-call, Alice's network gets a new public address (her
+/// router's WAN address changes and its NAT mappings die). Nobody does anything; the peer that
+/// stops hearing the other restarts ICE (the callee asks the caller to re-offer), new candidates
+/// are gathered from the new address, and each side records 30 more of the other's pictures. The
+/// call is not ended, and its record is one completed call.
+#[test]
+fn impaired_4_a_new_address_mid_call_brings_media_back_by_an_ice_restart() {
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let server = lab.server(SERVER_PORT, &lab.stun_only());
+    let (alice, bob) = lab.users(&server);
+    let (mut caller, mut callee, at_caller, at_callee) = start_call(&alice, &bob, &[], &[], &[]);
+    caller.wait_for("USER_ACCEPT");
+    wait_for_media(
+        &lab,
+        &mut caller,
+        &mut callee,
+        at_caller.path(),
+        at_callee.path(),
+    );
+
+    let (alice_had, bob_had) = recorded_both(at_caller.path(), at_callee.path());
+    let moved_to = lab.net.move_site_a();
+    let moved = Instant::now();
+    let (mut alice_back, mut bob_back) = (None, None);
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "media did not come back after Alice's address changed",
+        Duration::from_millis(50),
+        || {
+            let (alice_now, bob_now) = recorded_both(at_caller.path(), at_callee.path());
+            if alice_back.is_none() && alice_now.0 >= alice_had.0 + MIN_FRAMES {
+                alice_back = Some(moved.elapsed());
+            }
+            if bob_back.is_none() && bob_now.0 >= bob_had.0 + MIN_FRAMES {
+                bob_back = Some(moved.elapsed());
+            }
+            (alice_back.is_none() || bob_back.is_none()).then(|| {
+                format!(
+                    "Alice had {alice_had:?} of Bob, now {alice_now:?}; Bob had {bob_had:?}, \
+                     now {bob_now:?}"
+                )
+            })
+        },
+    );
+    eprintln!(
+        "lab new address {moved_to}: 30 more pictures at Alice after {:.0} ms, at Bob after {:.0} ms",
+        alice_back.unwrap_or_default().as_secs_f64() * 1000.0,
+        bob_back.unwrap_or_default().as_secs_f64() * 1000.0
+    );
+
+    caller.interrupt();
+    let call = Call {
+        caller: caller.finish(),
+        callee: callee.finish(),
+        at_callee,
+        at_caller,
+    };
+    check_completed(&call);
+    // Bob lost the path (Alice still heard his answers at her new address, so only his side
+    // needed mending): his screen said reconnecting, and no longer once media was back.
+    let (during, at_end) = reconnecting_seen(&call.callee);
+    assert!(
+        during,
+        "Bob's statistics never said reconnecting after Alice's address changed"
+    );
+    assert!(
+        !at_end,
+        "Bob's statistics still said reconnecting once media was back"
+    );
+    assert!(
+        !reconnecting_seen(&call.caller).1,
+        "Alice's last statistics said reconnecting"
     );
 }
 

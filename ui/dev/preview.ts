@@ -164,7 +164,7 @@ async function main() {
         if (parsed.ok) ctx.frames.push(parsed.frame);
       }
     }, 1000 / 30);
-    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent", speaking: false };
+    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent", speaking: false, reconnecting: false };
     setInterval(() => emit("stats", stats), 1000);
     emit("stats", stats);
   }

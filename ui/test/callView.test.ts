@@ -153,4 +153,10 @@ describe("qualityLabel", () => {
     expect(qualityLabel("unknown", 2)).toBe("quality.unknown");
     expect(qualityLabel("unknown", 3)).toBe("quality.noMedia");
   });
+
+  it("says Reconnecting… while the path is mended, whatever the grade", () => {
+    expect(qualityLabel("unknown", 9, true)).toBe("quality.reconnecting");
+    expect(qualityLabel("poor", 9, true)).toBe("quality.reconnecting");
+    expect(qualityLabel("poor", 9, false)).toBe("quality.poor");
+  });
 });

@@ -297,6 +297,19 @@ describe("call screen", () => {
     expect(label()).toBe("Excellent network");
   });
 
+  it("the network label says Reconnecting… while the media path is mended, then the grade again", async () => {
+    const { backend } = await start(inCall());
+    const flowing = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 900, recvKbps: 900, fps: 30, width: 640, height: 480, quality: "excellent", speaking: false, reconnecting: false };
+    const label = () => byTestId("network-quality").querySelector(".quality-label")?.textContent;
+    backend.emit("stats", flowing);
+    expect(label()).toBe("Excellent network");
+    backend.emit("stats", { ...flowing, recvKbps: 0, quality: "unknown", reconnecting: true });
+    expect(label()).toBe("Reconnecting…");
+    expect(byTestId("network-quality").dataset.quality).toBe("reconnecting");
+    backend.emit("stats", flowing);
+    expect(label()).toBe("Excellent network");
+  });
+
   it("the full-screen button enters and leaves full screen; Esc leaves it; the call's end leaves it", async () => {
     const { backend } = await start(inCall());
     expect(byTestId("btn-fullscreen").getAttribute("aria-label")).toBe("Full screen");

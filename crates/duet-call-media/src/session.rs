@@ -171,8 +171,7 @@ async fn drive(
     }
     info!("media started");
 
-    // Whether a path was ever found, or its absence already reported.
-    let mut path_settled = false;
+    let mut path = Path::Searching;
     let mut grader = Grader::default();
     loop {
         tokio::select! {
@@ -214,7 +213,7 @@ async fn drive(
                 Some(Command::Close) | None => break,
             },
             Some(event) = media_events.recv() => {
-                forward(event, &media, &signals_out, &events, &mut path_settled, &mut grader);
+                forward(event, &media, &signals_out, &events, &mut path, &mut grader);
             }
         }
     }
@@ -239,13 +238,28 @@ async fn apply_signal(media: &CallMedia, payload: serde_json::Value) {
     }
 }
 
-/// The SDK's view of one second of statistics; `size` is the last decoded remote frame's, and
-/// `grader` grades it as of `now`.
+/// Where the call's media path stands, as ICE reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// No path yet.
+    Searching,
+    /// Media has a path.
+    Connected,
+    /// The path that carried media went quiet (ICE `disconnected`, then `failed` and a restart):
+    /// the call is reconnecting.
+    Lost,
+    /// No path was ever found; already reported as `ice_failed`.
+    NeverFound,
+}
+
+/// The SDK's view of one second of statistics; `size` is the last decoded remote frame's,
+/// `grader` grades it as of `now`, and `reconnecting` says the path was lost and is being mended.
 pub(crate) fn sdk_stats(
     stats: &CallStats,
     size: (u32, u32),
     grader: &mut Grader,
     now: std::time::Instant,
+    reconnecting: bool,
 ) -> MediaStats {
     let send_kbps = stats.video_send_kbps + stats.audio_send_kbps;
     let recv_kbps = stats.video_recv_kbps + stats.audio_recv_kbps;
@@ -262,33 +276,45 @@ pub(crate) fn sdk_stats(
         jitter_ms: stats.jitter_ms,
         quality: grader.grade(now, loss_pct, stats.rtt_ms, recv_kbps),
         speaking: stats.local_speech,
+        reconnecting,
     }
 }
 
-/// Passes one media event on; `path_settled` remembers whether a path was ever found or its
-/// absence reported, so the failure is reported once; `grader` when media last arrived.
+/// Passes one media event on; `path` follows the media path (so that a failure to find one is
+/// reported once, and a lost one shows as reconnecting); `grader` when media last arrived.
 fn forward(
     event: MediaEvent,
     media: &CallMedia,
     signals_out: &mpsc::UnboundedSender<serde_json::Value>,
     events: &MediaEvents,
-    path_settled: &mut bool,
+    path: &mut Path,
     grader: &mut Grader,
 ) {
     match event {
         MediaEvent::ConnectionState {
             state: ConnectionState::Connected,
         } => {
-            info!("media connected");
-            *path_settled = true;
+            if *path == Path::Lost {
+                info!("media path back");
+            } else {
+                info!("media connected");
+            }
+            *path = Path::Connected;
         }
-        // A path that broke after connecting is the ICE restart's to mend; a call that never
-        // found one has no media at all, and the user must hear why.
+        // A path that broke after connecting is the ICE restart's to mend (the call shows as
+        // reconnecting meanwhile); a call that never found one has no media at all, and the user
+        // must hear why.
+        MediaEvent::ConnectionState {
+            state: ConnectionState::Disconnected | ConnectionState::Failed,
+        } if *path == Path::Connected => {
+            warn!("media path lost; reconnecting");
+            *path = Path::Lost;
+        }
         MediaEvent::ConnectionState {
             state: ConnectionState::Failed,
-        } if !*path_settled => {
+        } if *path == Path::Searching => {
             warn!("no media path found (ICE failed)");
-            *path_settled = true;
+            *path = Path::NeverFound;
             events.ice_failed();
         }
         MediaEvent::SignalToSend { signal } => {
@@ -304,7 +330,9 @@ fn forward(
                     .borrow()
                     .as_ref()
                     .map_or((0, 0), |frame| (frame.width, frame.height));
-                events.stats(sdk_stats(&stats, size, grader, std::time::Instant::now()));
+                let now = std::time::Instant::now();
+                let reconnecting = *path == Path::Lost;
+                events.stats(sdk_stats(&stats, size, grader, now, reconnecting));
             }
         }
         MediaEvent::FirstRemoteVideoFrame { width, height } => {

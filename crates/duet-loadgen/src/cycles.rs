@@ -2,6 +2,7 @@
 //! `ping` round trips on the same server and connections are the baseline.
 
 use crate::client::{source_ip, Client};
+use crate::limits::cpu_seconds;
 use crate::server::{self, APP_KEY};
 use duet_protocol::{
     AccountId, CallAction, CallEvent, CallId, CallType, ClientMessage, EndReason, ServerMessage,
@@ -24,19 +25,53 @@ pub struct Cycles {
     pub p99_ms: f64,
 }
 
+/// Where the servers run.
+pub enum Layout {
+    /// One duet-server process, as by default.
+    OneNode,
+    /// Two nodes on one database and the Redis bus at this URL: callees connect to the node that
+    /// holds the app's hub, callers to the other, so that every caller request and every frame
+    /// to a caller crosses the bus.
+    TwoNodes { bus: String },
+}
+
 /// Runs cycles for `seconds` on `pairs` pairs, over `wss://` when `tls`; prints and returns the rate.
 pub async fn run(bin: PathBuf, pairs: usize, seconds: u64, tls: bool) -> anyhow::Result<Cycles> {
+    run_on(bin, pairs, seconds, tls, Layout::OneNode).await
+}
+
+/// [`run`] on the servers of `layout`.
+pub async fn run_on(
+    bin: PathBuf,
+    pairs: usize,
+    seconds: u64,
+    tls: bool,
+    layout: Layout,
+) -> anyhow::Result<Cycles> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let accounts: Vec<String> = (0..pairs)
         .flat_map(|i| [format!("caller{i}"), format!("callee{i}")])
         .collect();
     let tokens = server::provision(&db, &accounts).await?;
-    let server = server::spawn(&bin, dir.path(), &db, tls).await?;
+    let (server, callers_node) = match &layout {
+        Layout::OneNode => (server::spawn(&bin, dir.path(), &db, tls).await?, None),
+        Layout::TwoNodes { bus } => {
+            let (hub_dir, other_dir) = (dir.path().join("hub"), dir.path().join("other"));
+            std::fs::create_dir_all(&hub_dir)?;
+            std::fs::create_dir_all(&other_dir)?;
+            // Started first, so it takes the app's lease.
+            let hub = server::spawn_node(&bin, &hub_dir, &db, tls, Some((bus, "hub"))).await?;
+            let other =
+                server::spawn_node(&bin, &other_dir, &db, tls, Some((bus, "other"))).await?;
+            (hub, Some(other))
+        }
+    };
+    let callers_addr = callers_node.as_ref().map_or(server.addr, |n| n.addr);
     let transport = server.transport.clone();
     let mut connected = Vec::with_capacity(pairs);
     for i in 0..pairs {
-        let mut caller = Client::connect(server.addr, source_ip(2 * i), &transport).await?;
+        let mut caller = Client::connect(callers_addr, source_ip(2 * i), &transport).await?;
         caller
             .login(APP_KEY, &accounts[2 * i], &tokens[2 * i], "d")
             .await?;
@@ -56,7 +91,19 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64, tls: bool) -> anyhow:
     let baseline_for = Duration::from_secs(seconds.clamp(1, 5));
     let (pairs_back, ping_hist) = drive(connected, baseline_for, ping_round_trip).await?;
     let run_for = Duration::from_secs(seconds.max(1));
+    // CPU of every server process and of this load generator over the cycles window only.
+    let server_pids: Vec<u32> = std::iter::once(server.pid)
+        .chain(callers_node.as_ref().map(|n| n.pid))
+        .collect();
+    let server_cpu =
+        || -> anyhow::Result<f64> { server_pids.iter().map(|&p| cpu_seconds(p)).sum() };
+    let (server_cpu_before, own_cpu_before) = (server_cpu()?, cpu_seconds(0)?);
     let (_, cycle_hist) = drive(pairs_back, run_for, call_cycle).await?;
+    let server_cpu_used = server_cpu()? - server_cpu_before;
+    let own_cpu_used = cpu_seconds(0)? - own_cpu_before;
+    if let Some(node) = callers_node {
+        node.stop().await?;
+    }
     server.stop().await?;
 
     let written = count_records(&db, pairs).await?;
@@ -68,11 +115,24 @@ pub async fn run(bin: PathBuf, pairs: usize, seconds: u64, tls: bool) -> anyhow:
     let rate = cycles as f64 / run_for.as_secs_f64();
     let ping_rate = ping_hist.len() as f64 / baseline_for.as_secs_f64();
     let scheme = if tls { "wss" } else { "ws" };
-    println!("pairs: {pairs}, run: {} s, {scheme}://", run_for.as_secs());
+    let nodes = match layout {
+        Layout::OneNode => "one node",
+        Layout::TwoNodes { .. } => "two nodes (callers on the node without the hub)",
+    };
+    println!(
+        "pairs: {pairs}, run: {} s, {scheme}://, {nodes}",
+        run_for.as_secs()
+    );
     println!(
         "call cycles: {cycles} ({rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms; records written: {written}",
         ms(cycle_hist.value_at_quantile(0.5)),
         ms(cycle_hist.value_at_quantile(0.99))
+    );
+    println!(
+        "server CPU over the cycles: {server_cpu_used:.2} s ({:.0} cycles per CPU-second, {:.3} \
+         CPU-seconds per 1,000 cycles); load generator CPU: {own_cpu_used:.2} s",
+        cycles as f64 / server_cpu_used.max(f64::EPSILON),
+        server_cpu_used * 1000.0 / cycles.max(1) as f64
     );
     println!(
         "baseline ping round trips: {} ({ping_rate:.0}/s), latency p50 {:.2} ms, p99 {:.2} ms",

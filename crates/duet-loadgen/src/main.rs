@@ -6,8 +6,11 @@
 //! - `duet-loadgen cycles --pairs 64 --seconds 10`: call cycles per second (invite, accept, hang up,
 //!   record) with p50/p99, against `ping` round trips on the same server as the baseline.
 //! - `duet-loadgen tls-cost`: both of the above over ws:// then wss://, with the ratios.
+//! - `duet-loadgen cluster-cost`: cycles on one node, then on two nodes sharing a Redis bus (the
+//!   bench starts its own `redis-server`), with the ratio.
 
 mod baseline;
+mod bus;
 mod client;
 mod cycles;
 mod idle;
@@ -62,6 +65,14 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
     },
+    /// The cost of the cluster's bus: cycles on one node, then on two nodes (callers on the node
+    /// without the app's hub), in one run, with the ratio.
+    ClusterCost {
+        #[arg(long, default_value_t = 64)]
+        pairs: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
     /// Internal: the bare WebSocket server used as the memory baseline.
     #[command(hide = true)]
     BaselineServer {
@@ -97,6 +108,23 @@ async fn tls_cost(
         tls.p99_ms,
         plain.p99_ms,
         tls_idle / plain_idle
+    );
+    Ok(())
+}
+
+/// One node, then two nodes on a Redis bus; prints the ratio.
+async fn cluster_cost(bin: PathBuf, pairs: usize, seconds: u64) -> anyhow::Result<()> {
+    let one = cycles::run(bin.clone(), pairs, seconds, false).await?;
+    let redis = bus::Redis::start().await?;
+    let layout = cycles::Layout::TwoNodes { bus: redis.url() };
+    let two = cycles::run_on(bin, pairs, seconds, false, layout).await?;
+    println!(
+        "cluster cost: cycles/s across two nodes {:.0} vs one node {:.0} (ratio {:.2}), p99 {:.2} vs {:.2} ms",
+        two.per_second,
+        one.per_second,
+        two.per_second / one.per_second,
+        two.p99_ms,
+        one.p99_ms
     );
     Ok(())
 }
@@ -139,6 +167,11 @@ fn main() -> anyhow::Result<()> {
             let bin = server::locate(cli.server_bin)?;
             runtime.block_on(cycles::run(bin, pairs, seconds, tls))?;
             Ok(())
+        }
+        Command::ClusterCost { pairs, seconds } => {
+            check_cycles(pairs, seconds)?;
+            let bin = server::locate(cli.server_bin)?;
+            runtime.block_on(cluster_cost(bin, pairs, seconds))
         }
         Command::TlsCost {
             pairs,

@@ -84,6 +84,17 @@ fn free_port() -> anyhow::Result<u16> {
 /// Starts `bin` on a free loopback port with the database at `db`, limits opened up for load;
 /// with `tls`, on `wss://` with a certificate made for the run.
 pub async fn spawn(bin: &Path, dir: &Path, db: &Path, tls: bool) -> anyhow::Result<ServerProcess> {
+    spawn_node(bin, dir, db, tls, None).await
+}
+
+/// Like [`spawn`]; with `cluster` (the bus URL and this node's name), as one node of a cluster.
+pub async fn spawn_node(
+    bin: &Path,
+    dir: &Path,
+    db: &Path,
+    tls: bool,
+    cluster: Option<(&str, &str)>,
+) -> anyhow::Result<ServerProcess> {
     let port = free_port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let config = format!(
@@ -96,6 +107,8 @@ login_timeout_ms = 60000
 invites_per_minute = 100000000
 invites_per_callee = 100000000
 max_pending_invites = 4096
+# `idle` logs in 100 devices per account by default, past the production cap of 10.
+max_devices_per_account = 1000
 
 [limits]
 max_connections = 250000
@@ -107,6 +120,12 @@ message_burst = 1000000
 "#,
         db = db.display()
     );
+    let config = match cluster {
+        Some((bus, node)) => {
+            config + &format!("\n[cluster]\nbus = \"{bus}\"\nnode_id = \"{node}\"\n")
+        }
+        None => config,
+    };
     let (config, transport) = if tls {
         let (table, transport) = self_signed(dir)?;
         (config + &table, transport)

@@ -25,12 +25,21 @@ pub struct Options {
     /// TOML file with any of the server's settings.
     #[arg(long, global = true, env = "DUET_SERVER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// SQLite file or `sqlite:` URL (default: duet-server.sqlite in the user's data directory).
+    /// SQLite file or `sqlite:` URL (default: duet-server.sqlite in the user's data directory),
+    /// or a PostgreSQL URL (`postgres://user@host/database`; keep its password in the config
+    /// file, PGPASSWORD or ~/.pgpass rather than on the command line).
     #[arg(long, global = true, env = "DUET_SERVER_DATABASE")]
     pub database: Option<String>,
     /// Address to listen on.
     #[arg(long, global = true)]
     pub bind: Option<SocketAddr>,
+    /// `redis://host:port`: run as one node of a cluster sharing --database (PostgreSQL) and
+    /// this Redis bus.
+    #[arg(long, global = true, env = "DUET_SERVER_BUS")]
+    pub bus: Option<String>,
+    /// This node's name on the bus (default: random); unique per running process.
+    #[arg(long, global = true, requires = "bus")]
+    pub node_id: Option<String>,
     /// How often clients must ping, e.g. `10s`; three missed beats drop the connection.
     #[arg(long, global = true, value_parser = humantime::parse_duration)]
     pub heartbeat: Option<Duration>,
@@ -241,6 +250,15 @@ impl Cli {
         }
         if let Some(bind) = o.bind {
             config.bind = bind;
+        }
+        if let Some(bus) = &o.bus {
+            let cluster = config
+                .cluster
+                .get_or_insert_with(|| duet_server::config::ClusterSettings::new(bus));
+            cluster.bus = bus.clone();
+        }
+        if let (Some(node_id), Some(cluster)) = (&o.node_id, config.cluster.as_mut()) {
+            cluster.node_id = Some(node_id.clone());
         }
         if let Some(d) = o.heartbeat {
             config.heartbeat_ms = millis(d);

@@ -3,16 +3,20 @@
 
 use crate::cli::{AppCommand, InviteCommand, UserCommand};
 use anyhow::Context;
-use duet_server::{Admin, ServerConfig, SqliteStore, Store};
+use duet_server::{store, Admin, ServerConfig};
 use std::io::BufRead;
-use std::sync::Arc;
+use std::time::Duration;
+
+/// How long an admin command waits for a running server's lock (SQLite's write lock, or a row
+/// lock on PostgreSQL): longer than a server's requests wait, because a person is waiting.
+const ADMIN_STORE_WAIT: Duration = Duration::from_secs(10);
 
 /// The administrator of the configured database, with the default app created if it has none.
 pub async fn admin(config: &ServerConfig) -> anyhow::Result<Admin> {
-    let store = SqliteStore::open(&config.database)
+    let store = store::open(&config.database, ADMIN_STORE_WAIT)
         .await
-        .with_context(|| format!("opening database {}", config.database))?;
-    let admin = Admin::new(Arc::new(store) as Arc<dyn Store>);
+        .with_context(|| format!("opening database {}", store::redacted(&config.database)))?;
+    let admin = Admin::new(store);
     if let Some(app_key) = &config.default_app {
         if admin.apps().await?.is_empty() {
             admin.ensure_app(app_key).await?;

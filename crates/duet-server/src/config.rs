@@ -16,7 +16,9 @@ pub const DEFAULT_PORT: u16 = 7420;
 pub struct ServerConfig {
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
-    /// SQLite file path or `sqlite:` URL.
+    /// Where the server keeps its data: a SQLite file path or `sqlite:` URL (the default), or a
+    /// PostgreSQL URL, `postgres://user:password@host:port/database` (also `postgresql://`).
+    /// Both get their schema brought up to date at start. Logs show a URL without its password.
     pub database: String,
     /// App created with a random secret when the database has no app yet (`demo`).
     pub default_app: Option<String>,
@@ -51,6 +53,9 @@ pub struct ServerConfig {
     pub drain_timeout_ms: u64,
     /// How log lines are written to stderr: `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// Several nodes sharing one database: the message bus between them. Absent (the
+    /// default): this process is the whole server.
+    pub cluster: Option<ClusterSettings>,
 }
 
 /// How log lines are written.
@@ -62,6 +67,37 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`, `spans`).
     Json,
+}
+
+/// One node of a cluster: the Redis bus that carries hub traffic between nodes and holds the
+/// lease that places each app's hub on exactly one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// `redis://host:port/db` (or `rediss://` for TLS) of the bus.
+    pub bus: String,
+    /// This node's name on the bus; unique per running process (a random one by default).
+    #[serde(default)]
+    pub node_id: Option<String>,
+    /// How long an app's hub stays placed on a node that stopped renewing its lease (a node
+    /// killed mid-call): its calls move to another node after at most this long.
+    #[serde(default = "default_lease", with = "humantime_serde")]
+    pub lease: Duration,
+}
+
+fn default_lease() -> Duration {
+    Duration::from_secs(3)
+}
+
+impl ClusterSettings {
+    /// A node on the bus at `bus`, with a random name and the default lease.
+    pub fn new(bus: &str) -> Self {
+        Self {
+            bus: bus.to_owned(),
+            node_id: None,
+            lease: default_lease(),
+        }
+    }
 }
 
 /// What the server deletes, and when (checked at start and then every `every`).
@@ -241,6 +277,7 @@ impl Default for ServerConfig {
             retention: Retention::default(),
             drain_timeout_ms: 30_000,
             log_format: LogFormat::Text,
+            cluster: None,
         }
     }
 }

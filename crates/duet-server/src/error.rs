@@ -18,6 +18,9 @@ pub enum ServerError {
     /// The TLS certificate or key is unusable.
     #[error("TLS: {0}")]
     Tls(#[from] crate::tls::TlsError),
+    /// The cluster's bus could not be reached.
+    #[error(transparent)]
+    Bus(#[from] crate::cluster::BusError),
     /// A server task panicked.
     #[error("a server task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -59,4 +62,16 @@ pub enum AdminError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::hub::HubError> for ServerError {
+    fn from(error: crate::hub::HubError) -> Self {
+        match error {
+            crate::hub::HubError::Store(e) => ServerError::Store(e),
+            crate::hub::HubError::Bus(e) => ServerError::Bus(e),
+            crate::hub::HubError::Moving => {
+                ServerError::Io(std::io::Error::other(error.to_string()))
+            }
+        }
+    }
 }

@@ -60,6 +60,22 @@ impl ReadyCheck for StoreReady {
     }
 }
 
+/// The cluster's bus (Redis) answers, on a node of several.
+pub(crate) struct BusReady {
+    pub bus: crate::cluster::Bus,
+}
+
+#[async_trait::async_trait]
+impl ReadyCheck for BusReady {
+    fn name(&self) -> &'static str {
+        "bus"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.bus.ping().await.map_err(|error| error.to_string())
+    }
+}
+
 /// `200 ok` while the process serves HTTP: it is alive (restarting it would not help anything
 /// `/readyz` reports, and would lose call changes still waiting for the database).
 pub(crate) async fn healthz() -> &'static str {

@@ -9,6 +9,7 @@
 mod admin;
 mod admission;
 mod clock;
+mod cluster;
 pub mod config;
 mod connection;
 mod contacts;
@@ -31,11 +32,12 @@ pub mod turn_credentials;
 
 pub use admin::{Admin, IssuedToken};
 pub use clock::wall_now_ms;
+pub use cluster::BusError;
 pub use config::{
-    AccountSettings, CallSettings, Limits, Retention, ServerConfig, TlsFiles, TurnSettings,
-    DEFAULT_PORT,
+    AccountSettings, CallSettings, ClusterSettings, Limits, Retention, ServerConfig, TlsFiles,
+    TurnSettings, DEFAULT_PORT,
 };
 pub use error::{AdminError, ServerError};
 pub use server::{start, start_with_store, RunningServer};
-pub use store::{App, SqliteStore, Store, StoreError};
+pub use store::{App, PostgresStore, SqliteStore, Store, StoreError};
 pub use tls::TlsError;

@@ -42,7 +42,8 @@ fn init_logging(default_filter: &str, format: LogFormat) {
 }
 
 async fn serve(config: ServerConfig) -> anyhow::Result<()> {
-    let database = config.database.clone();
+    // The URL of a PostgreSQL database may hold its password.
+    let database = duet_server::store::redacted(&config.database);
     let drain_timeout = Duration::from_millis(config.drain_timeout_ms);
     let server = duet_server::start(config)
         .await

@@ -3,7 +3,8 @@
 use crate::admin::Admin;
 use crate::admission::Admission;
 use crate::clock::Clock;
-use crate::config::ServerConfig;
+use crate::cluster::{Bus, Cluster};
+use crate::config::{ClusterSettings, ServerConfig};
 use crate::connection::{self, Attempts};
 use crate::contacts::ContactLocks;
 use crate::error::ServerError;
@@ -14,7 +15,7 @@ use crate::known_accounts::KnownAccounts;
 use crate::metrics::{Metrics, OpenConnection};
 use crate::passwords::PasswordWork;
 use crate::store::writer::{spawn_writer, StoreHealth, WriterHandle};
-use crate::store::{SqliteStore, Store};
+use crate::store::{self, Store};
 use crate::tls::{watch_for_changes, CertStore, TlsListener};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
@@ -87,11 +88,11 @@ pub struct RunningServer {
     writer: JoinHandle<()>,
 }
 
-/// Opens the configured SQLite database and starts serving.
+/// Opens the configured database (SQLite, or PostgreSQL for a `postgres://` URL) and starts
+/// serving.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let busy_wait = Duration::from_millis(config.limits.store_wait_ms);
-    let store = SqliteStore::open_waiting(&config.database, busy_wait).await?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store = store::open(&config.database, busy_wait).await?;
     start_with_store(config, store).await
 }
 
@@ -117,6 +118,10 @@ pub async fn start_with_store(
         Some(metrics.store_batch.clone()),
     );
     let store_health = writer.health().clone();
+    let cluster = match &config.cluster {
+        Some(settings) => Some(join_cluster(settings).await?),
+        None => None,
+    };
     let hubs = Hubs::new(
         store.clone(),
         clock.clone(),
@@ -125,6 +130,7 @@ pub async fn start_with_store(
         writer,
         shutdown.clone(),
         metrics.clone(),
+        cluster.clone(),
     );
     hubs.start_all().await?;
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
@@ -153,6 +159,11 @@ pub async fn start_with_store(
         store: store.clone(),
         health: store_health.clone(),
     });
+    let mut ready_checks: Vec<Arc<dyn ReadyCheck>> = vec![store_ready];
+    if let Some(cluster) = &cluster {
+        let bus = cluster.bus().clone();
+        ready_checks.push(Arc::new(crate::health::BusReady { bus }));
+    }
     let shared = Arc::new(Shared {
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
         admin: admin.clone(),
@@ -163,18 +174,23 @@ pub async fn start_with_store(
         store,
         clock,
         hubs,
-        next_conn: AtomicU64::new(1),
+        next_conn: AtomicU64::new(first_conn_id()),
         shutdown: shutdown.clone(),
         draining: CancellationToken::new(),
         drain_timeout_ms: AtomicU64::new(0),
         connections: TaskTracker::new(),
         known_accounts: KnownAccounts::new(KNOWN_ACCOUNTS_BOUND),
-        ready_checks: vec![store_ready],
+        ready_checks,
         store_health,
         metrics,
     });
     tokio::spawn(crate::revocation_watch::watch(shared.clone()));
     tokio::spawn(crate::retention::run(shared.clone()));
+    if let Some(cluster) = cluster {
+        tokio::spawn(crate::cluster::serve_inbox(cluster.clone(), shared.clone()));
+        tokio::spawn(crate::cluster::keep_alive(cluster.clone(), shared.clone()));
+        tokio::spawn(crate::cluster::keep_up(cluster, shared.clone()));
+    }
     let router = Router::new()
         .route("/ws", get(upgrade))
         .route("/healthz", get(health::healthz))
@@ -199,6 +215,34 @@ pub async fn start_with_store(
         http,
         writer: writer_task,
     })
+}
+
+/// Connects to the cluster's bus as this node.
+async fn join_cluster(settings: &ClusterSettings) -> Result<Cluster, ServerError> {
+    let node = match &settings.node_id {
+        Some(node) => node.clone(),
+        None => random_node_id()?,
+    };
+    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease).await?;
+    bus.heartbeat().await?;
+    tracing::info!(%node, "joined the cluster");
+    Ok(Cluster::new(bus))
+}
+
+fn random_node_id() -> Result<String, ServerError> {
+    crate::login_token::random_text(6)
+        .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))
+}
+
+/// Connection ids start at a random multiple of 2^32, so that ids of different nodes (which
+/// meet in a hub) do not collide.
+fn first_conn_id() -> u64 {
+    let mut bytes = [0u8; 4];
+    // Without randomness (never on a supported OS) ids start at 1, as on a single node.
+    if getrandom::fill(&mut bytes).is_err() {
+        return 1;
+    }
+    (u64::from(u32::from_le_bytes(bytes)) << 32) | 1
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled.
@@ -421,6 +465,7 @@ impl RunningServer {
         self.shared.connections.wait().await;
         self.shared.hubs.stop().await;
         self.writer.await?;
+        self.shared.hubs.release_leases().await;
         self.shared.store.close().await;
         tracing::info!("shut down; every call change is committed");
         Ok(())

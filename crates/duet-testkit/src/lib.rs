@@ -7,15 +7,21 @@
 //!   and accounts with login tokens on it.
 //! - [`sdk`]: SDK clients logged in to such a server, and waiting for their events by name.
 //! - [`raw`]: a client that speaks the documented JSON protocol over a plain WebSocket.
+//! - [`postgres`]: a private PostgreSQL server in a temporary directory, and fresh databases on it.
 //! - [`tls`]: a test certificate authority and the certificates it issues, as PEM files.
+//! - [`redis`]: a throwaway Redis for the cluster's bus.
 
+pub mod postgres;
 pub mod raw;
+pub mod redis;
 pub mod sdk;
 pub mod server;
 pub mod tls;
 pub mod wait;
 
+pub use postgres::TempPostgres;
 pub use raw::RawPeer;
+pub use redis::TempRedis;
 pub use sdk::{
     answered_call, client, client_with, invited, next_event, record_status, wait_for_event,
     wait_for_event_where, Events,

@@ -818,7 +818,13 @@ impl Backend {
             Ok(payload) => self.inner.ui.emit("call-event", payload),
             Err(error) => tracing::warn!(%error, "event not serializable"),
         }
-        if let CallEvent::Invited(invite) = event {
+        // A call waiting during a call is told by the call screen's banner and its soft beep; a
+        // desktop notification on top would pull the user out of the call they are in.
+        let ringing = match event {
+            CallEvent::Invited(invite) if !invite.waiting => Some(invite),
+            _ => None,
+        };
+        if let Some(invite) = ringing {
             let (title, body) = if self.locale() == "zh" {
                 (
                     "来电",

@@ -31,6 +31,9 @@ pub struct PageStats {
     /// The microphone heard speech during the second (measured while muted too): with the
     /// microphone muted, the call screen says "You are muted".
     pub speaking: bool,
+    /// The media path was lost and is being mended (ICE restart): the call screen says
+    /// "Reconnecting…" instead of the grade.
+    pub reconnecting: bool,
 }
 
 impl From<&MediaStats> for PageStats {
@@ -46,6 +49,7 @@ impl From<&MediaStats> for PageStats {
             height: stats.height,
             quality: stats.quality,
             speaking: stats.speaking,
+            reconnecting: stats.reconnecting,
         }
     }
 }

@@ -105,6 +105,33 @@ impl Internet {
         &mut self.namespaces
     }
 
+    /// Moves site A to a new public address, as a laptop moving to another network (or a phone
+    /// whose carrier re-numbers it) does: router A's WAN link gets 198.51.100.10 (the public side
+    /// .9) and loses its old address. Deleting the address makes the kernel drop every NAT
+    /// mapping made with it, so packets from the internet to the old address go nowhere and
+    /// the client's next packets leave from the new one. The client's own address is unchanged.
+    /// Returns the new address. The public counters keep watching the old one.
+    pub fn move_site_a(&self) -> Ipv4Addr {
+        let pub_side = Ipv4Addr::new(198, 51, 100, 9);
+        let new_wan = Ipv4Addr::new(198, 51, 100, 10);
+        ip(
+            &self.public,
+            &["addr", "add", &format!("{pub_side}/30"), "dev", "to-a"],
+        );
+        let router = &self.a.router;
+        ip(
+            router,
+            &["addr", "add", &format!("{new_wan}/30"), "dev", "wan"],
+        );
+        ip(
+            router,
+            &["route", "replace", "default", "via", &pub_side.to_string()],
+        );
+        let old = format!("{}/30", self.a.wan_ip);
+        ip(router, &["addr", "del", &old, "dev", "wan"]);
+        new_wan
+    }
+
     /// Packets counted so far by the public namespace's counter `name` (`nft::counters`).
     pub fn counter(&self, name: &str) -> u64 {
         nft::counter(&self.public, name)

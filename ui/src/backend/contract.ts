@@ -586,7 +586,12 @@ quality: Quality,
  * The microphone heard speech during the second (measured while muted too): with the
  * microphone muted, the call screen says "You are muted".
  */
-speaking: boolean, };
+speaking: boolean, 
+/**
+ * The media path was lost and is being mended (ICE restart): the call screen says
+ * "Reconnecting…" instead of the grade.
+ */
+reconnecting: boolean, };
 
 export type MicLevel = { 
 /**

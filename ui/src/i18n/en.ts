@@ -127,6 +127,7 @@ export const en: Record<I18nKey, string> = {
   "quality.bad": "Bad network",
   "quality.unknown": "Connecting…",
   "quality.noMedia": "No media",
+  "quality.reconnecting": "Reconnecting…",
 
   "device.camera.not_found": "No camera found",
   "device.camera.busy": "Camera in use by another app",

@@ -125,6 +125,7 @@ export const zh = {
   "quality.bad": "网络很差",
   "quality.unknown": "正在连接…",
   "quality.noMedia": "无音视频",
+  "quality.reconnecting": "正在重新连接…",
 
   "device.camera.not_found": "未找到摄像头",
   "device.camera.busy": "摄像头正被其他应用占用",

@@ -188,7 +188,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   let reports = 0;
   ctx.stats.subscribe((stats) => {
     if (stats) reports += 1;
-    quality.set(stats?.quality ?? "unknown", reports);
+    quality.set(stats?.quality ?? "unknown", reports, stats?.reconnecting ?? false);
     overlay.set(stats);
     if (stats) {
       mutedHint.heard(stats.speaking, state?.call?.muted ?? false, Date.now());

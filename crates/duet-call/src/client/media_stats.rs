@@ -78,6 +78,10 @@ pub struct MediaStats {
     /// the app says "You are muted".
     #[serde(default)]
     pub speaking: bool,
+    /// The path that carried the call's media was lost (the network changed or went away) and
+    /// is being mended by an ICE restart: the app says "Reconnecting…". The call goes on.
+    #[serde(default)]
+    pub reconnecting: bool,
 }
 
 #[cfg(test)]

@@ -20,8 +20,9 @@ use duet_protocol::{
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 
-/// A call action as it arrived from a device (the fields of a `call` message).
-#[derive(Debug, Clone, PartialEq)]
+/// A call action as it arrived from a device (the fields of a `call` message); serializable so
+/// that a server node can hand it to the node whose switchboard decides the call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CallRequest {
     pub call_id: CallId,
     /// The device the message claims to come from; it must be the connection's own.

@@ -1,5 +1,6 @@
 //! Checking a `login`: app, token signature, account, expiry and revocation, in that order.
 
+use crate::hub::HubError;
 use crate::hub::HubHandle;
 use crate::login_token;
 use crate::server::Shared;
@@ -33,6 +34,20 @@ fn internal(error: impl std::fmt::Display) -> ProtocolError {
         ErrorCode::Internal,
         "the server could not check this login; try again",
     )
+}
+
+/// The app's hub cannot be reached: in a cluster, the bus is down or the app is moving between
+/// nodes. The client retries as after any refused login with `internal`.
+fn hub_unavailable(error: HubError) -> ProtocolError {
+    tracing::warn!(%error, "login refused: the app's hub is unavailable");
+    let message = match error {
+        HubError::Store(_) => "the server could not check this login; try again",
+        HubError::Bus(_) => {
+            "the server cannot reach its other nodes right now; try again in a moment"
+        }
+        HubError::Moving => "this app is moving to another server node; try again in a moment",
+    };
+    refuse(ErrorCode::Internal, message)
 }
 
 /// Checks the login of `account` on `device` with `token` for app `app_key`.
@@ -89,7 +104,7 @@ pub(crate) async fn authenticate(
         .hubs
         .get(&app)
         .await
-        .map_err(internal)?
+        .map_err(hub_unavailable)?
         .ok_or_else(|| refuse(ErrorCode::Internal, "the server is shutting down"))?;
     Ok(LoggedIn {
         app,

@@ -499,8 +499,10 @@ impl Session {
                         }
                     }
                     None => {
-                        // The hub let go of this connection: it fell too far behind, or the hub stopped.
-                        return Exit::new(End::Quiet, CloseCause::Policy, "too slow to receive messages");
+                        // The hub let go of this connection: it fell too far behind, or the hub
+                        // stopped (in a cluster: the app moved to another node). The client
+                        // reconnects and resyncs as after any lost connection.
+                        return Exit::new(End::Quiet, CloseCause::GoingAway, "the server let go of this connection; reconnect");
                     }
                 },
                 incoming = next_text(&mut self.socket, &mut self.bucket) => {

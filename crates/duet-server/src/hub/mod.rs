@@ -9,9 +9,10 @@ mod refused;
 mod registry;
 mod watchers;
 
-pub(crate) use registry::Hubs;
+pub(crate) use registry::{HubError, Hubs};
 
 use crate::clock::Clock;
+use crate::cluster::RemoteHub;
 use crate::metrics::Metrics;
 use crate::store::writer::WriterHandle;
 use crate::store::{CallWrite, RevokedTokens};
@@ -103,7 +104,7 @@ pub(crate) struct HubStats {
 }
 
 /// How one account's entry for another changed.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ContactChange {
     pub owner: AccountId,
     pub other: AccountId,
@@ -115,23 +116,31 @@ pub(crate) struct ContactChange {
     pub push: bool,
 }
 
-/// Sends inputs to one app's hub; cheap to clone.
+/// Sends inputs to one app's hub, in this process or on the cluster node that holds the app's
+/// lease; cheap to clone.
 #[derive(Debug, Clone)]
-pub(crate) struct HubHandle {
-    inputs: mpsc::Sender<HubInput>,
+pub(crate) enum HubHandle {
+    Local(mpsc::Sender<HubInput>),
+    Remote(RemoteHub),
 }
 
 impl HubHandle {
-    /// Queues an input, waiting while the hub's queue is full; false if the hub has stopped.
+    /// Queues an input, waiting while the hub's queue is full; false if the hub has stopped
+    /// (or, for a remote hub, the bus is unreachable).
     pub(crate) async fn send(&self, input: HubInput) -> bool {
-        self.inputs.send(input).await.is_ok()
+        match self {
+            HubHandle::Local(inputs) => inputs.send(input).await.is_ok(),
+            HubHandle::Remote(remote) => remote.send(input).await,
+        }
     }
 
     /// Inputs waiting in the queue now.
     pub(crate) fn queued(&self) -> usize {
-        self.inputs
-            .max_capacity()
-            .saturating_sub(self.inputs.capacity())
+        match self {
+            HubHandle::Local(inputs) => inputs.max_capacity().saturating_sub(inputs.capacity()),
+            // Another node's hub: its own node reports it.
+            HubHandle::Remote(_) => 0,
+        }
     }
 
     /// The hub's counts, asked through its queue (so they are those of one moment); `None` if
@@ -210,7 +219,7 @@ pub(crate) fn spawn_hub(
         metrics,
     };
     tracker.spawn(hub.run(rx, shutdown).instrument(span));
-    HubHandle { inputs }
+    HubHandle::Local(inputs)
 }
 
 impl Hub {

@@ -1,7 +1,10 @@
 //! The hubs of all apps, started at boot for known apps and on first login for apps added later.
+//! In a cluster, a hub starts only on the node that takes the app's lease, and stops as soon as
+//! that node cannot renew it.
 
 use super::{spawn_hub, HubBounds, HubHandle};
 use crate::clock::Clock;
+use crate::cluster::{BusError, Cluster, Lease};
 use crate::config::CallSettings;
 use crate::metrics::Metrics;
 use crate::store::writer::WriterHandle;
@@ -11,12 +14,35 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// Why an app's hub could not be found or started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HubError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    /// The app's lease expired between taking and reading it; trying again places it.
+    #[error("the app's hub is moving between nodes; try again")]
+    Moving,
+}
+
+/// A hub running in this process, and the token that stops it alone.
+struct Running {
+    handle: HubHandle,
+    stop: CancellationToken,
+}
+
+type RunningHubs = Arc<tokio::sync::Mutex<HashMap<String, Running>>>;
+
 /// Starts, finds and stops hubs.
 pub(crate) struct Hubs {
-    hubs: tokio::sync::Mutex<HashMap<String, HubHandle>>,
+    hubs: RunningHubs,
+    /// The cluster this node belongs to, if any.
+    cluster: Option<Cluster>,
     store: Arc<dyn Store>,
     clock: Clock,
     calls: CallSettings,
@@ -26,6 +52,8 @@ pub(crate) struct Hubs {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     metrics: Arc<Metrics>,
+    /// Apps whose hubs ran here when the hubs stopped, for [`Hubs::release_leases`].
+    held_at_stop: Mutex<Vec<String>>,
 }
 
 /// The key of an app's per-call tokens, derived from its secret so that tokens survive restarts.
@@ -47,9 +75,11 @@ impl Hubs {
         writer: WriterHandle,
         shutdown: CancellationToken,
         metrics: Arc<Metrics>,
+        cluster: Option<Cluster>,
     ) -> Self {
         Self {
-            hubs: tokio::sync::Mutex::new(HashMap::new()),
+            hubs: RunningHubs::default(),
+            cluster,
             store,
             clock,
             calls,
@@ -58,11 +88,13 @@ impl Hubs {
             shutdown,
             tracker: TaskTracker::new(),
             metrics,
+            held_at_stop: Mutex::default(),
         }
     }
 
-    /// Starts the hub of every app in the store, restoring its live calls.
-    pub(crate) async fn start_all(&self) -> Result<(), StoreError> {
+    /// Starts the hub of every app in the store, restoring its live calls (in a cluster: of
+    /// every app no node holds).
+    pub(crate) async fn start_all(&self) -> Result<(), HubError> {
         for app in self.store.apps().await? {
             self.get(&app).await?;
         }
@@ -71,14 +103,35 @@ impl Hubs {
 
     /// The hub of `app`, started (with its live calls restored) if it is not running; `None`
     /// once the server is shutting down.
-    pub(crate) async fn get(&self, app: &App) -> Result<Option<HubHandle>, StoreError> {
+    /// In a cluster: the hub of the node holding the app's lease, taking the lease (and starting
+    /// the hub here) if no node holds it.
+    pub(crate) async fn get(&self, app: &App) -> Result<Option<HubHandle>, HubError> {
         let mut hubs = self.hubs.lock().await;
         if let Some(hub) = hubs.get(&app.app_key) {
-            return Ok(Some(hub.clone()));
+            return Ok(Some(hub.handle.clone()));
         }
         let Some(writer) = self.writer() else {
             return Ok(None);
         };
+        let mut taken_at = Instant::now();
+        if let Some(cluster) = &self.cluster {
+            match cluster.bus().take_or_find(&app.app_key).await? {
+                Lease::Taken => {
+                    // If Redis lost its keys (restarted), the node that ran this hub until then
+                    // may not know yet: it finds out at its next renewal and stops within this
+                    // wait, so that two hubs never decide the same calls.
+                    tokio::time::sleep(settle_time(cluster.bus().lease())).await;
+                }
+                Lease::Held => {}
+                Lease::Other(node) => {
+                    return Ok(Some(HubHandle::Remote(
+                        cluster.remote_hub(&app.app_key, node),
+                    )))
+                }
+                Lease::Vanished => return Err(HubError::Moving),
+            }
+            taken_at = Instant::now();
+        }
         let config = self.calls.switchboard(app.safe_mode);
         let tokens = CallTokens::new(&call_token_key(app));
         let mut switchboard = Switchboard::new(config, tokens.clone());
@@ -95,6 +148,7 @@ impl Hubs {
             tracing::info!(app = %app.app_key, calls = restored.len(), "restoring live calls");
         }
         switchboard.restore(restored, self.clock.now_ms());
+        let stop = self.shutdown.child_token();
         let hub = spawn_hub(
             app.app_key.clone(),
             switchboard,
@@ -105,22 +159,52 @@ impl Hubs {
                 queue: self.queue,
                 max_devices: self.calls.max_devices_per_account,
             },
-            self.shutdown.clone(),
+            stop.clone(),
             &self.tracker,
             self.metrics.clone(),
         );
-        hubs.insert(app.app_key.clone(), hub.clone());
+        if let Some(cluster) = &self.cluster {
+            tracing::info!(app = %app.app_key, node = cluster.bus().node(), "this node holds the app's hub");
+            let keeper = keep_lease(
+                self.hubs.clone(),
+                cluster.clone(),
+                app.app_key.clone(),
+                stop.clone(),
+                taken_at,
+            );
+            self.tracker.spawn(keeper);
+        }
+        let running = Running {
+            handle: hub.clone(),
+            stop,
+        };
+        hubs.insert(app.app_key.clone(), running);
         Ok(Some(hub))
     }
 
     /// The hubs running now.
     pub(crate) async fn all(&self) -> Vec<HubHandle> {
-        self.hubs.lock().await.values().cloned().collect()
+        self.hubs
+            .lock()
+            .await
+            .values()
+            .map(|r| r.handle.clone())
+            .collect()
     }
 
+    /// Apps whose hub runs in this process.
+    pub(crate) async fn local_apps(&self) -> Vec<String> {
+        self.hubs.lock().await.keys().cloned().collect()
+    }
+
+    /// The writer, until shutdown.
     /// The hub of `app_key` if it runs (an app without a hub has no one logged in).
     pub(crate) async fn running(&self, app_key: &str) -> Option<HubHandle> {
-        self.hubs.lock().await.get(app_key).cloned()
+        self.hubs
+            .lock()
+            .await
+            .get(app_key)
+            .map(|r| r.handle.clone())
     }
 
     /// The writer, until shutdown.
@@ -134,6 +218,7 @@ impl Hubs {
 
     /// Waits for every hub to stop (after `shutdown` was cancelled) and lets go of the writer.
     pub(crate) async fn stop(&self) {
+        let held = self.local_apps().await;
         self.writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -141,5 +226,76 @@ impl Hubs {
         self.hubs.lock().await.clear();
         self.tracker.close();
         self.tracker.wait().await;
+        self.held_at_stop
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(held);
+    }
+
+    /// Gives up the leases of the hubs that ran here (after their last changes are committed),
+    /// so that other nodes take the apps at once instead of after the lease.
+    pub(crate) async fn release_leases(&self) {
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        let held = std::mem::take(
+            &mut *self
+                .held_at_stop
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        for app in held {
+            if let Err(error) = cluster.bus().release(&app).await {
+                tracing::warn!(%app, %error, "giving up the app's lease failed; it expires by itself");
+            }
+        }
+        if let Err(error) = cluster.bus().leave().await {
+            tracing::warn!(%error, "saying this node left failed; other nodes notice within a lease");
+        }
+    }
+}
+
+/// How long a node waits after taking a lease before starting the hub: long enough for the
+/// previous holder's next renewal (every third of a lease, each given a quarter lease to answer)
+/// to fail and stop its hub.
+fn settle_time(lease: std::time::Duration) -> std::time::Duration {
+    lease * 2 / 3
+}
+
+/// Renews this node's lease on `app` while its hub runs; when the lease cannot be renewed in
+/// time, stops the hub before the lease can expire (so that two nodes never run it at once) and
+/// forgets it, closing its connections.
+async fn keep_lease(
+    hubs: RunningHubs,
+    cluster: Cluster,
+    app: String,
+    stop: CancellationToken,
+    taken_at: Instant,
+) {
+    let lease = cluster.bus().lease();
+    let mut renewed_at = taken_at;
+    loop {
+        let asked_at = Instant::now();
+        match cluster.bus().renew(&app).await {
+            Ok(true) => renewed_at = asked_at,
+            Ok(false) => {
+                tracing::warn!(%app, "another node holds the app's lease; stopping its hub here");
+                break;
+            }
+            Err(error) if renewed_at.elapsed() >= lease * 2 / 3 => {
+                tracing::warn!(%app, %error, "the app's lease could not be renewed in time; stopping its hub here");
+                break;
+            }
+            Err(error) => tracing::warn!(%app, %error, "renewing the app's lease failed; retrying"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(lease / 3) => {}
+        }
+    }
+    stop.cancel();
+    let mut running = hubs.lock().await;
+    if running.get(&app).is_some_and(|r| r.stop.is_cancelled()) {
+        running.remove(&app);
     }
 }

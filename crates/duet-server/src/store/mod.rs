@@ -1,15 +1,27 @@
 //! Persistence behind one trait: apps, accounts, tokens, contacts, records and live calls.
 //!
-//! [`SqliteStore`] is the default implementation; a PostgreSQL one can satisfy the same trait.
+//! [`SqliteStore`] is the default implementation, [`PostgresStore`] the other; [`open`] picks
+//! one from the configured `database`. Both keep the same invariants: `apply` commits a batch
+//! whole or not at all, and a call's record is inserted at most once (unique on app and call
+//! id) in the same transaction that deletes its live copy.
 //! Architecture invariant: the hub never awaits the store; call changes reach it through the
 //! batching [`writer`], everything else is read by connection tasks.
 
+mod open;
+mod postgres;
+mod postgres_calls;
+mod postgres_contacts;
+mod postgres_registration;
+mod postgres_revocations;
+mod rows;
 mod sqlite;
 mod sqlite_contacts;
 mod sqlite_registration;
 mod sqlite_revocations;
 pub mod writer;
 
+pub use open::{is_postgres, open, redacted};
+pub use postgres::{PostgresStore, MAX_POOL_CONNECTIONS as POSTGRES_POOL_CONNECTIONS};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -61,7 +73,7 @@ pub struct Revocation {
 }
 
 /// Which of an account's tokens a revocation covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RevokedTokens {
     /// The token with this id.
     One(String),

@@ -1,18 +1,15 @@
 //! The default [`Store`]: one SQLite file in WAL mode, so admin commands can use it while a server runs.
 
+use super::rows::{app_from, contains_pattern, int, reason_text, record_from, summary_from, uint};
 use super::{
     Account, ActiveCallRow, App, CallWrite, HistoryPosition, LinkPair, Linked, NewAccount,
     Registered, Revocation, RevokedTokens, Store, StoreError,
 };
 use crate::clock::wall_now_ms;
 use async_trait::async_trait;
-use duet_protocol::{
-    AccountId, CallId, CallRecord, CallStatus, CallType, ContactPolicy, EndReason, Registration,
-    UserSummary,
-};
+use duet_protocol::{AccountId, CallRecord, ContactPolicy, Registration, UserSummary};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::Row;
 use std::path::Path;
@@ -28,15 +25,6 @@ const MAX_POOL_CONNECTIONS: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
-}
-
-/// SQLite stores integers as i64; our millisecond times fit with centuries to spare.
-pub(super) fn int(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn uint(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
 }
 
 impl SqliteStore {
@@ -94,76 +82,6 @@ fn create_private(file: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
     }
-}
-
-fn app_from(row: &SqliteRow) -> Result<App, StoreError> {
-    Ok(App {
-        app_key: row.try_get("app_key")?,
-        secret: row.try_get("secret")?,
-        safe_mode: row.try_get("safe_mode")?,
-        registration: row
-            .try_get::<String, _>("registration")?
-            .parse()
-            .map_err(StoreError::Corrupt)?,
-        contacts: row
-            .try_get::<String, _>("contacts")?
-            .parse()
-            .map_err(StoreError::Corrupt)?,
-    })
-}
-
-pub(super) fn account_id(text: String) -> Result<AccountId, StoreError> {
-    AccountId::new(text).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn summary_from(row: &SqliteRow) -> Result<UserSummary, StoreError> {
-    Ok(UserSummary {
-        account: account_id(row.try_get("account")?)?,
-        nick: row.try_get("nick")?,
-    })
-}
-
-fn reason_text(reason: EndReason) -> String {
-    match serde_json::to_value(reason) {
-        Ok(serde_json::Value::String(text)) => text,
-        _ => format!("{reason:?}"),
-    }
-}
-
-fn record_from(row: &SqliteRow) -> Result<(HistoryPosition, CallRecord), StoreError> {
-    let corrupt = |e: String| StoreError::Corrupt(e);
-    let call_type: i64 = row.try_get("call_type")?;
-    let status: i64 = row.try_get("status")?;
-    let reason: String = row.try_get("reason")?;
-    let record = CallRecord {
-        call_id: CallId::new(row.try_get::<String, _>("call_id")?)
-            .map_err(|e| corrupt(e.to_string()))?,
-        from: account_id(row.try_get("from_account")?)?,
-        to: account_id(row.try_get("to_account")?)?,
-        call_type: CallType::try_from(u8::try_from(call_type).unwrap_or(0)).map_err(corrupt)?,
-        status: CallStatus::try_from(u8::try_from(status).unwrap_or(0)).map_err(corrupt)?,
-        reason: serde_json::from_value(serde_json::Value::String(reason))
-            .map_err(|e| corrupt(e.to_string()))?,
-        started_at_ms: uint(row.try_get("started_at_ms")?),
-        answered_at_ms: row.try_get::<Option<i64>, _>("answered_at_ms")?.map(uint),
-        ended_at_ms: uint(row.try_get("ended_at_ms")?),
-        duration_ms: uint(row.try_get("duration_ms")?),
-    };
-    Ok((row.try_get("id")?, record))
-}
-
-/// `query` as a LIKE pattern matching it anywhere, with LIKE's wildcards taken literally.
-fn contains_pattern(query: &str) -> String {
-    let mut pattern = String::with_capacity(query.len() + 2);
-    pattern.push('%');
-    for c in query.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 #[async_trait]

@@ -1,14 +1,11 @@
 //! The SQL behind contacts: one row per direction of a pair, and the app's contact policy (see
 //! migrations/0003_contacts.sql).
 
-use super::sqlite::{account_id, int, SqliteStore};
-use super::{Link, LinkPair, Linked, StoreError};
-use duet_protocol::{AccountId, ContactPolicy, UserSummary};
+use super::rows::{int, link, linked_from};
+use super::sqlite::SqliteStore;
+use super::{LinkPair, Linked, StoreError};
+use duet_protocol::{AccountId, ContactPolicy};
 use sqlx::Row;
-
-fn link(text: Option<String>) -> Result<Option<Link>, StoreError> {
-    text.as_deref().map(Link::parse).transpose()
-}
 
 impl SqliteStore {
     pub(super) async fn select_link_pair(
@@ -108,20 +105,7 @@ impl SqliteStore {
         .bind(owner.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| -> Result<Linked, StoreError> {
-                Ok(Linked {
-                    user: UserSummary {
-                        account: account_id(row.try_get("account")?)?,
-                        nick: row.try_get("nick")?,
-                    },
-                    links: LinkPair {
-                        own: link(row.try_get("own")?)?,
-                        theirs: link(row.try_get("theirs")?)?,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(linked_from).collect()
     }
 
     pub(super) async fn count_pending_requests(

@@ -1,7 +1,8 @@
 //! The SQL behind accounts people create themselves: registration policy, password hashes and
 //! invite codes (see migrations/0002_registration.sql).
 
-use super::sqlite::{int, SqliteStore};
+use super::rows::int;
+use super::sqlite::SqliteStore;
 use super::{NewAccount, Registered, StoreError};
 use duet_protocol::{AccountId, Registration};
 

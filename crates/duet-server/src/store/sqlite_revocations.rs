@@ -1,10 +1,10 @@
 //! The SQL behind revocations reaching live sessions (see migrations/0010_revocations.sql), and
 //! behind deleting the rows that would otherwise grow forever.
 
-use super::sqlite::{int, SqliteStore};
+use super::rows::{int, revocation_from};
+use super::sqlite::SqliteStore;
 use super::{Revocation, RevokedTokens, StoreError};
 use duet_protocol::AccountId;
-use sqlx::Row;
 
 impl SqliteStore {
     /// Records a revocation for running servers to see; in `tx` with the revocation itself.
@@ -47,25 +47,8 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let mut found = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let account: String = row.try_get("account")?;
-            let Ok(account) = AccountId::new(account) else {
-                continue; // Written by this server from a valid id; skip rather than stall.
-            };
-            let token_id: Option<String> = row.try_get("token_id")?;
-            let before: Option<i64> = row.try_get("issued_before_ms")?;
-            let tokens = match (token_id, before) {
-                (Some(id), _) => RevokedTokens::One(id),
-                (None, Some(ms)) => RevokedTokens::IssuedBefore(u64::try_from(ms).unwrap_or(0)),
-                (None, None) => continue,
-            };
-            found.push(Revocation {
-                id,
-                app_key: row.try_get("app_key")?,
-                account,
-                tokens,
-            });
+        for row in &rows {
+            found.extend(revocation_from(row)?);
         }
         Ok(found)
     }

@@ -1,8 +1,12 @@
 //! The real server on 127.0.0.1 (port 0) with a temporary SQLite file, driven by real WebSocket
-//! clients speaking the wire protocol.
+//! clients speaking the wire protocol; the store's own tests (and a restart) also on PostgreSQL.
 
+mod backends;
 mod bad_input;
 mod calls;
+mod cluster;
+mod cluster_database;
+mod cluster_kill;
 mod contact_requests;
 mod contacts;
 mod doc_examples;

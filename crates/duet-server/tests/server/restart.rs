@@ -1,14 +1,34 @@
 //! A server restart with the database intact: answered calls go on, no record is lost or doubled.
+//! On SQLite (the default) and on PostgreSQL.
 
+use crate::backends::fresh_postgres_database;
 use crate::support::{account, answered_call, Client};
 use duet_protocol::{CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason};
+use duet_server::ServerConfig;
 use duet_testkit::server_config;
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     let dir = tempfile::tempdir().unwrap();
-    let first = duet_server::start(server_config(dir.path())).await.unwrap();
+    survives_restarts(server_config(dir.path())).await;
+}
+
+#[tokio::test]
+async fn on_postgres_a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        database: fresh_postgres_database().await,
+        ..server_config(dir.path())
+    };
+    assert!(duet_server::store::is_postgres(&config.database));
+    survives_restarts(config).await;
+}
+
+/// Two clients, a call answered, the server restarted, the call hung up after it, and the
+/// record read back after another restart.
+async fn survives_restarts(config: ServerConfig) {
+    let first = duet_server::start(config.clone()).await.unwrap();
     let ttl = Duration::from_secs(3600);
     let alice_token = first
         .admin()
@@ -27,7 +47,7 @@ async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     alice.expect_closed().await;
     bob.expect_closed().await;
 
-    let second = duet_server::start(server_config(dir.path())).await.unwrap();
+    let second = duet_server::start(config.clone()).await.unwrap();
     let (mut alice, calls) = Client::login_with_resync(&second, "alice", &alice_token, "a1").await;
     assert_eq!(
         calls.len(),
@@ -73,7 +93,7 @@ async fn a_call_answered_before_a_restart_survives_it_and_ends_in_one_record() {
     second.shutdown().await.unwrap();
 
     // A third start finds the record once and nothing left to restore.
-    let third = duet_server::start(server_config(dir.path())).await.unwrap();
+    let third = duet_server::start(config).await.unwrap();
     let records = third
         .store()
         .history("demo", &account("alice"), None, 10)

@@ -1,17 +1,31 @@
-//! The store's contact queries on a real SQLite file.
+//! The store on real databases, every test on both backends (see backends.rs): contacts,
+//! records and live calls, accounts, tokens and invites.
 
+use crate::backends::{Backend, Db};
 use duet_protocol::{AccountId, CallId, CallRecord, CallStatus, CallType, EndReason};
 use duet_server::store::{CallWrite, Link, LinkPair};
-use duet_server::{App, SqliteStore, Store};
+use duet_server::App;
 
-fn id(s: &str) -> AccountId {
+mod accounts;
+mod calls;
+
+crate::on_both_backends!(
+    a_link_pair_is_written_both_ways_and_read_from_either_side,
+    links_list_every_account_linked_either_way_with_nicks_and_count_pending_requests,
+    a_search_leaves_out_accounts_that_blocked_the_searcher,
+    a_search_takes_like_wildcards_literally,
+    a_record_hidden_from_the_callee_is_in_the_callers_history_only,
+    the_contact_policy_is_stored_per_app,
+);
+
+pub(crate) fn id(s: &str) -> AccountId {
     AccountId::new(s).unwrap()
 }
 
-async fn store_with(accounts: &[&str]) -> (SqliteStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.sqlite");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+/// A fresh database with app `demo` and `accounts` in it (nick: "<account> nick").
+pub(crate) async fn store_with(backend: Backend, accounts: &[&str]) -> Db {
+    let db = Db::fresh(backend).await;
+    let store = &db.store;
     let app = App {
         app_key: "demo".into(),
         secret: "s".into(),
@@ -27,16 +41,16 @@ async fn store_with(accounts: &[&str]) -> (SqliteStore, tempfile::TempDir) {
             .await
             .unwrap();
     }
-    (store, dir)
+    db
 }
 
 fn pair(own: Option<Link>, theirs: Option<Link>) -> LinkPair {
     LinkPair { own, theirs }
 }
 
-#[tokio::test]
-async fn a_link_pair_is_written_both_ways_and_read_from_either_side() {
-    let (store, _dir) = store_with(&["alice", "bob"]).await;
+async fn a_link_pair_is_written_both_ways_and_read_from_either_side(backend: Backend) {
+    let db = store_with(backend, &["alice", "bob"]).await;
+    let store = &db.store;
     let (alice, bob) = (id("alice"), id("bob"));
     let asked = pair(Some(Link::Requested), None);
     store
@@ -68,9 +82,11 @@ async fn a_link_pair_is_written_both_ways_and_read_from_either_side() {
     );
 }
 
-#[tokio::test]
-async fn links_list_every_account_linked_either_way_with_nicks_and_count_pending_requests() {
-    let (store, _dir) = store_with(&["alice", "bob", "carol", "dave", "erin"]).await;
+async fn links_list_every_account_linked_either_way_with_nicks_and_count_pending_requests(
+    backend: Backend,
+) {
+    let db = store_with(backend, &["alice", "bob", "carol", "dave", "erin"]).await;
+    let store = &db.store;
     let alice = id("alice");
     let links = [
         ("bob", pair(Some(Link::Accepted), Some(Link::Accepted))),
@@ -107,9 +123,9 @@ async fn links_list_every_account_linked_either_way_with_nicks_and_count_pending
     );
 }
 
-#[tokio::test]
-async fn a_search_leaves_out_accounts_that_blocked_the_searcher() {
-    let (store, _dir) = store_with(&["alice", "bob", "bobby"]).await;
+async fn a_search_leaves_out_accounts_that_blocked_the_searcher(backend: Backend) {
+    let db = store_with(backend, &["alice", "bob", "bobby"]).await;
+    let store = &db.store;
     store
         .set_link_pair(
             "demo",
@@ -120,11 +136,26 @@ async fn a_search_leaves_out_accounts_that_blocked_the_searcher() {
         )
         .await
         .unwrap();
-    let found = |searcher: &'static str| {
-        let store = store.clone();
+    let found = |searcher: &'static str| async move {
+        store
+            .search("demo", &id(searcher), "bo", 20)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.account.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found("alice").await, ["bobby"]);
+    assert_eq!(found("bobby").await, ["bob", "bobby"]);
+}
+
+async fn a_search_takes_like_wildcards_literally(backend: Backend) {
+    let db = store_with(backend, &["ann_a", "annxa", "Ann"]).await;
+    let found = |query: &'static str| {
+        let store = db.store.clone();
         async move {
             store
-                .search("demo", &id(searcher), "bo", 20)
+                .search("demo", &id("ann_a"), query, 20)
                 .await
                 .unwrap()
                 .into_iter()
@@ -132,13 +163,18 @@ async fn a_search_leaves_out_accounts_that_blocked_the_searcher() {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(found("alice").await, ["bobby"]);
-    assert_eq!(found("bobby").await, ["bob", "bobby"]);
+    assert_eq!(found("n_a").await, ["ann_a"], "`_` is not a wildcard");
+    assert_eq!(found("%").await, Vec::<String>::new(), "`%` is not either");
+    assert_eq!(
+        found("ANN").await,
+        ["Ann", "ann_a", "annxa"],
+        "case-insensitive, by account"
+    );
 }
 
-#[tokio::test]
-async fn a_record_hidden_from_the_callee_is_in_the_callers_history_only() {
-    let (store, _dir) = store_with(&["alice", "bob"]).await;
+async fn a_record_hidden_from_the_callee_is_in_the_callers_history_only(backend: Backend) {
+    let db = store_with(backend, &["alice", "bob"]).await;
+    let store = &db.store;
     let record = CallRecord {
         call_id: CallId::new("c-1").unwrap(),
         from: id("alice"),
@@ -172,19 +208,16 @@ async fn a_record_hidden_from_the_callee_is_in_the_callers_history_only() {
         .is_empty());
 }
 
-#[tokio::test]
-async fn the_contact_policy_is_stored_per_app() {
-    let (store, _dir) = store_with(&[]).await;
-    let policy = |store: &SqliteStore| {
-        let store = store.clone();
-        async move { store.app("demo").await.unwrap().unwrap().contacts }
-    };
-    assert_eq!(policy(&store).await, duet_protocol::ContactPolicy::Mutual);
+async fn the_contact_policy_is_stored_per_app(backend: Backend) {
+    let db = store_with(backend, &[]).await;
+    let store = &db.store;
+    let policy = || async { store.app("demo").await.unwrap().unwrap().contacts };
+    assert_eq!(policy().await, duet_protocol::ContactPolicy::Mutual);
     assert!(store
         .set_contact_policy("demo", duet_protocol::ContactPolicy::Open)
         .await
         .unwrap());
-    assert_eq!(policy(&store).await, duet_protocol::ContactPolicy::Open);
+    assert_eq!(policy().await, duet_protocol::ContactPolicy::Open);
     assert!(!store
         .set_contact_policy("nope", duet_protocol::ContactPolicy::Open)
         .await

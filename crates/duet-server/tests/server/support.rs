@@ -68,6 +68,18 @@ impl Client {
         }
     }
 
+    /// Connects to `url` and logs in; returns the client and the calls of its resync.
+    pub async fn login_with_resync_url(
+        url: &str,
+        account: &str,
+        token: &str,
+        device_id: &str,
+    ) -> (Client, Vec<CallSnapshot>) {
+        let mut client = Client::connect_url(url).await;
+        let calls = client.log_in(account, token, device_id).await;
+        (client, calls)
+    }
+
     /// Connects, or `None` if the server closed the socket before the WebSocket handshake.
     pub async fn try_connect(server: &RunningServer) -> Option<Client> {
         let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())

@@ -1,0 +1,395 @@
+//! Several nodes on one database and one Redis bus: a call between devices on different nodes
+//! behaves as on one node, and a node leaving hands its apps' hubs to another without ending
+//! their calls.
+
+use crate::backends::{fresh_postgres_database, Backend};
+use crate::support::{answered_call, hang_up, Client};
+use duet_protocol::{
+    CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
+};
+use duet_server::{ClusterSettings, RunningServer};
+use duet_testkit::{server_config, TempRedis};
+use std::path::Path;
+use std::time::Duration;
+
+/// Short, so that a lost node's apps move quickly in tests (the default is 3 s).
+const LEASE: Duration = Duration::from_secs(1);
+
+/// The database every node of a test shares: a SQLite file in `dir` (several processes may share
+/// one on one machine), or a fresh PostgreSQL database.
+async fn shared_database(backend: Backend, dir: &Path) -> String {
+    match backend {
+        Backend::Sqlite => dir.join("duet.sqlite").to_string_lossy().into_owned(),
+        Backend::Postgres => fresh_postgres_database().await,
+    }
+}
+
+async fn node(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
+    let mut config = server_config(dir);
+    config.database = database.to_owned();
+    config.cluster = Some(ClusterSettings {
+        bus: redis.url(),
+        node_id: Some(name.to_owned()),
+        lease: LEASE,
+    });
+    duet_server::start(config).await.unwrap()
+}
+
+async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for account in accounts {
+        let ttl = Duration::from_secs(3600);
+        let token = server.admin().add_user("demo", account, account, ttl);
+        tokens.push(token.await.unwrap());
+    }
+    tokens
+}
+
+/// The records of call `id` in `account`'s history.
+async fn records(
+    server: &RunningServer,
+    account: &str,
+    id: &str,
+) -> Vec<duet_protocol::CallRecord> {
+    let account = duet_protocol::AccountId::new(account).unwrap();
+    let history = server.store().history("demo", &account, None, 100);
+    let history = history.await.unwrap();
+    history
+        .into_iter()
+        .map(|(_, record)| record)
+        .filter(|r| r.call_id.as_str() == id)
+        .collect()
+}
+
+async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record(
+    backend: Backend,
+) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    // The first node takes the app's lease at start: its hub decides every call of the app.
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+
+    // Alice's device is on the node without the hub; Bob's on the hub's node.
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hang_up(&mut alice, &mut bob, "c1", &alice_token).await;
+
+    hub_node.flush().await;
+    let kept = records(&other, "alice", "c1").await;
+    assert_eq!(kept.len(), 1, "one record: {kept:?}");
+    assert_eq!(kept[0].status, CallStatus::Completed);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+async fn busy_is_decided_across_nodes_by_the_one_hub(backend: Backend) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob", "carol"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&other.ws_url(), "bob", &t[1], "b1").await;
+    answered_call(&mut alice, &mut bob, "c1").await;
+
+    // Carol, on the other node, calls Bob, who is in a call: busy, as on one node.
+    let mut carol = Client::login_url(&hub_node.ws_url(), "carol", &t[2], "k1").await;
+    carol
+        .call("c2", "k1", 1, None, crate::support::invite("bob"))
+        .await;
+    carol.ack_token().await;
+    let (id, event) = carol.call_event().await;
+    assert_eq!(id.as_str(), "c2");
+    assert_eq!(
+        event,
+        CallEvent::Busy,
+        "the callee is in a call on the other node"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on(
+    backend: Backend,
+) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+
+    hub_node.shutdown().await.unwrap();
+    // Bob's node is gone; Alice's connection was routed to its hub, so it closes too.
+    bob.expect_closed().await;
+    alice.expect_closed().await;
+
+    // Both reconnect to the remaining node, which takes the app and restores the call.
+    let (mut alice, calls) =
+        Client::login_with_resync_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    assert_eq!(calls.len(), 1, "the call is restored: {calls:?}");
+    assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
+    let (mut bob, calls) = Client::login_with_resync_url(&other.ws_url(), "bob", &t[1], "b1").await;
+    assert_eq!(calls.len(), 1, "the call is restored: {calls:?}");
+
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
+    for client in [&mut alice, &mut bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    other.flush().await;
+    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+}
+
+/// Logs in at `url` until it works; `None` while logins are refused (then the refusal's code is
+/// kept in `refused`).
+async fn try_log_in(
+    url: &str,
+    account: &str,
+    token: &str,
+    device: &str,
+    refused: &mut Option<ErrorCode>,
+) -> Option<(Client, Vec<duet_protocol::CallSnapshot>)> {
+    let mut client = Client::connect_url(url).await;
+    client
+        .send(crate::support::login_msg("demo", account, token, device))
+        .await;
+    match client.next().await?.msg {
+        ServerMessage::LoginOk { .. } => match client.recv().await.msg {
+            ServerMessage::Resync { calls } => Some((client, calls)),
+            other => panic!("expected a resync, got {other:?}"),
+        },
+        ServerMessage::Error { code, .. } => {
+            *refused = Some(code);
+            None
+        }
+        _ => None,
+    }
+}
+
+async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back(
+    backend: Backend,
+) {
+    let mut redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hub_node.flush().await;
+
+    redis.stop();
+    // Without the bus no node can keep a lease: the hub stops before its lease could have
+    // expired, and its connections close (the clients' media would go on, peer to peer).
+    bob.expect_closed().await;
+    let mut refused = None;
+    let mut attempts = 0;
+    while refused.is_none() {
+        assert!(
+            try_log_in(&other.ws_url(), "bob", &t[1], "b1", &mut refused)
+                .await
+                .is_none()
+        );
+        attempts += 1;
+        assert!(
+            attempts < 200,
+            "a login during the outage was never refused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        refused,
+        Some(ErrorCode::Internal),
+        "refused with a reason, not left hanging"
+    );
+    // Down for three leases.
+    tokio::time::sleep(LEASE * 3).await;
+
+    redis.resume();
+    // Back: a node takes the app, restores the call, and both devices resync into it.
+    let mut back = Vec::new();
+    for (account, token, device) in [("alice", &t[0], "a1"), ("bob", &t[1], "b1")] {
+        let mut attempts = 0;
+        loop {
+            let url = other.ws_url();
+            if let Some(logged_in) = try_log_in(&url, account, token, device, &mut None).await {
+                back.push(logged_in);
+                break;
+            }
+            attempts += 1;
+            assert!(attempts < 400, "{account} never logged in again");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    let (mut bob, bob_calls) = back.pop().unwrap();
+    let (mut alice, alice_calls) = back.pop().unwrap();
+    for calls in [&alice_calls, &bob_calls] {
+        assert_eq!(calls.len(), 1, "the call outlived the outage: {calls:?}");
+        assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
+    }
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
+    for client in [&mut alice, &mut bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    other.flush().await;
+    hub_node.flush().await;
+    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node(backend: Backend) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    // Bob's desktop on one node, his laptop on the other: both ring.
+    let mut desktop = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let mut laptop = Client::login_url(&other.ws_url(), "bob", &t[1], "b2").await;
+    alice
+        .call("c1", "a1", 1, None, crate::support::invite("bob"))
+        .await;
+    alice.ack_token().await;
+    let mut laptop_token = String::new();
+    for (device, token) in [
+        (&mut desktop, &mut String::new()),
+        (&mut laptop, &mut laptop_token),
+    ] {
+        let (id, event) = device.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+        let CallEvent::Invited { call_token, .. } = event else {
+            panic!("expected invited, got {event:?}");
+        };
+        *token = call_token;
+    }
+    let accept = CallAction::Accept { call_type: None };
+    laptop
+        .call("c1", "b2", 1, Some(&laptop_token), accept)
+        .await;
+    laptop.ack_token().await;
+    let (_, event) = alice.call_event().await;
+    assert!(matches!(event, CallEvent::Accepted { .. }), "{event:?}");
+    let (_, event) = desktop.call_event().await;
+    assert!(
+        matches!(event, CallEvent::OtherDevice { .. }),
+        "the desktop hears it was answered elsewhere: {event:?}"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+async fn crossing_invites_from_two_nodes_are_merged_into_one_call(backend: Backend) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    // Both invite each other before either hears of the other's call.
+    alice
+        .call("ca", "a1", 1, None, crate::support::invite("bob"))
+        .await;
+    bob.call("cb", "b1", 1, None, crate::support::invite("alice"))
+        .await;
+    // The hub decides which came first: that call goes on, answered; the other is merged into it.
+    let mut merged = 0;
+    let mut answered = 0;
+    for client in [&mut alice, &mut bob] {
+        let frame = client
+            .recv_until(|m| {
+                matches!(
+                    m,
+                    ServerMessage::Call {
+                        event: CallEvent::Merged { .. } | CallEvent::Accepted { .. },
+                        ..
+                    }
+                )
+            })
+            .await;
+        match frame.msg {
+            ServerMessage::Call {
+                event: CallEvent::Merged { .. },
+                ..
+            } => merged += 1,
+            _ => answered += 1,
+        }
+    }
+    assert_eq!(
+        (merged, answered),
+        (1, 1),
+        "one side merged, the other answered"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    hub_node
+        .admin()
+        .add_contact("demo", "alice", "bob")
+        .await
+        .unwrap();
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let frame = alice
+        .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
+        .await;
+    let ServerMessage::Presence { account, presence } = frame.msg else {
+        unreachable!("filtered above")
+    };
+    assert_eq!(account.as_str(), "bob");
+    assert_eq!(presence, duet_protocol::Presence::Online);
+    drop(bob);
+    let frame = alice
+        .recv_until(|m| matches!(m, ServerMessage::Presence { .. }))
+        .await;
+    assert!(
+        matches!(frame.msg, ServerMessage::Presence { presence, .. } if presence != duet_protocol::Presence::Online),
+        "{frame:?}"
+    );
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+crate::on_both_backends!(
+    a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record,
+    busy_is_decided_across_nodes_by_the_one_hub,
+    the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on,
+    a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back,
+    an_answer_on_one_node_tells_the_callees_device_on_the_other_node,
+    crossing_invites_from_two_nodes_are_merged_into_one_call,
+    presence_of_a_contact_on_another_node_is_pushed,
+);
