@@ -67,6 +67,7 @@ fn call_token_key(app: &App) -> Vec<u8> {
 
 impl Hubs {
     /// No hub yet; hubs stop when `shutdown` is cancelled.
+    #[allow(clippy::too_many_arguments)] // each is a distinct part the hubs share or report to
     pub(crate) fn new(
         store: Arc<dyn Store>,
         clock: Clock,
