@@ -39,6 +39,7 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
         assert!((0.0..=100.0).contains(&stats.loss_pct), "{stats:?}");
         assert!(stats.jitter_ms >= 0.0, "{stats:?}");
         assert_ne!(stats.quality, NetworkQuality::Unknown, "media flows");
+        assert!(!stats.reconnecting, "the path is up: {stats:?}");
         let json = serde_json::to_value(CallEvent::CallStats {
             call_id: call_id.clone(),
             stats: *stats,
@@ -61,6 +62,7 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
                 "jitter_ms",
                 "loss_pct",
                 "quality",
+                "reconnecting",
                 "recv_kbps",
                 "rtt_ms",
                 "send_fps",
