@@ -435,6 +435,9 @@ impl RunningServer {
         self.shared
             .drain_timeout_ms
             .store(timeout_ms, std::sync::atomic::Ordering::Relaxed);
+        // In a cluster, the apps whose hubs run here go to other nodes first: the devices then
+        // move to a node that has (or takes) their app's hub, rather than being routed back here.
+        self.shared.hubs.hand_over().await;
         let open = self.shared.connections.len();
         tracing::info!(open, ?timeout, "draining: telling devices to move");
         self.shared.draining.cancel();

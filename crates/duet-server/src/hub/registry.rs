@@ -54,6 +54,8 @@ pub(crate) struct Hubs {
     metrics: Arc<Metrics>,
     /// Apps whose hubs ran here when the hubs stopped, for [`Hubs::release_leases`].
     held_at_stop: Mutex<Vec<String>>,
+    /// Set by [`Hubs::hand_over`]: no hub starts here any more.
+    handed_over: std::sync::atomic::AtomicBool,
 }
 
 /// The key of an app's per-call tokens, derived from its secret so that tokens survive restarts.
@@ -90,6 +92,7 @@ impl Hubs {
             tracker: TaskTracker::new(),
             metrics,
             held_at_stop: Mutex::default(),
+            handed_over: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -116,6 +119,15 @@ impl Hubs {
         };
         let mut taken_at = Instant::now();
         if let Some(cluster) = &self.cluster {
+            if self.handed_over.load(std::sync::atomic::Ordering::Relaxed) {
+                // Draining: the app's hub runs elsewhere now, or will once a node takes it.
+                return match cluster.bus().holder(&app.app_key).await? {
+                    Some(node) if node != cluster.bus().node() => Ok(Some(HubHandle::Remote(
+                        cluster.remote_hub(&app.app_key, node),
+                    ))),
+                    _ => Err(HubError::Moving),
+                };
+            }
             match cluster.bus().take_or_find(&app.app_key).await? {
                 Lease::Taken => {
                     // If Redis lost its keys (restarted), the node that ran this hub until then
@@ -231,6 +243,37 @@ impl Hubs {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .extend(held);
+    }
+
+    /// On a node of a cluster that starts draining: stops its hubs, waits until their last
+    /// changes are committed, and gives up their leases, so that another node takes each app at
+    /// once (restoring its calls) and the devices that move find the app's hub there instead of
+    /// being routed back to this node. No hub starts here afterwards.
+    pub(crate) async fn hand_over(&self) {
+        let Some(cluster) = &self.cluster else {
+            return;
+        };
+        self.handed_over
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let running: Vec<(String, Running)> = self.hubs.lock().await.drain().collect();
+        for (_, hub) in &running {
+            hub.stop.cancel();
+        }
+        for (_, hub) in &running {
+            if let HubHandle::Local(inputs) = &hub.handle {
+                // The hub's queue closes when its task has returned.
+                inputs.closed().await;
+            }
+        }
+        if let Some(writer) = self.writer() {
+            writer.flush().await;
+        }
+        for (app, _) in running {
+            tracing::info!(%app, "draining: handing the app's hub over to another node");
+            if let Err(error) = cluster.bus().release(&app).await {
+                tracing::warn!(%app, %error, "giving up the app's lease failed; it expires by itself");
+            }
+        }
     }
 
     /// Gives up the leases of the hubs that ran here (after their last changes are committed),

@@ -384,7 +384,69 @@ async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
     hub_node.shutdown().await.unwrap();
 }
 
+/// Logs `account` in at `url`, retrying while the app's hub is moving; returns the resync.
+async fn log_in_again(
+    url: &str,
+    account: &str,
+    token: &str,
+    device: &str,
+) -> (Client, Vec<duet_protocol::CallSnapshot>) {
+    for _ in 0..400 {
+        if let Some(logged_in) = try_log_in(url, account, token, device, &mut None).await {
+            return logged_in;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{account} never logged in again");
+}
+
+async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes_on(
+    backend: Backend,
+) {
+    let redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = shared_database(backend, dir.path()).await;
+    let hub_node = node(&db, dir.path(), &redis, "n1").await;
+    let other = node(&db, dir.path(), &redis, "n2").await;
+    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+
+    // A rolling restart's first step: the hub's node drains. It hands the app's hub over first
+    // (its last changes committed, its lease given up), so both devices, moving to the other
+    // node, find the call there.
+    let moved = async {
+        bob.expect_closed().await;
+        alice.expect_closed().await;
+        let (alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
+        let (bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
+        (alice, alice_calls, bob, bob_calls)
+    };
+    let ((), (mut alice, alice_calls, mut bob, bob_calls)) =
+        tokio::join!(hub_node.drain(Duration::from_secs(20)), moved);
+    for calls in [&alice_calls, &bob_calls] {
+        assert_eq!(calls.len(), 1, "the call went on: {calls:?}");
+        assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
+    }
+    hub_node.shutdown().await.unwrap();
+
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
+    for client in [&mut alice, &mut bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    other.flush().await;
+    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
+    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    other.shutdown().await.unwrap();
+}
+
 crate::on_both_backends!(
+    draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes_on,
     a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record,
     busy_is_decided_across_nodes_by_the_one_hub,
     the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on,
