@@ -35,6 +35,60 @@ async fn node(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> Runn
     duet_server::start(config).await.unwrap()
 }
 
+/// Two nodes of one cluster on one database (see [`shared_database`]) and one Redis, with
+/// `accounts` created. The first node, started first, takes the app's lease: its hub decides
+/// every call of the app.
+struct TwoNodes {
+    redis: TempRedis,
+    _dir: tempfile::TempDir,
+    hub_node: RunningServer,
+    other: RunningServer,
+    /// The accounts' login tokens, in order.
+    tokens: Vec<String>,
+}
+
+impl TwoNodes {
+    async fn start(backend: Backend, accounts: &[&str]) -> TwoNodes {
+        let redis = TempRedis::start();
+        let dir = tempfile::tempdir().unwrap();
+        let db = shared_database(backend, dir.path()).await;
+        let hub_node = node(&db, dir.path(), &redis, "n1").await;
+        let other = node(&db, dir.path(), &redis, "n2").await;
+        let tokens = tokens(&hub_node, accounts).await;
+        TwoNodes {
+            redis,
+            _dir: dir,
+            hub_node,
+            other,
+            tokens,
+        }
+    }
+}
+
+/// Alice (a1, holding the caller's `alice_token`) hangs up the restored call `c1`; both hear
+/// it end, and once the running `nodes` have committed, the database holds exactly one record of
+/// it for each.
+async fn hang_up_restored_call(
+    alice: &mut Client,
+    bob: &mut Client,
+    alice_token: &str,
+    nodes: &[&RunningServer],
+) {
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 10, Some(alice_token), hangup).await;
+    for client in [alice, bob] {
+        let (id, _) = client.call_event().await;
+        assert_eq!(id.as_str(), "c1");
+    }
+    for node in nodes {
+        node.flush().await;
+    }
+    assert_eq!(records(nodes[0], "alice", "c1").await.len(), 1);
+    assert_eq!(records(nodes[0], "bob", "c1").await.len(), 1);
+}
+
 async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
     let mut tokens = Vec::new();
     for account in accounts {
@@ -64,13 +118,13 @@ async fn records(
 async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_record(
     backend: Backend,
 ) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    // The first node takes the app's lease at start: its hub decides every call of the app.
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
 
     // Alice's device is on the node without the hub; Bob's on the hub's node.
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
@@ -88,12 +142,13 @@ async fn a_call_between_devices_on_two_nodes_rings_is_answered_and_ends_in_one_r
 }
 
 async fn busy_is_decided_across_nodes_by_the_one_hub(backend: Backend) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob", "carol"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob", "carol"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&other.ws_url(), "bob", &t[1], "b1").await;
     answered_call(&mut alice, &mut bob, "c1").await;
@@ -118,12 +173,13 @@ async fn busy_is_decided_across_nodes_by_the_one_hub(backend: Backend) {
 async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_goes_on(
     backend: Backend,
 ) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
     let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
@@ -141,17 +197,7 @@ async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_
     let (mut bob, calls) = Client::login_with_resync_url(&other.ws_url(), "bob", &t[1], "b1").await;
     assert_eq!(calls.len(), 1, "the call is restored: {calls:?}");
 
-    let hangup = CallAction::Hangup {
-        reason: EndReason::UserHangup,
-    };
-    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
-    for client in [&mut alice, &mut bob] {
-        let (id, _) = client.call_event().await;
-        assert_eq!(id.as_str(), "c1");
-    }
-    other.flush().await;
-    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
-    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    hang_up_restored_call(&mut alice, &mut bob, &alice_token, &[&other]).await;
     other.shutdown().await.unwrap();
 }
 
@@ -184,12 +230,13 @@ async fn try_log_in(
 async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back(
     backend: Backend,
 ) {
-    let mut redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        mut redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
     let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
@@ -224,49 +271,25 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
 
     redis.resume();
     // Back: a node takes the app, restores the call, and both devices resync into it.
-    let mut back = Vec::new();
-    for (account, token, device) in [("alice", &t[0], "a1"), ("bob", &t[1], "b1")] {
-        let mut attempts = 0;
-        loop {
-            let url = other.ws_url();
-            if let Some(logged_in) = try_log_in(&url, account, token, device, &mut None).await {
-                back.push(logged_in);
-                break;
-            }
-            attempts += 1;
-            assert!(attempts < 400, "{account} never logged in again");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    let (mut bob, bob_calls) = back.pop().unwrap();
-    let (mut alice, alice_calls) = back.pop().unwrap();
+    let (mut alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
+    let (mut bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
     for calls in [&alice_calls, &bob_calls] {
         assert_eq!(calls.len(), 1, "the call outlived the outage: {calls:?}");
         assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
     }
-    let hangup = CallAction::Hangup {
-        reason: EndReason::UserHangup,
-    };
-    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
-    for client in [&mut alice, &mut bob] {
-        let (id, _) = client.call_event().await;
-        assert_eq!(id.as_str(), "c1");
-    }
-    other.flush().await;
-    hub_node.flush().await;
-    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
-    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    hang_up_restored_call(&mut alice, &mut bob, &alice_token, &[&other, &hub_node]).await;
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
 
 async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node(backend: Backend) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     // Bob's desktop on one node, his laptop on the other: both ring.
     let mut desktop = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
@@ -304,12 +327,13 @@ async fn an_answer_on_one_node_tells_the_callees_device_on_the_other_node(backen
 }
 
 async fn crossing_invites_from_two_nodes_are_merged_into_one_call(backend: Backend) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
     // Both invite each other before either hears of the other's call.
@@ -351,12 +375,13 @@ async fn crossing_invites_from_two_nodes_are_merged_into_one_call(backend: Backe
 }
 
 async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     hub_node
         .admin()
         .add_contact("demo", "alice", "bob")
@@ -403,12 +428,13 @@ async fn log_in_again(
 async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes_on(
     backend: Backend,
 ) {
-    let redis = TempRedis::start();
-    let dir = tempfile::tempdir().unwrap();
-    let db = shared_database(backend, dir.path()).await;
-    let hub_node = node(&db, dir.path(), &redis, "n1").await;
-    let other = node(&db, dir.path(), &redis, "n2").await;
-    let t = tokens(&hub_node, &["alice", "bob"]).await;
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(backend, &["alice", "bob"]).await;
     let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
     let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
     let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
@@ -431,17 +457,7 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
     }
     hub_node.shutdown().await.unwrap();
 
-    let hangup = CallAction::Hangup {
-        reason: EndReason::UserHangup,
-    };
-    alice.call("c1", "a1", 10, Some(&alice_token), hangup).await;
-    for client in [&mut alice, &mut bob] {
-        let (id, _) = client.call_event().await;
-        assert_eq!(id.as_str(), "c1");
-    }
-    other.flush().await;
-    assert_eq!(records(&other, "alice", "c1").await.len(), 1);
-    assert_eq!(records(&other, "bob", "c1").await.len(), 1);
+    hang_up_restored_call(&mut alice, &mut bob, &alice_token, &[&other]).await;
     other.shutdown().await.unwrap();
 }
 
