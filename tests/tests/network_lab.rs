@@ -635,6 +635,48 @@ fn reconnecting_seen(done: &Finished) -> (bool, bool) {
     )
 }
 
+/// When media came back on each side (Alice, Bob) after `since`: the first new picture, and
+/// `MIN_FRAMES` more than each had (`had`, as [`recorded_both`] read it before). Waits, while the
+/// call lives, until both have `MIN_FRAMES` more.
+fn wait_for_media_back(
+    caller: &mut Cli,
+    callee: &mut Cli,
+    (at_caller, at_callee): (&Path, &Path),
+    (alice_had, bob_had): ((u64, f64), (u64, f64)),
+    since: Instant,
+    what: &str,
+) -> MediaBack {
+    let (mut first, mut full) = ([None, None], [None, None]);
+    wait_while_the_call_lives(caller, callee, what, Duration::from_millis(50), || {
+        let (alice_now, bob_now) = recorded_both(at_caller, at_callee);
+        for (side, now, had) in [(0, alice_now, alice_had), (1, bob_now, bob_had)] {
+            if first[side].is_none() && now.0 > had.0 {
+                first[side] = Some(since.elapsed());
+            }
+            if full[side].is_none() && now.0 >= had.0 + MIN_FRAMES {
+                full[side] = Some(since.elapsed());
+            }
+        }
+        full.contains(&None).then(|| {
+            format!(
+                "Alice had {alice_had:?} of Bob, now {alice_now:?}; Bob had {bob_had:?}, \
+                 now {bob_now:?}"
+            )
+        })
+    });
+    let ms = |at: Option<Duration>| at.unwrap_or_default().as_secs_f64() * 1000.0;
+    MediaBack {
+        first_ms: first.map(ms),
+        full_ms: full.map(ms),
+    }
+}
+
+/// What [`wait_for_media_back`] measured, in ms, Alice's then Bob's.
+struct MediaBack {
+    first_ms: [f64; 2],
+    full_ms: [f64; 2],
+}
+
 /// Issue "bad networks", blackout preset: Alice's whole network (signaling and media) is gone for
 /// 5 s in the middle of a call. The call goes on, media comes back both ways by itself, and the
 /// call ends once, completed, when Alice hangs up. Prints the time from the network's return to
@@ -661,34 +703,17 @@ fn impaired_1_a_5_second_blackout_keeps_the_call_and_media_comes_back() {
     let back = Instant::now();
 
     // Media is back when each side has recorded 3 s more of the other's pictures.
-    let (mut alice_back, mut bob_back) = (None, None);
-    wait_while_the_call_lives(
+    let back = wait_for_media_back(
         &mut caller,
         &mut callee,
+        (at_caller.path(), at_callee.path()),
+        (alice_had, bob_had),
+        back,
         "media did not come back after the blackout",
-        Duration::from_millis(50),
-        || {
-            let (alice_now, bob_now) = recorded_both(at_caller.path(), at_callee.path());
-            if alice_back.is_none() && alice_now.0 > alice_had.0 {
-                alice_back = Some(back.elapsed());
-            }
-            if bob_back.is_none() && bob_now.0 > bob_had.0 {
-                bob_back = Some(back.elapsed());
-            }
-            let done =
-                alice_now.0 >= alice_had.0 + MIN_FRAMES && bob_now.0 >= bob_had.0 + MIN_FRAMES;
-            (!done).then(|| {
-                format!(
-                    "Alice had {alice_had:?} of Bob, now {alice_now:?}; Bob had {bob_had:?}, \
-                     now {bob_now:?}"
-                )
-            })
-        },
     );
     eprintln!(
         "lab blackout 5 s: network back -> first new picture at Alice {:.0} ms, at Bob {:.0} ms",
-        alice_back.unwrap_or_default().as_secs_f64() * 1000.0,
-        bob_back.unwrap_or_default().as_secs_f64() * 1000.0
+        back.first_ms[0], back.first_ms[1]
     );
 
     caller.interrupt();
@@ -741,32 +766,17 @@ fn impaired_4_a_new_address_mid_call_brings_media_back_by_an_ice_restart() {
     let (alice_had, bob_had) = recorded_both(at_caller.path(), at_callee.path());
     let moved_to = lab.net.move_site_a();
     let moved = Instant::now();
-    let (mut alice_back, mut bob_back) = (None, None);
-    wait_while_the_call_lives(
+    let back = wait_for_media_back(
         &mut caller,
         &mut callee,
+        (at_caller.path(), at_callee.path()),
+        (alice_had, bob_had),
+        moved,
         "media did not come back after Alice's address changed",
-        Duration::from_millis(50),
-        || {
-            let (alice_now, bob_now) = recorded_both(at_caller.path(), at_callee.path());
-            if alice_back.is_none() && alice_now.0 >= alice_had.0 + MIN_FRAMES {
-                alice_back = Some(moved.elapsed());
-            }
-            if bob_back.is_none() && bob_now.0 >= bob_had.0 + MIN_FRAMES {
-                bob_back = Some(moved.elapsed());
-            }
-            (alice_back.is_none() || bob_back.is_none()).then(|| {
-                format!(
-                    "Alice had {alice_had:?} of Bob, now {alice_now:?}; Bob had {bob_had:?}, \
-                     now {bob_now:?}"
-                )
-            })
-        },
     );
     eprintln!(
         "lab new address {moved_to}: 30 more pictures at Alice after {:.0} ms, at Bob after {:.0} ms",
-        alice_back.unwrap_or_default().as_secs_f64() * 1000.0,
-        bob_back.unwrap_or_default().as_secs_f64() * 1000.0
+        back.full_ms[0], back.full_ms[1]
     );
 
     caller.interrupt();
