@@ -1,0 +1,229 @@
+//! A private X server with a known picture, for tests and bots (not for the app).
+//!
+//! [`TestDisplay::start`] runs `Xvfb` (package `xvfb`; found on `PATH`) on a free display number
+//! and kills it when dropped. Draw on it to show a known picture, then capture or share it:
+//!
+//! ```no_run
+//! use duet_screen::test_display::TestDisplay;
+//! let display = TestDisplay::start(640, 360)?;
+//! display.fill_root(0x20_40_80)?;
+//! let window = display.open_window("Slides", 40, 30, 320, 200, 0xff_80_00)?;
+//! window.fill_rect(10, 10, 50, 20, 0x00_00_ff)?; // a stamp
+//! let target = window.target(); // share it: window::<n>:0x...
+//! # Ok::<(), duet_screen::ScreenError>(())
+//! ```
+//!
+//! Colours are `0xRRGGBB`, drawn as pixel values of Xvfb's 24-bit TrueColor visual (captured as
+//! B, G, R bytes). No window manager runs: windows stay where they are put. Drawing is
+//! synchronous: every request is checked, so when a call returns the server has done
+//! it and a capture made afterwards sees it. Drawing with `fill_rect` is not kept if the area is later uncovered (no backing store);
+//! `fill` (the background) is.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use x11rb::connection::Connection;
+use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::xproto::{
+    AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ConfigureWindowAux, ConnectionExt as _, CreateGCAux,
+    CreateWindowAux, PropMode, Rectangle, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+use crate::{ScreenError, ShareTarget};
+
+/// A running `Xvfb` with one 24-bit screen; killed on drop.
+pub struct TestDisplay {
+    child: Child,
+    name: String,
+    x: Arc<X>,
+}
+
+/// The drawing connection, shared with the windows.
+struct X {
+    conn: RustConnection,
+    root: u32,
+    gc: u32,
+}
+
+impl TestDisplay {
+    /// Starts `Xvfb` with a `width` x `height` screen on the first free display number.
+    pub fn start(width: u32, height: u32) -> Result<Self, ScreenError> {
+        let mut child = Command::new("Xvfb")
+            // The server writes its display number to fd 1 (our pipe) once it accepts clients.
+            .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp", "-noreset"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| ScreenError::NoDisplay(format!("cannot run Xvfb (install the xvfb package): {e}")))?;
+        let mut line = String::new();
+        let read = match child.stdout.take() {
+            Some(out) => BufReader::new(out).read_line(&mut line).ok(),
+            None => None,
+        };
+        let number = line.trim();
+        if read.unwrap_or(0) == 0 || number.parse::<u32>().is_err() {
+            let _ = child.kill();
+            let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+            return Err(ScreenError::NoDisplay(format!(
+                "Xvfb -screen 0 {width}x{height}x24 did not report a display number (exit: {status})"
+            )));
+        }
+        let name = format!(":{number}");
+        match X::open(&name) {
+            Ok(x) => Ok(TestDisplay { child, name, x: Arc::new(x) }),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(e)
+            }
+        }
+    }
+
+    /// The display name, e.g. `":5"`, for `ShareTarget`s and `DISPLAY`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The whole screen of this display as a target.
+    pub fn screen_target(&self) -> ShareTarget {
+        ShareTarget::Screen { display: Some(self.name.clone()) }
+    }
+
+    /// Paints the root window (the background, outside all windows) `rgb`, and keeps it so.
+    pub fn fill_root(&self, rgb: u32) -> Result<(), ScreenError> {
+        let x = &self.x;
+        x.conn.change_window_attributes(x.root, &ChangeWindowAttributesAux::new().background_pixel(rgb))?.check()?;
+        x.conn.clear_area(false, x.root, 0, 0, 0, 0)?.check()?;
+        Ok(())
+    }
+
+    /// Paints a rectangle of the root window `rgb` (windows on top keep their contents).
+    pub fn fill_root_rect(&self, x0: i16, y0: i16, w: u16, h: u16, rgb: u32) -> Result<(), ScreenError> {
+        self.x.fill(self.x.root, x0, y0, w, h, rgb)
+    }
+
+    /// Moves the pointer to (`x`, `y`) of the screen.
+    pub fn warp_pointer(&self, x: i16, y: i16) -> Result<(), ScreenError> {
+        let x11 = &self.x;
+        x11.conn.warp_pointer(x11rb::NONE, x11.root, 0, 0, 0, 0, x, y)?.check()?;
+        Ok(())
+    }
+
+    /// Changes the screen size with RandR (Xvfb allows any size up to the one it started with
+    /// and down to its minimum; larger fails with a `Protocol` error).
+    pub fn resize_screen(&self, width: u16, height: u16) -> Result<(), ScreenError> {
+        let x = &self.x;
+        x.conn.randr_query_version(1, 3)?.reply()?;
+        // 96 dpi, as Xvfb reports.
+        let mm = |px: u16| (u32::from(px) * 254 / 960).max(1);
+        x.conn.randr_set_screen_size(x.root, width, height, mm(width), mm(height))?.check()?;
+        Ok(())
+    }
+
+    /// Opens a mapped top-level window filled `rgb`, titled `title` (`WM_NAME` and
+    /// `_NET_WM_NAME`), at (`x`, `y`), `w` x `h`, without border.
+    pub fn open_window(&self, title: &str, x: i16, y: i16, w: u16, h: u16, rgb: u32) -> Result<TestWindow, ScreenError> {
+        let x11 = &self.x;
+        let conn = &x11.conn;
+        let id = conn.generate_id()?;
+        let aux = CreateWindowAux::new().background_pixel(rgb);
+        conn.create_window(0, id, x11.root, x, y, w, h, 0, WindowClass::INPUT_OUTPUT, 0, &aux)?.check()?;
+        let utf8 = conn.intern_atom(false, b"UTF8_STRING")?.reply()?.atom;
+        let net_wm_name = conn.intern_atom(false, b"_NET_WM_NAME")?.reply()?.atom;
+        conn.change_property8(PropMode::REPLACE, id, AtomEnum::WM_NAME, AtomEnum::STRING, title.as_bytes())?.check()?;
+        conn.change_property8(PropMode::REPLACE, id, net_wm_name, utf8, title.as_bytes())?.check()?;
+        conn.map_window(id)?.check()?;
+        Ok(TestWindow { x: Arc::clone(&self.x), id, display: self.name.clone() })
+    }
+}
+
+impl Drop for TestDisplay {
+    fn drop(&mut self) {
+        // Best effort: the server may already have exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A top-level window on a [`TestDisplay`] (usable after the display is dropped, then every
+/// call fails with a `Protocol` error).
+pub struct TestWindow {
+    x: Arc<X>,
+    id: u32,
+    display: String,
+}
+
+impl TestWindow {
+    /// The X window id.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// This window as a share target.
+    pub fn target(&self) -> ShareTarget {
+        ShareTarget::Window { display: Some(self.display.clone()), id: self.id }
+    }
+
+    /// Fills the whole window `rgb` (and makes it its background).
+    pub fn fill(&self, rgb: u32) -> Result<(), ScreenError> {
+        let conn = &self.x.conn;
+        conn.change_window_attributes(self.id, &ChangeWindowAttributesAux::new().background_pixel(rgb))?.check()?;
+        conn.clear_area(false, self.id, 0, 0, 0, 0)?.check()?;
+        Ok(())
+    }
+
+    /// Fills a rectangle of the window `rgb` (e.g. a number stamp).
+    pub fn fill_rect(&self, x: i16, y: i16, w: u16, h: u16, rgb: u32) -> Result<(), ScreenError> {
+        self.x.fill(self.id, x, y, w, h, rgb)
+    }
+
+    /// Moves and resizes the window.
+    pub fn move_resize(&self, x: i32, y: i32, w: u32, h: u32) -> Result<(), ScreenError> {
+        let aux = ConfigureWindowAux::new().x(x).y(y).width(w).height(h);
+        self.x.conn.configure_window(self.id, &aux)?.check()?;
+        Ok(())
+    }
+
+    /// Unmaps (hides) the window, as minimising does.
+    pub fn unmap(&self) -> Result<(), ScreenError> {
+        self.x.conn.unmap_window(self.id)?.check()?;
+        Ok(())
+    }
+
+    /// Maps (shows) the window again.
+    pub fn map(&self) -> Result<(), ScreenError> {
+        self.x.conn.map_window(self.id)?.check()?;
+        Ok(())
+    }
+
+    /// Destroys the window.
+    pub fn destroy(&self) -> Result<(), ScreenError> {
+        self.x.conn.destroy_window(self.id)?.check()?;
+        Ok(())
+    }
+}
+
+impl X {
+    fn open(name: &str) -> Result<Self, ScreenError> {
+        let conn = connect_only(name)?;
+        let root = conn.setup().roots.first().map(|s| s.root).ok_or_else(|| ScreenError::NoDisplay(format!("{name}: no screen")))?;
+        let gc = conn.generate_id()?;
+        conn.create_gc(gc, root, &CreateGCAux::new().graphics_exposures(0))?.check()?;
+        Ok(X { conn, root, gc })
+    }
+
+    fn fill(&self, drawable: u32, x: i16, y: i16, width: u16, height: u16, rgb: u32) -> Result<(), ScreenError> {
+        self.conn.change_gc(self.gc, &ChangeGCAux::new().foreground(rgb))?.check()?;
+        self.conn.poly_fill_rectangle(drawable, self.gc, &[Rectangle { x, y, width, height }])?.check()?;
+        Ok(())
+    }
+}
+
+fn connect_only(name: &str) -> Result<RustConnection, ScreenError> {
+    let (conn, _) = RustConnection::connect(Some(name)).map_err(|e| ScreenError::NoDisplay(format!("{name}: {e}")))?;
+    Ok(conn)
+}
