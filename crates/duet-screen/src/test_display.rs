@@ -24,7 +24,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use x11rb::connection::Connection;
-use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::randr::{ConnectionExt as _, ModeInfo, Rotation};
 use x11rb::protocol::xproto::{
     AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ConfigureWindowAux, ConnectionExt as _, CreateGCAux,
     CreateWindowAux, PropMode, Rectangle, WindowClass,
@@ -113,14 +113,56 @@ impl TestDisplay {
         Ok(())
     }
 
-    /// Changes the screen size with RandR (Xvfb allows any size up to the one it started with
-    /// and down to its minimum; larger fails with a `Protocol` error).
+    /// Changes the screen size with RandR, as a user changing the resolution does: the CRTCs
+    /// are switched off, the screen resized, then switched on again with a mode of the new size
+    /// (made if missing). Xvfb accepts sizes up to the one it started with (its framebuffer is
+    /// allocated at start); others fail with `Unsupported`, changing nothing.
     pub fn resize_screen(&self, width: u16, height: u16) -> Result<(), ScreenError> {
         let x = &self.x;
-        x.conn.randr_query_version(1, 3)?.reply()?;
+        let conn = &x.conn;
+        conn.randr_query_version(1, 3)?.reply()?;
+        let range = conn.randr_get_screen_size_range(x.root)?.reply()?;
+        if !(range.min_width..=range.max_width).contains(&width) || !(range.min_height..=range.max_height).contains(&height) {
+            return Err(ScreenError::Unsupported(format!(
+                "screen size {width}x{height}: this server allows {}x{} to {}x{}",
+                range.min_width, range.min_height, range.max_width, range.max_height
+            )));
+        }
+        let res = conn.randr_get_screen_resources_current(x.root)?.reply()?;
+        let mut lit = Vec::new();
+        for &crtc in &res.crtcs {
+            let info = conn.randr_get_crtc_info(crtc, res.config_timestamp)?.reply()?;
+            if info.mode != 0 {
+                conn.randr_set_crtc_config(crtc, 0, res.config_timestamp, 0, 0, 0, Rotation::ROTATE0, &[])?.reply()?;
+                lit.push((crtc, info.outputs));
+            }
+        }
         // 96 dpi, as Xvfb reports.
         let mm = |px: u16| (u32::from(px) * 254 / 960).max(1);
-        x.conn.randr_set_screen_size(x.root, width, height, mm(width), mm(height))?.check()?;
+        conn.randr_set_screen_size(x.root, width, height, mm(width), mm(height))?.check()?;
+        for (crtc, outputs) in lit {
+            let mode = match res.modes.iter().find(|m| (m.width, m.height) == (width, height)) {
+                Some(m) => m.id,
+                None => {
+                    let name = format!("{width}x{height}");
+                    let info = ModeInfo {
+                        width,
+                        height,
+                        htotal: width,
+                        vtotal: height,
+                        dot_clock: u32::from(width) * u32::from(height) * 60,
+                        name_len: name.len() as u16,
+                        ..ModeInfo::default()
+                    };
+                    let mode = conn.randr_create_mode(x.root, info, name.as_bytes())?.reply()?.mode;
+                    for &output in &outputs {
+                        conn.randr_add_output_mode(output, mode)?.check()?;
+                    }
+                    mode
+                }
+            };
+            conn.randr_set_crtc_config(crtc, 0, res.config_timestamp, 0, 0, mode, Rotation::ROTATE0, &outputs)?.reply()?;
+        }
         Ok(())
     }
 

@@ -192,6 +192,9 @@ fn resolution_change_gives_frames_at_the_new_size() {
     assert_eq!((f.width, f.height), (320, 200));
     assert_flat(f, 0x44_44_44, Some((0, 0)), 40);
     assert_eq!(capturer.size(), (320, 200));
+    // Xvfb cannot grow beyond its start size; that fails cleanly and changes nothing.
+    assert!(matches!(display.resize_screen(1280, 960), Err(ScreenError::Unsupported(_))));
+    assert!(is_unchanged(capturer.capture()));
     display.resize_screen(640, 480).unwrap();
     display.fill_root(0x55_55_55).unwrap();
     let f = frame(capturer.capture());
