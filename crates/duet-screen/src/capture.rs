@@ -73,7 +73,11 @@ impl ScreenCapturer {
         Self::open_with(target, Display::open(target.display())?, true)
     }
 
-    pub(crate) fn open_with(target: &ShareTarget, display: Display, try_shm: bool) -> Result<Self, ScreenError> {
+    pub(crate) fn open_with(
+        target: &ShareTarget,
+        display: Display,
+        try_shm: bool,
+    ) -> Result<Self, ScreenError> {
         let conn = &display.conn;
         let root = display.root();
         require(conn, damage::X11_EXTENSION_NAME)?;
@@ -86,15 +90,27 @@ impl ScreenCapturer {
         let (source, drawable, width, height) = match target {
             ShareTarget::Screen { .. } => {
                 // Root ConfigureNotify tells of RandR resolution changes.
-                let events = ChangeWindowAttributesAux::new().event_mask(EventMask::STRUCTURE_NOTIFY);
+                let events =
+                    ChangeWindowAttributesAux::new().event_mask(EventMask::STRUCTURE_NOTIFY);
                 conn.change_window_attributes(root, &events)?.check()?;
                 let geometry = conn.get_geometry(root)?.reply()?;
                 check_depth(&display, geometry.depth)?;
-                (Source::Screen, root, u32::from(geometry.width), u32::from(geometry.height))
+                (
+                    Source::Screen,
+                    root,
+                    u32::from(geometry.width),
+                    u32::from(geometry.height),
+                )
             }
             ShareTarget::Window { id, .. } => {
                 let id = *id;
-                let no_such = |e: ReplyError| if is_gone(&e) { ScreenError::NoSuchWindow(id) } else { e.into() };
+                let no_such = |e: ReplyError| {
+                    if is_gone(&e) {
+                        ScreenError::NoSuchWindow(id)
+                    } else {
+                        e.into()
+                    }
+                };
                 let attrs = conn.get_window_attributes(id)?.reply().map_err(no_such)?;
                 let geometry = conn.get_geometry(id)?.reply().map_err(no_such)?;
                 if geometry.root != root {
@@ -102,14 +118,21 @@ impl ScreenCapturer {
                 }
                 check_depth(&display, geometry.depth)?;
                 require(conn, composite::X11_EXTENSION_NAME).map_err(|_| {
-                    ScreenError::Unsupported("window capture needs the X Composite extension".into())
+                    ScreenError::Unsupported(
+                        "window capture needs the X Composite extension".into(),
+                    )
                 })?;
                 conn.composite_query_version(0, 4)?.reply()?;
-                let events = ChangeWindowAttributesAux::new().event_mask(EventMask::STRUCTURE_NOTIFY);
-                conn.change_window_attributes(id, &events)?.check().map_err(no_such)?;
+                let events =
+                    ChangeWindowAttributesAux::new().event_mask(EventMask::STRUCTURE_NOTIFY);
+                conn.change_window_attributes(id, &events)?
+                    .check()
+                    .map_err(no_such)?;
                 // Automatic redirection keeps the window's whole picture in a pixmap even where
                 // other windows cover it; the server still draws it on screen as before.
-                conn.composite_redirect_window(id, Redirect::AUTOMATIC)?.check().map_err(no_such)?;
+                conn.composite_redirect_window(id, Redirect::AUTOMATIC)?
+                    .check()
+                    .map_err(no_such)?;
                 let state = WindowState {
                     id,
                     viewable: attrs.map_state == MapState::VIEWABLE,
@@ -120,12 +143,18 @@ impl ScreenCapturer {
                     border: geometry.border_width,
                     pixmap: None,
                 };
-                (Source::Window(state), id, u32::from(geometry.width), u32::from(geometry.height))
+                (
+                    Source::Window(state),
+                    id,
+                    u32::from(geometry.width),
+                    u32::from(geometry.height),
+                )
             }
         };
         let damage = conn.generate_id()?;
         // NON_EMPTY: one event when the damage region stops being empty; each grab empties it.
-        conn.damage_create(damage, drawable, ReportLevel::NON_EMPTY)?.check()?;
+        conn.damage_create(damage, drawable, ReportLevel::NON_EMPTY)?
+            .check()?;
         let grabber = Grabber::new(conn, try_shm);
         let msb_first = grab::msb_first(conn);
         Ok(ScreenCapturer {
@@ -173,7 +202,13 @@ impl ScreenCapturer {
             if !w.viewable {
                 return Ok(Capture::Hidden);
             }
-            if !refresh_window(&self.display, w, &mut self.width, &mut self.height, &mut self.dirty)? {
+            if !refresh_window(
+                &self.display,
+                w,
+                &mut self.width,
+                &mut self.height,
+                &mut self.dirty,
+            )? {
                 return Ok(Capture::Hidden);
             }
         }
@@ -181,20 +216,36 @@ impl ScreenCapturer {
             Source::Screen => (0, 0),
             Source::Window(w) => (w.x, w.y),
         };
-        let pointer_at = pointer
-            .same_screen
-            .then(|| (i32::from(pointer.root_x) - origin_x, i32::from(pointer.root_y) - origin_y));
-        let (cursor_at, cursor_moved) = self.cursor.place(&self.display.conn, pointer_at, (self.width, self.height))?;
+        let pointer_at = pointer.same_screen.then(|| {
+            (
+                i32::from(pointer.root_x) - origin_x,
+                i32::from(pointer.root_y) - origin_y,
+            )
+        });
+        let (cursor_at, cursor_moved) =
+            self.cursor
+                .place(&self.display.conn, pointer_at, (self.width, self.height))?;
 
         if self.dirty || !self.have_grab {
-            self.grab()?;
+            if !self.grab()? {
+                return Ok(Capture::Hidden);
+            }
         } else if !cursor_moved {
             return Ok(Capture::Unchanged);
         }
         // Recompose from the clean grab: the cursor is not in the X image.
-        self.frame.copy_from_x(self.grabber.last(), self.width as usize * 4, self.msb_first);
+        self.frame
+            .copy_from_x(self.grabber.last(), self.width as usize * 4, self.msb_first);
         self.cursor.draw(&mut self.frame, cursor_at);
         Ok(Capture::Frame(&self.frame))
+    }
+
+    /// Grabs now whether or not anything changed (what a capturer without damage tracking
+    /// does every frame): a full frame, or [`Capture::Hidden`]. For benchmarks, and to
+    /// resynchronise if frames were lost downstream.
+    pub fn capture_now(&mut self) -> Result<Capture<'_>, ScreenError> {
+        self.dirty = true;
+        self.capture()
     }
 
     fn read_events(&mut self) -> Result<(), ScreenError> {
@@ -203,16 +254,20 @@ impl ScreenCapturer {
             match (&mut self.source, event) {
                 (_, Event::DamageNotify(e)) if e.damage == self.damage => self.dirty = true,
                 (_, Event::XfixesCursorNotify(_)) => self.cursor.shape_changed(),
-                (Source::Screen, Event::ConfigureNotify(e)) if e.window == root => {
-                    if (self.width, self.height) != (u32::from(e.width), u32::from(e.height)) {
-                        self.width = u32::from(e.width);
-                        self.height = u32::from(e.height);
-                        self.dirty = true;
-                    }
+                (Source::Screen, Event::ConfigureNotify(e))
+                    if e.window == root
+                        && (self.width, self.height)
+                            != (u32::from(e.width), u32::from(e.height)) =>
+                {
+                    self.width = u32::from(e.width);
+                    self.height = u32::from(e.height);
+                    self.dirty = true;
                 }
                 (Source::Window(w), Event::ConfigureNotify(e)) if e.window == w.id => {
                     w.stale_geometry = true;
-                    if (self.width, self.height, w.border) != (u32::from(e.width), u32::from(e.height), e.border_width) {
+                    if (self.width, self.height, w.border)
+                        != (u32::from(e.width), u32::from(e.height), e.border_width)
+                    {
                         // The window has a new pixmap of the new size.
                         drop_pixmap(&self.display, w);
                         self.dirty = true;
@@ -240,43 +295,58 @@ impl ScreenCapturer {
     }
 
     /// Reads the current pixels into the grabber, emptying the damage region first so that
-    /// drawing during the grab is reported for the next one.
-    fn grab(&mut self) -> Result<(), ScreenError> {
-        let conn = &self.display.conn;
-        conn.damage_subtract(self.damage, NONE, NONE)?;
-        let (drawable, x, y) = match &self.source {
-            Source::Screen => (self.display.root(), 0, 0),
-            Source::Window(w) => {
-                // `refresh_window` named it; a window is only grabbed while mapped.
-                let Some(pixmap) = w.pixmap else { return Err(ScreenError::Protocol("window pixmap missing".into())) };
-                (pixmap, w.border as i16, w.border as i16)
-            }
-        };
-        let (w, h) = (clamp16(self.width), clamp16(self.height));
-        match self.grabber.grab(conn, drawable, (x, y, w, h)) {
-            Ok(()) => {}
-            Err(e) => {
-                return Err(match &mut self.source {
-                    Source::Window(state) if window_exists(&self.display, state.id) => {
-                        // The pixmap no longer matches (a resize raced us): rename next time.
-                        drop_pixmap(&self.display, state);
-                        state.stale_geometry = true;
-                        e.into()
+    /// drawing during the grab is reported for the next one. A size change racing the grab
+    /// (its event not read yet) makes the server refuse it: the size is asked and the grab
+    /// tried once more. `Ok(false)`: the window turned out unmapped.
+    fn grab(&mut self) -> Result<bool, ScreenError> {
+        self.display.conn.damage_subtract(self.damage, NONE, NONE)?;
+        let mut retried = false;
+        loop {
+            let (drawable, x, y) = match &self.source {
+                Source::Screen => (self.display.root(), 0, 0),
+                Source::Window(w) => match w.pixmap {
+                    Some(pixmap) => (pixmap, w.border as i16, w.border as i16),
+                    // Only after a failed grab: renamed below or unmapped.
+                    None => return Ok(false),
+                },
+            };
+            let (w, h) = (clamp16(self.width), clamp16(self.height));
+            let Err(e) = self
+                .grabber
+                .grab(&self.display.conn, drawable, (x, y, w, h))
+            else {
+                self.frame.reshape(u32::from(w), u32::from(h));
+                self.dirty = false;
+                self.have_grab = true;
+                return Ok(true);
+            };
+            match &mut self.source {
+                Source::Window(state) if !window_exists(&self.display, state.id) => {
+                    state.gone = true;
+                    return Err(ScreenError::WindowGone);
+                }
+                _ if retried => return Err(e.into()),
+                Source::Window(state) => {
+                    drop_pixmap(&self.display, state);
+                    state.stale_geometry = true;
+                    let (width, height, dirty) =
+                        (&mut self.width, &mut self.height, &mut self.dirty);
+                    if !refresh_window(&self.display, state, width, height, dirty)? {
+                        return Ok(false);
                     }
-                    Source::Window(state) => {
-                        state.gone = true;
-                        ScreenError::WindowGone
-                    }
-                    Source::Screen => e.into(),
-                })
+                }
+                Source::Screen => {
+                    let geometry = self
+                        .display
+                        .conn
+                        .get_geometry(self.display.root())?
+                        .reply()?;
+                    self.width = u32::from(geometry.width);
+                    self.height = u32::from(geometry.height);
+                }
             }
+            retried = true;
         }
-        self.width = u32::from(w);
-        self.height = u32::from(h);
-        self.frame.reshape(self.width, self.height);
-        self.dirty = false;
-        self.have_grab = true;
-        Ok(())
     }
 }
 
@@ -303,11 +373,20 @@ fn refresh_window(
             Ok(g) => g,
             Err(e) => return Err(gone(w, e)),
         };
-        let at = match conn.translate_coordinates(w.id, display.root(), 0, 0)?.reply() {
+        let at = match conn
+            .translate_coordinates(w.id, display.root(), 0, 0)?
+            .reply()
+        {
             Ok(t) => t,
             Err(e) => return Err(gone(w, e)),
         };
-        if (*width, *height, w.border) != (u32::from(geometry.width), u32::from(geometry.height), geometry.border_width) {
+        if (*width, *height, w.border)
+            != (
+                u32::from(geometry.width),
+                u32::from(geometry.height),
+                geometry.border_width,
+            )
+        {
             drop_pixmap(display, w);
             *dirty = true;
         }
@@ -341,13 +420,23 @@ fn drop_pixmap(display: &Display, w: &mut WindowState) {
 }
 
 fn window_exists(display: &Display, id: u32) -> bool {
-    display.conn.get_window_attributes(id).ok().and_then(|c| c.reply().ok()).is_some()
+    display
+        .conn
+        .get_window_attributes(id)
+        .ok()
+        .and_then(|c| c.reply().ok())
+        .is_some()
 }
 
-fn require(conn: &x11rb::rust_connection::RustConnection, name: &'static str) -> Result<(), ScreenError> {
+fn require(
+    conn: &x11rb::rust_connection::RustConnection,
+    name: &'static str,
+) -> Result<(), ScreenError> {
     match conn.extension_information(name)? {
         Some(_) => Ok(()),
-        None => Err(ScreenError::Unsupported(format!("the X server lacks the {name} extension"))),
+        None => Err(ScreenError::Unsupported(format!(
+            "the X server lacks the {name} extension"
+        ))),
     }
 }
 

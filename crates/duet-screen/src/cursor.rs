@@ -22,7 +22,10 @@ pub(crate) struct Cursor {
 
 impl Cursor {
     pub(crate) fn new() -> Self {
-        Cursor { stale: true, ..Cursor::default() }
+        Cursor {
+            stale: true,
+            ..Cursor::default()
+        }
     }
 
     pub(crate) fn shape_changed(&mut self) {
@@ -49,13 +52,15 @@ impl Cursor {
             self.stale = false;
             reshaped = true;
         }
-        let at = pointer.map(|(px, py)| (px - self.xhot, py - self.yhot)).filter(|&(left, top)| {
-            left < frame_w as i32
-                && top < frame_h as i32
-                && left + self.width as i32 > 0
-                && top + self.height as i32 > 0
-                && self.width > 0
-        });
+        let at = pointer
+            .map(|(px, py)| (px - self.xhot, py - self.yhot))
+            .filter(|&(left, top)| {
+                left < frame_w as i32
+                    && top < frame_h as i32
+                    && left + self.width as i32 > 0
+                    && top + self.height as i32 > 0
+                    && self.width > 0
+            });
         let changed = at != self.drawn_at || (reshaped && at.is_some());
         Ok((at, changed))
     }

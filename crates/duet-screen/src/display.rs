@@ -30,7 +30,11 @@ pub(crate) fn resolve(requested: Option<&str>, env: &DisplayEnv) -> Result<Strin
     if let Some(name) = requested.filter(|n| !n.is_empty()) {
         return Ok(name.to_owned());
     }
-    let set = |v: &Option<OsString>| v.as_ref().filter(|v| !v.is_empty()).map(|v| v.to_string_lossy().into_owned());
+    let set = |v: &Option<OsString>| {
+        v.as_ref()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.to_string_lossy().into_owned())
+    };
     if let Some(name) = set(&env.display) {
         return Ok(name);
     }
@@ -41,7 +45,9 @@ pub(crate) fn resolve(requested: Option<&str>, env: &DisplayEnv) -> Result<Strin
              which this build does not include"
         )));
     }
-    Err(ScreenError::NoDisplay("no display given and DISPLAY is not set".into()))
+    Err(ScreenError::NoDisplay(
+        "no display given and DISPLAY is not set".into(),
+    ))
 }
 
 /// An open connection and the screen it is on.
@@ -61,7 +67,9 @@ impl Display {
         let (conn, screen) = RustConnection::connect(Some(&name))
             .map_err(|e| ScreenError::NoDisplay(format!("{name}: {e}")))?;
         if screen >= conn_screens(&conn) {
-            return Err(ScreenError::NoDisplay(format!("{name}: the server has no screen {screen}")));
+            return Err(ScreenError::NoDisplay(format!(
+                "{name}: the server has no screen {screen}"
+            )));
         }
         Ok(Display { conn, screen, name })
     }
@@ -87,28 +95,48 @@ mod tests {
     use super::*;
 
     fn env(display: Option<&str>, wayland: Option<&str>) -> DisplayEnv {
-        DisplayEnv { display: display.map(Into::into), wayland_display: wayland.map(Into::into) }
+        DisplayEnv {
+            display: display.map(Into::into),
+            wayland_display: wayland.map(Into::into),
+        }
     }
 
     #[test]
     fn explicit_name_wins_over_the_environment() {
-        assert_eq!(resolve(Some(":7"), &env(Some(":1"), Some("wayland-0"))).unwrap(), ":7");
-        assert_eq!(resolve(None, &env(Some(":1"), Some("wayland-0"))).unwrap(), ":1");
+        assert_eq!(
+            resolve(Some(":7"), &env(Some(":1"), Some("wayland-0"))).unwrap(),
+            ":7"
+        );
+        assert_eq!(
+            resolve(None, &env(Some(":1"), Some("wayland-0"))).unwrap(),
+            ":1"
+        );
     }
 
     #[test]
     fn wayland_only_session_is_unsupported_and_names_the_portal() {
         let err = resolve(None, &env(None, Some("wayland-0"))).unwrap_err();
-        let ScreenError::Unsupported(msg) = &err else { panic!("expected Unsupported, got {err:?}") };
+        let ScreenError::Unsupported(msg) = &err else {
+            panic!("expected Unsupported, got {err:?}")
+        };
         assert!(msg.contains("xdg-desktop-portal"), "{msg}");
         assert!(msg.contains("wayland-0"), "{msg}");
         // An empty DISPLAY counts as unset.
-        assert!(matches!(resolve(None, &env(Some(""), Some("wayland-1"))), Err(ScreenError::Unsupported(_))));
-        assert!(matches!(Display::open_in(None, &env(None, Some("wayland-0"))), Err(ScreenError::Unsupported(_))));
+        assert!(matches!(
+            resolve(None, &env(Some(""), Some("wayland-1"))),
+            Err(ScreenError::Unsupported(_))
+        ));
+        assert!(matches!(
+            Display::open_in(None, &env(None, Some("wayland-0"))),
+            Err(ScreenError::Unsupported(_))
+        ));
     }
 
     #[test]
     fn no_display_at_all_is_no_display() {
-        assert!(matches!(resolve(None, &env(None, None)), Err(ScreenError::NoDisplay(_))));
+        assert!(matches!(
+            resolve(None, &env(None, None)),
+            Err(ScreenError::NoDisplay(_))
+        ));
     }
 }

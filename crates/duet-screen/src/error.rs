@@ -36,7 +36,10 @@ impl From<ReplyError> for ScreenError {
     fn from(e: ReplyError) -> Self {
         match e {
             ReplyError::ConnectionError(e) => e.into(),
-            ReplyError::X11Error(e) => ScreenError::Protocol(format!("{:?} error from request {}", e.error_kind, e.major_opcode)),
+            ReplyError::X11Error(e) => ScreenError::Protocol(format!(
+                "{:?} error from request {}",
+                e.error_kind, e.major_opcode
+            )),
         }
     }
 }
@@ -46,7 +49,9 @@ impl From<ReplyOrIdError> for ScreenError {
         match e {
             ReplyOrIdError::ConnectionError(e) => e.into(),
             ReplyOrIdError::X11Error(e) => ReplyError::X11Error(e).into(),
-            ReplyOrIdError::IdsExhausted => ScreenError::Protocol("X resource ids exhausted".into()),
+            ReplyOrIdError::IdsExhausted => {
+                ScreenError::Protocol("X resource ids exhausted".into())
+            }
         }
     }
 }

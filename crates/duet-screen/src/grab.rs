@@ -27,9 +27,20 @@ impl Grabber {
     /// `try_shm`: use MIT-SHM if the server has it (`false` for one-off grabs and tests).
     pub(crate) fn new(conn: &RustConnection, try_shm: bool) -> Self {
         let has_shm = try_shm
-            && matches!(conn.extension_information(shm::X11_EXTENSION_NAME), Ok(Some(_)))
-            && conn.shm_query_version().ok().and_then(|c| c.reply().ok()).is_some();
-        Grabber { shm: has_shm.then_some(Shm { segment: None }), plain: Vec::new(), last_was_shm: false }
+            && matches!(
+                conn.extension_information(shm::X11_EXTENSION_NAME),
+                Ok(Some(_))
+            )
+            && conn
+                .shm_query_version()
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .is_some();
+        Grabber {
+            shm: has_shm.then_some(Shm { segment: None }),
+            plain: Vec::new(),
+            last_was_shm: false,
+        }
     }
 
     pub(crate) fn uses_shm(&self) -> bool {
@@ -49,7 +60,8 @@ impl Grabber {
             match shm.ensure(conn, len) {
                 Ok(seg) => {
                     let format = ImageFormat::Z_PIXMAP.into();
-                    conn.shm_get_image(drawable, x, y, w, h, !0, format, seg, 0)?.reply()?;
+                    conn.shm_get_image(drawable, x, y, w, h, !0, format, seg, 0)?
+                        .reply()?;
                     self.last_was_shm = true;
                     return Ok(());
                 }
@@ -58,7 +70,9 @@ impl Grabber {
                 Err(_) => self.shm = None,
             }
         }
-        let reply = conn.get_image(ImageFormat::Z_PIXMAP, drawable, x, y, w, h, !0)?.reply()?;
+        let reply = conn
+            .get_image(ImageFormat::Z_PIXMAP, drawable, x, y, w, h, !0)?
+            .reply()?;
         self.plain = reply.data;
         self.last_was_shm = false;
         Ok(())
@@ -67,7 +81,12 @@ impl Grabber {
     /// The last grab's bytes (the segment may be longer than the image).
     pub(crate) fn last(&self) -> &[u8] {
         match (&self.shm, self.last_was_shm) {
-            (Some(Shm { segment: Some((seg, _)) }), true) => seg.bytes(),
+            (
+                Some(Shm {
+                    segment: Some((seg, _)),
+                }),
+                true,
+            ) => seg.bytes(),
             _ => &self.plain,
         }
     }
@@ -88,7 +107,10 @@ impl Shm {
         let seg = ShmSegment::new(len.max(4)).map_err(|_| ())?;
         let xid = conn.generate_id().map_err(|_| ())?;
         // Checked (a round trip): the attach fails when the server cannot see our segment.
-        conn.shm_attach(xid, seg.id(), false).map_err(|_| ())?.check().map_err(|_| ())?;
+        conn.shm_attach(xid, seg.id(), false)
+            .map_err(|_| ())?
+            .check()
+            .map_err(|_| ())?;
         // Attached on both sides: the kernel frees it when both detach, even after a crash.
         seg.mark_removed();
         self.segment = Some((seg, xid));
@@ -99,7 +121,11 @@ impl Shm {
 /// Bits per pixel of `depth`'s images on this server, if it has that depth.
 pub(crate) fn bits_per_pixel(conn: &RustConnection, depth: u8) -> Option<u8> {
     use x11rb::connection::Connection;
-    conn.setup().pixmap_formats.iter().find(|f| f.depth == depth).map(|f| f.bits_per_pixel)
+    conn.setup()
+        .pixmap_formats
+        .iter()
+        .find(|f| f.depth == depth)
+        .map(|f| f.bits_per_pixel)
 }
 
 /// The server sends image bytes most significant first.

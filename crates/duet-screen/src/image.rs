@@ -100,23 +100,25 @@ impl BgraImage {
         }
         for oy in 0..h {
             let sy0 = (oy as u64 * self.height as u64 / h as u64) as usize;
-            let sy1 = (((oy + 1) as u64 * self.height as u64).div_ceil(h as u64) as usize).max(sy0 + 1);
+            let sy1 =
+                (((oy + 1) as u64 * self.height as u64).div_ceil(h as u64) as usize).max(sy0 + 1);
             for ox in 0..w {
                 let sx0 = (ox as u64 * self.width as u64 / w as u64) as usize;
-                let sx1 = (((ox + 1) as u64 * self.width as u64).div_ceil(w as u64) as usize).max(sx0 + 1);
+                let sx1 = (((ox + 1) as u64 * self.width as u64).div_ceil(w as u64) as usize)
+                    .max(sx0 + 1);
                 let mut sum = [0u64; 4];
                 for sy in sy0..sy1 {
                     let row = &self.data[sy * self.stride..];
                     for p in row[sx0 * 4..sx1 * 4].chunks_exact(4) {
-                        for c in 0..4 {
-                            sum[c] += u64::from(p[c]);
+                        for (s, &v) in sum.iter_mut().zip(p) {
+                            *s += u64::from(v);
                         }
                     }
                 }
                 let n = ((sy1 - sy0) * (sx1 - sx0)) as u64;
                 let at = oy as usize * out.stride + ox as usize * 4;
-                for c in 0..4 {
-                    out.data[at + c] = ((sum[c] + n / 2) / n) as u8;
+                for (d, s) in out.data[at..at + 4].iter_mut().zip(sum) {
+                    *d = ((s + n / 2) / n) as u8;
                 }
             }
         }
@@ -130,9 +132,16 @@ pub(crate) fn fit(width: u32, height: u32, max_width: u32, max_height: u32) -> (
         return (0, 0);
     }
     let (w, h) = (u64::from(width), u64::from(height));
-    let (mw, mh) = (u64::from(max_width.min(width)), u64::from(max_height.min(height)));
+    let (mw, mh) = (
+        u64::from(max_width.min(width)),
+        u64::from(max_height.min(height)),
+    );
     // Width-limited unless that makes it too tall.
-    let (ow, oh) = if mw * h <= mh * w { (mw, (mw * h + w / 2) / w) } else { ((mh * w + h / 2) / h, mh) };
+    let (ow, oh) = if mw * h <= mh * w {
+        (mw, (mw * h + w / 2) / w)
+    } else {
+        ((mh * w + h / 2) / h, mh)
+    };
     (ow.max(1) as u32, oh.max(1) as u32)
 }
 

@@ -20,7 +20,9 @@ pub fn list_targets(display: Option<&str>) -> Result<Vec<TargetInfo>, ScreenErro
     let name = display.map(str::to_owned);
     let geometry = conn.get_geometry(root)?.reply()?;
     let mut targets = vec![TargetInfo {
-        target: ShareTarget::Screen { display: name.clone() },
+        target: ShareTarget::Screen {
+            display: name.clone(),
+        },
         title: "Entire screen".into(),
         width: u32::from(geometry.width),
         height: u32::from(geometry.height),
@@ -32,7 +34,9 @@ pub fn list_targets(display: Option<&str>) -> Result<Vec<TargetInfo>, ScreenErro
         None => conn.query_tree(root)?.reply()?.children,
     };
     for id in candidates {
-        let Some(attrs) = conn.get_window_attributes(id)?.reply().ok() else { continue };
+        let Some(attrs) = conn.get_window_attributes(id)?.reply().ok() else {
+            continue;
+        };
         if attrs.map_state != MapState::VIEWABLE || (managed.is_none() && attrs.override_redirect) {
             continue;
         }
@@ -40,9 +44,14 @@ pub fn list_targets(display: Option<&str>) -> Result<Vec<TargetInfo>, ScreenErro
         if managed.is_none() && title.is_empty() {
             continue;
         }
-        let Some(g) = conn.get_geometry(id)?.reply().ok() else { continue };
+        let Some(g) = conn.get_geometry(id)?.reply().ok() else {
+            continue;
+        };
         targets.push(TargetInfo {
-            target: ShareTarget::Window { display: name.clone(), id },
+            target: ShareTarget::Window {
+                display: name.clone(),
+                id,
+            },
             title,
             width: u32::from(g.width),
             height: u32::from(g.height),
@@ -54,7 +63,11 @@ pub fn list_targets(display: Option<&str>) -> Result<Vec<TargetInfo>, ScreenErro
 /// A picture of the target at most `max_width` x `max_height`, aspect ratio kept, cursor
 /// included; for a picker. A hidden (minimised) window gives a transparent picture of its
 /// shape.
-pub fn thumbnail(target: &ShareTarget, max_width: u32, max_height: u32) -> Result<BgraImage, ScreenError> {
+pub fn thumbnail(
+    target: &ShareTarget,
+    max_width: u32,
+    max_height: u32,
+) -> Result<BgraImage, ScreenError> {
     // One grab: a shared-memory segment is not worth setting up.
     let mut capturer = ScreenCapturer::open_with(target, Display::open(target.display())?, false)?;
     match capturer.capture()? {
@@ -75,7 +88,9 @@ struct Atoms {
 
 impl Atoms {
     fn new(conn: &RustConnection) -> Result<Self, ScreenError> {
-        let intern = |name: &str| -> Result<u32, ScreenError> { Ok(conn.intern_atom(false, name.as_bytes())?.reply()?.atom) };
+        let intern = |name: &str| -> Result<u32, ScreenError> {
+            Ok(conn.intern_atom(false, name.as_bytes())?.reply()?.atom)
+        };
         Ok(Atoms {
             net_client_list: intern("_NET_CLIENT_LIST")?,
             net_wm_name: intern("_NET_WM_NAME")?,
@@ -85,19 +100,34 @@ impl Atoms {
 }
 
 /// The root's `_NET_CLIENT_LIST`, `None` when no window manager set it.
-fn window_list(conn: &RustConnection, root: Window, atom: u32) -> Result<Option<Vec<Window>>, ScreenError> {
-    let reply = conn.get_property(false, root, atom, AtomEnum::WINDOW, 0, 1 << 16)?.reply()?;
-    Ok(reply.value32().map(|ids| ids.collect()).filter(|ids: &Vec<Window>| !ids.is_empty()))
+fn window_list(
+    conn: &RustConnection,
+    root: Window,
+    atom: u32,
+) -> Result<Option<Vec<Window>>, ScreenError> {
+    let reply = conn
+        .get_property(false, root, atom, AtomEnum::WINDOW, 0, 1 << 16)?
+        .reply()?;
+    Ok(reply
+        .value32()
+        .map(|ids| ids.collect())
+        .filter(|ids: &Vec<Window>| !ids.is_empty()))
 }
 
 /// `_NET_WM_NAME` (UTF-8), else `WM_NAME` (Latin-1 or, read loosely, anything); "" if neither.
 fn title(conn: &RustConnection, id: Window, atoms: &Atoms) -> Result<String, ScreenError> {
-    if let Ok(reply) = conn.get_property(false, id, atoms.net_wm_name, atoms.utf8_string, 0, 1024)?.reply() {
+    if let Ok(reply) = conn
+        .get_property(false, id, atoms.net_wm_name, atoms.utf8_string, 0, 1024)?
+        .reply()
+    {
         if reply.format == 8 && !reply.value.is_empty() {
             return Ok(String::from_utf8_lossy(&reply.value).into_owned());
         }
     }
-    if let Ok(reply) = conn.get_property(false, id, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 1024)?.reply() {
+    if let Ok(reply) = conn
+        .get_property(false, id, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 1024)?
+        .reply()
+    {
         if reply.format == 8 {
             let latin1 = reply.type_ == u32::from(AtomEnum::STRING);
             return Ok(if latin1 {

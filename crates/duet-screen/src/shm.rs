@@ -23,7 +23,10 @@ impl ShmSegment {
     /// Creates and attaches a segment of `len` bytes (`len > 0`).
     pub(crate) fn new(len: usize) -> io::Result<Self> {
         if len == 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty shared-memory segment"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "empty shared-memory segment",
+            ));
         }
         // SAFETY: shmget takes no pointers; IPC_PRIVATE always makes a new segment.
         let id = unsafe { libc::shmget(libc::IPC_PRIVATE, len, libc::IPC_CREAT | 0o600) };

@@ -41,7 +41,9 @@ impl ShareTarget {
     /// The display name given, if any (`None`: `$DISPLAY`).
     pub fn display(&self) -> Option<&str> {
         match self {
-            ShareTarget::Screen { display } | ShareTarget::Window { display, .. } => display.as_deref(),
+            ShareTarget::Screen { display } | ShareTarget::Window { display, .. } => {
+                display.as_deref()
+            }
         }
     }
 }
@@ -52,7 +54,10 @@ impl fmt::Display for ShareTarget {
             ShareTarget::Screen { display: None } => f.write_str("screen"),
             ShareTarget::Screen { display: Some(d) } => write!(f, "screen:{d}"),
             ShareTarget::Window { display: None, id } => write!(f, "window:0x{id:x}"),
-            ShareTarget::Window { display: Some(d), id } => write!(f, "window:{d}:0x{id:x}"),
+            ShareTarget::Window {
+                display: Some(d),
+                id,
+            } => write!(f, "window:{d}:0x{id:x}"),
         }
     }
 }
@@ -67,7 +72,9 @@ impl FromStr for ShareTarget {
             return Ok(ShareTarget::Screen { display: None });
         }
         if let Some(d) = s.strip_prefix("screen:") {
-            return Ok(ShareTarget::Screen { display: display(d) });
+            return Ok(ShareTarget::Screen {
+                display: display(d),
+            });
         }
         let rest = s.strip_prefix("window:").ok_or_else(bad)?;
         let (d, id) = rest.rsplit_once(':').unwrap_or(("", rest));
@@ -76,7 +83,10 @@ impl FromStr for ShareTarget {
             None => id.parse(),
         }
         .map_err(|_| bad())?;
-        Ok(ShareTarget::Window { display: display(d), id })
+        Ok(ShareTarget::Window {
+            display: display(d),
+            id,
+        })
     }
 }
 
@@ -98,22 +108,55 @@ mod tests {
     fn text_form_round_trips() {
         for t in [
             ShareTarget::Screen { display: None },
-            ShareTarget::Screen { display: Some(":5".into()) },
-            ShareTarget::Screen { display: Some("host:0.1".into()) },
-            ShareTarget::Window { display: None, id: 0x1a0_0003 },
-            ShareTarget::Window { display: Some(":12".into()), id: 7 },
-            ShareTarget::Window { display: Some("host:0".into()), id: u32::MAX },
+            ShareTarget::Screen {
+                display: Some(":5".into()),
+            },
+            ShareTarget::Screen {
+                display: Some("host:0.1".into()),
+            },
+            ShareTarget::Window {
+                display: None,
+                id: 0x1a0_0003,
+            },
+            ShareTarget::Window {
+                display: Some(":12".into()),
+                id: 7,
+            },
+            ShareTarget::Window {
+                display: Some("host:0".into()),
+                id: u32::MAX,
+            },
         ] {
             assert_eq!(t.to_string().parse::<ShareTarget>().unwrap(), t, "{t}");
         }
-        assert_eq!("window:42".parse::<ShareTarget>().unwrap(), ShareTarget::Window { display: None, id: 42 });
-        assert_eq!("screen:".parse::<ShareTarget>().unwrap(), ShareTarget::Screen { display: None });
+        assert_eq!(
+            "window:42".parse::<ShareTarget>().unwrap(),
+            ShareTarget::Window {
+                display: None,
+                id: 42
+            }
+        );
+        assert_eq!(
+            "screen:".parse::<ShareTarget>().unwrap(),
+            ShareTarget::Screen { display: None }
+        );
     }
 
     #[test]
     fn bad_text_is_an_error_not_a_panic() {
-        for s in ["", "scr", "window:", "window::5:", "window::5:0xzz", "window:0x100000000", "monitor:1"] {
-            assert!(matches!(s.parse::<ShareTarget>(), Err(ScreenError::BadTarget(_))), "{s:?}");
+        for s in [
+            "",
+            "scr",
+            "window:",
+            "window::5:",
+            "window::5:0xzz",
+            "window:0x100000000",
+            "monitor:1",
+        ] {
+            assert!(
+                matches!(s.parse::<ShareTarget>(), Err(ScreenError::BadTarget(_))),
+                "{s:?}"
+            );
         }
     }
 }

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use x11rb::connection::Connection;
 use x11rb::protocol::randr::{ConnectionExt as _, ModeInfo, Rotation};
 use x11rb::protocol::xproto::{
-    AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ConfigureWindowAux, ConnectionExt as _, CreateGCAux,
-    CreateWindowAux, PropMode, Rectangle, WindowClass,
+    AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ConfigureWindowAux, ConnectionExt as _,
+    CreateGCAux, CreateWindowAux, PropMode, Rectangle, WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
@@ -53,12 +53,23 @@ impl TestDisplay {
     pub fn start(width: u32, height: u32) -> Result<Self, ScreenError> {
         let mut child = Command::new("Xvfb")
             // The server writes its display number to fd 1 (our pipe) once it accepts clients.
-            .args(["-displayfd", "1", "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp", "-noreset"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| ScreenError::NoDisplay(format!("cannot run Xvfb (install the xvfb package): {e}")))?;
+            .map_err(|e| {
+                ScreenError::NoDisplay(format!("cannot run Xvfb (install the xvfb package): {e}"))
+            })?;
         let mut line = String::new();
         let read = match child.stdout.take() {
             Some(out) => BufReader::new(out).read_line(&mut line).ok(),
@@ -74,7 +85,11 @@ impl TestDisplay {
         }
         let name = format!(":{number}");
         match X::open(&name) {
-            Ok(x) => Ok(TestDisplay { child, name, x: Arc::new(x) }),
+            Ok(x) => Ok(TestDisplay {
+                child,
+                name,
+                x: Arc::new(x),
+            }),
             Err(e) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -88,28 +103,49 @@ impl TestDisplay {
         &self.name
     }
 
+    /// The process id of the `Xvfb` (e.g. to measure the server's CPU time).
+    pub fn server_pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The whole screen of this display as a target.
     pub fn screen_target(&self) -> ShareTarget {
-        ShareTarget::Screen { display: Some(self.name.clone()) }
+        ShareTarget::Screen {
+            display: Some(self.name.clone()),
+        }
     }
 
     /// Paints the root window (the background, outside all windows) `rgb`, and keeps it so.
     pub fn fill_root(&self, rgb: u32) -> Result<(), ScreenError> {
         let x = &self.x;
-        x.conn.change_window_attributes(x.root, &ChangeWindowAttributesAux::new().background_pixel(rgb))?.check()?;
+        x.conn
+            .change_window_attributes(
+                x.root,
+                &ChangeWindowAttributesAux::new().background_pixel(rgb),
+            )?
+            .check()?;
         x.conn.clear_area(false, x.root, 0, 0, 0, 0)?.check()?;
         Ok(())
     }
 
     /// Paints a rectangle of the root window `rgb` (windows on top keep their contents).
-    pub fn fill_root_rect(&self, x0: i16, y0: i16, w: u16, h: u16, rgb: u32) -> Result<(), ScreenError> {
+    pub fn fill_root_rect(
+        &self,
+        x0: i16,
+        y0: i16,
+        w: u16,
+        h: u16,
+        rgb: u32,
+    ) -> Result<(), ScreenError> {
         self.x.fill(self.x.root, x0, y0, w, h, rgb)
     }
 
     /// Moves the pointer to (`x`, `y`) of the screen.
     pub fn warp_pointer(&self, x: i16, y: i16) -> Result<(), ScreenError> {
         let x11 = &self.x;
-        x11.conn.warp_pointer(x11rb::NONE, x11.root, 0, 0, 0, 0, x, y)?.check()?;
+        x11.conn
+            .warp_pointer(x11rb::NONE, x11.root, 0, 0, 0, 0, x, y)?
+            .check()?;
         Ok(())
     }
 
@@ -122,7 +158,9 @@ impl TestDisplay {
         let conn = &x.conn;
         conn.randr_query_version(1, 3)?.reply()?;
         let range = conn.randr_get_screen_size_range(x.root)?.reply()?;
-        if !(range.min_width..=range.max_width).contains(&width) || !(range.min_height..=range.max_height).contains(&height) {
+        if !(range.min_width..=range.max_width).contains(&width)
+            || !(range.min_height..=range.max_height).contains(&height)
+        {
             return Err(ScreenError::Unsupported(format!(
                 "screen size {width}x{height}: this server allows {}x{} to {}x{}",
                 range.min_width, range.min_height, range.max_width, range.max_height
@@ -131,17 +169,34 @@ impl TestDisplay {
         let res = conn.randr_get_screen_resources_current(x.root)?.reply()?;
         let mut lit = Vec::new();
         for &crtc in &res.crtcs {
-            let info = conn.randr_get_crtc_info(crtc, res.config_timestamp)?.reply()?;
+            let info = conn
+                .randr_get_crtc_info(crtc, res.config_timestamp)?
+                .reply()?;
             if info.mode != 0 {
-                conn.randr_set_crtc_config(crtc, 0, res.config_timestamp, 0, 0, 0, Rotation::ROTATE0, &[])?.reply()?;
+                conn.randr_set_crtc_config(
+                    crtc,
+                    0,
+                    res.config_timestamp,
+                    0,
+                    0,
+                    0,
+                    Rotation::ROTATE0,
+                    &[],
+                )?
+                .reply()?;
                 lit.push((crtc, info.outputs));
             }
         }
         // 96 dpi, as Xvfb reports.
         let mm = |px: u16| (u32::from(px) * 254 / 960).max(1);
-        conn.randr_set_screen_size(x.root, width, height, mm(width), mm(height))?.check()?;
+        conn.randr_set_screen_size(x.root, width, height, mm(width), mm(height))?
+            .check()?;
         for (crtc, outputs) in lit {
-            let mode = match res.modes.iter().find(|m| (m.width, m.height) == (width, height)) {
+            let mode = match res
+                .modes
+                .iter()
+                .find(|m| (m.width, m.height) == (width, height))
+            {
                 Some(m) => m.id,
                 None => {
                     let name = format!("{width}x{height}");
@@ -154,32 +209,78 @@ impl TestDisplay {
                         name_len: name.len() as u16,
                         ..ModeInfo::default()
                     };
-                    let mode = conn.randr_create_mode(x.root, info, name.as_bytes())?.reply()?.mode;
+                    let mode = conn
+                        .randr_create_mode(x.root, info, name.as_bytes())?
+                        .reply()?
+                        .mode;
                     for &output in &outputs {
                         conn.randr_add_output_mode(output, mode)?.check()?;
                     }
                     mode
                 }
             };
-            conn.randr_set_crtc_config(crtc, 0, res.config_timestamp, 0, 0, mode, Rotation::ROTATE0, &outputs)?.reply()?;
+            conn.randr_set_crtc_config(
+                crtc,
+                0,
+                res.config_timestamp,
+                0,
+                0,
+                mode,
+                Rotation::ROTATE0,
+                &outputs,
+            )?
+            .reply()?;
         }
         Ok(())
     }
 
     /// Opens a mapped top-level window filled `rgb`, titled `title` (`WM_NAME` and
     /// `_NET_WM_NAME`), at (`x`, `y`), `w` x `h`, without border.
-    pub fn open_window(&self, title: &str, x: i16, y: i16, w: u16, h: u16, rgb: u32) -> Result<TestWindow, ScreenError> {
+    pub fn open_window(
+        &self,
+        title: &str,
+        x: i16,
+        y: i16,
+        w: u16,
+        h: u16,
+        rgb: u32,
+    ) -> Result<TestWindow, ScreenError> {
         let x11 = &self.x;
         let conn = &x11.conn;
         let id = conn.generate_id()?;
         let aux = CreateWindowAux::new().background_pixel(rgb);
-        conn.create_window(0, id, x11.root, x, y, w, h, 0, WindowClass::INPUT_OUTPUT, 0, &aux)?.check()?;
+        conn.create_window(
+            0,
+            id,
+            x11.root,
+            x,
+            y,
+            w,
+            h,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &aux,
+        )?
+        .check()?;
         let utf8 = conn.intern_atom(false, b"UTF8_STRING")?.reply()?.atom;
         let net_wm_name = conn.intern_atom(false, b"_NET_WM_NAME")?.reply()?.atom;
-        conn.change_property8(PropMode::REPLACE, id, AtomEnum::WM_NAME, AtomEnum::STRING, title.as_bytes())?.check()?;
-        conn.change_property8(PropMode::REPLACE, id, net_wm_name, utf8, title.as_bytes())?.check()?;
+        conn.change_property8(
+            PropMode::REPLACE,
+            id,
+            AtomEnum::WM_NAME,
+            AtomEnum::STRING,
+            title.as_bytes(),
+        )?
+        .check()?;
+        conn.change_property8(PropMode::REPLACE, id, net_wm_name, utf8, title.as_bytes())?
+            .check()?;
         conn.map_window(id)?.check()?;
-        Ok(TestWindow { x: Arc::clone(&self.x), id, display: self.name.clone() })
+        Ok(TestWindow {
+            x: Arc::clone(&self.x),
+            id,
+            display: self.name.clone(),
+        })
     }
 }
 
@@ -207,13 +308,20 @@ impl TestWindow {
 
     /// This window as a share target.
     pub fn target(&self) -> ShareTarget {
-        ShareTarget::Window { display: Some(self.display.clone()), id: self.id }
+        ShareTarget::Window {
+            display: Some(self.display.clone()),
+            id: self.id,
+        }
     }
 
     /// Fills the whole window `rgb` (and makes it its background).
     pub fn fill(&self, rgb: u32) -> Result<(), ScreenError> {
         let conn = &self.x.conn;
-        conn.change_window_attributes(self.id, &ChangeWindowAttributesAux::new().background_pixel(rgb))?.check()?;
+        conn.change_window_attributes(
+            self.id,
+            &ChangeWindowAttributesAux::new().background_pixel(rgb),
+        )?
+        .check()?;
         conn.clear_area(false, self.id, 0, 0, 0, 0)?.check()?;
         Ok(())
     }
@@ -252,20 +360,48 @@ impl TestWindow {
 impl X {
     fn open(name: &str) -> Result<Self, ScreenError> {
         let conn = connect_only(name)?;
-        let root = conn.setup().roots.first().map(|s| s.root).ok_or_else(|| ScreenError::NoDisplay(format!("{name}: no screen")))?;
+        let root = conn
+            .setup()
+            .roots
+            .first()
+            .map(|s| s.root)
+            .ok_or_else(|| ScreenError::NoDisplay(format!("{name}: no screen")))?;
         let gc = conn.generate_id()?;
-        conn.create_gc(gc, root, &CreateGCAux::new().graphics_exposures(0))?.check()?;
+        conn.create_gc(gc, root, &CreateGCAux::new().graphics_exposures(0))?
+            .check()?;
         Ok(X { conn, root, gc })
     }
 
-    fn fill(&self, drawable: u32, x: i16, y: i16, width: u16, height: u16, rgb: u32) -> Result<(), ScreenError> {
-        self.conn.change_gc(self.gc, &ChangeGCAux::new().foreground(rgb))?.check()?;
-        self.conn.poly_fill_rectangle(drawable, self.gc, &[Rectangle { x, y, width, height }])?.check()?;
+    fn fill(
+        &self,
+        drawable: u32,
+        x: i16,
+        y: i16,
+        width: u16,
+        height: u16,
+        rgb: u32,
+    ) -> Result<(), ScreenError> {
+        self.conn
+            .change_gc(self.gc, &ChangeGCAux::new().foreground(rgb))?
+            .check()?;
+        self.conn
+            .poly_fill_rectangle(
+                drawable,
+                self.gc,
+                &[Rectangle {
+                    x,
+                    y,
+                    width,
+                    height,
+                }],
+            )?
+            .check()?;
         Ok(())
     }
 }
 
 fn connect_only(name: &str) -> Result<RustConnection, ScreenError> {
-    let (conn, _) = RustConnection::connect(Some(name)).map_err(|e| ScreenError::NoDisplay(format!("{name}: {e}")))?;
+    let (conn, _) = RustConnection::connect(Some(name))
+        .map_err(|e| ScreenError::NoDisplay(format!("{name}: {e}")))?;
     Ok(conn)
 }
