@@ -36,6 +36,7 @@ fn call_encoder(width: u32, height: u32, bitrate_kbps: u32) -> Vp8Encoder {
         fps: 30,
         bitrate_kbps,
         threads: 1,
+        screen_content: false,
     })
     .expect("encoder")
 }

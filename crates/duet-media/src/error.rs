@@ -53,6 +53,9 @@ pub enum MediaError {
     /// The session was closed; no further operations are possible.
     #[error("media session closed")]
     Closed,
+    /// A screen share cannot start (the call is not answered yet, the screen cannot be read).
+    #[error("screen share: {0}")]
+    ScreenShare(String),
 }
 
 /// The kinds of device Duet captures from or plays to.
@@ -65,6 +68,8 @@ pub enum DeviceKind {
     Microphone,
     /// An audio playback device.
     Speaker,
+    /// A screen or window being shared.
+    Screen,
 }
 
 impl std::fmt::Display for DeviceKind {
@@ -73,6 +78,7 @@ impl std::fmt::Display for DeviceKind {
             DeviceKind::Camera => "camera",
             DeviceKind::Microphone => "microphone",
             DeviceKind::Speaker => "speaker",
+            DeviceKind::Screen => "screen",
         })
     }
 }

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 /// The opaque payload of `call.signal`: SDP, ICE candidates and ICE restart requests.
 ///
-/// Only the caller creates offers (also for ICE restarts), so the two sides never glare; the
-/// callee asks for a restart with [`MediaSignal::IceRestartRequest`].
+/// Only the caller creates offers (also for ICE restarts and for adding or removing a shared
+/// screen's track), so the two sides never glare; the callee asks for a restart with
+/// [`MediaSignal::IceRestartRequest`] and for a new offer with
+/// [`MediaSignal::RenegotiationRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MediaSignal {
@@ -30,6 +32,10 @@ pub enum MediaSignal {
     },
     /// The callee saw the path break and asks the caller for an ICE-restart offer.
     IceRestartRequest,
+    /// The callee added or removed a track (it started or stopped sharing its screen) and asks
+    /// the caller for a new offer. The caller's offer then carries a video section the callee
+    /// can send its screen on (a receive-only one, added if the caller has none to spare).
+    RenegotiationRequest,
 }
 
 impl MediaSignal {
@@ -69,6 +75,16 @@ mod tests {
         assert_eq!(
             MediaSignal::from_json(json).unwrap(),
             MediaSignal::IceRestartRequest
+        );
+    }
+
+    #[test]
+    fn renegotiation_request_round_trips() {
+        let json = MediaSignal::RenegotiationRequest.to_json();
+        assert_eq!(json, serde_json::json!({"kind": "renegotiation_request"}));
+        assert_eq!(
+            MediaSignal::from_json(json).unwrap(),
+            MediaSignal::RenegotiationRequest
         );
     }
 

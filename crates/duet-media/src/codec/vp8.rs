@@ -32,7 +32,13 @@ pub struct Vp8EncoderConfig {
     pub bitrate_kbps: u32,
     /// Encoder threads.
     pub threads: u32,
+    /// Screen content (a shared screen): libvpx's screen-content mode and a finer quantizer
+    /// ceiling, so text stays sharp and pressure drops frames instead of detail.
+    pub screen_content: bool,
 }
+
+/// The quantizer ceiling of screen content (camera video: 56).
+pub const SCREEN_MAX_QUANTIZER: u32 = 48;
 
 /// libvpx realtime speed for a picture size: -6 (libwebrtc's choice on few cores) below 720p,
 /// -14 from 720p up. At 720p, -10 made delta frames ~8 ms instead of ~12 ms at -8 (wall time,
@@ -128,7 +134,13 @@ impl Vp8Encoder {
         cfg.rc_target_bitrate = config.bitrate_kbps.max(1);
         cfg.rc_min_quantizer = 2;
         // libwebrtc's VP8 ceiling: coarse enough that a low target is reachable at full size.
-        cfg.rc_max_quantizer = 56;
+        // A shared screen keeps detail instead: text blurred by a coarse quantizer is unreadable,
+        // so under pressure the frame dropper (below) lowers its frame rate first.
+        cfg.rc_max_quantizer = if config.screen_content {
+            SCREEN_MAX_QUANTIZER
+        } else {
+            56
+        };
         cfg.rc_undershoot_pct = 100;
         cfg.rc_overshoot_pct = 15;
         cfg.rc_buf_initial_sz = 500;
@@ -184,6 +196,13 @@ impl Vp8Encoder {
             vpx::vp8e_enc_control_id::VP8E_SET_MAX_INTRA_BITRATE_PCT as i32,
             300,
         )?;
+        if config.screen_content {
+            // Mode 1: tools tuned for synthetic content (sharp edges, flat areas, text).
+            encoder.control(
+                vpx::vp8e_enc_control_id::VP8E_SET_SCREEN_CONTENT_MODE as i32,
+                1,
+            )?;
+        }
         Ok(encoder)
     }
 
@@ -432,6 +451,7 @@ mod tests {
             fps: 30,
             bitrate_kbps: kbps,
             threads: 1,
+            screen_content: false,
         })
         .unwrap()
     }
@@ -491,7 +511,8 @@ mod tests {
             height: 240,
             fps: 30,
             bitrate_kbps: 300,
-            threads: 1
+            threads: 1,
+            screen_content: false,
         })
         .is_err());
     }

@@ -70,6 +70,25 @@ impl BitrateController {
     }
 }
 
+/// The camera's share of the video budget while a screen is shared: the far side shows the
+/// screen large and the camera small, so the screen gets the rest.
+pub const CAMERA_SHARE_WHILE_SHARING: f64 = 0.25;
+/// The least the camera is given while a screen is shared (a thumbnail still moves).
+pub const CAMERA_FLOOR_WHILE_SHARING_KBPS: u32 = 100;
+/// The least a shared screen is given: under it even a still screen's updates would crawl.
+pub const SCREEN_FLOOR_KBPS: u32 = 150;
+
+/// Splits `video_kbps` (what [`BitrateController::video_target_kbps`] allows all video) between
+/// the camera and a shared screen: (camera, screen). The camera keeps a quarter, at least its
+/// floor and never more than `video_kbps` leaves the screen's floor; the screen takes the rest.
+pub fn split_for_screen(video_kbps: u32) -> (u32, u32) {
+    let camera = ((f64::from(video_kbps) * CAMERA_SHARE_WHILE_SHARING).round() as u32)
+        .max(CAMERA_FLOOR_WHILE_SHARING_KBPS)
+        .min(video_kbps.saturating_sub(SCREEN_FLOOR_KBPS));
+    let screen = video_kbps.saturating_sub(camera).max(SCREEN_FLOOR_KBPS);
+    (camera, screen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +126,14 @@ mod tests {
         assert_eq!(c.video_target_kbps(Some(400), 40.0), 340);
         assert_eq!(c.video_target_kbps(Some(5_000), 40.0), 900, "the ceiling");
         assert_eq!(c.video_target_kbps(Some(50), 40.0), 100, "the floor");
+    }
+
+    #[test]
+    fn a_shared_screen_takes_three_quarters_and_both_keep_a_floor() {
+        assert_eq!(split_for_screen(900), (225, 675));
+        assert_eq!(split_for_screen(300), (100, 200));
+        assert_eq!(split_for_screen(200), (50, 150), "the screen's floor first");
+        assert_eq!(split_for_screen(100), (0, 150));
     }
 
     proptest! {

@@ -1,11 +1,13 @@
-//! The control data channel: tells the far side whether our audio and video are available.
+//! The control data channel: tells the far side whether our audio, video and shared screen are
+//! available.
 //!
 //! Mute and camera-off stop RTP entirely (no bandwidth spent on silence or black frames), so
 //! the far side cannot infer them from the media; instead each side sends
-//! `{"audio": bool, "video": bool}` on an ordered SCTP data channel whenever its state
-//! changes and when the channel opens. The receiver turns changes into
-//! `RemoteAudioAvailable` / `RemoteVideoAvailable` events (nertc-call's AUDIO_AVAILABLE and
-//! VIDEO_AVAILABLE).
+//! `{"audio": bool, "video": bool, "screen": bool}` on an ordered SCTP data channel whenever its
+//! state changes and when the channel opens (`screen` may be absent: a peer that cannot share
+//! sends none, read as false). The receiver turns changes into `RemoteAudioAvailable` /
+//! `RemoteVideoAvailable` events (nertc-call's AUDIO_AVAILABLE and VIDEO_AVAILABLE) and
+//! `RemoteScreenShare` (SCREEN_SHARE_STARTED / SCREEN_SHARE_STOPPED).
 
 use std::sync::Arc;
 
@@ -20,12 +22,24 @@ use super::shared::Shared;
 pub const LABEL: &str = "duet-control";
 
 /// One availability message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Availability {
     /// Our microphone is sending.
     pub audio: bool,
     /// Our camera is sending.
     pub video: bool,
+    /// We are sharing a screen or window (its track is negotiated and sending).
+    #[serde(default)]
+    pub screen: bool,
+}
+
+/// What the far side said last: audio and video `None` until it first says; not sharing is
+/// where a call starts, so only a change from it is news.
+#[derive(Debug, Default)]
+struct RemoteState {
+    audio: Option<bool>,
+    video: Option<bool>,
+    screen: bool,
 }
 
 /// Runs the channel on a task that alone holds it: sends our state on open and on each change,
@@ -33,15 +47,14 @@ pub struct Availability {
 pub(crate) fn attach(
     shared: Arc<Shared>,
     channel: Arc<dyn DataChannel>,
-    mut local: watch::Receiver<(bool, bool)>,
+    mut local: watch::Receiver<Availability>,
 ) {
     let runtime = shared.runtime.clone();
     runtime.spawn(async move {
         // The callee may get the channel already open, so try once straight away.
         let state = *local.borrow_and_update();
         send(&channel, state).await;
-        // What the far side said last: (audio, video), None until it first says.
-        let mut remote = (None, None);
+        let mut remote = RemoteState::default();
         loop {
             tokio::select! {
                 event = channel.poll() => match event {
@@ -69,28 +82,39 @@ pub(crate) fn attach(
     });
 }
 
-async fn send(channel: &Arc<dyn DataChannel>, (audio, video): (bool, bool)) {
-    let text = serde_json::json!({ "audio": audio, "video": video }).to_string();
+async fn send(channel: &Arc<dyn DataChannel>, state: Availability) {
+    let text = serde_json::json!({
+        "audio": state.audio,
+        "video": state.video,
+        "screen": state.screen,
+    })
+    .to_string();
     if let Err(e) = channel.send_text(&text).await {
         tracing::debug!(error = %e, "control message not sent yet");
     }
 }
 
-fn apply(shared: &Shared, remote: &mut (Option<bool>, Option<bool>), data: &[u8]) {
+fn apply(shared: &Shared, remote: &mut RemoteState, data: &[u8]) {
     let Ok(state) = serde_json::from_slice::<Availability>(data) else {
         tracing::warn!("ignoring malformed control message");
         return;
     };
-    if remote.0 != Some(state.audio) {
-        remote.0 = Some(state.audio);
+    if remote.audio != Some(state.audio) {
+        remote.audio = Some(state.audio);
         shared.emit(MediaEvent::RemoteAudioAvailable {
             available: state.audio,
         });
     }
-    if remote.1 != Some(state.video) {
-        remote.1 = Some(state.video);
+    if remote.video != Some(state.video) {
+        remote.video = Some(state.video);
         shared.emit(MediaEvent::RemoteVideoAvailable {
             available: state.video,
+        });
+    }
+    if remote.screen != state.screen {
+        remote.screen = state.screen;
+        shared.emit(MediaEvent::RemoteScreenShare {
+            sharing: state.screen,
         });
     }
 }

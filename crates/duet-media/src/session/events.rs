@@ -64,6 +64,21 @@ pub struct CallStats {
     /// (audio::speech::SpeechDetector).
     #[serde(default)]
     pub local_speech: bool,
+    /// Our shared screen sent, kbps (0 when not sharing).
+    #[serde(default)]
+    pub screen_send_kbps: f64,
+    /// The far side's shared screen received, kbps.
+    #[serde(default)]
+    pub screen_recv_kbps: f64,
+    /// Screen frames encoded per second (an unchanged screen sends none).
+    #[serde(default)]
+    pub screen_send_fps: f64,
+    /// Screen frames decoded per second.
+    #[serde(default)]
+    pub screen_recv_fps: f64,
+    /// The screen encoder's target bitrate, kbps (0 when not sharing).
+    #[serde(default)]
+    pub screen_target_kbps: u32,
 }
 
 /// Everything a [`super::CallMedia`] reports.
@@ -86,6 +101,25 @@ pub enum MediaEvent {
         width: u32,
         /// Its height.
         height: u32,
+    },
+    /// The first picture of the far side's shared screen was decoded (after each start).
+    FirstRemoteScreenFrame {
+        /// Its width.
+        width: u32,
+        /// Its height.
+        height: u32,
+    },
+    /// The far side started (true) or stopped (false) sharing a screen or window:
+    /// SCREEN_SHARE_STARTED / SCREEN_SHARE_STOPPED.
+    RemoteScreenShare {
+        /// Whether the far side is sharing now.
+        sharing: bool,
+    },
+    /// Our own screen share ended without being asked to (the shared window was closed, the
+    /// display went away, capture failed); the call goes on.
+    ScreenShareEnded {
+        /// What happened, in English.
+        reason: String,
     },
     /// The far side's microphone is sending (true) or muted/absent (false): AUDIO_AVAILABLE.
     RemoteAudioAvailable {

@@ -10,6 +10,7 @@ use webrtc::peer_connection::{
 };
 
 use super::events::{ConnectionState, MediaEvent};
+use super::lane::Lane;
 use super::shared::{Phase, Shared};
 use super::{audio_recv, control, video_recv};
 use crate::signal::MediaSignal;
@@ -49,7 +50,8 @@ impl PeerConnectionEventHandler for Handler {
             // Whatever was encoded before the DTLS handshake finished was dropped unencrypted
             // (webrtc-rs logs "local_srtp_context is not set yet"), the opening keyframe of an
             // instantly answered call among it: start the picture again with a keyframe.
-            self.shared.request_keyframe();
+            self.shared.request_lane_keyframe(Lane::Camera);
+            self.shared.request_lane_keyframe(Lane::Screen);
         }
         if state == ConnectionState::Failed && self.shared.phase() != Phase::Closed {
             if let Some(pc) = self.peer.get().and_then(Weak::upgrade) {
@@ -65,7 +67,10 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         match track.kind().await {
-            RtpCodecKind::Video => video_recv::spawn(self.shared.clone(), track),
+            RtpCodecKind::Video => {
+                let lane = Lane::of_remote_track(&track.track_id().await);
+                video_recv::spawn(self.shared.clone(), lane, track)
+            }
             RtpCodecKind::Audio => audio_recv::spawn(self.shared.clone(), track),
             _ => {}
         }

@@ -23,8 +23,10 @@ mod estimate;
 mod events;
 mod handler;
 mod keyframe;
+mod lane;
 mod negotiation;
 mod peer;
+mod screen_share;
 mod send_size;
 mod shared;
 mod start;
@@ -78,6 +80,14 @@ pub struct CallMedia {
     /// Keeps the latest-frame slot open for `remote_video` readers until the session is
     /// dropped; the decode thread's copy, which publishes, goes at close.
     _latest: LatestFrameSink,
+    /// The far side's shared screen, as `remote_video` is its camera.
+    remote_screen: watch::Receiver<Option<Arc<I420Frame>>>,
+    _latest_screen: LatestFrameSink,
+    /// Our shared screen's sender while sharing; the lock also keeps one start or stop at a
+    /// time.
+    screen: tokio::sync::Mutex<Option<Arc<dyn webrtc::rtp_transceiver::RtpSender>>>,
+    /// Where the screen lane's frames go: a track while sharing, none between shares.
+    screen_outlet: watch::Sender<Option<video_send::Outlet>>,
 }
 
 impl std::fmt::Debug for CallMedia {
@@ -132,6 +142,9 @@ impl CallMedia {
                 }
             }
             (MediaSignal::IceRestartRequest, Role::Caller) => self.restart_ice().await,
+            (MediaSignal::RenegotiationRequest, Role::Caller) => {
+                negotiation::offer_for_callee_track(&self.shared, self.pc.as_ref()).await
+            }
             (other, role) => Err(MediaError::Signal(format!(
                 "{role:?} cannot take {other:?}"
             ))),
@@ -247,10 +260,14 @@ impl CallMedia {
     /// Also sends every decoded remote frame to `sink` (a recorder, a test probe), besides
     /// the latest-frame slot. The old sink is finished when this returns.
     pub fn set_video_sink(&self, sink: Option<Box<dyn VideoSink>>) {
+        self.set_lane_sink(lane::Lane::Camera, sink);
+    }
+
+    fn set_lane_sink(&self, lane: lane::Lane, sink: Option<Box<dyn VideoSink>>) {
         let (replaced, old) = std::sync::mpsc::channel();
         let command = DecodeCommand::SetSink { sink, replaced };
         // Without a decode thread (closed) the new sink comes back in the error, dropped here.
-        if self.shared.decode_commands.send(command).is_ok() {
+        if self.shared.decode_lane(lane).send(command).is_ok() {
             // Waits at most for the frame being decoded. An error means the thread ended
             // before taking the command, dropping both sinks itself.
             drop(old.recv());

@@ -9,7 +9,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::audio_playout::PlayoutCommand;
 use super::audio_send::AudioCommand;
+use super::control::Availability;
 use super::events::{MediaEvent, Role};
+use super::lane::{Lane, VideoCounters};
 use super::video_capture::VideoCommand;
 use super::video_decode::DecodeCommand;
 use crate::config::MediaConfig;
@@ -18,11 +20,9 @@ use crate::error::{DeviceKind, MediaError};
 /// Counters the stats task turns into rates.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub frames_encoded: AtomicU64,
-    pub frames_decoded: AtomicU64,
+    pub camera: VideoCounters,
+    pub screen: VideoCounters,
     pub corrupt_frames: AtomicU64,
-    pub video_bytes_sent: AtomicU64,
-    pub video_bytes_received: AtomicU64,
     pub audio_bytes_sent: AtomicU64,
     pub audio_bytes_received: AtomicU64,
     /// The microphone heard speech since the last statistics report (measured muted or not).
@@ -41,11 +41,18 @@ pub(crate) enum Phase {
     Closed,
 }
 
-/// Where the caller is in offer/answer: one offer at a time, restarts queued behind it.
+/// Where the caller is in offer/answer: one offer at a time, the next one queued behind it.
 #[derive(Debug, Default)]
 pub(crate) struct OfferState {
     pub awaiting_answer: bool,
-    pub restart_queued: bool,
+    pub queued: Option<Queued>,
+}
+
+/// An offer wanted while another awaits its answer.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Queued {
+    /// It must restart ICE (else it renegotiates tracks only).
+    pub ice_restart: bool,
 }
 
 pub(crate) struct Shared {
@@ -57,17 +64,21 @@ pub(crate) struct Shared {
     /// The send-side bandwidth estimate (bits per second, 0 until known), from the peer
     /// connection's congestion control.
     pub estimate: super::estimate::SharedEstimate,
-    /// The video capture thread's inbox (it owns the state of what video is sent).
+    /// The camera's capture thread's inbox (it owns the state of what video is sent).
     pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
+    /// The screen's capture thread's inbox (what is shared, if anything).
+    pub screen_commands: std::sync::mpsc::Sender<VideoCommand>,
     /// The audio capture thread's inbox (it owns the state of what audio is sent).
     pub audio_commands: std::sync::mpsc::Sender<AudioCommand>,
-    /// The video decode thread's inbox (it owns the decoder and where remote video goes).
+    /// The camera's decode thread's inbox (it owns the decoder and where remote video goes).
     pub decode_commands: crossbeam_channel::Sender<DecodeCommand>,
+    /// The far side's shared screen's decode thread's inbox.
+    pub screen_decode_commands: crossbeam_channel::Sender<DecodeCommand>,
     /// The audio playout thread's inbox (it owns the jitter buffer and where remote audio goes).
     pub playout_commands: crossbeam_channel::Sender<PlayoutCommand>,
-    /// Whether our audio and video are available, as the capture threads publish it; each
-    /// control data channel's task sends it to the far side.
-    pub availability: tokio::sync::watch::Sender<(bool, bool)>,
+    /// Whether our audio, video and shared screen are available, as the capture threads
+    /// publish it; each control data channel's task sends it to the far side.
+    pub availability: tokio::sync::watch::Sender<Availability>,
     pub offer_state: Mutex<OfferState>,
     /// The session's phase, written only by `CallMedia`; tasks await its changes (release, and
     /// close, which wakes tasks that would otherwise wait forever).
@@ -77,9 +88,21 @@ pub(crate) struct Shared {
 /// The receiving ends of the threads' inboxes, each for the thread that owns it.
 pub(crate) struct Inboxes {
     pub video: std::sync::mpsc::Receiver<VideoCommand>,
+    pub screen: std::sync::mpsc::Receiver<VideoCommand>,
     pub audio: std::sync::mpsc::Receiver<AudioCommand>,
     pub decode: crossbeam_channel::Receiver<DecodeCommand>,
+    pub screen_decode: crossbeam_channel::Receiver<DecodeCommand>,
     pub playout: crossbeam_channel::Receiver<PlayoutCommand>,
+}
+
+impl Counters {
+    /// The counters of one video lane.
+    pub fn video(&self, lane: Lane) -> &VideoCounters {
+        match lane {
+            Lane::Camera => &self.camera,
+            Lane::Screen => &self.screen,
+        }
+    }
 }
 
 impl Shared {
@@ -91,8 +114,10 @@ impl Shared {
         runtime: tokio::runtime::Handle,
     ) -> (Self, Inboxes) {
         let (video_commands, video) = std::sync::mpsc::channel();
+        let (screen_commands, screen) = std::sync::mpsc::channel();
         let (audio_commands, audio) = std::sync::mpsc::channel();
         let (decode_commands, decode) = crossbeam_channel::unbounded();
+        let (screen_decode_commands, screen_decode) = crossbeam_channel::unbounded();
         let (playout_commands, playout) = crossbeam_channel::unbounded();
         let shared = Self {
             role,
@@ -102,17 +127,21 @@ impl Shared {
             counters: Counters::default(),
             estimate: Default::default(),
             video_commands,
+            screen_commands,
             audio_commands,
             decode_commands,
+            screen_decode_commands,
             playout_commands,
-            availability: tokio::sync::watch::Sender::new((false, false)),
+            availability: tokio::sync::watch::Sender::new(Availability::default()),
             offer_state: Mutex::new(OfferState::default()),
             phase: tokio::sync::watch::Sender::new(Phase::Ringing),
         };
         let inboxes = Inboxes {
             video,
+            screen,
             audio,
             decode,
+            screen_decode,
             playout,
         };
         (shared, inboxes)
@@ -166,20 +195,24 @@ impl Shared {
         }
     }
 
-    /// Publishes whether our audio is available (the audio capture thread's half of the state).
+    /// Publishes whether our audio is available (the audio capture thread's part of the state).
     pub fn set_audio_available(&self, audio: bool) {
         self.availability.send_if_modified(|state| {
-            let changed = state.0 != audio;
-            state.0 = audio;
+            let changed = state.audio != audio;
+            state.audio = audio;
             changed
         });
     }
 
-    /// Publishes whether our video is available (the capture thread's half of the state).
-    pub fn set_video_available(&self, video: bool) {
+    /// Publishes whether a video lane is sending (its capture thread's part of the state).
+    pub fn set_lane_available(&self, lane: Lane, available: bool) {
         self.availability.send_if_modified(|state| {
-            let changed = state.1 != video;
-            state.1 = video;
+            let flag = match lane {
+                Lane::Camera => &mut state.video,
+                Lane::Screen => &mut state.screen,
+            };
+            let changed = *flag != available;
+            *flag = available;
             changed
         });
     }
@@ -191,20 +224,38 @@ impl Shared {
 
     /// Tells every thread of the session to end (one that ended already needs no telling).
     pub fn stop_threads(&self) {
-        self.send_video(VideoCommand::Stop);
+        self.send_lane(Lane::Camera, VideoCommand::Stop);
+        self.send_lane(Lane::Screen, VideoCommand::Stop);
         self.send_audio(AudioCommand::Stop);
         let _ = self.decode_commands.send(DecodeCommand::Stop);
+        let _ = self.screen_decode_commands.send(DecodeCommand::Stop);
         let _ = self.playout_commands.send(PlayoutCommand::Stop);
     }
 
-    /// Tells the video capture thread to make its next frame a keyframe.
-    pub fn request_keyframe(&self) {
-        self.send_video(VideoCommand::RequestKeyframe);
+    /// Tells one lane's capture thread to make its next frame a keyframe.
+    pub fn request_lane_keyframe(&self, lane: Lane) {
+        self.send_lane(lane, VideoCommand::RequestKeyframe);
     }
 
-    /// Sends the video capture thread `command`; false when the thread has ended.
+    /// Sends the camera's capture thread `command`; false when the thread has ended.
     pub fn send_video(&self, command: VideoCommand) -> bool {
-        self.video_commands.send(command).is_ok()
+        self.send_lane(Lane::Camera, command)
+    }
+
+    /// Sends one lane's capture thread `command`; false when the thread has ended.
+    pub fn send_lane(&self, lane: Lane, command: VideoCommand) -> bool {
+        match lane {
+            Lane::Camera => self.video_commands.send(command).is_ok(),
+            Lane::Screen => self.screen_commands.send(command).is_ok(),
+        }
+    }
+
+    /// One lane's decode thread's inbox.
+    pub fn decode_lane(&self, lane: Lane) -> &crossbeam_channel::Sender<DecodeCommand> {
+        match lane {
+            Lane::Camera => &self.decode_commands,
+            Lane::Screen => &self.screen_decode_commands,
+        }
     }
 }
 

@@ -12,13 +12,16 @@ use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::sync::watch;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::peer_connection::PeerConnection;
 use webrtc::rtp_transceiver::RtpSender;
 
 use super::events::{ConnectionState, MediaEvent, Role};
+use super::lane::Lane;
 use super::shared::{Inboxes, Shared};
+use super::video_send::Outlet;
 use super::{
     audio_playout, audio_send, control, handler, negotiation, peer, stats, video_decode,
     video_send, CallMedia,
@@ -66,11 +69,25 @@ impl CallMedia {
         let _ = handler.peer.set(Arc::downgrade(&pc));
 
         let latest = LatestFrameSink::new();
-        let threads = start_threads(&shared, pc.as_ref(), devices, inboxes, &latest).await?;
+        let latest_screen = LatestFrameSink::new();
+        let (screen_outlet, screen_outlet_rx) = watch::channel(None);
+        let threads = start_threads(
+            &shared,
+            pc.as_ref(),
+            devices,
+            inboxes,
+            [&latest, &latest_screen],
+            screen_outlet_rx,
+        )
+        .await?;
         // From here on, dropping `media` (an error below) stops the threads.
         let media = CallMedia {
             remote_video: latest.subscribe(),
             _latest: latest,
+            remote_screen: latest_screen.subscribe(),
+            _latest_screen: latest_screen,
+            screen: tokio::sync::Mutex::new(None),
+            screen_outlet,
             shared: shared.clone(),
             pc: pc.clone(),
             threads: Mutex::new(threads),
@@ -134,20 +151,21 @@ fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
 }
 
 /// One local track, added to the peer connection.
-struct LocalTrack {
-    track: Arc<TrackLocalStaticSample>,
-    sender: Arc<dyn RtpSender>,
-    ssrc: u32,
+pub(crate) struct LocalTrack {
+    pub track: Arc<TrackLocalStaticSample>,
+    pub sender: Arc<dyn RtpSender>,
+    pub ssrc: u32,
 }
 
-/// Adds a local track of `kind` to `pc`.
-async fn add_local_track(
+/// Adds a local track of `kind` to `pc`, named `name` (`video`, `audio`, `screen`).
+pub(crate) async fn add_local_track(
     pc: &dyn PeerConnection,
     kind: RtpCodecKind,
+    name: &str,
     codec: RTCRtpCodec,
     ssrc: u32,
 ) -> MediaResult<LocalTrack> {
-    let track = local_track(kind, codec, ssrc)?;
+    let track = local_track(kind, name, codec, ssrc)?;
     let sender = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
     Ok(LocalTrack {
         track,
@@ -156,29 +174,57 @@ async fn add_local_track(
     })
 }
 
-/// Adds both local tracks to `pc` and starts the threads that own the session's parts: video
-/// and audio capture (what is sent), video decode and audio playout (where what is received
-/// goes). Their handles, for `close` to join.
+/// Adds the camera and microphone tracks to `pc` and starts the threads that own the session's
+/// parts: video (camera and screen) and audio capture (what is sent), video decode (camera and
+/// screen) and audio playout (where what is received goes). Their handles, for `close` to join.
 async fn start_threads(
     shared: &Arc<Shared>,
     pc: &dyn PeerConnection,
     devices: Devices,
     inboxes: Inboxes,
-    latest: &LatestFrameSink,
+    [latest, latest_screen]: [&LatestFrameSink; 2],
+    screen_outlet: watch::Receiver<Option<Outlet>>,
 ) -> MediaResult<Vec<JoinHandle<()>>> {
     // Both tracks are always negotiated (sendrecv), so turning a camera or microphone on
-    // later needs no renegotiation.
+    // later needs no renegotiation. A shared screen's track is added when sharing starts.
     let video_ssrc = random_ssrc();
-    let video = add_local_track(pc, RtpCodecKind::Video, peer::vp8_codec(), video_ssrc).await?;
+    let video = add_local_track(
+        pc,
+        RtpCodecKind::Video,
+        Lane::Camera.name(),
+        peer::vp8_codec(),
+        video_ssrc,
+    )
+    .await?;
     let audio_ssrc = random_ssrc().wrapping_add(1);
-    let audio = add_local_track(pc, RtpCodecKind::Audio, peer::opus_codec(), audio_ssrc).await?;
+    let audio = add_local_track(
+        pc,
+        RtpCodecKind::Audio,
+        "audio",
+        peer::opus_codec(),
+        audio_ssrc,
+    )
+    .await?;
+    let camera_outlet = watch::channel(Some(Outlet {
+        track: video.track,
+        sender: video.sender,
+        ssrc: video.ssrc,
+    }))
+    .1;
 
-    let mut threads = Vec::with_capacity(4);
+    let mut threads = Vec::with_capacity(6);
     // Without a decode or playout thread (logged) the call goes on without that half.
     threads.extend(video_decode::start(
         shared.clone(),
+        Lane::Camera,
         latest.clone(),
         inboxes.decode,
+    ));
+    threads.extend(video_decode::start(
+        shared.clone(),
+        Lane::Screen,
+        latest_screen.clone(),
+        inboxes.screen_decode,
     ));
     threads.extend(audio_playout::start(
         shared.clone(),
@@ -188,14 +234,23 @@ async fn start_threads(
     ));
     let started = video_send::start(
         shared.clone(),
+        Lane::Camera,
         devices.video_source,
         inboxes.video,
-        video.track,
-        video.sender,
-        video.ssrc,
+        camera_outlet,
     )
     .and_then(|video_thread| {
         threads.push(video_thread);
+        video_send::start(
+            shared.clone(),
+            Lane::Screen,
+            None,
+            inboxes.screen,
+            screen_outlet,
+        )
+    })
+    .and_then(|screen_thread| {
+        threads.push(screen_thread);
         audio_send::start(
             shared.clone(),
             devices.audio_source,
@@ -220,20 +275,16 @@ async fn start_threads(
 }
 
 /// An unpredictable SSRC from the randomly keyed std hasher (no RNG dependency needed).
-fn random_ssrc() -> u32 {
+pub(crate) fn random_ssrc() -> u32 {
     (RandomState::new().build_hasher().finish() as u32).max(1)
 }
 
 fn local_track(
     kind: RtpCodecKind,
+    name: &str,
     codec: RTCRtpCodec,
     ssrc: u32,
 ) -> MediaResult<Arc<TrackLocalStaticSample>> {
-    let name = if kind == RtpCodecKind::Video {
-        "video"
-    } else {
-        "audio"
-    };
     // Ids must differ from the far side's: webrtc-rs routes inbound RTCP (PLI/FIR) by track
     // id and checks remote tracks first, so equal ids on both sides send our keyframe
     // requests to the remote track instead of our sender.

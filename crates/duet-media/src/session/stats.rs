@@ -8,8 +8,9 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
 use super::audio_send::AudioCommand;
-use super::bitrate::BitrateController;
+use super::bitrate::{split_for_screen, BitrateController};
 use super::events::{CallStats, MediaEvent};
+use super::lane::{Lane, VideoCounters};
 use super::shared::{Phase, Shared};
 use super::video_capture::VideoCommand;
 
@@ -61,12 +62,29 @@ pub fn read_report(report: &RTCStatsReport) -> PathReport {
     out
 }
 
-struct Snapshot {
-    at: Instant,
+/// One video lane's counters at one moment.
+struct LaneSnapshot {
     frames_encoded: u64,
     frames_decoded: u64,
-    video_sent: u64,
-    video_received: u64,
+    sent: u64,
+    received: u64,
+}
+
+impl LaneSnapshot {
+    fn take(counters: &VideoCounters) -> Self {
+        Self {
+            frames_encoded: counters.frames_encoded.load(Ordering::Relaxed),
+            frames_decoded: counters.frames_decoded.load(Ordering::Relaxed),
+            sent: counters.bytes_sent.load(Ordering::Relaxed),
+            received: counters.bytes_received.load(Ordering::Relaxed),
+        }
+    }
+}
+
+struct Snapshot {
+    at: Instant,
+    camera: LaneSnapshot,
+    screen: LaneSnapshot,
     audio_sent: u64,
     audio_received: u64,
     lost_received: (i64, u64),
@@ -77,10 +95,8 @@ impl Snapshot {
         let c = &shared.counters;
         Self {
             at: Instant::now(),
-            frames_encoded: c.frames_encoded.load(Ordering::Relaxed),
-            frames_decoded: c.frames_decoded.load(Ordering::Relaxed),
-            video_sent: c.video_bytes_sent.load(Ordering::Relaxed),
-            video_received: c.video_bytes_received.load(Ordering::Relaxed),
+            camera: LaneSnapshot::take(&c.camera),
+            screen: LaneSnapshot::take(&c.screen),
             audio_sent: c.audio_bytes_sent.load(Ordering::Relaxed),
             audio_received: c.audio_bytes_received.load(Ordering::Relaxed),
             lost_received,
@@ -94,6 +110,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
     let mut controller =
         BitrateController::new(shared.config.min_bitrate, shared.config.max_bitrate);
     let mut applied_kbps = controller.target_kbps();
+    let mut screen_kbps = 0;
     let mut previous = Snapshot::take(&shared, (0, 0));
     let mut phase = shared.phase.subscribe();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -114,12 +131,26 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
                 bps => Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)),
             };
             let audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
-            applied_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            (applied_kbps, screen_kbps) = if shared.availability.borrow().screen {
+                split_for_screen(video_kbps)
+            } else {
+                (video_kbps, 0)
+            };
             shared.send_video(VideoCommand::SetBitrate(applied_kbps));
+            if screen_kbps > 0 {
+                shared.send_lane(Lane::Screen, VideoCommand::SetBitrate(screen_kbps));
+            }
             let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
             shared.send_audio(AudioCommand::SetExpectedLoss(percent));
         }
-        let stats = call_stats(&previous, &now, &report, applied_kbps, &shared);
+        let stats = call_stats(
+            &previous,
+            &now,
+            &report,
+            (applied_kbps, screen_kbps),
+            &shared,
+        );
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
     }
@@ -136,7 +167,7 @@ fn call_stats(
     previous: &Snapshot,
     now: &Snapshot,
     report: &PathReport,
-    target_kbps: u32,
+    (target_kbps, screen_target_kbps): (u32, u32),
     shared: &Shared,
 ) -> CallStats {
     let secs = now.at.duration_since(previous.at).as_secs_f64().max(1e-3);
@@ -149,12 +180,12 @@ fn call_stats(
         0.0
     };
     CallStats {
-        video_send_kbps: kbps(now.video_sent, previous.video_sent),
-        video_recv_kbps: kbps(now.video_received, previous.video_received),
+        video_send_kbps: kbps(now.camera.sent, previous.camera.sent),
+        video_recv_kbps: kbps(now.camera.received, previous.camera.received),
         audio_send_kbps: kbps(now.audio_sent, previous.audio_sent),
         audio_recv_kbps: kbps(now.audio_received, previous.audio_received),
-        send_fps: (now.frames_encoded - previous.frames_encoded) as f64 / secs,
-        recv_fps: (now.frames_decoded - previous.frames_decoded) as f64 / secs,
+        send_fps: (now.camera.frames_encoded - previous.camera.frames_encoded) as f64 / secs,
+        recv_fps: (now.camera.frames_decoded - previous.camera.frames_decoded) as f64 / secs,
         video_target_kbps: target_kbps,
         rtt_ms: report.rtt_ms,
         send_loss: report.video_send_loss.unwrap_or(0.0),
@@ -162,5 +193,10 @@ fn call_stats(
         jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
         corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
         local_speech: shared.counters.local_speech.swap(false, Ordering::Relaxed),
+        screen_send_kbps: kbps(now.screen.sent, previous.screen.sent),
+        screen_recv_kbps: kbps(now.screen.received, previous.screen.received),
+        screen_send_fps: (now.screen.frames_encoded - previous.screen.frames_encoded) as f64 / secs,
+        screen_recv_fps: (now.screen.frames_decoded - previous.screen.frames_decoded) as f64 / secs,
+        screen_target_kbps,
     }
 }

@@ -1,12 +1,18 @@
-//! The video capture thread: source -> filter -> VP8. It alone owns the source, the filter, the
-//! encoder and the state that decides what is sent (released, camera on, bitrate, keyframe
-//! due); everyone else changes that state by sending it a [`VideoCommand`], which it applies
-//! before its next frame.
+//! A video capture thread: source -> filter -> VP8, one per lane (the camera, a shared
+//! screen). It alone owns the source, the filter, the encoder and the state that decides what is
+//! sent (released, camera on, bitrate, keyframe due); everyone else changes that state by
+//! sending it a [`VideoCommand`], which it applies before its next frame.
+//!
+//! The lanes differ in tuning: the camera's picture shrinks when the bitrate cannot carry its
+//! size; a shared screen keeps its resolution (text must stay readable), is encoded as screen
+//! content and loses frame rate instead (`codec::vp8`, `screen_content`).
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 
+use super::events::MediaEvent;
+use super::lane::Lane;
 use super::send_size::SendSize;
 use super::shared::Shared;
 use crate::codec::vp8::{Vp8Encoder, Vp8EncoderConfig};
@@ -34,6 +40,12 @@ pub(crate) enum VideoCommand {
     Stop,
 }
 
+/// The frame rate a screen encoder budgets for (a changing screen is captured at up to this;
+/// an unchanged one sends nothing).
+pub(crate) const SCREEN_ENCODER_FPS: u32 = 15;
+/// A screen encoder's bitrate before the first allocation (`stats`) sets it.
+pub(crate) const SCREEN_START_KBPS: u32 = 1_200;
+
 /// One encoded frame on its way to the sending task.
 pub(crate) struct EncodedVideo {
     pub data: Vec<u8>,
@@ -54,6 +66,7 @@ pub(crate) enum Turn {
 /// The state the capture thread owns.
 pub(crate) struct VideoCapture {
     shared: Arc<Shared>,
+    lane: Lane,
     commands: Receiver<VideoCommand>,
     out: tokio::sync::mpsc::Sender<EncodedVideo>,
     source: Option<Box<dyn VideoSource>>,
@@ -73,14 +86,19 @@ pub(crate) struct VideoCapture {
 impl VideoCapture {
     pub(crate) fn new(
         shared: Arc<Shared>,
+        lane: Lane,
         source: Option<Box<dyn VideoSource>>,
         commands: Receiver<VideoCommand>,
         out: tokio::sync::mpsc::Sender<EncodedVideo>,
     ) -> Self {
-        let target_kbps = shared.config.max_bitrate;
+        let target_kbps = match lane {
+            Lane::Camera => shared.config.max_bitrate,
+            Lane::Screen => SCREEN_START_KBPS,
+        };
         let (width, height) = shared.config.video_size();
         let mut capture = Self {
             shared,
+            lane,
             commands,
             out,
             source,
@@ -95,8 +113,11 @@ impl VideoCapture {
             sending: false,
         };
         // Created up front at the configured size so the first frame after accept is not
-        // delayed by encoder setup; recreated if a source delivers another size.
-        capture.encoder = capture.new_encoder(width, height).ok();
+        // delayed by encoder setup; recreated if a source delivers another size. A screen's
+        // size is known only when sharing starts.
+        if lane == Lane::Camera {
+            capture.encoder = capture.new_encoder(width, height).ok();
+        }
         capture
     }
 
@@ -167,10 +188,10 @@ impl VideoCapture {
         true
     }
 
-    /// Tells the far side (through the control channel) whether our video is on.
+    /// Tells the far side (through the control channel) whether this lane is sending.
     fn publish_availability(&self) {
         let available = self.released && self.enabled && self.source.is_some();
-        self.shared.set_video_available(available);
+        self.shared.set_lane_available(self.lane, available);
     }
 
     /// The next filtered frame; on a source failure the source is dropped and reported.
@@ -191,6 +212,10 @@ impl VideoCapture {
     /// `frame` at the size the target bitrate affords (a new size restarts the encoder, so
     /// the far side gets a keyframe of it).
     fn fit_to_target(&mut self, frame: I420Frame) -> I420Frame {
+        if self.lane == Lane::Screen {
+            // Detail before motion: the encoder drops frames instead.
+            return frame;
+        }
         let (width, height) = self.send_size.choose(
             frame.width,
             frame.height,
@@ -210,18 +235,28 @@ impl VideoCapture {
     }
 
     fn drop_source(&mut self, error: &MediaError) {
-        self.shared.report_device(error, DeviceKind::Camera);
+        match self.lane {
+            Lane::Camera => self.shared.report_device(error, DeviceKind::Camera),
+            Lane::Screen => self.shared.emit(MediaEvent::ScreenShareEnded {
+                reason: error.to_string(),
+            }),
+        }
         self.source = None;
         self.publish_availability();
     }
 
     fn new_encoder(&self, width: u32, height: u32) -> Result<Vp8Encoder, MediaError> {
+        let (fps, screen_content) = match self.lane {
+            Lane::Camera => (self.shared.config.frame_rate, false),
+            Lane::Screen => (SCREEN_ENCODER_FPS, true),
+        };
         Vp8Encoder::new(Vp8EncoderConfig {
             width,
             height,
-            fps: self.shared.config.frame_rate,
+            fps,
             bitrate_kbps: self.target_kbps,
             threads: 1,
+            screen_content,
         })
     }
 
@@ -271,6 +306,7 @@ impl VideoCapture {
         for packet in packets {
             self.shared
                 .counters
+                .video(self.lane)
                 .frames_encoded
                 .fetch_add(1, Ordering::Relaxed);
             let video = EncodedVideo {
@@ -323,7 +359,13 @@ mod tests {
         let commands = shared.video_commands.clone();
         let inbox = inboxes.video;
         let (out, encoded) = tokio::sync::mpsc::channel(64);
-        let capture = VideoCapture::new(shared.clone(), Some(Box::new(Instant(0))), inbox, out);
+        let capture = VideoCapture::new(
+            shared.clone(),
+            Lane::Camera,
+            Some(Box::new(Instant(0))),
+            inbox,
+            out,
+        );
         Rig {
             capture,
             commands,
@@ -351,7 +393,8 @@ mod tests {
         assert!(rig.capture.apply_pending() && !rig.capture.wanted());
         assert!(rig.captured_after(Some(VideoCommand::Release)));
         assert!(!rig.captured_after(None), "the second frame is a delta");
-        assert_eq!(*rig.shared.availability.borrow(), (false, true));
+        assert!(rig.shared.availability.borrow().video);
+        assert!(!rig.shared.availability.borrow().audio);
     }
 
     #[test]
@@ -361,11 +404,11 @@ mod tests {
         rig.commands.send(VideoCommand::SetEnabled(false)).unwrap();
         // The next turn applies it before capturing, and then waits instead of capturing.
         assert!(rig.capture.apply_pending() && !rig.capture.wanted());
-        assert!(!rig.shared.availability.borrow().1);
+        assert!(!rig.shared.availability.borrow().video);
         assert!(rig.encoded.try_recv().is_err());
         rig.capture.sending = false; // what the waiting turn records
         assert!(rig.captured_after(Some(VideoCommand::SetEnabled(true))));
-        assert!(rig.shared.availability.borrow().1);
+        assert!(rig.shared.availability.borrow().video);
     }
 
     #[test]
@@ -386,6 +429,6 @@ mod tests {
         rig.commands.send(VideoCommand::SetSource(None)).unwrap();
         rig.commands.send(VideoCommand::Stop).unwrap();
         assert_eq!(rig.capture.turn(), Turn::Stop);
-        assert!(!rig.shared.availability.borrow().1);
+        assert!(!rig.shared.availability.borrow().video);
     }
 }

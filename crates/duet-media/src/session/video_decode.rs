@@ -1,5 +1,6 @@
-//! The video decode thread: it alone owns the VP8 decoder and where decoded remote video goes
-//! (the latest-frame slot, plus one optional extra sink: a recorder, a test probe). The receive
+//! A video decode thread, one per lane (the far side's camera, its shared screen): it alone owns
+//! the VP8 decoder and where decoded remote video goes (the latest-frame slot, plus one optional
+//! extra sink: a recorder, a test probe). The receive
 //! task hands it assembled frames over a channel it attaches; everyone else changes it with
 //! [`DecodeCommand`]s, which it takes before the next frame.
 //!
@@ -14,6 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::assembler::AssembledFrame;
 use super::events::MediaEvent;
+use super::lane::Lane;
 use super::shared::Shared;
 use crate::codec::vp8::Vp8Decoder;
 use crate::frame::now_us;
@@ -51,6 +53,7 @@ struct Track {
 /// The state the decode thread owns.
 struct Decode {
     shared: Arc<Shared>,
+    lane: Lane,
     commands: Receiver<DecodeCommand>,
     /// The attached track's frames; `never()` while none is attached.
     frames: Receiver<AssembledFrame>,
@@ -63,11 +66,13 @@ struct Decode {
 /// the call goes on without remote video.
 pub(crate) fn start(
     shared: Arc<Shared>,
+    lane: Lane,
     latest: LatestFrameSink,
     commands: Receiver<DecodeCommand>,
 ) -> Option<JoinHandle<()>> {
     let decode = Decode {
         shared,
+        lane,
         commands,
         frames: never(),
         track: None,
@@ -75,7 +80,7 @@ pub(crate) fn start(
         extra: None,
     };
     std::thread::Builder::new()
-        .name("duet-video-decode".into())
+        .name(format!("duet-{}-decode", lane.name()))
         .spawn(move || decode.run())
         .inspect_err(|e| tracing::error!(error = %e, "cannot start video decode thread"))
         .ok()
@@ -167,11 +172,15 @@ impl Decode {
             "decoded remote video frame"
         );
         picture.capture_time_us = now_us();
-        counters.frames_decoded.fetch_add(1, Ordering::Relaxed);
+        counters
+            .video(self.lane)
+            .frames_decoded
+            .fetch_add(1, Ordering::Relaxed);
         if !std::mem::replace(&mut track.first_frame_seen, true) {
-            self.shared.emit(MediaEvent::FirstRemoteVideoFrame {
-                width: picture.width,
-                height: picture.height,
+            let (width, height) = (picture.width, picture.height);
+            self.shared.emit(match self.lane {
+                Lane::Camera => MediaEvent::FirstRemoteVideoFrame { width, height },
+                Lane::Screen => MediaEvent::FirstRemoteScreenFrame { width, height },
             });
         }
         if let Some(extra) = self.extra.as_mut() {
@@ -221,6 +230,7 @@ mod tests {
             fps: 30,
             bitrate_kbps: 300,
             threads: 1,
+            screen_content: false,
         })
         .unwrap();
         let frame = I420Frame::black(64, 48).unwrap();
@@ -248,7 +258,7 @@ mod tests {
         let (shared, inboxes) = for_test(&runtime);
         let latest = LatestFrameSink::new();
         let mut slot = latest.subscribe();
-        let thread = start(shared.clone(), latest, inboxes.decode).unwrap();
+        let thread = start(shared.clone(), Lane::Camera, latest, inboxes.decode).unwrap();
         let (shown, shows) = channel();
         let (finished, finishes) = channel();
         let sink = |number| -> ExtraSink {

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::assembler::{AssembledFrame, Vp8Assembler};
+use super::lane::Lane;
 use super::shared::{Phase, Shared};
 use super::video_decode::DecodeCommand;
 
@@ -29,14 +30,14 @@ const DECODE_QUEUE: usize = 4;
 
 /// Starts receiving `track`: attaches a frame channel to the decode thread and assembles frames
 /// into it until the track ends or the session closes.
-pub(crate) fn spawn(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
+pub(crate) fn spawn(shared: Arc<Shared>, lane: Lane, track: Arc<dyn TrackRemote>) {
     let (frames, attached) = crossbeam_channel::bounded(DECODE_QUEUE);
     let (keyframe_requests, requests) = unbounded_channel();
     let attach = DecodeCommand::Attach {
         frames: attached,
         keyframe_requests,
     };
-    if shared.decode_commands.send(attach).is_err() {
+    if shared.decode_lane(lane).send(attach).is_err() {
         // No decode thread (closed, or it could not start): nothing would be shown.
         return;
     }
@@ -46,6 +47,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
     let receive = VideoReceive {
         phase,
         shared: shared.clone(),
+        lane,
         track,
         frames,
         keyframe_requests: requests,
@@ -63,6 +65,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
 /// The receive task's state: the assembler and what decides when frames go to the decoder.
 struct VideoReceive {
     shared: Arc<Shared>,
+    lane: Lane,
     track: Arc<dyn TrackRemote>,
     /// The session's phase; this task keeps its own `released` from it.
     phase: watch::Receiver<Phase>,
@@ -128,7 +131,8 @@ impl VideoReceive {
         self.media_ssrc = packet.header.ssrc;
         self.shared
             .counters
-            .video_bytes_received
+            .video(self.lane)
+            .bytes_received
             .fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
         let h = &packet.header;
         let outcome = self.assembler.push(

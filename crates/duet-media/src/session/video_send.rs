@@ -1,5 +1,6 @@
-//! Local video: the capture thread (source -> filter -> VP8, [`super::video_capture`]) and the
-//! tasks that packetise frames and pass keyframe requests to it.
+//! Local video, per lane: the capture thread (source -> filter -> VP8,
+//! [`super::video_capture`]) and the tasks that packetise frames and pass keyframe requests to
+//! it.
 //!
 //! Capture and encoding run on one dedicated thread because sources block and libvpx is CPU
 //! bound; the async side only writes finished frames to the track. Nothing is encoded before
@@ -17,38 +18,46 @@ use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::rtp_transceiver::RtpSender;
 
+use tokio::sync::watch;
+
 use super::keyframe::is_keyframe_request;
+use super::lane::Lane;
 use super::shared::Shared;
 use super::video_capture::{EncodedVideo, VideoCapture, VideoCommand};
 use crate::error::MediaError;
 use crate::source::VideoSource;
 
-/// Starts capture and encoding (fed by `commands`) and sending on `track`; the capture
-/// thread's handle, to join once it was told to stop.
+/// Where a lane's encoded frames go: a local track, its sender and its SSRC. The camera has one
+/// for the whole call; a shared screen gets a new one each time sharing starts (a new SSRC, so
+/// the far side sees a new track) and none between shares.
+#[derive(Clone)]
+pub(crate) struct Outlet {
+    pub track: Arc<TrackLocalStaticSample>,
+    pub sender: Arc<dyn RtpSender>,
+    pub ssrc: u32,
+}
+
+/// Starts a lane's capture and encoding (fed by `commands`) and the sending into whatever
+/// `outlet` holds; the capture thread's handle, to join once it was told to stop.
 pub(crate) fn start(
     shared: Arc<Shared>,
+    lane: Lane,
     source: Option<Box<dyn VideoSource>>,
     commands: Receiver<VideoCommand>,
-    track: Arc<TrackLocalStaticSample>,
-    sender: Arc<dyn RtpSender>,
-    ssrc: u32,
+    outlet: watch::Receiver<Option<Outlet>>,
 ) -> Result<JoinHandle<()>, MediaError> {
     let (frame_tx, frame_rx) = tokio::sync::mpsc::channel(4);
-    let capture = VideoCapture::new(shared.clone(), source, commands, frame_tx);
+    let capture = VideoCapture::new(shared.clone(), lane, source, commands, frame_tx);
     let thread = std::thread::Builder::new()
-        .name("duet-video-capture".into())
+        .name(format!("duet-{}-capture", lane.name()))
         .spawn(move || capture.run())
         .map_err(|e| MediaError::WebRtc(format!("cannot start capture thread: {e}")))?;
-    shared.runtime.spawn(send_loop(
-        shared.clone(),
-        track.clone(),
-        sender,
-        frame_rx,
-        ssrc,
-    ));
     shared
         .runtime
-        .spawn(keyframe_requests(shared.clone(), track));
+        .spawn(send_loop(shared.clone(), lane, outlet.clone(), frame_rx));
+    shared
+        .runtime
+        .spawn(keyframe_requests(shared.clone(), lane, outlet));
     Ok(thread)
 }
 
@@ -66,19 +75,36 @@ pub(crate) async fn negotiated_payload_type(sender: &Arc<dyn RtpSender>) -> Opti
 
 async fn send_loop(
     shared: Arc<Shared>,
-    track: Arc<TrackLocalStaticSample>,
-    sender: Arc<dyn RtpSender>,
+    lane: Lane,
+    outlet: watch::Receiver<Option<Outlet>>,
     mut frames: tokio::sync::mpsc::Receiver<EncodedVideo>,
-    ssrc: u32,
 ) {
+    // The outlet the payload type and the timestamps below belong to, by SSRC.
+    let mut current_ssrc = None;
     let mut payload_type = None;
     let mut last_capture: Option<u64> = None;
     while let Some(frame) = frames.recv().await {
+        let Some(Outlet {
+            track,
+            sender,
+            ssrc,
+        }) = outlet.borrow().clone()
+        else {
+            // Between shares: the frame has nowhere to go, and the next outlet starts afresh.
+            shared.request_lane_keyframe(lane);
+            continue;
+        };
+        if current_ssrc != Some(ssrc) {
+            current_ssrc = Some(ssrc);
+            payload_type = None;
+            last_capture = None;
+        }
         if payload_type.is_none() {
             payload_type = negotiated_payload_type(&sender).await;
         }
         let Some(pt) = payload_type else {
-            shared.request_keyframe();
+            // Not negotiated yet (a share waits for the answer): start with a keyframe after.
+            shared.request_lane_keyframe(lane);
             continue;
         };
         // RTP time advances by the real gap between captures (sources may run below their
@@ -98,34 +124,52 @@ async fn send_loop(
             Ok(()) => {
                 shared
                     .counters
-                    .video_bytes_sent
+                    .video(lane)
+                    .bytes_sent
                     .fetch_add(len, Ordering::Relaxed);
             }
             Err(e) => {
                 // Not connected yet: the frame is lost, so the next one must be a keyframe.
-                tracing::debug!(error = %e, "video frame not sent");
-                shared.request_keyframe();
+                tracing::debug!(error = %e, lane = lane.name(), "video frame not sent");
+                shared.request_lane_keyframe(lane);
             }
         }
     }
 }
 
-async fn keyframe_requests(shared: Arc<Shared>, track: Arc<TrackLocalStaticSample>) {
+/// Turns PLI/FIR on the lane's current track into keyframes, following the outlet as it changes.
+async fn keyframe_requests(
+    shared: Arc<Shared>,
+    lane: Lane,
+    mut outlet: watch::Receiver<Option<Outlet>>,
+) {
     loop {
+        let track = outlet.borrow_and_update().as_ref().map(|o| o.track.clone());
         let event = tokio::select! {
-            event = track.poll() => event,
+            event = poll_track(track.as_ref()) => event,
+            // A new outlet (or none): poll that one instead. An error (the sender is gone, so
+            // nothing changes any more) disables this branch and the last track is polled on.
+            Ok(()) = outlet.changed() => continue,
             // The track's event channel may outlive the session; do not wait on it forever.
             () = shared.wait_closed() => break,
         };
         match event {
             Some(TrackLocalEvent::OnRtcpPacket(packets)) => {
                 if packets.iter().any(|p| is_keyframe_request(p.as_ref())) {
-                    shared.request_keyframe();
+                    shared.request_lane_keyframe(lane);
                 }
             }
             Some(_) => {}
             // Not bound to a transport yet (or unbound): look again shortly.
             None => tokio::time::sleep(Duration::from_millis(50)).await,
         }
+    }
+}
+
+/// The next event of `track`; never, without one.
+async fn poll_track(track: Option<&Arc<TrackLocalStaticSample>>) -> Option<TrackLocalEvent> {
+    match track {
+        Some(track) => track.poll().await,
+        None => std::future::pending().await,
     }
 }

@@ -6,6 +6,7 @@
 pub mod camera;
 pub mod microphone;
 mod pacer;
+pub mod screen;
 pub mod test_pattern;
 pub mod tone;
 pub mod wav;
