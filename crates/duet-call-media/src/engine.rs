@@ -1,7 +1,7 @@
 //! The [`MediaEngine`] the SDK calls: one media task per call.
 
 use duet_callkit::{
-    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession,
+    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession, ShareTargetInfo,
 };
 use tokio::sync::mpsc;
 
@@ -68,5 +68,16 @@ impl MediaEngine for DuetMediaEngine {
     /// docs/sdk.md).
     fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
         crate::devices::parse(kind, id).map(drop)
+    }
+
+    /// The screen and windows of `$DISPLAY` (X11), ids in duet-screen's form.
+    fn share_targets(&self) -> Result<Vec<ShareTargetInfo>, String> {
+        crate::share::targets()
+    }
+
+    /// A listed id, an X display's screen or window (`screen::5`, `window::5:0x1a00003`),
+    /// `testsrc` or a `.y4m` file (docs/sdk.md).
+    fn check_share_target(&self, target: &str) -> Result<(), String> {
+        crate::share::ShareSource::parse(target).map(drop)
     }
 }

@@ -26,6 +26,7 @@ mod playout;
 mod preview;
 mod session;
 mod setup;
+mod share;
 
 pub use engine::DuetMediaEngine;
 pub use preview::{LocalPreview, PreviewSinks};

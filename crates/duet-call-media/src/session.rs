@@ -13,6 +13,7 @@ use crate::echo::EchoLine;
 use crate::grade::Grader;
 use crate::preview::{PreviewFilter, PreviewSinks};
 use crate::setup::{MediaSetup, VideoSinkFactory};
+use crate::share::Share;
 
 /// What the SDK asks of a call's media, in the order it asked.
 #[derive(Debug)]
@@ -25,6 +26,8 @@ pub(crate) enum Command {
     SelectDevice(DeviceKind, String),
     RemoteAudioMuted(bool),
     SpeakerEnabled(bool),
+    StartScreenShare(String),
+    StopScreenShare,
     Close,
 }
 
@@ -69,6 +72,14 @@ impl MediaSession for SessionHandle {
     fn set_speaker_enabled(&mut self, enabled: bool) {
         self.send(Command::SpeakerEnabled(enabled));
     }
+    fn start_screen_share(&mut self, target: &str) {
+        self.send(Command::StartScreenShare(target.to_owned()));
+    }
+
+    fn stop_screen_share(&mut self) {
+        self.send(Command::StopScreenShare);
+    }
+
     fn close(&mut self) {
         self.send(Command::Close);
     }
@@ -115,6 +126,12 @@ fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Optio
         match factory(&call.call_id) {
             Ok(sink) => media.set_video_sink(Some(sink)),
             Err(error) => warn!(%error, "remote video sink unavailable"),
+        }
+    }
+    if let Some(factory) = &setup.screen_sink {
+        match factory(&call.call_id) {
+            Ok(sink) => media.set_screen_sink(Some(sink)),
+            Err(error) => warn!(%error, "remote screen sink unavailable"),
         }
     }
 }
@@ -173,6 +190,7 @@ async fn drive(
 
     let mut path = Path::Searching;
     let mut grader = Grader::default();
+    let mut share = Share::default();
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -210,10 +228,18 @@ async fn drive(
                         devices.set_speaker_enabled(enabled);
                     }
                 }
+                Some(Command::StartScreenShare(target)) => {
+                    share.start(&media, &target, setup.screen_share, &events).await;
+                }
+                Some(Command::StopScreenShare) => share.stop(&media, None, &events).await,
                 Some(Command::Close) | None => break,
             },
-            Some(event) = media_events.recv() => {
-                forward(event, &media, &signals_out, &events, &mut path, &mut grader);
+            Some(event) = media_events.recv() => match event {
+                // The shared window closed (or the display went): take the track away too.
+                MediaEvent::ScreenShareEnded { reason } => {
+                    share.stop(&media, Some(&reason), &events).await;
+                }
+                event => forward(event, &media, &signals_out, &events, &mut path, &mut grader),
             }
         }
     }
@@ -223,6 +249,7 @@ async fn drive(
     }
     // Dropping the sinks finishes the recordings (a WAV header is written on drop).
     media.set_video_sink(None);
+    media.set_screen_sink(None);
     media.replace_audio_sink(Box::new(NullSink));
     info!("media closed");
 }
@@ -346,6 +373,14 @@ fn forward(
         MediaEvent::DeviceError { kind, reason } => {
             warn!(%kind, %reason, "device failed");
             events.failed(&kind.to_string(), &reason);
+        }
+        MediaEvent::RemoteScreenShare { sharing } => {
+            info!(sharing, "the peer's screen share");
+            if sharing {
+                events.screen_share_started(true);
+            } else {
+                events.screen_share_stopped(true, None);
+            }
         }
         other => info!(event = ?other, "media event"),
     }

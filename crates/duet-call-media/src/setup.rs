@@ -7,6 +7,7 @@ use std::time::Duration;
 use duet_callkit::CallId;
 use duet_media::sink::y4m::Y4mSink;
 use duet_media::sink::{AudioSink, VideoSink};
+use duet_media::source::screen::ScreenShareSettings;
 use duet_media::{
     AudioInput, AudioOutput, BeautyControl, MediaConfig, MediaResult, Resolution, VideoInput,
 };
@@ -26,6 +27,10 @@ pub struct MediaSetup {
     pub video_sink: Option<VideoSinkFactory>,
     /// Where remote audio plays, overriding `config.audio_output`.
     pub audio_sink: Option<AudioSinkFactory>,
+    /// Where the decoded pictures of the peer's shared screen also go (a recorder, a probe).
+    pub screen_sink: Option<VideoSinkFactory>,
+    /// How this device's screen shares are sent: largest size and frame rate.
+    pub screen_share: ScreenShareSettings,
     /// Where every local frame goes after the filters (what is encoded).
     pub(crate) local_preview: Option<VideoSinkFactory>,
     /// Where every local frame goes before the filters.
@@ -42,6 +47,8 @@ impl std::fmt::Debug for MediaSetup {
             .field("config", &self.config)
             .field("video_sink", &self.video_sink.is_some())
             .field("audio_sink", &self.audio_sink.is_some())
+            .field("screen_sink", &self.screen_sink.is_some())
+            .field("screen_share", &self.screen_share)
             .field("local_preview", &self.local_preview.is_some())
             .field("unfiltered_preview", &self.unfiltered_preview.is_some())
             .field("beauty", &self.beauty.levels())
@@ -79,6 +86,8 @@ impl MediaSetup {
             config,
             video_sink: None,
             audio_sink: None,
+            screen_sink: None,
+            screen_share: ScreenShareSettings::default(),
             local_preview: None,
             unfiltered_preview: None,
             beauty: BeautyControl::new(),
@@ -144,6 +153,23 @@ impl MediaSetup {
         self.video_sink = Some(Arc::new(move |_: &CallId| {
             Ok(Box::new(Y4mSink::create(&path, fps)?) as Box<dyn VideoSink>)
         }));
+        self
+    }
+
+    /// Records the peer's shared screen of every call to the Y4M file `path` (each call
+    /// overwrites it), at the share's frame rate.
+    pub fn record_screen_to(mut self, path: PathBuf) -> Self {
+        let fps = self.screen_share.frame_rate;
+        self.screen_sink = Some(Arc::new(move |_: &CallId| {
+            Ok(Box::new(Y4mSink::create(&path, fps)?) as Box<dyn VideoSink>)
+        }));
+        self
+    }
+
+    /// Sends the decoded pictures of the peer's shared screen, in every call, also to the sink
+    /// `factory` makes.
+    pub fn with_screen_sink(mut self, factory: VideoSinkFactory) -> Self {
+        self.screen_sink = Some(factory);
         self
     }
 

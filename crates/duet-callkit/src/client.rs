@@ -20,6 +20,7 @@ use tokio_stream::StreamExt;
 use tracing::Instrument;
 
 mod media_choices;
+mod screen_share;
 
 /// The longest call timeout nertc-call allows.
 pub const MAX_CALL_TIMEOUT: Duration = Duration::from_secs(120);

@@ -7,8 +7,8 @@ use crate::events::EventHub;
 use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
 use crate::{CallEvent, CallKitConfig, CallKitError};
 use duet_call::client::{
-    CallState, ClientConfig, ClientMirror, ClientOutput, CurrentCall, Invite, MediaAction, Role,
-    Session,
+    CallState, ClientConfig, ClientError, ClientMirror, ClientOutput, CurrentCall, Invite,
+    MediaAction, Role, Session,
 };
 use duet_protocol::{
     decode_server, encode, AccountId, CallId, CallType, ClientFrame, ClientMessage, ContactState,
@@ -72,6 +72,9 @@ pub(crate) enum Action {
     /// A device, speaker or remote-audio choice, already recorded in the shared choices: for
     /// the calls running.
     Choice(MediaChoice),
+    /// Shares a screen or window (already checked by the engine) in the answered call, or
+    /// stops sharing (`None`).
+    ScreenShare(Option<String>),
     Request(ClientMessage),
     Logout,
 }
@@ -649,6 +652,7 @@ impl Driver {
                 self.apply_choice(&choice);
                 Ok(None)
             }
+            Action::ScreenShare(target) => self.screen_share(target.as_deref()).map(|()| None),
             Action::Request(msg) => {
                 // An add is only a request until the server says otherwise (CONTACTS_CHANGED);
                 // a removal or a block ends a contact at once.
@@ -707,6 +711,23 @@ impl Driver {
                 session.set_video_enabled(video);
             }
         }
+    }
+
+    /// Starts (`Some`) or stops sharing in the answered call's media.
+    fn screen_share(&mut self, target: Option<&str>) -> Result<(), ClientError> {
+        let call = self.mirror.current().ok_or(ClientError::NoCall)?;
+        if !call.answered {
+            return Err(ClientError::WrongState(self.mirror.status()));
+        }
+        let call_id = call.call_id.clone();
+        // A call without a media session (its media failed to start) has nothing to share on.
+        if let Some(session) = self.sessions.get_mut(&call_id) {
+            match target {
+                Some(target) => session.start_screen_share(target),
+                None => session.stop_screen_share(),
+            }
+        }
+        Ok(())
     }
 
     /// Hands a media choice to every call's media.

@@ -81,11 +81,15 @@ pub enum EventName {
     CallStats,
     /// `MEDIA_FAILED`: media could not start, a device failed, or no path was found.
     MediaFailed,
+    /// `SCREEN_SHARE_STARTED`: a screen share started (the peer's or this device's).
+    ScreenShareStarted,
+    /// `SCREEN_SHARE_STOPPED`: a screen share stopped (the peer's or this device's).
+    ScreenShareStopped,
 }
 
 impl EventName {
     /// Every name, `All` first.
-    pub const EVERY: [EventName; 25] = [
+    pub const EVERY: [EventName; 27] = [
         EventName::All,
         EventName::Invited,
         EventName::UserAccept,
@@ -111,6 +115,8 @@ impl EventName {
         EventName::FirstRemoteFrame,
         EventName::CallStats,
         EventName::MediaFailed,
+        EventName::ScreenShareStarted,
+        EventName::ScreenShareStopped,
     ];
 
     /// nertc-call's spelling: `INVITED`, `onDisconnect`, `*` for [`EventName::All`], ...; the
@@ -142,6 +148,8 @@ impl EventName {
             EventName::FirstRemoteFrame => "FIRST_REMOTE_FRAME",
             EventName::CallStats => "CALL_STATS",
             EventName::MediaFailed => "MEDIA_FAILED",
+            EventName::ScreenShareStarted => "SCREEN_SHARE_STARTED",
+            EventName::ScreenShareStopped => "SCREEN_SHARE_STOPPED",
         }
     }
 
@@ -173,6 +181,8 @@ impl EventName {
             CallEvent::FirstRemoteFrame { .. } => EventName::FirstRemoteFrame,
             CallEvent::CallStats { .. } => EventName::CallStats,
             CallEvent::MediaFailed { .. } => EventName::MediaFailed,
+            CallEvent::ScreenShareStarted { .. } => EventName::ScreenShareStarted,
+            CallEvent::ScreenShareStopped { .. } => EventName::ScreenShareStopped,
         }
     }
 
@@ -232,6 +242,11 @@ mod tests {
                 call_id: duet_protocol::CallId::new("c-1").unwrap(),
                 what: "start".into(),
                 reason: "test".into(),
+            },
+            CallEvent::ScreenShareStopped {
+                call_id: duet_protocol::CallId::new("c-1").unwrap(),
+                remote: true,
+                reason: None,
             },
         ];
         for event in &events {

@@ -49,7 +49,7 @@ pub use duet_protocol::{
 pub use error::{CallKitError, EndAndAcceptStep, TlsProblem};
 pub use event_name::{EventName, UnknownEventName};
 pub use events::{Handler, HandlerId, Off};
-pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia};
+pub use media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession, NoMedia, ShareTargetInfo};
 pub use profile::MediaProfile;
 pub use wire_log::TARGET as WIRE_LOG_TARGET;
 

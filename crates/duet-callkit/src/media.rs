@@ -100,6 +100,25 @@ impl MediaEvents {
         });
     }
 
+    /// A screen share started: the peer's (`remote`), or this device's once it is under way:
+    /// `SCREEN_SHARE_STARTED`.
+    pub fn screen_share_started(&self, remote: bool) {
+        self.deliver(CallEvent::ScreenShareStarted {
+            call_id: self.call_id.clone(),
+            remote,
+        });
+    }
+
+    /// A screen share stopped: the peer's (`remote`), or this device's, with `reason` when it
+    /// ended by itself (`None` when someone stopped it): `SCREEN_SHARE_STOPPED`.
+    pub fn screen_share_stopped(&self, remote: bool, reason: Option<&str>) {
+        self.deliver(CallEvent::ScreenShareStopped {
+            call_id: self.call_id.clone(),
+            remote,
+            reason: reason.map(str::to_owned),
+        });
+    }
+
     /// No path between the peers was found (ICE failed): `MEDIA_FAILED` with `what` =
     /// `connection` and `reason` = `ice_failed`, and the SDK ends the call with reason
     /// `ice_failed` once it is answered, so both records say why.
@@ -157,6 +176,35 @@ pub trait MediaEngine: Send + Sync {
         let _ = id;
         Err(format!("this media engine has no {kind}"))
     }
+
+    /// The screens and windows that can be shared now, the screen first. Engines that cannot
+    /// share list none.
+    fn share_targets(&self) -> Result<Vec<ShareTargetInfo>, String> {
+        Ok(Vec::new())
+    }
+
+    /// Whether `target` (a [`ShareTargetInfo::id`], or what else the engine documents) is
+    /// something this engine can share; why not, if not. A target that vanishes before the
+    /// share opens it is reported with `SCREEN_SHARE_STOPPED` instead.
+    fn check_share_target(&self, target: &str) -> Result<(), String> {
+        let _ = target;
+        Err("this media engine cannot share a screen".into())
+    }
+}
+
+/// A screen or window that can be shared.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShareTargetInfo {
+    /// What to pass to [`crate::CallKit::start_screen_share`].
+    pub id: String,
+    /// `screen` or `window`.
+    pub kind: String,
+    /// The window's title, or the screen's name.
+    pub title: String,
+    /// Its size in pixels now.
+    pub width: u32,
+    /// Its height in pixels now.
+    pub height: u32,
 }
 
 /// One call's media.
@@ -188,6 +236,14 @@ pub trait MediaSession: Send {
     fn set_speaker_enabled(&mut self, enabled: bool) {
         let _ = enabled;
     }
+    /// Shares `target` (checked with [`MediaEngine::check_share_target`]) as a second video
+    /// track, or switches an ongoing share to it. Reports `SCREEN_SHARE_STARTED` once under way,
+    /// or `SCREEN_SHARE_STOPPED` with a reason when it cannot start.
+    fn start_screen_share(&mut self, target: &str) {
+        let _ = target;
+    }
+    /// Stops sharing (nothing when not sharing); reports `SCREEN_SHARE_STOPPED`.
+    fn stop_screen_share(&mut self) {}
     /// The call ended or stopped ringing here: release devices and sockets.
     fn close(&mut self);
 }

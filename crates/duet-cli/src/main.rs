@@ -10,6 +10,7 @@ mod lists;
 mod media;
 mod outcome;
 mod print;
+mod screen;
 
 use anyhow::Context;
 use args::{Cli, Command, LoginArgs};
@@ -66,6 +67,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(outcome::LOGIN_FAILED);
         }
     };
+    if let Some(value) = &cli.media.screen {
+        screen::share_when_answered(&kit, screen::target_of(value));
+    }
     let code = match run(&kit, events, cli.command).await {
         Ok(code) => code,
         Err(error) => {

@@ -1,5 +1,6 @@
-//! The media flags: what a call sends (`--video`, `--audio`) and where the peer's media goes
-//! (`--record-video`, `--record-audio`). Without any of them the CLI is signaling only.
+//! The media flags: what a call sends (`--video`, `--audio`, `--screen`) and where the peer's
+//! media goes (`--record-video`, `--record-audio`, `--record-screen`). Without any of them the
+//! CLI is signaling only.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +25,14 @@ pub struct MediaArgs {
     /// Record the peer's audio to this 48 kHz WAV file.
     #[arg(long, global = true)]
     pub record_audio: Option<PathBuf>,
+    /// Share a screen from the moment a call is answered: an X display (`:5`, its whole
+    /// screen; without a value, $DISPLAY's), or a target: screen[:DISPLAY],
+    /// window:[DISPLAY:]ID, testsrc or FILE.y4m.
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "screen")]
+    pub screen: Option<String>,
+    /// Record the peer's shared screen to this Y4M file.
+    #[arg(long, global = true)]
+    pub record_screen: Option<PathBuf>,
     /// Local address for media (UDP); 127.0.0.1 keeps a call on this machine.
     #[arg(long, default_value = "0.0.0.0", global = true)]
     pub media_bind: String,
@@ -40,6 +49,8 @@ impl MediaArgs {
             || self.audio.is_some()
             || self.record_video.is_some()
             || self.record_audio.is_some()
+            || self.screen.is_some()
+            || self.record_screen.is_some()
     }
 
     /// The media engine these flags ask for: [`NoMedia`] when none is given.
@@ -72,6 +83,9 @@ impl MediaArgs {
         let mut setup = MediaSetup::from_config(config);
         if let Some(path) = &self.record_video {
             setup = setup.record_video_to(path.clone());
+        }
+        if let Some(path) = &self.record_screen {
+            setup = setup.record_screen_to(path.clone());
         }
         Arc::new(DuetMediaEngine::new(setup))
     }

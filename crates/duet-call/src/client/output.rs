@@ -158,6 +158,19 @@ pub enum ClientEvent {
         #[serde(flatten)]
         stats: MediaStats,
     },
+    /// A screen or window started being shared in a call: by the peer (`remote`), or by this
+    /// device once its share is under way.
+    #[serde(rename = "SCREEN_SHARE_STARTED")]
+    ScreenShareStarted { call_id: CallId, remote: bool },
+    /// A screen share of a call stopped: the peer's (`remote`), or this device's. `reason` says
+    /// why a share of this device ended by itself (the shared window was closed or minimised,
+    /// the display went away, it could not start); `None` when someone stopped it.
+    #[serde(rename = "SCREEN_SHARE_STOPPED")]
+    ScreenShareStopped {
+        call_id: CallId,
+        remote: bool,
+        reason: Option<String>,
+    },
     /// A call's media could not start or a device failed; the call itself goes on.
     #[serde(rename = "MEDIA_FAILED")]
     MediaFailed {
@@ -196,6 +209,8 @@ impl ClientEvent {
             ClientEvent::FirstRemoteFrame { .. } => "FIRST_REMOTE_FRAME",
             ClientEvent::CallStats { .. } => "CALL_STATS",
             ClientEvent::MediaFailed { .. } => "MEDIA_FAILED",
+            ClientEvent::ScreenShareStarted { .. } => "SCREEN_SHARE_STARTED",
+            ClientEvent::ScreenShareStopped { .. } => "SCREEN_SHARE_STOPPED",
         }
     }
 
@@ -219,7 +234,9 @@ impl ClientEvent {
             | ClientEvent::Signal { call_id, .. }
             | ClientEvent::FirstRemoteFrame { call_id, .. }
             | ClientEvent::CallStats { call_id, .. }
-            | ClientEvent::MediaFailed { call_id, .. } => Some(call_id),
+            | ClientEvent::MediaFailed { call_id, .. }
+            | ClientEvent::ScreenShareStarted { call_id, .. }
+            | ClientEvent::ScreenShareStopped { call_id, .. } => Some(call_id),
             ClientEvent::MessageSent { record } => Some(&record.call_id),
             ClientEvent::Error(e) => e.call_id.as_ref(),
             ClientEvent::Disconnected
