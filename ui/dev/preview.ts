@@ -21,7 +21,7 @@ const now = Date.now();
 const call = (callType: 1 | 2, answered: boolean) => ({
   callId: "c1", peer: "lin", peerNick: lang === "zh" ? "林晓" : "Lin Xiao", callType, outgoing: true,
   answeredAtMs: answered ? now - 754_000 : null, muted: false, cameraOn: true, remoteAudio: true,
-  remoteVideo: true, switchRequest: null,
+  remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
   // `&nocamera=1`: this device has no camera, as on a machine without one.
   devices: { camera: params.get("nocamera") === "1" ? "not_found" as const : "ok" as const, microphone: "ok" as const },
 });

@@ -8,7 +8,7 @@ import { popupKeyAction } from "../src/popup/popupKeys";
 
 const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({

@@ -67,7 +67,7 @@ describe("the mini window's capability", () => {
       ...IDLE, status: "in_call",
       call: {
         callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: 0, muted: false,
-        cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, devices: { camera: "ok", microphone: "ok" },
+        cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: true, remoteSharing: false, devices: { camera: "ok", microphone: "ok" },
       },
     };
     const backend = new FakeBackend(bootstrapWith(inCall), "mini");
@@ -77,6 +77,7 @@ describe("the mini window's capability", () => {
     await settle();
     byTestId("mini-mute").click();
     byTestId("mini-hangup").click();
+    byTestId("mini-share-stop").click();
     byTestId("mini-back").click();
     await settle();
     const called = [...new Set(backend.commands())].sort();

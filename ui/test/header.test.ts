@@ -77,7 +77,8 @@ describe("parseFrame", () => {
   });
 
   it("returns errors for an unknown stream, odd or zero sizes and a non-finite timestamp", () => {
-    expect(parseFrame(encodeFrame(3, 2, 2, 0, 0)).ok).toBe(false);
+    expect(parseFrame(encodeFrame(4, 2, 2, 0, 0)).ok).toBe(false);
+    expect(parseFrame(encodeFrame(3, 2, 2, 0, 0)).ok).toBe(true);
     expect(parseFrame(encodeFrame(0, 3, 2, 0, 0)).ok).toBe(false);
     expect(parseFrame(encodeFrame(0, 0, 2, 0, 0)).ok).toBe(false);
     expect(parseFrame(encodeFrame(0, 2, 2, 0, Number.NaN)).ok).toBe(false);

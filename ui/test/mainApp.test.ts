@@ -12,7 +12,7 @@ import {
 const NOW = 1_800_000_000_000;
 const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const toasts = () => [...document.querySelectorAll(".toast")].map((el) => el.textContent);
@@ -562,7 +562,7 @@ describe("settings", () => {
 describe("window.duetDebug", () => {
   it("exists with the contract's shape", async () => {
     await start(inCall());
-    expect(window.duetDebug?.framesPainted).toEqual({ 0: 0, 1: 0, 2: 0 });
+    expect(window.duetDebug?.framesPainted).toEqual({ 0: 0, 1: 0, 2: 0, 3: 0 });
     expect(window.duetDebug?.paintLatencyMs).toEqual([]);
     expect(window.duetDebug?.sampleRemote()).toEqual([]);
   });

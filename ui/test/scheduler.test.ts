@@ -102,7 +102,7 @@ describe("duetDebug", () => {
     const debug = createDuetDebug(() => []);
     for (let i = 0; i < LATENCY_WINDOW + 10; i++) recordPaint(debug, frame(0, i, 1000), 1000 + i);
     recordPaint(debug, frame(1, 0, 0), 99);
-    expect(debug.framesPainted).toEqual({ 0: LATENCY_WINDOW + 10, 1: 1, 2: 0 });
+    expect(debug.framesPainted).toEqual({ 0: LATENCY_WINDOW + 10, 1: 1, 2: 0, 3: 0 });
     expect(debug.paintLatencyMs.length).toBe(LATENCY_WINDOW);
     expect(debug.paintLatencyMs[0]).toBe(10);
     expect(last(debug.paintLatencyMs)).toBe(LATENCY_WINDOW + 9);

@@ -18,7 +18,7 @@ mod tests {
     use crate::backend::{Bootstrap, JoinLink};
     use crate::media::devices::{Device, Devices};
     use crate::shell::command_list::with_commands;
-    use crate::shell::commands::{Placed, SearchHit};
+    use crate::shell::commands::{Placed, SearchHit, ShareTarget};
     use crate::store::credentials::LastSignIn;
     use crate::store::settings::{
         IcePolicyChoice, LocaleChoice, Settings, ThemeChoice, VideoResolution,
@@ -126,6 +126,7 @@ export type CommandError = { code: ErrorCode; message: string; host?: string; re
             Device::decl(),
             Placed::decl(),
             SearchHit::decl(),
+            ShareTarget::decl(),
             HistoryRecord::decl(),
             PageStats::decl(),
             MicLevel::decl(),
@@ -167,10 +168,12 @@ export type CommandError = { code: ErrorCode; message: string; host?: string; re
              export const HEADER_BYTES = {HEADER_BYTES};\n\
              export const STREAM_REMOTE = {};\n\
              export const STREAM_LOCAL = {};\n\
-             export const STREAM_LOCAL_RAW = {};\n",
+             export const STREAM_LOCAL_RAW = {};\n\
+             export const STREAM_REMOTE_SCREEN = {};\n",
             Stream::Remote as u8,
             Stream::LocalFiltered as u8,
             Stream::LocalRaw as u8,
+            Stream::RemoteScreen as u8,
         )
     }
 

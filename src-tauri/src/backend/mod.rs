@@ -18,6 +18,7 @@ pub mod missed_calls;
 pub mod missed_text;
 pub mod publisher;
 pub mod records;
+pub mod screen_share;
 pub mod sign_in_form;
 pub mod state;
 pub mod stats;
@@ -142,6 +143,8 @@ struct Inner {
     reconnecting: AtomicBool,
     /// What the calls' media reported of this device's camera and microphone.
     call_devices: Mutex<device_state::CallDeviceStates>,
+    /// Who shares a screen in the current call, from the SDK's screen-share events.
+    sharing: Mutex<screen_share::ShareStates>,
     /// The devices the backend turned off in the current call for not working.
     turned_off: Mutex<device_choice::TurnedOff>,
     /// Every token this run signed in with: "Copy diagnostics" blanks them out.
@@ -223,6 +226,7 @@ impl Backend {
                 seen_key: Mutex::new(None),
                 reconnecting: AtomicBool::new(false),
                 call_devices: Mutex::new(device_state::CallDeviceStates::default()),
+                sharing: Mutex::new(screen_share::ShareStates::default()),
                 turned_off: Mutex::new(device_choice::TurnedOff::default()),
                 secrets: Mutex::new(Vec::new()),
             }),
@@ -630,6 +634,26 @@ impl Backend {
         Ok(())
     }
 
+    /// The screens and windows this user may share now, the screen first.
+    pub fn share_targets(&self) -> AppResult<Vec<duet_callkit::ShareTargetInfo>> {
+        Ok(self.kit()?.0.screen_share_targets()?)
+    }
+
+    /// Shares `target` in the answered call (or switches the share to it); the call screen
+    /// learns it from `SCREEN_SHARE_STARTED`, or `SCREEN_SHARE_STOPPED` with a reason.
+    pub async fn start_screen_share(&self, target: &str) -> AppResult<()> {
+        self.kit()?.0.start_screen_share(target).await?;
+        self.refresh().await;
+        Ok(())
+    }
+
+    /// Stops this user's share (nothing when not sharing).
+    pub async fn stop_screen_share(&self) -> AppResult<()> {
+        self.kit()?.0.stop_screen_share().await?;
+        self.refresh().await;
+        Ok(())
+    }
+
     /// Switches the call type (to audio at once; to video with the peer's consent).
     pub async fn switch_call_type(&self, call_type: CallType) -> AppResult<()> {
         self.kit()?.0.switch_call_type(call_type).await?;
@@ -812,6 +836,9 @@ impl Backend {
                 what,
                 reason,
             } => self.on_media_failed(call_id.as_str(), what, reason),
+            CallEvent::ScreenShareStarted { .. } | CallEvent::ScreenShareStopped { .. } => {
+                lock(&self.inner.sharing).apply(event);
+            }
             _ => {}
         }
         match serde_json::to_value(event) {
@@ -941,12 +968,18 @@ impl Inner {
             .and_then(|sdk| sdk.current.as_ref())
             .map(|call| lock(&self.call_devices).of(call.call_id.as_str()))
             .unwrap_or_default();
+        let call_sharing = sdk
+            .as_ref()
+            .and_then(|sdk| sdk.current.as_ref())
+            .map(|call| lock(&self.sharing).of(call.call_id.as_str()))
+            .unwrap_or_default();
         Inputs {
             sdk,
             signed_in: lock(&self.signed_in).clone(),
             contacts: lock(&self.contacts).clone(),
             missed_calls: lock(&self.missed).count(),
             call_devices,
+            call_sharing,
             preview: self.preview.devices(),
         }
     }

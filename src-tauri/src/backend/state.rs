@@ -3,6 +3,7 @@
 //! Nothing here tracks events: the SDK is the truth, and a snapshot is a function of it.
 
 use crate::backend::device_state::LocalDevices;
+use crate::backend::screen_share::Sharing;
 use crate::backend::transport::Transport;
 use duet_callkit::{
     CallState, CallType, Contact, ContactState, CurrentCall, Invite, Presence, Role,
@@ -71,6 +72,10 @@ pub struct CallView {
     pub switch_request: Option<CallType>,
     /// Whether this device's camera and microphone work in this call (from `MEDIA_FAILED`).
     pub devices: LocalDevices,
+    /// This user shares a screen or window (from `SCREEN_SHARE_STARTED` / `_STOPPED`).
+    pub sharing: bool,
+    /// The peer shares one: its picture comes on the remote-screen frames stream.
+    pub remote_sharing: bool,
 }
 
 /// Who is signed in, as the page shows it.
@@ -210,6 +215,8 @@ pub struct Inputs {
     pub missed_calls: u32,
     /// The current call's device states.
     pub call_devices: LocalDevices,
+    /// Who shares a screen in the current call.
+    pub call_sharing: Sharing,
     /// The settings preview's device states, while it runs.
     pub preview: Option<LocalDevices>,
 }
@@ -238,7 +245,14 @@ impl Deriver {
         let call = sdk
             .current
             .as_ref()
-            .map(|current| self.call_view(current, &inputs.contacts, inputs.call_devices));
+            .map(|current| {
+                self.call_view(
+                    current,
+                    &inputs.contacts,
+                    inputs.call_devices,
+                    inputs.call_sharing,
+                )
+            });
         let status = match sdk.status {
             CallState::Idle => Status::Idle,
             CallState::Calling => Status::Calling,
@@ -277,6 +291,7 @@ impl Deriver {
         current: &CurrentCall,
         contacts: &[Contact],
         devices: LocalDevices,
+        sharing: Sharing,
     ) -> CallView {
         let peer = current.peer.to_string();
         let contact_nick = contacts
@@ -300,6 +315,9 @@ impl Deriver {
             remote_video: media.remote_video && video,
             switch_request: media.switch_request,
             devices,
+            // Shared in answered calls only; a share event may outlive its call by a moment.
+            sharing: sharing.local && current.answered_at_ms.is_some(),
+            remote_sharing: sharing.remote && current.answered_at_ms.is_some(),
         }
     }
 }

@@ -36,9 +36,11 @@ pub enum Stream {
     LocalFiltered = 1,
     /// This user's camera before the filters (the settings' "before").
     LocalRaw = 2,
+    /// The peer's shared screen or window, decoded.
+    RemoteScreen = 3,
 }
 
-const STREAMS: usize = 3;
+const STREAMS: usize = 4;
 
 /// Widest local preview sent before the page has said how large it shows it. The page shows this
 /// user's own camera small (a corner of the call screen, the settings' before/after pair), so a
@@ -50,7 +52,8 @@ impl Stream {
     /// The box frames of this stream are scaled down to before the page reports its own.
     fn default_box(self) -> (u32, u32) {
         match self {
-            Stream::Remote => (u32::MAX, u32::MAX),
+            // A shared screen's text is only legible at its own size until the page says less.
+            Stream::Remote | Stream::RemoteScreen => (u32::MAX, u32::MAX),
             Stream::LocalFiltered | Stream::LocalRaw => (LOCAL_PREVIEW_MAX_WIDTH, u32::MAX),
         }
     }
@@ -60,6 +63,7 @@ impl Stream {
             0 => Some(Stream::Remote),
             1 => Some(Stream::LocalFiltered),
             2 => Some(Stream::LocalRaw),
+            3 => Some(Stream::RemoteScreen),
             _ => None,
         }
     }
@@ -457,7 +461,7 @@ mod tests {
             vec![0, 1, 2, 3, 4, 5],
             display_size(Stream::Remote, 0, 500),
             display_size(Stream::Remote, 500, 1),
-            vec![3, 100, 0, 100, 0],
+            vec![4, 100, 0, 100, 0],
         ] {
             assert!(!hub.set_display_size(&bad), "{bad:?}");
         }

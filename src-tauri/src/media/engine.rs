@@ -1,13 +1,13 @@
 //! The app's media engine: each call gets duet-media with the settings of the moment (devices,
-//! resolution, bitrate); remote video goes to the page's remote slot and the filtered camera
-//! picture to the local preview slot; one beauty control serves every call and the preview.
+//! resolution, bitrate); remote video goes to the page's remote slot, the peer's shared screen to
+//! the remote-screen slot and the filtered camera picture to the local preview slot; one beauty control serves every call and the preview.
 
 use crate::frames::{FrameHub, Stream};
 use crate::media::sources::{media_config, SourceOverrides};
 use crate::store::settings::Settings;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{
-    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession,
+    DeviceKind, MediaCallInfo, MediaDevice, MediaEngine, MediaEvents, MediaSession, ShareTargetInfo,
 };
 use duet_media::sink::VideoSink;
 use duet_media::BeautyControl;
@@ -64,6 +64,7 @@ impl AppMediaEngine {
         let settings = self.current_settings();
         let remote = self.frames.clone();
         let local = self.frames.clone();
+        let screen = self.frames.clone();
         MediaSetup::from_config(media_config(&settings, &self.overrides))
             .with_beauty(self.beauty.clone())
             .with_video_sink(Arc::new(move |_call| {
@@ -71,6 +72,9 @@ impl AppMediaEngine {
             }))
             .with_local_preview(Arc::new(move |_call| {
                 Ok(Box::new(local.sink(Stream::LocalFiltered)) as Box<dyn VideoSink>)
+            }))
+            .with_screen_sink(Arc::new(move |_call| {
+                Ok(Box::new(screen.sink(Stream::RemoteScreen)) as Box<dyn VideoSink>)
             }))
     }
 }
@@ -92,6 +96,7 @@ impl MediaEngine for AppMediaEngine {
         // A new call must not flash the previous call's last frames.
         self.frames.clear(Stream::Remote);
         self.frames.clear(Stream::LocalFiltered);
+        self.frames.clear(Stream::RemoteScreen);
         // Statistics and the first-frame event flow back to the SDK through `events`.
         DuetMediaEngine::new(self.setup()).start(call, signals_out, events)
     }
@@ -114,5 +119,13 @@ impl MediaEngine for AppMediaEngine {
 
     fn check_device(&self, kind: DeviceKind, id: &str) -> Result<(), String> {
         DuetMediaEngine::new(self.setup()).check_device(kind, id)
+    }
+
+    fn share_targets(&self) -> Result<Vec<ShareTargetInfo>, String> {
+        DuetMediaEngine::new(self.setup()).share_targets()
+    }
+
+    fn check_share_target(&self, target: &str) -> Result<(), String> {
+        DuetMediaEngine::new(self.setup()).check_share_target(target)
     }
 }

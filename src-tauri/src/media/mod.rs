@@ -5,4 +5,5 @@ pub mod devices;
 pub mod engine;
 pub mod mic_meter;
 pub mod preview;
+pub mod share_thumbnail;
 pub mod sources;

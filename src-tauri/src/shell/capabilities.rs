@@ -19,8 +19,15 @@ mod tests {
 
     /// The popup answers and declines; it reads its state and the language. Nothing more.
     const POPUP: [&str; 4] = ["accept", "bootstrap", "get_settings", "reject"];
-    /// The mini window mutes and hangs up; it reads its state and the language.
-    const MINI: [&str; 4] = ["bootstrap", "get_settings", "hangup", "set_muted"];
+    /// The mini window mutes, hangs up and stops this user's screen share (its sharing bar); it
+    /// reads its state and the language.
+    const MINI: [&str; 5] = [
+        "bootstrap",
+        "get_settings",
+        "hangup",
+        "set_muted",
+        "stop_screen_share",
+    ];
     /// What every page needs of Tauri's own commands: the backend's events.
     const EVENTS: [&str; 2] = ["core:event:allow-listen", "core:event:allow-unlisten"];
     /// Of Tauri's window commands, each window has only what its page uses: the main window its

@@ -192,3 +192,24 @@ pub struct SetPreviewArgs {
     /// On.
     pub on: bool,
 }
+
+/// `share_thumbnail`: a picture of one share target for the picker.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ShareThumbnailArgs {
+    /// A `ShareTarget.id` from `share_targets`.
+    pub id: String,
+    /// The largest width and height the page shows it at (1..=640 each, device pixels).
+    pub max_width: u32,
+    /// See `max_width`.
+    pub max_height: u32,
+}
+
+/// `start_screen_share`: what to share.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct StartScreenShareArgs {
+    /// A `ShareTarget.id` from `share_targets`.
+    pub target: String,
+}

@@ -42,6 +42,10 @@ macro_rules! with_commands {
             select_device(crate::shell::command_args::SelectDeviceArgs) -> ();
             switch_call_type(crate::shell::command_args::SwitchCallTypeArgs) -> ();
             answer_switch(crate::shell::command_args::AnswerSwitchArgs) -> ();
+            share_targets -> Vec<crate::shell::commands::ShareTarget>;
+            share_thumbnail(crate::shell::command_args::ShareThumbnailArgs) -> String;
+            start_screen_share(crate::shell::command_args::StartScreenShareArgs) -> ();
+            stop_screen_share -> ();
             history -> Vec<crate::backend::records::HistoryRecord>;
             get_settings -> crate::store::settings::Settings;
             set_settings(crate::shell::command_args::SetSettingsArgs)

@@ -11,7 +11,8 @@ use crate::media::devices::Devices;
 use crate::shell::command_args::{
     AcceptArgs, AnswerSwitchArgs, CallArgs, ContactArgs, CreateAccountArgs, ImportCaArgs, Payload,
     SearchArgs, SelectDeviceArgs, ServerInfoArgs, SetCameraArgs, SetMutedArgs, SetPreviewArgs,
-    SetSettingsArgs, SignInArgs, SignInPasswordArgs, SwitchCallTypeArgs, WaitingArgs,
+    SetSettingsArgs, ShareThumbnailArgs, SignInArgs, SignInPasswordArgs, StartScreenShareArgs,
+    SwitchCallTypeArgs, WaitingArgs,
 };
 use crate::store::settings::Settings;
 use duet_callkit::{CallType, UserSummary};
@@ -241,6 +242,62 @@ pub async fn answer_switch(
     args: Payload<AnswerSwitchArgs>,
 ) -> AppResult<()> {
     backend.answer_switch(args.0.accept).await
+}
+
+/// A screen or window the user may share (docs/app-interface.md, Screen sharing).
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ShareTarget {
+    /// What `share_thumbnail` and `start_screen_share` take.
+    id: String,
+    /// `screen` or `window`.
+    #[cfg_attr(test, ts(type = "\"screen\" | \"window\""))]
+    kind: String,
+    /// The window's title (the page names a screen itself).
+    title: String,
+    /// Its size in pixels now.
+    width: u32,
+    /// Its height in pixels now.
+    height: u32,
+}
+
+#[tauri::command]
+pub fn share_targets(backend: State<'_, Backend>) -> AppResult<Vec<ShareTarget>> {
+    let targets = backend.share_targets()?;
+    Ok(targets
+        .into_iter()
+        .map(|t| ShareTarget {
+            id: t.id,
+            kind: t.kind,
+            title: t.title,
+            width: t.width,
+            height: t.height,
+        })
+        .collect())
+}
+
+/// One grab of the target, off the async threads: an X round trip and a scale-down.
+#[tauri::command]
+pub async fn share_thumbnail(args: Payload<ShareThumbnailArgs>) -> AppResult<String> {
+    let Payload(args) = args;
+    tauri::async_runtime::spawn_blocking(move || {
+        crate::media::share_thumbnail::thumbnail_url(&args.id, args.max_width, args.max_height)
+    })
+    .await
+    .map_err(|e| AppError::Media(format!("thumbnail task: {e}")))?
+}
+
+#[tauri::command]
+pub async fn start_screen_share(
+    backend: State<'_, Backend>,
+    args: Payload<StartScreenShareArgs>,
+) -> AppResult<()> {
+    backend.start_screen_share(&args.0.target).await
+}
+
+#[tauri::command]
+pub async fn stop_screen_share(backend: State<'_, Backend>) -> AppResult<()> {
+    backend.stop_screen_share().await
 }
 
 #[tauri::command]

@@ -32,6 +32,12 @@ export type CallControls = {
   /** The local preview area shows the avatar and `cameraProblem` instead of a black picture. */
   showLocalPlaceholder: boolean;
   switchPrompt: CallType | null;
+  /** "Share screen" / "Stop sharing": in answered calls only (the SDK shares in the answered call). */
+  showShare: boolean;
+  /** This user shares a screen: the sharing bar, and the share button says "Stop sharing". */
+  sharing: boolean;
+  /** The peer shares one: it fills the stage and the peer's camera becomes a movable inset. */
+  showRemoteScreen: boolean;
 };
 
 export function callControls(state: AppState): CallControls | null {
@@ -56,6 +62,9 @@ export function callControls(state: AppState): CallControls | null {
     micProblem: deviceProblem("microphone", call.devices),
     showLocalPlaceholder: video && cameraProblem !== null,
     switchPrompt: ringing ? null : call.switchRequest,
+    showShare: !ringing,
+    sharing: !ringing && call.sharing,
+    showRemoteScreen: !ringing && call.remoteSharing,
   };
 }
 

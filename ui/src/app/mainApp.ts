@@ -26,6 +26,7 @@ import { Fullscreen } from "./fullscreen";
 import { installShortcuts } from "./installShortcuts";
 import { Store } from "./store";
 import { Toasts } from "./toast";
+import { shareToast } from "./shareToast";
 
 /** Toasts for the call outcomes worth telling the user; other SDK events are only logged. */
 const TOAST_EVENTS = new Set([
@@ -50,6 +51,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   let onState = (s: AppState) => {
     if (isNewerState(s, newestHeard)) newestHeard = s;
   };
+  /** The state a toast names the peer from: the newest heard, then the views' store. */
+  let currentState = (): AppState | null => newestHeard;
   let signInErrorHeard: unknown = null;
   let onSignInError = (e: unknown) => {
     signInErrorHeard = e;
@@ -66,6 +69,8 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     backend.listen<AppState>("app-state", (s) => onState(s)),
     backend.listen<CallEvent>("call-event", (e) => {
       console.debug("call-event", e);
+      const shareText = shareToast(e, currentState());
+      if (shareText) toasts.show(shareText);
       if (!TOAST_EVENTS.has(e.event)) return;
       toasts.show(t(`toast.${e.event}` as I18nKey, { what: String(e.what ?? "") }));
     }),
@@ -84,7 +89,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   setLocale(bootstrap.locale);
   const first = newestHeard !== null && isNewerState(newestHeard, bootstrap.state) ? newestHeard : bootstrap.state;
 
-  const debug = createDuetDebug(() => call.sampleRemote());
+  const debug = createDuetDebug(() => call.sampleRemote(), () => call.sampleScreen());
   window.duetDebug = debug;
   const frames = new FrameScheduler(
     {
@@ -117,6 +122,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
     micLevel,
     run: makeRunner(toasts),
   };
+  currentState = () => ctx.state.get();
 
   const theme = themeFollower(document.documentElement, window.matchMedia?.("(prefers-color-scheme: dark)") ?? null);
   ctx.settings.subscribe((settings) => {

@@ -56,6 +56,13 @@ export class Commands {
   selectDevice = (kind: PickableKind, id: string) => this.run("select_device", { kind, id });
   switchCallType = (callType: CallType) => this.run("switch_call_type", { callType });
   answerSwitch = (accept: boolean) => this.run("answer_switch", { accept });
+  /** The screens and windows that can be shared now, the screen first. */
+  shareTargets = () => this.run("share_targets");
+  /** A data URL of one target's picture, at most maxWidth x maxHeight (the picker's cards). */
+  shareThumbnail = (id: string, maxWidth: number, maxHeight: number) => this.run("share_thumbnail", { id, maxWidth, maxHeight });
+  /** Shares `target` in the answered call, or switches the share to it. */
+  startScreenShare = (target: string) => this.run("start_screen_share", { target });
+  stopScreenShare = () => this.run("stop_screen_share");
   history = () => this.run("history");
   getSettings = () => this.run("get_settings");
   setSettings = (settings: Settings) => this.run("set_settings", { settings });

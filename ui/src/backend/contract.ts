@@ -25,6 +25,7 @@ export const HEADER_BYTES = 24;
 export const STREAM_REMOTE = 0;
 export const STREAM_LOCAL = 1;
 export const STREAM_LOCAL_RAW = 2;
+export const STREAM_REMOTE_SCREEN = 3;
 
 /** A failed command's `code` (src-tauri/src/error.rs, ERROR_CODES). */
 export type ErrorCode = "not_signed_in" | "no_invite" | "invalid" | "insecure_server" | "tls_untrusted" | "server_refused" | "cannot_connect" | "connection_lost" | "wrong_state" | "safe_mode_mismatch" | "timeout" | "unexpected_answer" | "embedded_server" | "io" | "media" | "desktop" | "autostart";
@@ -126,7 +127,15 @@ switchRequest: CallType | null,
 /**
  * Whether this device's camera and microphone work in this call (from `MEDIA_FAILED`).
  */
-devices: LocalDevices, };
+devices: LocalDevices, 
+/**
+ * This user shares a screen or window (from `SCREEN_SHARE_STARTED` / `_STOPPED`).
+ */
+sharing: boolean, 
+/**
+ * The peer shares one: its picture comes on the remote-screen frames stream.
+ */
+remoteSharing: boolean, };
 
 export type LocalDevices = { 
 /**
@@ -495,6 +504,28 @@ account: string,
  */
 nick: string, };
 
+export type ShareTarget = { 
+/**
+ * What `share_thumbnail` and `start_screen_share` take.
+ */
+id: string, 
+/**
+ * `screen` or `window`.
+ */
+kind: "screen" | "window", 
+/**
+ * The window's title (the page names a screen itself).
+ */
+title: string, 
+/**
+ * Its size in pixels now.
+ */
+width: number, 
+/**
+ * Its height in pixels now.
+ */
+height: number, };
+
 export type HistoryRecord = { 
 /**
  * The call.
@@ -734,6 +765,26 @@ export type SetPreviewArgs = {
  */
 on: boolean, };
 
+export type ShareThumbnailArgs = { 
+/**
+ * A `ShareTarget.id` from `share_targets`.
+ */
+id: string, 
+/**
+ * The largest width and height the page shows it at (1..=640 each, device pixels).
+ */
+maxWidth: number, 
+/**
+ * See `max_width`.
+ */
+maxHeight: number, };
+
+export type StartScreenShareArgs = { 
+/**
+ * A `ShareTarget.id` from `share_targets`.
+ */
+target: string, };
+
 /** Each command's arguments, the object `invoke(name, args)` takes (null: none), from src-tauri/src/shell/command_list.rs. */
 export type CommandArgs = {
   bootstrap: null;
@@ -763,6 +814,10 @@ export type CommandArgs = {
   select_device: SelectDeviceArgs;
   switch_call_type: SwitchCallTypeArgs;
   answer_switch: AnswerSwitchArgs;
+  share_targets: null;
+  share_thumbnail: ShareThumbnailArgs;
+  start_screen_share: StartScreenShareArgs;
+  stop_screen_share: null;
   history: null;
   get_settings: null;
   set_settings: SetSettingsArgs;
@@ -801,6 +856,10 @@ export type CommandResults = {
   select_device: null;
   switch_call_type: null;
   answer_switch: null;
+  share_targets: Array<ShareTarget>;
+  share_thumbnail: string;
+  start_screen_share: null;
+  stop_screen_share: null;
   history: Array<HistoryRecord>;
   get_settings: Settings;
   set_settings: Settings;

@@ -4,31 +4,34 @@ import type { Frame } from "./header";
 export const LATENCY_WINDOW = 600;
 
 export type DuetDebug = {
-  framesPainted: Record<0 | 1 | 2, number>;
+  framesPainted: Record<0 | 1 | 2 | 3, number>;
   /** Last 600 remote frames: paint time minus the header's timestamp, ms. */
   paintLatencyMs: number[];
   /** 64 pixels of the remote canvas as 0xRRGGBB numbers (an 8x8 grid); [] when nothing is drawn. */
   sampleRemote(): number[];
+  /** The same of the peer's shared screen (stream 3). */
+  sampleScreen(): number[];
   /** Last 600 remote frames received: arrival in the page minus the header's timestamp, ms (the
    * transport's share of paintLatencyMs; the rest is the wait for the next animation frame). */
   receiveLatencyMs: number[];
   /** Last 600 remote frames: how long uploading and drawing took in the page, ms. */
   drawMs: number[];
   /** Frames replaced by a newer one before they were painted, per stream. */
-  framesDropped: Record<0 | 1 | 2, number>;
+  framesDropped: Record<0 | 1 | 2 | 3, number>;
   /** Messages that failed header validation, and the last reason. */
   badFrames: number;
   lastBadFrame: string | null;
 };
 
-export function createDuetDebug(sampleRemote: () => number[]): DuetDebug {
+export function createDuetDebug(sampleRemote: () => number[], sampleScreen: () => number[] = () => []): DuetDebug {
   return {
-    framesPainted: { 0: 0, 1: 0, 2: 0 },
+    framesPainted: { 0: 0, 1: 0, 2: 0, 3: 0 },
     paintLatencyMs: [],
     receiveLatencyMs: [],
     sampleRemote,
+    sampleScreen,
     drawMs: [],
-    framesDropped: { 0: 0, 1: 0, 2: 0 },
+    framesDropped: { 0: 0, 1: 0, 2: 0, 3: 0 },
     badFrames: 0,
     lastBadFrame: null,
   };

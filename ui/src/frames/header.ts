@@ -1,14 +1,15 @@
 // The frames WebSocket's message format (docs/app-interface.md, Frames): a 24-byte little-endian
 // header, then the I420 planes tightly packed.
 
-import { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE } from "../backend/contract";
+import { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE, STREAM_REMOTE_SCREEN } from "../backend/contract";
 
 // The constants come from the Rust definition (generated into backend/contract.ts).
-export { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE };
+export { FRAME_MAGIC, HEADER_BYTES, STREAM_LOCAL, STREAM_LOCAL_RAW, STREAM_REMOTE, STREAM_REMOTE_SCREEN };
 /** Where the header keeps the stream id (u8). */
 export const STREAM_OFFSET = 4;
 
-export type StreamId = typeof STREAM_REMOTE | typeof STREAM_LOCAL | typeof STREAM_LOCAL_RAW;
+export type StreamId =
+  typeof STREAM_REMOTE | typeof STREAM_LOCAL | typeof STREAM_LOCAL_RAW | typeof STREAM_REMOTE_SCREEN;
 
 export type Frame = {
   stream: StreamId;
@@ -33,7 +34,7 @@ export function parseFrame(buffer: ArrayBuffer): ParseResult {
   const magic = view.getUint32(0, true);
   if (magic !== FRAME_MAGIC) return fail(`bad magic 0x${magic.toString(16).padStart(8, "0")}`);
   const stream = view.getUint8(STREAM_OFFSET);
-  if (stream !== STREAM_REMOTE && stream !== STREAM_LOCAL && stream !== STREAM_LOCAL_RAW) {
+  if (stream !== STREAM_REMOTE && stream !== STREAM_LOCAL && stream !== STREAM_LOCAL_RAW && stream !== STREAM_REMOTE_SCREEN) {
     return fail(`unknown stream ${stream}`);
   }
   const width = view.getUint16(8, true);

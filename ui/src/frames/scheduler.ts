@@ -19,7 +19,7 @@ export class FrameScheduler {
   private readonly sinks = new Map<StreamId, FrameSink>();
   private scheduled = false;
   /** Frames replaced before they were painted, per stream. */
-  readonly dropped: Record<StreamId, number> = { 0: 0, 1: 0, 2: 0 };
+  readonly dropped: Record<StreamId, number> = { 0: 0, 1: 0, 2: 0, 3: 0 };
 
   constructor(
     private readonly clock: SchedulerClock,

@@ -266,6 +266,28 @@ export const zh = {
   "error.desktop": "桌面系统拒绝了窗口或通知。",
   "error.autostart": "无法更改开机启动。",
   "error.unknown": "出了点问题。",
+
+  "share.button": "共享屏幕",
+  "share.stop": "停止共享",
+  "share.pickerTitle": "选择要共享的内容",
+  "share.screens": "屏幕",
+  "share.windows": "窗口",
+  "share.entireScreen": "整个屏幕 {n}",
+  "share.untitled": "无标题窗口",
+  "share.none": "没有可共享的内容：未找到显示器",
+  "share.start": "共享",
+  "share.cancel": "取消",
+  "share.youAreSharing": "你正在共享屏幕",
+  "share.peerSharing": "{name} 正在共享屏幕",
+  "share.insetHint": "拖动以移动摄像头画面",
+  "toast.shareRemoteStarted": "{name} 开始共享屏幕",
+  "toast.shareRemoteStopped": "{name} 停止了共享屏幕",
+  "toast.shareEnded": "屏幕共享已结束：{why}",
+  "share.end.closed": "共享的窗口已关闭",
+  "share.end.minimised": "共享的窗口已最小化",
+  "share.end.display": "显示器已断开",
+  "share.end.refused": "屏幕捕获被拒绝",
+  "share.end.other": "出错了（{reason}）",
 } as const;
 
 export type I18nKey = keyof typeof zh;

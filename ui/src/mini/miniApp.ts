@@ -40,9 +40,15 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
   const mute = button("mini-mute", ICONS.mic);
   const hangup = button("mini-hangup", ICONS.hangup, "mini-danger");
   const back = button("mini-back", ICONS.maximize);
+  // The always-on-top sharing bar: while this user shares, the main window is usually behind the
+  // shared window, so this is where "You are sharing" and Stop stay at hand.
+  const shareText = h("span", { class: "mini-share-text" });
+  const shareStop = h("button", { type: "button", class: "mini-share-stop", testid: "mini-share-stop" });
+  const shareBar = h("div", { class: "mini-share", testid: "mini-share", role: "status" }, shareText, shareStop);
   const root = h("section", { class: "mini", testid: "mini" },
     video, placeholder,
     h("div", { class: "mini-top" }, name, time),
+    shareBar,
     h("div", { class: "mini-controls" }, mute, hangup, back));
 
   let renderer: YuvRenderer | null | undefined;
@@ -74,6 +80,9 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
     label(mute, call.muted ? "call.unmute" : "call.mute");
     label(hangup, "call.hangup");
     label(back, "mini.back");
+    show(shareBar, call.sharing);
+    shareText.textContent = t("share.youAreSharing");
+    shareStop.textContent = t("share.stop");
   };
   onLocaleChange(render);
 
@@ -83,6 +92,7 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
   });
   hangup.addEventListener("click", () => run(commands.hangup()));
   back.addEventListener("click", () => run(backToApp()));
+  shareStop.addEventListener("click", () => run(commands.stopScreenShare()));
 
   return {
     root,

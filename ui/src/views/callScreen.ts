@@ -1,6 +1,8 @@
 // The call screen: remote video large, local preview small, peer, status, duration, controls,
 // network quality, the statistics overlay (settings.debug), the switch prompt and the banner of a
-// call waiting (a second call ringing during this one). A camera or
+// call waiting (a second call ringing during this one). Screen sharing: "Share screen" opens the
+// picker, a bar says "You are sharing" with Stop while this user shares, and the peer's shared
+// screen fills the stage with the peer's camera as an inset the user can drag. A camera or
 // microphone that does not work is said where its picture or button would be, and the menus
 // beside the mute and camera buttons pick another one.
 import type { AppContext } from "../app/context";
@@ -10,7 +12,7 @@ import { h, icon, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import type { AppState } from "../backend/types";
 import { callDuration } from "../format/duration";
-import { STREAM_LOCAL, STREAM_REMOTE } from "../frames/header";
+import { STREAM_LOCAL, STREAM_REMOTE, STREAM_REMOTE_SCREEN } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { MutedHint } from "../app/mutedHint";
 import { createRenderer } from "../video/createRenderer";
@@ -18,6 +20,8 @@ import { streamSink } from "../video/streamSink";
 import type { YuvRenderer } from "../video/yuvRenderer";
 import { deviceMenu } from "./deviceMenu";
 import { insecureBadge } from "./insecureBadge";
+import { draggableInset } from "./draggableInset";
+import { sharePicker } from "./sharePicker";
 import { qualityIndicator } from "./quality";
 import { statsOverlay } from "./statsOverlay";
 import { switchPrompt } from "./switchPrompt";
@@ -29,10 +33,17 @@ export type CallScreen = {
   leave(): void;
   update(state: AppState): void;
   sampleRemote(): number[];
+  /** Like sampleRemote, of the peer's shared screen. */
+  sampleScreen(): number[];
 };
 
 export function callScreen(ctx: AppContext): CallScreen {
   const remote = h("canvas", { class: "remote-video", testid: "remote-video" });
+  const remoteScreen = h("canvas", { class: "remote-screen", testid: "remote-screen" });
+  const picker = sharePicker(ctx);
+  const shareBarText = h("span", { class: "share-bar-text" });
+  const shareBarStop = h("button", { type: "button", class: "btn btn-danger share-bar-stop", testid: "share-bar-stop" });
+  const shareBar = h("div", { class: "share-bar", testid: "share-bar", role: "status" }, icon(ICONS.screen), shareBarText, shareBarStop);
   const local = h("canvas", { class: "local-video", testid: "local-video" });
   const localAvatar = h("div", { class: "local-avatar" });
   const localNote = h("div", { class: "local-note", testid: "local-device-note" });
@@ -70,9 +81,10 @@ export function callScreen(ctx: AppContext): CallScreen {
   const hangup = control("btn-hangup", ICONS.hangup, "control-danger");
   const cancel = control("btn-cancel", ICONS.hangup, "control-danger");
   const fullscreen = control("btn-fullscreen", ICONS.maximize);
+  const share = control("btn-share", ICONS.screen);
 
   let state: AppState | null = null;
-  let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null } | null = null;
+  let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null; screen: YuvRenderer | null } | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
   let lastPeer = "";
   let lastSelf = "";
@@ -80,7 +92,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const root = h(
     "section",
     { class: "screen call-screen", testid: "call-screen" },
-    h("div", { class: "stage" }, remote, placeholder, local, localPlaceholder, deviceNotes, mutedNote),
+    h("div", { class: "stage" }, remoteScreen, remote, placeholder, local, localPlaceholder, deviceNotes, mutedNote, shareBar),
     h("header", { class: "call-top" },
       h("div", { class: "call-identity" }, peerName,
         h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration,
@@ -89,8 +101,11 @@ export function callScreen(ctx: AppContext): CallScreen {
     overlay.root,
     prompt.root,
     waiting.root,
-    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, toAudio.button, fullscreen.button, cancel.button, hangup.button),
+    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, share.button, toAudio.button, fullscreen.button, cancel.button, hangup.button),
+    picker.root,
   );
+  // Over a shared screen the peer's camera is a small inset the user may drag anywhere on the stage.
+  const inset = draggableInset(remote);
 
   const labels = (c: { button: HTMLElement; caption: HTMLElement }, key: I18nKey, shortcut = "") => {
     c.caption.textContent = t(key);
@@ -126,8 +141,12 @@ export function callScreen(ctx: AppContext): CallScreen {
       localAvatar.replaceChildren(avatar(self.account, self.nick, "md"));
       lastSelf = self.account;
     }
-    root.classList.toggle("audio-only", !controls.showVideo);
-    show(remote, controls.showVideo);
+    root.classList.toggle("audio-only", !controls.showVideo && !controls.showRemoteScreen);
+    root.classList.toggle("remote-sharing", controls.showRemoteScreen);
+    show(remoteScreen, controls.showRemoteScreen);
+    if (!controls.showRemoteScreen) renderers?.screen?.clear();
+    inset.enable(controls.showRemoteScreen);
+    show(remote, controls.showVideo && (!controls.showRemoteScreen || (call.remoteVideo && !controls.showRemotePlaceholder)));
     show(local, controls.showVideo && call.cameraOn && !controls.showLocalPlaceholder);
     show(localPlaceholder, controls.showLocalPlaceholder);
     localNote.textContent = controls.cameraProblem ? t(controls.cameraProblem) : "";
@@ -137,7 +156,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     if (!controls.muted) mutedHint.reset();
     mutedNote.textContent = t("call.youAreMuted");
     show(mutedNote, mutedHint.visible(controls.muted, Date.now()));
-    show(placeholder, !controls.showVideo || controls.showRemotePlaceholder);
+    show(placeholder, !controls.showRemoteScreen && (!controls.showVideo || controls.showRemotePlaceholder));
     placeholderNote.textContent =
       s.status === "calling" ? t("call.calling")
         : controls.showVideo && !call.remoteVideo ? t("call.remoteCameraOff")
@@ -147,6 +166,14 @@ export function callScreen(ctx: AppContext): CallScreen {
     show(muteGroup, controls.showMute);
     show(cameraGroup, controls.showCamera);
     show(toAudio.button, controls.showSwitchAudio);
+    show(share.button, controls.showShare);
+    share.button.setAttribute("aria-pressed", String(controls.sharing));
+    share.button.classList.toggle("control-off", controls.sharing);
+    labels(share, controls.sharing ? "share.stop" : "share.button");
+    show(shareBar, controls.sharing);
+    shareBarText.textContent = t("share.youAreSharing");
+    shareBarStop.textContent = t("share.stop");
+    if (!controls.showShare) picker.close();
     show(hangup.button, controls.showHangup);
     show(cancel.button, controls.showCancel);
     mute.button.setAttribute("aria-pressed", String(controls.muted));
@@ -180,6 +207,11 @@ export function callScreen(ctx: AppContext): CallScreen {
     if (state?.call) ctx.run(ctx.commands.setCamera(!state.call.cameraOn));
   });
   toAudio.button.addEventListener("click", () => ctx.run(ctx.commands.switchCallType(1)));
+  share.button.addEventListener("click", () => {
+    if (state?.call?.sharing) ctx.run(ctx.commands.stopScreenShare());
+    else picker.open();
+  });
+  shareBarStop.addEventListener("click", () => ctx.run(ctx.commands.stopScreenShare()));
   hangup.button.addEventListener("click", () => ctx.run(ctx.commands.hangup()));
   cancel.button.addEventListener("click", () => ctx.run(ctx.commands.cancel()));
   fullscreen.button.addEventListener("click", () => ctx.run(ctx.fullscreen.toggle()));
@@ -201,9 +233,10 @@ export function callScreen(ctx: AppContext): CallScreen {
   return {
     root,
     enter() {
-      renderers ??= { remote: createRenderer(remote), local: createRenderer(local, true) };
-      const { remote: r, local: l } = renderers;
+      renderers ??= { remote: createRenderer(remote), local: createRenderer(local, true), screen: createRenderer(remoteScreen) };
+      const { remote: r, local: l, screen: sc } = renderers;
       ctx.frames.setSink(STREAM_REMOTE, streamSink(r, STREAM_REMOTE, ctx.displaySizes));
+      ctx.frames.setSink(STREAM_REMOTE_SCREEN, streamSink(sc, STREAM_REMOTE_SCREEN, ctx.displaySizes));
       ctx.frames.setSink(STREAM_LOCAL, streamSink(l, STREAM_LOCAL, ctx.displaySizes));
       reports = 0;
       mutedHint.reset();
@@ -217,8 +250,11 @@ export function callScreen(ctx: AppContext): CallScreen {
     leave() {
       micMenu.close();
       cameraMenu.close();
+      picker.close();
       ctx.frames.setSink(STREAM_REMOTE, null);
       ctx.frames.setSink(STREAM_LOCAL, null);
+      ctx.frames.setSink(STREAM_REMOTE_SCREEN, null);
+      renderers?.screen?.clear();
       renderers?.remote?.clear();
       renderers?.local?.clear();
       if (ticker) clearInterval(ticker);
@@ -232,5 +268,6 @@ export function callScreen(ctx: AppContext): CallScreen {
       render();
     },
     sampleRemote: () => renderers?.remote?.sample() ?? [],
+    sampleScreen: () => renderers?.screen?.sample() ?? [],
   };
 }
