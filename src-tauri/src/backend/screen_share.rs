@@ -55,17 +55,18 @@ impl ShareStates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use duet_callkit::CallId;
 
     fn started(call: &str, remote: bool) -> CallEvent {
         CallEvent::ScreenShareStarted {
-            call_id: call.into(),
+            call_id: CallId::new(call).unwrap(),
             remote,
         }
     }
 
     fn stopped(call: &str, remote: bool, reason: Option<&str>) -> CallEvent {
         CallEvent::ScreenShareStopped {
-            call_id: call.into(),
+            call_id: CallId::new(call).unwrap(),
             remote,
             reason: reason.map(str::to_owned),
         }
@@ -101,7 +102,11 @@ mod tests {
         states.apply(&started("c1", true));
         assert_eq!(states.of("c2"), Sharing::default(), "another call");
         states.apply(&started("c2", false));
-        assert_eq!(states.of("c1"), Sharing::default(), "the old call is forgotten");
+        assert_eq!(
+            states.of("c1"),
+            Sharing::default(),
+            "the old call is forgotten"
+        );
         assert!(states.of("c2").local && !states.of("c2").remote);
         assert!(!states.apply(&CallEvent::Disconnected));
         assert!(states.of("c2").local);

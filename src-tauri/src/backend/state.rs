@@ -242,17 +242,14 @@ impl Deriver {
                 );
             }
         }
-        let call = sdk
-            .current
-            .as_ref()
-            .map(|current| {
-                self.call_view(
-                    current,
-                    &inputs.contacts,
-                    inputs.call_devices,
-                    inputs.call_sharing,
-                )
-            });
+        let call = sdk.current.as_ref().map(|current| {
+            self.call_view(
+                current,
+                &inputs.contacts,
+                inputs.call_devices,
+                inputs.call_sharing,
+            )
+        });
         let status = match sdk.status {
             CallState::Idle => Status::Idle,
             CallState::Calling => Status::Calling,

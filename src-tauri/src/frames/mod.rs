@@ -638,7 +638,11 @@ mod tests {
             read_page_message(&hub, &display_size(Stream::Remote, 640, 360)),
             PageMessage::DisplaySize
         );
-        for bad in [vec![], vec![3], vec![0, 1], vec![9, 100, 0, 100, 0]] {
+        assert_eq!(
+            read_page_message(&hub, &[3]),
+            PageMessage::Receipt(Stream::RemoteScreen)
+        );
+        for bad in [vec![], vec![4], vec![0, 1], vec![9, 100, 0, 100, 0]] {
             assert_eq!(
                 read_page_message(&hub, &bad),
                 PageMessage::Malformed,

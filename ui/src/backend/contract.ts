@@ -753,18 +753,6 @@ export type AnswerSwitchArgs = {
  */
 accept: boolean, };
 
-export type SetSettingsArgs = { 
-/**
- * All of them.
- */
-settings: Settings, };
-
-export type SetPreviewArgs = { 
-/**
- * On.
- */
-on: boolean, };
-
 export type ShareThumbnailArgs = { 
 /**
  * A `ShareTarget.id` from `share_targets`.
@@ -784,6 +772,18 @@ export type StartScreenShareArgs = {
  * A `ShareTarget.id` from `share_targets`.
  */
 target: string, };
+
+export type SetSettingsArgs = { 
+/**
+ * All of them.
+ */
+settings: Settings, };
+
+export type SetPreviewArgs = { 
+/**
+ * On.
+ */
+on: boolean, };
 
 /** Each command's arguments, the object `invoke(name, args)` takes (null: none), from src-tauri/src/shell/command_list.rs. */
 export type CommandArgs = {
