@@ -956,3 +956,148 @@ fn bench_paint_latency_and_memory_in_a_720p_call() {
     println!("  idle: {}", memory::breakdown(&idle_processes));
     println!("  call: {}", memory::breakdown(&call_processes));
 }
+
+/// The colour of the window the app shares, dark blue; the check compares its luma.
+const SHARED_WINDOW: u32 = 0x20_40_80;
+
+/// BT.601 limited-range luma of an 0xRRGGBB colour, as the sender converts it.
+fn luma(rgb: u32) -> f64 {
+    let (r, g, b) = ((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+    16.0 + (65.481 * f64::from(r) + 128.553 * f64::from(g) + 24.966 * f64::from(b)) / 255.0
+}
+
+/// The luma of every recorded picture's centre in the Y4M file at `path`, and its size.
+fn recorded_centres(path: &Path) -> ((u32, u32), Vec<f64>) {
+    let mut y4m =
+        duet_media::source::y4m::Y4mSource::open(path).expect("the bot's screen recording");
+    let header = y4m.header();
+    let mut centres = Vec::new();
+    while let Ok(frame) = y4m.read_frame() {
+        let (x, y) = (frame.width as usize / 2, frame.height as usize / 2);
+        centres.push(f64::from(frame.y[frame.stride_y * y + x]));
+    }
+    ((header.width, header.height), centres)
+}
+
+/// Screen sharing both ways. The app shares a window of its desktop (a known colour) through the
+/// picker; the bot records what arrives and it has that colour and size; the app stops and the
+/// camera goes on. Then the bot shares its own screen (a test pattern) and the app shows it large,
+/// with the bot's camera as an inset. Screenshots: the picker, the sharing bar, the receiving side.
+#[test]
+fn the_app_shares_a_window_and_shows_the_peers_screen() {
+    let mut run = Run::start();
+    run.sign_in_as_alice();
+    let canvas = duet_screen::test_display::TestDisplay::attach(run.desktop.display_name())
+        .expect("draw on the desktop");
+    let window = canvas
+        .open_window("Quarterly slides", 40, 60, 640, 360, SHARED_WINDOW)
+        .expect("a window to share");
+    let id = window.target().to_string();
+    let id = id.rsplit(':').next().expect("a window id").to_owned();
+
+    // 1. The app shares the window; the bot records the share.
+    let recording = run.desktop.dir.path().join("shared.y4m");
+    let record = recording.display().to_string();
+    let mut bot = run.bot(
+        "bot-screen",
+        &[
+            "listen",
+            "--auto",
+            "accept",
+            "--count",
+            "1",
+            "--record-screen",
+            &record,
+        ],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-video-bot");
+    app.wait_visible("call-screen");
+    remote_video_moves(app);
+    app.click("btn-share");
+    app.wait_visible("share-picker");
+    let card = format!("[data-testid=\"share-target\"][data-id$=\"{id}\"]");
+    app.wait_until("the shared window's card in the picker", |app| {
+        let found = app.js(
+            &format!("return !!document.querySelector('{card}');"),
+            vec![],
+        );
+        (found == json!(true)).then_some(())
+    });
+    app.wait_until("thumbnails in the picker", |app| {
+        let loaded = app.js(
+            "return [...document.querySelectorAll('[data-testid=\"share-thumb\"]')].some(i => i.complete && i.naturalWidth > 0);",
+            vec![],
+        );
+        (loaded == json!(true)).then_some(())
+    });
+    run.save_screenshot("share-picker.png");
+    let app = run.app.on(Window::Main);
+    app.js(
+        &format!("document.querySelector('{card}').click();"),
+        vec![],
+    );
+    app.click("share-start");
+    app.wait_hidden("share-picker");
+    app.wait_visible("share-bar");
+    bot.wait_for_match("SCREEN_SHARE_STARTED", |e| e["remote"] == json!(true));
+    // A few pictures (an unchanged window sends one a second).
+    std::thread::sleep(Duration::from_secs(3));
+    run.save_screenshot("share-bar.png");
+    let app = run.app.on(Window::Main);
+    app.click("share-bar-stop");
+    app.wait_hidden("share-bar");
+    bot.wait_for_match("SCREEN_SHARE_STOPPED", |e| e["remote"] == json!(true));
+    // The camera goes on after the share: the bot's picture of the app still moves.
+    remote_video_moves(app);
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+    let done = bot.finish();
+    assert_eq!(done.code, 0, "the shared call completes: {:?}", done.events);
+    let (size, centres) = recorded_centres(&recording);
+    assert_eq!(size, (640, 360), "the window's size, unscaled");
+    assert!(centres.len() >= 2, "{} pictures recorded", centres.len());
+    let expected = luma(SHARED_WINDOW);
+    assert!(
+        centres.iter().all(|c| (c - expected).abs() <= 6.0),
+        "the window's colour (luma {expected:.0}) in every picture: {centres:?}"
+    );
+
+    // 2. The bot shares its screen (the test pattern): the app shows it large, the camera inset.
+    let mut bot = run.bot(
+        "bot-shares",
+        &[
+            "listen", "--auto", "accept", "--count", "1", "--screen", "testsrc",
+        ],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-video-bot");
+    app.wait_visible("call-screen");
+    bot.wait_for_match("SCREEN_SHARE_STARTED", |e| e["remote"] == json!(false));
+    app.wait_until("the peer's screen painted with varied pixels", |app| {
+        let v = app.js(
+            "const d = window.duetDebug; if (!d) return null;
+             return { painted: d.framesPainted[3], sample: d.sampleScreen() };",
+            vec![],
+        );
+        let sample: Vec<u64> = v["sample"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default();
+        (v["painted"].as_u64().unwrap_or(0) > 3 && distinct(&sample) > 1).then_some(())
+    });
+    app.wait_visible("remote-screen");
+    run.save_screenshot("share-receiving.png");
+    let app = run.app.on(Window::Main);
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+    let done = bot.finish();
+    assert_eq!(
+        done.code, 0,
+        "the call with the bot's share completes: {:?}",
+        done.events
+    );
+    drop(window);
+}

@@ -52,7 +52,7 @@ fn run(
     let mut capturer = ScreenCapturer::open(&display.screen_target())?;
     capturer.capture()?;
     let tick = Duration::from_secs(1) / FPS;
-    let server_start = process_cpu(display.server_pid());
+    let server_start = display.server_pid().and_then(process_cpu);
     let (mut cpu, mut frames) = (Duration::ZERO, 0);
     let start = Instant::now();
     for i in 0..seconds * FPS {
@@ -77,7 +77,9 @@ fn run(
             std::thread::sleep(wait);
         }
     }
-    let server = process_cpu(display.server_pid())
+    let server = display
+        .server_pid()
+        .and_then(process_cpu)
         .zip(server_start)
         .map(|(end, start)| end - start);
     Ok((cpu, server, frames))

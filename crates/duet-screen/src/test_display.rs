@@ -34,9 +34,10 @@ use x11rb::wrapper::ConnectionExt as _;
 
 use crate::{ScreenError, ShareTarget};
 
-/// A running `Xvfb` with one 24-bit screen; killed on drop.
+/// A running `Xvfb` with one 24-bit screen, killed on drop; or a display someone else runs
+/// ([`TestDisplay::attach`]), left running.
 pub struct TestDisplay {
-    child: Child,
+    child: Option<Child>,
     name: String,
     x: Arc<X>,
 }
@@ -86,7 +87,7 @@ impl TestDisplay {
         let name = format!(":{number}");
         match X::open(&name) {
             Ok(x) => Ok(TestDisplay {
-                child,
+                child: Some(child),
                 name,
                 x: Arc::new(x),
             }),
@@ -98,14 +99,25 @@ impl TestDisplay {
         }
     }
 
+    /// Draws on the running display `name` (e.g. a GUI test's desktop), which stays running when
+    /// this is dropped. Its screen must be 24-bit TrueColor, as Xvfb's `-screen 0 WxHx24` is.
+    pub fn attach(name: &str) -> Result<Self, ScreenError> {
+        Ok(TestDisplay {
+            child: None,
+            name: name.to_owned(),
+            x: Arc::new(X::open(name)?),
+        })
+    }
+
     /// The display name, e.g. `":5"`, for `ShareTarget`s and `DISPLAY`.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The process id of the `Xvfb` (e.g. to measure the server's CPU time).
-    pub fn server_pid(&self) -> u32 {
-        self.child.id()
+    /// The process id of the `Xvfb` this started (e.g. to measure the server's CPU time);
+    /// `None` for an attached display.
+    pub fn server_pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// The whole screen of this display as a target.
@@ -286,9 +298,11 @@ impl TestDisplay {
 
 impl Drop for TestDisplay {
     fn drop(&mut self) {
-        // Best effort: the server may already have exited.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // Best effort: the server may already have exited. An attached display is not ours.
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

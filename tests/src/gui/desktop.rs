@@ -252,6 +252,11 @@ impl Desktop {
         }
     }
 
+    /// The X display this desktop runs on (`:N`), to draw on it.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
     /// `program` set up to run in this desktop's session, as the app runs (same HOME, display,
     /// session bus and app variables).
     pub fn command(&self, program: &Path) -> Command {
