@@ -117,3 +117,133 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
         luma(WINDOW)
     );
 }
+
+/// The caller's SCREEN_SHARE_STOPPED of its own share, and the callee's of the peer's.
+fn stopped_events(events: &[serde_json::Value], remote: bool) -> Vec<&serde_json::Value> {
+    events
+        .iter()
+        .filter(|e| {
+            event_name(e) == "SCREEN_SHARE_STOPPED" && e["remote"] == serde_json::json!(remote)
+        })
+        .collect()
+}
+
+#[test]
+fn a_shared_window_that_closes_ends_the_share_not_the_call() {
+    let display = TestDisplay::start(640, 360).expect("Xvfb starts");
+    let window = display
+        .open_window("closing", 10, 10, 320, 200, WINDOW)
+        .unwrap();
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let mut listener = bob.cli(
+        "bob-1",
+        &[
+            "listen",
+            "--auto",
+            "accept",
+            "--count",
+            "1",
+            "--video",
+            "testsrc",
+            "--media-bind",
+            "127.0.0.1",
+        ],
+    );
+    let target = window.target().to_string();
+    let mut caller = alice.cli(
+        "alice-1",
+        &[
+            "call",
+            "bob",
+            "--type",
+            "video",
+            "--hangup-after",
+            "6s",
+            "--video",
+            "testsrc",
+            "--media-bind",
+            "127.0.0.1",
+            "--screen",
+            &target,
+        ],
+    );
+    caller.wait_for_match("SCREEN_SHARE_STARTED", |e| {
+        e["remote"] == serde_json::json!(false)
+    });
+    // Closed once the peer sees the share (closed sooner, the share may end before the peer's
+    // side of it is negotiated, and the peer rightly hears of neither).
+    listener.wait_for_match("SCREEN_SHARE_STARTED", |e| {
+        e["remote"] == serde_json::json!(true)
+    });
+    window.destroy().unwrap();
+    let stopped = caller.wait_for("SCREEN_SHARE_STOPPED");
+    assert_eq!(
+        stopped["reason"], "the shared window was closed",
+        "{stopped}"
+    );
+    let caller = caller.finish();
+    let callee = listener.finish();
+    assert_eq!(
+        caller.code, 0,
+        "the call went on to its hang-up: {:?}",
+        caller.events
+    );
+    assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
+    let peer_saw = stopped_events(&callee.events, true);
+    assert_eq!(peer_saw.len(), 1, "{:?}", callee.events);
+    assert_eq!(peer_saw[0]["reason"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_display_that_cannot_be_opened_is_said_and_the_call_goes_on() {
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let listener = bob.cli(
+        "bob-1",
+        &[
+            "listen",
+            "--auto",
+            "accept",
+            "--count",
+            "1",
+            "--media-bind",
+            "127.0.0.1",
+            "--video",
+            "testsrc",
+        ],
+    );
+    // No X server listens on display :4093.
+    let caller = alice.run(
+        "alice-1",
+        &[
+            "call",
+            "bob",
+            "--type",
+            "video",
+            "--hangup-after",
+            "3s",
+            "--video",
+            "testsrc",
+            "--media-bind",
+            "127.0.0.1",
+            "--screen",
+            ":4093",
+        ],
+    );
+    let callee = listener.finish();
+    assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
+    assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
+    let said = stopped_events(&caller.events, false);
+    assert_eq!(said.len(), 1, "{:?}", caller.events);
+    let reason = said[0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(":4093"),
+        "the reason names the display: {reason}"
+    );
+    assert!(
+        !callee.names().contains(&"SCREEN_SHARE_STARTED"),
+        "nothing was shared: {:?}",
+        callee.events
+    );
+}

@@ -92,12 +92,12 @@ impl Share {
         events: &MediaEvents,
     ) {
         let opened = ShareSource::parse(target)
-            .and_then(|source| source.open(settings).map_err(|e| e.to_string()));
+            .and_then(|source| source.open(settings).map_err(|e| e.reason()));
         let started = match opened {
             Ok(source) => media
                 .start_screen_share(source)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| e.reason()),
             Err(reason) => Err(reason),
         };
         match started {

@@ -140,7 +140,7 @@ async fn phase(
                     .unwrap();
             }
         }
-        if frame % 4 == 0 {
+        if frame.is_multiple_of(4) {
             let level = (frame / 4) % LEVELS;
             let (x, y, w, h) = STAMP;
             display.fill_root_rect(x, y, w, h, grey(level)).unwrap();

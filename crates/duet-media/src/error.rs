@@ -90,6 +90,15 @@ impl From<webrtc::error::Error> for MediaError {
 }
 
 impl MediaError {
+    /// The sentence a user is shown: a screen share's own reason as it is ("the shared window
+    /// was closed"), any other error as it displays.
+    pub fn reason(&self) -> String {
+        match self {
+            MediaError::ScreenShare(reason) => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Wraps an I/O or format error on `path`.
     pub fn file(path: impl Into<PathBuf>, reason: impl std::fmt::Display) -> Self {
         MediaError::File {

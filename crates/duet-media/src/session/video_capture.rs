@@ -238,7 +238,7 @@ impl VideoCapture {
         match self.lane {
             Lane::Camera => self.shared.report_device(error, DeviceKind::Camera),
             Lane::Screen => self.shared.emit(MediaEvent::ScreenShareEnded {
-                reason: error.to_string(),
+                reason: error.reason(),
             }),
         }
         self.source = None;
