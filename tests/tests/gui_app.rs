@@ -1027,7 +1027,7 @@ fn the_app_shares_a_window_and_shows_the_peers_screen() {
     });
     app.wait_until("thumbnails in the picker", |app| {
         let loaded = app.js(
-            "return [...document.querySelectorAll('[data-testid=\"share-thumb\"]')].some(i => i.complete && i.naturalWidth > 0);",
+            "return [...document.querySelectorAll('[data-testid=\"share-thumb\"]')].some(c => c.dataset.drawn === 'true');",
             vec![],
         );
         (loaded == json!(true)).then_some(())

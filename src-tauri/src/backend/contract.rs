@@ -127,6 +127,7 @@ export type CommandError = { code: ErrorCode; message: string; host?: string; re
             Placed::decl(),
             SearchHit::decl(),
             ShareTarget::decl(),
+            crate::media::share_thumbnail::Thumbnail::decl(),
             HistoryRecord::decl(),
             PageStats::decl(),
             MicLevel::decl(),

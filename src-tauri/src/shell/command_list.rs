@@ -43,7 +43,8 @@ macro_rules! with_commands {
             switch_call_type(crate::shell::command_args::SwitchCallTypeArgs) -> ();
             answer_switch(crate::shell::command_args::AnswerSwitchArgs) -> ();
             share_targets -> Vec<crate::shell::commands::ShareTarget>;
-            share_thumbnail(crate::shell::command_args::ShareThumbnailArgs) -> String;
+            share_thumbnail(crate::shell::command_args::ShareThumbnailArgs)
+                -> crate::media::share_thumbnail::Thumbnail;
             start_screen_share(crate::shell::command_args::StartScreenShareArgs) -> ();
             stop_screen_share -> ();
             history -> Vec<crate::backend::records::HistoryRecord>;

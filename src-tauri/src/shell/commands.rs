@@ -278,10 +278,12 @@ pub fn share_targets(backend: State<'_, Backend>) -> AppResult<Vec<ShareTarget>>
 
 /// One grab of the target, off the async threads: an X round trip and a scale-down.
 #[tauri::command]
-pub async fn share_thumbnail(args: Payload<ShareThumbnailArgs>) -> AppResult<String> {
+pub async fn share_thumbnail(
+    args: Payload<ShareThumbnailArgs>,
+) -> AppResult<crate::media::share_thumbnail::Thumbnail> {
     let Payload(args) = args;
     tauri::async_runtime::spawn_blocking(move || {
-        crate::media::share_thumbnail::thumbnail_url(&args.id, args.max_width, args.max_height)
+        crate::media::share_thumbnail::thumbnail(&args.id, args.max_width, args.max_height)
     })
     .await
     .map_err(|e| AppError::Media(format!("thumbnail task: {e}")))?

@@ -526,6 +526,20 @@ width: number,
  */
 height: number, };
 
+export type Thumbnail = { 
+/**
+ * Its width in pixels.
+ */
+width: number, 
+/**
+ * Its height in pixels.
+ */
+height: number, 
+/**
+ * Its pixels, R, G, B, A (255) row by row, base64 (RFC 4648, padded).
+ */
+rgba: string, };
+
 export type HistoryRecord = { 
 /**
  * The call.
@@ -857,7 +871,7 @@ export type CommandResults = {
   switch_call_type: null;
   answer_switch: null;
   share_targets: Array<ShareTarget>;
-  share_thumbnail: string;
+  share_thumbnail: Thumbnail;
   start_screen_share: null;
   stop_screen_share: null;
   history: Array<HistoryRecord>;

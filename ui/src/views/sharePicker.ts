@@ -5,7 +5,7 @@
 import type { AppContext } from "../app/context";
 import { h, localize } from "../app/dom";
 import { groupTargets, keepChoice, targetName } from "../app/screenShare";
-import type { ShareTarget } from "../backend/contract";
+import type { ShareTarget, Thumbnail } from "../backend/contract";
 import { t } from "../i18n/i18n";
 
 /** How often the thumbnails refresh while the picker is open. */
@@ -16,12 +16,25 @@ const THUMB_H = 180;
 
 export type SharePicker = { root: HTMLElement; open(): void; close(): void; isOpen(): boolean };
 
+/** Draws a thumbnail's pixels (base64 RGBA from the backend) on its card's canvas, and marks the
+ * canvas drawn (`data-drawn`). Pixels, not an image URL: the page's CSP loads no `data:` images. */
+export function drawThumbnail(canvas: HTMLCanvasElement, thumb: Thumbnail): void {
+  const bytes = Uint8ClampedArray.from(atob(thumb.rgba), (c) => c.charCodeAt(0));
+  if (thumb.width < 1 || thumb.height < 1 || bytes.length !== thumb.width * thumb.height * 4) return;
+  canvas.width = thumb.width;
+  canvas.height = thumb.height;
+  const context = canvas.getContext("2d");
+  if (!context) return;
+  context.putImageData(new ImageData(bytes, thumb.width, thumb.height), 0, 0);
+  canvas.dataset.drawn = "true";
+}
+
 export function sharePicker(ctx: AppContext): SharePicker {
   let targets: ShareTarget[] = [];
   let chosen: string | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
   /** Thumbnails by target id: kept across refreshes so a card never flashes empty. */
-  const thumbs = new Map<string, string>();
+  const thumbs = new Map<string, Thumbnail>();
   const screens = h("div", { class: "share-grid", testid: "share-screens" });
   const windows = h("div", { class: "share-grid", testid: "share-windows" });
   const screensTitle = localize(h("h3", { class: "share-section" }), () => t("share.screens"));
@@ -36,9 +49,9 @@ export function sharePicker(ctx: AppContext): SharePicker {
       h("div", { class: "share-actions" }, cancel, start)));
 
   const card = (target: ShareTarget, name: string) => {
-    const img = h("img", { class: "share-thumb", testid: "share-thumb", alt: "" });
-    const url = thumbs.get(target.id);
-    if (url) img.src = url;
+    const img = h("canvas", { class: "share-thumb", testid: "share-thumb" });
+    const thumb = thumbs.get(target.id);
+    if (thumb) drawThumbnail(img, thumb);
     const button = h("button", {
       type: "button", class: "share-card", testid: "share-target", "data-id": target.id,
       "data-kind": target.kind, "aria-pressed": String(target.id === chosen), title: name,
@@ -74,12 +87,12 @@ export function sharePicker(ctx: AppContext): SharePicker {
     render();
     await Promise.all(targets.map(async (target) => {
       // A window that closed between the listing and its grab just keeps its last picture.
-      const url = await ctx.commands.shareThumbnail(target.id, THUMB_W, THUMB_H).catch(() => null);
-      if (!url || !isOpen()) return;
-      thumbs.set(target.id, url);
+      const thumb = await ctx.commands.shareThumbnail(target.id, THUMB_W, THUMB_H).catch(() => null);
+      if (!thumb || !isOpen()) return;
+      thumbs.set(target.id, thumb);
       const card = [...root.querySelectorAll<HTMLElement>(".share-card")].find((c) => c.dataset.id === target.id);
-      const img = card?.querySelector("img");
-      if (img) img.src = url;
+      const canvas = card?.querySelector("canvas");
+      if (canvas) drawThumbnail(canvas, thumb);
     }));
   };
 
