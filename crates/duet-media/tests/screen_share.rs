@@ -114,3 +114,36 @@ async fn either_side_shares_and_stops_while_the_camera_goes_on() {
     a.media.close().await.unwrap();
     b.media.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_display_that_changes_resolution_goes_on_at_the_new_size() {
+    use duet_media::source::screen::{ScreenShareSettings, ScreenSource};
+    use duet_screen::test_display::TestDisplay;
+
+    let display = TestDisplay::start(640, 360).expect("Xvfb starts");
+    display.fill_root(0x20_40_80).unwrap();
+    let (mut a, mut b) = call(loopback_config(440.0), loopback_config(1000.0)).await;
+    recv_matching(&mut a.events, "the caller to connect", LIMIT, connected).await;
+    recv_matching(&mut b.events, "the callee to connect", LIMIT, connected).await;
+    a.media.release();
+    b.media.release();
+    let source = ScreenSource::open(&display.screen_target(), ScreenShareSettings::default())
+        .expect("the display opens");
+    a.media.start_screen_share(Box::new(source)).await.unwrap();
+    let remote = b.media.remote_screen();
+    let shows = |size: (u32, u32)| {
+        remote
+            .borrow()
+            .as_ref()
+            .is_some_and(|f| (f.width, f.height) == size)
+    };
+    wait_for_within("the screen at 640x360", LIMIT, || shows((640, 360))).await;
+    // Smaller, then back: Xvfb cannot grow past the size it started at.
+    display.resize_screen(320, 200).unwrap();
+    wait_for_within("the screen at 320x200", LIMIT, || shows((320, 200))).await;
+    display.resize_screen(640, 360).unwrap();
+    wait_for_within("the screen at 640x360 again", LIMIT, || shows((640, 360))).await;
+    assert!(a.media.is_sharing_screen().await, "the share went on");
+    a.media.close().await.unwrap();
+    b.media.close().await.unwrap();
+}
