@@ -1,12 +1,14 @@
 //! Device ids as `DuetMediaEngine` lists and takes them: duet-media's source grammar
-//! (docs/media.md) plus a name for a microphone or a speaker, so that a listed device, a test
-//! pattern and a recording are chosen the same way.
+//! (docs/media.md) plus the audio system's id (or name) of a microphone or a speaker, so that a
+//! listed device, a test pattern and a recording are chosen the same way. Listed audio ids are
+//! cpal's `host:device` (`pulseaudio:alsa_input.usb-…`, `alsa:sysdefault:CARD=…`); a name is
+//! still accepted.
 //!
 //! | kind | ids |
 //! |---|---|
 //! | camera | `camera:N` (listed), `camera` (the first), `testsrc`, `FILE.y4m`, `none` |
-//! | microphone | `mic:NAME` (listed), `mic` (the default), `tone[:HZ]`, `FILE.wav`, `none` |
-//! | speaker | `speaker:NAME` (listed), `speaker` (the default), `FILE.wav` (a recording), `null` |
+//! | microphone | `mic:ID` (listed), `mic:NAME`, `mic` (the default), `tone[:HZ]`, `FILE.wav`, `none` |
+//! | speaker | `speaker:ID` (listed), `speaker:NAME`, `speaker` (the default), `FILE.wav` (a recording), `null` |
 
 use duet_callkit::{DeviceKind, MediaDevice};
 use duet_media::devices::{list_cameras, list_microphones, list_speakers, DeviceInfo};

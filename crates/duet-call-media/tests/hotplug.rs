@@ -10,13 +10,15 @@ use std::sync::Arc;
 use duet_call_media::{DuetMediaEngine, MediaSetup};
 use duet_callkit::{CallKit, CallKitConfig, DeviceKind};
 
-/// ALSA's configuration holding one virtual device per name in `names`.
+/// ALSA's configuration holding one virtual device per name in `names`, each with a stable id
+/// made from its name ("Duet Desk" is `duet_desk`), as a real card keeps its id when another
+/// is unplugged.
 fn alsa_config(names: &[&str]) -> String {
     names
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            format!("pcm.duet_{i} {{\n type null\n hint {{ show on description \"{name}\" }}\n}}\n")
+        .map(|name| {
+            let id = name.to_lowercase().replace(' ', "_");
+            format!("pcm.{id} {{\n type null\n hint {{ show on description \"{name}\" }}\n}}\n")
         })
         .collect()
 }
@@ -35,34 +37,56 @@ fn ids(kit: &CallKit, kind: DeviceKind) -> Vec<String> {
         .collect()
 }
 
+fn names(kit: &CallKit, kind: DeviceKind) -> Vec<String> {
+    kit.devices(kind)
+        .into_iter()
+        .map(|device| device.name)
+        .collect()
+}
+
 #[tokio::test]
 async fn devices_plugged_in_and_out_are_listed_as_they_are() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("asound.conf");
     replace(&config, &alsa_config(&["Duet Desk"]));
     std::env::set_var("ALSA_CONFIG_PATH", &config);
+    // No PulseAudio here even on a desktop that runs one: the devices are ALSA's.
+    std::env::set_var("PULSE_SERVER", "unix:/nonexistent/duet-no-pulse");
     let engine = DuetMediaEngine::new(MediaSetup::test_pattern_and_tone(440.0));
     let kit = CallKit::with_media(
         CallKitConfig::new("ws://127.0.0.1:1/ws", "demo", "alice", "t"),
         Arc::new(engine),
     )
     .unwrap();
-    assert_eq!(ids(&kit, DeviceKind::Speaker), ["speaker:Duet Desk"]);
-    assert_eq!(ids(&kit, DeviceKind::Microphone), ["mic:Duet Desk"]);
+    assert_eq!(ids(&kit, DeviceKind::Speaker), ["speaker:alsa:duet_desk"]);
+    assert_eq!(ids(&kit, DeviceKind::Microphone), ["mic:alsa:duet_desk"]);
+    // The user reads the description, not the id.
+    assert_eq!(names(&kit, DeviceKind::Speaker), ["Duet Desk"]);
 
     replace(&config, &alsa_config(&["Duet Desk", "Duet Headset"]));
     assert_eq!(
         ids(&kit, DeviceKind::Speaker),
-        ["speaker:Duet Desk", "speaker:Duet Headset"]
+        ["speaker:alsa:duet_desk", "speaker:alsa:duet_headset"]
     );
     assert_eq!(
         ids(&kit, DeviceKind::Microphone),
-        ["mic:Duet Desk", "mic:Duet Headset"]
+        ["mic:alsa:duet_desk", "mic:alsa:duet_headset"]
     );
-    kit.select_device(DeviceKind::Speaker, "speaker:Duet Headset")
+    assert_eq!(
+        names(&kit, DeviceKind::Microphone),
+        ["Duet Desk", "Duet Headset"]
+    );
+    kit.select_device(DeviceKind::Speaker, "speaker:alsa:duet_headset")
+        .await
+        .unwrap();
+    // A name still chooses a device, as the ids of earlier versions did.
+    kit.select_device(DeviceKind::Speaker, "speaker:Duet Desk")
         .await
         .unwrap();
 
     replace(&config, &alsa_config(&["Duet Headset"]));
-    assert_eq!(ids(&kit, DeviceKind::Speaker), ["speaker:Duet Headset"]);
+    assert_eq!(
+        ids(&kit, DeviceKind::Speaker),
+        ["speaker:alsa:duet_headset"]
+    );
 }

@@ -94,7 +94,7 @@ pub enum VideoInput {
 pub enum AudioInput {
     /// A microphone via cpal; `name` None means the default one.
     Microphone {
-        /// Device name as listed by [`crate::devices::list_microphones`].
+        /// Device id (or name) as listed by [`crate::devices::list_microphones`].
         name: Option<String>,
     },
     /// A sine tone.
@@ -117,7 +117,7 @@ pub enum AudioInput {
 pub enum AudioOutput {
     /// A speaker via cpal; `name` None means the default one.
     Speaker {
-        /// Device name as listed by [`crate::devices::list_speakers`].
+        /// Device id (or name) as listed by [`crate::devices::list_speakers`].
         name: Option<String>,
     },
     /// A 48 kHz WAV file.

@@ -10,10 +10,23 @@ use crate::error::DeviceKind;
 pub struct DeviceInfo {
     /// Camera, microphone or speaker.
     pub kind: DeviceKind,
-    /// What to pass back when choosing it (camera index or audio device name).
+    /// What to pass back when choosing it: a camera's index, or an audio device's stable id
+    /// (`pulseaudio:alsa_output.pci-0000_00_1f.3.analog-stereo`, `alsa:sysdefault:CARD=PCH`).
     pub id: String,
-    /// Human-readable name.
+    /// The name the user knows it by: PulseAudio's description ("Built-in Audio Analog
+    /// Stereo"), the same as the desktop's sound settings show.
     pub name: String,
+}
+
+/// The audio system in use: cpal's PulseAudio host when a PulseAudio (or PipeWire's Pulse)
+/// server answers, its ALSA host otherwise (cpal's `default_host` makes that choice).
+fn audio_host() -> cpal::Host {
+    cpal::default_host()
+}
+
+/// Which audio system the devices come from: "PulseAudio" or "ALSA" (for diagnostics).
+pub fn audio_system() -> &'static str {
+    audio_host().id().name()
 }
 
 /// Cameras present; empty when there are none.
@@ -21,36 +34,42 @@ pub fn list_cameras() -> Vec<DeviceInfo> {
     crate::source::camera::list()
 }
 
-/// Microphones present; empty when there are none or no audio system runs.
+/// Microphones present; empty when there are none or no audio system runs. PulseAudio's
+/// monitors of its outputs (what a speaker plays, not a microphone) are left out.
 pub fn list_microphones() -> Vec<DeviceInfo> {
-    let host = cpal::default_host();
-    host.input_devices()
+    audio_host()
+        .input_devices()
         .map(|devices| describe(devices, DeviceKind::Microphone))
         .unwrap_or_default()
+        .into_iter()
+        .filter(|d| !is_monitor(&d.id))
+        .collect()
 }
 
 /// Speakers present; empty when there are none or no audio system runs.
 pub fn list_speakers() -> Vec<DeviceInfo> {
-    let host = cpal::default_host();
-    host.output_devices()
+    audio_host()
+        .output_devices()
         .map(|devices| describe(devices, DeviceKind::Speaker))
         .unwrap_or_default()
 }
 
+/// A PulseAudio source that records what an output plays (`<sink>.monitor`).
+fn is_monitor(id: &str) -> bool {
+    id.starts_with("pulseaudio:") && id.ends_with(".monitor")
+}
+
 fn describe(devices: impl Iterator<Item = cpal::Device>, kind: DeviceKind) -> Vec<DeviceInfo> {
     devices
-        .map(|device| {
-            let name = device_name(&device);
-            DeviceInfo {
-                kind,
-                id: name.clone(),
-                name,
-            }
+        .map(|device| DeviceInfo {
+            kind,
+            id: device_id(&device),
+            name: device_name(&device),
         })
         .collect()
 }
 
-/// The name cpal reports for `device`, which is also its id here.
+/// The name cpal reports for `device`: what the user reads.
 pub(crate) fn device_name(device: &cpal::Device) -> String {
     device
         .description()
@@ -58,21 +77,31 @@ pub(crate) fn device_name(device: &cpal::Device) -> String {
         .unwrap_or_else(|_| device.to_string())
 }
 
-/// Finds an audio device by name, or the default one when `name` is None.
-pub(crate) fn find_audio_device(name: Option<&str>, kind: DeviceKind) -> Option<cpal::Device> {
-    let host = cpal::default_host();
-    match (name, kind) {
-        (None, DeviceKind::Microphone) => host.default_input_device(),
-        (None, _) => host.default_output_device(),
-        (Some(wanted), DeviceKind::Microphone) => host
-            .input_devices()
-            .ok()?
-            .find(|d| device_name(d) == wanted),
-        (Some(wanted), _) => host
-            .output_devices()
-            .ok()?
-            .find(|d| device_name(d) == wanted),
-    }
+/// The stable id of `device` (`host:device`), or its name where the host gives none.
+fn device_id(device: &cpal::Device) -> String {
+    device
+        .id()
+        .map(|id| id.to_string())
+        .unwrap_or_else(|_| device_name(device))
+}
+
+/// Finds an audio device by id, or by name (what earlier versions stored), or the default one
+/// when `wanted` is None.
+pub(crate) fn find_audio_device(wanted: Option<&str>, kind: DeviceKind) -> Option<cpal::Device> {
+    let host = audio_host();
+    let Some(wanted) = wanted else {
+        return match kind {
+            DeviceKind::Microphone => host.default_input_device(),
+            _ => host.default_output_device(),
+        };
+    };
+    let devices: Vec<cpal::Device> = match kind {
+        DeviceKind::Microphone => host.input_devices().ok()?.collect(),
+        _ => host.output_devices().ok()?.collect(),
+    };
+    let by_id = devices.iter().position(|d| device_id(d) == wanted);
+    let at = by_id.or_else(|| devices.iter().position(|d| device_name(d) == wanted))?;
+    devices.into_iter().nth(at)
 }
 
 /// The device's default config with a 20 ms buffer where the device allows one: some hosts

@@ -1,6 +1,6 @@
-//! The real microphone and speaker path: cpal's ALSA backend capturing from and playing to a
+//! The real microphone and speaker path: cpal's PulseAudio host capturing from and playing to a
 //! PulseAudio server with virtual devices (a null sink as speaker; a remap of another null
-//! sink's monitor as microphone). Skipped, with the reason printed, only if PulseAudio cannot
+//! sink's monitor as microphone), listed by the names the sound settings show. Skipped, with the reason printed, only if PulseAudio cannot
 //! start on this machine.
 
 mod common;
@@ -36,9 +36,9 @@ impl PulseServer {
         let socket = dir.join("native").display().to_string();
         let script = format!(
             "load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n\
-             load-module module-null-sink sink_name=duet_speaker\n\
+             load-module module-null-sink sink_name=duet_speaker sink_properties='device.description=\"{SPEAKER_NAME}\"'\n\
              load-module module-null-sink sink_name=duet_mic_feed\n\
-             load-module module-remap-source master=duet_mic_feed.monitor source_name=duet_mic\n\
+             load-module module-remap-source master=duet_mic_feed.monitor source_name=duet_mic source_properties='device.description=\"{MIC_NAME}\"'\n\
              set-default-sink duet_speaker\n\
              set-default-source duet_mic\n"
         );
@@ -111,13 +111,36 @@ fn tone_bytes(hz: f32, blocks: usize) -> Vec<u8> {
         .collect()
 }
 
-fn pulse_device(devices: Vec<duet_media::devices::DeviceInfo>) -> String {
-    devices
+/// The names the virtual devices show in the sound settings, as a real card's would.
+const SPEAKER_NAME: &str = "Desk Speaker";
+const MIC_NAME: &str = "Desk Microphone";
+
+/// The id of the device listed as `name`; it must be PulseAudio's device `pulse_name` (the
+/// PulseAudio host, not ALSA's `pulse` plugin device).
+fn pulse_device(
+    devices: Vec<duet_media::devices::DeviceInfo>,
+    name: &str,
+    pulse_name: &str,
+) -> String {
+    let device = devices
         .iter()
-        .find(|d| d.name.to_lowercase().contains("pulse") || d.id.to_lowercase().contains("pulse"))
-        .unwrap_or_else(|| panic!("no PulseAudio device among {devices:?}"))
-        .id
-        .clone()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no device named {name:?} among {devices:?}"));
+    assert_eq!(device.id, format!("pulseaudio:{pulse_name}"), "{devices:?}");
+    device.id.clone()
+}
+
+fn microphone_id() -> String {
+    let microphones = list_microphones();
+    assert!(
+        microphones.iter().all(|d| !d.id.ends_with(".monitor")),
+        "monitors of outputs are not offered as microphones: {microphones:?}"
+    );
+    pulse_device(microphones, MIC_NAME, "duet_mic")
+}
+
+fn speaker_id() -> String {
+    pulse_device(list_speakers(), SPEAKER_NAME, "duet_speaker")
 }
 
 #[test]
@@ -129,8 +152,9 @@ fn microphone_and_speaker_work_through_pulseaudio() {
             return;
         }
     };
-    // The ALSA pulse plugin (libasound2-plugins) finds the server through this variable.
+    // cpal's PulseAudio host finds the server through this variable.
     std::env::set_var("PULSE_SERVER", server.server_address());
+    assert_eq!(duet_media::devices::audio_system(), "PulseAudio");
 
     // Microphone: play a tone into the sink whose monitor the virtual microphone remaps.
     let mut feeder = server
@@ -151,8 +175,7 @@ fn microphone_and_speaker_work_through_pulseaudio() {
     let feed_thread = std::thread::spawn(move || {
         let _ = feed.write_all(&tone_bytes(MIC_TONE, 400));
     });
-    let mut mic =
-        MicrophoneSource::open(Some(&pulse_device(list_microphones()))).expect("microphone opens");
+    let mut mic = MicrophoneSource::open(Some(&microphone_id())).expect("microphone opens");
     let captured: Vec<i16> = (0..200)
         .flat_map(|_| mic.next_frame().unwrap().samples)
         .collect();
@@ -189,8 +212,7 @@ fn microphone_and_speaker_work_through_pulseaudio() {
         let _ = recorded_out.read_exact(&mut bytes);
         bytes
     });
-    let mut speaker =
-        SpeakerSink::open(Some(&pulse_device(list_speakers()))).expect("speaker opens");
+    let mut speaker = SpeakerSink::open(Some(&speaker_id())).expect("speaker opens");
     let mut tone = ToneSource::new(SPEAKER_TONE);
     for _ in 0..450 {
         let frame: AudioFrame = tone.next_frame().unwrap();
@@ -270,14 +292,14 @@ fn call_through_pulse_devices(server: &PulseServer) {
 
     let mut caller = loopback_config(SPEAKER_TONE);
     caller.audio_input = AudioInput::Microphone {
-        name: Some(pulse_device(list_microphones())),
+        name: Some(microphone_id()),
     };
     // Echo cancellation on; noise suppression (speech preset) would treat a tone as noise.
     caller.audio_processing = true;
     caller.audio_quality = AudioQuality::Music;
     let mut callee = loopback_config(SPEAKER_TONE);
     callee.audio_output = AudioOutput::Speaker {
-        name: Some(pulse_device(list_speakers())),
+        name: Some(speaker_id()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
