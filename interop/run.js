@@ -4,6 +4,8 @@
 //   node interop/run.js call   --server URL --app-key K --account A --token T --peer B [media]
 //   node interop/run.js answer --server URL --app-key K --account A --token T [--accept-after MS] [media]
 //   node interop/run.js pair   --server URL --app-key K --account A --token T --peer B --peer-token T2 [media]
+//   node interop/run.js tab    --server URL --app-key K --account A --token T --peer B [--seconds 30 --settle 5
+//                              --window 1100x720 --fake-video FILE.y4m --max-bitrate KBPS]
 //
 // `call` places one video call to B and hangs up once enough media crossed both ways; `answer`
 // takes the first call and waits for the caller to hang up; `pair` is the baseline of
@@ -20,7 +22,7 @@
 // Prints JSON lines on stdout: {"event":"BROWSER_LOGGED_IN"}, BROWSER_RELEASED,
 // BROWSER_FIRST_REMOTE_FRAME, BROWSER_HANGING_UP as they happen, then {"event":"BROWSER_RESULT",
 // "result": the page's report} (for `pair` only {"event":"BROWSER_PAIR_RESULT", caller, callee,
-// cpu}). Exit code 0 when every call ran to its record, 1 otherwise, 2 on bad usage. Checks of
+// cpu}; for `tab`, see interop/tab.js). Exit code 0 when every call ran to its record, 1 otherwise, 2 on bad usage. Checks of
 // the media are left to whoever runs it (tests/tests/browser_interop.rs, the duet-call-media
 // bench `browser_baseline`).
 "use strict";
@@ -29,6 +31,8 @@ const fs = require("fs");
 const http = require("http");
 const path = require("path");
 const { chromium } = require("playwright-core");
+const { treeCpuSeconds } = require("./procs");
+const { tab } = require("./tab");
 
 const CHROMIUM = process.env.DUET_CHROMIUM || "/usr/bin/chromium";
 
@@ -57,7 +61,7 @@ function usage(message) {
 
 function parseArgs(argv) {
   const [mode, ...rest] = argv;
-  if (!["call", "answer", "pair"].includes(mode)) usage(`unknown mode ${mode}`);
+  if (!["call", "answer", "pair", "tab"].includes(mode)) usage(`unknown mode ${mode}`);
   const flags = {};
   for (let i = 0; i < rest.length; i += 2) {
     if (!rest[i].startsWith("--") || rest[i + 1] === undefined) usage(`bad argument ${rest[i]}`);
@@ -93,6 +97,19 @@ function parseArgs(argv) {
   if (mode === "answer") return { mode, callee: { ...me, role: "callee", hangup: hangup("callee") } };
   const caller = { ...me, role: "caller", peer: need("peer"), hangup: hangup("caller") };
   if (mode === "call") return { mode, caller };
+  if (mode === "tab") {
+    const [windowWidth, windowHeight] = (flags.window ?? "1100x720").split("x").map(Number);
+    if (!(windowWidth > 0 && windowHeight > 0)) usage("--window takes WIDTHxHEIGHT");
+    return {
+      mode,
+      page: { url: caller.url, appKey: caller.appKey, account: caller.account, token: caller.token, peer: caller.peer, device: caller.device },
+      seconds: number("seconds", 30),
+      settleSeconds: number("settle", 5),
+      windowSize: [windowWidth, windowHeight],
+      media: { width: number("width", 1280), height: number("height", 720), fps: number("fps", 30), maxBitrateKbps: number("max-bitrate", 0) || undefined },
+      fakeVideo: flags["fake-video"],
+    };
+  }
   const callee = {
     ...base,
     role: "callee",
@@ -110,7 +127,7 @@ function parseArgs(argv) {
 /** Serves interop/page on 127.0.0.1 (a secure context for getUserMedia and WebAudio). */
 function servePage() {
   const root = path.join(__dirname, "page");
-  const types = { ".html": "text/html", ".js": "text/javascript" };
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
   const server = http.createServer((req, res) => {
     const name = path.basename(new URL(req.url, "http://x").pathname) || "index.html";
     const file = path.join(root, name);
@@ -129,10 +146,11 @@ function servePage() {
  * A Chromium instance (its own process tree and profile) with the page open; the page's
  * milestones go to `onProgress(what)`.
  */
-async function openPage(pageUrl, onProgress) {
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+async function openPage(pageUrl, onProgress, launch = { headless: true, args: [] }) {
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: launch.headless, args: [...CHROMIUM_ARGS, ...launch.args] });
   const browser = await chromium.connect(server.wsEndpoint());
-  const page = await browser.newPage();
+  // A headful window keeps its own size (viewport null), as a user's browser window does.
+  const page = await browser.newPage(launch.headless ? {} : { viewport: null });
   page.on("console", (message) => {
     if (message.type() === "error") process.stderr.write(`[page] ${message.text()}\n`);
   });
@@ -140,35 +158,6 @@ async function openPage(pageUrl, onProgress) {
   await page.exposeFunction("duetProgress", onProgress);
   await page.goto(pageUrl);
   return { server, browser, page };
-}
-
-/** CPU seconds (user + system) of process `pid` and all its descendants. */
-function treeCpuSeconds(pid) {
-  const ticksPerSecond = 100;
-  const children = new Map();
-  const cpu = new Map();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // the process ended while we looked
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const parent = Number(fields[1]);
-    cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent).push(Number(entry));
-  }
-  let total = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const next = stack.pop();
-    total += cpu.get(next) ?? 0;
-    stack.push(...(children.get(next) ?? []));
-  }
-  return total;
 }
 
 /** Prints one JSON line on stdout. */
@@ -185,6 +174,8 @@ async function main() {
   try {
     if (options.mode === "pair") {
       ok = await pair(pageUrl, options, opened);
+    } else if (options.mode === "tab") {
+      ok = await tab(pageUrl.replace("index.html", "tab.html"), options, opened, openPage, emit);
     } else {
       const side = options.caller ?? options.callee;
       const progress = (what) => emit({ event: `BROWSER_${what.toUpperCase()}` });

@@ -85,6 +85,7 @@ async function runCall(options) {
   // for the test driving it and samples CPU use between them.
   const progress = (what) => {
     note(what);
+    if (window.duetOnProgress) window.duetOnProgress(what);
     if (window.duetProgress) return window.duetProgress(what);
     return Promise.resolve();
   };
@@ -93,14 +94,21 @@ async function runCall(options) {
   await socket.login(options.appKey, options.account, options.token, options.device);
   await progress("logged_in");
 
-  const video = startPatternSource(options.width, options.height, options.fps);
+  // The web client (options.camera) sends what a user's browser would: getUserMedia's camera and
+  // microphone (Chromium's fake devices here). The interop checks send the stamped pattern.
+  const local = options.camera
+    ? await startCameraSource(options.width, options.height, options.fps)
+    : { video: startPatternSource(options.width, options.height, options.fps), audio: startToneSource(options.toneHz) };
+  const { video, audio } = local;
   // "detail" keeps the resolution when the encoder is short of bits or CPU, so every sent
   // picture keeps its code readable at the agreed size.
-  video.track.contentHint = "detail";
-  const audio = startToneSource(options.toneHz);
+  if (!options.camera) video.track.contentHint = "detail";
+  // The web client's controls (tab.js) turn these tracks on and off.
+  window.duetLocal = { video: video.track, audio: audio.track };
 
   const call = { id: null, token: null, seq: 0, released: false, ended: null, record: null };
   const pc = new RTCPeerConnection({ iceServers: [] });
+  window.duetPeer = pc; // the tab runner reads its getStats()
   const pendingCandidates = [];
   const remoteCandidates = [];
   let canSignal = false;
@@ -121,9 +129,15 @@ async function runCall(options) {
     else pendingCandidates.push(payload);
   };
   pc.onconnectionstatechange = () => note(`connection ${pc.connectionState}`);
+  // The web client (options.view) shows and plays what it receives, as a user's page would, and
+  // measures its painting; the interop checks probe every decoded frame and sample instead.
+  let paints = null;
   pc.ontrack = ({ track }) => {
     note(`remote ${track.kind} track`);
-    if (track.kind === "video") videoProbe = probeVideo(track, () => call.released, () => progress("first_remote_frame"));
+    if (options.view) {
+      if (track.kind === "video") paints = showRemoteVideo(track, () => progress("first_remote_frame"));
+      else playRemoteAudio(track);
+    } else if (track.kind === "video") videoProbe = probeVideo(track, () => call.released, () => progress("first_remote_frame"));
     else audioProbe = probeAudio(track, () => call.released, 4);
   };
   const attachControl = (channel) => {
@@ -140,6 +154,14 @@ async function runCall(options) {
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       await transceiver.sender.replaceTrack(kind === "video" ? video.track : audio.track);
+      // The web client in a comparison sends what the Duet side sends: the same bitrate ceiling,
+      // and the asked size kept (Duet keeps 720p at 2 Mbit/s; Chromium would scale to 540p).
+      if (kind === "video" && options.maxBitrateKbps) {
+        const parameters = transceiver.sender.getParameters();
+        for (const encoding of parameters.encodings ?? []) encoding.maxBitrate = options.maxBitrateKbps * 1000;
+        parameters.degradationPreference = "maintain-resolution";
+        await transceiver.sender.setParameters(parameters).catch((e) => note(`sender parameters not set: ${e}`));
+      }
     }
   };
   const release = async () => {
@@ -255,8 +277,9 @@ async function runCall(options) {
   const deadline = performance.now() + options.guardMs;
   let enough = false;
   while (performance.now() < deadline && call.ended === null) {
-    const heard = audioProbe ? audioProbe.samples.length / audioProbe.sampleRate : 0;
-    const seen = videoProbe ? videoProbe.frames.length : 0;
+    // The web client plays its audio instead of sampling it: its frames painted are the measure.
+    const heard = audioProbe ? audioProbe.samples.length / audioProbe.sampleRate : options.view ? Infinity : 0;
+    const seen = videoProbe ? videoProbe.frames.length : paints ? paints.painted : 0;
     if (!enough && call.released && seen >= options.minFrames && heard >= options.minAudioSeconds) {
       enough = true;
       await progress("enough_media");
@@ -292,7 +315,7 @@ async function runCall(options) {
     const steadySpanMs = steadyFrames.length > 1 ? steadyFrames[steadyFrames.length - 1].at - steadyFrames[0].at : 0;
     const steadyFps = steadySpanMs > 0 ? Math.round(((steadyFrames.length - 1) * 10000) / steadySpanMs) / 10 : null;
     const start = options.role === "caller" ? timing.callAt : timing.acceptSentAt;
-    const first = videoProbe ? videoProbe.firstFrameAt : null;
+    const first = videoProbe ? videoProbe.firstFrameAt : paints ? paints.firstFrameAt : null;
     const samples = audioProbe ? audioProbe.samples : [];
     const rate = audioProbe ? audioProbe.sampleRate : 48000;
     // Skip the first half second: the jitter buffer and the far side's encoder start up there.
@@ -325,6 +348,7 @@ async function runCall(options) {
         error: audioProbe ? audioProbe.error ?? null : "no remote audio track",
       },
       remoteAvailability,
+      paints: paints ? paints.summary() : null,
       firstRemoteFrameMs: first !== null && start !== undefined ? first - start : null,
       serverErrors: socket.errors,
       log,

@@ -44,6 +44,26 @@ function startPatternSource(width, height, fps) {
   return { track, stop: () => { clearInterval(timer); track.stop(); }, framesDrawn: () => frameNumber };
 }
 
+/**
+ * The camera and microphone through getUserMedia, as a user's web client sends them (Chromium's
+ * fake devices under --use-fake-device-for-media-stream: a moving picture and a beeping tone),
+ * asked for at `width`x`height` and `fps`; shown in the page's local preview when it has one.
+ */
+async function startCameraSource(width, height, fps) {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: true,
+    video: { width: { exact: width }, height: { exact: height }, frameRate: { ideal: fps, max: fps } },
+  });
+  const preview = document.getElementById("local-video");
+  if (preview) preview.srcObject = new MediaStream(stream.getVideoTracks());
+  const [videoTrack] = stream.getVideoTracks();
+  const [audioTrack] = stream.getAudioTracks();
+  return {
+    video: { track: videoTrack, stop: () => videoTrack.stop(), framesDrawn: () => null },
+    audio: { track: audioTrack, stop: () => audioTrack.stop() },
+  };
+}
+
 /** An audio track carrying a sine tone of `hz`. */
 function startToneSource(hz) {
   const context = new AudioContext({ sampleRate: 48000 });

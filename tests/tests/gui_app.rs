@@ -9,10 +9,13 @@
 //! duet-cli in the target dir, and the Xvfb, openbox, D-Bus, WebKitWebDriver and tauri-driver that
 //! `scripts/setup.sh test` installs. `DUET_SCREENSHOTS=1` copies the screenshots into
 //! docs/screenshots/.
-//! `DUET_BENCH=1` also runs the paint-latency and memory benchmark (docs/benchmarks.md).
+//! `DUET_BENCH=1` also runs the paint-latency and memory benchmark and the app against a browser
+//! tab (tab_bench.rs; docs/benchmarks.md).
 
 #[path = "../src/gui/mod.rs"]
 mod gui;
+#[path = "gui_app/tab_bench.rs"]
+mod tab_bench;
 
 use duet_e2e::{bin_dir, Cli, Finished, Server, User};
 use gui::desktop::{free_port, Desktop, SCREEN};
@@ -94,7 +97,16 @@ impl Run {
     fn start_with(
         adjust: impl FnOnce(Vec<(&'static str, String)>) -> Vec<(&'static str, String)>,
     ) -> Run {
-        let server = Server::start(&[]);
+        Run::start_serving(&[], adjust)
+    }
+
+    /// A run whose server also gets `server_args`, and whose app gets [`app_env`] changed by
+    /// `adjust`.
+    fn start_serving(
+        server_args: &[&str],
+        adjust: impl FnOnce(Vec<(&'static str, String)>) -> Vec<(&'static str, String)>,
+    ) -> Run {
+        let server = Server::start(server_args);
         let (alice, bot, carol) = (
             server.user("alice"),
             server.user("bot"),

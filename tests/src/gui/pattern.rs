@@ -49,3 +49,34 @@ pub fn write_720p(path: &Path, frames: usize) -> std::io::Result<()> {
     }
     out.flush()
 }
+
+/// Writes `frames` frames of duet-media's own test pattern (`testsrc`: moving bars and a box
+/// under the frame-number code) at 1280x720 and [`FPS`]: what duet-cli's `--video testsrc` sends,
+/// at 720p. It is ordinary camera-like content for VP8, unlike [`write_720p`]'s every-pixel
+/// motion, which libvpx can only send at a fraction of 30 fps within 2 Mbit/s.
+pub fn write_testsrc_720p(path: &Path, frames: usize) -> std::io::Result<()> {
+    use duet_media::source::test_pattern::{render, PatternStamp};
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg"
+    )?;
+    for n in 0..frames {
+        let stamp = PatternStamp {
+            frame_number: n as u32,
+            capture_time_us: 0,
+        };
+        let frame = render(WIDTH as u32, HEIGHT as u32, stamp)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        out.write_all(b"FRAME\n")?;
+        for row in 0..HEIGHT {
+            out.write_all(&frame.y[row * frame.stride_y..][..WIDTH])?;
+        }
+        for plane in [&frame.u, &frame.v] {
+            for row in 0..HEIGHT / 2 {
+                out.write_all(&plane[row * frame.stride_uv..][..WIDTH / 2])?;
+            }
+        }
+    }
+    out.flush()
+}
