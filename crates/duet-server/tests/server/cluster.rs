@@ -3,7 +3,7 @@
 //! their calls.
 
 use crate::backends::{fresh_postgres_database, Backend};
-use crate::support::{answered_call, hang_up, Client};
+use crate::support::{answered_call, hang_up, log_in_until_it_works, try_log_in, Client};
 use duet_protocol::{
     CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
 };
@@ -201,32 +201,6 @@ async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_
     other.shutdown().await.unwrap();
 }
 
-/// Logs in at `url` until it works; `None` while logins are refused (then the refusal's code is
-/// kept in `refused`).
-async fn try_log_in(
-    url: &str,
-    account: &str,
-    token: &str,
-    device: &str,
-    refused: &mut Option<ErrorCode>,
-) -> Option<(Client, Vec<duet_protocol::CallSnapshot>)> {
-    let mut client = Client::connect_url(url).await;
-    client
-        .send(crate::support::login_msg("demo", account, token, device))
-        .await;
-    match client.next().await?.msg {
-        ServerMessage::LoginOk { .. } => match client.recv().await.msg {
-            ServerMessage::Resync { calls } => Some((client, calls)),
-            other => panic!("expected a resync, got {other:?}"),
-        },
-        ServerMessage::Error { code, .. } => {
-            *refused = Some(code);
-            None
-        }
-        _ => None,
-    }
-}
-
 async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back(
     backend: Backend,
 ) {
@@ -246,24 +220,23 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
     // Without the bus no node can keep a lease: the hub stops before its lease could have
     // expired, and its connections close (the clients' media would go on, peer to peer).
     bob.expect_closed().await;
-    let mut refused = None;
     let mut attempts = 0;
-    while refused.is_none() {
-        assert!(
-            try_log_in(&other.ws_url(), "bob", &t[1], "b1", &mut refused)
-                .await
-                .is_none()
-        );
+    let refused = loop {
+        match try_log_in(&other.ws_url(), "bob", &t[1], "b1").await {
+            Ok(_) => panic!("a login worked while the bus was down"),
+            Err(Some(code)) => break code,
+            Err(None) => {}
+        }
         attempts += 1;
         assert!(
             attempts < 200,
             "a login during the outage was never refused"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
     assert_eq!(
         refused,
-        Some(ErrorCode::Internal),
+        ErrorCode::Internal,
         "refused with a reason, not left hanging"
     );
     // Down for three leases.
@@ -271,8 +244,9 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
 
     redis.resume();
     // Back: a node takes the app, restores the call, and both devices resync into it.
-    let (mut alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
-    let (mut bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
+    let (mut alice, alice_calls) =
+        log_in_until_it_works(&other.ws_url(), "alice", &t[0], "a1").await;
+    let (mut bob, bob_calls) = log_in_until_it_works(&other.ws_url(), "bob", &t[1], "b1").await;
     for calls in [&alice_calls, &bob_calls] {
         assert_eq!(calls.len(), 1, "the call outlived the outage: {calls:?}");
         assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
@@ -409,22 +383,6 @@ async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
     hub_node.shutdown().await.unwrap();
 }
 
-/// Logs `account` in at `url`, retrying while the app's hub is moving; returns the resync.
-async fn log_in_again(
-    url: &str,
-    account: &str,
-    token: &str,
-    device: &str,
-) -> (Client, Vec<duet_protocol::CallSnapshot>) {
-    for _ in 0..400 {
-        if let Some(logged_in) = try_log_in(url, account, token, device, &mut None).await {
-            return logged_in;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{account} never logged in again");
-}
-
 async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes_on(
     backend: Backend,
 ) {
@@ -445,8 +403,9 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
     let moved = async {
         bob.expect_closed().await;
         alice.expect_closed().await;
-        let (alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
-        let (bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
+        let (alice, alice_calls) =
+            log_in_until_it_works(&other.ws_url(), "alice", &t[0], "a1").await;
+        let (bob, bob_calls) = log_in_until_it_works(&other.ws_url(), "bob", &t[1], "b1").await;
         (alice, alice_calls, bob, bob_calls)
     };
     let ((), (mut alice, alice_calls, mut bob, bob_calls)) =
