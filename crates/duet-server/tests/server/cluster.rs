@@ -3,7 +3,9 @@
 //! their calls.
 
 use crate::backends::{fresh_postgres_database, Backend};
-use crate::support::{answered_call, hang_up, log_in_until_it_works, try_log_in, Client};
+use crate::support::{
+    answered_call, hang_up, log_in_until_it_works, scrape, try_log_in, value, Client,
+};
 use duet_protocol::{
     CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
 };
@@ -418,6 +420,32 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
 
     hang_up_restored_call(&mut alice, &mut bob, &alice_token, &[&other]).await;
     other.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn each_node_times_what_it_publishes_on_the_bus_in_its_metrics() {
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(Backend::Sqlite, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hang_up(&mut alice, &mut bob, "c1", &alice_token).await;
+
+    // Alice's node forwarded her actions to the hub; the hub's node sent her frames back.
+    for node in [&other, &hub_node] {
+        let text = scrape(node.local_addr()).await;
+        let count = value(&text, "duet_bus_publish_seconds_count");
+        assert!(count > 0.0, "{text}");
+        let all = value(&text, r#"duet_bus_publish_seconds_bucket{le="+Inf"}"#);
+        assert_eq!(all, count, "{text}");
+    }
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
 }
 
 crate::on_both_backends!(
