@@ -19,7 +19,7 @@ const LEASE: Duration = Duration::from_secs(1);
 
 /// The database every node of a test shares: a SQLite file in `dir` (several processes may share
 /// one on one machine), or a fresh PostgreSQL database.
-async fn shared_database(backend: Backend, dir: &Path) -> String {
+pub(crate) async fn shared_database(backend: Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => dir.join("duet.sqlite").to_string_lossy().into_owned(),
         Backend::Postgres => fresh_postgres_database().await,
@@ -27,12 +27,23 @@ async fn shared_database(backend: Backend, dir: &Path) -> String {
 }
 
 async fn node(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
+    node_with_lease(database, dir, redis, name, LEASE).await
+}
+
+/// Node `name` of the cluster on `database` and `redis`, its apps' leases lasting `lease`.
+pub(crate) async fn node_with_lease(
+    database: &str,
+    dir: &Path,
+    redis: &TempRedis,
+    name: &str,
+    lease: Duration,
+) -> RunningServer {
     let mut config = server_config(dir);
     config.database = database.to_owned();
     config.cluster = Some(ClusterSettings {
         bus: redis.url(),
         node_id: Some(name.to_owned()),
-        lease: LEASE,
+        lease,
     });
     duet_server::start(config).await.unwrap()
 }
@@ -91,7 +102,8 @@ async fn hang_up_restored_call(
     assert_eq!(records(nodes[0], "bob", "c1").await.len(), 1);
 }
 
-async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
+/// Creates `accounts` in app `demo`: their login tokens, in order.
+pub(crate) async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
     let mut tokens = Vec::new();
     for account in accounts {
         let ttl = Duration::from_secs(3600);
@@ -102,7 +114,7 @@ async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
 }
 
 /// The records of call `id` in `account`'s history.
-async fn records(
+pub(crate) async fn records(
     server: &RunningServer,
     account: &str,
     id: &str,

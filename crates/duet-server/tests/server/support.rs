@@ -122,11 +122,25 @@ impl Client {
 
     /// Sends `msg` with a fresh request number and returns it.
     pub async fn send(&mut self, msg: ClientMessage) -> u64 {
+        self.try_send(msg).await.unwrap()
+    }
+
+    /// Sends `msg` with a fresh request number and returns it, or why the connection could not
+    /// take it (it closed).
+    pub async fn try_send(
+        &mut self,
+        msg: ClientMessage,
+    ) -> Result<u64, tokio_tungstenite::tungstenite::Error> {
         let req = self.next_req;
         self.next_req += 1;
-        self.send_raw(encode(&ClientFrame::new(Some(req), msg)))
-            .await;
-        req
+        let text = encode(&ClientFrame::new(Some(req), msg));
+        self.ws.send(Message::text(text)).await?;
+        Ok(req)
+    }
+
+    /// Closes the connection as a client leaving does (a close frame, then the socket).
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
     }
 
     /// Sends a call action.
@@ -165,6 +179,20 @@ impl Client {
                 .await
                 .expect("the server sent nothing (hang guard)");
             match read {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => {
+                    return Some(decode_server(text.as_str()).expect("a valid server frame"))
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next frame, however long it takes (for a client that idles); `None` at a close frame
+    /// or the end of the stream.
+    pub async fn next_unguarded(&mut self) -> Option<ServerFrame> {
+        loop {
+            match self.ws.next().await {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
                 Some(Ok(Message::Text(text))) => {
                     return Some(decode_server(text.as_str()).expect("a valid server frame"))
