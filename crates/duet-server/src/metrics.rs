@@ -45,6 +45,8 @@ pub(crate) struct Metrics {
     pub invite_to_record: Histogram,
     /// How long one writer transaction (a batch of call changes) took.
     pub store_batch: Histogram,
+    /// How long Redis took to take one message for another node (cluster nodes only).
+    pub bus_publish: Histogram,
 }
 
 impl Metrics {
@@ -62,6 +64,9 @@ impl Metrics {
         let invite_to_record = Histogram::new(exponential_buckets(0.01, 2.0, 15));
         // 0.5 ms to ~4 s: a SQLite commit of a batch, up to one waiting for a busy lock.
         let store_batch = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        // 0.1 ms to ~0.8 s: a PUBLISH to a Redis nearby, up to one near the bus's command
+        // timeout (a quarter lease).
+        let bus_publish = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
         registry.register(
             "connections_open",
             "WebSocket connections open now",
@@ -103,6 +108,11 @@ impl Metrics {
             "Time of one database transaction of call changes",
             store_batch.clone(),
         );
+        registry.register(
+            "bus_publish_seconds",
+            "Time of one message published to another node over the bus (Redis PUBLISH)",
+            bus_publish.clone(),
+        );
         Self {
             registry,
             connections_open,
@@ -114,6 +124,7 @@ impl Metrics {
             call_cycles,
             invite_to_record,
             store_batch,
+            bus_publish,
         }
     }
 

@@ -3,7 +3,9 @@
 //! their calls.
 
 use crate::backends::{fresh_postgres_database, Backend};
-use crate::support::{answered_call, hang_up, Client};
+use crate::support::{
+    answered_call, hang_up, log_in_until_it_works, scrape, try_log_in, value, Client,
+};
 use duet_protocol::{
     CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
 };
@@ -17,7 +19,7 @@ const LEASE: Duration = Duration::from_secs(1);
 
 /// The database every node of a test shares: a SQLite file in `dir` (several processes may share
 /// one on one machine), or a fresh PostgreSQL database.
-async fn shared_database(backend: Backend, dir: &Path) -> String {
+pub(crate) async fn shared_database(backend: Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => dir.join("duet.sqlite").to_string_lossy().into_owned(),
         Backend::Postgres => fresh_postgres_database().await,
@@ -25,12 +27,23 @@ async fn shared_database(backend: Backend, dir: &Path) -> String {
 }
 
 async fn node(database: &str, dir: &Path, redis: &TempRedis, name: &str) -> RunningServer {
+    node_with_lease(database, dir, redis, name, LEASE).await
+}
+
+/// Node `name` of the cluster on `database` and `redis`, its apps' leases lasting `lease`.
+pub(crate) async fn node_with_lease(
+    database: &str,
+    dir: &Path,
+    redis: &TempRedis,
+    name: &str,
+    lease: Duration,
+) -> RunningServer {
     let mut config = server_config(dir);
     config.database = database.to_owned();
     config.cluster = Some(ClusterSettings {
         bus: redis.url(),
         node_id: Some(name.to_owned()),
-        lease: LEASE,
+        lease,
     });
     duet_server::start(config).await.unwrap()
 }
@@ -89,7 +102,8 @@ async fn hang_up_restored_call(
     assert_eq!(records(nodes[0], "bob", "c1").await.len(), 1);
 }
 
-async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
+/// Creates `accounts` in app `demo`: their login tokens, in order.
+pub(crate) async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
     let mut tokens = Vec::new();
     for account in accounts {
         let ttl = Duration::from_secs(3600);
@@ -100,7 +114,7 @@ async fn tokens(server: &RunningServer, accounts: &[&str]) -> Vec<String> {
 }
 
 /// The records of call `id` in `account`'s history.
-async fn records(
+pub(crate) async fn records(
     server: &RunningServer,
     account: &str,
     id: &str,
@@ -201,32 +215,6 @@ async fn the_hubs_node_leaving_hands_its_live_call_to_another_node_and_the_call_
     other.shutdown().await.unwrap();
 }
 
-/// Logs in at `url` until it works; `None` while logins are refused (then the refusal's code is
-/// kept in `refused`).
-async fn try_log_in(
-    url: &str,
-    account: &str,
-    token: &str,
-    device: &str,
-    refused: &mut Option<ErrorCode>,
-) -> Option<(Client, Vec<duet_protocol::CallSnapshot>)> {
-    let mut client = Client::connect_url(url).await;
-    client
-        .send(crate::support::login_msg("demo", account, token, device))
-        .await;
-    match client.next().await?.msg {
-        ServerMessage::LoginOk { .. } => match client.recv().await.msg {
-            ServerMessage::Resync { calls } => Some((client, calls)),
-            other => panic!("expected a resync, got {other:?}"),
-        },
-        ServerMessage::Error { code, .. } => {
-            *refused = Some(code);
-            None
-        }
-        _ => None,
-    }
-}
-
 async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_back(
     backend: Backend,
 ) {
@@ -246,24 +234,23 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
     // Without the bus no node can keep a lease: the hub stops before its lease could have
     // expired, and its connections close (the clients' media would go on, peer to peer).
     bob.expect_closed().await;
-    let mut refused = None;
     let mut attempts = 0;
-    while refused.is_none() {
-        assert!(
-            try_log_in(&other.ws_url(), "bob", &t[1], "b1", &mut refused)
-                .await
-                .is_none()
-        );
+    let refused = loop {
+        match try_log_in(&other.ws_url(), "bob", &t[1], "b1").await {
+            Ok(_) => panic!("a login worked while the bus was down"),
+            Err(Some(code)) => break code,
+            Err(None) => {}
+        }
         attempts += 1;
         assert!(
             attempts < 200,
             "a login during the outage was never refused"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
     assert_eq!(
         refused,
-        Some(ErrorCode::Internal),
+        ErrorCode::Internal,
         "refused with a reason, not left hanging"
     );
     // Down for three leases.
@@ -271,8 +258,9 @@ async fn a_call_outlives_the_bus_going_down_and_ends_in_one_record_once_it_is_ba
 
     redis.resume();
     // Back: a node takes the app, restores the call, and both devices resync into it.
-    let (mut alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
-    let (mut bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
+    let (mut alice, alice_calls) =
+        log_in_until_it_works(&other.ws_url(), "alice", &t[0], "a1").await;
+    let (mut bob, bob_calls) = log_in_until_it_works(&other.ws_url(), "bob", &t[1], "b1").await;
     for calls in [&alice_calls, &bob_calls] {
         assert_eq!(calls.len(), 1, "the call outlived the outage: {calls:?}");
         assert!(matches!(calls[0].phase, CallSnapshotPhase::Active { .. }));
@@ -409,22 +397,6 @@ async fn presence_of_a_contact_on_another_node_is_pushed(backend: Backend) {
     hub_node.shutdown().await.unwrap();
 }
 
-/// Logs `account` in at `url`, retrying while the app's hub is moving; returns the resync.
-async fn log_in_again(
-    url: &str,
-    account: &str,
-    token: &str,
-    device: &str,
-) -> (Client, Vec<duet_protocol::CallSnapshot>) {
-    for _ in 0..400 {
-        if let Some(logged_in) = try_log_in(url, account, token, device, &mut None).await {
-            return logged_in;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{account} never logged in again");
-}
-
 async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes_on(
     backend: Backend,
 ) {
@@ -445,8 +417,9 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
     let moved = async {
         bob.expect_closed().await;
         alice.expect_closed().await;
-        let (alice, alice_calls) = log_in_again(&other.ws_url(), "alice", &t[0], "a1").await;
-        let (bob, bob_calls) = log_in_again(&other.ws_url(), "bob", &t[1], "b1").await;
+        let (alice, alice_calls) =
+            log_in_until_it_works(&other.ws_url(), "alice", &t[0], "a1").await;
+        let (bob, bob_calls) = log_in_until_it_works(&other.ws_url(), "bob", &t[1], "b1").await;
         (alice, alice_calls, bob, bob_calls)
     };
     let ((), (mut alice, alice_calls, mut bob, bob_calls)) =
@@ -459,6 +432,32 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
 
     hang_up_restored_call(&mut alice, &mut bob, &alice_token, &[&other]).await;
     other.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn each_node_times_what_it_publishes_on_the_bus_in_its_metrics() {
+    let TwoNodes {
+        redis: _redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(Backend::Sqlite, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    hang_up(&mut alice, &mut bob, "c1", &alice_token).await;
+
+    // Alice's node forwarded her actions to the hub; the hub's node sent her frames back.
+    for node in [&other, &hub_node] {
+        let text = scrape(node.local_addr()).await;
+        let count = value(&text, "duet_bus_publish_seconds_count");
+        assert!(count > 0.0, "{text}");
+        let all = value(&text, r#"duet_bus_publish_seconds_bucket{le="+Inf"}"#);
+        assert_eq!(all, count, "{text}");
+    }
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
 }
 
 crate::on_both_backends!(

@@ -3,10 +3,8 @@
 //! resync into the call, and the call ends in exactly one record.
 
 use crate::backends::{fresh_postgres_database, Backend};
-use crate::support::{answered_call, login_msg, Client};
-use duet_protocol::{
-    AccountId, CallAction, CallSnapshot, CallSnapshotPhase, EndReason, ServerMessage,
-};
+use crate::support::{answered_call, log_in_until_it_works, Client};
+use duet_protocol::{AccountId, CallAction, CallSnapshotPhase, EndReason};
 use duet_server::{Admin, Store};
 use duet_testkit::TempRedis;
 use std::path::Path;
@@ -86,34 +84,6 @@ async fn open(database: &str) -> Arc<dyn Store> {
     duet_server::store::open(database, Duration::from_secs(10))
         .await
         .unwrap()
-}
-
-/// Logs in at `url` until it works (a login may be turned away while the app moves between
-/// nodes); returns the client and its resync.
-async fn log_in_until_it_works(
-    url: &str,
-    account: &str,
-    token: &str,
-    device: &str,
-) -> (Client, Vec<CallSnapshot>) {
-    let started = Instant::now();
-    loop {
-        let mut client = Client::connect_url(url).await;
-        client.send(login_msg("demo", account, token, device)).await;
-        if let Some(frame) = client.next().await {
-            if matches!(frame.msg, ServerMessage::LoginOk { .. }) {
-                match client.recv().await.msg {
-                    ServerMessage::Resync { calls } => return (client, calls),
-                    other => panic!("expected a resync, got {other:?}"),
-                }
-            }
-        }
-        assert!(
-            started.elapsed() < HANG_GUARD,
-            "{account} never logged in again"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record(backend: Backend) {

@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use sqlx::{Connection, SqliteConnection};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,6 +17,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Guards against a hung test; not an assertion on how fast anything is.
 const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// Guards [`log_in_until_it_works`] against a cluster that never takes a device again; above
+/// a lease's expiry plus the next holder's settling, with room for a loaded machine.
+const LOGIN_GUARD: Duration = Duration::from_secs(30);
 
 pub fn account(s: &str) -> AccountId {
     AccountId::new(s).unwrap()
@@ -82,9 +86,13 @@ impl Client {
 
     /// Connects, or `None` if the server closed the socket before the WebSocket handshake.
     pub async fn try_connect(server: &RunningServer) -> Option<Client> {
-        let (ws, _) = tokio_tungstenite::connect_async(server.ws_url())
-            .await
-            .ok()?;
+        Client::try_connect_url(&server.ws_url()).await
+    }
+
+    /// Connects to `url`, or `None` if nothing listens there or the server refused the
+    /// WebSocket handshake (a draining server answers `503`).
+    pub async fn try_connect_url(url: &str) -> Option<Client> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.ok()?;
         Some(Client { ws, next_req: 1 })
     }
 
@@ -114,11 +122,25 @@ impl Client {
 
     /// Sends `msg` with a fresh request number and returns it.
     pub async fn send(&mut self, msg: ClientMessage) -> u64 {
+        self.try_send(msg).await.unwrap()
+    }
+
+    /// Sends `msg` with a fresh request number and returns it, or why the connection could not
+    /// take it (it closed).
+    pub async fn try_send(
+        &mut self,
+        msg: ClientMessage,
+    ) -> Result<u64, tokio_tungstenite::tungstenite::Error> {
         let req = self.next_req;
         self.next_req += 1;
-        self.send_raw(encode(&ClientFrame::new(Some(req), msg)))
-            .await;
-        req
+        let text = encode(&ClientFrame::new(Some(req), msg));
+        self.ws.send(Message::text(text)).await?;
+        Ok(req)
+    }
+
+    /// Closes the connection as a client leaving does (a close frame, then the socket).
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
     }
 
     /// Sends a call action.
@@ -157,6 +179,20 @@ impl Client {
                 .await
                 .expect("the server sent nothing (hang guard)");
             match read {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
+                Some(Ok(Message::Text(text))) => {
+                    return Some(decode_server(text.as_str()).expect("a valid server frame"))
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next frame, however long it takes (for a client that idles); `None` at a close frame
+    /// or the end of the stream.
+    pub async fn next_unguarded(&mut self) -> Option<ServerFrame> {
+        loop {
+            match self.ws.next().await {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return None,
                 Some(Ok(Message::Text(text))) => {
                     return Some(decode_server(text.as_str()).expect("a valid server frame"))
@@ -230,6 +266,51 @@ impl Client {
     }
 }
 
+/// Logs `account` in on `device` of app `demo` at `url`: the client and its resync, or why
+/// not: `Err(Some(code))` when the server refused the login with an error, `Err(None)` when it
+/// refused the connection or closed it.
+pub async fn try_log_in(
+    url: &str,
+    account: &str,
+    token: &str,
+    device: &str,
+) -> Result<(Client, Vec<CallSnapshot>), Option<ErrorCode>> {
+    let mut client = Client::try_connect_url(url).await.ok_or(None)?;
+    client.send(login_msg("demo", account, token, device)).await;
+    match client.next().await.ok_or(None)?.msg {
+        ServerMessage::LoginOk { .. } => match client.next().await.ok_or(None)?.msg {
+            ServerMessage::Resync { calls } => Ok((client, calls)),
+            other => panic!("expected a resync, got {other:?}"),
+        },
+        ServerMessage::Error { code, .. } => Err(Some(code)),
+        other => panic!("expected the login's answer, got {other:?}"),
+    }
+}
+
+/// Pause between two logins of [`log_in_until_it_works`].
+const LOGIN_RETRY: Duration = Duration::from_millis(50);
+
+/// Logs in at `url` until it works (in a cluster, a login is turned away while the app's hub
+/// moves between nodes, and a node may be starting); returns the client and its resync.
+pub async fn log_in_until_it_works(
+    url: &str,
+    account: &str,
+    token: &str,
+    device: &str,
+) -> (Client, Vec<CallSnapshot>) {
+    let started = Instant::now();
+    loop {
+        if let Ok(logged_in) = try_log_in(url, account, token, device).await {
+            return logged_in;
+        }
+        assert!(
+            started.elapsed() < LOGIN_GUARD,
+            "{account} never logged in at {url}"
+        );
+        tokio::time::sleep(LOGIN_RETRY).await;
+    }
+}
+
 /// A `login` message for app `app`.
 pub fn login_msg(app: &str, account_id: &str, token: &str, device_id: &str) -> ClientMessage {
     ClientMessage::Login {
@@ -299,6 +380,26 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     let status = answer[9..12].parse().unwrap();
     let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
     (status, body)
+}
+
+/// Scrapes `/metrics` of the server at `addr`: its text.
+pub async fn scrape(addr: SocketAddr) -> String {
+    let (status, text) = http_get(addr, "/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    text
+}
+
+/// The value of the sample `series` (a metric name with its labels, as printed) in a scrape.
+pub fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.split(' ').next()?.parse().ok()
+    })
+}
+
+/// The value of `series`, which must be in the scrape `text`.
+pub fn value(text: &str, series: &str) -> f64 {
+    sample(text, series).unwrap_or_else(|| panic!("no `{series}` in the scrape:\n{text}"))
 }
 
 /// Waits until `/readyz` at `addr` answers `status`; returns its body.
