@@ -15,6 +15,34 @@ const BACKGROUND: u32 = 0x20_40_80;
 const WINDOW: u32 = 0xf0_f0_20;
 const WINDOW_AT: (u32, u32, u32, u32) = (400, 200, 400, 200);
 
+/// Bob's duet-cli answering one video call with the test pattern, with `extra` flags.
+fn answering_bob(bob: &User, extra: &[&str]) -> Cli {
+    let base = [
+        "listen", "--auto", "accept", "--count", "1", "--video", "testsrc",
+    ];
+    let media = ["--media-bind", "127.0.0.1"];
+    bob.cli("bob-1", &[&base[..], &media, extra].concat())
+}
+
+/// Alice's duet-cli arguments to video-call bob with the test pattern, sharing `screen` from the
+/// answer and hanging up `hangup_after` later.
+fn sharing_call<'a>(screen: &'a str, hangup_after: &'a str) -> Vec<&'a str> {
+    vec![
+        "call",
+        "bob",
+        "--type",
+        "video",
+        "--hangup-after",
+        hangup_after,
+        "--video",
+        "testsrc",
+        "--media-bind",
+        "127.0.0.1",
+        "--screen",
+        screen,
+    ]
+}
+
 /// BT.601 limited-range luma of an 0xRRGGBB colour, as the sender converts it.
 fn luma(rgb: u32) -> f64 {
     let (r, g, b) = ((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
@@ -40,40 +68,9 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
     let server = Server::start(&[]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
     let record = recording.display().to_string();
-    let listener = bob.cli(
-        "bob-1",
-        &[
-            "listen",
-            "--auto",
-            "accept",
-            "--count",
-            "1",
-            "--video",
-            "testsrc",
-            "--media-bind",
-            "127.0.0.1",
-            "--record-screen",
-            &record,
-        ],
-    );
+    let listener = answering_bob(&bob, &["--record-screen", &record]);
     let screen = display.name().to_owned();
-    let caller = alice.run(
-        "alice-1",
-        &[
-            "call",
-            "bob",
-            "--type",
-            "video",
-            "--hangup-after",
-            "6s",
-            "--video",
-            "testsrc",
-            "--media-bind",
-            "127.0.0.1",
-            "--screen",
-            &screen,
-        ],
-    );
+    let caller = alice.run("alice-1", &sharing_call(&screen, "6s"));
     let callee = listener.finish();
     assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
     assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
@@ -136,38 +133,9 @@ fn a_shared_window_that_closes_ends_the_share_not_the_call() {
         .unwrap();
     let server = Server::start(&[]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let mut listener = bob.cli(
-        "bob-1",
-        &[
-            "listen",
-            "--auto",
-            "accept",
-            "--count",
-            "1",
-            "--video",
-            "testsrc",
-            "--media-bind",
-            "127.0.0.1",
-        ],
-    );
+    let mut listener = answering_bob(&bob, &[]);
     let target = window.target().to_string();
-    let mut caller = alice.cli(
-        "alice-1",
-        &[
-            "call",
-            "bob",
-            "--type",
-            "video",
-            "--hangup-after",
-            "6s",
-            "--video",
-            "testsrc",
-            "--media-bind",
-            "127.0.0.1",
-            "--screen",
-            &target,
-        ],
-    );
+    let mut caller = alice.cli("alice-1", &sharing_call(&target, "6s"));
     caller.wait_for_match("SCREEN_SHARE_STARTED", |e| {
         e["remote"] == serde_json::json!(false)
     });
@@ -199,38 +167,9 @@ fn a_shared_window_that_closes_ends_the_share_not_the_call() {
 fn a_display_that_cannot_be_opened_is_said_and_the_call_goes_on() {
     let server = Server::start(&[]);
     let (alice, bob) = (server.user("alice"), server.user("bob"));
-    let listener = bob.cli(
-        "bob-1",
-        &[
-            "listen",
-            "--auto",
-            "accept",
-            "--count",
-            "1",
-            "--media-bind",
-            "127.0.0.1",
-            "--video",
-            "testsrc",
-        ],
-    );
+    let listener = answering_bob(&bob, &[]);
     // No X server listens on display :4093.
-    let caller = alice.run(
-        "alice-1",
-        &[
-            "call",
-            "bob",
-            "--type",
-            "video",
-            "--hangup-after",
-            "3s",
-            "--video",
-            "testsrc",
-            "--media-bind",
-            "127.0.0.1",
-            "--screen",
-            ":4093",
-        ],
-    );
+    let caller = alice.run("alice-1", &sharing_call(":4093", "3s"));
     let callee = listener.finish();
     assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
     assert_eq!(callee.code, 0, "callee: {:?}", callee.events);

@@ -137,6 +137,21 @@ impl Run {
         );
     }
 
+    /// A bot answering one call with the Y4M file `video` and [`BOT_MEDIA`], `extra` flags
+    /// added, once it is online (the benchmarks' far side).
+    fn answering_bot(&self, device: &str, video: &Path, extra: &[&str]) -> Cli {
+        let video = video.display().to_string();
+        let flags: Vec<&str> = ["--video", video.as_str()]
+            .into_iter()
+            .chain(BOT_MEDIA)
+            .chain(extra.iter().copied())
+            .chain(["listen", "--auto", "accept", "--count", "1"])
+            .collect();
+        let mut bot = self.bot.cli(device, &flags);
+        bot.wait_for("RESYNCED");
+        bot
+    }
+
     /// A bot process as the `bot` account with its media flags.
     fn bot(&self, device: &str, args: &[&str]) -> Cli {
         let video = self.clips.bot();
@@ -842,24 +857,7 @@ fn bench_paint_latency_and_memory_in_a_720p_call() {
     std::thread::sleep(Duration::from_secs(5));
     let (idle_mib, idle_processes) = app_memory(app_pid);
 
-    let video_arg = video.display().to_string();
-    let mut bot = run.bot.cli(
-        "bot-bench",
-        &[
-            "--video",
-            &video_arg,
-            "--audio",
-            "tone:1000",
-            "--media-bind",
-            "127.0.0.1",
-            "listen",
-            "--auto",
-            "accept",
-            "--count",
-            "1",
-        ],
-    );
-    bot.wait_for("RESYNCED");
+    let bot = run.answering_bot("bot-bench", &video, &[]);
     let app = run.app.on(Window::Main);
     app.click("call-video-bot");
     app.wait_visible("call-screen");

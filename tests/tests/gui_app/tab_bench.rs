@@ -34,30 +34,10 @@ fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
 }
 
-/// The bot, answering one call with the 720p picture and a tone.
+/// The bot, answering one call with the 720p picture and a tone, at the app's default bitrate
+/// ceiling (its settings), not duet-cli's (nertc-call's 900).
 fn start_bot(run: &Run, device: &str, video: &Path) -> Cli {
-    let video = video.display().to_string();
-    let mut bot = run.bot.cli(
-        device,
-        &[
-            "--video",
-            &video,
-            "--audio",
-            "tone:1000",
-            "--media-bind",
-            "127.0.0.1",
-            // The app's default ceiling (its settings), not duet-cli's (nertc-call's 900).
-            "--max-bitrate",
-            MAX_KBPS,
-            "listen",
-            "--auto",
-            "accept",
-            "--count",
-            "1",
-        ],
-    );
-    bot.wait_for("RESYNCED");
-    bot
+    run.answering_bot(device, video, &["--max-bitrate", MAX_KBPS])
 }
 
 /// PSS of `pid`'s tree in MiB: the median of one sample a second over `WINDOW`.
