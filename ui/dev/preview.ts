@@ -72,7 +72,7 @@ const responses: Record<string, unknown> = {
     signInError: null,
     joinLink: null,
     callLink: scene === "link" ? { account: "lin", callType: 2 } : null,
-    framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", state,
+    framesUrl: params.get("frames") ?? "ws://127.0.0.1:9/frames?secret=preview", videoPainter: "webgl", state,
   } satisfies Bootstrap,
   get_settings: settings,
   contacts,

@@ -34,6 +34,7 @@ export function bootstrapWith(state: AppState): Bootstrap {
     joinLink: null,
     callLink: null,
     framesUrl: "ws://127.0.0.1:9/frames?secret=x",
+    videoPainter: "webgl",
     state,
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeFrame, parseFrame, type Frame } from "../src/frames/header";
 import { streamSink } from "../src/video/streamSink";
-import type { YuvRenderer } from "../src/video/yuvRenderer";
+import type { VideoRenderer } from "../src/video/renderer";
 
 function frame(): Frame {
   const parsed = parseFrame(encodeFrame(0, 4, 2, 1, 1));
@@ -10,7 +10,7 @@ function frame(): Frame {
 }
 
 describe("streamSink", () => {
-  it("draws, then reports the canvas size the renderer fitted while drawing", () => {
+  it("draws, then reports the display size the renderer gives after drawing", () => {
     const canvas = { width: 300, height: 150 };
     const drawn: number[] = [];
     const renderer = {
@@ -20,7 +20,8 @@ describe("streamSink", () => {
         canvas.width = 1100; // draw() fits the canvas to its element first
         canvas.height = 527;
       },
-    } as unknown as YuvRenderer;
+      displaySize: () => [canvas.width, canvas.height],
+    } as unknown as VideoRenderer;
     const reports: [number, number, number][] = [];
     const sink = streamSink(renderer, 0, { report: (s, w, h) => reports.push([s, w, h]) });
     sink?.(frame());

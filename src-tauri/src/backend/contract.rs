@@ -16,6 +16,7 @@ mod tests {
     use crate::backend::stats::{MicLevel, PageStats};
     use crate::backend::transport::Transport;
     use crate::backend::{Bootstrap, JoinLink};
+    use crate::frames::painter::VideoPainter;
     use crate::media::devices::{Device, Devices};
     use crate::shell::command_list::with_commands;
     use crate::shell::commands::{Placed, SearchHit, ShareTarget};
@@ -108,6 +109,7 @@ export type CommandError = { code: ErrorCode; message: string; host?: string; re
             Transport::decl(),
             ContactView::decl(),
             Bootstrap::decl(),
+            VideoPainter::decl(),
             JoinLink::decl(),
             CallLink::decl(),
             BadLink::decl(),

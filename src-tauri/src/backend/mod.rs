@@ -38,7 +38,8 @@ use crate::backend::state::{AppState, Deriver, Inputs, SdkSnapshot, SignedIn};
 use crate::backend::transport::{check_server_url, Transport};
 use crate::backend::ui::Ui;
 use crate::error::{AppError, AppResult};
-use crate::frames::{FrameHub, FrameServer};
+use crate::frames::painter::VideoPainter;
+use crate::frames::{FrameHub, FrameServer, ScalePolicy};
 use crate::media::devices::Devices;
 use crate::media::engine::AppMediaEngine;
 use crate::media::preview::Preview;
@@ -89,6 +90,8 @@ pub struct Bootstrap {
     pub call_link: Option<links::CallLink>,
     /// The frame WebSocket with its secret.
     pub frames_url: String,
+    /// How the page paints video (src-tauri/src/frames/painter.rs).
+    pub video_painter: VideoPainter,
     /// The current state (with the signed-in account and contacts).
     pub state: AppState,
 }
@@ -111,6 +114,7 @@ struct Inner {
     frames: FrameHub,
     media: Arc<AppMediaEngine>,
     frames_url: String,
+    video_painter: VideoPainter,
     os_locale: Option<String>,
     embedded_port: u16,
     ui: Arc<dyn Ui>,
@@ -187,7 +191,8 @@ impl Backend {
         autostart: Arc<dyn Autostart>,
     ) -> AppResult<Self> {
         let settings = Settings::load(&dirs.settings());
-        let frames = FrameHub::new();
+        let video_painter = crate::frames::painter::for_this_machine();
+        let frames = FrameHub::with_policy(ScalePolicy::for_painter(video_painter));
         let server = FrameServer::start(frames.clone())
             .await
             .map_err(|e| AppError::io("starting the frame server", e))?;
@@ -208,6 +213,7 @@ impl Backend {
                 frames,
                 media,
                 frames_url: server.url(),
+                video_painter,
                 os_locale: sys_locale::get_locale(),
                 embedded_port,
                 ui,
@@ -442,6 +448,7 @@ impl Backend {
             join_link: lock(&self.inner.join_link).clone(),
             call_link: self.call_link(),
             frames_url: self.inner.frames_url.clone(),
+            video_painter: self.inner.video_painter,
             state: self.inner.publisher.shown(),
         }
     }

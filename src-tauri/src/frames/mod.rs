@@ -4,6 +4,8 @@
 //! Why not Tauri IPC: a 720p I420 frame is 1.4 MB, 30 times a second; the IPC path serializes
 //! through the custom protocol per message, while a WebSocket hands the page an ArrayBuffer.
 
+pub mod painter;
+
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,6 +17,7 @@ use duet_media::frame::I420Frame;
 use duet_media::scale::{fit_within, FrameScaler};
 use duet_media::sink::VideoSink;
 use duet_media::MediaResult;
+use painter::VideoPainter;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -80,11 +83,35 @@ fn display_box(boxes: &DisplayBoxes, stream: Stream) -> (u32, u32) {
     }
 }
 
+/// When a frame larger than where the page shows it is scaled down here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalePolicy {
+    /// Only when that at least halves its pixels: the page's WebGL shader scales a larger picture
+    /// down as it draws, for free on a GPU, and a smaller reduction saves the page less than the
+    /// resampling costs here (1280x720 to 936x526 took 3.5 ms of the decode thread per frame).
+    WhenHalved,
+    /// Whenever it is larger: a 2D canvas painter converts every pixel it gets to RGBA in
+    /// JavaScript and WebKit then resamples the canvas on the CPU at every paint, both dearer
+    /// than resampling the planes here once.
+    Always,
+}
+
+impl ScalePolicy {
+    /// The policy that suits how the page paints.
+    pub fn for_painter(painter: VideoPainter) -> Self {
+        match painter {
+            VideoPainter::Webgl => ScalePolicy::WhenHalved,
+            VideoPainter::Canvas2d => ScalePolicy::Always,
+        }
+    }
+}
+
 /// The latest packed frame of each stream, and the size the page shows each stream at.
 #[derive(Debug, Clone)]
 pub struct FrameHub {
     slots: Arc<[watch::Sender<Option<Bytes>>; STREAMS]>,
     display: DisplayBoxes,
+    policy: ScalePolicy,
 }
 
 impl Default for FrameHub {
@@ -94,11 +121,17 @@ impl Default for FrameHub {
 }
 
 impl FrameHub {
-    /// Empty slots.
+    /// Empty slots, for a WebGL page.
     pub fn new() -> Self {
+        Self::with_policy(ScalePolicy::WhenHalved)
+    }
+
+    /// Empty slots, frames scaled down by `policy`.
+    pub fn with_policy(policy: ScalePolicy) -> Self {
         Self {
             slots: Arc::new(std::array::from_fn(|_| watch::Sender::new(None))),
             display: Arc::new(std::array::from_fn(|_| AtomicU32::new(0))),
+            policy,
         }
     }
 
@@ -107,6 +140,7 @@ impl FrameHub {
         FrameSink {
             slot: self.slots[stream as usize].clone(),
             display: self.display.clone(),
+            policy: self.policy,
             stream,
             sequence: 0,
             buffer: BytesMut::new(),
@@ -143,6 +177,7 @@ impl FrameHub {
 pub struct FrameSink {
     slot: watch::Sender<Option<Bytes>>,
     display: DisplayBoxes,
+    policy: ScalePolicy,
     stream: Stream,
     sequence: u32,
     buffer: BytesMut,
@@ -158,7 +193,8 @@ impl VideoSink for FrameSink {
         if self.slot.receiver_count() == 0 {
             return Ok(());
         }
-        let scaled = match scaled_size(frame, display_box(&self.display, self.stream)) {
+        let scaled = match scaled_size(frame, display_box(&self.display, self.stream), self.policy)
+        {
             Some((width, height)) => Some(self.scaler.scale_to(frame, width, height)?),
             None => None,
         };
@@ -174,15 +210,23 @@ impl VideoSink for FrameSink {
     }
 }
 
-/// The size to send `frame` at to fit the box, when fitting at least halves its pixels; `None`:
-/// send it as it is. A smaller reduction saves the page less than the resampling costs here
-/// (1280x720 to 936x526 took 3.5 ms of the decode thread per frame, which would also add to the
-/// video's latency), and the page's shader scales a larger picture down for free as it draws.
-fn scaled_size(frame: &I420Frame, (max_width, max_height): (u32, u32)) -> Option<(u32, u32)> {
+/// The size to send `frame` at to fit the box, when `policy` says to scale it; `None`: send it as
+/// it is.
+fn scaled_size(
+    frame: &I420Frame,
+    (max_width, max_height): (u32, u32),
+    policy: ScalePolicy,
+) -> Option<(u32, u32)> {
     let (width, height) = fit_within(frame.width, frame.height, max_width, max_height);
-    let halved = 2 * u64::from(width) * u64::from(height)
-        <= u64::from(frame.width) * u64::from(frame.height);
-    halved.then_some((width, height))
+    let (scaled, whole) = (
+        u64::from(width) * u64::from(height),
+        u64::from(frame.width) * u64::from(frame.height),
+    );
+    let worth_it = match policy {
+        ScalePolicy::WhenHalved => 2 * scaled <= whole,
+        ScalePolicy::Always => scaled < whole,
+    };
+    worth_it.then_some((width, height))
 }
 
 /// Milliseconds since the Unix epoch, with fractions, as the page's `performance.timeOrigin +
@@ -388,7 +432,11 @@ mod tests {
     /// A hub with a watcher on every stream, as if a page were connected (sinks skip their work
     /// while nobody watches); keep the receivers alive for as long as the hub is used.
     fn watched_hub() -> (FrameHub, Vec<watch::Receiver<Option<Bytes>>>) {
-        let hub = FrameHub::new();
+        watched_hub_with(ScalePolicy::WhenHalved)
+    }
+
+    fn watched_hub_with(policy: ScalePolicy) -> (FrameHub, Vec<watch::Receiver<Option<Bytes>>>) {
+        let hub = FrameHub::with_policy(policy);
         let watchers = hub.slots.iter().map(|s| s.subscribe()).collect();
         (hub, watchers)
     }
@@ -448,6 +496,26 @@ mod tests {
 
         // Fitting 1280x720 into 1100x527 would keep 53 % of the pixels: sent as decoded.
         assert!(hub.set_display_size(&display_size(Stream::Remote, 1100, 527)));
+        hub.sink(Stream::Remote).write_frame(&hd).unwrap();
+        assert_eq!(sent_size(&hub, Stream::Remote), (1280, 720));
+    }
+
+    #[test]
+    fn for_a_2d_canvas_page_any_reduction_is_made_here_and_still_never_up() {
+        assert_eq!(
+            ScalePolicy::for_painter(VideoPainter::Canvas2d),
+            ScalePolicy::Always
+        );
+        assert_eq!(
+            ScalePolicy::for_painter(VideoPainter::Webgl),
+            ScalePolicy::WhenHalved
+        );
+        let (hub, _watchers) = watched_hub_with(ScalePolicy::Always);
+        let hd = frame(1280, 720);
+        assert!(hub.set_display_size(&display_size(Stream::Remote, 1100, 527)));
+        hub.sink(Stream::Remote).write_frame(&hd).unwrap();
+        assert_eq!(sent_size(&hub, Stream::Remote), (936, 526));
+        assert!(hub.set_display_size(&display_size(Stream::Remote, 1920, 1080)));
         hub.sink(Stream::Remote).write_frame(&hd).unwrap();
         assert_eq!(sent_size(&hub, Stream::Remote), (1280, 720));
     }

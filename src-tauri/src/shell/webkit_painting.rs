@@ -5,6 +5,7 @@
 //! 17–19 and uses ~90 MiB less (docs/benchmarks.md, "Desktop app"). A user who set the variable
 //! (a common workaround for some GPU drivers) keeps their choice.
 
+use crate::frames::painter::has_render_node;
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -15,18 +16,6 @@ pub const VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 /// and the machine has no render node.
 pub fn choice(user_value: Option<OsString>, has_render_node: bool) -> Option<&'static str> {
     (user_value.is_none() && !has_render_node).then_some("1")
-}
-
-/// Whether `/dev/dri` (or `dri_dir`) holds a render node (`renderD128`, ...), i.e. a GPU that
-/// WebKit's compositor can use.
-pub fn has_render_node(dri_dir: &Path) -> bool {
-    std::fs::read_dir(dri_dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .any(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
-        })
-        .unwrap_or(false)
 }
 
 /// Applies [`choice`] to this process and returns the value it set. Call before any thread
@@ -50,16 +39,5 @@ mod tests {
         assert_eq!(choice(None, true), None);
         assert_eq!(choice(Some("0".into()), false), None, "the user's 0 stands");
         assert_eq!(choice(Some("1".into()), true), None);
-    }
-
-    #[test]
-    fn a_render_node_is_a_renderd_entry_in_the_dri_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(!has_render_node(dir.path()));
-        std::fs::write(dir.path().join("card0"), b"").unwrap();
-        assert!(!has_render_node(dir.path()), "a card without a render node");
-        std::fs::write(dir.path().join("renderD128"), b"").unwrap();
-        assert!(has_render_node(dir.path()));
-        assert!(!has_render_node(&dir.path().join("missing")));
     }
 }

@@ -9,6 +9,7 @@ import { TonePlayer } from "../audio/tones";
 import { FramesClient } from "../frames/client";
 import { createDuetDebug, recordPaint, recordReceive } from "../frames/debug";
 import { FrameScheduler } from "../frames/scheduler";
+import { setPainter } from "../video/createRenderer";
 import { resolveLocale, setLocale, t, type I18nKey } from "../i18n/i18n";
 import { themeFollower } from "./theme";
 import { callScreen } from "../views/callScreen";
@@ -87,6 +88,7 @@ export async function startMainApp(backend: Backend, mount: HTMLElement): Promis
   ]);
   const bootstrap = await commands.bootstrap();
   setLocale(bootstrap.locale);
+  setPainter(bootstrap.videoPainter);
   const first = newestHeard !== null && isNewerState(newestHeard, bootstrap.state) ? newestHeard : bootstrap.state;
 
   const debug = createDuetDebug(() => call.sampleRemote(), () => call.sampleScreen());

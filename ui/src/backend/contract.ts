@@ -242,9 +242,15 @@ callLink: CallLink | null,
  */
 framesUrl: string, 
 /**
+ * How the page paints video (src-tauri/src/frames/painter.rs).
+ */
+videoPainter: VideoPainter, 
+/**
  * The current state (with the signed-in account and contacts).
  */
 state: AppState, };
+
+export type VideoPainter = "webgl" | "canvas2d";
 
 export type JoinLink = { 
 /**

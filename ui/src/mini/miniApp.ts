@@ -17,8 +17,8 @@ import { FramesClient } from "../frames/client";
 import { STREAM_REMOTE, type Frame } from "../frames/header";
 import { FrameScheduler } from "../frames/scheduler";
 import { onLocaleChange, resolveLocale, setLocale, t, type I18nKey } from "../i18n/i18n";
-import { createRenderer } from "../video/createRenderer";
-import type { YuvRenderer } from "../video/yuvRenderer";
+import { createRenderer, setPainter } from "../video/createRenderer";
+import type { VideoRenderer } from "../video/renderer";
 
 export type MiniView = {
   root: HTMLElement;
@@ -51,7 +51,7 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
     shareBar,
     h("div", { class: "mini-controls" }, mute, hangup, back));
 
-  let renderer: YuvRenderer | null | undefined;
+  let renderer: VideoRenderer | null | undefined;
   let state: AppState | null = null;
   let lastPeer = "";
   const label = (el: HTMLElement, key: I18nKey) => {
@@ -129,6 +129,7 @@ export async function startMini(backend: Backend, mount: HTMLElement, options: M
   await backend.listen<AppState>("app-state", onState);
   const bootstrap = await commands.bootstrap();
   setLocale(bootstrap.locale);
+  setPainter(bootstrap.videoPainter);
   // The main window may have switched the language since the app started.
   commands.getSettings().then(
     (s) => setLocale(s.locale === "auto" ? resolveLocale("auto", navigator.language) : s.locale),

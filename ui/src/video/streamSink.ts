@@ -3,14 +3,15 @@
 import type { DisplaySizes } from "../frames/client";
 import type { StreamId } from "../frames/header";
 import type { FrameSink } from "../frames/scheduler";
-import type { YuvRenderer } from "./yuvRenderer";
+import type { VideoRenderer } from "./renderer";
 
 /** The scheduler sink for `stream`, or null without a renderer (no WebGL: frames are discarded). */
-export function streamSink(renderer: YuvRenderer | null, stream: StreamId, sizes: DisplaySizes): FrameSink | null {
+export function streamSink(renderer: VideoRenderer | null, stream: StreamId, sizes: DisplaySizes): FrameSink | null {
   if (!renderer) return null;
   return (frame) => {
     renderer.draw(frame);
-    // After draw(), which fits the canvas to its element: this is the size just painted.
-    sizes.report(stream, renderer.canvas.width, renderer.canvas.height);
+    // After draw(), which may fit the canvas to its element.
+    const [width, height] = renderer.displaySize();
+    sizes.report(stream, width, height);
   };
 }

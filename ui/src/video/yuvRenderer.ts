@@ -1,9 +1,10 @@
 // Draws I420 frames on a canvas with WebGL 1. Textures are reallocated only when the size changes;
 // otherwise each frame is three texSubImage2D uploads and one draw.
 import type { Frame } from "../frames/header";
+import type { VideoRenderer } from "./renderer";
 import { aspectFitScale, FRAGMENT_SHADER, VERTEX_SHADER } from "./shaders";
 
-export class YuvRenderer {
+export class YuvRenderer implements VideoRenderer {
   private readonly gl: WebGLRenderingContext;
   private readonly textures: WebGLTexture[] = [];
   private readonly scaleLocation: WebGLUniformLocation | null;
@@ -125,6 +126,11 @@ export class YuvRenderer {
       }
     }
     return out;
+  }
+
+  /** The drawing buffer's size, which draw() keeps at the element's device-pixel size. */
+  displaySize(): [number, number] {
+    return [this.canvas.width, this.canvas.height];
   }
 
   /** Keeps the drawing buffer at the element's device-pixel size so the picture stays sharp. */

@@ -17,7 +17,7 @@ import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { MutedHint } from "../app/mutedHint";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
-import type { YuvRenderer } from "../video/yuvRenderer";
+import type { VideoRenderer } from "../video/renderer";
 import { deviceMenu } from "./deviceMenu";
 import { insecureBadge } from "./insecureBadge";
 import { draggableInset } from "./draggableInset";
@@ -84,7 +84,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const share = control("btn-share", ICONS.screen);
 
   let state: AppState | null = null;
-  let renderers: { remote: YuvRenderer | null; local: YuvRenderer | null; screen: YuvRenderer | null } | null = null;
+  let renderers: { remote: VideoRenderer | null; local: VideoRenderer | null; screen: VideoRenderer | null } | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
   let lastPeer = "";
   let lastSelf = "";

@@ -12,7 +12,7 @@ import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
 import { onLocaleChange, t, type I18nKey } from "../i18n/i18n";
 import { createRenderer } from "../video/createRenderer";
 import { streamSink } from "../video/streamSink";
-import type { YuvRenderer } from "../video/yuvRenderer";
+import type { VideoRenderer } from "../video/renderer";
 
 const LIVE_APPLY_MS = 200;
 
@@ -91,7 +91,7 @@ export function settingsView(ctx: AppContext): SettingsView {
         localize(h("p", { class: "form-hint" }), () => t("settings.iceHint")))),
   );
 
-  let renderers: { before: YuvRenderer | null; after: YuvRenderer | null } | null = null;
+  let renderers: { before: VideoRenderer | null; after: VideoRenderer | null } | null = null;
   let liveTimer: ReturnType<typeof setTimeout> | null = null;
   let active = false;
 
