@@ -40,15 +40,18 @@ fn start_bot(run: &Run, device: &str, video: &Path) -> Cli {
     run.answering_bot(device, video, &["--max-bitrate", MAX_KBPS])
 }
 
-/// PSS of `pid`'s tree in MiB: the median of one sample a second over `WINDOW`.
-fn pss_over_window(pid: u32) -> f64 {
+/// PSS of `pid`'s tree in MiB: the median of one sample a second over `WINDOW`, and the last
+/// sample's split by process.
+fn pss_over_window(pid: u32) -> (f64, String) {
     let started = Instant::now();
     let mut samples = vec![];
+    let mut last = vec![];
     while started.elapsed() < WINDOW {
-        samples.push(memory::total_mib(&memory::tree(pid)));
+        last = memory::tree(pid);
+        samples.push(memory::total_mib(&last));
         std::thread::sleep(Duration::from_secs(1));
     }
-    percentile(&samples, 50.0)
+    (percentile(&samples, 50.0), memory::breakdown(&last))
 }
 
 /// The Duet app calls the bot; figures over `WINDOW` after `SETTLE`.
@@ -74,7 +77,7 @@ fn duet_app(run: &mut Run, video: &Path) -> Figures {
         gui::procs::tree_cpu_seconds(bot.pid()),
     );
     let started = Instant::now();
-    let pss_mib = pss_over_window(app_pid);
+    let (pss_mib, pss_by_process) = pss_over_window(app_pid);
     let (painted_end, cpu_end, bot_end) = (
         painted(app),
         gui::procs::tree_cpu_seconds(app_pid),
@@ -104,7 +107,8 @@ fn duet_app(run: &mut Run, video: &Path) -> Figures {
         latency: (percentile(&latency, 50.0), percentile(&latency, 95.0)),
         bot_cpu_percent: (bot_end - bot_start) / seconds * 100.0,
         detail: format!(
-            "remote canvas {}, {} latencies; the bot received {}; CPU by process: {per_process}",
+            "remote canvas {}, {} latencies; the bot received {}; CPU by process: {per_process}; \
+             PSS by process: {pss_by_process}",
             size.as_str().unwrap_or("?"),
             latency.len(),
             received_by_bot(&done.events)
