@@ -131,8 +131,9 @@ pub enum Command {
         /// Display name (default: the account).
         #[arg(long)]
         nick: Option<String>,
-        /// The invite code, when the server asks for one.
-        #[arg(long)]
+        /// The invite code, when the server asks for one. Codes are base64url, so one in 64
+        /// starts with `-`: taken as the value, not as another flag.
+        #[arg(long, allow_hyphen_values = true)]
         code: Option<String>,
     },
 }
@@ -219,6 +220,28 @@ mod tests {
             Command::Contacts {
                 change: Some(ContactChange::Add { contact }),
             } => assert_eq!(contact, "bob"),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_invite_code_that_starts_with_a_hyphen_is_the_code() {
+        let cli = Cli::try_parse_from([
+            "duet-cli",
+            "--account",
+            "carol",
+            "register",
+            "--code",
+            "-6Qx_yZ",
+            "--nick",
+            "Carol",
+        ])
+        .unwrap();
+        match cli.command {
+            Command::Register { code, nick } => {
+                assert_eq!(code.as_deref(), Some("-6Qx_yZ"));
+                assert_eq!(nick.as_deref(), Some("Carol"));
+            }
             other => panic!("parsed as {other:?}"),
         }
     }
