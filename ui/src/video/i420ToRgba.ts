@@ -1,6 +1,7 @@
 // I420 -> RGBA on the CPU, for painting through a 2D canvas where WebGL itself runs on the CPU
-// (software OpenGL): BT.601 limited range, the same matrix as shaders.ts, in 16.16 fixed point
-// with per-value tables so each pixel is four table reads, three adds and a clamp.
+// (software OpenGL): BT.601 limited range, the same matrix as shaders.ts (bt601.ts), in 16.16
+// fixed point with per-value tables so each pixel is four table reads, three adds and a clamp.
+import { BLUE_FROM_U, GREEN_FROM_U, GREEN_FROM_V, LUMA_GAIN, RED_FROM_V } from "./bt601";
 
 const FIX = 16;
 const HALF = 1 << (FIX - 1);
@@ -14,11 +15,11 @@ const greenV = new Int32Array(256);
 const blueU = new Int32Array(256);
 const clamp = new Uint8Array(1024);
 for (let i = 0; i < 256; i++) {
-  lumaTerm[i] = Math.round(1.16438 * 65536 * (i - 16)) + HALF;
-  redV[i] = Math.round(1.59603 * 65536 * (i - 128));
-  greenU[i] = Math.round(-0.39176 * 65536 * (i - 128));
-  greenV[i] = Math.round(-0.81297 * 65536 * (i - 128));
-  blueU[i] = Math.round(2.01723 * 65536 * (i - 128));
+  lumaTerm[i] = Math.round(LUMA_GAIN * 65536 * (i - 16)) + HALF;
+  redV[i] = Math.round(RED_FROM_V * 65536 * (i - 128));
+  greenU[i] = Math.round(GREEN_FROM_U * 65536 * (i - 128));
+  greenV[i] = Math.round(GREEN_FROM_V * 65536 * (i - 128));
+  blueU[i] = Math.round(BLUE_FROM_U * 65536 * (i - 128));
 }
 for (let i = 0; i < clamp.length; i++) clamp[i] = Math.max(0, Math.min(255, i - CLAMP_BIAS));
 

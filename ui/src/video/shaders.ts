@@ -1,4 +1,5 @@
 // I420 -> RGB on the GPU: three single-channel textures, BT.601 limited range (16..235 / 16..240).
+import { BLUE_FROM_U, CHROMA_MID, GREEN_FROM_U, GREEN_FROM_V, LUMA_GAIN, LUMA_OFFSET, RED_FROM_V } from "./bt601";
 
 export const VERTEX_SHADER = `
 attribute vec2 a_position;
@@ -23,13 +24,13 @@ uniform sampler2D u_u;
 uniform sampler2D u_v;
 varying vec2 v_texCoord;
 void main() {
-  float y = 1.16438 * (texture2D(u_y, v_texCoord).r - 0.062745);
-  float u = texture2D(u_u, v_texCoord).r - 0.501961;
-  float v = texture2D(u_v, v_texCoord).r - 0.501961;
+  float y = ${LUMA_GAIN} * (texture2D(u_y, v_texCoord).r - ${LUMA_OFFSET});
+  float u = texture2D(u_u, v_texCoord).r - ${CHROMA_MID};
+  float v = texture2D(u_v, v_texCoord).r - ${CHROMA_MID};
   gl_FragColor = vec4(
-    clamp(y + 1.59603 * v, 0.0, 1.0),
-    clamp(y - 0.39176 * u - 0.81297 * v, 0.0, 1.0),
-    clamp(y + 2.01723 * u, 0.0, 1.0),
+    clamp(y + ${RED_FROM_V} * v, 0.0, 1.0),
+    clamp(y + ${GREEN_FROM_U} * u + ${GREEN_FROM_V} * v, 0.0, 1.0),
+    clamp(y + ${BLUE_FROM_U} * u, 0.0, 1.0),
     1.0);
 }
 `;
