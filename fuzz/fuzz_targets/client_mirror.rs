@@ -598,7 +598,11 @@ impl World {
                             duration_ms: 0,
                         },
                     },
-                    HostileEvent::Media { audio, video } => CallEvent::Media { audio, video },
+                    HostileEvent::Media { audio, video } => CallEvent::Media {
+                        audio,
+                        video,
+                        video_reason: None,
+                    },
                     HostileEvent::SwitchRequested { video } => CallEvent::SwitchRequested {
                         call_type: call_type(video),
                     },

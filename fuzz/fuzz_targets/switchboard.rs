@@ -651,7 +651,11 @@ impl World {
                 to: to.map(|d| self.devices[self.idx(d)].device.clone()),
                 payload: serde_json::json!({"kind": "candidate"}),
             },
-            Action::Media { audio, video } => CallAction::Media { audio, video },
+            Action::Media { audio, video } => CallAction::Media {
+                audio,
+                video,
+                video_reason: None,
+            },
             Action::SwitchType { video } => CallAction::SwitchType {
                 call_type: call_type(video),
             },
@@ -727,7 +731,15 @@ impl World {
             } => {
                 let i = self.idx(dev);
                 if let Some(id) = self.known(i, pick, None, &in_call) {
-                    self.act(i, id, CallAction::Media { audio, video });
+                    self.act(
+                        i,
+                        id,
+                        CallAction::Media {
+                            audio,
+                            video,
+                            video_reason: None,
+                        },
+                    );
                 }
             }
             Op::SwitchType { dev, pick, video } => {

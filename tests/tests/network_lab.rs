@@ -10,7 +10,8 @@
 //! 5. a call longer than the TURN credentials' ttl keeps its relay (refreshed) and ends normally;
 //!
 //! impaired networks (`lab::impair`): a 5 s blackout of Alice's network keeps the call and media
-//! comes back; 20 % random loss of UDP still carries the tone;
+//! comes back; 20 % random loss of UDP still carries the tone; an upload cap under Alice's video
+//! floor pauses her video (the tone still arrives) until the cap is lifted;
 //!
 //! and coturn refuses an expired TURN REST API credential and accepts a fresh one.
 //!
@@ -936,4 +937,144 @@ fn impaired_3_a_300_kbit_cap_is_respected_and_video_keeps_moving() {
         assert_eq!(done.code, 0, "{who}'s duet-cli: {:?}", done.events);
         assert_eq!(done.record()["status"], 1, "{who}: one completed record");
     }
+}
+
+/// Bob's `VIDEO_AVAILABLE` events so far: (available, reason).
+fn video_available(cli: &mut Cli) -> Vec<(bool, Option<String>)> {
+    cli.events_so_far()
+        .iter()
+        .filter(|e| event_name(e) == "VIDEO_AVAILABLE")
+        .map(|e| {
+            let available = e["available"].as_bool().unwrap_or(true);
+            (available, e["reason"].as_str().map(str::to_owned))
+        })
+        .collect()
+}
+
+/// `CALL_STATS` events of `cli` so far that say video is paused by the network: their grades.
+fn paused_grades(cli: &mut Cli) -> Vec<String> {
+    cli.events_so_far()
+        .iter()
+        .filter(|e| event_name(e) == "CALL_STATS" && e["video_paused_by_network"] == true)
+        .map(|e| e["quality"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Issue 15, video pauses under its floor: Alice calls with a video floor of 300 kbit/s
+/// (`--min-bitrate 300`) and, once media flows, her upload is capped at 120 kbit/s (room for
+/// Opus, not for video at its floor). Her video pauses: Bob gets VIDEO_AVAILABLE false with
+/// reason `network`, Alice's statistics say `video_paused_by_network` with a grade no better
+/// than poor, and Bob still hears her tone while it is paused. The cap is lifted and her video
+/// comes back by itself: VIDEO_AVAILABLE true, and Bob records 30 more of her pictures. Prints
+/// the time from the cap to the pause and from the lift to the first new picture.
+#[test]
+fn impaired_5_video_pauses_under_its_floor_and_comes_back_when_the_cap_lifts() {
+    const CAP_KBIT: u32 = 120;
+    let lab = Lab::new(Nat::Cone, Nat::Cone, Lifetimes::default());
+    let server = lab.server(SERVER_PORT, &lab.stun_only());
+    let (alice, bob) = lab.users(&server);
+    let (mut caller, mut callee, at_caller, at_callee) =
+        start_call(&alice, &bob, &["--min-bitrate", "300"], &[], &[]);
+    caller.wait_for("USER_ACCEPT");
+    wait_for_media(
+        &lab,
+        &mut caller,
+        &mut callee,
+        at_caller.path(),
+        at_callee.path(),
+    );
+    let router = &lab.net.a.router;
+    duet_e2e::lab::impair::cap_upload(router, CAP_KBIT);
+    let capped = Instant::now();
+
+    let network_pause = (false, Some("network".to_owned()));
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "Bob was not told Alice's video paused for the network",
+        Duration::from_millis(100),
+        || {
+            let seen = video_available(&mut callee);
+            (!seen.contains(&network_pause)).then(|| format!("Bob's VIDEO_AVAILABLE: {seen:?}"))
+        },
+    );
+    let paused_after = capped.elapsed();
+    let (_, bob_at_pause) = media::recorded(at_callee.path());
+    // Alice's own statistics say so, graded poor at best; and 4 s of her audio reach Bob.
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "Alice's statistics did not say her video is paused, or Bob recorded no more audio",
+        Duration::from_millis(200),
+        || {
+            let grades = paused_grades(&mut caller);
+            let (_, bob_now) = media::recorded(at_callee.path());
+            (grades.is_empty() || bob_now < bob_at_pause + 4.0)
+                .then(|| format!("paused grades {grades:?}, Bob's audio {bob_now:.1} s"))
+        },
+    );
+    let grades = paused_grades(&mut caller);
+    assert!(
+        grades.iter().all(|g| g == "poor" || g == "bad"),
+        "a paused video is a poor network at best: {grades:?}"
+    );
+
+    let (alice_had, bob_had) = recorded_both(at_caller.path(), at_callee.path());
+    duet_e2e::lab::impair::lift_cap(router);
+    let lifted = Instant::now();
+    wait_while_the_call_lives(
+        &mut caller,
+        &mut callee,
+        "Bob was not told Alice's video is back",
+        Duration::from_millis(100),
+        || {
+            let seen = video_available(&mut callee);
+            let back = seen
+                .iter()
+                .skip_while(|s| **s != network_pause)
+                .any(|(available, _)| *available);
+            (!back).then(|| format!("Bob's VIDEO_AVAILABLE: {seen:?}"))
+        },
+    );
+    let back = wait_for_media_back(
+        &mut caller,
+        &mut callee,
+        (at_caller.path(), at_callee.path()),
+        (alice_had, bob_had),
+        lifted,
+        "Alice's video did not come back after the cap was lifted",
+    );
+    eprintln!(
+        "lab video pause (floor 300, cap {CAP_KBIT} kbit/s): cap -> Bob told paused {:.1} s; \
+         cap lifted -> first new picture at Bob {:.1} s, 30 more {:.1} s",
+        paused_after.as_secs_f64(),
+        back.first_ms[1] / 1000.0,
+        back.full_ms[1] / 1000.0
+    );
+
+    caller.interrupt();
+    let call = Call {
+        caller: caller.finish(),
+        callee: callee.finish(),
+        at_callee,
+        at_caller,
+    };
+    check_completed(&call);
+    // Bob heard Alice's tone through the pause (from the second after it was announced).
+    let bob_heard = media::audio_samples(call.at_callee.path());
+    let from = bob_at_pause.ceil();
+    media::check_tone(&bob_heard, from, from + 3.0, CALLER_TONE, CALLEE_TONE);
+    assert!(
+        !paused_flags(&call.caller).last().copied().unwrap_or(false),
+        "Alice's last statistics still said her video is paused"
+    );
+}
+
+/// Each `CALL_STATS` of a finished side: whether it said video is paused by the network.
+fn paused_flags(done: &Finished) -> Vec<bool> {
+    done.events
+        .iter()
+        .filter(|e| event_name(e) == "CALL_STATS")
+        .map(|e| e["video_paused_by_network"] == true)
+        .collect()
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callControls, mainTone, screenFor } from "../src/app/callView";
+import { callControls, mainTone, screenFor, showVideoPausedNote } from "../src/app/callView";
 import { deviceProblem } from "../src/app/devices";
 import { qualityLabel } from "../src/views/quality";
 import { shortcutAction } from "../src/app/shortcuts";
@@ -8,7 +8,7 @@ import { popupKeyAction } from "../src/popup/popupKeys";
 
 const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, remoteVideoPaused: false, switchRequest: null, sharing: false, remoteSharing: false,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const state = (status: AppState["status"], over: Partial<AppState> = {}): AppState => ({
@@ -46,8 +46,27 @@ describe("callControls", () => {
     expect(c).toMatchObject({ showCamera: false, showSwitchAudio: false, showVideo: false, showMute: true });
   });
 
+  it("tells a network pause of the peer's video from its camera being off", () => {
+    const paused = callControls(state("in_call", { call: call({ remoteVideo: false, remoteVideoPaused: true }) }))!;
+    expect(paused).toMatchObject({ showRemotePlaceholder: true, remoteVideoPaused: true });
+    const off = callControls(state("in_call", { call: call({ remoteVideo: false }) }))!;
+    expect(off).toMatchObject({ showRemotePlaceholder: true, remoteVideoPaused: false });
+    const audio = callControls(state("in_call", { call: call({ callType: 1, remoteVideo: false, remoteVideoPaused: true }) }))!;
+    expect(audio.remoteVideoPaused).toBe(false);
+  });
+
+  it("says this user's video is paused by the network only in a video call with the camera on", () => {
+    const paused = { videoPausedByNetwork: true };
+    const on = callControls(state("in_call", { call: call() }))!;
+    expect(showVideoPausedNote(on, paused)).toBe(true);
+    expect(showVideoPausedNote(on, { videoPausedByNetwork: false })).toBe(false);
+    expect(showVideoPausedNote(on, null)).toBe(false);
+    const cameraOff = callControls(state("in_call", { call: call({ cameraOn: false }) }))!;
+    expect(showVideoPausedNote(cameraOff, paused)).toBe(false);
+  });
+
   it("covers the remote video when the peer's camera is off, and carries the switch request", () => {
-    const c = callControls(state("in_call", { call: call({ remoteVideo: false, switchRequest: 1 }) }))!;
+    const c = callControls(state("in_call", { call: call({ remoteVideo: false, remoteVideoPaused: false, switchRequest: 1 }) }))!;
     expect(c.showRemotePlaceholder).toBe(true);
     expect(c.switchPrompt).toBe(1);
   });

@@ -67,7 +67,7 @@ describe("the mini window's capability", () => {
       ...IDLE, status: "in_call",
       call: {
         callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: 0, muted: false,
-        cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: true, remoteSharing: false, devices: { camera: "ok", microphone: "ok" },
+        cameraOn: true, remoteAudio: true, remoteVideo: true, remoteVideoPaused: false, switchRequest: null, sharing: true, remoteSharing: false, devices: { camera: "ok", microphone: "ok" },
       },
     };
     const backend = new FakeBackend(bootstrapWith(inCall), "mini");

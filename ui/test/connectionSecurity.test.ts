@@ -136,7 +136,7 @@ describe("the Not secure marker", () => {
     backend.emit("app-state", {
       ...IDLE, signedIn: PLAIN, status: "in_call",
       call: { callId: "c1", peer: "bob", peerNick: "Bob", callType: 1, outgoing: true, answeredAtMs: null, muted: false,
-        cameraOn: false, remoteAudio: true, remoteVideo: false, switchRequest: null, sharing: false, remoteSharing: false, devices: { camera: "ok", microphone: "ok" } },
+        cameraOn: false, remoteAudio: true, remoteVideo: false, remoteVideoPaused: false, switchRequest: null, sharing: false, remoteSharing: false, devices: { camera: "ok", microphone: "ok" } },
     });
     expect(visible("call-insecure")).toBe(true);
     setLocale("zh");

@@ -12,7 +12,7 @@ import {
 const NOW = 1_800_000_000_000;
 const videoCall = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: null,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, remoteVideoPaused: false, switchRequest: null, sharing: false, remoteSharing: false,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const toasts = () => [...document.querySelectorAll(".toast")].map((el) => el.textContent);
@@ -299,7 +299,7 @@ describe("call screen", () => {
 
   it("the network label says Reconnecting… while the media path is mended, then the grade again", async () => {
     const { backend } = await start(inCall());
-    const flowing = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 900, recvKbps: 900, fps: 30, width: 640, height: 480, quality: "excellent", speaking: false, reconnecting: false };
+    const flowing = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 900, recvKbps: 900, fps: 30, width: 640, height: 480, quality: "excellent", speaking: false, reconnecting: false, videoPausedByNetwork: false };
     const label = () => byTestId("network-quality").querySelector(".quality-label")?.textContent;
     backend.emit("stats", flowing);
     expect(label()).toBe("Excellent network");
@@ -308,6 +308,31 @@ describe("call screen", () => {
     expect(byTestId("network-quality").dataset.quality).toBe("reconnecting");
     backend.emit("stats", flowing);
     expect(label()).toBe("Excellent network");
+  });
+
+  it("says when the network paused this user's video, and the peer's, in English and Chinese", async () => {
+    const { backend } = await start(inCall());
+    const flowing = { rttMs: 3, lossPct: 0, jitterMs: 0, sendKbps: 900, recvKbps: 900, fps: 30, width: 640, height: 480, quality: "excellent", speaking: false, reconnecting: false, videoPausedByNetwork: false };
+    backend.emit("stats", flowing);
+    expect(visible("video-paused-note")).toBe(false);
+    backend.emit("stats", { ...flowing, quality: "poor", videoPausedByNetwork: true });
+    expect(visible("video-paused-note")).toBe(true);
+    expect(byTestId("video-paused-note").textContent).toBe("Poor network, your video is paused");
+    expect(byTestId("network-quality").querySelector(".quality-label")?.textContent).toBe("Poor network");
+    backend.emit("stats", flowing);
+    expect(visible("video-paused-note")).toBe(false);
+
+    // The peer's video paused by the network: its placeholder says so, not "Camera is off".
+    backend.emit("app-state", inCall({ remoteVideo: false, remoteVideoPaused: true }));
+    expect(visible("remote-placeholder")).toBe(true);
+    expect(byTestId("remote-placeholder").textContent).toContain("Poor network, video paused");
+    setLocale("zh");
+    expect(byTestId("remote-placeholder").textContent).toContain("网络较差，视频已暂停");
+    backend.emit("stats", { ...flowing, quality: "poor", videoPausedByNetwork: true });
+    expect(byTestId("video-paused-note").textContent).toBe("网络较差，你的视频已暂停");
+    setLocale("en");
+    backend.emit("app-state", inCall({ remoteVideo: false }));
+    expect(byTestId("remote-placeholder").textContent).toContain("Camera is off");
   });
 
   it("the full-screen button enters and leaves full screen; Esc leaves it; the call's end leaves it", async () => {

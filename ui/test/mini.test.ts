@@ -12,7 +12,7 @@ import { bootstrapWith, byTestId, FakeBackend, IDLE, settle, visible } from "./f
 const NOW = 1_800_000_000_000;
 const call = (over: Partial<CallInfo> = {}): CallInfo => ({
   callId: "c1", peer: "bob", peerNick: "Bob", callType: 2, outgoing: true, answeredAtMs: NOW - 65_000,
-  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
+  muted: false, cameraOn: true, remoteAudio: true, remoteVideo: true, remoteVideoPaused: false, switchRequest: null, sharing: false, remoteSharing: false,
   devices: { camera: "ok", microphone: "ok" }, ...over,
 });
 const inCall = (over: Partial<CallInfo> = {}): AppState => ({ ...IDLE, status: "in_call", call: call(over) });

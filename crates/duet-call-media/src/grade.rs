@@ -16,13 +16,16 @@ pub(crate) struct Grader {
 }
 
 impl Grader {
-    /// The grade of the interval ending `now`, in which `recv_kbps` arrived.
+    /// The grade of the interval ending `now`, in which `recv_kbps` arrived; `video_paused`
+    /// says our camera is paused because the path cannot carry it, which is a poor network
+    /// whatever loss and RTT say (at best `poor`; `bad` stays `bad`).
     pub(crate) fn grade(
         &mut self,
         now: Instant,
         loss_pct: f64,
         rtt_ms: Option<f64>,
         recv_kbps: f64,
+        video_paused: bool,
     ) -> NetworkQuality {
         if recv_kbps > 0.0 {
             self.last_received = Some(now);
@@ -30,7 +33,11 @@ impl Grader {
         let flowing = self
             .last_received
             .is_some_and(|at| now.saturating_duration_since(at) < SILENCE);
-        NetworkQuality::grade(loss_pct, rtt_ms, flowing)
+        match NetworkQuality::grade(loss_pct, rtt_ms, flowing) {
+            NetworkQuality::Bad => NetworkQuality::Bad,
+            _ if video_paused => NetworkQuality::Poor,
+            grade => grade,
+        }
     }
 }
 
@@ -47,7 +54,7 @@ mod tests {
         rtt: Option<f64>,
         recv: f64,
     ) -> NetworkQuality {
-        grader.grade(t0 + Duration::from_secs_f64(secs), 0.0, rtt, recv)
+        grader.grade(t0 + Duration::from_secs_f64(secs), 0.0, rtt, recv, false)
     }
 
     #[test]
@@ -82,11 +89,34 @@ mod tests {
     fn the_silence_limit_is_exclusive() {
         let mut grader = Grader::default();
         let t0 = Instant::now();
-        assert_eq!(grader.grade(t0, 0.0, None, 64.0), Excellent);
+        assert_eq!(grader.grade(t0, 0.0, None, 64.0, false), Excellent);
         assert_eq!(
-            grader.grade(t0 + SILENCE - Duration::from_millis(1), 0.0, None, 0.0),
+            grader.grade(
+                t0 + SILENCE - Duration::from_millis(1),
+                0.0,
+                None,
+                0.0,
+                false
+            ),
             Excellent
         );
-        assert_eq!(grader.grade(t0 + SILENCE, 0.0, None, 0.0), Unknown);
+        assert_eq!(grader.grade(t0 + SILENCE, 0.0, None, 0.0, false), Unknown);
+    }
+
+    #[test]
+    fn video_paused_by_the_network_is_at_best_poor() {
+        let mut grader = Grader::default();
+        let t0 = Instant::now();
+        assert_eq!(grader.grade(t0, 0.0, Some(20.0), 40.0, true), Poor);
+        assert_eq!(grader.grade(t0, 0.0, Some(150.0), 40.0, true), Poor);
+        assert_eq!(
+            grader.grade(t0, 20.0, Some(20.0), 40.0, true),
+            Bad,
+            "bad stays"
+        );
+        // Nothing received (the peer sends nothing either): still a poor network, not unknown.
+        let t1 = t0 + Duration::from_secs(10);
+        assert_eq!(grader.grade(t1, 0.0, None, 0.0, true), Poor);
+        assert_eq!(grader.grade(t1, 0.0, Some(20.0), 40.0, false), Excellent);
     }
 }

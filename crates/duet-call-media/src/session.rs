@@ -301,9 +301,16 @@ pub(crate) fn sdk_stats(
         rtt_ms: stats.rtt_ms,
         loss_pct,
         jitter_ms: stats.jitter_ms,
-        quality: grader.grade(now, loss_pct, stats.rtt_ms, recv_kbps),
+        quality: grader.grade(
+            now,
+            loss_pct,
+            stats.rtt_ms,
+            recv_kbps,
+            stats.video_paused_by_network,
+        ),
         speaking: stats.local_speech,
         reconnecting,
+        video_paused_by_network: stats.video_paused_by_network,
     }
 }
 
@@ -361,6 +368,10 @@ fn forward(
                 let reconnecting = *path == Path::Lost;
                 events.stats(sdk_stats(&stats, size, grader, now, reconnecting));
             }
+        }
+        MediaEvent::VideoPausedByNetwork { paused } => {
+            info!(paused, "video paused by the network");
+            events.video_paused_by_network(paused);
         }
         MediaEvent::FirstRemoteVideoFrame { width, height } => {
             info!(width, height, "first remote frame");

@@ -495,6 +495,7 @@ fn a_restart_keeps_event_numbers_above_those_sent_before() {
         CallAction::Media {
             audio: false,
             video: false,
+            video_reason: None,
         },
     );
     let before = seqs(&mut h, &cat, &c);
@@ -617,6 +618,7 @@ fn mute_and_camera_off_reach_the_peer() {
         CallAction::Media {
             audio: false,
             video: true,
+            video_reason: None,
         },
     );
     assert_eq!(
@@ -625,7 +627,8 @@ fn mute_and_camera_off_reach_the_peer() {
             c.clone(),
             CallEvent::Media {
                 audio: false,
-                video: true
+                video: true,
+                video_reason: None,
             }
         )]
     );

@@ -4,7 +4,7 @@ use crate::backoff::reconnect_delay;
 use crate::clock::Clock;
 use crate::devices::{MediaChoice, MediaChoices};
 use crate::events::EventHub;
-use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaSession};
+use crate::media::{MediaCallInfo, MediaEngine, MediaEvents, MediaReport, MediaSession};
 use crate::{CallEvent, CallKitConfig, CallKitError};
 use duet_call::client::{
     CallState, ClientConfig, ClientError, ClientMirror, ClientOutput, CurrentCall, Invite,
@@ -140,9 +140,9 @@ pub(crate) struct Driver {
     sessions: HashMap<CallId, Box<dyn MediaSession>>,
     signals_tx: mpsc::UnboundedSender<(CallId, serde_json::Value)>,
     signals_rx: mpsc::UnboundedReceiver<(CallId, serde_json::Value)>,
-    /// Calls whose media found no path (ICE failed), reported by their media sessions.
-    faults_tx: mpsc::UnboundedSender<CallId>,
-    faults_rx: mpsc::UnboundedReceiver<CallId>,
+    /// What media sessions report that changes their call (no path, video paused).
+    reports_tx: mpsc::UnboundedSender<(CallId, MediaReport)>,
+    reports_rx: mpsc::UnboundedReceiver<(CallId, MediaReport)>,
     /// Calls whose media failed while they still rang: ended with `ice_failed` once answered.
     media_failed: HashSet<CallId>,
     /// This account's accepted contacts, as last heard from the server (requests and blocked
@@ -177,7 +177,7 @@ impl Driver {
         choices: Arc<Mutex<MediaChoices>>,
     ) -> Self {
         let (signals_tx, signals_rx) = mpsc::unbounded_channel();
-        let (faults_tx, faults_rx) = mpsc::unbounded_channel();
+        let (reports_tx, reports_rx) = mpsc::unbounded_channel();
         let mut client = ClientConfig::new(account.clone(), device);
         client.request_timeout_ms =
             u64::try_from(config.request_timeout.as_millis()).unwrap_or(u64::MAX / 4);
@@ -197,8 +197,8 @@ impl Driver {
             sessions: HashMap::new(),
             signals_tx,
             signals_rx,
-            faults_tx,
-            faults_rx,
+            reports_tx,
+            reports_rx,
             media_failed: HashSet::new(),
             contacts: HashSet::new(),
             deferred: HashMap::new(),
@@ -442,6 +442,19 @@ impl Driver {
         Ok(Connector::Rustls(config))
     }
 
+    /// A call's camera was paused (or resumed) by the network: tell the peer, if the call is
+    /// the current one (an ended call's late report changes nothing).
+    fn video_paused_by_network(&mut self, call_id: &CallId, paused: bool) {
+        if self.mirror.current().is_none_or(|c| c.call_id != *call_id) {
+            return;
+        }
+        info!(%call_id, paused, "video paused by the network");
+        let now = self.clock.now_ms();
+        if let Err(error) = self.mirror.set_video_paused_by_network(paused, now) {
+            debug!(%call_id, %error, "video pause not announced");
+        }
+    }
+
     /// A call's media found no path: end the call with `ice_failed` if it is answered, or as
     /// soon as it is.
     fn media_fault(&mut self, call_id: CallId) {
@@ -514,7 +527,12 @@ impl Driver {
                         return Exit::Stop;
                     }
                 },
-                Some(call_id) = self.faults_rx.recv() => self.media_fault(call_id),
+                Some((call_id, report)) = self.reports_rx.recv() => match report {
+                    MediaReport::IceFailed => self.media_fault(call_id),
+                    MediaReport::VideoPausedByNetwork(paused) => {
+                        self.video_paused_by_network(&call_id, paused)
+                    }
+                },
                 Some((call_id, payload)) = self.signals_rx.recv() => {
                     if let Err(error) = self.mirror.signal(&call_id, None, payload, self.clock.now_ms()) {
                         debug!(%call_id, %error, "media signal dropped");
@@ -893,7 +911,10 @@ impl Driver {
         if audio && video {
             return;
         }
-        if let Err(error) = self.mirror.set_media(audio, video, self.clock.now_ms()) {
+        if let Err(error) = self
+            .mirror
+            .set_media(audio, video, None, self.clock.now_ms())
+        {
             debug!(%call_id, %error, "media state not announced");
         }
     }
@@ -965,7 +986,7 @@ impl Driver {
                 }
             }
         });
-        let events = MediaEvents::new(call_id.clone(), self.hub.clone(), self.faults_tx.clone());
+        let events = MediaEvents::new(call_id.clone(), self.hub.clone(), self.reports_tx.clone());
         let (audio, video) = self.local_media_of(&call_id);
         let mut session = self.media.start(info, tx, events);
         session.set_audio_enabled(audio);

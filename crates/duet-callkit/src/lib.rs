@@ -44,7 +44,7 @@ pub use duet_call::client::{
 };
 pub use duet_protocol::{
     CallId, CallRecord, CallStatus, CallType, Contact, ContactPolicy, ContactState, EndReason,
-    ErrorCode, IceServer, Password, Presence, Registration, UserSummary,
+    ErrorCode, IceServer, Password, Presence, Registration, UserSummary, VideoOffReason,
 };
 pub use error::{CallKitError, EndAndAcceptStep, TlsProblem};
 pub use event_name::{EventName, UnknownEventName};

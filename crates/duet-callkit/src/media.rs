@@ -33,8 +33,19 @@ pub struct MediaCallInfo {
 pub struct MediaEvents {
     call_id: CallId,
     hub: Option<EventHub>,
-    /// Where the SDK hears of calls whose media cannot connect.
-    faults: Option<mpsc::UnboundedSender<CallId>>,
+    /// Where the SDK hears what its media changes in the call itself (no path found, video
+    /// paused by the network).
+    reports: Option<mpsc::UnboundedSender<(CallId, MediaReport)>>,
+}
+
+/// What a media session tells the SDK's driver, which acts on the call (not only an event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MediaReport {
+    /// No path between the peers was found: the call ends with `ice_failed`.
+    IceFailed,
+    /// The camera was paused (true) or resumed because of the network: the peer is told with
+    /// `call.media`.
+    VideoPausedByNetwork(bool),
 }
 
 impl std::fmt::Debug for MediaEvents {
@@ -50,12 +61,12 @@ impl MediaEvents {
     pub(crate) fn new(
         call_id: CallId,
         hub: EventHub,
-        faults: mpsc::UnboundedSender<CallId>,
+        reports: mpsc::UnboundedSender<(CallId, MediaReport)>,
     ) -> Self {
         Self {
             call_id,
             hub: Some(hub),
-            faults: Some(faults),
+            reports: Some(reports),
         }
     }
 
@@ -64,7 +75,7 @@ impl MediaEvents {
         Self {
             call_id,
             hub: None,
-            faults: None,
+            reports: None,
         }
     }
 
@@ -124,8 +135,20 @@ impl MediaEvents {
     /// `ice_failed` once it is answered, so both records say why.
     pub fn ice_failed(&self) {
         self.failed("connection", "ice_failed");
-        if let Some(faults) = &self.faults {
-            let _ = faults.send(self.call_id.clone());
+        self.report(MediaReport::IceFailed);
+    }
+
+    /// This device's camera was paused (true) because the path cannot carry its lowest bitrate,
+    /// or resumed: the SDK tells the peer (VIDEO_AVAILABLE false with reason `network`, or
+    /// true). The user's own camera switch is kept apart.
+    pub fn video_paused_by_network(&self, paused: bool) {
+        self.report(MediaReport::VideoPausedByNetwork(paused));
+    }
+
+    fn report(&self, report: MediaReport) {
+        // The driver is gone only with the SDK, when nobody is left to tell.
+        if let Some(reports) = &self.reports {
+            let _ = reports.send((self.call_id.clone(), report));
         }
     }
 

@@ -33,6 +33,16 @@ impl TryFrom<u8> for CallType {
     }
 }
 
+/// Why a party's camera sends no video although its user has it on (`call.media`'s
+/// `video_reason`, with `video` false). Absent: the user turned it off, or it has no camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoOffReason {
+    /// The path cannot carry the video's lowest bitrate: video is paused and comes back by
+    /// itself when the network allows (docs/media.md, "Pausing video on a poor network").
+    Network,
+}
+
 /// Why a call ended; Matrix's list of hang-up reasons plus the ones a ringing call can end with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,6 @@
 //! Messages a client sends to the server.
 
-use crate::{AccountId, CallId, CallType, DeviceId, EndReason, Password};
+use crate::{AccountId, CallId, CallType, DeviceId, EndReason, Password, VideoOffReason};
 use serde::{Deserialize, Serialize};
 
 /// Every message from a client, told apart by `type`.
@@ -164,8 +164,14 @@ pub enum CallAction {
         to: Option<DeviceId>,
         payload: serde_json::Value,
     },
-    /// This party's microphone and camera state, shown to the peer as AUDIO_/VIDEO_AVAILABLE.
-    Media { audio: bool, video: bool },
+    /// This party's microphone and camera state, shown to the peer as AUDIO_/VIDEO_AVAILABLE;
+    /// `video_reason` says why video is off although the user has the camera on.
+    Media {
+        audio: bool,
+        video: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        video_reason: Option<VideoOffReason>,
+    },
     /// Asks to change the call type: video to audio happens at once, audio to video asks the peer.
     SwitchType { call_type: CallType },
     /// The peer's answer to a request to switch to `call_type`.

@@ -23,7 +23,9 @@ pub use account::{Password, Registration};
 pub use attachment::{
     check_attachment, AttachmentError, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_DEPTH,
 };
-pub use call::{CallType, EndReason, IceServer, OtherDeviceAction, Party, Presence};
+pub use call::{
+    CallType, EndReason, IceServer, OtherDeviceAction, Party, Presence, VideoOffReason,
+};
 pub use client::{CallAction, ClientMessage};
 pub use codec::{
     decode_client, decode_server, encode, ClientFrame, DecodeError, ServerFrame, MAX_FRAME_BYTES,

@@ -2,7 +2,7 @@
 
 use crate::{
     AccountId, CallId, CallRecord, CallType, ContactState, DeviceId, EndReason, ErrorCode,
-    IceServer, OtherDeviceAction, Party, Presence, Registration,
+    IceServer, OtherDeviceAction, Party, Presence, Registration, VideoOffReason,
 };
 use serde::{Deserialize, Serialize};
 
@@ -169,8 +169,14 @@ pub enum CallEvent {
         from: DeviceId,
         payload: serde_json::Value,
     },
-    /// The other party's microphone and camera (AUDIO_AVAILABLE / VIDEO_AVAILABLE).
-    Media { audio: bool, video: bool },
+    /// The other party's microphone and camera (AUDIO_AVAILABLE / VIDEO_AVAILABLE), and why
+    /// its video is off although its camera is on (`video_reason`).
+    Media {
+        audio: bool,
+        video: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        video_reason: Option<VideoOffReason>,
+    },
     /// The other party asks to switch to `call_type`; answer with `switch_answer`.
     SwitchRequested { call_type: CallType },
     /// The call type changed (CALL_TYPE_CHANGE).

@@ -293,6 +293,7 @@ fn client_cases() -> Vec<(&'static str, ClientFrame)> {
                     CallAction::Media {
                         audio: false,
                         video: true,
+                        video_reason: None,
                     },
                 ),
             ),
@@ -611,6 +612,7 @@ fn server_cases() -> Vec<(&'static str, ServerFrame)> {
                     CallEvent::Media {
                         audio: true,
                         video: false,
+                        video_reason: None,
                     },
                 ),
             ),

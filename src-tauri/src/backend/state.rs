@@ -6,7 +6,7 @@ use crate::backend::device_state::LocalDevices;
 use crate::backend::screen_share::Sharing;
 use crate::backend::transport::Transport;
 use duet_callkit::{
-    CallState, CallType, Contact, ContactState, CurrentCall, Invite, Presence, Role,
+    CallState, CallType, Contact, ContactState, CurrentCall, Invite, Presence, Role, VideoOffReason,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -67,6 +67,10 @@ pub struct CallView {
     pub remote_audio: bool,
     /// The peer's camera is on.
     pub remote_video: bool,
+    /// The peer's camera is on but its video is paused because the network cannot carry it
+    /// (VIDEO_AVAILABLE false, reason `network`): the call screen says "Poor network, video
+    /// paused" instead of "Camera is off".
+    pub remote_video_paused: bool,
     /// The peer asks to switch to this type.
     #[cfg_attr(test, ts(type = "CallType | null"))]
     pub switch_request: Option<CallType>,
@@ -310,6 +314,9 @@ impl Deriver {
             camera_on: media.local_video && video,
             remote_audio: media.remote_audio,
             remote_video: media.remote_video && video,
+            remote_video_paused: video
+                && !media.remote_video
+                && media.remote_video_reason == Some(VideoOffReason::Network),
             switch_request: media.switch_request,
             devices,
             // Shared in answered calls only; a share event may outlive its call by a moment.

@@ -34,6 +34,9 @@ pub struct PageStats {
     /// The media path was lost and is being mended (ICE restart): the call screen says
     /// "Reconnecting…" instead of the grade.
     pub reconnecting: bool,
+    /// This user's camera is paused because the network cannot carry its video: the call
+    /// screen says "Poor network, your video is paused" over the local picture.
+    pub video_paused_by_network: bool,
 }
 
 impl From<&MediaStats> for PageStats {
@@ -50,6 +53,7 @@ impl From<&MediaStats> for PageStats {
             quality: stats.quality,
             speaking: stats.speaking,
             reconnecting: stats.reconnecting,
+            video_paused_by_network: stats.video_paused_by_network,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! of UDP (media; signaling's TCP is left alone, its own retransmissions would only slow the
 //! test), a blackout (nothing forwarded either way, signaling included), and a rate cap on the
 //! router's WAN egress (`tc tbf`; `netem` is not in this kernel, so loss comes from nftables'
-//! `numgen random`). Each call replaces the previous impairment of that kind.
+//! `numgen random`). Each call replaces the previous impairment of that kind; the cap is lifted
+//! with [`lift_cap`].
 
 use super::netns::run;
 use super::nft;
@@ -45,6 +46,16 @@ pub fn blackout(router: &str) {
 /// Removes loss and blackout.
 pub fn clear(router: &str) {
     forward_rules(router, "");
+}
+
+/// Lifts the cap [`cap_upload`] set (the WAN link's default queue comes back).
+pub fn lift_cap(router: &str) {
+    run(
+        "ip",
+        &[
+            "netns", "exec", router, "tc", "qdisc", "del", "dev", "wan", "root",
+        ],
+    );
 }
 
 /// Caps what the router sends out of its WAN link (the site's upload) at `kbit` kbit/s.

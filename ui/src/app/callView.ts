@@ -22,6 +22,9 @@ export type CallControls = {
   /** Video canvases (remote large, local small); an audio call shows the peer's avatar instead. */
   showVideo: boolean;
   showRemotePlaceholder: boolean;
+  /** The peer's camera is on but the network paused its video: the placeholder says "Poor
+   * network, video paused" instead of "Camera is off" (it comes back by itself). */
+  remoteVideoPaused: boolean;
   muted: boolean;
   cameraOn: boolean;
   /** Why this device's camera does not work ("No camera found"), or null: the local preview area
@@ -56,6 +59,7 @@ export function callControls(state: AppState): CallControls | null {
     showSwitchAudio: video && !ringing,
     showVideo: video,
     showRemotePlaceholder: video && (ringing || !call.remoteVideo),
+    remoteVideoPaused: video && !ringing && !call.remoteVideo && call.remoteVideoPaused,
     muted: call.muted,
     cameraOn: call.cameraOn,
     cameraProblem,
@@ -66,6 +70,12 @@ export function callControls(state: AppState): CallControls | null {
     sharing: !ringing && call.sharing,
     showRemoteScreen: !ringing && call.remoteSharing,
   };
+}
+
+/** Whether the stage says "Poor network, your video is paused": the last statistics say this
+ * device's camera is paused by the network, in a video call with the camera on. */
+export function showVideoPausedNote(controls: CallControls, stats: { videoPausedByNetwork: boolean } | null): boolean {
+  return controls.showVideo && controls.cameraOn && (stats?.videoPausedByNetwork ?? false);
 }
 
 /** What the main window's tone player should play: the soft call-waiting beep while a call

@@ -121,6 +121,12 @@ remoteAudio: boolean,
  */
 remoteVideo: boolean, 
 /**
+ * The peer's camera is on but its video is paused because the network cannot carry it
+ * (VIDEO_AVAILABLE false, reason `network`): the call screen says "Poor network, video
+ * paused" instead of "Camera is off".
+ */
+remoteVideoPaused: boolean, 
+/**
  * The peer asks to switch to this type.
  */
 switchRequest: CallType | null, 
@@ -642,7 +648,12 @@ speaking: boolean,
  * The media path was lost and is being mended (ICE restart): the call screen says
  * "Reconnecting…" instead of the grade.
  */
-reconnecting: boolean, };
+reconnecting: boolean, 
+/**
+ * This user's camera is paused because the network cannot carry its video: the call
+ * screen says "Poor network, your video is paused" over the local picture.
+ */
+videoPausedByNetwork: boolean, };
 
 export type MicLevel = { 
 /**

@@ -113,6 +113,8 @@ export const en: Record<I18nKey, string> = {
   "call.exitFullscreen": "Exit full screen",
   "call.remoteCameraOff": "Camera is off",
   "call.remoteMuted": "Muted",
+  "call.remoteVideoPaused": "Poor network, video paused",
+  "call.videoPausedByNetwork": "Poor network, your video is paused",
   "call.switchRequest.1": "{name} asks to switch to an audio call",
   "call.switchRequest.2": "{name} asks to switch to a video call",
   "call.switchAccept": "Accept",

@@ -111,6 +111,8 @@ export const zh = {
   "call.exitFullscreen": "退出全屏",
   "call.remoteCameraOff": "对方已关闭摄像头",
   "call.remoteMuted": "对方已静音",
+  "call.remoteVideoPaused": "网络较差，视频已暂停",
+  "call.videoPausedByNetwork": "网络较差，你的视频已暂停",
   "call.switchRequest.1": "{name} 请求切换为语音通话",
   "call.switchRequest.2": "{name} 请求切换为视频通话",
   "call.switchAccept": "同意",

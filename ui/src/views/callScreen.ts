@@ -7,7 +7,7 @@
 // beside the mute and camera buttons pick another one.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
-import { callControls } from "../app/callView";
+import { callControls, showVideoPausedNote } from "../app/callView";
 import { h, icon, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import type { AppState } from "../backend/types";
@@ -51,6 +51,8 @@ export function callScreen(ctx: AppContext): CallScreen {
   const deviceNotes = h("div", { class: "device-notes", testid: "device-notes" });
   const mutedNote = h("div", { class: "muted-hint", testid: "muted-hint", role: "status" });
   const mutedHint = new MutedHint();
+  const pausedNote = h("div", { class: "muted-hint video-paused-note", testid: "video-paused-note", role: "status" });
+  let videoPaused: { videoPausedByNetwork: boolean } | null = null;
   const placeholderAvatar = h("div", { class: "placeholder-avatar" });
   const placeholderNote = h("div", { class: "placeholder-note" });
   const placeholder = h("div", { class: "remote-placeholder", testid: "remote-placeholder" }, placeholderAvatar, placeholderNote);
@@ -92,7 +94,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const root = h(
     "section",
     { class: "screen call-screen", testid: "call-screen" },
-    h("div", { class: "stage" }, remoteScreen, remote, placeholder, local, localPlaceholder, deviceNotes, mutedNote, shareBar),
+    h("div", { class: "stage" }, remoteScreen, remote, placeholder, local, localPlaceholder, deviceNotes, mutedNote, pausedNote, shareBar),
     h("header", { class: "call-top" },
       h("div", { class: "call-identity" }, peerName,
         h("div", { class: "call-meta" }, callType, h("span", { class: "dot-sep" }, "·"), status, duration,
@@ -156,9 +158,12 @@ export function callScreen(ctx: AppContext): CallScreen {
     if (!controls.muted) mutedHint.reset();
     mutedNote.textContent = t("call.youAreMuted");
     show(mutedNote, mutedHint.visible(controls.muted, Date.now()));
+    pausedNote.textContent = t("call.videoPausedByNetwork");
+    show(pausedNote, showVideoPausedNote(controls, videoPaused));
     show(placeholder, !controls.showRemoteScreen && (!controls.showVideo || controls.showRemotePlaceholder));
     placeholderNote.textContent =
       s.status === "calling" ? t("call.calling")
+        : controls.remoteVideoPaused ? t("call.remoteVideoPaused")
         : controls.showVideo && !call.remoteVideo ? t("call.remoteCameraOff")
           : !call.remoteAudio ? t("call.remoteMuted") : "";
     if (controls.showRemotePlaceholder) renderers?.remote?.clear();
@@ -220,6 +225,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   let reports = 0;
   ctx.stats.subscribe((stats) => {
     if (stats) reports += 1;
+    videoPaused = stats;
     quality.set(stats?.quality ?? "unknown", reports, stats?.reconnecting ?? false);
     overlay.set(stats);
     if (stats) {

@@ -2,7 +2,9 @@
 
 use super::{CallMedia, ClientMirror, CurrentCall, PendingKind, Role};
 use super::{ClientError, MediaAction};
-use duet_protocol::{AccountId, CallAction, CallId, CallType, ClientMessage, DeviceId};
+use duet_protocol::{
+    AccountId, CallAction, CallId, CallType, ClientMessage, DeviceId, VideoOffReason,
+};
 
 impl ClientMirror {
     /// Sends a request that is not about a call (login, contacts, history, ...); returns its `req`.
@@ -197,15 +199,44 @@ impl ClientMirror {
         self.invite_action(call_id, action, PendingKind::Other, now_ms)
     }
 
-    /// Tells the peer this device's microphone and camera state (AUDIO_/VIDEO_AVAILABLE).
-    pub fn set_media(&mut self, audio: bool, video: bool, now_ms: u64) -> Result<u64, ClientError> {
+    /// Tells the peer this device's microphone and camera state (AUDIO_/VIDEO_AVAILABLE), and
+    /// why video is off if the user has it on (`video_reason`).
+    pub fn set_media(
+        &mut self,
+        audio: bool,
+        video: bool,
+        video_reason: Option<VideoOffReason>,
+        now_ms: u64,
+    ) -> Result<u64, ClientError> {
         let call_id = self.answered_call()?;
-        Ok(self.current_action(
-            CallAction::Media { audio, video },
-            PendingKind::Other,
-            now_ms,
-            &call_id,
-        ))
+        let action = CallAction::Media {
+            audio,
+            video,
+            video_reason,
+        };
+        Ok(self.current_action(action, PendingKind::Other, now_ms, &call_id))
+    }
+
+    /// The network paused (true) or resumed this device's camera in the current call: once
+    /// answered, the peer is told (VIDEO_AVAILABLE false with reason `network`, or true), and
+    /// the `req` returned. Nothing is sent while the user has the camera off, nor when nothing
+    /// changed.
+    pub fn set_video_paused_by_network(
+        &mut self,
+        paused: bool,
+        now_ms: u64,
+    ) -> Result<Option<u64>, ClientError> {
+        let Some(call) = self.current.as_mut() else {
+            return Ok(None);
+        };
+        let media = &mut call.media;
+        let before = media.announced();
+        media.local_video_paused = paused;
+        let (audio, video, reason) = media.announced();
+        if !call.answered || (audio, video, reason) == before {
+            return Ok(None);
+        }
+        self.set_media(audio, video, reason, now_ms).map(Some)
     }
 
     /// This device turns its microphone and/or camera on or off (`None` keeps it). In a call it
@@ -225,11 +256,11 @@ impl ClientMirror {
         let media = &mut call.media;
         media.local_audio = audio.unwrap_or(media.local_audio);
         media.local_video = video.unwrap_or(media.local_video);
-        let (audio, video, answered) = (media.local_audio, media.local_video, call.answered);
+        let ((audio, video, reason), answered) = (media.announced(), call.answered);
         if !answered {
             return Ok(None);
         }
-        self.set_media(audio, video, now_ms).map(Some)
+        self.set_media(audio, video, reason, now_ms).map(Some)
     }
 
     /// Asks to switch the answered call to `call_type` (video to audio happens at once).

@@ -330,10 +330,17 @@ impl ClientMirror {
                 from,
                 payload,
             }),
-            CallEvent::Media { audio, video } => {
+            CallEvent::Media {
+                audio,
+                video,
+                video_reason,
+            } => {
+                // A reason is only for video that is off.
+                let reason = video_reason.filter(|_| !video);
                 if let Some(call) = self.current_mut(call_id) {
                     call.media.remote_audio = audio;
                     call.media.remote_video = video;
+                    call.media.remote_video_reason = reason;
                 }
                 let call_id = call_id.clone();
                 self.emit(ClientEvent::AudioAvailable {
@@ -343,6 +350,7 @@ impl ClientMirror {
                 self.emit(ClientEvent::VideoAvailable {
                     call_id,
                     available: video,
+                    reason,
                 });
             }
             CallEvent::SwitchRequested { call_type } => {

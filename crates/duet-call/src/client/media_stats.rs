@@ -82,6 +82,11 @@ pub struct MediaStats {
     /// is being mended by an ICE restart: the app says "Reconnecting…". The call goes on.
     #[serde(default)]
     pub reconnecting: bool,
+    /// This device's camera is paused because the path cannot carry its lowest bitrate
+    /// (minBitrate): the peer was told VIDEO_AVAILABLE false with reason `network`, and video
+    /// comes back by itself when the network allows. `quality` is at best `poor` meanwhile.
+    #[serde(default)]
+    pub video_paused_by_network: bool,
 }
 
 #[cfg(test)]

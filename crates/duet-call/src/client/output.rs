@@ -4,7 +4,7 @@ use super::media_stats::MediaStats;
 use super::types::{CallState, CurrentCall, Invite, Role, ServerError};
 use duet_protocol::{
     AccountId, CallId, CallRecord, CallType, ClientFrame, Contact, DeviceId, EndReason, IceServer,
-    Presence, ServerMessage,
+    Presence, ServerMessage, VideoOffReason,
 };
 
 /// One effect for the I/O layer, drained with [`super::ClientMirror::poll_output`].
@@ -87,9 +87,15 @@ pub enum ClientEvent {
     /// The peer's microphone went on or off.
     #[serde(rename = "AUDIO_AVAILABLE")]
     AudioAvailable { call_id: CallId, available: bool },
-    /// The peer's camera went on or off.
+    /// The peer's camera went on or off; `reason` `network` when it is off because the path
+    /// cannot carry the peer's video (paused, back by itself when the network allows).
     #[serde(rename = "VIDEO_AVAILABLE")]
-    VideoAvailable { call_id: CallId, available: bool },
+    VideoAvailable {
+        call_id: CallId,
+        available: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<VideoOffReason>,
+    },
     /// The call type changed.
     #[serde(rename = "CALL_TYPE_CHANGE")]
     CallTypeChange {

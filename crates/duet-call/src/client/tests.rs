@@ -4,7 +4,7 @@ use super::*;
 use duet_protocol::{
     AccountId, CallAction, CallEvent, CallRecord, CallSnapshot, CallSnapshotPhase, CallStatus,
     CallType, ClientMessage, DeviceId, EndReason, ErrorCode, OtherDeviceAction, Party, ServerFrame,
-    ServerMessage,
+    ServerMessage, VideoOffReason,
 };
 use serde_json::json;
 
@@ -1166,6 +1166,7 @@ fn media_switch_and_signal_events_map_to_seed_names() {
             CallEvent::Media {
                 audio: false,
                 video: true,
+                video_reason: None,
             },
         ),
         T0,
@@ -1231,7 +1232,7 @@ fn media_switch_and_signal_events_map_to_seed_names() {
 #[test]
 fn set_media_switch_and_answer_need_an_answered_call_and_carry_increasing_seq() {
     let mut m = logged_in();
-    assert_eq!(m.set_media(true, false, T0), Err(ClientError::NoCall));
+    assert_eq!(m.set_media(true, false, None, T0), Err(ClientError::NoCall));
     calling(&mut m);
     assert_eq!(
         m.switch_type(CallType::Audio, T0),
@@ -1250,7 +1251,7 @@ fn set_media_switch_and_answer_need_an_answered_call_and_carry_increasing_seq() 
         T0,
     );
     drain(&mut m);
-    m.set_media(true, false, T0).unwrap();
+    m.set_media(true, false, None, T0).unwrap();
     m.switch_type(CallType::Audio, T0).unwrap();
     m.answer_switch(CallType::Video, false, T0).unwrap();
     let (out, _) = drain(&mut m);
@@ -1439,6 +1440,7 @@ fn resync_keeps_a_call_that_survived_and_drops_older_events() {
             CallEvent::Media {
                 audio: false,
                 video: false,
+                video_reason: None,
             },
         ),
         T0 + 300,
@@ -1662,7 +1664,8 @@ fn the_current_call_keeps_its_media_facts_and_answer_time() {
         action_of(msg).0,
         CallAction::Media {
             audio: false,
-            video: false
+            video: false,
+            video_reason: None,
         }
     )));
     assert!(!m.current().unwrap().media.local_video);
@@ -1670,6 +1673,7 @@ fn the_current_call_keeps_its_media_facts_and_answer_time() {
     let peer_media = CallEvent::Media {
         audio: false,
         video: true,
+        video_reason: None,
     };
     m.handle_frame(event("c1", 3, peer_media), T0 + 40);
     let media = m.current().unwrap().media;
@@ -1709,6 +1713,76 @@ fn the_current_call_keeps_its_media_facts_and_answer_time() {
     assert!(
         !media.local_audio,
         "the microphone stays as the user left it"
+    );
+}
+
+/// A network pause of the camera tells the peer `video` false with reason `network`, resuming
+/// tells it true; the user's own camera-off is announced without a reason and is not undone by
+/// the network resuming. The peer's reason reaches VIDEO_AVAILABLE.
+#[test]
+fn a_network_pause_is_announced_with_its_reason_and_kept_apart_from_camera_off() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let answered = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, answered), T0 + 20);
+    drain(&mut m);
+    let announced = |m: &mut ClientMirror| -> Vec<CallAction> {
+        let (out, _) = drain(m);
+        sent(&out)
+            .iter()
+            .map(|msg| action_of(msg).0.clone())
+            .filter(|a| matches!(a, CallAction::Media { .. }))
+            .collect()
+    };
+    let media = |video, video_reason| CallAction::Media {
+        audio: true,
+        video,
+        video_reason,
+    };
+
+    assert!(m
+        .set_video_paused_by_network(true, T0 + 30)
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        announced(&mut m),
+        [media(false, Some(VideoOffReason::Network))]
+    );
+    assert_eq!(m.set_video_paused_by_network(true, T0 + 31).unwrap(), None);
+    assert!(m
+        .set_video_paused_by_network(false, T0 + 40)
+        .unwrap()
+        .is_some());
+    assert_eq!(announced(&mut m), [media(true, None)]);
+
+    // Camera off by the user, then a network pause and resume: the peer hears only the user.
+    m.set_local_media(None, Some(false), T0 + 50).unwrap();
+    assert_eq!(announced(&mut m), [media(false, None)]);
+    assert_eq!(m.set_video_paused_by_network(true, T0 + 60).unwrap(), None);
+    assert_eq!(m.set_video_paused_by_network(false, T0 + 70).unwrap(), None);
+    assert!(announced(&mut m).is_empty());
+
+    let peer_paused = CallEvent::Media {
+        audio: true,
+        video: false,
+        video_reason: Some(VideoOffReason::Network),
+    };
+    m.handle_frame(event("c1", 3, peer_paused), T0 + 80);
+    let (_, events) = drain(&mut m);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ClientEvent::VideoAvailable {
+            available: false,
+            reason: Some(VideoOffReason::Network),
+            ..
+        }
+    )));
+    assert_eq!(
+        m.current().unwrap().media.remote_video_reason,
+        Some(VideoOffReason::Network)
     );
 }
 

@@ -1,6 +1,8 @@
 //! The values the client mirror hands out: its status, the current call and ringing invites.
 
-use duet_protocol::{AccountId, CallId, CallType, DeviceId, ErrorCode, IceServer, Party};
+use duet_protocol::{
+    AccountId, CallId, CallType, DeviceId, ErrorCode, IceServer, Party, VideoOffReason,
+};
 
 /// nertc-call's `callStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -95,10 +97,15 @@ pub struct CallMedia {
     pub local_audio: bool,
     /// This device sends its camera (while the call is a video call).
     pub local_video: bool,
+    /// This device's camera is on but paused because the path cannot carry its video (the
+    /// peer is told `video` false with `video_reason` network).
+    pub local_video_paused: bool,
     /// The peer announced its microphone on.
     pub remote_audio: bool,
     /// The peer announced its camera on (while the call is a video call).
     pub remote_video: bool,
+    /// Why the peer's camera sends nothing although it is on, as the peer announced it.
+    pub remote_video_reason: Option<VideoOffReason>,
     /// The peer asks to switch the call to this type; answer with `answer_switch`.
     pub switch_request: Option<CallType>,
 }
@@ -109,8 +116,10 @@ impl CallMedia {
         Self {
             local_audio: config.open_microphone,
             local_video: config.open_camera,
+            local_video_paused: false,
             remote_audio: true,
             remote_video: true,
+            remote_video_reason: None,
             switch_request: None,
         }
     }
@@ -120,7 +129,16 @@ impl CallMedia {
         let video = call_type == CallType::Video;
         self.local_video = video;
         self.remote_video = video;
+        self.local_video_paused = false;
+        self.remote_video_reason = None;
         self.switch_request = None;
+    }
+
+    /// What `call.media` announces of this device: (audio, video, why video is off).
+    pub(crate) fn announced(&self) -> (bool, bool, Option<VideoOffReason>) {
+        let paused = self.local_video && self.local_video_paused;
+        let reason = paused.then_some(VideoOffReason::Network);
+        (self.local_audio, self.local_video && !paused, reason)
     }
 }
 

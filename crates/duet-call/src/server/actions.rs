@@ -161,10 +161,22 @@ impl Switchboard {
             (Role::Caller | Role::Callee | Role::RingingCallee, A::Signal { to, payload }) => {
                 self.relay_signal(from, req, id, to, payload)
             }
-            (Role::Caller | Role::Callee | Role::RingingCallee, A::Media { audio, video }) => {
+            (
+                Role::Caller | Role::Callee | Role::RingingCallee,
+                A::Media {
+                    audio,
+                    video,
+                    video_reason,
+                },
+            ) => {
                 self.ack(from, req, id, None);
                 for to in self.counterparts(id, from, None) {
-                    self.send_event(id, &to, None, CallEvent::Media { audio, video });
+                    let media = CallEvent::Media {
+                        audio,
+                        video,
+                        video_reason,
+                    };
+                    self.send_event(id, &to, None, media);
                 }
             }
             (Role::Caller | Role::Callee, A::SwitchType { call_type }) if !ringing => {

@@ -60,14 +60,22 @@ impl BitrateController {
     /// whole send estimate, if known) leaves once `audio_kbps` and packet overhead are paid, and
     /// never under the floor.
     pub fn video_target_kbps(&self, estimate_kbps: Option<u32>, audio_kbps: f64) -> u32 {
-        let Some(estimate) = estimate_kbps else {
+        let Some(budget) = video_budget_kbps(estimate_kbps, audio_kbps) else {
             return self.target_kbps;
         };
-        let budget = (f64::from(estimate) * (1.0 - PACKET_OVERHEAD) - audio_kbps).max(0.0);
-        (budget.round() as u32)
+        budget
             .min(self.target_kbps)
             .clamp(self.min_kbps, self.max_kbps)
     }
+}
+
+/// What `estimate_kbps` (the whole send estimate, if known) leaves for video once `audio_kbps`
+/// and packet overhead are paid, before any floor: what decides whether video pauses
+/// (`video_pause.rs`).
+pub fn video_budget_kbps(estimate_kbps: Option<u32>, audio_kbps: f64) -> Option<u32> {
+    let estimate = estimate_kbps?;
+    let budget = (f64::from(estimate) * (1.0 - PACKET_OVERHEAD) - audio_kbps).max(0.0);
+    Some(budget.round() as u32)
 }
 
 /// The camera's share of the video budget while a screen is shared: the far side shows the
@@ -126,6 +134,12 @@ mod tests {
         assert_eq!(c.video_target_kbps(Some(400), 40.0), 340);
         assert_eq!(c.video_target_kbps(Some(5_000), 40.0), 900, "the ceiling");
         assert_eq!(c.video_target_kbps(Some(50), 40.0), 100, "the floor");
+        assert_eq!(
+            video_budget_kbps(Some(50), 40.0),
+            Some(8),
+            "no floor in the budget"
+        );
+        assert_eq!(video_budget_kbps(None, 40.0), None);
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub struct Availability {
     /// We are sharing a screen or window (its track is negotiated and sending).
     #[serde(default)]
     pub screen: bool,
+    /// Our camera is on but paused because the path cannot carry minBitrate
+    /// (`video_pause.rs`); `video` is false meanwhile. Local only: the far side learns it from
+    /// signaling's `call.media`, so it is not sent on the channel.
+    #[serde(skip)]
+    pub video_paused: bool,
 }
 
 /// What the far side said last: audio and video `None` until it first says; not sharing is

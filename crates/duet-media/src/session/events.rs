@@ -79,6 +79,9 @@ pub struct CallStats {
     /// The screen encoder's target bitrate, kbps (0 when not sharing).
     #[serde(default)]
     pub screen_target_kbps: u32,
+    /// Our camera is paused because the path cannot carry minBitrate (`video_pause.rs`).
+    #[serde(default)]
+    pub video_paused_by_network: bool,
 }
 
 /// Everything a [`super::CallMedia`] reports.
@@ -130,6 +133,13 @@ pub enum MediaEvent {
     RemoteVideoAvailable {
         /// Whether video is available.
         available: bool,
+    },
+    /// Our camera stopped sending because the path cannot carry minBitrate (true), or sends
+    /// again (false: a trial began, or the user turned the camera off, which ends the network's
+    /// pause). Tell the far side: it sees VIDEO_AVAILABLE false with reason network.
+    VideoPausedByNetwork {
+        /// Whether video is paused by the network now.
+        paused: bool,
     },
     /// Statistics of the last second.
     Stats {

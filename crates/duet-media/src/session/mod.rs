@@ -33,6 +33,7 @@ mod start;
 mod stats;
 mod video_capture;
 mod video_decode;
+mod video_pause;
 mod video_recv;
 mod video_send;
 
@@ -42,6 +43,9 @@ pub use assembler::{
 pub use control::Availability;
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};
+pub use video_pause::{
+    PauseState, VideoPause, FIRST_BACKOFF, HOLD, MAX_BACKOFF, TRIAL, TRIAL_LIMIT,
+};
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

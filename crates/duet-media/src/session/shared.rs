@@ -204,16 +204,19 @@ impl Shared {
         });
     }
 
-    /// Publishes whether a video lane is sending (its capture thread's part of the state).
-    pub fn set_lane_available(&self, lane: Lane, available: bool) {
+    /// Publishes whether a video lane is sending, and whether it would be but for a network
+    /// pause (its capture thread's part of the state; only the camera pauses).
+    pub fn set_lane_available(&self, lane: Lane, available: bool, network_paused: bool) {
         self.availability.send_if_modified(|state| {
-            let flag = match lane {
-                Lane::Camera => &mut state.video,
-                Lane::Screen => &mut state.screen,
-            };
-            let changed = *flag != available;
-            *flag = available;
-            changed
+            let before = *state;
+            match lane {
+                Lane::Camera => {
+                    state.video = available;
+                    state.video_paused = network_paused;
+                }
+                Lane::Screen => state.screen = available,
+            }
+            *state != before
         });
     }
 

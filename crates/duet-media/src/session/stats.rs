@@ -8,11 +8,12 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
 use super::audio_send::AudioCommand;
-use super::bitrate::{split_for_screen, BitrateController};
+use super::bitrate::{split_for_screen, video_budget_kbps, BitrateController};
 use super::events::{CallStats, MediaEvent};
 use super::lane::{Lane, VideoCounters};
 use super::shared::{Phase, Shared};
 use super::video_capture::VideoCommand;
+use super::video_pause::VideoPause;
 
 /// Loss, RTT and jitter read from one webrtc-rs stats report.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -111,6 +112,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         BitrateController::new(shared.config.min_bitrate, shared.config.max_bitrate);
     let mut applied_kbps = controller.target_kbps();
     let mut screen_kbps = 0;
+    let mut pause = VideoPause::new(shared.config.min_bitrate);
     let mut previous = Snapshot::take(&shared, (0, 0));
     let mut phase = shared.phase.subscribe();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -132,25 +134,45 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
             };
             let audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
             let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
-            (applied_kbps, screen_kbps) = if shared.availability.borrow().screen {
+            let availability = *shared.availability.borrow();
+            (applied_kbps, screen_kbps) = if availability.screen {
                 split_for_screen(video_kbps)
             } else {
                 (video_kbps, 0)
             };
+            // While a screen is shared the split keeps the camera's own floor; the pause is
+            // for a camera that is all the video.
+            let camera = (availability.video || availability.video_paused) && !availability.screen;
+            let (was_paused, was_sending) = (pause.paused(), pause.sending());
+            let budget = video_budget_kbps(estimate_kbps, audio_kbps);
+            let paused = pause.update(now.at, budget, camera);
+            if paused {
+                // A trial sends at the floor; a paused encoder keeps it for the next trial.
+                applied_kbps = shared.config.min_bitrate;
+            }
             shared.send_video(VideoCommand::SetBitrate(applied_kbps));
+            if pause.sending() != was_sending {
+                tracing::info!(state = ?pause.state(), budget, "camera video paused or on trial");
+                shared.send_video(VideoCommand::SetNetworkPaused(!pause.sending()));
+            }
+            if paused != was_paused {
+                tracing::info!(paused, budget, "video paused by the network (told)");
+                shared.emit(MediaEvent::VideoPausedByNetwork { paused });
+            }
             if screen_kbps > 0 {
                 shared.send_lane(Lane::Screen, VideoCommand::SetBitrate(screen_kbps));
             }
             let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
             shared.send_audio(AudioCommand::SetExpectedLoss(percent));
         }
-        let stats = call_stats(
+        let mut stats = call_stats(
             &previous,
             &now,
             &report,
             (applied_kbps, screen_kbps),
             &shared,
         );
+        stats.video_paused_by_network = pause.paused();
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
     }
@@ -198,5 +220,6 @@ fn call_stats(
         screen_send_fps: (now.screen.frames_encoded - previous.screen.frames_encoded) as f64 / secs,
         screen_recv_fps: (now.screen.frames_decoded - previous.screen.frames_decoded) as f64 / secs,
         screen_target_kbps,
+        video_paused_by_network: false,
     }
 }

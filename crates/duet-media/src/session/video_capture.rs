@@ -34,6 +34,9 @@ pub(crate) enum VideoCommand {
     SetFilter(Box<dyn VideoFrameFilter>),
     /// The encoder's target bitrate, kbps.
     SetBitrate(u32),
+    /// The path cannot carry minBitrate: send nothing (true) until told otherwise
+    /// (`video_pause.rs`); the user's camera switch is kept apart.
+    SetNetworkPaused(bool),
     /// The next frame must be a keyframe (a PLI/FIR, a lost frame, a new connection).
     RequestKeyframe,
     /// Ends the thread.
@@ -74,6 +77,8 @@ pub(crate) struct VideoCapture {
     encoder: Option<Vp8Encoder>,
     released: bool,
     enabled: bool,
+    /// Paused because the path cannot carry minBitrate (the camera lane only).
+    network_paused: bool,
     target_kbps: u32,
     /// The picture size the target affords (halved on a poor path).
     send_size: SendSize,
@@ -106,6 +111,7 @@ impl VideoCapture {
             encoder: None,
             released: false,
             enabled: true,
+            network_paused: false,
             target_kbps,
             send_size: SendSize::default(),
             scaler: FrameScaler::new(),
@@ -152,6 +158,11 @@ impl VideoCapture {
     }
 
     fn wanted(&self) -> bool {
+        self.camera_on() && !self.network_paused
+    }
+
+    /// Whether the user's side wants this lane sent: released, switched on, with a source.
+    fn camera_on(&self) -> bool {
         self.released && self.enabled && self.source.is_some()
     }
 
@@ -181,6 +192,7 @@ impl VideoCapture {
             }
             VideoCommand::SetFilter(filter) => self.filter = filter,
             VideoCommand::SetBitrate(kbps) => self.target_kbps = kbps,
+            VideoCommand::SetNetworkPaused(paused) => self.network_paused = paused,
             VideoCommand::RequestKeyframe => self.keyframe_due = true,
             VideoCommand::Stop => return false,
         }
@@ -188,10 +200,15 @@ impl VideoCapture {
         true
     }
 
-    /// Tells the far side (through the control channel) whether this lane is sending.
+    /// Tells the far side (through the control channel) whether this lane is sending, and the
+    /// stats task whether it is paused by the network only.
     fn publish_availability(&self) {
-        let available = self.released && self.enabled && self.source.is_some();
-        self.shared.set_lane_available(self.lane, available);
+        let on = self.camera_on();
+        self.shared.set_lane_available(
+            self.lane,
+            on && !self.network_paused,
+            on && self.network_paused,
+        );
     }
 
     /// The next filtered frame; on a source failure the source is dropped and reported.
@@ -420,6 +437,36 @@ mod tests {
         rig.captured_after(Some(VideoCommand::SetBitrate(321)));
         let encoder = rig.capture.encoder.as_ref().unwrap();
         assert_eq!(encoder.config().bitrate_kbps, 321);
+    }
+
+    #[test]
+    fn a_network_pause_stops_sending_apart_from_the_camera_switch() {
+        let mut rig = rig();
+        rig.captured_after(Some(VideoCommand::Release));
+        rig.commands
+            .send(VideoCommand::SetNetworkPaused(true))
+            .unwrap();
+        assert!(rig.capture.apply_pending() && !rig.capture.wanted());
+        let state = *rig.shared.availability.borrow();
+        assert!(!state.video && state.video_paused, "{state:?}");
+        // The user turns the camera off and on while paused: still paused, by the network.
+        rig.commands.send(VideoCommand::SetEnabled(false)).unwrap();
+        assert!(rig.capture.apply_pending());
+        let state = *rig.shared.availability.borrow();
+        assert!(
+            !state.video && !state.video_paused,
+            "off is the user's: {state:?}"
+        );
+        rig.commands.send(VideoCommand::SetEnabled(true)).unwrap();
+        assert!(rig.capture.apply_pending() && !rig.capture.wanted());
+        assert!(rig.shared.availability.borrow().video_paused);
+        rig.capture.sending = false; // what the waiting turn records
+        assert!(
+            rig.captured_after(Some(VideoCommand::SetNetworkPaused(false))),
+            "resuming starts with a keyframe"
+        );
+        let state = *rig.shared.availability.borrow();
+        assert!(state.video && !state.video_paused, "{state:?}");
     }
 
     #[test]

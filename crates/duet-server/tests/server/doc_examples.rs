@@ -316,7 +316,8 @@ async fn requests_and_an_answered_call(run: &mut Run) {
         media,
         CallEvent::Media {
             audio: false,
-            video: true
+            video: true,
+            video_reason: None,
         }
     );
 
