@@ -939,6 +939,27 @@ fn impaired_3_a_300_kbit_cap_is_respected_and_video_keeps_moving() {
     }
 }
 
+/// Like [`wait_while_the_call_lives`], for conditions on the clients' own events: `progress`
+/// gets both (Alice, Bob) and returns `None` once done.
+fn wait_for_events(
+    caller: &mut Cli,
+    callee: &mut Cli,
+    what: &str,
+    mut progress: impl FnMut(&mut Cli, &mut Cli) -> Option<String>,
+) {
+    let started = Instant::now();
+    while let Some(state) = progress(caller, callee) {
+        let ended = call_ended(caller, callee);
+        assert!(
+            !ended && started.elapsed() < GUARD,
+            "{what} (call ended: {ended}): {state}\nAlice's events: {}\nBob's events: {}",
+            brief(caller.events_so_far()),
+            brief(callee.events_so_far())
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Bob's `VIDEO_AVAILABLE` events so far: (available, reason).
 fn video_available(cli: &mut Cli) -> Vec<(bool, Option<String>)> {
     cli.events_so_far()
@@ -988,26 +1009,24 @@ fn impaired_5_video_pauses_under_its_floor_and_comes_back_when_the_cap_lifts() {
     let capped = Instant::now();
 
     let network_pause = (false, Some("network".to_owned()));
-    wait_while_the_call_lives(
+    wait_for_events(
         &mut caller,
         &mut callee,
         "Bob was not told Alice's video paused for the network",
-        Duration::from_millis(100),
-        || {
-            let seen = video_available(&mut callee);
+        |_, callee| {
+            let seen = video_available(callee);
             (!seen.contains(&network_pause)).then(|| format!("Bob's VIDEO_AVAILABLE: {seen:?}"))
         },
     );
     let paused_after = capped.elapsed();
     let (_, bob_at_pause) = media::recorded(at_callee.path());
     // Alice's own statistics say so, graded poor at best; and 4 s of her audio reach Bob.
-    wait_while_the_call_lives(
+    wait_for_events(
         &mut caller,
         &mut callee,
         "Alice's statistics did not say her video is paused, or Bob recorded no more audio",
-        Duration::from_millis(200),
-        || {
-            let grades = paused_grades(&mut caller);
+        |caller, _| {
+            let grades = paused_grades(caller);
             let (_, bob_now) = media::recorded(at_callee.path());
             (grades.is_empty() || bob_now < bob_at_pause + 4.0)
                 .then(|| format!("paused grades {grades:?}, Bob's audio {bob_now:.1} s"))
@@ -1022,13 +1041,12 @@ fn impaired_5_video_pauses_under_its_floor_and_comes_back_when_the_cap_lifts() {
     let (alice_had, bob_had) = recorded_both(at_caller.path(), at_callee.path());
     duet_e2e::lab::impair::lift_cap(router);
     let lifted = Instant::now();
-    wait_while_the_call_lives(
+    wait_for_events(
         &mut caller,
         &mut callee,
         "Bob was not told Alice's video is back",
-        Duration::from_millis(100),
-        || {
-            let seen = video_available(&mut callee);
+        |_, callee| {
+            let seen = video_available(callee);
             let back = seen
                 .iter()
                 .skip_while(|s| **s != network_pause)
