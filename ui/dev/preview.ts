@@ -21,7 +21,7 @@ const now = Date.now();
 const call = (callType: 1 | 2, answered: boolean) => ({
   callId: "c1", peer: "lin", peerNick: lang === "zh" ? "林晓" : "Lin Xiao", callType, outgoing: true,
   answeredAtMs: answered ? now - 754_000 : null, muted: false, cameraOn: true, remoteAudio: true,
-  remoteVideo: true, switchRequest: null, sharing: false, remoteSharing: false,
+  remoteVideo: true, remoteVideoPaused: false, switchRequest: null, sharing: false, remoteSharing: false,
   // `&nocamera=1`: this device has no camera, as on a machine without one.
   devices: { camera: params.get("nocamera") === "1" ? "not_found" as const : "ok" as const, microphone: "ok" as const },
 });
@@ -164,7 +164,7 @@ async function main() {
         if (parsed.ok) ctx.frames.push(parsed.frame);
       }
     }, 1000 / 30);
-    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent", speaking: false, reconnecting: false };
+    const stats: CallStats = { rttMs: 38, lossPct: 0.4, jitterMs: 4, sendKbps: 1480, recvKbps: 1392, fps: 30, width: 1280, height: 720, quality: "excellent", speaking: false, reconnecting: false, videoPausedByNetwork: false };
     setInterval(() => emit("stats", stats), 1000);
     emit("stats", stats);
   }
