@@ -275,6 +275,20 @@ describe("call screen", () => {
     await settle();
     expect(backend.last("select_device")?.args).toEqual({ kind: "camera", id: "cam0" });
     expect(visible("camera-menu")).toBe(false);
+    // The choice is the settings' now: opened again, the menu marks the device picked.
+    backend.responses.devices = { cameras: [{ id: "cam0", name: "Integrated Camera" }, { id: "cam1", name: "USB Camera" }], microphones: [], speakers: [] };
+    backend.responses.get_settings = { ...(backend.responses.get_settings as object), camera: "cam1" };
+    byTestId("camera-menu-toggle").click();
+    await settle();
+    const usb = [...byTestId("camera-menu").querySelectorAll<HTMLElement>("[data-testid=camera-menu-item]")][1];
+    usb.click();
+    await settle();
+    byTestId("camera-menu-toggle").click();
+    await settle();
+    const checked = [...byTestId("camera-menu").querySelectorAll<HTMLElement>("[data-testid=camera-menu-item]")]
+      .map((i) => i.getAttribute("aria-checked"));
+    expect(checked).toEqual(["false", "true"]);
+    press("Escape");
     // No microphone at all: the menu says so instead of an empty list.
     byTestId("mic-menu-toggle").click();
     await settle();

@@ -26,9 +26,13 @@ export function deviceMenu(ctx: AppContext, kind: PickableKind): DeviceMenu {
       h("span", { class: "device-check" }, chosen ? icon(ICONS.check) : null), device.name);
     button.setAttribute("aria-checked", String(chosen));
     button.dataset.id = device.id;
-    button.addEventListener("click", () => {
+    button.addEventListener("click", async () => {
       close();
-      ctx.run(ctx.commands.selectDevice(kind, device.id));
+      // select_device keeps the choice in the backend's Settings: the page's copy follows, so the
+      // menu marks this device next time (and the settings view shows it).
+      if ((await ctx.run(ctx.commands.selectDevice(kind, device.id))) === undefined) return;
+      const settings = await ctx.run(ctx.commands.getSettings());
+      if (settings) ctx.settings.set(settings);
     });
     return button;
   };
