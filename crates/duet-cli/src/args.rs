@@ -112,6 +112,10 @@ pub enum Command {
         /// Answer video calls as audio.
         #[arg(long)]
         audio_only: bool,
+        /// Answer the peer's requests to switch the call type (audio to video); by default they
+        /// are left unanswered.
+        #[arg(long, value_enum)]
+        switch: Option<SwitchAnswer>,
     },
     /// Print call records, newest first.
     History {
@@ -189,6 +193,13 @@ pub enum Auto {
     Reject,
     Busy,
     Ignore,
+}
+
+/// How `listen --switch` answers the peer's request to switch the call type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SwitchAnswer {
+    Accept,
+    Decline,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

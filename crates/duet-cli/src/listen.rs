@@ -1,6 +1,6 @@
 //! `duet-cli listen`: answer incoming calls automatically; exit after `--count` calls ended here.
 
-use crate::args::Auto;
+use crate::args::{Auto, SwitchAnswer};
 use crate::{outcome, print};
 use duet_callkit::{CallEvent, CallId, CallKit, CallType, Invite};
 use futures_util::StreamExt;
@@ -14,6 +14,8 @@ pub struct Plan {
     pub hangup_after: Option<Duration>,
     pub count: Option<u32>,
     pub audio_only: bool,
+    /// How to answer the peer's switch requests; None leaves them unanswered.
+    pub switch: Option<SwitchAnswer>,
 }
 
 /// Prints every event and answers invites per `plan`; returns the exit code of the last call.
@@ -35,6 +37,12 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
             CallEvent::Invited(invite) => {
                 open.insert(invite.call_id.clone());
                 answer(kit, &plan, invite.clone());
+                None
+            }
+            CallEvent::SwitchRequested { .. } => {
+                if let Some(answer) = plan.switch {
+                    answer_switch(kit, answer);
+                }
                 None
             }
             CallEvent::OtherClientAccept { call_id } => {
@@ -90,6 +98,17 @@ fn answer(kit: &CallKit, plan: &Plan, invite: Invite) {
             if let Err(error) = kit.hangup().await {
                 eprintln!("duet-cli: hangup: {error}");
             }
+        }
+    });
+}
+
+/// Answers the peer's switch request in the background; the outcome arrives as an event
+/// (`CALL_TYPE_CHANGE` when accepted).
+fn answer_switch(kit: &CallKit, answer: SwitchAnswer) {
+    let kit = kit.clone();
+    tokio::spawn(async move {
+        if let Err(error) = kit.answer_switch(answer == SwitchAnswer::Accept).await {
+            eprintln!("duet-cli: answering the switch request: {error}");
         }
     });
 }

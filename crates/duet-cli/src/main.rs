@@ -161,6 +161,7 @@ async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<
             hangup_after,
             count,
             audio_only,
+            switch,
         } => {
             let plan = listen::Plan {
                 auto,
@@ -168,6 +169,7 @@ async fn run(kit: &CallKit, events: Events, command: Command) -> anyhow::Result<
                 hangup_after,
                 count,
                 audio_only,
+                switch,
             };
             listen::run(kit, events, plan).await
         }
