@@ -30,20 +30,20 @@ describe("screenFor", () => {
 describe("callControls", () => {
   it("offers cancel, not hang up, while the outgoing call rings", () => {
     const c = callControls(state("calling", { call: call() }))!;
-    expect(c).toMatchObject({ statusKey: "call.calling", showCancel: true, showHangup: false, showDuration: false, showSwitchAudio: false });
+    expect(c).toMatchObject({ statusKey: "call.calling", showCancel: true, showHangup: false, showDuration: false, showSwitchAudio: false, showSwitchVideo: false });
   });
 
   it("offers hang up, mute, camera and switch to audio in a video call", () => {
     const c = callControls(state("in_call", { call: call({ answeredAtMs: 1 }) }))!;
     expect(c).toMatchObject({
       statusKey: "call.connected", showCancel: false, showHangup: true, showMute: true, showCamera: true,
-      showSwitchAudio: true, showDuration: true, showVideo: true, showRemotePlaceholder: false,
+      showSwitchAudio: true, showSwitchVideo: false, showDuration: true, showVideo: true, showRemotePlaceholder: false,
     });
   });
 
-  it("hides camera and switch in an audio call", () => {
+  it("hides camera and switch to audio in an audio call, and offers switch to video", () => {
     const c = callControls(state("in_call", { call: call({ callType: 1 }) }))!;
-    expect(c).toMatchObject({ showCamera: false, showSwitchAudio: false, showVideo: false, showMute: true });
+    expect(c).toMatchObject({ showCamera: false, showSwitchAudio: false, showSwitchVideo: true, showVideo: false, showMute: true });
   });
 
   it("tells a network pause of the peer's video from its camera being off", () => {

@@ -19,6 +19,8 @@ export type CallControls = {
   showMute: boolean;
   showCamera: boolean;
   showSwitchAudio: boolean;
+  /** "Switch to video" in an answered audio call: asks the peer, who must consent. */
+  showSwitchVideo: boolean;
   /** Video canvases (remote large, local small); an audio call shows the peer's avatar instead. */
   showVideo: boolean;
   showRemotePlaceholder: boolean;
@@ -57,6 +59,7 @@ export function callControls(state: AppState): CallControls | null {
     showMute: true,
     showCamera: video,
     showSwitchAudio: video && !ringing,
+    showSwitchVideo: !video && !ringing,
     showVideo: video,
     showRemotePlaceholder: video && (ringing || !call.remoteVideo),
     remoteVideoPaused: video && !ringing && !call.remoteVideo && call.remoteVideoPaused,

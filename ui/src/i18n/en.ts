@@ -107,6 +107,7 @@ export const en: Record<I18nKey, string> = {
   "call.cameraOff": "Turn camera off",
   "call.cameraOn": "Turn camera on",
   "call.switchAudio": "Switch to audio",
+  "call.switchVideo": "Switch to video",
   "call.hangup": "Hang up",
   "call.cancel": "Cancel",
   "call.fullscreen": "Full screen",

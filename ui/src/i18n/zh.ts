@@ -105,6 +105,7 @@ export const zh = {
   "call.cameraOff": "关闭摄像头",
   "call.cameraOn": "打开摄像头",
   "call.switchAudio": "切到语音",
+  "call.switchVideo": "切到视频",
   "call.hangup": "挂断",
   "call.cancel": "取消",
   "call.fullscreen": "全屏",

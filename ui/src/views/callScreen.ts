@@ -80,6 +80,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const muteGroup = withMenu(mute, micMenu);
   const cameraGroup = withMenu(camera, cameraMenu);
   const toAudio = control("btn-switch-audio", ICONS.phone);
+  const toVideo = control("btn-switch-video", ICONS.video);
   const hangup = control("btn-hangup", ICONS.hangup, "control-danger");
   const cancel = control("btn-cancel", ICONS.hangup, "control-danger");
   const fullscreen = control("btn-fullscreen", ICONS.maximize);
@@ -103,7 +104,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     overlay.root,
     prompt.root,
     waiting.root,
-    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, share.button, toAudio.button, fullscreen.button, cancel.button, hangup.button),
+    h("footer", { class: "call-controls" }, muteGroup, cameraGroup, share.button, toAudio.button, toVideo.button, fullscreen.button, cancel.button, hangup.button),
     picker.root,
   );
   // Over a shared screen the peer's camera is a small inset the user may drag anywhere on the stage.
@@ -171,6 +172,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     show(muteGroup, controls.showMute);
     show(cameraGroup, controls.showCamera);
     show(toAudio.button, controls.showSwitchAudio);
+    show(toVideo.button, controls.showSwitchVideo);
     show(share.button, controls.showShare);
     share.button.setAttribute("aria-pressed", String(controls.sharing));
     share.button.classList.toggle("control-off", controls.sharing);
@@ -192,6 +194,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     unusable(mute, controls.micProblem);
     unusable(camera, controls.cameraProblem);
     labels(toAudio, "call.switchAudio");
+    labels(toVideo, "call.switchVideo");
     labels(hangup, "call.hangup", "Ctrl+E");
     labels(cancel, "call.cancel", "Esc");
     const full = ctx.fullscreen.on.get();
@@ -212,6 +215,8 @@ export function callScreen(ctx: AppContext): CallScreen {
     if (state?.call) ctx.run(ctx.commands.setCamera(!state.call.cameraOn));
   });
   toAudio.button.addEventListener("click", () => ctx.run(ctx.commands.switchCallType(1)));
+  // Audio to video asks the peer (SWITCH_REQUESTED there); the call turns video once it consents.
+  toVideo.button.addEventListener("click", () => ctx.run(ctx.commands.switchCallType(2)));
   share.button.addEventListener("click", () => {
     if (state?.call?.sharing) ctx.run(ctx.commands.stopScreenShare());
     else picker.open();
