@@ -1,6 +1,8 @@
 //! The desktop app (src-tauri + ui) driven end to end under Xvfb with tauri-driver: it starts
 //! signed in to its embedded server with the echo contact, signs in to a real duet-server, calls a
-//! duet-cli bot and paints its video, mutes and hangs up; a `duet://call` link asks before it
+//! duet-cli bot and paints its video, mutes, goes to the background behind the mini window
+//! (mini_window.rs), takes a waiting call with End and answer (call_waiting.rs); an audio call
+//! turns video with the bot's consent (upgrade.rs); a `duet://call` link asks before it
 //! calls; the bot calls it and the popup (in the screen's corner, without taking the focus, refused
 //! any command but its own) accepts, declines and closes on cancel; the history view shows every
 //! record's text.
@@ -12,10 +14,16 @@
 //! `DUET_BENCH=1` also runs the paint-latency and memory benchmark and the app against a browser
 //! tab (tab_bench.rs; docs/benchmarks.md).
 
+#[path = "gui_app/call_waiting.rs"]
+mod call_waiting;
 #[path = "../src/gui/mod.rs"]
 mod gui;
+#[path = "gui_app/mini_window.rs"]
+mod mini_window;
 #[path = "gui_app/tab_bench.rs"]
 mod tab_bench;
+#[path = "gui_app/upgrade.rs"]
+mod upgrade;
 
 use duet_e2e::{bin_dir, Cli, Finished, Server, User};
 use gui::desktop::{free_port, Desktop, SCREEN};
@@ -279,6 +287,27 @@ fn tail(text: &str, bytes: usize) -> &str {
         .find(|i| text.is_char_boundary(*i))
         .unwrap_or(text.len());
     &text[start..]
+}
+
+/// Waits until `cli` prints, after its first `from` events, an event named `name` for which
+/// `matches` holds, and returns it (an event printed before the action waited on does not count).
+fn events_after(cli: &mut Cli, from: usize, name: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let events = cli.events_so_far();
+        if let Some(found) = events
+            .iter()
+            .skip(from)
+            .find(|e| e["event"] == name && matches(e))
+        {
+            return found.clone();
+        }
+        assert!(
+            started.elapsed() < gui::driver::UI_GUARD,
+            "no {name} from duet-cli after its first {from} events: {events:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// window.duetDebug's remote-frame counter and a sample of the remote canvas.
@@ -563,18 +592,15 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
     let app = run.app.on(Window::Main);
     app.click("btn-mute");
     bot.wait_for_match("AUDIO_AVAILABLE", |e| e["available"] == json!(false));
-    app.click("btn-hangup");
-    app.wait_hidden("call-screen");
-    let done = bot.finish();
-    assert_eq!(
-        done.code, 0,
-        "a call the app hung up completes: {:?}",
-        done.events
-    );
-    let (id, status) = record_of(&done);
-    calls.push((id, status, false));
+    // 2a. The main window goes to the background: the mini window (see the module).
+    mini_window::mini_window_step(&mut run, &mut bot);
+    // 2b. Carol calls during the call: declined, then End and answer, which ends the bot's call
+    // (see the module); the app hangs up carol's.
+    calls.extend(call_waiting::call_waiting_step(&mut run, bot));
+    // 2c. An audio call turns video with the bot's consent (see the module).
+    calls.push(upgrade::audio_to_video_step(&mut run));
 
-    // 2b. The bot declines the app's call: the caller's side of a rejection.
+    // 2d. The bot declines the app's call: the caller's side of a rejection.
     let mut bot = run.bot(
         "bot-reject",
         &["listen", "--auto", "reject", "--count", "1"],
@@ -588,7 +614,7 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
     let (id, status) = record_of(&done);
     calls.push((id, status, false));
 
-    // 2c. A duet://call link (handed over by a second start) asks first: the panel names the
+    // 2e. A duet://call link (handed over by a second start) asks first: the panel names the
     // contact and the app stays idle; the bot's first invite is the audio call the user picks,
     // where the link said video. A link the app does not understand is said, and does nothing.
     let mut bot = run.bot("bot-link", &["listen", "--auto", "reject", "--count", "1"]);
@@ -716,7 +742,7 @@ fn the_desktop_app_calls_answers_declines_and_keeps_history() {
         shown.push(check_history_row(app, id, *status, *incoming));
     }
     let expected_statuses: Vec<u64> = calls.iter().map(|c| c.1).collect();
-    if expected_statuses != [1, 3, 3, 1, 3, 2] {
+    if expected_statuses != [5, 1, 1, 1, 3, 3, 1, 3, 2] {
         run.fail(&format!(
             "the bot's records have unexpected statuses {expected_statuses:?}"
         ));

@@ -285,11 +285,17 @@ impl Desktop {
     /// The window whose title contains `title_part` (the client window, inside the window
     /// manager's frame), or None while there is none. Needs xwininfo (x11-utils).
     pub fn window(&self, title_part: &str) -> Option<WindowGeometry> {
+        self.window_where(|line| line.contains(title_part))
+    }
+
+    /// The window whose line in `xwininfo -root -tree` (id, "title": ("instance" "class"),
+    /// geometry) satisfies `line_matches`, or None while there is none.
+    pub fn window_where(&self, line_matches: impl Fn(&str) -> bool) -> Option<WindowGeometry> {
         let tree = self.x_tool("xwininfo", &["-root", "-tree"])?;
         let tree = String::from_utf8_lossy(&tree.stdout);
         let id = tree
             .lines()
-            .find(|l| l.contains(title_part))?
+            .find(|l| line_matches(l))?
             .split_whitespace()
             .next()?
             .to_owned();

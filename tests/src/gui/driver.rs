@@ -1,4 +1,5 @@
-//! A blocking WebDriver client for the app's two windows (main and popup), over fantoccini and
+//! A blocking WebDriver client for the app's windows (main, popup, and the mini window while a
+//! call's main window is in the background), over fantoccini and
 //! tauri-driver. Elements are found by their `data-testid` (docs/app-interface.md, Test hooks);
 //! clicks and typing go through WebDriver as real input events.
 
@@ -24,6 +25,9 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 pub enum Window {
     Main,
     Popup,
+    /// Built by the app while an answered call's main window is in the background, destroyed when
+    /// it comes back: found anew each time ([`App::on`]), forgotten by [`App::mini_closed`].
+    Mini,
 }
 
 impl Window {
@@ -31,6 +35,7 @@ impl Window {
         match self {
             Window::Main => "main",
             Window::Popup => "popup",
+            Window::Mini => "mini",
         }
     }
 }
@@ -51,6 +56,31 @@ fn selector(testid: &str) -> String {
 /// the `hidden` attribute or CSS, with a box).
 const VISIBLE_JS: &str = "const el = document.querySelector(arguments[0]);
 return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';";
+
+/// Run before a screenshot. WebKit's screenshot is the last rendered frame, which can lag the
+/// DOM by a few frames on a loaded machine: wait for two animation frames (one full rendering
+/// update) first. It also waits for the page's next paint, and without the accelerated compositor (the
+/// app's choice where there is no GPU, as under Xvfb here; src-tauri/src/shell/webkit_painting.rs)
+/// a page with nothing changing never paints: a 1-pixel, 1 %-opaque dot toggled each
+/// animation frame keeps it painting, invisibly, until the screenshot is taken (3 s at
+/// most). It is removed right after, so no animation runs into the test's next step.
+const PAINT_START: &str = "const done = arguments[arguments.length - 1];
+            const dot = document.createElement('div');
+            dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;'
+              + 'pointer-events:none;z-index:2147483647';
+            document.documentElement.appendChild(dot);
+            window.__duetScreenshotDot = dot;
+            const start = performance.now();
+            let on = false;
+            (function toggle() {
+              on = !on;
+              dot.style.background = on ? 'rgba(0,0,0,0.01)' : 'transparent';
+              if (dot.isConnected && performance.now() - start < 3000) requestAnimationFrame(toggle);
+              else dot.remove();
+            })();
+            requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+/// Run after it: the dot goes at once.
+const PAINT_STOP: &str = "window.__duetScreenshotDot?.remove(); delete window.__duetScreenshotDot;";
 
 impl App {
     /// Starts the app at `application` through tauri-driver on `driver_port`.
@@ -142,10 +172,62 @@ impl App {
         self.current = None;
     }
 
+    /// Waits until the mini window's page has loaded and makes it the current window.
+    fn discover_mini(&mut self) {
+        let known: Vec<WindowHandle> = self.handles.iter().map(|(_, h)| h.clone()).collect();
+        let found = self.wait_until("the mini window to load", |app| {
+            let handles = app
+                .run("window handles", |c| async move { c.windows().await })
+                .ok()?;
+            handles.into_iter().filter(|h| !known.contains(h)).find(|handle| {
+                let label = app.run("switch window", |c| {
+                    let h = handle.clone();
+                    async move {
+                        c.switch_to_window(h).await?;
+                        c.execute(
+                            "return document.querySelector('[data-testid=\"mini\"]') \
+                               ? window.__TAURI_INTERNALS__?.metadata?.currentWindow?.label ?? null \
+                               : null",
+                            vec![],
+                        )
+                        .await
+                    }
+                });
+                matches!(label, Ok(Value::String(l)) if l == "mini")
+            })
+        });
+        self.handles.push((Window::Mini, found));
+        self.current = Some(Window::Mini);
+    }
+
+    /// The app destroyed the mini window: the next [`App::on`] with [`Window::Mini`] finds the
+    /// next one, and any other window is switched to again.
+    pub fn mini_closed(&mut self) {
+        self.handles.retain(|(w, _)| *w != Window::Mini);
+        if self.current == Some(Window::Mini) {
+            self.current = None;
+        }
+    }
+
+    /// Minimises the current window (WebDriver's Minimize Window: the window manager iconifies it).
+    pub fn minimize(&self) {
+        self.run(
+            "minimize window",
+            |c| async move { c.minimize_window().await },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Makes `window` the one the next commands act on.
     pub fn on(&mut self, window: Window) -> &mut App {
         if self.handles.is_empty() {
             self.discover_windows();
+        }
+        if window == Window::Mini && !self.handles.iter().any(|(w, _)| *w == Window::Mini) {
+            // Discovery switches through the windows and ends on the mini window.
+            self.current = None;
+            self.discover_mini();
+            return self;
         }
         if self.current != Some(window) {
             let handle = self
@@ -153,7 +235,7 @@ impl App {
                 .iter()
                 .find(|(w, _)| *w == window)
                 .map(|(_, h)| h.clone())
-                .expect("discover_windows found both windows");
+                .expect("discover_windows found both windows, discover_mini the mini one");
             self.run("switch window", |c| async move {
                 c.switch_to_window(handle).await
             })
@@ -248,36 +330,26 @@ impl App {
 
     /// A PNG of the current window, once the page has rendered what its DOM holds now.
     pub fn screenshot(&self) -> Vec<u8> {
-        // WebKit's screenshot is the last rendered frame, which can lag the DOM by a few frames
-        // on a loaded machine: wait for two animation frames (one full rendering update) first.
-        // It also waits for the page's next paint, and without the accelerated compositor (the
-        // app's choice where there is no GPU, as under Xvfb here; src-tauri/src/shell/webkit_painting.rs)
-        // a page with nothing changing never paints: a 1-pixel, 1 %-opaque dot toggled each
-        // animation frame keeps it painting, invisibly, until the screenshot is taken (3 s at
-        // most). It is removed right after, so no animation runs into the test's next step.
-        let start = "const done = arguments[arguments.length - 1];
-            const dot = document.createElement('div');
-            dot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;'
-              + 'pointer-events:none;z-index:2147483647';
-            document.documentElement.appendChild(dot);
-            window.__duetScreenshotDot = dot;
-            const start = performance.now();
-            let on = false;
-            (function toggle() {
-              on = !on;
-              dot.style.background = on ? 'rgba(0,0,0,0.01)' : 'transparent';
-              if (dot.isConnected && performance.now() - start < 3000) requestAnimationFrame(toggle);
-              else dot.remove();
-            })();
-            requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-        let stop = "window.__duetScreenshotDot?.remove(); delete window.__duetScreenshotDot;";
         self.run("screenshot", |c| async move {
-            c.execute_async(start, vec![]).await?;
+            c.execute_async(PAINT_START, vec![]).await?;
             let png = c.screenshot().await?;
-            c.execute(stop, vec![]).await?;
+            c.execute(PAINT_STOP, vec![]).await?;
             Ok(png)
         })
         .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A PNG of the element with `testid` in the current window (its box, as rendered), once the
+    /// page has rendered what its DOM holds now.
+    pub fn element_screenshot(&self, testid: &str) -> Vec<u8> {
+        let css = selector(testid);
+        self.run("element screenshot", |c| async move {
+            c.execute_async(PAINT_START, vec![]).await?;
+            let png = c.find(Locator::Css(&css)).await?.screenshot().await?;
+            c.execute(PAINT_STOP, vec![]).await?;
+            Ok(png)
+        })
+        .unwrap_or_else(|e| panic!("{e} of [data-testid={testid}]"))
     }
 
     /// What the current window shows, for failure messages: its visible test ids and text.
