@@ -316,6 +316,20 @@ impl App {
         }
     }
 
+    /// Clicks the element with `testid` whose click closes the current window (the mini window's
+    /// "back to Duet"): the window can be gone before WebDriver answers the click, which it then
+    /// reports as an error, so the answer is not taken as the outcome; the caller checks that the
+    /// window went (a click that never happened leaves it open, and that check fails).
+    pub fn click_closing_window(&self, testid: &str) {
+        self.wait_visible(testid);
+        let css = selector(testid);
+        if let Err(error) = self.run("click", |c| async move {
+            c.find(Locator::Css(&css)).await?.click().await
+        }) {
+            eprintln!("click on [data-testid={testid}], which closes its window: {error}");
+        }
+    }
+
     /// Replaces the text of the input with `testid` by typing `text`.
     pub fn fill(&self, testid: &str, text: &str) {
         self.wait_visible(testid);

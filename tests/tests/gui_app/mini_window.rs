@@ -155,7 +155,7 @@ pub fn mini_window_step(run: &mut Run, bot: &mut Cli) {
     mini.wait_until("the mini window in the call", |app| {
         (app.attribute("mini", "data-in-call").as_deref() == Some("true")).then_some(())
     });
-    mini.click("mini-back");
+    mini.click_closing_window("mini-back");
     mini_gone(run);
     main_back_in_the_call(run);
     drop(canvas);
