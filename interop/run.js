@@ -13,7 +13,13 @@
 // instance's CPU use measured over the steady part of the call.
 //
 // media: --width 640 --height 480 --fps 30 --tone 660 (the tone sent) --expect-tone 440 (the tone
-// the far side sends) --min-frames 60 --min-audio 2 (seconds) --talk-ms 3000 --guard-ms 60000.
+// the far side sends) --min-frames 60 --min-audio 2 (seconds) --talk-ms 3000 --guard-ms 60000
+// --max-bitrate KBPS (the video sender's ceiling; none by default).
+// --lab 1: the network lab's benchmark (scripts/bench-impaired.sh, docs/interop.md): candidates of
+// every address and the STUN/TURN servers of the login, no stamp reading, and the result's `lab`
+// field (frame arrival times, tone windows, send rate). --spki HASH trusts the server certificate
+// whose public key has that base64 SHA-256 (Chromium's --ignore-certificate-errors-spki-list),
+// for the lab's own certificate authority.
 // --hangup auto|never: whether this page hangs up once it received --min-frames decoded frames
 // and --min-audio seconds of audio and --talk-ms passed since the answer (default: the caller
 // does, the callee does not). Either way it reports BROWSER_ENOUGH_MEDIA at that point. A line
@@ -86,6 +92,8 @@ function parseArgs(argv) {
     talkMs: number("talk-ms", 3000),
     acceptAfterMs: number("accept-after", 500),
     guardMs: number("guard-ms", 60000),
+    maxBitrateKbps: number("max-bitrate", 0) || undefined,
+    lab: flags.lab === "1",
   };
   const hangup = (role) => {
     const value = flags.hangup ?? (role === "caller" ? "auto" : "never");
@@ -94,9 +102,9 @@ function parseArgs(argv) {
   };
   const me = { ...base, account: need("account"), token: need("token") };
   me.device = flags.device ?? `${me.account}-chromium`;
-  if (mode === "answer") return { mode, callee: { ...me, role: "callee", hangup: hangup("callee") } };
+  if (mode === "answer") return { mode, spki: flags.spki, callee: { ...me, role: "callee", hangup: hangup("callee") } };
   const caller = { ...me, role: "caller", peer: need("peer"), hangup: hangup("caller") };
-  if (mode === "call") return { mode, caller };
+  if (mode === "call") return { mode, spki: flags.spki, caller };
   if (mode === "tab") {
     const [windowWidth, windowHeight] = (flags.window ?? "1100x720").split("x").map(Number);
     if (!(windowWidth > 0 && windowHeight > 0)) usage("--window takes WIDTHxHEIGHT");
@@ -160,6 +168,11 @@ async function openPage(pageUrl, onProgress, launch = { headless: true, args: []
   return { server, browser, page };
 }
 
+/** Chromium flags the options ask for: the trusted certificate key of --spki. */
+function flagsOfChromium(options) {
+  return options.spki ? [`--ignore-certificate-errors-spki-list=${options.spki}`] : [];
+}
+
 /** Prints one JSON line on stdout. */
 function emit(line) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -179,7 +192,8 @@ async function main() {
     } else {
       const side = options.caller ?? options.callee;
       const progress = (what) => emit({ event: `BROWSER_${what.toUpperCase()}` });
-      const one = await openPage(pageUrl, progress);
+      const launch = { headless: true, args: flagsOfChromium(options) };
+      const one = await openPage(pageUrl, progress, launch);
       opened.push(one);
       // A line "hangup" on stdin hangs the call up (how a test ends a call when it has seen enough).
       require("readline").createInterface({ input: process.stdin }).on("line", (line) => {

@@ -91,7 +91,7 @@ async function runCall(options) {
   };
   const socket = new DuetSocket(options.url);
   await socket.open();
-  await socket.login(options.appKey, options.account, options.token, options.device);
+  const loggedIn = await socket.login(options.appKey, options.account, options.token, options.device);
   await progress("logged_in");
 
   // The web client (options.camera) sends what a user's browser would: getUserMedia's camera and
@@ -102,12 +102,16 @@ async function runCall(options) {
   const { video, audio } = local;
   // "detail" keeps the resolution when the encoder is short of bits or CPU, so every sent
   // picture keeps its code readable at the agreed size.
-  if (!options.camera) video.track.contentHint = "detail";
+  // In the lab the pattern goes out as a camera's picture would (no content hint): Chromium then
+  // adapts as it does for a user's camera, not as for text or slides.
+  if (!options.camera && !options.lab) video.track.contentHint = "detail";
   // The web client's controls (tab.js) turn these tracks on and off.
   window.duetLocal = { video: video.track, audio: audio.track };
 
   const call = { id: null, token: null, seq: 0, released: false, ended: null, record: null };
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  // In the lab, the STUN/TURN servers the signaling server hands out at login, as duet-cli uses.
+  const pc = new RTCPeerConnection({ iceServers: options.lab ? loggedIn.ice_servers || [] : [] });
+  const sampler = options.lab ? startStatsSampler(pc) : null;
   window.duetPeer = pc; // the tab runner reads its getStats()
   const pendingCandidates = [];
   const remoteCandidates = [];
@@ -123,7 +127,9 @@ async function runCall(options) {
   const signal = (payload) => sendCall("signal", { payload }).catch((e) => note(`signal refused: ${e.message}`));
 
   pc.onicecandidate = ({ candidate }) => {
-    if (!candidate || !candidate.candidate || !isLoopbackCandidate(candidate.candidate)) return;
+    if (!candidate || !candidate.candidate) return;
+    // Off the lab's namespaces, only loopback: tests may use 127.0.0.0/8 as their only network.
+    if (!options.lab && !isLoopbackCandidate(candidate.candidate)) return;
     const payload = { kind: "candidate", candidate: candidate.candidate, sdp_mid: candidate.sdpMid, sdp_mline_index: candidate.sdpMLineIndex };
     if (canSignal) signal(payload);
     else pendingCandidates.push(payload);
@@ -137,8 +143,8 @@ async function runCall(options) {
     if (options.view) {
       if (track.kind === "video") paints = showRemoteVideo(track, () => progress("first_remote_frame"));
       else playRemoteAudio(track);
-    } else if (track.kind === "video") videoProbe = probeVideo(track, () => call.released, () => progress("first_remote_frame"));
-    else audioProbe = probeAudio(track, () => call.released, 4);
+    } else if (track.kind === "video") videoProbe = probeVideo(track, () => call.released, () => progress("first_remote_frame"), !options.lab);
+    else audioProbe = probeAudio(track, () => call.released, options.lab ? 600 : 4);
   };
   const attachControl = (channel) => {
     control = channel;
@@ -159,7 +165,7 @@ async function runCall(options) {
       if (kind === "video" && options.maxBitrateKbps) {
         const parameters = transceiver.sender.getParameters();
         for (const encoding of parameters.encodings ?? []) encoding.maxBitrate = options.maxBitrateKbps * 1000;
-        parameters.degradationPreference = "maintain-resolution";
+        if (!options.lab) parameters.degradationPreference = "maintain-resolution";
         await transceiver.sender.setParameters(parameters).catch((e) => note(`sender parameters not set: ${e}`));
       }
     }
@@ -219,8 +225,10 @@ async function runCall(options) {
   }
 
   async function onSignal(payload) {
+    const startAt = options.lab && options.maxBitrateKbps;
+    const remoteSdp = (sdp) => (startAt ? withStartBitrate(sdp, options.maxBitrateKbps) : sdp);
     if (payload.kind === "offer") {
-      await pc.setRemoteDescription({ type: "offer", sdp: payload.sdp });
+      await pc.setRemoteDescription({ type: "offer", sdp: remoteSdp(payload.sdp) });
       for (const c of remoteCandidates.splice(0)) await pc.addIceCandidate(c);
       for (const transceiver of pc.getTransceivers()) transceiver.direction = "sendrecv";
       if (call.released) await attachTracks();
@@ -230,7 +238,7 @@ async function runCall(options) {
       await signal({ kind: "answer", sdp: pc.localDescription.sdp });
       for (const c of pendingCandidates.splice(0)) signal(c);
     } else if (payload.kind === "answer") {
-      await pc.setRemoteDescription({ type: "answer", sdp: payload.sdp });
+      await pc.setRemoteDescription({ type: "answer", sdp: remoteSdp(payload.sdp) });
       for (const c of remoteCandidates.splice(0)) await pc.addIceCandidate(c);
     } else if (payload.kind === "candidate") {
       const candidate = { candidate: payload.candidate, sdpMid: payload.sdp_mid, sdpMLineIndex: payload.sdp_mline_index };
@@ -294,6 +302,7 @@ async function runCall(options) {
   const guard = new Promise((resolve) => setTimeout(resolve, options.guardMs));
   await Promise.race([ended, guard]);
   const result = summarize();
+  if (sampler) sampler.stop();
   pc.close();
   video.stop();
   audio.stop();
@@ -349,6 +358,7 @@ async function runCall(options) {
       },
       remoteAvailability,
       paints: paints ? paints.summary() : null,
+      lab: options.lab ? labSummary(frames, audioProbe, sampler, options) : null,
       firstRemoteFrameMs: first !== null && start !== undefined ? first - start : null,
       serverErrors: socket.errors,
       log,

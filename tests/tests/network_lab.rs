@@ -25,6 +25,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use duet_e2e::lab::coturn::{Coturn, Lifetimes};
+use duet_e2e::lab::two_sites::{Lab, TURN_SECRET};
 use duet_e2e::lab::media::{self, WIDTH};
 use duet_e2e::lab::nft::counters::*;
 use duet_e2e::lab::server::{LabServer, LabUser};
@@ -34,8 +35,6 @@ use duet_e2e::lab::{cleanup::Namespaces, netns, Internet, Nat, PUBLIC_IP};
 use duet_e2e::{event_name, Cli, Finished, GUARD};
 use serde_json::Value;
 
-/// coturn's `static-auth-secret`, and duet-server's `--turn-secret`.
-const TURN_SECRET: &str = "lab-turn-secret";
 /// duet-server's port in the public namespace (each lab has its own namespace).
 const SERVER_PORT: u16 = 7443;
 /// Tones of the caller and of the callee.
@@ -57,70 +56,6 @@ fn pattern() -> &'static Path {
     })
 }
 
-/// One lab: the internet, coturn in its public namespace, certificates, and a scratch dir.
-struct Lab {
-    coturn: Coturn,
-    certs: Certificates,
-    /// Holds the certificates' files for the lab's lifetime.
-    _certs_dir: tempfile::TempDir,
-    // Last: its drop kills whatever is left in the namespaces and deletes them.
-    net: Internet,
-}
-
-impl Lab {
-    fn new(nat_a: Nat, nat_b: Nat, lifetimes: Lifetimes) -> Lab {
-        let net = Internet::build(nat_a, nat_b);
-        let coturn = Coturn::start(&net.public, PUBLIC_IP, TURN_SECRET, lifetimes);
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let certs = Certificates::generate(dir.path(), PUBLIC_IP.into());
-        Lab {
-            coturn,
-            certs,
-            _certs_dir: dir,
-            net,
-        }
-    }
-
-    /// duet-server on `port` with `extra` flags over wss:// with the lab's certificate.
-    fn server(&self, port: u16, extra: &[String]) -> LabServer {
-        LabServer::start(&self.net.public, PUBLIC_IP, port, &self.certs, extra)
-    }
-
-    /// Flags that hand out the lab's STUN server.
-    fn stun_only(&self) -> Vec<String> {
-        vec!["--ice-server".into(), self.coturn.stun_url()]
-    }
-
-    /// Flags that hand out STUN and TURN REST API credentials for coturn.
-    fn with_turn(&self) -> Vec<String> {
-        let mut flags = self.stun_only();
-        flags.extend([
-            "--turn-secret".into(),
-            TURN_SECRET.into(),
-            "--turn-url".into(),
-            self.coturn.turn_url(),
-        ]);
-        flags
-    }
-
-    /// Alice in client namespace A and Bob in B, on `server`.
-    fn users(&self, server: &LabServer) -> (LabUser, LabUser) {
-        let ca = Some(self.certs.ca.clone());
-        (
-            server.user("alice", &self.net.a.client, ca.clone()),
-            server.user("bob", &self.net.b.client, ca),
-        )
-    }
-
-    fn counters(&self) -> Vec<(&'static str, u64)> {
-        [
-            A_TO_B, B_TO_A, RELAYED, A_TO_TURN, B_TO_TURN, A_TO_RELAY, B_TO_RELAY,
-        ]
-        .into_iter()
-        .map(|name| (name, self.net.counter(name)))
-        .collect()
-    }
-}
 
 /// A call that ended, with what each side recorded of the other.
 struct Call {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use duet_callkit::CallId;
+use duet_media::sink::frame_times::{FrameTimesSink, TeeSink};
 use duet_media::sink::y4m::Y4mSink;
 use duet_media::sink::{AudioSink, VideoSink};
 use duet_media::source::screen::ScreenShareSettings;
@@ -153,6 +154,21 @@ impl MediaSetup {
         self.video_sink = Some(Arc::new(move |_: &CallId| {
             Ok(Box::new(Y4mSink::create(&path, fps)?) as Box<dyn VideoSink>)
         }));
+        self
+    }
+
+    /// Logs when each of every call's remote pictures was decoded to the file `path` (each call
+    /// overwrites it; duet-media's `FrameTimesSink`), beside any recording of the pictures.
+    pub fn record_frame_times_to(mut self, path: PathBuf) -> Self {
+        let times: VideoSinkFactory = Arc::new(move |_: &CallId| {
+            Ok(Box::new(FrameTimesSink::create(&path)?) as Box<dyn VideoSink>)
+        });
+        self.video_sink = Some(match self.video_sink.take() {
+            None => times,
+            Some(first) => Arc::new(move |call: &CallId| {
+                Ok(Box::new(TeeSink(vec![first(call)?, times(call)?])) as Box<dyn VideoSink>)
+            }),
+        });
         self
     }
 

@@ -60,9 +60,21 @@ pub struct LoginArgs {
     /// The video bitrate ceiling in kbit/s (nertc-call's `maxBitrate`; default 900).
     #[arg(long, global = true)]
     pub max_bitrate: Option<u32>,
+    /// The size of the video sent (nertc-call's `resolution`): sd 320x240, hd 640x480,
+    /// full-hd 1280x720.
+    #[arg(long, value_enum, default_value_t = ResolutionArg::Hd, global = true)]
+    pub resolution: ResolutionArg,
     /// Print every signaling frame on stderr, tokens blanked (nertc-call's `debug`).
     #[arg(long, global = true)]
     pub debug: bool,
+}
+
+/// `--resolution`: nertc-call's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResolutionArg {
+    Sd,
+    Hd,
+    FullHd,
 }
 
 /// `--ice-policy`.

@@ -15,7 +15,7 @@ mod screen;
 use anyhow::Context;
 use args::{Cli, Command, LoginArgs};
 use clap::Parser;
-use duet_callkit::{CallKit, CallKitConfig, IcePolicy};
+use duet_callkit::{CallKit, CallKitConfig, IcePolicy, Resolution};
 use std::process::ExitCode;
 
 /// The SDK's events, subscribed before login.
@@ -112,6 +112,11 @@ fn configure(
     if let Some(kbps) = login.max_bitrate {
         config.max_bitrate = kbps;
     }
+    config.resolution = match login.resolution {
+        args::ResolutionArg::Sd => Resolution::Sd,
+        args::ResolutionArg::Hd => Resolution::Hd,
+        args::ResolutionArg::FullHd => Resolution::FullHd,
+    };
     config.ice_policy = match login.ice_policy {
         args::IcePolicyArg::All => IcePolicy::All,
         args::IcePolicyArg::Relay => IcePolicy::Relay,

@@ -25,6 +25,10 @@ pub struct MediaArgs {
     /// Record the peer's audio to this 48 kHz WAV file.
     #[arg(long, global = true)]
     pub record_audio: Option<PathBuf>,
+    /// Log when each of the peer's pictures was decoded to this file: a CSV line per picture,
+    /// `unix_ms,width,height`.
+    #[arg(long, global = true)]
+    pub record_frame_times: Option<PathBuf>,
     /// Share a screen from the moment a call is answered: an X display (`:5`, its whole
     /// screen; without a value, $DISPLAY's), or a target: screen[:DISPLAY],
     /// window:[DISPLAY:]ID, testsrc or FILE.y4m.
@@ -49,6 +53,7 @@ impl MediaArgs {
             || self.audio.is_some()
             || self.record_video.is_some()
             || self.record_audio.is_some()
+            || self.record_frame_times.is_some()
             || self.screen.is_some()
             || self.record_screen.is_some()
     }
@@ -83,6 +88,9 @@ impl MediaArgs {
         let mut setup = MediaSetup::from_config(config);
         if let Some(path) = &self.record_video {
             setup = setup.record_video_to(path.clone());
+        }
+        if let Some(path) = &self.record_frame_times {
+            setup = setup.record_frame_times_to(path.clone());
         }
         if let Some(path) = &self.record_screen {
             setup = setup.record_screen_to(path.clone());

@@ -9,6 +9,7 @@
 //! - [`tls`]: a CA and a server certificate for wss://;
 //! - [`server`]: duet-server in the public namespace, duet-cli in the client namespaces;
 //! - [`stun`]: a minimal STUN/TURN client (probes, credential checks);
+//! - [`two_sites`]: the whole lab of most tests (internet, coturn, certificates) as one `Lab`;
 //! - [`media`]: small test media and the checks of what the far side recorded;
 //! - [`netns`], [`cleanup`]: namespace plumbing and teardown (also of leftovers of dead runs).
 //!
@@ -24,6 +25,7 @@ pub mod server;
 pub mod stun;
 pub mod tls;
 pub mod topology;
+pub mod two_sites;
 
 pub use nft::Nat;
 pub use topology::{Internet, Site, PUBLIC_IP};

@@ -1,6 +1,7 @@
 //! Where remote media goes: the latest-frame slot the UI reads, files, speakers or nowhere.
 
 pub mod detached;
+pub mod frame_times;
 pub mod latest_frame;
 pub mod null;
 pub mod probe;
