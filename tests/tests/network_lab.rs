@@ -25,13 +25,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use duet_e2e::lab::coturn::{Coturn, Lifetimes};
-use duet_e2e::lab::two_sites::{Lab, TURN_SECRET};
 use duet_e2e::lab::media::{self, WIDTH};
 use duet_e2e::lab::nft::counters::*;
-use duet_e2e::lab::server::{LabServer, LabUser};
+use duet_e2e::lab::server::LabUser;
 use duet_e2e::lab::stun::{self, AllocateOutcome};
-use duet_e2e::lab::tls::Certificates;
-use duet_e2e::lab::{cleanup::Namespaces, netns, Internet, Nat, PUBLIC_IP};
+use duet_e2e::lab::two_sites::{Lab, TURN_SECRET};
+use duet_e2e::lab::{cleanup::Namespaces, netns, Nat, PUBLIC_IP};
 use duet_e2e::{event_name, Cli, Finished, GUARD};
 use serde_json::Value;
 
@@ -55,7 +54,6 @@ fn pattern() -> &'static Path {
         path
     })
 }
-
 
 /// A call that ended, with what each side recorded of the other.
 struct Call {

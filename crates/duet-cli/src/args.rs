@@ -64,6 +64,10 @@ pub struct LoginArgs {
     /// full-hd 1280x720.
     #[arg(long, value_enum, default_value_t = ResolutionArg::Hd, global = true)]
     pub resolution: ResolutionArg,
+    /// How the sent audio is coded (nertc-call's `audioQuality`): high, music coding (Opus audio
+    /// mode, 96 kbit/s); standard, speech coding (Opus VoIP mode, 32 kbit/s).
+    #[arg(long, value_enum, default_value_t = AudioQualityArg::High, global = true)]
+    pub audio_quality: AudioQualityArg,
     /// Print every signaling frame on stderr, tokens blanked (nertc-call's `debug`).
     #[arg(long, global = true)]
     pub debug: bool,
@@ -75,6 +79,13 @@ pub enum ResolutionArg {
     Sd,
     Hd,
     FullHd,
+}
+
+/// `--audio-quality`: nertc-call's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudioQualityArg {
+    Standard,
+    High,
 }
 
 /// `--ice-policy`.

@@ -15,7 +15,7 @@ mod screen;
 use anyhow::Context;
 use args::{Cli, Command, LoginArgs};
 use clap::Parser;
-use duet_callkit::{CallKit, CallKitConfig, IcePolicy, Resolution};
+use duet_callkit::{AudioQuality, CallKit, CallKitConfig, IcePolicy, Resolution};
 use std::process::ExitCode;
 
 /// The SDK's events, subscribed before login.
@@ -116,6 +116,10 @@ fn configure(
         args::ResolutionArg::Sd => Resolution::Sd,
         args::ResolutionArg::Hd => Resolution::Hd,
         args::ResolutionArg::FullHd => Resolution::FullHd,
+    };
+    config.audio_quality = match login.audio_quality {
+        args::AudioQualityArg::Standard => AudioQuality::Standard,
+        args::AudioQualityArg::High => AudioQuality::High,
     };
     config.ice_policy = match login.ice_policy {
         args::IcePolicyArg::All => IcePolicy::All,

@@ -55,7 +55,7 @@ fn main() {
     let stacks = wanted(
         vec![Stack::Duet, Stack::Chromium],
         "DUET_IMPAIRED_STACKS",
-        Stack::name,
+        |s| s.name(),
     );
     let seconds = seconds();
     eprintln!(
@@ -86,7 +86,10 @@ fn main() {
                 serde_json::json!({"preset": preset, "stack": stack, "outcome": outcome.to_json()})
             })
             .collect();
-        std::fs::write(&path, serde_json::to_string_pretty(&json).expect("plain JSON"))
-            .unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&json).expect("plain JSON"),
+        )
+        .unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
     }
 }

@@ -114,7 +114,8 @@ impl Outcome {
             fps_p50: median(&mut per_second.clone()).unwrap_or(0.0),
             fps_p10: percentile(&mut per_second, 0.1).unwrap_or(0.0),
             freezes: gaps.len(),
-            freeze_seconds: gaps.iter().sum::<f64>() / 1000.0,
+            // Summing from 0.0: an empty f64 sum is -0.0.
+            freeze_seconds: gaps.iter().fold(0.0, |sum, gap| sum + gap) / 1000.0,
             tone_windows: raw.tone_windows,
             concealed_share: raw.concealed_share,
             send_kbps_p50: median(&mut rates),

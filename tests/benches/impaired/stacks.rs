@@ -12,7 +12,7 @@ use duet_e2e::lab::netns;
 use duet_e2e::lab::server::LabUser;
 use duet_e2e::lab::two_sites::Lab;
 use duet_e2e::lab::{media, Nat};
-use duet_e2e::{event_name, Cli, GUARD};
+use duet_e2e::{event_name, GUARD};
 use serde_json::Value;
 
 use crate::measure::{unix_ms_now, Outcome, Raw};
@@ -47,7 +47,10 @@ impl Stack {
 
 pub fn run(stack: Stack, preset: &Preset, seconds: Duration) -> Outcome {
     let lab = Lab::new(Nat::Cone, Nat::Cone, Default::default());
-    let server = lab.server(SERVER_PORT, &lab.stun_only());
+    let mut flags = lab.stun_only();
+    // The interop page is served from 127.0.0.1 inside the client's namespace.
+    flags.extend(["--allow-origin".into(), "http://127.0.0.1:*".into()]);
+    let server = lab.server(SERVER_PORT, &flags);
     let (alice, bob) = lab.users(&server);
     let raw = match stack {
         Stack::Duet => duet(&lab, &alice, &bob, preset, seconds),
@@ -90,6 +93,9 @@ fn duet(lab: &Lab, alice: &LabUser, bob: &LabUser, preset: &Preset, seconds: Dur
             format!("tone:{tone}"),
             "--resolution".into(),
             "full-hd".into(),
+            // Speech coding (32 kbit/s), as Chromium codes a microphone by default.
+            "--audio-quality".into(),
+            "standard".into(),
             "--min-bitrate".into(),
             MIN_KBPS.to_string(),
             "--max-bitrate".into(),
@@ -104,7 +110,10 @@ fn duet(lab: &Lab, alice: &LabUser, bob: &LabUser, preset: &Preset, seconds: Dur
         frames.display().to_string(),
     ]);
     bob_args.extend(
-        ["listen", "--auto", "accept", "--after", "300ms", "--count", "1"].map(String::from),
+        [
+            "listen", "--auto", "accept", "--after", "300ms", "--count", "1",
+        ]
+        .map(String::from),
     );
     let mut listener = bob.cli("bob-lab", &strs(&bob_args));
     listener.wait_for("RESYNCED");
@@ -187,8 +196,18 @@ impl Page {
             .args(["--server", &user.url, "--app-key", "demo"])
             .args(["--account", &user.account, "--token", &user.token])
             .args(["--lab", "1", "--spki", spki, "--guard-ms", "180000"])
-            .args(["--width", &WIDTH.to_string(), "--height", &HEIGHT.to_string()])
-            .args(["--fps", &FPS.to_string(), "--max-bitrate", &MAX_KBPS.to_string()])
+            .args([
+                "--width",
+                &WIDTH.to_string(),
+                "--height",
+                &HEIGHT.to_string(),
+            ])
+            .args([
+                "--fps",
+                &FPS.to_string(),
+                "--max-bitrate",
+                &MAX_KBPS.to_string(),
+            ])
             .args(["--min-frames", "1", "--min-audio", "0"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -219,7 +238,11 @@ impl Page {
 
     /// Whether the call has ended (the page printed its result), without waiting.
     fn ended(&mut self) -> bool {
-        if let Some(result) = self.lines.try_iter().find(|l| l["event"] == "BROWSER_RESULT") {
+        if let Some(result) = self
+            .lines
+            .try_iter()
+            .find(|l| l["event"] == "BROWSER_RESULT")
+        {
             self.result = Some(result);
         }
         self.result.is_some()
@@ -288,14 +311,23 @@ fn chromium(lab: &Lab, alice: &LabUser, bob: &LabUser, preset: &Preset, seconds:
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
             .unwrap_or_default()
     };
-    let pair = |v: &Value| (v[0].as_u64().unwrap_or(0) as usize, v[1].as_u64().unwrap_or(0) as usize);
+    let pair = |v: &Value| {
+        (
+            v[0].as_u64().unwrap_or(0) as usize,
+            v[1].as_u64().unwrap_or(0) as usize,
+        )
+    };
     Raw {
         from_ms,
         to_ms,
         frame_times_ms: numbers(&received_lab["frameTimesMs"]),
         sizes: received_lab["sizes"]
             .as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default(),
         tone_windows: pair(&received_lab["toneWindows"]),
         concealed_share: received_lab["concealedShare"].as_f64(),

@@ -68,6 +68,7 @@ async fn first_remote_frame_and_call_stats_reach_both_sides() {
                 "send_fps",
                 "send_kbps",
                 "speaking",
+                "video_paused_by_network",
                 "width"
             ]
         );

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::{
-    CongestionControlBuilder, Gcc, NackGeneratorBuilder, Slot, TwccReceiverBuilder,
-    TwccSenderBuilder,
+    CongestionControlBuilder, NackGeneratorBuilder, Slot, TwccReceiverBuilder, TwccSenderBuilder,
 };
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_nack, configure_rtcp_reports, configure_simulcast_extension_headers,
@@ -23,6 +22,7 @@ use webrtc::peer_connection::{
     RTCConfigurationBuilder, RTCIceServer, Registry, SettingEngineBuilder,
 };
 
+use super::bandwidth::{LossTolerantGcc, SharedInherentLoss};
 use super::estimate::{EstimateTap, SharedEstimate};
 use super::keyframe::KeyframeRequestForwarder;
 use crate::config::{IcePolicy, IceServer, MediaConfig};
@@ -88,6 +88,7 @@ pub async fn build(
     config: &MediaConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
     estimate: SharedEstimate,
+    inherent_loss: SharedInherentLoss,
 ) -> MediaResult<Arc<dyn PeerConnection>> {
     let bind: IpAddr = config.bind_address.parse().map_err(|_| {
         MediaError::InvalidConfig(format!("bad bind address {}", config.bind_address))
@@ -118,7 +119,7 @@ pub async fn build(
     );
     configure_simulcast_extension_headers(&mut media_engine)?;
     let registry = configure_rtcp_reports(registry);
-    let registry = congestion_control(registry, &mut media_engine, config)?
+    let registry = congestion_control(registry, &mut media_engine, config, inherent_loss)?
         .with(Slot::from(14_000), KeyframeRequestForwarder::default())
         .with(Slot::from(14_500), EstimateTap::new(estimate));
 
@@ -162,8 +163,9 @@ pub async fn build(
 }
 
 /// Send-side bandwidth estimation: transport-wide congestion control (TWCC) feedback, which
-/// browsers send too, numbered by the TWCC sender and read by webrtc-rs's Google Congestion
-/// Control (delay gradient and loss). Its estimate reaches [`EstimateTap`]; the bitrate task
+/// browsers send too, numbered by the TWCC sender and read by [`LossTolerantGcc`] (webrtc-rs's
+/// Google Congestion Control for the delay gradient, Duet's loss judge for loss, which does not
+/// take random loss for congestion). Its estimate reaches [`EstimateTap`]; the bitrate task
 /// sets the encoder from it. The TWCC receiver reports what arrives here, for the peer's
 /// estimator.
 ///
@@ -173,6 +175,7 @@ fn congestion_control(
     registry: Registry,
     media_engine: &mut MediaEngine,
     config: &MediaConfig,
+    inherent_loss: SharedInherentLoss,
 ) -> MediaResult<Registry> {
     for kind in [RtpCodecKind::Video, RtpCodecKind::Audio] {
         media_engine.register_feedback(
@@ -193,7 +196,7 @@ fn congestion_control(
     // Room for audio (Opus is at most 128 kbit/s) above the video's maximum; the floor is well
     // under any video minimum, so the estimate can say when even that does not fit.
     let max_bps = f64::from(config.max_bitrate + AUDIO_HEADROOM_KBPS) * 1000.0;
-    let estimator = Gcc::new(max_bps, ESTIMATE_FLOOR_BPS, max_bps);
+    let estimator = LossTolerantGcc::new(max_bps, ESTIMATE_FLOOR_BPS, max_bps, inherent_loss);
     Ok(registry
         .with(
             Slot::CongestionControl,

@@ -64,7 +64,13 @@ impl CallMedia {
             shared: shared.clone(),
             peer: OnceLock::new(),
         });
-        let pc = peer::build(&config, handler.clone(), shared.estimate.clone()).await?;
+        let pc = peer::build(
+            &config,
+            handler.clone(),
+            shared.estimate.clone(),
+            shared.inherent_loss.clone(),
+        )
+        .await?;
         // Set once, just after creation; the handler only needs a weak link back.
         let _ = handler.peer.set(Arc::downgrade(&pc));
 

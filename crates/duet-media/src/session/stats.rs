@@ -127,13 +127,25 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         let now = Snapshot::take(&shared, report.recv_lost_received);
         let send_loss = report.video_send_loss.unwrap_or(0.0);
         if *phase.borrow() == Phase::Released {
-            controller.on_report(send_loss, report.rtt_ms);
+            // The path's own loss (a test of the estimator's found it does not fall with the
+            // rate) is no reason to cut; only what comes on top of it is.
+            let inherent = super::bandwidth::inherent_loss(&shared.inherent_loss);
+            controller.on_report((send_loss - inherent).max(0.0), report.rtt_ms);
             let estimate_kbps = match shared.estimate.load(Ordering::Relaxed) {
                 0 => None,
                 bps => Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)),
             };
             let audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
             let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            tracing::debug!(
+                send_loss,
+                inherent,
+                rtt_ms = report.rtt_ms,
+                estimate_kbps,
+                controller_kbps = controller.target_kbps(),
+                video_kbps,
+                "bitrate"
+            );
             let availability = *shared.availability.borrow();
             (applied_kbps, screen_kbps) = if availability.screen {
                 split_for_screen(video_kbps)

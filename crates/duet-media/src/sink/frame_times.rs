@@ -97,6 +97,9 @@ mod tests {
     #[test]
     fn an_unwritable_path_is_a_clear_error() {
         let error = FrameTimesSink::create(Path::new("/nonexistent-dir/times.csv")).unwrap_err();
-        assert!(error.to_string().contains("/nonexistent-dir/times.csv"), "{error}");
+        assert!(
+            error.to_string().contains("/nonexistent-dir/times.csv"),
+            "{error}"
+        );
     }
 }

@@ -1,0 +1,181 @@
+//! The send-side bandwidth estimator handed to webrtc-rs's congestion-control interceptor:
+//! webrtc-rs's Google Congestion Control for the delay signal (its delay-based half), and
+//! [`LossJudge`] for loss in place of GCC's loss half, so that random loss is not taken for
+//! congestion (`loss_judge.rs` says why and how).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport};
+
+use super::loss_judge::{Batch, LossJudge, Verdict};
+
+/// The loss the path has whatever the rate (a fraction, as `f64` bits), from the estimator to
+/// the once-a-second bitrate task, which then does not cut for it either.
+pub type SharedInherentLoss = Arc<AtomicU64>;
+
+/// Reads a [`SharedInherentLoss`].
+pub fn inherent_loss(shared: &SharedInherentLoss) -> f64 {
+    f64::from_bits(shared.load(Ordering::Relaxed))
+}
+
+/// How long the one-way delay's minimum is remembered (the path's delay without a queue).
+const BASE_DELAY_MEMORY: Duration = Duration::from_secs(10);
+
+/// GCC's delay half and the loss judge, combined by `min` as GCC combines its two halves.
+pub struct LossTolerantGcc {
+    gcc: Gcc,
+    judge: LossJudge,
+    base_delay: BaseDelay,
+    min: f64,
+    max: f64,
+    target: f64,
+    inherent: SharedInherentLoss,
+    verdict: Verdict,
+}
+
+impl LossTolerantGcc {
+    pub fn new(initial: f64, min: f64, max: f64, inherent: SharedInherentLoss) -> Self {
+        let initial = initial.clamp(min, max);
+        Self {
+            gcc: Gcc::new(initial, min, max),
+            judge: LossJudge::new(initial, min, max),
+            base_delay: BaseDelay::default(),
+            min,
+            max,
+            target: initial,
+            inherent,
+            verdict: Verdict::Clear,
+        }
+    }
+}
+
+impl BandwidthEstimator for LossTolerantGcc {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        if reports.is_empty() {
+            return;
+        }
+        self.gcc.on_reports(now, reports);
+        let delay_target = self.gcc.delay_based_bitrate();
+        let mut batch = Batch {
+            lost: 0,
+            total: reports.len() as u64,
+            sent_bytes: 0,
+            arrived_bytes: 0,
+            queue_ms: 0.0,
+        };
+        let mut delays = Vec::with_capacity(reports.len());
+        for report in reports {
+            batch.sent_bytes += report.size as u64;
+            match report.arrival {
+                Some(arrival) if report.arrived => {
+                    batch.arrived_bytes += report.size as u64;
+                    delays.push(self.base_delay.one_way_ms(report.departure, arrival));
+                }
+                _ => batch.lost += 1,
+            }
+        }
+        batch.queue_ms = self.base_delay.queue_ms(now, &delays);
+        let loss_target = self.judge.update(now, batch, delay_target);
+        if self.judge.verdict() != self.verdict {
+            self.verdict = self.judge.verdict();
+            tracing::debug!(
+                verdict = ?self.verdict,
+                inherent_loss = self.judge.inherent_loss(),
+                loss_target,
+                delay_target,
+                "loss judged"
+            );
+        }
+        self.inherent
+            .store(self.judge.inherent_loss().to_bits(), Ordering::Relaxed);
+        self.target = delay_target.min(loss_target).clamp(self.min, self.max);
+    }
+
+    fn target_bitrate(&self) -> f64 {
+        self.target
+    }
+
+    fn stats(&self) -> EstimatorStats {
+        let mut stats = EstimatorStats::default();
+        stats.delay_based_bitrate = Some(self.gcc.delay_based_bitrate());
+        stats.loss_based_bitrate = Some(self.judge.target());
+        stats.packet_loss = Some(self.judge.inherent_loss());
+        stats
+    }
+}
+
+/// One-way delays relative to the first packet seen (sender and receiver clocks differ by an
+/// unknown offset; only changes matter), and their minimum over [`BASE_DELAY_MEMORY`].
+#[derive(Debug, Default)]
+struct BaseDelay {
+    /// The first packet's departure and arrival: the origin of both clocks.
+    origin: Option<(Instant, Duration)>,
+    /// Minimum one-way delay per second, newest last.
+    minima: std::collections::VecDeque<(Instant, f64)>,
+}
+
+impl BaseDelay {
+    fn one_way_ms(&mut self, departure: Instant, arrival: Duration) -> f64 {
+        let (sent0, arrived0) = *self.origin.get_or_insert((departure, arrival));
+        let sent = departure.saturating_duration_since(sent0).as_secs_f64()
+            - sent0.saturating_duration_since(departure).as_secs_f64();
+        let arrived = arrival.as_secs_f64() - arrived0.as_secs_f64();
+        (arrived - sent) * 1000.0
+    }
+
+    /// The median delay of `delays` over the remembered minimum, in ms (0 without delays).
+    fn queue_ms(&mut self, now: Instant, delays: &[f64]) -> f64 {
+        let Some(lowest) = delays.iter().copied().reduce(f64::min) else {
+            return 0.0;
+        };
+        match self.minima.back_mut() {
+            Some((since, min))
+                if now.saturating_duration_since(*since) < Duration::from_secs(1) =>
+            {
+                *min = min.min(lowest);
+            }
+            _ => self.minima.push_back((now, lowest)),
+        }
+        while self
+            .minima
+            .front()
+            .is_some_and(|(at, _)| now.saturating_duration_since(*at) > BASE_DELAY_MEMORY)
+        {
+            self.minima.pop_front();
+        }
+        let base = self
+            .minima
+            .iter()
+            .map(|(_, min)| *min)
+            .fold(f64::INFINITY, f64::min);
+        let mut sorted = delays.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        (sorted[sorted.len() / 2] - base).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queueing_delay_is_measured_over_the_recent_minimum() {
+        let mut base = BaseDelay::default();
+        let t0 = Instant::now();
+        // Clocks 5 s apart; the path's own delay 20 ms, then a 150 ms queue.
+        let arrival =
+            |sent_ms: u64, delay_ms: u64| Duration::from_millis(5_000 + sent_ms + delay_ms);
+        let send = |ms: u64| t0 + Duration::from_millis(ms);
+        let quiet: Vec<f64> = (0..10)
+            .map(|i| base.one_way_ms(send(i * 10), arrival(i * 10, 20)))
+            .collect();
+        assert!(base.queue_ms(send(100), &quiet) < 1.0);
+        let queued: Vec<f64> = (10..20)
+            .map(|i| base.one_way_ms(send(i * 10), arrival(i * 10, 170)))
+            .collect();
+        let queue = base.queue_ms(send(200), &queued);
+        assert!((queue - 150.0).abs() < 1.0, "{queue}");
+    }
+}
