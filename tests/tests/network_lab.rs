@@ -65,6 +65,24 @@ struct Call {
     at_caller: tempfile::TempDir,
 }
 
+impl Call {
+    /// Alice hangs up (Ctrl-C) and both clients run to their end.
+    fn hang_up(
+        caller: Cli,
+        callee: Cli,
+        at_caller: tempfile::TempDir,
+        at_callee: tempfile::TempDir,
+    ) -> Call {
+        caller.interrupt();
+        Call {
+            caller: caller.finish(),
+            callee: callee.finish(),
+            at_callee,
+            at_caller,
+        }
+    }
+}
+
 fn to_strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
@@ -199,13 +217,7 @@ fn media_call(
         at_caller.path(),
         at_callee.path(),
     );
-    caller.interrupt();
-    Call {
-        caller: caller.finish(),
-        callee: listener.finish(),
-        at_callee,
-        at_caller,
-    }
+    Call::hang_up(caller, listener, at_caller, at_callee)
 }
 
 /// Both ended normally with one record each, completed by Alice's hang-up.
@@ -650,13 +662,7 @@ fn impaired_1_a_5_second_blackout_keeps_the_call_and_media_comes_back() {
         back.first_ms[0], back.first_ms[1]
     );
 
-    caller.interrupt();
-    let call = Call {
-        caller: caller.finish(),
-        callee: callee.finish(),
-        at_callee,
-        at_caller,
-    };
+    let call = Call::hang_up(caller, callee, at_caller, at_callee);
     check_completed(&call);
     for (who, done) in [("Alice", &call.caller), ("Bob", &call.callee)] {
         let (during, at_end) = reconnecting_seen(done);
@@ -713,13 +719,7 @@ fn impaired_4_a_new_address_mid_call_brings_media_back_by_an_ice_restart() {
         back.full_ms[0], back.full_ms[1]
     );
 
-    caller.interrupt();
-    let call = Call {
-        caller: caller.finish(),
-        callee: callee.finish(),
-        at_callee,
-        at_caller,
-    };
+    let call = Call::hang_up(caller, callee, at_caller, at_callee);
     check_completed(&call);
     // Bob lost the path (Alice still heard his answers at her new address, so only his side
     // needed mending): his screen said reconnecting, and no longer once media was back.
@@ -767,13 +767,7 @@ fn impaired_2_twenty_percent_loss_still_carries_the_tone() {
             (!done).then(|| format!("Alice {alice_s} s, Bob {bob_s} s"))
         },
     );
-    caller.interrupt();
-    let call = Call {
-        caller: caller.finish(),
-        callee: callee.finish(),
-        at_callee,
-        at_caller,
-    };
+    let call = Call::hang_up(caller, callee, at_caller, at_callee);
     check_completed(&call);
     for (who, dir, heard, own, from) in [
         (
@@ -1003,13 +997,7 @@ fn impaired_5_video_pauses_under_its_floor_and_comes_back_when_the_cap_lifts() {
         back.full_ms[1] / 1000.0
     );
 
-    caller.interrupt();
-    let call = Call {
-        caller: caller.finish(),
-        callee: callee.finish(),
-        at_callee,
-        at_caller,
-    };
+    let call = Call::hang_up(caller, callee, at_caller, at_callee);
     check_completed(&call);
     // Bob heard Alice's tone through the pause (from the second after it was announced).
     let bob_heard = media::audio_samples(call.at_callee.path());
