@@ -47,6 +47,8 @@ pub(crate) struct Metrics {
     pub store_batch: Histogram,
     /// How long Redis took to take one message for another node (cluster nodes only).
     pub bus_publish: Histogram,
+    /// Messages for another node that the bus did not take (cluster nodes only).
+    pub bus_publish_failures: Counter,
 }
 
 impl Metrics {
@@ -67,6 +69,7 @@ impl Metrics {
         // 0.1 ms to ~0.8 s: a PUBLISH to a Redis nearby, up to one near the bus's command
         // timeout (a quarter lease).
         let bus_publish = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
+        let bus_publish_failures = Counter::default();
         registry.register(
             "connections_open",
             "WebSocket connections open now",
@@ -113,6 +116,11 @@ impl Metrics {
             "Time of one message published to another node over the bus (Redis PUBLISH)",
             bus_publish.clone(),
         );
+        registry.register(
+            "bus_publish_failures",
+            "Messages for another node the bus did not take (Redis unreachable, timed out)",
+            bus_publish_failures.clone(),
+        );
         Self {
             registry,
             connections_open,
@@ -125,6 +133,7 @@ impl Metrics {
             invite_to_record,
             store_batch,
             bus_publish,
+            bus_publish_failures,
         }
     }
 

@@ -26,6 +26,7 @@ use axum::serve::IncomingStream;
 use axum::serve::Listener;
 use axum::Router;
 use duet_protocol::MAX_FRAME_BYTES;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
@@ -120,7 +121,16 @@ pub async fn start_with_store(
     );
     let store_health = writer.health().clone();
     let cluster = match &config.cluster {
-        Some(settings) => Some(join_cluster(settings, metrics.bus_publish.clone()).await?),
+        Some(settings) => Some(
+            join_cluster(
+                settings,
+                (
+                    metrics.bus_publish.clone(),
+                    metrics.bus_publish_failures.clone(),
+                ),
+            )
+            .await?,
+        ),
         None => None,
     };
     let hubs = Hubs::new(
@@ -218,16 +228,17 @@ pub async fn start_with_store(
     })
 }
 
-/// Connects to the cluster's bus as this node; each publish is timed into `publish_seconds`.
+/// Connects to the cluster's bus as this node; each publish is timed, each failed one counted,
+/// into `publish_metrics`.
 async fn join_cluster(
     settings: &ClusterSettings,
-    publish_seconds: Histogram,
+    publish_metrics: (Histogram, Counter),
 ) -> Result<Cluster, ServerError> {
     let node = match &settings.node_id {
         Some(node) => node.clone(),
         None => random_node_id()?,
     };
-    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease, publish_seconds).await?;
+    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease, publish_metrics).await?;
     bus.heartbeat().await?;
     tracing::info!(%node, "joined the cluster");
     Ok(Cluster::new(bus))

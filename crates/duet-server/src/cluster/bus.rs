@@ -1,6 +1,7 @@
 //! The Redis side of a node: publishing to other nodes, its own channel, leases and liveness.
 
 use super::wire::{alive_key, channel_of, lease_key, BusMessage};
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubStream};
 use std::time::{Duration, Instant};
@@ -52,16 +53,19 @@ pub(crate) struct Bus {
     lease: Duration,
     /// The time of each successful publish, for `/metrics`.
     publish_seconds: Histogram,
+    /// Publishes that failed (the message was not taken), for `/metrics`.
+    publish_failures: Counter,
 }
 
 impl Bus {
     /// Connects to the Redis at `url` as node `node`; fails if Redis cannot be reached now.
-    /// Each successful publish is timed into `publish_seconds`.
+    /// Each successful publish is timed into `publish_seconds`, each failed one counted in
+    /// `publish_failures`.
     pub(crate) async fn connect(
         url: &str,
         node: String,
         lease: Duration,
-        publish_seconds: Histogram,
+        (publish_seconds, publish_failures): (Histogram, Counter),
     ) -> Result<Self, BusError> {
         let client = redis::Client::open(url)?;
         // Commands fail within a fraction of the lease rather than hanging, so that a node cut
@@ -78,6 +82,7 @@ impl Bus {
             node,
             lease,
             publish_seconds,
+            publish_failures,
         })
     }
 
@@ -97,18 +102,30 @@ impl Bus {
 
     /// Sends `message` to node `node`.
     pub(super) async fn publish(&self, node: &str, message: &BusMessage) -> Result<(), BusError> {
+        let started = Instant::now();
+        match self.try_publish(node, message).await {
+            Ok(()) => {
+                // Failures are not timed: a timeout's time is the command timeout, not the
+                // bus's latency. They are counted, and logged by the caller.
+                self.publish_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                Ok(())
+            }
+            Err(error) => {
+                self.publish_failures.inc();
+                Err(error)
+            }
+        }
+    }
+
+    async fn try_publish(&self, node: &str, message: &BusMessage) -> Result<(), BusError> {
         let payload = serde_json::to_string(message)?;
         let mut conn = self.commands.clone();
-        let started = Instant::now();
         let _: i64 = redis::cmd("PUBLISH")
             .arg(channel_of(node))
             .arg(payload)
             .query_async(&mut conn)
             .await?;
-        // Failures are not timed: they are logged by the caller, and a timeout's time is the
-        // command timeout, not the bus's latency.
-        self.publish_seconds
-            .observe(started.elapsed().as_secs_f64());
         Ok(())
     }
 

@@ -455,7 +455,44 @@ async fn each_node_times_what_it_publishes_on_the_bus_in_its_metrics() {
         assert!(count > 0.0, "{text}");
         let all = value(&text, r#"duet_bus_publish_seconds_bucket{le="+Inf"}"#);
         assert_eq!(all, count, "{text}");
+        assert_eq!(value(&text, "duet_bus_publish_failures_total"), 0.0);
     }
+    other.shutdown().await.unwrap();
+    hub_node.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_message_the_bus_does_not_take_is_counted_in_the_metrics() {
+    let TwoNodes {
+        mut redis,
+        _dir,
+        hub_node,
+        other,
+        tokens: t,
+    } = TwoNodes::start(Backend::Sqlite, &["alice", "bob"]).await;
+    let mut alice = Client::login_url(&other.ws_url(), "alice", &t[0], "a1").await;
+    let mut bob = Client::login_url(&hub_node.ws_url(), "bob", &t[1], "b1").await;
+    let (alice_token, _) = answered_call(&mut alice, &mut bob, "c1").await;
+    let text = scrape(other.local_addr()).await;
+    assert_eq!(value(&text, "duet_bus_publish_failures_total"), 0.0);
+
+    redis.stop();
+    // Alice's hang-up must go to the hub's node over the bus, which is down.
+    let hangup = CallAction::Hangup {
+        reason: EndReason::UserHangup,
+    };
+    alice.call("c1", "a1", 2, Some(&alice_token), hangup).await;
+    let mut polls = 0;
+    while value(
+        &scrape(other.local_addr()).await,
+        "duet_bus_publish_failures_total",
+    ) < 1.0
+    {
+        polls += 1;
+        assert!(polls < 200, "the failed publish was never counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    redis.resume();
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
