@@ -22,10 +22,10 @@ use bytes::Bytes;
 use rtc::rtp::codec::vp8::Vp8Packet;
 use rtc::rtp::packetizer::Depacketizer;
 
-/// How long a missing packet is waited for before output skips to the next keyframe. NACKs are
-/// sent every 100 ms or so; this allows one retransmission round on a path of up to ~100 ms RTT
-/// before the picture is given up, which is about as long as a keyframe request would take.
-pub const MAX_GAP_WAIT: Duration = Duration::from_millis(200);
+/// How long a missing packet is waited for before output skips to the next keyframe: the NACK
+/// generator's six tries 40 ms apart (`peer.rs`), and a little for the last retransmission to
+/// arrive. A keyframe request would take about as long and cost a keyframe.
+pub const MAX_GAP_WAIT: Duration = Duration::from_millis(250);
 
 /// Most packets held while waiting (a 1080p keyframe is a few hundred packets).
 pub const MAX_HELD_PACKETS: usize = 1024;

@@ -1,14 +1,15 @@
 //! The send-side bandwidth estimator handed to webrtc-rs's congestion-control interceptor:
-//! webrtc-rs's Google Congestion Control for the delay signal (its delay-based half), and
-//! [`LossJudge`] for loss in place of GCC's loss half, so that random loss is not taken for
-//! congestion (`loss_judge.rs` says why and how).
+//! Google Congestion Control's delay-based half (`delay_half.rs`: libwebrtc's trendline in front
+//! of webrtc-rs's detector and AIMD), and [`LossJudge`] for loss in place of GCC's loss half, so
+//! that random loss is not taken for congestion (`loss_judge.rs` says why and how).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport};
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
 
+use super::delay_half::DelayHalf;
 use super::loss_judge::{Batch, LossJudge, Verdict};
 
 /// The loss the path has whatever the rate (a fraction, as `f64` bits), from the estimator to
@@ -25,7 +26,7 @@ const BASE_DELAY_MEMORY: Duration = Duration::from_secs(10);
 
 /// GCC's delay half and the loss judge, combined by `min` as GCC combines its two halves.
 pub struct LossTolerantGcc {
-    gcc: Gcc,
+    delay: DelayHalf,
     judge: LossJudge,
     base_delay: BaseDelay,
     min: f64,
@@ -39,7 +40,7 @@ impl LossTolerantGcc {
     pub fn new(initial: f64, min: f64, max: f64, inherent: SharedInherentLoss) -> Self {
         let initial = initial.clamp(min, max);
         Self {
-            gcc: Gcc::new(initial, min, max),
+            delay: DelayHalf::new(initial, min, max),
             judge: LossJudge::new(initial, min, max),
             base_delay: BaseDelay::default(),
             min,
@@ -56,8 +57,7 @@ impl BandwidthEstimator for LossTolerantGcc {
         if reports.is_empty() {
             return;
         }
-        self.gcc.on_reports(now, reports);
-        let delay_target = self.gcc.delay_based_bitrate();
+        let delay_target = self.delay.on_reports(now, reports);
         let mut batch = Batch {
             lost: 0,
             total: reports.len() as u64,
@@ -99,7 +99,7 @@ impl BandwidthEstimator for LossTolerantGcc {
 
     fn stats(&self) -> EstimatorStats {
         let mut stats = EstimatorStats::default();
-        stats.delay_based_bitrate = Some(self.gcc.delay_based_bitrate());
+        stats.delay_based_bitrate = Some(self.delay.target());
         stats.loss_based_bitrate = Some(self.judge.target());
         stats.packet_loss = Some(self.judge.inherent_loss());
         stats
@@ -158,7 +158,62 @@ impl BaseDelay {
 
 #[cfg(test)]
 mod tests {
+    use super::super::path_sim::{simulate, Outcome, Path};
     use super::*;
+
+    /// The bench's call: 1,500 kbit/s of video at most, and the audio headroom.
+    const MAX_BPS: f64 = 1_650_000.0;
+
+    fn estimator() -> LossTolerantGcc {
+        LossTolerantGcc::new(MAX_BPS, 50_000.0, MAX_BPS, SharedInherentLoss::default())
+    }
+
+    fn run(path: Path) -> Outcome {
+        simulate(&mut estimator(), path, 40, Duration::from_secs(5))
+    }
+
+    #[test]
+    fn a_clean_fast_path_keeps_the_maximum() {
+        let outcome = run(Path::capped(50_000.0));
+        assert_eq!(outcome.queue_drops, 0);
+        assert!(outcome.lowest_target >= MAX_BPS * 0.99, "{outcome:?}");
+    }
+
+    /// The cap presets: found within 5 s, and from then on the queue never overflows
+    /// (no freezes) or holds packets long, and what is sent stays under the cap while using
+    /// most of it.
+    fn settles_under(kbps: f64, loss: f64) {
+        let cap = kbps * 1000.0;
+        let outcome = run(Path::capped(kbps).with_loss(loss));
+        assert_eq!(outcome.queue_drops, 0, "{outcome:?}");
+        assert!(outcome.wait_p95 < Duration::from_millis(100), "{outcome:?}");
+        eprintln!("{kbps} kbit/s, {loss} loss: {outcome:?}");
+        assert!(outcome.sent_median <= cap, "{outcome:?}");
+        assert!(outcome.sent_median >= cap * 0.6, "{outcome:?}");
+    }
+
+    #[test]
+    fn a_1000_kbit_cap_is_found_and_then_not_overrun() {
+        settles_under(1000.0, 0.0);
+    }
+
+    #[test]
+    fn a_300_kbit_cap_is_found_and_then_not_overrun() {
+        settles_under(300.0, 0.0);
+    }
+
+    #[test]
+    fn a_300_kbit_cap_with_5_percent_loss_is_found_and_then_not_overrun() {
+        settles_under(300.0, 0.05);
+    }
+
+    #[test]
+    fn random_loss_without_a_cap_keeps_most_of_the_rate() {
+        for loss in [0.05, 0.2, 0.4] {
+            let outcome = run(Path::capped(50_000.0).with_loss(loss));
+            assert!(outcome.sent_median >= MAX_BPS * 0.7, "{loss}: {outcome:?}");
+        }
+    }
 
     #[test]
     fn queueing_delay_is_measured_over_the_recent_minimum() {

@@ -4,7 +4,8 @@
 //! loss, from the transport-wide congestion control feedback the peer sends) and attaches each
 //! new target to the feedback packet that produced it, as `TargetBitrateChanged`, on the read
 //! leg. Sitting application-ward of it, this tap stores the latest target where the once-a-second
-//! bitrate task reads it.
+//! bitrate task reads it, and wakes that task when the target falls: a lower rate is applied to
+//! the encoder at once, since every second spent over a link's capacity fills its queue.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +15,37 @@ use std::time::Instant;
 use rtc::interceptor::{Attribute, Interceptor, StreamInfo, TaggedPacket};
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
+use tokio::sync::Notify;
 
-/// The latest estimate in bits per second; 0 until the first feedback moved it.
-pub type SharedEstimate = Arc<AtomicU64>;
+/// The latest estimate, and a wake-up when it falls.
+#[derive(Debug, Default)]
+pub struct Estimate {
+    bps: AtomicU64,
+    fell: Notify,
+}
+
+impl Estimate {
+    /// The latest estimate in bits per second; 0 until the first feedback moved it.
+    pub fn bps(&self) -> u64 {
+        self.bps.load(Ordering::Relaxed)
+    }
+
+    /// Stores `bps`; a fall wakes [`Self::fell`] (one wake-up for any number of falls).
+    pub fn store(&self, bps: u64) {
+        let before = self.bps.swap(bps, Ordering::Relaxed);
+        if bps < before {
+            self.fell.notify_one();
+        }
+    }
+
+    /// Waits until the estimate has fallen since the last wake-up.
+    pub async fn fell(&self) {
+        self.fell.notified().await;
+    }
+}
+
+/// The estimate, shared between the tap and the bitrate task.
+pub type SharedEstimate = Arc<Estimate>;
 
 /// Copies every `TargetBitrateChanged` into a [`SharedEstimate`]; passes everything through.
 pub struct EstimateTap {
@@ -48,8 +77,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for EstimateTap {
                 bits_per_second: 0.0,
             })
         {
-            self.estimate
-                .store(bits_per_second.max(0.0).round() as u64, Ordering::Relaxed);
+            self.estimate.store(bits_per_second.max(0.0).round() as u64);
         }
         self.read_queue.push_back(msg);
         Ok(())
@@ -98,13 +126,29 @@ mod tests {
         let estimate = SharedEstimate::default();
         let mut tap = EstimateTap::new(estimate.clone());
         tap.handle_read(feedback(None)).unwrap();
-        assert_eq!(estimate.load(Ordering::Relaxed), 0, "no estimate yet");
+        assert_eq!(estimate.bps(), 0, "no estimate yet");
         tap.handle_read(feedback(Some(Attribute::TargetBitrateChanged {
             bits_per_second: 312_400.4,
         })))
         .unwrap();
-        assert_eq!(estimate.load(Ordering::Relaxed), 312_400);
+        assert_eq!(estimate.bps(), 312_400);
         assert!(tap.poll_read().is_some() && tap.poll_read().is_some());
         assert!(tap.poll_read().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_fall_wakes_the_bitrate_task_once_and_a_rise_does_not() {
+        use std::time::Duration;
+        let estimate = Estimate::default();
+        estimate.store(1_000_000);
+        estimate.store(800_000);
+        estimate.store(700_000);
+        // One wake-up is stored for both falls.
+        tokio::time::timeout(Duration::from_secs(5), estimate.fell())
+            .await
+            .expect("woken by the falls");
+        estimate.store(900_000);
+        let woken = tokio::time::timeout(Duration::ZERO, estimate.fell()).await;
+        assert!(woken.is_err(), "a rise wakes nothing");
     }
 }

@@ -20,6 +20,7 @@ mod audio_send;
 mod bandwidth;
 pub mod bitrate;
 mod control;
+mod delay_half;
 mod estimate;
 mod events;
 mod handler;
@@ -27,7 +28,10 @@ mod keyframe;
 mod lane;
 mod loss_judge;
 mod negotiation;
+#[cfg(test)]
+mod path_sim;
 mod peer;
+mod retransmit_budget;
 mod screen_share;
 mod send_size;
 mod shared;

@@ -25,6 +25,7 @@ use webrtc::peer_connection::{
 use super::bandwidth::{LossTolerantGcc, SharedInherentLoss};
 use super::estimate::{EstimateTap, SharedEstimate};
 use super::keyframe::KeyframeRequestForwarder;
+use super::retransmit_budget::RetransmitBudget;
 use crate::config::{IcePolicy, IceServer, MediaConfig};
 use crate::error::{MediaError, MediaResult};
 
@@ -114,6 +115,7 @@ pub async fn build(
     let registry = configure_nack(Registry::new(), &mut media_engine).with(
         Slot::NackGenerator,
         NackGeneratorBuilder::new()
+            .with_interval(NACK_INTERVAL)
             .with_max_nacks_per_packet(MAX_NACKS_PER_PACKET)
             .build(),
     );
@@ -121,7 +123,9 @@ pub async fn build(
     let registry = configure_rtcp_reports(registry);
     let registry = congestion_control(registry, &mut media_engine, config, inherent_loss)?
         .with(Slot::from(14_000), KeyframeRequestForwarder::default())
-        .with(Slot::from(14_500), EstimateTap::new(estimate));
+        .with(Slot::from(14_500), EstimateTap::new(estimate.clone()))
+        // Between the NACK responder (4,000) and the wire: resends within a share of the estimate.
+        .with(Slot::from(3_500), RetransmitBudget::new(estimate));
 
     // ICE checks are paced at 200 ms by default; 20 ms makes a loopback or LAN connect take
     // tens of milliseconds. mDNS is off: host candidates carry plain IPs, and this machine
@@ -206,12 +210,19 @@ fn congestion_control(
         .with(Slot::TwccReceiver, TwccReceiverBuilder::new().build()))
 }
 
-/// How often one lost video packet is asked for again (every 100 ms). webrtc-rs asks without
-/// end by default: on a congested link every lost packet was then re-requested ten times a
-/// second for as long as it stayed in the 512-packet log, and the retransmissions (over 1,000
-/// packets a second under a 300 kbit/s cap) kept the link too full for any picture to get
-/// through. Three tries repair what a burst of loss took; after that a keyframe request does.
-const MAX_NACKS_PER_PACKET: u16 = 3;
+/// How often one lost video packet is asked for again. webrtc-rs asks without end by default:
+/// on a congested link every lost packet was then re-requested ten times a second for as long as
+/// it stayed in the 512-packet log, and the retransmissions (over 1,000 packets a second under a
+/// 300 kbit/s cap) kept the link too full for any picture to get through. Six tries 40 ms apart
+/// (the assembler waits 250 ms for them, `MAX_GAP_WAIT`) repair a packet at 20 % random loss
+/// each way with 99.8 % odds; after that a keyframe request does. Three tries 100 ms apart
+/// left 7 % of lost packets unrepaired when the assembler gave up, and at 20 % loss in the
+/// network lab the picture stalled for a keyframe several times a second (7 fps; 22 fps now).
+const MAX_NACKS_PER_PACKET: u16 = 6;
+/// Between two NACK rounds. Shorter than most round trips, so a path of 100 ms RTT has a packet
+/// asked for two or three times before the first retransmission can arrive: the price, bounded
+/// by [`MAX_NACKS_PER_PACKET`], of repairing within a quarter second on every path.
+const NACK_INTERVAL: Duration = Duration::from_millis(40);
 /// What the estimate allows above the video's maximum, for audio and packet overhead.
 pub const AUDIO_HEADROOM_KBPS: u32 = 150;
 /// The lowest estimate: under any video minimum, above audio alone.

@@ -115,13 +115,29 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
     let mut pause = VideoPause::new(shared.config.min_bitrate);
     let mut previous = Snapshot::take(&shared, (0, 0));
     let mut phase = shared.phase.subscribe();
+    // What all video was last given, and the audio's rate then: a fall of the estimate between
+    // two ticks is applied at once from them.
+    let mut video_total_kbps = applied_kbps;
+    let mut audio_kbps = 0.0;
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.tick().await;
     loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
+        let fell = tokio::select! {
+            _ = ticker.tick() => false,
+            () = shared.estimate.fell() => true,
             // An error means the phase's sender is gone with the session: closed too.
             _ = phase.wait_for(|p| *p == Phase::Closed) => break,
+        };
+        if fell {
+            if *phase.borrow() == Phase::Released && !pause.paused() {
+                let video_kbps = controller.video_target_kbps(estimate_kbps(&shared), audio_kbps);
+                if f64::from(video_kbps) < f64::from(video_total_kbps) * FALL_APPLIED_AT_ONCE {
+                    tracing::debug!(video_kbps, "estimate fell: lowered at once");
+                    (applied_kbps, screen_kbps) = set_video_bitrate(&shared, video_kbps);
+                    video_total_kbps = video_kbps;
+                }
+            }
+            continue;
         }
         let report = read_report(&pc.get_stats(Instant::now(), StatsSelector::None).await);
         let now = Snapshot::take(&shared, report.recv_lost_received);
@@ -131,12 +147,10 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
             // rate) is no reason to cut; only what comes on top of it is.
             let inherent = super::bandwidth::inherent_loss(&shared.inherent_loss);
             controller.on_report((send_loss - inherent).max(0.0), report.rtt_ms);
-            let estimate_kbps = match shared.estimate.load(Ordering::Relaxed) {
-                0 => None,
-                bps => Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)),
-            };
-            let audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
+            let estimate_kbps = estimate_kbps(&shared);
+            audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
             let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            video_total_kbps = video_kbps;
             tracing::debug!(
                 send_loss,
                 inherent,
@@ -147,22 +161,19 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
                 "bitrate"
             );
             let availability = *shared.availability.borrow();
-            (applied_kbps, screen_kbps) = if availability.screen {
-                split_for_screen(video_kbps)
-            } else {
-                (video_kbps, 0)
-            };
             // While a screen is shared the split keeps the camera's own floor; the pause is
-            // for a camera that is all the video.
+            // for a camera that is all the video (so a pause never has a screen to split with).
             let camera = (availability.video || availability.video_paused) && !availability.screen;
             let (was_paused, was_sending) = (pause.paused(), pause.sending());
             let budget = video_budget_kbps(estimate_kbps, audio_kbps);
             let paused = pause.update(now.at, budget, camera);
-            if paused {
-                // A trial sends at the floor; a paused encoder keeps it for the next trial.
-                applied_kbps = shared.config.min_bitrate;
-            }
-            shared.send_video(VideoCommand::SetBitrate(applied_kbps));
+            // A trial sends at the floor; a paused encoder keeps it for the next trial.
+            let kbps = if paused {
+                shared.config.min_bitrate
+            } else {
+                video_kbps
+            };
+            (applied_kbps, screen_kbps) = set_video_bitrate(&shared, kbps);
             if pause.sending() != was_sending {
                 tracing::info!(state = ?pause.state(), budget, "camera video paused or on trial");
                 shared.send_video(VideoCommand::SetNetworkPaused(!pause.sending()));
@@ -170,9 +181,6 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
             if paused != was_paused {
                 tracing::info!(paused, budget, "video paused by the network (told)");
                 shared.emit(MediaEvent::VideoPausedByNetwork { paused });
-            }
-            if screen_kbps > 0 {
-                shared.send_lane(Lane::Screen, VideoCommand::SetBitrate(screen_kbps));
             }
             let percent = (send_loss * 100.0).round().clamp(0.0, 100.0) as u32;
             shared.send_audio(AudioCommand::SetExpectedLoss(percent));
@@ -188,6 +196,33 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
     }
+}
+
+/// A fall of the video target to under this share of what it was given is applied at once;
+/// smaller ones wait for the next tick.
+const FALL_APPLIED_AT_ONCE: f64 = 0.95;
+
+/// The send-side estimate in kbit/s, if there is one yet.
+fn estimate_kbps(shared: &Shared) -> Option<u32> {
+    match shared.estimate.bps() {
+        0 => None,
+        bps => Some(u32::try_from(bps / 1000).unwrap_or(u32::MAX)),
+    }
+}
+
+/// Gives the camera, and a shared screen if there is one, their parts of `video_kbps`:
+/// (camera, screen).
+fn set_video_bitrate(shared: &Shared, video_kbps: u32) -> (u32, u32) {
+    let (camera, screen) = if shared.availability.borrow().screen {
+        split_for_screen(video_kbps)
+    } else {
+        (video_kbps, 0)
+    };
+    shared.send_video(VideoCommand::SetBitrate(camera));
+    if screen > 0 {
+        shared.send_lane(Lane::Screen, VideoCommand::SetBitrate(screen));
+    }
+    (camera, screen)
 }
 
 /// A byte counter's rate between two snapshots, in kbit/s.
