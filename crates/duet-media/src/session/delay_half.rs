@@ -198,7 +198,9 @@ impl DelayHalf {
 
     /// Folds in one batch of transport feedback received at `now`; returns the target.
     pub fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) -> f64 {
-        let mut usage = self.detector.usage();
+        let before = self.detector.usage();
+        let mut usage = before;
+        let mut trend = 0.0;
         for report in reports {
             if report.arrived {
                 self.received.add(now, report.size);
@@ -207,12 +209,24 @@ impl DelayHalf {
                 continue;
             };
             if let Some(delay) = self.groups.add(report.departure, arrival) {
-                let trend = self.trendline.update(delay.at, delay.delta_ms);
+                trend = self.trendline.update(delay.at, delay.delta_ms);
                 usage = self.detector.update(delay.at, trend);
             }
         }
         let received = self.received.rate_bits_per_second(now);
-        self.control.update(now, usage, received)
+        let target = self.control.update(now, usage, received);
+        if usage != before {
+            // Which half cut, when the loss presets' runs differ (docs/benchmarks.md).
+            tracing::debug!(
+                ?usage,
+                trend,
+                threshold = self.detector.threshold_ms(),
+                received,
+                target,
+                "delay usage"
+            );
+        }
+        target
     }
 
     /// The current target, in bits per second.

@@ -44,6 +44,10 @@ const TEST_FOR: Duration = Duration::from_millis(2500);
 /// Tests in a row in which the sender did not slow down, after which the loss is judged on the
 /// queue alone.
 const INCONCLUSIVE_TESTS: u32 = 2;
+/// Congestion is judged again once the sender has come down to this share of its rate when
+/// congestion was found: by then a capacity limit has stopped losing packets, and random loss
+/// has not.
+const REJUDGE_AT_SENT_SHARE: f64 = 0.7;
 /// The window loss and rates are measured over.
 const WINDOW: Duration = Duration::from_secs(1);
 /// Fewer packets than this in the window decide nothing.
@@ -72,6 +76,14 @@ pub struct Batch {
     pub arrived_bytes: u64,
     /// Queueing delay over the path's minimum, in milliseconds (see `bandwidth.rs`).
     pub queue_ms: f64,
+}
+
+/// The window's rates, and the target, when loss was last found to be congestion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CongestedFrom {
+    sent: f64,
+    arrived: f64,
+    target: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,6 +123,8 @@ pub struct LossJudge {
     window: VecDeque<(Instant, Batch)>,
     last_change: Option<Instant>,
     last_cut: Option<Instant>,
+    /// Set while the verdict is congestion.
+    congested_from: Option<CongestedFrom>,
 }
 
 /// Totals of the window: packets lost of all, bytes sent and arrived a second, and the latest
@@ -144,6 +158,7 @@ impl LossJudge {
             window: VecDeque::new(),
             last_change: None,
             last_cut: None,
+            congested_from: None,
         }
     }
 
@@ -244,22 +259,34 @@ impl LossJudge {
                     arrived_ratio < (1.0 + sent_ratio) / 2.0
                 };
                 if random {
-                    self.inherent = loss;
-                    self.verdict = Verdict::Clear;
-                    self.set(now, rate_before.min(delay_target.max(self.target)));
+                    self.tolerate(now, loss, rate_before, delay_target);
                 } else {
-                    self.verdict = Verdict::Congested;
+                    self.congested(CongestedFrom {
+                        sent: sent_before,
+                        arrived: arrived_before,
+                        target: rate_before,
+                    });
                     self.cut(now, Some(loss), totals.arrived_rate);
                 }
             }
             State::Normal => {
+                let here = CongestedFrom {
+                    sent: totals.sent_rate,
+                    arrived: totals.arrived_rate,
+                    target: self.target,
+                };
                 if totals.queue_ms > OVERUSE_QUEUE_MS {
-                    self.verdict = Verdict::Congested;
+                    self.congested(here);
                     self.cut(now, None, totals.arrived_rate);
                 } else if excess > HIGH_LOSS {
-                    // A queue, or a test that just found congestion: no (new) test needed.
-                    if totals.queue_ms > QUEUE_MS || self.verdict == Verdict::Congested {
-                        self.verdict = Verdict::Congested;
+                    if let Some(from) = self.loss_outlived_the_cuts(&totals) {
+                        // Congestion was misjudged (a test fooled by noisy feedback): the
+                        // sender came well down and the loss stayed. Without this the cuts went
+                        // on to the floor at 20 % random loss in the network lab.
+                        self.tolerate(now, loss, from.target, delay_target);
+                    } else if totals.queue_ms > QUEUE_MS || self.verdict == Verdict::Congested {
+                        // A queue, or congestion found a moment ago: no (new) test needed.
+                        self.congested(here);
                         self.cut(now, Some(loss), totals.arrived_rate);
                     } else {
                         self.verdict = Verdict::Testing;
@@ -274,6 +301,7 @@ impl LossJudge {
                     }
                 } else if excess < LOW_LOSS {
                     self.verdict = Verdict::Clear;
+                    self.congested_from = None;
                     // The path's own loss may fall (the user walked nearer the access point).
                     if loss < self.inherent {
                         self.inherent = 0.9 * self.inherent + 0.1 * loss;
@@ -290,6 +318,37 @@ impl LossJudge {
             }
         }
         self.target
+    }
+
+    /// The loss is the path's own (`loss`): tolerated from now on, and the target goes back to
+    /// `rate_before`, but not over the delay half's `delay_target` (nor under where it is).
+    fn tolerate(&mut self, now: Instant, loss: f64, rate_before: f64, delay_target: f64) {
+        self.inherent = loss;
+        self.verdict = Verdict::Clear;
+        self.congested_from = None;
+        self.set(now, rate_before.min(delay_target.max(self.target)));
+    }
+
+    /// The verdict becomes congestion; `here` is remembered if it was not congestion already.
+    fn congested(&mut self, here: CongestedFrom) {
+        if self.verdict != Verdict::Congested || self.congested_from.is_none() {
+            self.congested_from = Some(here);
+        }
+        self.verdict = Verdict::Congested;
+    }
+
+    /// While congested without a queue: where congestion was found, if the sender has since come
+    /// down to [`REJUDGE_AT_SENT_SHARE`] of its rate then and what arrives fell with it (the
+    /// test's rule, over a wider change of rate, so noise in the feedback cannot fool it twice).
+    fn loss_outlived_the_cuts(&self, totals: &Totals) -> Option<CongestedFrom> {
+        let from = self.congested_from?;
+        if self.verdict != Verdict::Congested || totals.queue_ms > QUEUE_MS {
+            return None;
+        }
+        let sent_ratio = totals.sent_rate / from.sent.max(1.0);
+        let arrived_ratio = totals.arrived_rate / from.arrived.max(1.0);
+        (sent_ratio <= REJUDGE_AT_SENT_SHARE && arrived_ratio < (1.0 + sent_ratio) / 2.0)
+            .then_some(from)
     }
 
     /// Cuts for congestion, never up: for loss (`Some`), by half the loss but not under
@@ -462,6 +521,22 @@ mod tests {
         }
         assert_eq!(judge.verdict(), Verdict::Clear);
         assert!(judge.inherent_loss() > 0.1, "{}", judge.inherent_loss());
+        assert!(judge.target() > 0.9 * MAX, "{}", judge.target());
+    }
+
+    #[test]
+    fn random_loss_once_taken_for_congestion_is_tolerated_once_the_cuts_do_not_end_it() {
+        let mut judge = LossJudge::new(MAX, MIN, MAX);
+        // A limit at 60 % of the rate while the loss is tested, with 20 % random loss: the test
+        // finds congestion (what arrives stays while less is sent).
+        let now = run(&mut judge, Instant::now(), 4, 0.20, 0.6 * MAX, 0.0);
+        assert_eq!(judge.verdict(), Verdict::Congested);
+        // The limit goes; the random loss stays. The cuts bring the sender down, the loss does
+        // not follow, and the rate goes back.
+        let now = run(&mut judge, now, 8, 0.20, f64::MAX, 0.0);
+        assert_eq!(judge.verdict(), Verdict::Clear);
+        assert!(judge.inherent_loss() > 0.15, "{}", judge.inherent_loss());
+        run(&mut judge, now, 10, 0.20, f64::MAX, 0.0);
         assert!(judge.target() > 0.9 * MAX, "{}", judge.target());
     }
 
