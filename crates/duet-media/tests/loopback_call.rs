@@ -375,6 +375,15 @@ async fn media_survives_packet_loss_without_corrupt_frames() {
         |e| matches!(e, MediaEvent::Stats { stats } if stats.recv_loss > 0.0),
     )
     .await;
+    // So do the sender's, though both sides send media: webrtc-rs reads the send loss only
+    // from standalone receiver reports, which a side that sends media does not send.
+    recv_matching(
+        &mut a.events,
+        "stats showing the send loss at the caller",
+        LIMIT,
+        |e| matches!(e, MediaEvent::Stats { stats } if stats.send_loss > 0.0),
+    )
+    .await;
 
     a.media.close().await.unwrap();
     b.media.close().await.unwrap();

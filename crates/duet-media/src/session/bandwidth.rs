@@ -12,13 +12,49 @@ use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
 use super::delay_half::DelayHalf;
 use super::loss_judge::{Batch, LossJudge, Verdict};
 
-/// The loss the path has whatever the rate (a fraction, as `f64` bits), from the estimator to
-/// the once-a-second bitrate task, which then does not cut for it either.
-pub type SharedInherentLoss = Arc<AtomicU64>;
+/// The loss the estimator measures, for the once-a-second statistics task (fractions, as `f64`
+/// bits; the estimator runs in webrtc-rs's interceptor, the task in its own).
+#[derive(Debug)]
+pub struct PathLoss {
+    /// The loss the path has whatever the rate: the bitrate task does not cut for it either.
+    inherent: AtomicU64,
+    /// The loss of our packets over the last second of transport feedback, `NaN` until there
+    /// is enough of it: what `CALL_STATS` reports and Opus protects against. webrtc-rs reads the
+    /// send loss only from standalone receiver reports, and a side that sends media reports in
+    /// sender reports, whose loss it ignores: in a call where both sides send it read 0 at 20 %
+    /// loss, and Opus's in-band FEC was turned down to nothing.
+    recent: AtomicU64,
+}
 
-/// Reads a [`SharedInherentLoss`].
-pub fn inherent_loss(shared: &SharedInherentLoss) -> f64 {
-    f64::from_bits(shared.load(Ordering::Relaxed))
+/// Shared between the estimator and the statistics task.
+pub type SharedPathLoss = Arc<PathLoss>;
+
+impl Default for PathLoss {
+    fn default() -> Self {
+        Self {
+            inherent: AtomicU64::new(0.0f64.to_bits()),
+            recent: AtomicU64::new(f64::NAN.to_bits()),
+        }
+    }
+}
+
+impl PathLoss {
+    /// The path's own loss, 0 until a test of the estimator's found some.
+    pub fn inherent(&self) -> f64 {
+        f64::from_bits(self.inherent.load(Ordering::Relaxed))
+    }
+
+    /// The loss over the last second of transport feedback, if there was enough of it.
+    pub fn recent(&self) -> Option<f64> {
+        let loss = f64::from_bits(self.recent.load(Ordering::Relaxed));
+        (!loss.is_nan()).then_some(loss)
+    }
+
+    fn store(&self, inherent: f64, recent: Option<f64>) {
+        self.inherent.store(inherent.to_bits(), Ordering::Relaxed);
+        let recent = recent.unwrap_or(f64::NAN);
+        self.recent.store(recent.to_bits(), Ordering::Relaxed);
+    }
 }
 
 /// How long the one-way delay's minimum is remembered (the path's delay without a queue).
@@ -41,12 +77,12 @@ pub struct LossTolerantGcc {
     min: f64,
     max: f64,
     target: f64,
-    inherent: SharedInherentLoss,
+    loss: SharedPathLoss,
     verdict: Verdict,
 }
 
 impl LossTolerantGcc {
-    pub fn new(initial: f64, min: f64, max: f64, inherent: SharedInherentLoss) -> Self {
+    pub fn new(initial: f64, min: f64, max: f64, loss: SharedPathLoss) -> Self {
         let initial = initial.clamp(min, max);
         Self {
             delay: DelayHalf::new(initial, min, max),
@@ -55,7 +91,7 @@ impl LossTolerantGcc {
             min,
             max,
             target: initial,
-            inherent,
+            loss,
             verdict: Verdict::Clear,
         }
     }
@@ -101,8 +137,8 @@ impl BandwidthEstimator for LossTolerantGcc {
                 "loss judged"
             );
         }
-        self.inherent
-            .store(self.judge.inherent_loss().to_bits(), Ordering::Relaxed);
+        self.loss
+            .store(self.judge.inherent_loss(), self.judge.window_loss());
         self.target = delay_target.min(loss_target).clamp(self.min, self.max);
     }
 
@@ -189,7 +225,7 @@ mod tests {
     const MAX_BPS: f64 = 1_650_000.0;
 
     fn estimator() -> LossTolerantGcc {
-        LossTolerantGcc::new(MAX_BPS, 50_000.0, MAX_BPS, SharedInherentLoss::default())
+        LossTolerantGcc::new(MAX_BPS, 50_000.0, MAX_BPS, SharedPathLoss::default())
     }
 
     fn run(path: Path) -> Outcome {
@@ -254,6 +290,22 @@ mod tests {
             let outcome = run(Path::capped(50_000.0).with_loss(loss));
             assert!(outcome.sent_median >= MAX_BPS * 0.7, "{loss}: {outcome:?}");
         }
+    }
+
+    #[test]
+    fn the_last_seconds_loss_is_published_for_the_statistics_and_audio() {
+        let loss = SharedPathLoss::default();
+        assert_eq!(loss.recent(), None, "nothing measured yet");
+        assert_eq!(loss.inherent(), 0.0);
+        let mut gcc = LossTolerantGcc::new(MAX_BPS, 50_000.0, MAX_BPS, loss.clone());
+        simulate(
+            &mut gcc,
+            Path::capped(50_000.0).with_loss(0.2),
+            40,
+            Duration::from_secs(5),
+        );
+        let recent = loss.recent().expect("a second of feedback measured");
+        assert!((0.1..=0.3).contains(&recent), "{recent}");
     }
 
     #[test]

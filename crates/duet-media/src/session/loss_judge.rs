@@ -175,6 +175,12 @@ impl LossJudge {
         self.verdict
     }
 
+    /// The loss over the last [`WINDOW`] of feedback, once it holds enough packets to say.
+    pub fn window_loss(&self) -> Option<f64> {
+        let totals = self.totals();
+        (totals.total >= MIN_PACKETS).then(|| totals.loss())
+    }
+
     fn totals(&self) -> Totals {
         let mut totals = Totals::default();
         let (mut sent, mut arrived) = (0.0, 0.0);

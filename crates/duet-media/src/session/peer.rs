@@ -22,7 +22,7 @@ use webrtc::peer_connection::{
     RTCConfigurationBuilder, RTCIceServer, Registry, SettingEngineBuilder,
 };
 
-use super::bandwidth::{LossTolerantGcc, SharedInherentLoss};
+use super::bandwidth::{LossTolerantGcc, SharedPathLoss};
 use super::estimate::{EstimateTap, SharedEstimate};
 use super::keyframe::KeyframeRequestForwarder;
 use super::retransmit_budget::RetransmitBudget;
@@ -89,7 +89,7 @@ pub async fn build(
     config: &MediaConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
     estimate: SharedEstimate,
-    inherent_loss: SharedInherentLoss,
+    path_loss: SharedPathLoss,
 ) -> MediaResult<Arc<dyn PeerConnection>> {
     let bind: IpAddr = config.bind_address.parse().map_err(|_| {
         MediaError::InvalidConfig(format!("bad bind address {}", config.bind_address))
@@ -121,7 +121,7 @@ pub async fn build(
     );
     configure_simulcast_extension_headers(&mut media_engine)?;
     let registry = configure_rtcp_reports(registry);
-    let registry = congestion_control(registry, &mut media_engine, config, inherent_loss)?
+    let registry = congestion_control(registry, &mut media_engine, config, path_loss)?
         .with(Slot::from(14_000), KeyframeRequestForwarder::default())
         .with(Slot::from(14_500), EstimateTap::new(estimate.clone()))
         // Between the NACK responder (4,000) and the wire: resends within a share of the estimate.
@@ -179,7 +179,7 @@ fn congestion_control(
     registry: Registry,
     media_engine: &mut MediaEngine,
     config: &MediaConfig,
-    inherent_loss: SharedInherentLoss,
+    path_loss: SharedPathLoss,
 ) -> MediaResult<Registry> {
     for kind in [RtpCodecKind::Video, RtpCodecKind::Audio] {
         media_engine.register_feedback(
@@ -200,7 +200,7 @@ fn congestion_control(
     // Room for audio (Opus is at most 128 kbit/s) above the video's maximum; the floor is well
     // under any video minimum, so the estimate can say when even that does not fit.
     let max_bps = f64::from(config.max_bitrate + AUDIO_HEADROOM_KBPS) * 1000.0;
-    let estimator = LossTolerantGcc::new(max_bps, ESTIMATE_FLOOR_BPS, max_bps, inherent_loss);
+    let estimator = LossTolerantGcc::new(max_bps, ESTIMATE_FLOOR_BPS, max_bps, path_loss);
     Ok(registry
         .with(
             Slot::CongestionControl,

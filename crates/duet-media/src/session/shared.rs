@@ -64,8 +64,8 @@ pub(crate) struct Shared {
     /// The send-side bandwidth estimate (bits per second, 0 until known), from the peer
     /// connection's congestion control.
     pub estimate: super::estimate::SharedEstimate,
-    /// The loss the path has whatever the rate, as the estimator measured it (`bandwidth.rs`).
-    pub inherent_loss: super::bandwidth::SharedInherentLoss,
+    /// The loss the estimator measured: the path's own, and the last second's (`bandwidth.rs`).
+    pub path_loss: super::bandwidth::SharedPathLoss,
     /// The camera's capture thread's inbox (it owns the state of what video is sent).
     pub video_commands: std::sync::mpsc::Sender<VideoCommand>,
     /// The screen's capture thread's inbox (what is shared, if anything).
@@ -128,7 +128,7 @@ impl Shared {
             runtime,
             counters: Counters::default(),
             estimate: Default::default(),
-            inherent_loss: Default::default(),
+            path_loss: Default::default(),
             video_commands,
             screen_commands,
             audio_commands,

@@ -68,7 +68,7 @@ impl CallMedia {
             &config,
             handler.clone(),
             shared.estimate.clone(),
-            shared.inherent_loss.clone(),
+            shared.path_loss.clone(),
         )
         .await?;
         // Set once, just after creation; the handler only needs a weak link back.

@@ -8,6 +8,7 @@ use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
 use super::audio_send::AudioCommand;
+use super::bandwidth::PathLoss;
 use super::bitrate::{split_for_screen, video_budget_kbps, BitrateController};
 use super::events::{CallStats, MediaEvent};
 use super::lane::{Lane, VideoCounters};
@@ -18,7 +19,8 @@ use super::video_pause::VideoPause;
 /// Loss, RTT and jitter read from one webrtc-rs stats report.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct PathReport {
-    /// Fraction of our media the receiver reports lost (worst stream).
+    /// Fraction of our media the receiver reports lost (worst stream), from standalone RTCP
+    /// receiver reports only (see [`send_loss`]).
     pub video_send_loss: Option<f64>,
     /// Round-trip time from RTCP receiver reports, else from ICE.
     pub rtt_ms: Option<f64>,
@@ -141,12 +143,15 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         }
         let report = read_report(&pc.get_stats(Instant::now(), StatsSelector::None).await);
         let now = Snapshot::take(&shared, report.recv_lost_received);
-        let send_loss = report.video_send_loss.unwrap_or(0.0);
+        let send_loss = send_loss(&report, &shared.path_loss);
         if *phase.borrow() == Phase::Released {
             // The path's own loss (a test of the estimator's found it does not fall with the
-            // rate) is no reason to cut; only what comes on top of it is.
-            let inherent = super::bandwidth::inherent_loss(&shared.inherent_loss);
-            controller.on_report((send_loss - inherent).max(0.0), report.rtt_ms);
+            // rate) is no reason to cut; only what comes on top of it is. The controller keeps
+            // to the receiver reports' loss: the estimator already answers the loss it measures
+            // itself, and before its first test (inherent loss 0) random loss would cut here too.
+            let inherent = shared.path_loss.inherent();
+            let reported = report.video_send_loss.unwrap_or(0.0);
+            controller.on_report((reported - inherent).max(0.0), report.rtt_ms);
             let estimate_kbps = estimate_kbps(&shared);
             audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
             let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
@@ -188,7 +193,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         let mut stats = call_stats(
             &previous,
             &now,
-            &report,
+            (&report, send_loss),
             (applied_kbps, screen_kbps),
             &shared,
         );
@@ -196,6 +201,17 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         shared.emit(MediaEvent::Stats { stats });
         previous = now;
     }
+}
+
+/// The loss of what we send: the last second's transport feedback where there is enough of it
+/// (the receiver acknowledges every packet, audio and video alike), else the receiver reports'.
+/// webrtc-rs's receiver-report figure alone stays 0 whenever the far side sends media too.
+fn send_loss(report: &PathReport, path_loss: &PathLoss) -> f64 {
+    path_loss
+        .recent()
+        .or(report.video_send_loss)
+        .unwrap_or(0.0)
+        .clamp(0.0, 1.0)
 }
 
 /// A fall of the video target to under this share of what it was given is applied at once;
@@ -235,7 +251,7 @@ fn rate_kbps(previous: &Snapshot, now: &Snapshot, bytes_now: u64, bytes_before: 
 fn call_stats(
     previous: &Snapshot,
     now: &Snapshot,
-    report: &PathReport,
+    (report, send_loss): (&PathReport, f64),
     (target_kbps, screen_target_kbps): (u32, u32),
     shared: &Shared,
 ) -> CallStats {
@@ -257,7 +273,7 @@ fn call_stats(
         recv_fps: (now.camera.frames_decoded - previous.camera.frames_decoded) as f64 / secs,
         video_target_kbps: target_kbps,
         rtt_ms: report.rtt_ms,
-        send_loss: report.video_send_loss.unwrap_or(0.0),
+        send_loss,
         recv_loss,
         jitter_ms: report.audio_jitter_ms.unwrap_or(0.0),
         corrupt_frames: shared.counters.corrupt_frames.load(Ordering::Relaxed),
