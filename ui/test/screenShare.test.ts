@@ -93,9 +93,12 @@ describe("the picker", () => {
     // Each card's canvas took its thumbnail's size (jsdom has no 2D context to draw with).
     expect(q("canvas").map((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([[2, 1], [2, 1], [2, 1]]);
     expect((q('[data-testid="share-start"]')[0] as HTMLButtonElement).disabled).toBe(true);
+    const before = q('[data-testid="share-target"]');
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls.filter((c) => c === "targets").length).toBe(2);
     expect(thumbs).toBe(6);
+    // The refresh kept the cards themselves: one rebuilt under a press would lose its click.
+    expect(q('[data-testid="share-target"]').every((c, i) => c === before[i])).toBe(true);
 
     q('[data-id="window:0x2"]')[0].click();
     expect(q('[data-id="window:0x2"]')[0].getAttribute("aria-pressed")).toBe("true");

@@ -68,7 +68,11 @@ pub fn main_went_to_background(app: &AppHandle) {
         let built = WebviewWindowBuilder::new(&app, MINI, WebviewUrl::App("index.html".into()))
             .title("Duet — call")
             .inner_size(WIDTH, HEIGHT)
-            .resizable(false)
+            // Fixed by equal minimum and maximum sizes, not by `resizable(false)`: GTK sizes a
+            // window that is not resizable from its size request, and tao's comes out at least
+            // 200 pixels high (tauri-apps/tao#561), so the window mapped at 320x200.
+            .min_inner_size(WIDTH, HEIGHT)
+            .max_inner_size(WIDTH, HEIGHT)
             .decorations(false)
             .always_on_top(true)
             .skip_taskbar(true)

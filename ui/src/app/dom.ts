@@ -35,6 +35,25 @@ export function icon(svg: string, className = "icon"): HTMLSpanElement {
   return span;
 }
 
+const shownIcons = new WeakMap<Element, string>();
+
+/**
+ * Shows `svg` as the only child of `slot`, leaving the node alone when it already does. Views
+ * re-render every 500 ms; a press that began on an icon replaced in between loses its click
+ * (WebKit drops the click when the node pressed leaves the document before the release).
+ */
+export function setIcon(slot: Element, svg: string, className = "icon"): void {
+  if (shownIcons.get(slot) === svg && slot.childElementCount === 1) return;
+  slot.replaceChildren(icon(svg, className));
+  shownIcons.set(slot, svg);
+}
+
+/** Makes `nodes` the children of `parent`, touching nothing when they already are (see {@link setIcon}). */
+export function setChildren(parent: Element, nodes: Node[]): void {
+  const same = parent.childNodes.length === nodes.length && nodes.every((n, i) => parent.childNodes[i] === n);
+  if (!same) parent.replaceChildren(...nodes);
+}
+
 type Binding = { el: Element; text: () => string; attr: string | null };
 const bindings: Binding[] = [];
 let subscribed = false;

@@ -10,7 +10,7 @@ import { Commands } from "../backend/commands";
 import { isNewerState } from "../backend/stateOrder";
 import type { AppState } from "../backend/types";
 import { avatar } from "../app/avatar";
-import { h, icon, show } from "../app/dom";
+import { h, icon, setIcon, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { callDuration } from "../format/duration";
 import { FramesClient } from "../frames/client";
@@ -75,7 +75,7 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
     if (!video_) renderer?.clear();
     mute.setAttribute("aria-pressed", String(call.muted));
     mute.classList.toggle("mini-off", call.muted);
-    mute.replaceChildren(icon(call.muted ? ICONS.micOff : ICONS.mic));
+    setIcon(mute, call.muted ? ICONS.micOff : ICONS.mic);
     mute.disabled = call.devices.microphone !== "ok";
     label(mute, call.muted ? "call.unmute" : "call.mute");
     label(hangup, "call.hangup");

@@ -8,7 +8,7 @@
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { callControls, showVideoPausedNote } from "../app/callView";
-import { h, icon, show } from "../app/dom";
+import { h, icon, setIcon, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import type { AppState } from "../backend/types";
 import { callDuration } from "../format/duration";
@@ -185,11 +185,11 @@ export function callScreen(ctx: AppContext): CallScreen {
     show(cancel.button, controls.showCancel);
     mute.button.setAttribute("aria-pressed", String(controls.muted));
     mute.button.classList.toggle("control-off", controls.muted);
-    mute.iconSlot.replaceChildren(icon(controls.muted ? ICONS.micOff : ICONS.mic));
+    setIcon(mute.iconSlot, controls.muted ? ICONS.micOff : ICONS.mic);
     labels(mute, controls.muted ? "call.unmute" : "call.mute", "Ctrl+M");
     camera.button.setAttribute("aria-pressed", String(!controls.cameraOn));
     camera.button.classList.toggle("control-off", !controls.cameraOn);
-    camera.iconSlot.replaceChildren(icon(controls.cameraOn ? ICONS.video : ICONS.videoOff));
+    setIcon(camera.iconSlot, controls.cameraOn ? ICONS.video : ICONS.videoOff);
     labels(camera, controls.cameraOn ? "call.cameraOff" : "call.cameraOn");
     unusable(mute, controls.micProblem);
     unusable(camera, controls.cameraProblem);
@@ -199,7 +199,7 @@ export function callScreen(ctx: AppContext): CallScreen {
     labels(cancel, "call.cancel", "Esc");
     const full = ctx.fullscreen.on.get();
     fullscreen.button.setAttribute("aria-pressed", String(full));
-    fullscreen.iconSlot.replaceChildren(icon(full ? ICONS.minimize : ICONS.maximize));
+    setIcon(fullscreen.iconSlot, full ? ICONS.minimize : ICONS.maximize);
     labels(fullscreen, full ? "call.exitFullscreen" : "call.fullscreen", full ? "Esc" : "");
     prompt.set(controls.switchPrompt, call.peerNick || call.peer);
     waiting.set(s.waiting);

@@ -3,7 +3,7 @@
 // one thumbnail each once a second (a grab of a small picture each: cheap, and nothing runs while
 // it is closed). "Share" (or a double click) shares the chosen one; Cancel or Escape closes it.
 import type { AppContext } from "../app/context";
-import { h, localize } from "../app/dom";
+import { h, localize, setChildren } from "../app/dom";
 import { groupTargets, keepChoice, targetName } from "../app/screenShare";
 import type { ShareTarget, Thumbnail } from "../backend/contract";
 import { t } from "../i18n/i18n";
@@ -48,29 +48,42 @@ export function sharePicker(ctx: AppContext): SharePicker {
       title, screensTitle, screens, windowsTitle, windows, empty,
       h("div", { class: "share-actions" }, cancel, start)));
 
+  /** Cards by target id, kept across refreshes: a card rebuilt under a press loses its click. */
+  const cards = new Map<string, { button: HTMLButtonElement; name: HTMLElement }>();
+
   const card = (target: ShareTarget, name: string) => {
-    const img = h("canvas", { class: "share-thumb", testid: "share-thumb" });
-    const thumb = thumbs.get(target.id);
-    if (thumb) drawThumbnail(img, thumb);
-    const button = h("button", {
-      type: "button", class: "share-card", testid: "share-target", "data-id": target.id,
-      "data-kind": target.kind, "aria-pressed": String(target.id === chosen), title: name,
-    }, h("div", { class: "share-thumb-box" }, img), h("div", { class: "share-name" }, name));
-    button.addEventListener("click", () => {
-      chosen = target.id;
-      render();
-    });
-    button.addEventListener("dblclick", () => {
-      chosen = target.id;
-      share();
-    });
-    return button;
+    let kept = cards.get(target.id);
+    if (!kept) {
+      const img = h("canvas", { class: "share-thumb", testid: "share-thumb" });
+      const thumb = thumbs.get(target.id);
+      if (thumb) drawThumbnail(img, thumb);
+      const label = h("div", { class: "share-name" });
+      const button = h("button", {
+        type: "button", class: "share-card", testid: "share-target", "data-id": target.id,
+        "data-kind": target.kind,
+      }, h("div", { class: "share-thumb-box" }, img), label);
+      button.addEventListener("click", () => {
+        chosen = target.id;
+        render();
+      });
+      button.addEventListener("dblclick", () => {
+        chosen = target.id;
+        share();
+      });
+      kept = { button, name: label };
+      cards.set(target.id, kept);
+    }
+    kept.button.setAttribute("aria-pressed", String(target.id === chosen));
+    kept.button.title = name;
+    kept.name.textContent = name;
+    return kept.button;
   };
 
   const render = () => {
     const groups = groupTargets(targets);
-    screens.replaceChildren(...groups.screens.map((s) => card(s, targetName(s, groups, t))));
-    windows.replaceChildren(...groups.windows.map((w) => card(w, targetName(w, groups, t))));
+    for (const id of cards.keys()) if (!targets.some((x) => x.id === id)) cards.delete(id);
+    setChildren(screens, groups.screens.map((s) => card(s, targetName(s, groups, t))));
+    setChildren(windows, groups.windows.map((w) => card(w, targetName(w, groups, t))));
     screensTitle.hidden = screens.hidden = groups.screens.length === 0;
     windowsTitle.hidden = windows.hidden = groups.windows.length === 0;
     empty.hidden = targets.length > 0;
@@ -90,8 +103,7 @@ export function sharePicker(ctx: AppContext): SharePicker {
       const thumb = await ctx.commands.shareThumbnail(target.id, THUMB_W, THUMB_H).catch(() => null);
       if (!thumb || !isOpen()) return;
       thumbs.set(target.id, thumb);
-      const card = [...root.querySelectorAll<HTMLElement>(".share-card")].find((c) => c.dataset.id === target.id);
-      const canvas = card?.querySelector("canvas");
+      const canvas = cards.get(target.id)?.button.querySelector("canvas");
       if (canvas) drawThumbnail(canvas, thumb);
     }));
   };
