@@ -119,6 +119,11 @@ impl Vp8Assembler {
         self.held.len()
     }
 
+    /// Whether output waits for a keyframe (one was asked for, or none came yet).
+    pub fn waiting_for_keyframe(&self) -> bool {
+        self.waiting_for_keyframe
+    }
+
     /// Drops held packets and waits for the next keyframe (used when output is reset).
     pub fn reset(&mut self) {
         self.held.clear();
@@ -178,9 +183,9 @@ impl Vp8Assembler {
         loop {
             if self.waiting_for_keyframe {
                 let Some(start) = self.first_complete_keyframe() else {
-                    // Each withheld delta frame repeats the request (the caller rate-limits
-                    // PLIs), so a lost PLI or keyframe cannot stall the picture for good.
-                    outcome.need_keyframe |= self.drop_complete_delta_frames();
+                    // Each withheld delta frame repeats the request (the caller paces PLIs),
+                    // so a lost PLI or keyframe cannot stall the picture for good.
+                    outcome.need_keyframe |= self.hold_for_a_keyframe();
                     return;
                 };
                 self.skip_to(start);
@@ -279,14 +284,30 @@ impl Vp8Assembler {
             .map(|frame| frame.start)
     }
 
-    /// While waiting for a keyframe, complete delta frames are useless: drop them and
-    /// everything before them so the held set stays small. Says whether any were dropped.
-    fn drop_complete_delta_frames(&mut self) -> bool {
-        let Some(last) = self.complete_frames().filter(|f| !f.keyframe).last() else {
-            return false;
-        };
-        self.skip_to(last.end + 1);
-        true
+    /// While waiting for a keyframe, keeps only what a keyframe may still need: from the first
+    /// keyframe start held on, or everything while none is (a keyframe whose first packet was
+    /// lost looks like delta packets until the retransmission comes; [`MAX_HELD_PACKETS`]
+    /// bounds the wait). Says whether a complete delta frame is withheld.
+    ///
+    /// Dropping every complete delta frame, as this did before, dropped the keyframe being
+    /// repaired with them: at 20 % loss a keyframe's lost packets take a NACK round, and the
+    /// small delta frames after it completed first, so keyframes rarely survived and the
+    /// picture froze for seconds while PLI after PLI went out.
+    fn hold_for_a_keyframe(&mut self) -> bool {
+        if let Some(start) = self.first_keyframe_start() {
+            if self.held.keys().next().is_some_and(|&first| first < start) {
+                self.skip_to(start);
+            }
+        }
+        self.complete_frames().any(|frame| !frame.keyframe)
+    }
+
+    /// The first held packet that begins a keyframe, whole or not.
+    fn first_keyframe_start(&self) -> Option<u64> {
+        self.held
+            .iter()
+            .find(|(_, packet)| packet.starts_keyframe())
+            .map(|(&seq, _)| seq)
     }
 
     /// Every whole frame held, oldest first, in one pass over the held packets.
@@ -588,6 +609,73 @@ mod tests {
         assert_eq!(
             f.push(2, 3, 300, true, &packet(true, true, 3)),
             (vec![300], false)
+        );
+    }
+
+    #[test]
+    fn a_keyframe_being_repaired_outlives_the_delta_frames_completing_after_it() {
+        let mut f = Feed::new();
+        // The keyframe's middle packet is lost; the delta frame after it arrives whole.
+        assert_eq!(
+            f.push(0, 10, 1000, false, &packet(true, true, 1)),
+            (vec![], false)
+        );
+        assert_eq!(
+            f.push(1, 12, 1000, true, &packet(false, true, 3)),
+            (vec![], false)
+        );
+        assert_eq!(
+            f.push(33, 13, 1100, true, &packet(true, false, 4)),
+            (vec![], true)
+        );
+        // The retransmission completes the keyframe: both frames go, in order.
+        assert_eq!(
+            f.push(41, 11, 1000, false, &packet(false, true, 2)),
+            (vec![1000, 1100], false)
+        );
+    }
+
+    #[test]
+    fn a_keyframe_whose_first_packet_comes_last_is_still_taken() {
+        let mut f = Feed::new();
+        assert_eq!(
+            f.push(0, 21, 2000, false, &packet(false, true, 2)),
+            (vec![], false)
+        );
+        assert_eq!(
+            f.push(1, 22, 2000, true, &packet(false, true, 3)),
+            (vec![], false)
+        );
+        assert_eq!(
+            f.push(33, 23, 2100, true, &packet(true, false, 4)),
+            (vec![], true)
+        );
+        assert_eq!(
+            f.push(41, 20, 2000, false, &packet(true, true, 1)),
+            (vec![2000, 2100], false)
+        );
+    }
+
+    #[test]
+    fn delta_frames_before_a_keyframe_start_are_dropped_while_it_completes() {
+        let mut f = Feed::new();
+        assert_eq!(
+            f.push(0, 1, 100, true, &packet(true, false, 1)),
+            (vec![], true)
+        );
+        assert_eq!(
+            f.push(1, 2, 200, false, &packet(true, true, 2)),
+            (vec![], false),
+            "the keyframe is arriving: nothing withheld to ask about"
+        );
+        assert_eq!(
+            f.assembler.held.len(),
+            1,
+            "the delta frame before the keyframe is gone"
+        );
+        assert_eq!(
+            f.push(2, 3, 200, true, &packet(false, true, 3)),
+            (vec![200], false)
         );
     }
 

@@ -50,7 +50,7 @@ impl PathLoss {
         (!loss.is_nan()).then_some(loss)
     }
 
-    fn store(&self, inherent: f64, recent: Option<f64>) {
+    pub(super) fn store(&self, inherent: f64, recent: Option<f64>) {
         self.inherent.store(inherent.to_bits(), Ordering::Relaxed);
         let recent = recent.unwrap_or(f64::NAN);
         self.recent.store(recent.to_bits(), Ordering::Relaxed);

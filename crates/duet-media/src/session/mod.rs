@@ -31,6 +31,7 @@ mod negotiation;
 #[cfg(test)]
 mod path_sim;
 mod peer;
+mod pli_pacer;
 mod retransmit_budget;
 mod screen_share;
 mod send_size;

@@ -121,11 +121,14 @@ pub async fn build(
     );
     configure_simulcast_extension_headers(&mut media_engine)?;
     let registry = configure_rtcp_reports(registry);
-    let registry = congestion_control(registry, &mut media_engine, config, path_loss)?
+    let registry = congestion_control(registry, &mut media_engine, config, path_loss.clone())?
         .with(Slot::from(14_000), KeyframeRequestForwarder::default())
         .with(Slot::from(14_500), EstimateTap::new(estimate.clone()))
         // Between the NACK responder (4,000) and the wire: resends within a share of the estimate.
-        .with(Slot::from(3_500), RetransmitBudget::new(estimate));
+        .with(
+            Slot::from(3_500),
+            RetransmitBudget::new(estimate, path_loss),
+        );
 
     // ICE checks are paced at 200 ms by default; 20 ms makes a loopback or LAN connect take
     // tens of milliseconds. mDNS is off: host candidates carry plain IPs, and this machine

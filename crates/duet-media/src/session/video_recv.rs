@@ -9,7 +9,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossbeam_channel::{Sender, TrySendError};
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
@@ -17,16 +17,17 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::sync::watch;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-use super::assembler::{AssembledFrame, Vp8Assembler};
+use super::assembler::{AssembledFrame, Vp8Assembler, MAX_GAP_WAIT};
 use super::lane::Lane;
+use super::pli_pacer::PliPacer;
 use super::shared::{Phase, Shared};
 use super::video_decode::DecodeCommand;
 
-/// Fewest milliseconds between two PLIs, so a burst of loss sends one request.
-const PLI_INTERVAL: Duration = Duration::from_millis(200);
-
-/// Frames waiting for the decoder; one more means it fell behind.
-const DECODE_QUEUE: usize = 4;
+/// Frames waiting for the decoder; one more means it fell behind. A gap repaired late releases
+/// every frame held behind it at once: up to [`MAX_GAP_WAIT`] of frames at 60 fps. With room for
+/// only four, a repair after 130 ms at 30 fps overflowed the queue, and the "fallen behind"
+/// decoder asked for a keyframe that froze the picture (25 of them in 30 s at 20 % loss).
+const DECODE_QUEUE: usize = (MAX_GAP_WAIT.as_millis() as usize * 60).div_ceil(1000) + 1;
 
 /// Starts receiving `track`: attaches a frame channel to the decode thread and assembles frames
 /// into it until the track ends or the session closes.
@@ -56,7 +57,7 @@ pub(crate) fn spawn(shared: Arc<Shared>, lane: Lane, track: Arc<dyn TrackRemote>
         early: Vec::new(),
         completed_early: false,
         was_released: false,
-        last_pli: None,
+        pli_pacer: PliPacer::default(),
         media_ssrc: 0,
     };
     shared.runtime.spawn(receive.run());
@@ -82,7 +83,7 @@ struct VideoReceive {
     /// keyframe at once.
     completed_early: bool,
     was_released: bool,
-    last_pli: Option<Instant>,
+    pli_pacer: PliPacer,
     media_ssrc: u32,
 }
 
@@ -115,12 +116,14 @@ impl VideoReceive {
                     if request.is_none() {
                         break;
                     }
+                    tracing::trace!("keyframe needed: a frame failed to decode");
                     self.assembler.reset();
                     true
                 }
             };
-            if need_pli {
-                self.request_keyframe().await;
+            let waiting = self.assembler.waiting_for_keyframe();
+            if self.pli_pacer.decide(Instant::now(), need_pli, waiting) {
+                self.send_pli().await;
             }
         }
     }
@@ -152,6 +155,12 @@ impl VideoReceive {
             return Some(false);
         }
         let mut need = outcome.need_keyframe;
+        if need {
+            tracing::trace!(
+                seq = h.sequence_number,
+                "keyframe needed: a gap was not repaired in time"
+            );
+        }
         let mut ready = outcome.frames;
         if !self.was_released {
             self.was_released = true;
@@ -173,6 +182,7 @@ impl VideoReceive {
                 Err(TrySendError::Full(_)) => {
                     // The decoder fell behind; skipping a frame breaks the reference chain, so
                     // restart from a keyframe.
+                    tracing::trace!("keyframe needed: the decoder fell behind");
                     self.assembler.reset();
                     return Some(true);
                 }
@@ -182,12 +192,8 @@ impl VideoReceive {
         Some(false)
     }
 
-    /// Sends a PLI, at most one per [`PLI_INTERVAL`].
-    async fn request_keyframe(&mut self) {
-        if self.last_pli.is_some_and(|t| t.elapsed() < PLI_INTERVAL) {
-            return;
-        }
-        self.last_pli = Some(Instant::now());
+    /// Asks the sender for a keyframe.
+    async fn send_pli(&mut self) {
         let pli = PictureLossIndication {
             sender_ssrc: 0,
             media_ssrc: self.media_ssrc,
