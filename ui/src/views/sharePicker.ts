@@ -29,6 +29,11 @@ export function drawThumbnail(canvas: HTMLCanvasElement, thumb: Thumbnail): void
   canvas.dataset.drawn = "true";
 }
 
+/** Drops the entries of `byId` whose target is no longer listed. */
+function forgetGone<T>(byId: Map<string, T>, targets: ShareTarget[]): void {
+  for (const id of byId.keys()) if (!targets.some((x) => x.id === id)) byId.delete(id);
+}
+
 export function sharePicker(ctx: AppContext): SharePicker {
   let targets: ShareTarget[] = [];
   let chosen: string | null = null;
@@ -81,7 +86,7 @@ export function sharePicker(ctx: AppContext): SharePicker {
 
   const render = () => {
     const groups = groupTargets(targets);
-    for (const id of cards.keys()) if (!targets.some((x) => x.id === id)) cards.delete(id);
+    forgetGone(cards, targets);
     setChildren(screens, groups.screens.map((s) => card(s, targetName(s, groups, t))));
     setChildren(windows, groups.windows.map((w) => card(w, targetName(w, groups, t))));
     screensTitle.hidden = screens.hidden = groups.screens.length === 0;
@@ -96,7 +101,7 @@ export function sharePicker(ctx: AppContext): SharePicker {
     if (!isOpen()) return;
     targets = listed;
     chosen = keepChoice(chosen, targets);
-    for (const id of thumbs.keys()) if (!targets.some((x) => x.id === id)) thumbs.delete(id);
+    forgetGone(thumbs, targets);
     render();
     await Promise.all(targets.map(async (target) => {
       // A window that closed between the listing and its grab just keeps its last picture.

@@ -123,7 +123,7 @@ pub struct LossJudge {
     window: VecDeque<(Instant, Batch)>,
     last_change: Option<Instant>,
     last_cut: Option<Instant>,
-    /// Set while the verdict is congestion.
+    /// Set exactly while the verdict is congestion (cleared wherever the verdict leaves it).
     congested_from: Option<CongestedFrom>,
 }
 
@@ -337,9 +337,7 @@ impl LossJudge {
 
     /// The verdict becomes congestion; `here` is remembered if it was not congestion already.
     fn congested(&mut self, here: CongestedFrom) {
-        if self.verdict != Verdict::Congested || self.congested_from.is_none() {
-            self.congested_from = Some(here);
-        }
+        self.congested_from.get_or_insert(here);
         self.verdict = Verdict::Congested;
     }
 
@@ -348,7 +346,7 @@ impl LossJudge {
     /// test's rule, over a wider change of rate, so noise in the feedback cannot fool it twice).
     fn loss_outlived_the_cuts(&self, totals: &Totals) -> Option<CongestedFrom> {
         let from = self.congested_from?;
-        if self.verdict != Verdict::Congested || totals.queue_ms > QUEUE_MS {
+        if totals.queue_ms > QUEUE_MS {
             return None;
         }
         let sent_ratio = totals.sent_rate / from.sent.max(1.0);

@@ -138,6 +138,7 @@ impl VideoReceive {
             .bytes_received
             .fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
         let h = &packet.header;
+        let was_waiting = self.assembler.waiting_for_keyframe();
         let outcome = self.assembler.push(
             h.sequence_number,
             h.timestamp,
@@ -155,7 +156,7 @@ impl VideoReceive {
             return Some(false);
         }
         let mut need = outcome.need_keyframe;
-        if need {
+        if need && !was_waiting {
             tracing::trace!(
                 seq = h.sequence_number,
                 "keyframe needed: a gap was not repaired in time"
