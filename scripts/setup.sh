@@ -8,6 +8,8 @@
 #                   scripts/apt-packages-test.txt (Xvfb, openbox, WebKitWebDriver, Chromium,
 #                   PulseAudio, the network lab's tools, PostgreSQL), interop/'s npm packages
 #                   (playwright-core) and tauri-driver (cargo install).
+#   setup.sh test-stack   the test stack alone, for a machine that already ran `setup.sh run`:
+#                   scripts/test.sh installs it in the background while it lints and builds.
 # A user's desktop gets no test stack: no Chromium, Xvfb, WebDriver or PulseAudio daemon next to
 # its PipeWire. (The Python packages in scripts/pip-requirements.txt are for the OpenCV baseline of
 # the beauty benchmark only.)
@@ -17,7 +19,8 @@ mode="${1:-run}"
 case "$mode" in
   run) lists=("$here/apt-packages.txt") ;;
   test) lists=("$here/apt-packages.txt" "$here/apt-packages-test.txt") ;;
-  *) echo "usage: $0 [run|test]" >&2; exit 2 ;;
+  test-stack) lists=("$here/apt-packages-test.txt") ;;
+  *) echo "usage: $0 [run|test|test-stack]" >&2; exit 2 ;;
 esac
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -94,7 +97,7 @@ if [ "$(printf '%s\n%s\n' "$needed_rust" "$have_rust" | sort -V | head -1)" != "
   fi
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" != run ]; then
   # The browser interop client's Node packages (playwright-core), installed from
   # interop/package-lock.json when node_modules is missing or older than the lock file.
   interop="$here/../interop"
@@ -112,5 +115,8 @@ if [ "$mode" = test ]; then
 fi
 
 # The desktop app's page (installs ui/'s npm packages first): src-tauri embeds ui/dist when it
-# compiles, so every cargo build of the workspace needs it.
-"$here/build-ui.sh"
+# compiles, so every cargo build of the workspace needs it. (`test-stack` runs beside a build
+# that already has it.)
+if [ "$mode" != test-stack ]; then
+  "$here/build-ui.sh"
+fi

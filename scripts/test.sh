@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # Runs every test of Duet on a fresh Debian 12 machine: installs what is missing (the build's and the
-# test stack: scripts/setup.sh test), checks format and lints, builds once (a build scripts/run.sh
+# test stack: scripts/setup.sh), checks format and lints, builds once (a build scripts/run.sh
 # then reuses), then runs the whole workspace's tests (unit, golden, property, end-to-end,
 # the desktop app's page and GUI tests under Xvfb, the browser interop test).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-"$root/scripts/setup.sh" test
+"$root/scripts/setup.sh" run
 source "$root/scripts/env.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# The test stack (Chromium, WebKitWebDriver, PulseAudio, PostgreSQL, coturn..., playwright-core,
+# tauri-driver) is needed only by the tests themselves, and none of it by the build. On a fresh
+# machine the installs before the first compile took about 16 minutes (2026-12-06), most of them
+# this stack's packages, so it installs in the background while the code is checked, linted and
+# built, and the tests wait for it. Its output goes to a log, shown when it fails. An early exit
+# still waits for it: apt killed halfway leaves dpkg half-configured.
+stack_log="$(mktemp)"
+"$root/scripts/setup.sh" test-stack >"$stack_log" 2>&1 &
+stack_pid=$!
+trap 'wait "$stack_pid" 2>/dev/null || true; rm -f "$stack_log"' EXIT
+wait_for_test_stack() {
+  local status=0
+  wait "$stack_pid" || status=$?
+  cat "$stack_log"
+  if [ "$status" -ne 0 ]; then
+    echo "scripts/setup.sh test-stack failed (exit $status); its output is above" >&2
+    exit 1
+  fi
+}
 
 step "prune stale workspace artifacts from the shared target directory"
 "$root/scripts/prune-target.sh"
@@ -19,9 +39,6 @@ cargo fmt --all -- --check
 
 step "page: typecheck and unit tests (ui/, vitest)"
 (cd "$root/ui" && npm run --silent typecheck && npm test --silent)
-
-step "page and interop client on Node.js 18.19 (Debian 12's), from the npm registry"
-"$root/scripts/check-node18.sh"
 
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -43,6 +60,12 @@ if [ -n "$again" ]; then
   exit 1
 fi
 printf '%s\n' "$run_build" | sed -n 's/^ *Compiling \(.*(.*)\)$/  rebuilt (workspace): \1/p'
+
+step "test stack (installed in the background since the start)"
+wait_for_test_stack
+
+step "page and interop client on Node.js 18.19 (Debian 12's), from the npm registry"
+"$root/scripts/check-node18.sh"
 
 step "test"
 # The end-to-end tests spawn the built duet-server and duet-cli binaries from this target dir.
