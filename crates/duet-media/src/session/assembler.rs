@@ -23,9 +23,10 @@ use rtc::rtp::codec::vp8::Vp8Packet;
 use rtc::rtp::packetizer::Depacketizer;
 
 /// How long a missing packet is waited for before output skips to the next keyframe: the NACK
-/// generator's six tries 40 ms apart (`peer.rs`), and a little for the last retransmission to
-/// arrive. A keyframe request would take about as long and cost a keyframe.
-pub const MAX_GAP_WAIT: Duration = Duration::from_millis(250);
+/// generator's ten tries 40 ms apart (`peer.rs`). At high loss a keyframe request takes longer
+/// (the keyframe's own packets need repair) and costs a keyframe; at low loss a gap is repaired
+/// within a try or two and never waits this long.
+pub const MAX_GAP_WAIT: Duration = Duration::from_millis(400);
 
 /// Most packets held while waiting (a 1080p keyframe is a few hundred packets).
 pub const MAX_HELD_PACKETS: usize = 1024;

@@ -216,12 +216,15 @@ fn congestion_control(
 /// How often one lost video packet is asked for again. webrtc-rs asks without end by default:
 /// on a congested link every lost packet was then re-requested ten times a second for as long as
 /// it stayed in the 512-packet log, and the retransmissions (over 1,000 packets a second under a
-/// 300 kbit/s cap) kept the link too full for any picture to get through. Six tries 40 ms apart
-/// (the assembler waits 250 ms for them, `MAX_GAP_WAIT`) repair a packet at 20 % random loss
-/// each way with 99.8 % odds; after that a keyframe request does. Three tries 100 ms apart
-/// left 7 % of lost packets unrepaired when the assembler gave up, and at 20 % loss in the
-/// network lab the picture stalled for a keyframe several times a second (7 fps; 22 fps now).
-const MAX_NACKS_PER_PACKET: u16 = 6;
+/// 300 kbit/s cap) kept the link too full for any picture to get through (the retransmission
+/// budget, `retransmit_budget.rs`, now bounds that too). Ten tries, libwebrtc's
+/// `kMaxNackRetries`, 40 ms apart (the assembler waits 400 ms for them, `MAX_GAP_WAIT`): with the
+/// NACK and the resend each lost at the path's rate, one try succeeds with (1 − loss)² odds, so
+/// at 40 % loss each way six tries left 7 % of lost packets unrepaired (about three gaps a
+/// second, each a keyframe request: 0–3 fps in the network lab) and ten leave 1.2 % (9–12 fps).
+/// At 20 % loss six tries already repaired 99.8 %; three tries 100 ms apart left 7 %, and video
+/// fell to 7 fps waiting for keyframes.
+const MAX_NACKS_PER_PACKET: u16 = 10;
 /// Between two NACK rounds. Shorter than most round trips, so a path of 100 ms RTT has a packet
 /// asked for two or three times before the first retransmission can arrive: the price, bounded
 /// by [`MAX_NACKS_PER_PACKET`], of repairing within a quarter second on every path.

@@ -6,16 +6,16 @@
 //!
 //! webrtc-rs's NACK responder resends every packet asked for. Into a capped link the first
 //! overshoot loses most of what is sent; every lost packet was then asked for again and again
-//! (six times 40 ms apart, `peer.rs`), and in the network lab's 300 kbit/s cap the resends kept
+//! (up to ten times 40 ms apart, `peer.rs`), and in the network lab's 300 kbit/s cap the resends kept
 //! the 200 ms queue full for five seconds after the encoder had come down to half the cap, until
 //! video paused. libwebrtc bounds resends the same way (its retransmission rate limiter follows
 //! the estimate). A bound on all that is sent (media and resends within the estimate) was tried
 //! first: the encoder overshoots its target by a few per cent at times, and at 5 % random loss
 //! the resends then found no room and video froze. On random loss the estimate stays high (the
-//! loss judge tolerates it), and at 20 % loss each way the resends need about a quarter of it.
-//! (Taking the path's own loss off the encoder's target, to leave the resends room, was tried
-//! too: with the delay half held under 1.5 times what arrives, the two fed each other and the
-//! estimate spiralled to its floor at 20 % loss.)
+//! loss judge tolerates it), and the encoder gets (1 − loss) of it (`bitrate.rs`,
+//! `media_share_under_loss`), so the resends need about `loss` of the estimate: a fifth at 20 %
+//! loss each way. (When that cut was first tried, the delay half was held under 1.5 times what
+//! arrives, and the two fed each other down to the floor; that bound is gone, `delay_half.rs`.)
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -37,8 +37,9 @@ pub const MOST_RESEND_SHARE: f64 = 0.6;
 /// The share of the estimate resends may take when the path loses `inherent` of all packets
 /// whatever the rate (the estimator's loss judge found it; 0 for congestion, whose loss the
 /// budget is there to stop feeding). Each lost packet is resent 1/(1 − loss) times on average,
-/// so resends are loss/(1 − loss) of the media; twice that leaves room for keyframes, whose
-/// bursts lose many packets at once. At 20 % loss each way a 30 % budget dropped resends
+/// so resends are loss/(1 − loss) of the media, which gets (1 − loss) of the estimate
+/// (`media_share_under_loss`): about `loss` of the estimate. Twice loss/(1 − loss) leaves room
+/// for keyframes, whose bursts lose many packets at once. At 20 % loss each way a 30 % budget dropped resends
 /// (130 of 240 in the first second in the network lab); each one dropped is asked for again 40
 /// ms later, the demand multiplied, and gaps went unrepaired until a keyframe was asked for.
 pub fn resend_share(inherent: f64) -> f64 {

@@ -132,7 +132,11 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
         };
         if fell {
             if *phase.borrow() == Phase::Released && !pause.paused() {
-                let video_kbps = controller.video_target_kbps(estimate_kbps(&shared), audio_kbps);
+                let video_kbps = controller.video_target_kbps(
+                    estimate_kbps(&shared),
+                    audio_kbps,
+                    shared.path_loss.inherent(),
+                );
                 if f64::from(video_kbps) < f64::from(video_total_kbps) * FALL_APPLIED_AT_ONCE {
                     tracing::debug!(video_kbps, "estimate fell: lowered at once");
                     (applied_kbps, screen_kbps) = set_video_bitrate(&shared, video_kbps);
@@ -154,7 +158,7 @@ pub(crate) async fn run(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
             controller.on_report((reported - inherent).max(0.0), report.rtt_ms);
             let estimate_kbps = estimate_kbps(&shared);
             audio_kbps = rate_kbps(&previous, &now, now.audio_sent, previous.audio_sent);
-            let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps);
+            let video_kbps = controller.video_target_kbps(estimate_kbps, audio_kbps, inherent);
             video_total_kbps = video_kbps;
             tracing::debug!(
                 send_loss,
