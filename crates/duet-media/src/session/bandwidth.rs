@@ -29,6 +29,11 @@ pub struct PathLoss {
 /// Shared between the estimator and the statistics task.
 pub type SharedPathLoss = Arc<PathLoss>;
 
+/// The most of the path's own (inherent) loss that the encoder's share and the resend budget
+/// make room for (`bitrate.rs`, `retransmit_budget.rs`): past it the floor (`minBitrate`) and the
+/// budget's ceiling hold anyway, and 1/(1 − loss) would grow without bound.
+pub const MOST_INHERENT_LOSS: f64 = 0.9;
+
 impl Default for PathLoss {
     fn default() -> Self {
         Self {

@@ -6,6 +6,8 @@
 //! RTT controller on what RTCP receiver reports say: back off multiplicatively on loss or a
 //! bloated RTT, recover additively (about 5% of the range per report) when the path is clean.
 
+use super::bandwidth::MOST_INHERENT_LOSS;
+
 /// Loss above which the target is cut.
 pub const HIGH_LOSS: f64 = 0.10;
 /// Loss under which the target may grow.
@@ -88,10 +90,6 @@ impl BitrateController {
 pub fn media_share_under_loss(inherent_loss: f64) -> f64 {
     1.0 - inherent_loss.clamp(0.0, MOST_INHERENT_LOSS)
 }
-
-/// The most inherent loss [`media_share_under_loss`] makes room for; the floor (`minBitrate`)
-/// holds under it anyway.
-const MOST_INHERENT_LOSS: f64 = 0.9;
 
 /// What `estimate_kbps` (the whole send estimate, if known) leaves for video once `audio_kbps`
 /// and packet overhead are paid, before any floor: what decides whether video pauses

@@ -24,7 +24,7 @@ use rtc::interceptor::{Attribute, Interceptor, Packet, StreamInfo, TaggedPacket}
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
 
-use super::bandwidth::SharedPathLoss;
+use super::bandwidth::{SharedPathLoss, MOST_INHERENT_LOSS};
 use super::estimate::SharedEstimate;
 
 /// The window resends are measured over.
@@ -43,7 +43,7 @@ pub const MOST_RESEND_SHARE: f64 = 0.6;
 /// (130 of 240 in the first second in the network lab); each one dropped is asked for again 40
 /// ms later, the demand multiplied, and gaps went unrepaired until a keyframe was asked for.
 pub fn resend_share(inherent: f64) -> f64 {
-    let loss = inherent.clamp(0.0, 0.9);
+    let loss = inherent.clamp(0.0, MOST_INHERENT_LOSS);
     (2.0 * loss / (1.0 - loss)).clamp(RESEND_SHARE, MOST_RESEND_SHARE)
 }
 /// RTP, SRTP, UDP and IP headers a payload carries on the wire, roughly.
