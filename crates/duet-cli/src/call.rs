@@ -93,11 +93,33 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
             }
             () = wait_record => return Ok(ended_by.unwrap_or(outcome::CONNECTION_LOST)),
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("duet-cli: interrupted; hanging up");
-                if let Err(error) = kit.hangup().await {
-                    eprintln!("duet-cli: hangup: {error}");
+                if !hung_up_on_interrupt(kit).await {
+                    return Ok(ended_by.unwrap_or(outcome::CONNECTION_LOST));
                 }
+                // Hung up: the record is due; without it, the grace period ends the wait.
+                record_deadline.get_or_insert(tokio::time::Instant::now() + RECORD_GRACE);
             }
+        }
+    }
+}
+
+/// Hangs up after Ctrl-C: true once the server took the hang-up (the record follows); false
+/// to leave at once, when the hang-up failed (the server is gone or did not answer within the
+/// SDK's 10 s) or a second Ctrl-C came first. Waiting on for the record after a failed hang-up
+/// left the command running until it was killed.
+async fn hung_up_on_interrupt(kit: &CallKit) -> bool {
+    eprintln!("duet-cli: interrupted; hanging up");
+    tokio::select! {
+        result = kit.hangup() => match result {
+            Ok(()) => true,
+            Err(error) => {
+                eprintln!("duet-cli: hangup: {error}; leaving without the call's record");
+                false
+            }
+        },
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("duet-cli: interrupted again; leaving without the call's record");
+            false
         }
     }
 }

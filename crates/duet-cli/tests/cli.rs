@@ -127,6 +127,29 @@ async fn an_unanswered_call_exits_12() {
     assert!(events(&bob_lines).contains(&"CALLING_TIMEOUT"));
 }
 
+#[tokio::test]
+async fn ctrl_c_after_the_server_went_away_exits_4_without_waiting_for_the_record() {
+    let (server, _dir) = start_server().await;
+    let mut bob = cli(&server, "bob", &["listen", "--auto", "accept"]).await;
+    let mut bob_lines = Vec::new();
+    let mut alice = cli(&server, "alice", &["call", "bob", "--type", "audio"]).await;
+    let mut alice_lines = Vec::new();
+    wait_line(&mut bob, &mut bob_lines, "INVITED").await;
+    wait_line(&mut alice, &mut alice_lines, "USER_ACCEPT").await;
+    // The server goes while the call is on: the hang-up Ctrl-C sends cannot be answered.
+    server.shutdown().await.unwrap();
+    let pid = alice.id().unwrap().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    let (code, lines) = finish(alice, alice_lines).await;
+    assert_eq!(code, 4, "{lines:?}");
+    assert!(!events(&lines).contains(&"MESSAGE_SENT"), "{lines:?}");
+}
+
 /// Runs `duet-cli` as `account` with `args` to its end; returns its exit code and lines.
 async fn run(server: &RunningServer, account: &str, args: &[&str]) -> (i32, Vec<Value>) {
     finish(cli(server, account, args).await, Vec::new()).await

@@ -44,6 +44,9 @@ pub struct Outcome {
     pub fps_p10: f64,
     pub freezes: usize,
     pub freeze_seconds: f64,
+    /// When each freeze began, in seconds after the impairment went on: the goals count the
+    /// ones after the first 5 s apart.
+    pub freeze_starts_s: Vec<f64>,
     pub tone_windows: (usize, usize),
     pub concealed_share: Option<f64>,
     /// Median send rate over the span, and for a cap: (seconds to settle under it, median after).
@@ -90,11 +93,11 @@ impl Outcome {
             .chain(span.iter().copied())
             .chain(std::iter::once(raw.to_ms))
             .collect();
-        let gaps: Vec<f64> = edges
+        let (gaps, freeze_starts_s): (Vec<f64>, Vec<f64>) = edges
             .windows(2)
-            .map(|w| w[1] - w[0])
-            .filter(|gap| *gap > FREEZE_MS)
-            .collect();
+            .map(|w| (w[1] - w[0], (w[0] - raw.from_ms) / 1000.0))
+            .filter(|(gap, _)| *gap > FREEZE_MS)
+            .unzip();
         let mut rates: Vec<f64> = raw
             .send_kbps
             .iter()
@@ -116,6 +119,7 @@ impl Outcome {
             freezes: gaps.len(),
             // Summing from 0.0: an empty f64 sum is -0.0.
             freeze_seconds: gaps.iter().fold(0.0, |sum, gap| sum + gap) / 1000.0,
+            freeze_starts_s,
             tone_windows: raw.tone_windows,
             concealed_share: raw.concealed_share,
             send_kbps_p50: median(&mut rates),
@@ -137,11 +141,21 @@ impl Outcome {
 
     pub fn one_line(&self, preset: &Preset) -> String {
         let mut line = format!(
-            "fps p50 {:.0} p10 {:.0} | freezes {} ({:.1} s) | tone {}/{} | send p50 {} kbit/s | {}",
+            "fps p50 {:.0} p10 {:.0} | freezes {} ({:.1} s{}) | tone {}/{} | send p50 {} kbit/s | {}",
             self.fps_p50,
             self.fps_p10,
             self.freezes,
             self.freeze_seconds,
+            if self.freeze_starts_s.is_empty() {
+                String::new()
+            } else {
+                let starts: Vec<String> = self
+                    .freeze_starts_s
+                    .iter()
+                    .map(|s| format!("{s:.1}"))
+                    .collect();
+                format!("; from {} s", starts.join(", "))
+            },
             self.tone_windows.0,
             self.tone_windows.1,
             self.send_kbps_p50.map_or("-".into(), |k| format!("{k:.0}")),
@@ -171,6 +185,7 @@ impl Outcome {
         json!({
             "fps_p50": self.fps_p50, "fps_p10": self.fps_p10,
             "freezes": self.freezes, "freeze_seconds": self.freeze_seconds,
+            "freeze_starts_s": self.freeze_starts_s,
             "tone_windows": [self.tone_windows.0, self.tone_windows.1],
             "concealed_share": self.concealed_share,
             "send_kbps_p50": self.send_kbps_p50,

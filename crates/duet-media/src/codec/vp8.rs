@@ -143,7 +143,13 @@ impl Vp8Encoder {
         };
         cfg.rc_undershoot_pct = 100;
         cfg.rc_overshoot_pct = 15;
-        cfg.rc_buf_initial_sz = 500;
+        // The encoder starts with this much of the link's rate in hand, and skips frames only
+        // once its buffer falls to a third of the optimal level: at libwebrtc's 500 ms a fresh
+        // encoder spent about 300 ms of extra bits in its first second (1,200 kbit at an 832
+        // kbit/s target at 1280x720, 284 at 207 at 640x360, with the test pattern). A new
+        // encoder starts at every change of picture size, so each size change in a capped call
+        // overflowed the link's queue. At 200 ms the first second is 958 and 208 kbit.
+        cfg.rc_buf_initial_sz = 200;
         cfg.rc_buf_optimal_sz = 600;
         cfg.rc_buf_sz = 1000;
         // When even the coarsest quantizer overshoots the target (the link was capped under

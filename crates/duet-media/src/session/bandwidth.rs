@@ -132,6 +132,14 @@ impl BandwidthEstimator for LossTolerantGcc {
         count_lost_run(&mut batch, run);
         batch.queue_ms = self.base_delay.queue_ms(now, &delays);
         let loss_target = self.judge.update(now, batch, delay_target);
+        tracing::trace!(
+            lost = batch.lost,
+            total = batch.total,
+            queue_ms = batch.queue_ms,
+            delay_target,
+            loss_target,
+            "transport feedback"
+        );
         if self.judge.verdict() != self.verdict {
             self.verdict = self.judge.verdict();
             tracing::debug!(

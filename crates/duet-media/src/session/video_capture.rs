@@ -319,6 +319,14 @@ impl VideoCapture {
                 return Turn::Captured { encoded: 0 };
             }
         };
+        if self.lane == Lane::Camera {
+            // An empty result is a frame the encoder skipped to hold the target.
+            self.send_size.record(
+                !packets.is_empty(),
+                self.target_kbps,
+                self.shared.config.frame_rate,
+            );
+        }
         let mut encoded = 0;
         for packet in packets {
             self.shared
@@ -467,6 +475,34 @@ mod tests {
         );
         let state = *rig.shared.availability.borrow();
         assert!(state.video && !state.video_paused, "{state:?}");
+    }
+
+    #[test]
+    fn a_picture_too_busy_for_the_target_is_sent_smaller_at_the_full_frame_rate() {
+        use crate::source::test_pattern::TestPatternSource;
+        let mut rig = rig();
+        let pattern = TestPatternSource::unpaced(1280, 720).unwrap();
+        rig.commands
+            .send(VideoCommand::SetSource(Some(Box::new(pattern))))
+            .unwrap();
+        rig.commands.send(VideoCommand::SetBitrate(832)).unwrap();
+        rig.commands.send(VideoCommand::Release).unwrap();
+        // Four seconds of frames at 30 fps; what the last second sent.
+        let mut last_second = (0, 0);
+        for turn in 0..120 {
+            let encoded = match rig.capture.turn() {
+                Turn::Captured { encoded } => encoded,
+                other => panic!("turn {turn}: {other:?}"),
+            };
+            while rig.encoded.try_recv().is_ok() {}
+            if turn >= 90 {
+                last_second = (last_second.0 + encoded, last_second.1 + 1);
+            }
+        }
+        let size = rig.capture.encoder.as_ref().map(|e| e.config());
+        let size = size.map(|c| (c.width, c.height));
+        assert_eq!(size, Some((640, 360)), "halved from 1280x720");
+        assert!(last_second.0 * 3 >= last_second.1 * 2, "{last_second:?}");
     }
 
     #[test]
