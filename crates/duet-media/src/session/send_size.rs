@@ -17,7 +17,9 @@
 //! skipped at ([`STARVED_MARGIN`]), so a target that stays put does not flip the size, and the
 //! keyframe each change costs, back and forth. A size grown back to that skips again has failed
 //! at the target it was grown at, even if the estimate fell meanwhile: that target is the one
-//! remembered, or each climb of the estimate would try the size again.
+//! remembered, or each climb of the estimate would try the size again. Frames skipped at a
+//! target the estimate has since passed by that margin do not halve the size: it gets a fresh
+//! second at the new target.
 
 use std::collections::VecDeque;
 
@@ -70,15 +72,21 @@ impl SendSize {
             nw.min(nh) >= MIN_SIDE
         };
         if self.skipping(fps) && can_halve(self.halvings) {
-            let level = self.halvings as usize;
-            if self.starved_at.len() <= level {
-                self.starved_at.resize(level + 1, 0);
-            }
             let skipped_at = self.encoded.iter().filter(|(e, _)| !e).map(|(_, t)| *t);
             let failed_at = skipped_at.chain(self.grown_at).max().unwrap_or(target_kbps);
-            self.starved_at[level] = self.starved_at[level].max(failed_at);
-            self.halvings += 1;
-            self.grown_at = None;
+            if target > f64::from(failed_at) * STARVED_MARGIN {
+                // The target rose well past the one the frames were skipped at: the size gets a
+                // fresh second at it (halving it now, the rule below would grow it straight back).
+                self.encoded.clear();
+            } else {
+                let level = self.halvings as usize;
+                if self.starved_at.len() <= level {
+                    self.starved_at.resize(level + 1, 0);
+                }
+                self.starved_at[level] = self.starved_at[level].max(failed_at);
+                self.halvings += 1;
+                self.grown_at = None;
+            }
         }
         loop {
             let (w, h) = halved(width, height, self.halvings);
@@ -193,6 +201,22 @@ mod tests {
     }
 
     #[test]
+    fn frames_skipped_at_a_target_since_risen_well_past_get_a_fresh_second() {
+        let mut size = SendSize::default();
+        assert_eq!(second_of_frames(&mut size, 700, 14), (1280, 720));
+        // 1,000 kbit/s is over 1.3 x 700: the skips are old news, and the size is tried at it,
+        // frame after frame.
+        for frame in 0..30 {
+            assert_eq!(
+                size.choose(1280, 720, 30, 1_000),
+                (1280, 720),
+                "frame {frame}"
+            );
+            size.record(true, 1_000, 30);
+        }
+    }
+
+    #[test]
     fn skipping_at_the_smallest_size_keeps_it() {
         let mut size = SendSize::default();
         assert_eq!(size.choose(1280, 720, 30, 1), (160, 90));
@@ -206,6 +230,7 @@ mod tests {
     fn a_size_grown_back_that_skips_again_needs_more_than_it_was_grown_at() {
         let mut size = SendSize::default();
         second_of_frames(&mut size, 832, 14);
+        assert_eq!(second_of_frames(&mut size, 832, 30), (640, 360));
         assert_eq!(
             second_of_frames(&mut size, 1_100, 30),
             (1280, 720),
