@@ -330,28 +330,7 @@ impl LossJudge {
                     if loss < self.inherent {
                         self.inherent = 0.9 * self.inherent + 0.1 * loss;
                     }
-                    // Climbing back towards a rate that congested the path a moment ago is
-                    // done at GCC's 8 % a second; 28 % a second took the sender straight back
-                    // into a 300 kbit/s cap's queue within two seconds of each cut.
-                    let recently_cut = self
-                        .last_cut
-                        .is_some_and(|cut| now.saturating_duration_since(cut) < SLOW_GROWTH_FOR);
-                    if self
-                        .capacity
-                        .is_some_and(|c| self.target > c * CAPACITY_FORGOTTEN_ABOVE)
-                    {
-                        self.capacity = None;
-                    }
-                    let near_capacity = self
-                        .capacity
-                        .is_some_and(|c| self.target >= c * NEAR_CAPACITY);
-                    let growth = if near_capacity {
-                        CAPACITY_GROWTH
-                    } else if recently_cut {
-                        SLOW_GROWTH
-                    } else {
-                        GROWTH
-                    };
+                    let growth = self.growth(now);
                     self.set(now, self.target * growth);
                 } else if totals.queue_ms < QUEUE_MS {
                     let since = *self.holding_since.get_or_insert(now);
@@ -374,6 +353,33 @@ impl LossJudge {
         self.verdict = Verdict::Clear;
         self.congested_from = None;
         self.set(now, rate_before.min(delay_target.max(self.target)));
+    }
+
+    /// The growth of the target per change while loss is low. Climbing back towards a rate
+    /// that congested the path a moment ago is done at GCC's 8 % a second (28 % a second took
+    /// the sender straight back into a 300 kbit/s cap's queue within two seconds of each cut),
+    /// and near the rate that arrived then at [`CAPACITY_GROWTH`]; the memory of that rate goes
+    /// once the target is well past it.
+    fn growth(&mut self, now: Instant) -> f64 {
+        if self
+            .capacity
+            .is_some_and(|c| self.target > c * CAPACITY_FORGOTTEN_ABOVE)
+        {
+            self.capacity = None;
+        }
+        let recently_cut = self
+            .last_cut
+            .is_some_and(|cut| now.saturating_duration_since(cut) < SLOW_GROWTH_FOR);
+        if self
+            .capacity
+            .is_some_and(|c| self.target >= c * NEAR_CAPACITY)
+        {
+            CAPACITY_GROWTH
+        } else if recently_cut {
+            SLOW_GROWTH
+        } else {
+            GROWTH
+        }
     }
 
     /// Cuts the rate by [`TEST_CUT`] to see whether the loss follows it.
