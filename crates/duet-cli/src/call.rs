@@ -53,6 +53,7 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
     }
     let mut ended_by: Option<u8> = None;
     let mut record_deadline = None;
+    let mut offline = false;
     loop {
         let wait_record = async {
             match record_deadline {
@@ -65,7 +66,17 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
                 let Some(event) = event else {
                     return Ok(ended_by.unwrap_or(outcome::CONNECTION_LOST));
                 };
-                if event.call_id() != Some(&call_id) && !matches!(event, CallEvent::Disconnected) {
+                // The connection's loss and return are printed (the login's first resync is
+                // not: the call starts after it).
+                let reconnect = match &event {
+                    CallEvent::Disconnected => {
+                        offline = true;
+                        true
+                    }
+                    CallEvent::Resynced { .. } => std::mem::take(&mut offline),
+                    _ => false,
+                };
+                if event.call_id() != Some(&call_id) && !reconnect {
                     // A glare merge resolves `call` with the merged id; other calls are not ours.
                     continue;
                 }

@@ -79,18 +79,7 @@ pub fn recorded(dir: &Path) -> (u64, f64) {
 /// stamp, frame numbers advancing. Returns the frame numbers read.
 pub fn check_video(dir: &Path, min_frames: usize) -> Vec<u32> {
     let path = peer_video(dir);
-    let mut y4m = Y4mSource::open(&path)
-        .unwrap_or_else(|e| panic!("no video recorded at {}: {e}", path.display()));
-    let header = y4m.header();
-    assert_eq!((header.width, header.height), (WIDTH, HEIGHT));
-    let mut stamps = Vec::new();
-    loop {
-        match y4m.read_frame() {
-            Ok(frame) => stamps.push(decode_stamp(&frame)),
-            Err(MediaError::EndOfStream) => break,
-            Err(e) => panic!("unreadable recording {}: {e}", path.display()),
-        }
-    }
+    let stamps = recorded_stamps(dir);
     assert!(
         stamps.len() >= min_frames,
         "{} holds {} frames, fewer than {min_frames}",
@@ -110,6 +99,23 @@ pub fn check_video(dir: &Path, min_frames: usize) -> Vec<u32> {
         "the sender's frame numbers must advance in the recording: {numbers:?}"
     );
     numbers
+}
+
+/// The stamp of each picture recorded in `dir`, in order (`None` where it cannot be read).
+pub fn recorded_stamps(dir: &Path) -> Vec<Option<PatternStamp>> {
+    let path = peer_video(dir);
+    let mut y4m = Y4mSource::open(&path)
+        .unwrap_or_else(|e| panic!("no video recorded at {}: {e}", path.display()));
+    let header = y4m.header();
+    assert_eq!((header.width, header.height), (WIDTH, HEIGHT));
+    let mut stamps = Vec::new();
+    loop {
+        match y4m.read_frame() {
+            Ok(frame) => stamps.push(decode_stamp(&frame)),
+            Err(MediaError::EndOfStream) => return stamps,
+            Err(e) => panic!("unreadable recording {}: {e}", path.display()),
+        }
+    }
 }
 
 /// The recorded audio in `dir` as samples (the WAV is complete once the call has ended).

@@ -21,6 +21,11 @@ impl RemoteHub {
         }
     }
 
+    /// The node holding the app's lease when this handle was made.
+    pub(crate) fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// Publishes `input` to the hub's node; false if the bus failed (the caller acts as if the
     /// hub had stopped: the connection closes and its client reconnects).
     pub(crate) async fn send(&self, input: HubInput) -> bool {

@@ -16,7 +16,7 @@ use crate::contacts::rules::Action;
 use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
 use crate::rate_limit::TokenBucket;
 use crate::server::Shared;
-use crate::store::{Link, RevokedTokens, StoreError};
+use crate::store::{App, Link, RevokedTokens, StoreError};
 use crate::turn_credentials::{ice_servers_for, refresh_at_ms};
 use axum::extract::ws::{Message, WebSocket};
 use duet_call::{CallRequest, DeviceKey};
@@ -303,6 +303,20 @@ struct Session {
     searches: TokenBucket,
 }
 
+/// Times one login is handed to the app's hub when the hub it was handed to moved away first.
+const ADMISSION_TRIES: u32 = 3;
+
+/// The app's hub now, if the login's `tries` so far allow another and it has moved off the
+/// other node `tried` was on (a local hub that stopped means this server is shutting down).
+async fn moved_hub(shared: &Shared, app: &App, tried: &HubHandle, tries: u32) -> Option<HubHandle> {
+    let tried_node = tried.remote_node()?;
+    if tries >= ADMISSION_TRIES {
+        return None;
+    }
+    let now = shared.hubs.get(app).await.ok()??;
+    (now.remote_node() != Some(tried_node)).then_some(now)
+}
+
 impl Session {
     async fn start(
         mut socket: WebSocket,
@@ -341,58 +355,71 @@ impl Session {
         };
         // The hub admits the device before `login.ok` is sent; its resync waits in the queue
         // and goes out right after.
-        let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
-        let (admitted, admission) = oneshot::channel();
-        let account = key.account.as_str();
-        let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
-        let contacts = match contacts::watched(&shared, &app.app_key, &key.account).await {
-            Ok(contacts) => contacts,
-            Err(error) => {
-                drop(held);
-                tracing::error!(%error, "reading the contact list at login failed");
-                let why = "the server could not read this account's contacts; try again";
-                refuse_and_close(
-                    &mut socket,
-                    req,
-                    ErrorCode::Internal,
-                    why,
-                    CloseCause::Policy,
-                )
-                .await;
-                return;
-            }
-        };
-        let online = HubInput::Online {
-            key: key.clone(),
-            nick,
-            call_waiting,
-            conn,
-            outbound,
-            contacts,
-            admitted,
-        };
-        let queued = hub.send(online).await;
-        drop(held);
-        if !queued {
-            close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
-            return;
-        }
-        match admission.await {
-            Ok(true) => {}
-            Ok(false) => {
-                let max = shared.config.calls.max_devices_per_account;
-                let message = format!(
-                    "at most {max} devices of one account may be online at once; log out of one"
-                );
-                let code = ErrorCode::TooManyDevices;
-                refuse_and_close(&mut socket, req, code, &message, CloseCause::Policy).await;
-                return;
-            }
-            Err(_) => {
+        let mut hub = hub;
+        let mut tries = 0;
+        let frames = loop {
+            tries += 1;
+            let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
+            let (admitted, admission) = oneshot::channel();
+            let account = key.account.as_str();
+            let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
+            let contacts = match contacts::watched(&shared, &app.app_key, &key.account).await {
+                Ok(contacts) => contacts,
+                Err(error) => {
+                    drop(held);
+                    tracing::error!(%error, "reading the contact list at login failed");
+                    let why = "the server could not read this account's contacts; try again";
+                    refuse_and_close(
+                        &mut socket,
+                        req,
+                        ErrorCode::Internal,
+                        why,
+                        CloseCause::Policy,
+                    )
+                    .await;
+                    return;
+                }
+            };
+            let online = HubInput::Online {
+                key: key.clone(),
+                nick: nick.clone(),
+                call_waiting,
+                conn,
+                outbound,
+                contacts,
+                admitted,
+            };
+            let queued = hub.send(online).await;
+            drop(held);
+            if !queued {
                 close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
                 return;
             }
-        }
+            match admission.await {
+                Ok(true) => break frames,
+                Ok(false) => {
+                    let max = shared.config.calls.max_devices_per_account;
+                    let message = format!(
+                        "at most {max} devices of one account may be online at once; log out of one"
+                    );
+                    let code = ErrorCode::TooManyDevices;
+                    refuse_and_close(&mut socket, req, code, &message, CloseCause::Policy).await;
+                    return;
+                }
+                Err(_) => {
+                    // Given up while another node's hub was to answer: that node died or let
+                    // the app go, and the lease has moved (here, when this node took the app).
+                    // The login waits for that rather than sending its client into back-off.
+                    if let Some(moved) = moved_hub(&shared, &app, &hub, tries).await {
+                        tracing::info!("the app's hub moved before admitting the login; retried");
+                        hub = moved;
+                        continue;
+                    }
+                    close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
+                    return;
+                }
+            }
+        };
         if send(&mut socket, &ServerFrame::new(req, ok)).await.is_err() {
             // The hub was told the device is online: tell it the connection is gone.
             let offline = HubInput::Offline {

@@ -134,6 +134,14 @@ impl HubHandle {
         }
     }
 
+    /// The node running this hub, if it is another node's: `None` for this node's own hub.
+    pub(crate) fn remote_node(&self) -> Option<&str> {
+        match self {
+            HubHandle::Local(_) => None,
+            HubHandle::Remote(remote) => Some(remote.holder()),
+        }
+    }
+
     /// Inputs waiting in the queue now.
     pub(crate) fn queued(&self) -> usize {
         match self {

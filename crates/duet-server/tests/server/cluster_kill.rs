@@ -3,7 +3,7 @@
 //! resync into the call, and the call ends in exactly one record.
 
 use crate::backends::{fresh_postgres_database, Backend};
-use crate::support::{answered_call, log_in_until_it_works, Client};
+use crate::support::{answered_call, log_in_until_it_works, try_log_in, Client};
 use duet_protocol::{AccountId, CallAction, CallSnapshotPhase, EndReason};
 use duet_server::{Admin, Store};
 use duet_testkit::TempRedis;
@@ -129,14 +129,24 @@ async fn killing_the_hubs_node_mid_call_loses_neither_the_call_nor_its_record(ba
     store.close().await;
     drop(hub_node); // SIGKILL: no lease released, nothing flushed beyond what was committed.
     alice.expect_closed().await;
-    bob.expect_closed().await;
 
-    let (mut alice, calls) = log_in_until_it_works(&other.url, "alice", &alice_token, "a1").await;
+    // Alice's first login at the other node comes while the dead node still holds the lease:
+    // it waits until the lease moves, then gets in, without being turned away.
+    let (mut alice, calls) = try_log_in(&other.url, "alice", &alice_token, "a1")
+        .await
+        .unwrap_or_else(|code| panic!("Alice's one login was refused ({code:?})"));
     assert_eq!(
         calls.len(),
         1,
         "the call is restored on the other node: {calls:?}"
     );
+    let log = std::fs::read_to_string(dir.path().join("b.log")).unwrap();
+    assert!(
+        log.contains("the app's hub moved before admitting the login; retried"),
+        "the login did not wait for the lease to move:\n{log}"
+    );
+    // Bob's connection was routed to the dead node's hub; it closes once the lease has moved.
+    bob.expect_closed().await;
     assert!(
         matches!(calls[0].phase, CallSnapshotPhase::Active { .. }),
         "{calls:?}"
