@@ -7,7 +7,6 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -70,14 +69,12 @@ impl Server {
     /// Starts a server with default settings plus `extra` flags (e.g. `--reconnect-grace 2s`).
     pub fn start(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let mut server = Server {
             child: None,
             dir,
-            port,
+            // The server picks a free port at its first start and keeps it for restarts: a
+            // port picked here and released could be taken by another test's process first.
+            port: 0,
             extra: extra.iter().map(|s| s.to_string()).collect(),
         };
         server.spawn();
@@ -89,12 +86,14 @@ impl Server {
     }
 
     fn spawn(&mut self) {
+        let log_path = self.dir.path().join("server.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.path().join("server.log"))
+            .open(&log_path)
             .expect("a log file");
-        let child = Command::new(bin("duet-server"))
+        let logged_before = self.log().len();
+        let mut child = Command::new(bin("duet-server"))
             .args([
                 "--database",
                 &self.database(),
@@ -108,16 +107,25 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("duet-server starts");
-        self.child = Some(child);
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        self.port = loop {
+            if let Some(port) = listening_port(&self.log()[logged_before..]) {
+                break port;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "duet-server exited ({status}) before listening; log:\n{}",
+                    self.log()
+                );
+            }
             assert!(
                 started.elapsed() < GUARD,
                 "duet-server never listened; log:\n{}",
                 self.log()
             );
             thread::sleep(Duration::from_millis(20));
-        }
+        };
+        self.child = Some(child);
     }
 
     /// The server's log so far.
@@ -173,6 +181,20 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The port of the first "duet-server listening on ws://127.0.0.1:PORT/ws" line of `log`.
+fn listening_port(log: &str) -> Option<u16> {
+    let line = log
+        .lines()
+        .find(|l| l.contains("duet-server listening on "))?;
+    let url = line
+        .split("listening on ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?;
+    let authority = url.split("://").nth(1)?.split('/').next()?;
+    authority.rsplit(':').next()?.parse().ok()
 }
 
 fn wait_with_guard(child: &mut Child) -> ExitStatus {

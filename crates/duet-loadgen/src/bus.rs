@@ -7,7 +7,7 @@ use std::process::Stdio;
 use tokio::process::{Child, Command};
 
 pub struct Redis {
-    _child: Child,
+    child: Child,
     port: u16,
 }
 
@@ -23,10 +23,12 @@ impl Redis {
             .spawn()
             .context("starting redis-server (scripts/setup.sh test installs it)")?;
         crate::server::wait_listening(SocketAddr::from(([127, 0, 0, 1], port))).await?;
-        Ok(Redis {
-            _child: child,
-            port,
-        })
+        Ok(Redis { child, port })
+    }
+
+    /// The server's process id (for its memory).
+    pub fn pid(&self) -> anyhow::Result<u32> {
+        self.child.id().context("redis-server has exited")
     }
 
     pub fn url(&self) -> String {

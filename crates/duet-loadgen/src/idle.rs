@@ -86,7 +86,7 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// Pings at the advertised heartbeat and reads whatever comes, until told to stop.
-async fn keep_alive(mut client: Client, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn keep_alive(mut client: Client, mut stopped: watch::Receiver<bool>) {
     let beat = Duration::from_millis(client.heartbeat_ms.max(1_000));
     loop {
         tokio::select! {

@@ -8,11 +8,17 @@
 //! - `duet-loadgen tls-cost`: both of the above over ws:// then wss://, with the ratios.
 //! - `duet-loadgen cluster-cost`: cycles on one node, then on two nodes sharing a Redis bus (the
 //!   bench starts its own `redis-server`), with the ratio.
+//! - `duet-loadgen cluster-idle --nodes 7 --connections 100000`: idle connections spread over the
+//!   nodes of a cluster (and as many worker processes), with the memory of all nodes.
+//! - `duet-loadgen failover --devices 10000`: the hub's node killed under that many devices; the
+//!   time until every one is back on the other node.
 
 mod baseline;
 mod bus;
 mod client;
+mod cluster_idle;
 mod cycles;
+mod failover;
 mod idle;
 mod limits;
 mod server;
@@ -72,6 +78,35 @@ enum Command {
         pairs: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+    },
+    /// Idle connections over the nodes of a cluster (one Redis bus, one SQLite file), with the
+    /// resident memory of all nodes; the baseline is one stand-alone node holding one share.
+    ClusterIdle {
+        /// Nodes (each holds connections / nodes, under the 20,000 open files of a process).
+        #[arg(long, default_value_t = 7)]
+        nodes: usize,
+        /// Connections in all (at most 200000).
+        #[arg(long, default_value_t = 100_000)]
+        connections: usize,
+    },
+    /// The app's hub's node killed under `devices` devices: the time until every one is logged
+    /// in and resynced on the other node.
+    Failover {
+        /// Devices logged in to the hub's node (at most 18000: one process's open files).
+        #[arg(long, default_value_t = 10_000)]
+        devices: usize,
+    },
+    /// Internal: one worker of `cluster-idle`, holding connections first..first+count.
+    #[command(hide = true)]
+    IdleWorker {
+        #[arg(long)]
+        server: std::net::SocketAddr,
+        #[arg(long)]
+        tokens: PathBuf,
+        #[arg(long)]
+        first: usize,
+        #[arg(long)]
+        count: usize,
     },
     /// Internal: the bare WebSocket server used as the memory baseline.
     #[command(hide = true)]
@@ -172,6 +207,43 @@ fn main() -> anyhow::Result<()> {
             check_cycles(pairs, seconds)?;
             let bin = server::locate(cli.server_bin)?;
             runtime.block_on(cluster_cost(bin, pairs, seconds))
+        }
+        Command::ClusterIdle { nodes, connections } => {
+            anyhow::ensure!(connections <= 200_000, "at most 200000 connections");
+            anyhow::ensure!((1..=64).contains(&nodes), "--nodes must be 1..=64");
+            let share = connections.div_ceil(nodes) as u64;
+            let fds = limits::raise_open_files(share + 1024)?;
+            anyhow::ensure!(
+                share + 256 <= fds,
+                "{share} connections on one node need {} open files per process, and this \
+                 machine allows {fds} (`ulimit -Hn`); use more nodes",
+                share + 256
+            );
+            let bin = server::locate(cli.server_bin)?;
+            runtime.block_on(cluster_idle::run(bin, nodes, connections))
+        }
+        Command::Failover { devices } => {
+            anyhow::ensure!(
+                (1..=18_000).contains(&devices),
+                "--devices must be 1..=18000"
+            );
+            let fds = limits::raise_open_files(devices as u64 * 2 + 1024)?;
+            anyhow::ensure!(
+                devices as u64 + 512 <= fds,
+                "{devices} devices need {} open files, and this machine allows {fds}",
+                devices + 512
+            );
+            let bin = server::locate(cli.server_bin)?;
+            runtime.block_on(failover::run(bin, devices))
+        }
+        Command::IdleWorker {
+            server,
+            tokens,
+            first,
+            count,
+        } => {
+            limits::raise_open_files(count as u64 + 1024)?;
+            runtime.block_on(cluster_idle::worker(server, tokens, first, count))
         }
         Command::TlsCost {
             pairs,

@@ -168,6 +168,18 @@ pub async fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
 }
 
 impl ServerProcess {
+    /// Kills the server abruptly (SIGKILL), as a crash would; nothing is drained.
+    pub fn kill(&self) -> anyhow::Result<()> {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        let status = unsafe { libc::kill(self.pid as libc::pid_t, libc::SIGKILL) };
+        anyhow::ensure!(
+            status == 0,
+            "kill failed: {}",
+            std::io::Error::last_os_error()
+        );
+        Ok(())
+    }
+
     /// Stops the server with SIGTERM (it drains its writes) and waits for it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         // SAFETY: kill(2) on our own child's pid has no memory effects.

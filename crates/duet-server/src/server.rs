@@ -179,7 +179,7 @@ pub async fn start_with_store(
         connection_slots: Arc::new(Semaphore::new(limits.max_connections)),
         admin: admin.clone(),
         passwords: PasswordWork::new(config.accounts.parallel_hashes),
-        attempts: Attempts::new(&config.accounts),
+        attempts: Attempts::new(&config.accounts, cluster.as_ref().map(|c| c.bus().clone())),
         contact_locks: ContactLocks::default(),
         config,
         store,

@@ -31,6 +31,25 @@ else
   return 0
 end";
 
+/// A token bucket every node shares (password attempts): up to ARGV[1] tokens, refilled at one
+/// per ARGV[2] ms; with ARGV[3] = 1 a token is taken. Returns 1 if a token was there. The time is
+/// Redis's own, so that the nodes' clocks need not agree; a full bucket is forgotten.
+const ATTEMPT_BUCKET: &str = r"local time = redis.call('time')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local burst = tonumber(ARGV[1])
+local refill = tonumber(ARGV[2])
+local state = redis.call('hmget', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) / refill)
+local had = tokens >= 1
+if ARGV[3] == '1' then
+  if had then tokens = tokens - 1 end
+  redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+  redis.call('pexpire', KEYS[1], math.ceil((burst - tokens) * refill) + 1000)
+end
+if had then return 1 else return 0 end";
+
 /// Who holds an app's lease, as [`Bus::take_or_find`] found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Lease {
@@ -209,6 +228,26 @@ impl Bus {
             .arg(alive_key(node))
             .query_async(&mut conn)
             .await?)
+    }
+
+    /// The shared bucket `key` (see [`ATTEMPT_BUCKET`]): whether it had a token, taking one
+    /// when `take`.
+    pub(crate) async fn attempt_bucket(
+        &self,
+        key: &str,
+        burst: u32,
+        refill: Duration,
+        take: bool,
+    ) -> Result<bool, BusError> {
+        let mut conn = self.commands.clone();
+        let had: i64 = redis::Script::new(ATTEMPT_BUCKET)
+            .key(format!("duet:attempts:{key}"))
+            .arg(burst)
+            .arg(u64::try_from(refill.as_millis()).unwrap_or(u64::MAX).max(1))
+            .arg(u8::from(take))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(had == 1)
     }
 
     /// Whether Redis answers (for `/readyz`).

@@ -1,6 +1,7 @@
 //! The account requests a connection may make before it logs in: `app.info`, `register` and
 //! `login.password`. The last two answer with a login token; the client then sends `login`.
 
+use crate::cluster::Bus;
 use crate::config::AccountSettings;
 use crate::error::AdminError;
 use crate::passwords::{self, MIN_PASSWORD_CHARS};
@@ -11,21 +12,93 @@ use duet_protocol::{AccountId, ErrorCode, Password, ProtocolError, Registration,
 use std::net::IpAddr;
 use tokio::time::Instant;
 
-/// The attempt limits of password logins and registrations, shared by every connection.
-#[derive(Debug)]
+/// The attempt limits of password logins and registrations, shared by every connection. Each
+/// limit is kept by this node and, in a cluster, also in Redis, so that attempts spread over the
+/// nodes count once; if Redis cannot be reached, this node's own limits still hold.
 pub(crate) struct Attempts {
     by_account: AttemptLimiter<(String, AccountId)>,
     by_address: AttemptLimiter<IpAddr>,
     registrations: AttemptLimiter<IpAddr>,
+    settings: AccountSettings,
+    cluster: Option<Bus>,
+}
+
+/// Which shared bucket, with its key.
+enum Bucket<'a> {
+    Account(&'a (String, AccountId)),
+    Address(IpAddr),
+    Registrations(IpAddr),
 }
 
 impl Attempts {
-    pub(crate) fn new(settings: &AccountSettings) -> Self {
+    pub(crate) fn new(settings: &AccountSettings, cluster: Option<Bus>) -> Self {
         let every = settings.attempt_refill;
         Self {
             by_account: AttemptLimiter::new(settings.failures_per_account, every),
             by_address: AttemptLimiter::new(settings.failures_per_address, every),
             registrations: AttemptLimiter::new(settings.registrations_per_address, every),
+            settings: settings.clone(),
+            cluster,
+        }
+    }
+
+    /// Whether a password may be tried now for `account` from `peer`.
+    pub(crate) async fn password_allowed(
+        &self,
+        peer: IpAddr,
+        account: &(String, AccountId),
+    ) -> bool {
+        let now = Instant::now();
+        self.by_address.allows(&peer, now)
+            && self.by_account.allows(account, now)
+            && self.shared(Bucket::Address(peer), false).await
+            && self.shared(Bucket::Account(account), false).await
+    }
+
+    /// Counts a wrong password for `account` from `peer`.
+    pub(crate) async fn password_failed(&self, peer: IpAddr, account: (String, AccountId)) {
+        self.shared(Bucket::Address(peer), true).await;
+        self.shared(Bucket::Account(&account), true).await;
+        let now = Instant::now();
+        self.by_address.spend(peer, now);
+        self.by_account.spend(account, now);
+    }
+
+    /// Counts a registration attempt from `peer`; false (and not counted) if it is one too many.
+    pub(crate) async fn registration_counted(&self, peer: IpAddr) -> bool {
+        let now = Instant::now();
+        if !self.registrations.allows(&peer, now) {
+            return false;
+        }
+        self.registrations.spend(peer, now);
+        self.shared(Bucket::Registrations(peer), true).await
+    }
+
+    /// In a cluster, whether the shared bucket has a token (taking it when `take`); always true
+    /// on a single node, or when Redis cannot answer.
+    async fn shared(&self, bucket: Bucket<'_>, take: bool) -> bool {
+        let Some(bus) = &self.cluster else {
+            return true;
+        };
+        let settings = &self.settings;
+        let (key, burst) = match bucket {
+            Bucket::Account((app, account)) => (
+                format!("account:{app}:{account}"),
+                settings.failures_per_account,
+            ),
+            Bucket::Address(peer) => (format!("address:{peer}"), settings.failures_per_address),
+            Bucket::Registrations(peer) => (
+                format!("registrations:{peer}"),
+                settings.registrations_per_address,
+            ),
+        };
+        let refill = settings.attempt_refill;
+        match bus.attempt_bucket(&key, burst, refill, take).await {
+            Ok(had) => had,
+            Err(error) => {
+                tracing::warn!(%error, "the cluster's attempt limits are unreachable; this node's own apply");
+                true
+            }
         }
     }
 }
@@ -116,11 +189,9 @@ pub(crate) async fn register(
     request: Registering,
 ) -> Result<ServerMessage, ProtocolError> {
     // Every attempt counts, so that one address cannot mint accounts or probe codes at speed.
-    let now = Instant::now();
-    if !shared.attempts.registrations.allows(&peer, now) {
+    if !shared.attempts.registration_counted(peer).await {
         return Err(too_many());
     }
-    shared.attempts.registrations.spend(peer, now);
     let app = resolve_app(shared, request.app_key).await?;
     let invite_hash = match (app.registration, request.code.as_deref()) {
         (Registration::Closed, _) => {
@@ -190,8 +261,7 @@ pub(crate) async fn password_login(
     let app = resolve_app(shared, app_key).await?;
     let account_key = (app.app_key.clone(), account.clone());
     let limits = &shared.attempts;
-    let now = Instant::now();
-    if !limits.by_address.allows(&peer, now) || !limits.by_account.allows(&account_key, now) {
+    if !limits.password_allowed(peer, &account_key).await {
         return Err(too_many());
     }
     let stored = shared
@@ -205,9 +275,7 @@ pub(crate) async fn password_login(
         .await
         .map_err(internal)?;
     if !matches {
-        let now = Instant::now();
-        limits.by_address.spend(peer, now);
-        limits.by_account.spend(account_key, now);
+        limits.password_failed(peer, account_key).await;
         tracing::info!(app = %app.app_key, %account, %peer, "password login refused");
         return Err(refuse(ErrorCode::BadPassword, "wrong account or password"));
     }

@@ -3,8 +3,8 @@
 
 use crate::support::{login_msg, Client};
 use duet_protocol::{AccountId, ClientMessage, ErrorCode, Password, Registration, ServerMessage};
-use duet_server::RunningServer;
-use duet_testkit::{add_user, start_server, start_server_with, APP_KEY};
+use duet_server::{ClusterSettings, RunningServer};
+use duet_testkit::{add_user, server_config, start_server, start_server_with, TempRedis, APP_KEY};
 use std::time::Duration;
 
 const GOOD_PASSWORD: &str = "correct horse battery";
@@ -350,4 +350,63 @@ async fn finding_5_a_new_database_is_readable_by_its_owner_only() {
         assert_eq!(mode(&wal), 0o600, "the write-ahead log");
     }
     server.shutdown().await.unwrap();
+}
+
+/// A node of a two-node cluster on `database` and `redis`, with the guessing limits of
+/// [`password_guesses_spread_over_two_nodes_count_once`].
+async fn guarded_node(
+    database: &str,
+    dir: &std::path::Path,
+    redis: &TempRedis,
+    name: &str,
+) -> RunningServer {
+    let mut config = server_config(dir);
+    config.database = database.to_owned();
+    config.cluster = Some(ClusterSettings {
+        bus: redis.url(),
+        node_id: Some(name.to_owned()),
+        lease: Duration::from_secs(1),
+    });
+    config.accounts.failures_per_account = 3;
+    config.accounts.failures_per_address = 100;
+    config.accounts.attempt_refill = Duration::from_secs(3600);
+    duet_server::start(config).await.unwrap()
+}
+
+#[tokio::test]
+async fn password_guesses_spread_over_two_nodes_count_once() {
+    let mut redis = TempRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("duet.sqlite").display().to_string();
+    let n1 = guarded_node(&database, dir.path(), &redis, "n1").await;
+    let n2 = guarded_node(&database, dir.path(), &redis, "n2").await;
+    set_registration(&n1, Registration::Open).await;
+    for account in ["gina", "hank"] {
+        let token = token_or_error(&n1, register(account, GOOD_PASSWORD, None)).await;
+        assert!(token.is_ok(), "{account}");
+    }
+    // Three guesses in all, over both nodes, use up gina's three...
+    for node in [&n1, &n2, &n1] {
+        let answer = token_or_error(node, password_login("gina", "wrong guess")).await;
+        assert_eq!(answer, Err(ErrorCode::BadPassword));
+    }
+    // ...on every node, though n2 saw only one of them.
+    for node in [&n2, &n1] {
+        let answer = token_or_error(node, password_login("gina", GOOD_PASSWORD)).await;
+        assert_eq!(answer, Err(ErrorCode::RateLimited));
+    }
+    assert!(token_or_error(&n2, password_login("hank", GOOD_PASSWORD))
+        .await
+        .is_ok());
+
+    // Without Redis each node still keeps its own count.
+    redis.stop();
+    for _ in 0..3 {
+        let answer = token_or_error(&n1, password_login("hank", "wrong guess")).await;
+        assert_eq!(answer, Err(ErrorCode::BadPassword));
+    }
+    let answer = token_or_error(&n1, password_login("hank", GOOD_PASSWORD)).await;
+    assert_eq!(answer, Err(ErrorCode::RateLimited));
+    n2.shutdown().await.unwrap();
+    n1.shutdown().await.unwrap();
 }
