@@ -59,34 +59,46 @@ pub(crate) async fn run(mut socket: WebSocket, shared: Arc<Shared>, peer: IpAddr
     let conn = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let limits = &shared.config.limits;
     let mut bucket = TokenBucket::new(limits.message_burst, limits.messages_per_second);
-    let login_timeout = Duration::from_millis(shared.config.login_timeout_ms);
-    let login = tokio::select! {
-        // Boxed so that the login's state is freed once the session starts.
-        login = Box::pin(wait_for_login(&mut socket, &shared, &mut bucket, peer)) => login,
-        () = tokio::time::sleep(login_timeout) => {
-            let message = format!("no login within {} ms", login_timeout.as_millis());
-            refuse_and_close(&mut socket, None, ErrorCode::NotLoggedIn, &message, CloseCause::Policy).await;
-            return;
-        }
-        () = shared.shutdown.cancelled() => {
-            close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
-            return;
-        }
-        // Not logged in yet: nothing to move, so the connection just goes (the client's next
-        // attempt finds another server).
-        () = shared.draining.cancelled() => {
-            close(&mut socket, CloseCause::GoingAway, "server draining; connect to another").await;
-            return;
-        }
-    };
+    // Both phases are boxed. This task lives as long as the connection, and a phase inline in
+    // it would keep the room of the largest phase's state all that time: 9 KB a connection,
+    // most of an idle connection's memory (docs/benchmarks.md, "Across the nodes of a cluster").
+    let login = Box::pin(log_in_or_refuse(&mut socket, &shared, &mut bucket, peer)).await;
     let Some((req, logged_in)) = login else {
         return;
     };
     let span =
         tracing::info_span!("session", app = %logged_in.app.app_key, device = %logged_in.key, conn);
-    Session::start(socket, shared, conn, bucket, req, logged_in)
-        .instrument(span)
-        .await;
+    let session = Session::start(socket, shared, conn, bucket, req, logged_in).instrument(span);
+    Box::pin(session).await;
+}
+
+/// Waits for a valid login within the login timeout; `None` if the connection ended or was
+/// refused (the error was sent and the connection closed).
+async fn log_in_or_refuse(
+    socket: &mut WebSocket,
+    shared: &Arc<Shared>,
+    bucket: &mut TokenBucket,
+    peer: IpAddr,
+) -> Option<(Option<u64>, LoggedIn)> {
+    let login_timeout = Duration::from_millis(shared.config.login_timeout_ms);
+    tokio::select! {
+        login = wait_for_login(socket, shared, bucket, peer) => login,
+        () = tokio::time::sleep(login_timeout) => {
+            let message = format!("no login within {} ms", login_timeout.as_millis());
+            refuse_and_close(socket, None, ErrorCode::NotLoggedIn, &message, CloseCause::Policy).await;
+            None
+        }
+        () = shared.shutdown.cancelled() => {
+            close(socket, CloseCause::GoingAway, "server shutting down").await;
+            None
+        }
+        // Not logged in yet: nothing to move, so the connection just goes (the client's next
+        // attempt finds another server).
+        () = shared.draining.cancelled() => {
+            close(socket, CloseCause::GoingAway, "server draining; connect to another").await;
+            None
+        }
+    }
 }
 
 /// Reads frames until a valid login; answers anything else with an error. `None` if the
@@ -303,6 +315,92 @@ struct Session {
     searches: TokenBucket,
 }
 
+/// The device a login admits, as [`admit`] needs it.
+struct Device<'a> {
+    app: &'a App,
+    key: &'a DeviceKey,
+    nick: &'a str,
+    call_waiting: bool,
+    conn: ConnId,
+    req: Option<u64>,
+}
+
+/// Hands the device to the app's hub and waits for it to be let in; the hub (it may have moved)
+/// and the device's queue of frames, or `None` once the client was refused and the socket closed.
+async fn admit(
+    socket: &mut WebSocket,
+    shared: &Arc<Shared>,
+    hub: HubHandle,
+    device: Device<'_>,
+) -> Option<(HubHandle, mpsc::Receiver<Outbound>)> {
+    let Device {
+        app,
+        key,
+        nick,
+        call_waiting,
+        conn,
+        req,
+    } = device;
+    let mut hub = hub;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
+        let (admitted, admission) = oneshot::channel();
+        let account = key.account.as_str();
+        let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
+        let contacts = match contacts::watched(shared, &app.app_key, &key.account).await {
+            Ok(contacts) => contacts,
+            Err(error) => {
+                drop(held);
+                tracing::error!(%error, "reading the contact list at login failed");
+                let why = "the server could not read this account's contacts; try again";
+                refuse_and_close(socket, req, ErrorCode::Internal, why, CloseCause::Policy).await;
+                return None;
+            }
+        };
+        let online = HubInput::Online {
+            key: key.clone(),
+            nick: nick.to_owned(),
+            call_waiting,
+            conn,
+            outbound,
+            contacts,
+            admitted,
+        };
+        let queued = hub.send(online).await;
+        drop(held);
+        if !queued {
+            close(socket, CloseCause::GoingAway, "server shutting down").await;
+            return None;
+        }
+        match admission.await {
+            Ok(true) => return Some((hub, frames)),
+            Ok(false) => {
+                let max = shared.config.calls.max_devices_per_account;
+                let message = format!(
+                    "at most {max} devices of one account may be online at once; log out of one"
+                );
+                let code = ErrorCode::TooManyDevices;
+                refuse_and_close(socket, req, code, &message, CloseCause::Policy).await;
+                return None;
+            }
+            Err(_) => {
+                // Given up while another node's hub was to answer: that node died or let
+                // the app go, and the lease has moved (here, when this node took the app).
+                // The login waits for that rather than sending its client into back-off.
+                if let Some(moved) = moved_hub(shared, app, &hub, tries).await {
+                    tracing::info!("the app's hub moved before admitting the login; retried");
+                    hub = moved;
+                    continue;
+                }
+                close(socket, CloseCause::GoingAway, "server shutting down").await;
+                return None;
+            }
+        }
+    }
+}
+
 /// Times one login is handed to the app's hub when the hub it was handed to moved away first.
 const ADMISSION_TRIES: u32 = 3;
 
@@ -354,71 +452,17 @@ impl Session {
             server_time_ms: shared.clock.now_ms(),
         };
         // The hub admits the device before `login.ok` is sent; its resync waits in the queue
-        // and goes out right after.
-        let mut hub = hub;
-        let mut tries = 0;
-        let frames = loop {
-            tries += 1;
-            let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
-            let (admitted, admission) = oneshot::channel();
-            let account = key.account.as_str();
-            let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
-            let contacts = match contacts::watched(&shared, &app.app_key, &key.account).await {
-                Ok(contacts) => contacts,
-                Err(error) => {
-                    drop(held);
-                    tracing::error!(%error, "reading the contact list at login failed");
-                    let why = "the server could not read this account's contacts; try again";
-                    refuse_and_close(
-                        &mut socket,
-                        req,
-                        ErrorCode::Internal,
-                        why,
-                        CloseCause::Policy,
-                    )
-                    .await;
-                    return;
-                }
-            };
-            let online = HubInput::Online {
-                key: key.clone(),
-                nick: nick.clone(),
-                call_waiting,
-                conn,
-                outbound,
-                contacts,
-                admitted,
-            };
-            let queued = hub.send(online).await;
-            drop(held);
-            if !queued {
-                close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
-                return;
-            }
-            match admission.await {
-                Ok(true) => break frames,
-                Ok(false) => {
-                    let max = shared.config.calls.max_devices_per_account;
-                    let message = format!(
-                        "at most {max} devices of one account may be online at once; log out of one"
-                    );
-                    let code = ErrorCode::TooManyDevices;
-                    refuse_and_close(&mut socket, req, code, &message, CloseCause::Policy).await;
-                    return;
-                }
-                Err(_) => {
-                    // Given up while another node's hub was to answer: that node died or let
-                    // the app go, and the lease has moved (here, when this node took the app).
-                    // The login waits for that rather than sending its client into back-off.
-                    if let Some(moved) = moved_hub(&shared, &app, &hub, tries).await {
-                        tracing::info!("the app's hub moved before admitting the login; retried");
-                        hub = moved;
-                        continue;
-                    }
-                    close(&mut socket, CloseCause::GoingAway, "server shutting down").await;
-                    return;
-                }
-            }
+        // and goes out right after. Boxed, as the login was: its state is not the session's.
+        let device = Device {
+            app: &app,
+            key: &key,
+            nick: &nick,
+            call_waiting,
+            conn,
+            req,
+        };
+        let Some((hub, frames)) = Box::pin(admit(&mut socket, &shared, hub, device)).await else {
+            return;
         };
         if send(&mut socket, &ServerFrame::new(req, ok)).await.is_err() {
             // The hub was told the device is online: tell it the connection is gone.
