@@ -107,24 +107,7 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("duet-server starts");
-        let started = Instant::now();
-        self.port = loop {
-            if let Some(port) = listening_port(&self.log()[logged_before..]) {
-                break port;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "duet-server exited ({status}) before listening; log:\n{}",
-                    self.log()
-                );
-            }
-            assert!(
-                started.elapsed() < GUARD,
-                "duet-server never listened; log:\n{}",
-                self.log()
-            );
-            thread::sleep(Duration::from_millis(20));
-        };
+        self.port = wait_until_listening(&mut child, &log_path, logged_before);
         self.child = Some(child);
     }
 
@@ -180,6 +163,26 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Waits until the duet-server `child`, logging to `log`, says it listens (in what it logs past
+/// the first `logged_before` bytes) and returns its port; fails with the log if it exits first.
+pub fn wait_until_listening(child: &mut Child, log: &Path, logged_before: usize) -> u16 {
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(port) = text.get(logged_before..).and_then(listening_port) {
+            return port;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("duet-server exited ({status}) before listening; log:\n{text}");
+        }
+        assert!(
+            started.elapsed() < GUARD,
+            "duet-server never listened; log:\n{text}"
+        );
+        thread::sleep(Duration::from_millis(20));
     }
 }
 

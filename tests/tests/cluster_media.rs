@@ -4,10 +4,11 @@
 //! devices move to the surviving node; the call then ends normally, with one record on each side.
 
 use duet_e2e::lab::media;
-use duet_e2e::{admin, bin, display_name, event_name, records_of, Cli, Finished, GUARD};
+use duet_e2e::{
+    admin, bin, display_name, event_name, records_of, wait_until_listening, Cli, Finished, GUARD,
+};
 use duet_testkit::TempRedis;
 use serde_json::Value;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -31,10 +32,6 @@ struct Node {
 
 impl Node {
     fn start(database: &Path, redis: &TempRedis, dir: &Path, name: &str) -> Node {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
         let config = dir.join(format!("{name}.toml"));
         // A short lease, so the surviving node takes the killed node's app within a second.
         let toml = format!(
@@ -42,23 +39,20 @@ impl Node {
             redis.url()
         );
         std::fs::write(&config, toml).expect("the node's config is written");
-        let log = std::fs::File::create(dir.join(format!("{name}.log"))).expect("a log file");
-        let child = Command::new(bin("duet-server"))
+        let log_path = dir.join(format!("{name}.log"));
+        let log = std::fs::File::create(&log_path).expect("a log file");
+        let mut child = Command::new(bin("duet-server"))
             .arg("--config")
             .arg(&config)
             .arg("--database")
             .arg(database)
-            .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
+            .args(["--bind", "127.0.0.1:0", "serve"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("duet-server starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < GUARD, "node {name} never listened");
-            thread::sleep(Duration::from_millis(20));
-        }
+        let port = wait_until_listening(&mut child, &log_path, 0);
         Node {
             child,
             url: format!("ws://127.0.0.1:{port}/ws"),

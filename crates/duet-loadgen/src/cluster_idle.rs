@@ -4,12 +4,11 @@
 //! each holding one node's share of the connections. The baseline, in the same run, is one
 //! stand-alone node holding one share.
 
-use crate::client::{source_ip, Client};
-use crate::idle::{self, keep_alive};
+use crate::client::Transport;
+use crate::idle::{self, open_logged_in};
 use crate::limits::rss_bytes;
-use crate::server::{self, APP_KEY};
+use crate::server;
 use anyhow::Context;
-use futures_util::{stream, StreamExt};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -20,8 +19,6 @@ use tokio::sync::watch;
 
 /// Devices per account, as `idle` logs them in.
 const DEVICES_PER_ACCOUNT: usize = 100;
-/// Connections one worker opens at once while ramping up.
-const RAMP_CONCURRENCY: usize = 128;
 /// The goal: this many connections ...
 const GOAL_CONNECTIONS: f64 = 100_000.0;
 /// ... in at most this much resident memory across all nodes.
@@ -196,28 +193,14 @@ pub async fn worker(
         .map(|line| line.split_once(' ').context("a line `account token`"))
         .collect::<Result<_, _>>()?;
     let (stop, stopped) = watch::channel(false);
-    let opened = stream::iter(first..first + count)
-        .map(|n| {
-            let stopped = stopped.clone();
-            let accounts = &accounts;
-            async move {
-                let (account, token) = accounts
-                    .get(n / DEVICES_PER_ACCOUNT)
-                    .context("fewer accounts than connections")?;
-                let plain = crate::client::Transport::Plain;
-                let mut client = Client::connect(server, source_ip(n), &plain).await?;
-                client
-                    .login(APP_KEY, account, token, &format!("dev{n}"))
-                    .await?;
-                tokio::spawn(keep_alive(client, stopped));
-                anyhow::Ok(())
-            }
-        })
-        .buffer_unordered(RAMP_CONCURRENCY)
-        .fold(Ok(0usize), |acc, r| async move {
-            acc.and_then(|n| r.map(|()| n + 1))
-        })
-        .await?;
+    let credentials = |n: usize| {
+        accounts
+            .get(n / DEVICES_PER_ACCOUNT)
+            .copied()
+            .context("fewer accounts than connections")
+    };
+    let range = first..first + count;
+    let opened = open_logged_in(server, &Transport::Plain, range, credentials, &stopped).await?;
     println!("opened {opened}");
     let mut rest = Vec::new();
     tokio::io::stdin().read_to_end(&mut rest).await?;

@@ -1,6 +1,6 @@
 //! Memory per idle authenticated connection, against a bare WebSocket server holding as many.
 
-use crate::client::{source_ip, Client};
+use crate::client::{source_ip, Client, Transport};
 use crate::limits::rss_bytes;
 use crate::server::{self, APP_KEY};
 use duet_protocol::ClientMessage;
@@ -33,26 +33,14 @@ pub async fn run(
     let before = rss_bytes(server.pid)?;
     let (stop, stopped) = watch::channel(false);
     let started = Instant::now();
-    let opened = stream::iter(0..connections)
-        .map(|n| {
-            let account = &accounts[n / devices_per_account];
-            let token = &tokens[n / devices_per_account];
-            let stopped = stopped.clone();
-            let transport = &transport;
-            async move {
-                let mut client = Client::connect(server.addr, source_ip(n), transport).await?;
-                client
-                    .login(APP_KEY, account, token, &format!("dev{n}"))
-                    .await?;
-                tokio::spawn(keep_alive(client, stopped));
-                anyhow::Ok(())
-            }
-        })
-        .buffer_unordered(RAMP_CONCURRENCY)
-        .fold(Ok(0usize), |acc, r| async move {
-            acc.and_then(|n| r.map(|()| n + 1))
-        })
-        .await?;
+    let credentials = |n: usize| {
+        Ok((
+            accounts[n / devices_per_account].as_str(),
+            tokens[n / devices_per_account].as_str(),
+        ))
+    };
+    let range = 0..connections;
+    let opened = open_logged_in(server.addr, &transport, range, credentials, &stopped).await?;
     let ramp = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = rss_bytes(server.pid)?;
@@ -85,8 +73,39 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
+/// Opens connections `range` to `server`, [`RAMP_CONCURRENCY`] at a time: connection `n` from
+/// [`source_ip`]`(n)`, logged in as device `dev{n}` of the account and token `credentials(n)`
+/// gives, then kept alive by a task until `stopped` changes. Returns how many were opened.
+pub(crate) async fn open_logged_in<'a>(
+    server: SocketAddr,
+    transport: &Transport,
+    range: std::ops::Range<usize>,
+    credentials: impl Fn(usize) -> anyhow::Result<(&'a str, &'a str)>,
+    stopped: &watch::Receiver<bool>,
+) -> anyhow::Result<usize> {
+    stream::iter(range)
+        .map(|n| {
+            let stopped = stopped.clone();
+            let credentials = credentials(n);
+            async move {
+                let (account, token) = credentials?;
+                let mut client = Client::connect(server, source_ip(n), transport).await?;
+                client
+                    .login(APP_KEY, account, token, &format!("dev{n}"))
+                    .await?;
+                tokio::spawn(keep_alive(client, stopped));
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(RAMP_CONCURRENCY)
+        .fold(Ok(0usize), |acc, r| async move {
+            acc.and_then(|n| r.map(|()| n + 1))
+        })
+        .await
+}
+
 /// Pings at the advertised heartbeat and reads whatever comes, until told to stop.
-pub(crate) async fn keep_alive(mut client: Client, mut stopped: watch::Receiver<bool>) {
+async fn keep_alive(mut client: Client, mut stopped: watch::Receiver<bool>) {
     let beat = Duration::from_millis(client.heartbeat_ms.max(1_000));
     loop {
         tokio::select! {

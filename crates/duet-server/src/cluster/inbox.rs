@@ -185,9 +185,7 @@ async fn pump(cluster: Cluster, node: String, conn: ConnId, mut frames: mpsc::Re
             conn,
             out: out.into(),
         };
-        // Boxed: a publish is a large future, and this task lives, idle, for as long as its
-        // device is online (one per device of another node: memory at 100k devices).
-        if let Err(error) = Box::pin(cluster.bus().publish(&node, &message)).await {
+        if let Err(error) = cluster.bus().publish(&node, &message).await {
             tracing::warn!(%node, conn, %error, "a frame for another node's device was lost");
         }
     }

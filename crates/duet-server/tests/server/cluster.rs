@@ -9,7 +9,7 @@ use crate::support::{
 use duet_protocol::{
     CallAction, CallEvent, CallSnapshotPhase, CallStatus, EndReason, ErrorCode, ServerMessage,
 };
-use duet_server::{ClusterSettings, RunningServer};
+use duet_server::{ClusterSettings, RunningServer, ServerConfig};
 use duet_testkit::{server_config, TempRedis};
 use std::path::Path;
 use std::time::Duration;
@@ -38,6 +38,18 @@ pub(crate) async fn node_with_lease(
     name: &str,
     lease: Duration,
 ) -> RunningServer {
+    let config = node_config(database, dir, redis, name, lease);
+    duet_server::start(config).await.unwrap()
+}
+
+/// The configuration of [`node_with_lease`], for a test to change before starting the node.
+pub(crate) fn node_config(
+    database: &str,
+    dir: &Path,
+    redis: &TempRedis,
+    name: &str,
+    lease: Duration,
+) -> ServerConfig {
     let mut config = server_config(dir);
     config.database = database.to_owned();
     config.cluster = Some(ClusterSettings {
@@ -45,7 +57,7 @@ pub(crate) async fn node_with_lease(
         node_id: Some(name.to_owned()),
         lease,
     });
-    duet_server::start(config).await.unwrap()
+    config
 }
 
 /// Two nodes of one cluster on one database (see [`shared_database`]) and one Redis, with

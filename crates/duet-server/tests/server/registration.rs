@@ -1,10 +1,11 @@
 //! Accounts people create themselves: the app's registration policy, invite codes, password
 //! logins, bad input and brute force. Every answer is a normal login token for `login`.
 
+use crate::cluster::node_config;
 use crate::support::{login_msg, Client};
 use duet_protocol::{AccountId, ClientMessage, ErrorCode, Password, Registration, ServerMessage};
-use duet_server::{ClusterSettings, RunningServer};
-use duet_testkit::{add_user, server_config, start_server, start_server_with, TempRedis, APP_KEY};
+use duet_server::RunningServer;
+use duet_testkit::{add_user, start_server, start_server_with, TempRedis, APP_KEY};
 use std::time::Duration;
 
 const GOOD_PASSWORD: &str = "correct horse battery";
@@ -360,13 +361,7 @@ async fn guarded_node(
     redis: &TempRedis,
     name: &str,
 ) -> RunningServer {
-    let mut config = server_config(dir);
-    config.database = database.to_owned();
-    config.cluster = Some(ClusterSettings {
-        bus: redis.url(),
-        node_id: Some(name.to_owned()),
-        lease: Duration::from_secs(1),
-    });
+    let mut config = node_config(database, dir, redis, name, Duration::from_secs(1));
     config.accounts.failures_per_account = 3;
     config.accounts.failures_per_address = 100;
     config.accounts.attempt_refill = Duration::from_secs(3600);
