@@ -7,7 +7,7 @@
 use crate::client::Transport;
 use crate::idle::{self, open_logged_in};
 use crate::limits::rss_bytes;
-use crate::server;
+use crate::server::{self, ServerProcess};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,10 +31,8 @@ pub async fn run(bin: PathBuf, nodes: usize, connections: usize) -> anyhow::Resu
 
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
-    let accounts: Vec<String> = (0..connections.div_ceil(DEVICES_PER_ACCOUNT))
-        .map(|n| format!("idle{n}"))
-        .collect();
-    let tokens = server::provision(&db, &accounts).await?;
+    let (accounts, tokens) =
+        server::provision_devices(&db, "idle", connections, DEVICES_PER_ACCOUNT).await?;
     let tokens_file = dir.path().join("tokens");
     let lines: Vec<String> = accounts
         .iter()
@@ -54,10 +52,7 @@ pub async fn run(bin: PathBuf, nodes: usize, connections: usize) -> anyhow::Resu
         running.push(node);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before: Vec<u64> = running
-        .iter()
-        .map(|node| rss_bytes(node.pid))
-        .collect::<Result<_, _>>()?;
+    let before = resident(&running)?;
     let redis_before = rss_bytes(redis.pid()?)?;
 
     let started = Instant::now();
@@ -73,10 +68,7 @@ pub async fn run(bin: PathBuf, nodes: usize, connections: usize) -> anyhow::Resu
     }
     let ramp = started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after: Vec<u64> = running
-        .iter()
-        .map(|node| rss_bytes(node.pid))
-        .collect::<Result<_, _>>()?;
+    let after = resident(&running)?;
     let redis_after = rss_bytes(redis.pid()?)?;
     report(&before, &after, &opened, ramp, alone);
     println!(
@@ -124,6 +116,11 @@ fn report(before: &[u64], after: &[u64], opened: &[usize], ramp: Duration, alone
         mib(sum_after),
         (sum_after as f64 / total.max(1) as f64) / (GOAL_BYTES / GOAL_CONNECTIONS)
     );
+}
+
+/// Resident memory of each node, in order.
+fn resident(nodes: &[ServerProcess]) -> anyhow::Result<Vec<u64>> {
+    nodes.iter().map(|node| rss_bytes(node.pid)).collect()
 }
 
 fn mib(bytes: u64) -> f64 {

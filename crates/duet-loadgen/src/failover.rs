@@ -35,10 +35,8 @@ struct Back {
 pub async fn run(bin: PathBuf, devices: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
-    let accounts: Vec<String> = (0..devices.div_ceil(DEVICES_PER_ACCOUNT))
-        .map(|n| format!("fail{n}"))
-        .collect();
-    let tokens = server::provision(&db, &accounts).await?;
+    let (accounts, tokens) =
+        server::provision_devices(&db, "fail", devices, DEVICES_PER_ACCOUNT).await?;
     let redis = crate::bus::Redis::start().await?;
     let (hub_dir, other_dir) = (dir.path().join("hub"), dir.path().join("other"));
     std::fs::create_dir_all(&hub_dir)?;

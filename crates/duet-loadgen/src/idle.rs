@@ -23,10 +23,8 @@ pub async fn run(
 ) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
-    let accounts: Vec<String> = (0..connections.div_ceil(devices_per_account))
-        .map(|n| format!("idle{n}"))
-        .collect();
-    let tokens = server::provision(&db, &accounts).await?;
+    let (accounts, tokens) =
+        server::provision_devices(&db, "idle", connections, devices_per_account).await?;
     let server = server::spawn(&bin, dir.path(), &db, tls).await?;
     let transport = server.transport.clone();
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -46,6 +46,21 @@ pub async fn provision(db: &Path, accounts: &[String]) -> anyhow::Result<Vec<Str
     Ok(tokens)
 }
 
+/// Creates enough accounts `{prefix}0`, `{prefix}1`… for `devices` devices, `per_account` to an
+/// account, in a fresh database at `db`; returns the accounts and their tokens, in order.
+pub async fn provision_devices(
+    db: &Path,
+    prefix: &str,
+    devices: usize,
+    per_account: usize,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let accounts: Vec<String> = (0..devices.div_ceil(per_account))
+        .map(|n| format!("{prefix}{n}"))
+        .collect();
+    let tokens = provision(db, &accounts).await?;
+    Ok((accounts, tokens))
+}
+
 /// A running duet-server child process.
 pub struct ServerProcess {
     child: Child,
