@@ -3,11 +3,11 @@
 
 use super::wire::{BusMessage, WireInput};
 use super::{Awaited, Cluster};
-use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
+use crate::hub::{HubHandle, HubInput, Outlet};
 use crate::server::Shared;
 use futures_util::StreamExt;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Reads this node's channel until `shutdown`, subscribing again whenever the connection to
 /// Redis is lost. Messages published meanwhile are lost, so every routed connection is closed
@@ -113,10 +113,8 @@ fn into_hub_input(
             contacts,
             reply,
         } => {
-            let (outbound, frames) = mpsc::channel(outbound_queue.max(1));
+            let outlet = cluster.remote_device_linked(from, conn, app, key.clone(), outbound_queue);
             let (admitted, admission) = oneshot::channel();
-            cluster.remote_device_linked(from, conn, app, key.clone());
-            tokio::spawn(pump(cluster.clone(), from.to_owned(), conn, frames));
             tokio::spawn(answer(
                 cluster.clone(),
                 from.to_owned(),
@@ -128,7 +126,7 @@ fn into_hub_input(
                 nick,
                 call_waiting,
                 conn,
-                outbound,
+                outbound: Outlet::Node(outlet),
                 contacts,
                 admitted,
             }
@@ -174,28 +172,6 @@ fn into_hub_input(
                 reply: answer_to,
             }
         }
-    }
-}
-
-/// Publishes, in order, what the hub hands a connection of node `node`; when the hub lets go of
-/// it, tells that node to close it.
-async fn pump(cluster: Cluster, node: String, conn: ConnId, mut frames: mpsc::Receiver<Outbound>) {
-    while let Some(out) = frames.recv().await {
-        let message = BusMessage::Out {
-            conn,
-            out: out.into(),
-        };
-        if let Err(error) = cluster.bus().publish(&node, &message).await {
-            tracing::warn!(%node, conn, %error, "a frame for another node's device was lost");
-        }
-    }
-    cluster.remote_device_gone(&node, conn);
-    if let Err(error) = cluster
-        .bus()
-        .publish(&node, &BusMessage::Closed { conn })
-        .await
-    {
-        tracing::debug!(%node, conn, %error, "telling a node to close a connection failed");
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod bus;
 mod inbox;
+mod outbox;
 mod remote_hub;
 mod upkeep;
 mod wire;
@@ -18,16 +19,18 @@ mod wire;
 pub use bus::BusError;
 pub(crate) use bus::{Bus, Lease};
 pub(crate) use inbox::serve_inbox;
+pub(crate) use outbox::NodeOutlet;
 pub(crate) use remote_hub::RemoteHub;
 pub(crate) use upkeep::{keep_alive, keep_up};
 
-use crate::hub::{ConnId, Outbound};
+use crate::hub::{ConnId, Outbound, Outlet};
 use duet_call::DeviceKey;
 use duet_protocol::Presence;
+use outbox::Outbox;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// A reply awaited from another node's hub.
 enum Awaited {
@@ -46,11 +49,17 @@ struct Route {
     app: String,
     holder: String,
     key: DeviceKey,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: Outlet,
 }
 
 /// Devices of one node linked to hubs of this node: connection, app and device.
 pub(crate) type DeviceLinks = HashMap<ConnId, (String, DeviceKey)>;
+
+/// On a hub's node: another node's devices linked to hubs here, and the outbox of their frames.
+struct RemoteNode {
+    devices: DeviceLinks,
+    outbox: Arc<Outbox>,
+}
 
 /// Waits longer than this for another node's answer mean the answer was lost on the bus.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -74,8 +83,8 @@ struct Inner {
     next_reply: std::sync::atomic::AtomicU64,
     pending: Mutex<HashMap<u64, Pending>>,
     routes: Mutex<HashMap<ConnId, Route>>,
-    /// On a hub's node: the devices of each other node linked to its hubs.
-    remote_devices: Mutex<HashMap<String, DeviceLinks>>,
+    /// On a hub's node: each other node with devices linked to its hubs.
+    remote_nodes: Mutex<HashMap<String, RemoteNode>>,
 }
 
 /// Locks `mutex`; a poisoned lock only means a thread panicked between two map operations,
@@ -94,7 +103,7 @@ impl Cluster {
                 next_reply: std::sync::atomic::AtomicU64::new(1),
                 pending: Mutex::default(),
                 routes: Mutex::default(),
-                remote_devices: Mutex::default(),
+                remote_nodes: Mutex::default(),
             }),
         }
     }
@@ -126,14 +135,7 @@ impl Cluster {
         lock(&self.inner.pending).remove(&id).map(|p| p.awaited)
     }
 
-    fn add_route(
-        &self,
-        conn: ConnId,
-        app: &str,
-        holder: &str,
-        key: DeviceKey,
-        outbound: mpsc::Sender<Outbound>,
-    ) {
+    fn add_route(&self, conn: ConnId, app: &str, holder: &str, key: DeviceKey, outbound: Outlet) {
         let route = Route {
             app: app.to_owned(),
             holder: holder.to_owned(),
@@ -155,7 +157,7 @@ impl Cluster {
         let Some(route) = routes.get(&conn) else {
             return;
         };
-        if route.outbound.try_send(out).is_err() {
+        if route.outbound.offer(out).is_err() {
             tracing::warn!(conn, "a routed connection cannot keep up; closing it");
             routes.remove(&conn);
         }
@@ -221,34 +223,47 @@ impl Cluster {
         lock(&self.inner.pending).retain(|_, p| p.since.elapsed() < REPLY_TIMEOUT);
     }
 
-    /// Records that device `key` of node `node` is linked to `app`'s hub here.
-    fn remote_device_linked(&self, node: &str, conn: ConnId, app: &str, key: DeviceKey) {
-        lock(&self.inner.remote_devices)
-            .entry(node.to_owned())
-            .or_default()
-            .insert(conn, (app.to_owned(), key));
+    /// Records that device `key` of node `node` is linked to `app`'s hub here, and returns
+    /// the outlet its hub hands its frames to (`per_device`: as many as a connection's queue).
+    fn remote_device_linked(
+        &self,
+        node: &str,
+        conn: ConnId,
+        app: &str,
+        key: DeviceKey,
+        per_device: usize,
+    ) -> NodeOutlet {
+        let mut nodes = lock(&self.inner.remote_nodes);
+        let remote = nodes.entry(node.to_owned()).or_insert_with(|| RemoteNode {
+            devices: DeviceLinks::new(),
+            outbox: Outbox::open(self, node, per_device),
+        });
+        remote.devices.insert(conn, (app.to_owned(), key));
+        remote.outbox.outlet(conn)
     }
 
     fn remote_device_gone(&self, node: &str, conn: ConnId) {
-        let mut all = lock(&self.inner.remote_devices);
-        if let Some(devices) = all.get_mut(node) {
-            devices.remove(&conn);
-            if devices.is_empty() {
-                all.remove(node);
+        let mut nodes = lock(&self.inner.remote_nodes);
+        if let Some(remote) = nodes.get_mut(node) {
+            remote.devices.remove(&conn);
+            if remote.devices.is_empty() {
+                // Its outbox's task ends once the outlets still held by hubs are gone.
+                nodes.remove(node);
             }
         }
     }
 
     /// Nodes with devices linked to hubs here.
     pub(crate) fn nodes_with_devices(&self) -> Vec<String> {
-        lock(&self.inner.remote_devices).keys().cloned().collect()
+        lock(&self.inner.remote_nodes).keys().cloned().collect()
     }
 
     /// Forgets node `node`'s devices (the node stopped), returning them so that their hubs can
     /// be told they are gone.
     pub(crate) fn take_devices_of(&self, node: &str) -> DeviceLinks {
-        lock(&self.inner.remote_devices)
+        lock(&self.inner.remote_nodes)
             .remove(node)
+            .map(|remote| remote.devices)
             .unwrap_or_default()
     }
 }

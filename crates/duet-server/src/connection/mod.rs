@@ -13,7 +13,7 @@ mod socket;
 use crate::clock::wall_now_ms;
 use crate::config::Limits;
 use crate::contacts::rules::Action;
-use crate::hub::{ConnId, HubHandle, HubInput, Outbound};
+use crate::hub::{outbound_queue, ConnId, HubHandle, HubInput, Outbound, OutboundReceiver, Outlet};
 use crate::rate_limit::TokenBucket;
 use crate::server::Shared;
 use crate::store::{App, Link, RevokedTokens, StoreError};
@@ -32,7 +32,7 @@ use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -332,7 +332,7 @@ async fn admit(
     shared: &Arc<Shared>,
     hub: HubHandle,
     device: Device<'_>,
-) -> Option<(HubHandle, mpsc::Receiver<Outbound>)> {
+) -> Option<(HubHandle, OutboundReceiver)> {
     let Device {
         app,
         key,
@@ -345,7 +345,7 @@ async fn admit(
     let mut tries = 0;
     loop {
         tries += 1;
-        let (outbound, frames) = mpsc::channel(shared.config.limits.outbound_queue.max(1));
+        let (outbound, frames) = outbound_queue(shared.config.limits.outbound_queue);
         let (admitted, admission) = oneshot::channel();
         let account = key.account.as_str();
         let held = shared.contact_locks.lock(&app.app_key, &[account]).await;
@@ -364,7 +364,7 @@ async fn admit(
             nick: nick.to_owned(),
             call_waiting,
             conn,
-            outbound,
+            outbound: Outlet::Connection(outbound),
             contacts,
             admitted,
         };
@@ -517,7 +517,7 @@ impl Session {
     /// credentials (none without TURN).
     async fn serve(
         &mut self,
-        mut frames: mpsc::Receiver<Outbound>,
+        frames: OutboundReceiver,
         expires_at_ms: u64,
         ice_refresh: Option<Instant>,
     ) -> Exit {
@@ -543,8 +543,8 @@ impl Session {
                         return Exit::new(End::Lost, CloseCause::Policy, "connection broken");
                     }
                 }
-                frame = frames.recv() => match frame {
-                    Some(Outbound::Frame(text)) => match self.write_queued(text, &mut frames).await {
+                frame = frames.recv_async() => match frame.ok() {
+                    Some(Outbound::Frame(text)) => match self.write_queued(text, &frames).await {
                         Err(_) => return Exit::new(End::Lost, CloseCause::Policy, "connection broken"),
                         Ok(None) => {}
                         Ok(Some(Some(Outbound::Replaced))) => {
@@ -653,7 +653,7 @@ impl Session {
     async fn write_queued(
         &mut self,
         first: String,
-        frames: &mut mpsc::Receiver<Outbound>,
+        frames: &OutboundReceiver,
     ) -> Result<Option<Option<Outbound>>, axum::Error> {
         self.socket.feed(Message::Text(first.into())).await?;
         let mut leftover = None;
@@ -664,8 +664,8 @@ impl Session {
                     leftover = Some(Some(other));
                     break;
                 }
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => {
+                Err(flume::TryRecvError::Empty) => break,
+                Err(flume::TryRecvError::Disconnected) => {
                     leftover = Some(None);
                     break;
                 }

@@ -5,10 +5,12 @@
 //! awaits the database for reads (connection tasks do the lookups first); call changes go to the
 //! batching writer.
 
+mod outlet;
 mod refused;
 mod registry;
 mod watchers;
 
+pub(crate) use outlet::{outbound_queue, OutboundReceiver, Outlet, QueueFull};
 pub(crate) use registry::{HubError, Hubs};
 
 use crate::clock::Clock;
@@ -53,7 +55,7 @@ pub(crate) enum HubInput {
         /// The login asked for call waiting (rung while in a call).
         call_waiting: bool,
         conn: ConnId,
-        outbound: mpsc::Sender<Outbound>,
+        outbound: Outlet,
         contacts: Vec<AccountId>,
         /// Told whether the device was let in (false: its account has too many online).
         admitted: oneshot::Sender<bool>,
@@ -166,7 +168,7 @@ impl HubHandle {
 #[derive(Debug)]
 struct Link {
     conn: ConnId,
-    outbound: mpsc::Sender<Outbound>,
+    outbound: Outlet,
 }
 
 struct Hub {
@@ -278,7 +280,7 @@ impl Hub {
                 if let Some(old) = self.links.insert(key.clone(), link) {
                     // A newer login of the same device: a reconnect, not the end of its call.
                     tracing::info!(device = %key, "device logged in again; closing its older connection");
-                    let _ = old.outbound.try_send(Outbound::Replaced);
+                    let _ = old.outbound.offer(Outbound::Replaced);
                 }
                 let devices = self.online.entry(key.account.clone()).or_default();
                 if devices.is_empty() {
@@ -363,7 +365,7 @@ impl Hub {
             let key = DeviceKey::new(account.clone(), device.clone());
             if let Some(link) = self.links.get(&key) {
                 // A full queue means the connection is already being dropped as too slow.
-                let _ = link.outbound.try_send(Outbound::Revoked(tokens.clone()));
+                let _ = link.outbound.offer(Outbound::Revoked(tokens.clone()));
             }
         }
     }
@@ -461,9 +463,7 @@ impl Hub {
             return;
         };
         let frame = encode(&ServerFrame::new(req, msg));
-        if let Err(mpsc::error::TrySendError::Full(_)) =
-            link.outbound.try_send(Outbound::Frame(frame))
-        {
+        if link.outbound.offer(Outbound::Frame(frame)).is_err() {
             too_slow.push(to.clone());
         }
     }
