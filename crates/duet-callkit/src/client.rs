@@ -308,12 +308,14 @@ impl CallKit {
     }
 
     /// Withdraws this device's ringing call. If the callee's accept won the race, the call is hung
-    /// up instead and ends with CALL_END.
+    /// up instead and ends with CALL_END. While the connection is lost it ends here at once and
+    /// reaches the server after the reconnect (docs/sdk.md).
     pub async fn cancel(&self) -> Result<(), CallKitError> {
         self.act(Action::Cancel).await.map(drop)
     }
 
-    /// Ends the current call (cancels it while it rings).
+    /// Ends the current call (cancels it while it rings). While the connection is lost the call
+    /// ends here at once (CALL_END) and the hang-up reaches the server after the reconnect.
     pub async fn hangup(&self) -> Result<(), CallKitError> {
         self.act(Action::Hangup).await.map(drop)
     }

@@ -405,7 +405,12 @@ impl Driver {
     ) -> Result<(), CallKitError> {
         let answer = (frame.req == Some(req)).then(|| frame.msg.clone());
         self.mirror.handle_frame(frame, self.clock.now_ms());
-        self.pump();
+        // The resync may have the mirror send something at once: the hang-up of a call it ended
+        // while offline (the user's, or its guard's) that the server still lists.
+        let frames = self.pump();
+        flush(socket, frames, self.config.debug)
+            .await
+            .map_err(|_| CallKitError::ConnectionLost)?;
         match answer {
             // nertc-call's `checkSum` is the app's expectation; the server's app setting
             // decides, so a disagreement is a configuration error to say, not to paper over.
@@ -586,6 +591,12 @@ impl Driver {
                     Some(Command { action: Action::Choice(choice), reply }) => {
                         self.apply_choice(&choice);
                         let _ = reply.send(Ok(None));
+                    }
+                    // The user's hang-up (or cancel) ends the call here at once; the server is
+                    // told after the reconnect, once its resync lists the call (the mirror's
+                    // `end_offline`), so the peer's call does not wait for the reconnect grace.
+                    Some(command @ Command { action: Action::Hangup | Action::Cancel, .. }) => {
+                        self.command(command);
                     }
                     Some(Command { reply, .. }) => {
                         let _ = reply.send(Err(CallKitError::ConnectionLost));

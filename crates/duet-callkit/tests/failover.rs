@@ -150,3 +150,84 @@ async fn a_draining_server_moves_its_devices_and_their_call_goes_on_to_one_recor
         .is_empty());
     second.shutdown().await.unwrap();
 }
+
+/// The user hangs up while the server is away: the call ends on her device at once, and when the
+/// server is back her SDK hangs it up there, so the peer's call ends as a hang-up (not at the
+/// reconnect grace, as `connection_lost`) and one record says `user_hangup`.
+#[tokio::test]
+async fn a_hang_up_while_the_server_is_away_ends_the_peers_call_once_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = |config: &mut duet_server::ServerConfig| {
+        config.bind = ([127, 0, 0, 1], port).into();
+    };
+    let server = start_on(dir.path(), bind).await;
+    let alice_token = add_user(&server, "alice").await;
+    let bob_token = add_user(&server, "bob").await;
+    let urls = [server.ws_url()];
+    let (alice, mut alice_events) = sdk(&urls, "alice", &alice_token).await;
+    let (bob, mut bob_events) = sdk(&urls, "bob", &bob_token).await;
+    let invite = answered_call(&alice, "bob", CallType::Audio, &bob, &mut bob_events).await;
+    wait_for_event(&mut alice_events, "USER_ACCEPT").await;
+
+    // Stopped, the server keeps its live calls for the next start.
+    server.shutdown().await.unwrap();
+    wait_for_event(&mut alice_events, "onDisconnect").await;
+    wait_for_event(&mut bob_events, "onDisconnect").await;
+    tokio::time::timeout(HANG_GUARD, alice.hangup())
+        .await
+        .expect("a hang-up offline does not wait for the server")
+        .expect("a hang-up offline is taken");
+    let CallEvent::CallEnd { reason, by, .. } = wait_for_event(&mut alice_events, "CALL_END").await
+    else {
+        unreachable!()
+    };
+    assert_eq!(reason, duet_callkit::EndReason::UserHangup);
+    assert_eq!(by.as_ref().map(|a| a.as_str()), Some("alice"));
+    assert_eq!(alice.call_status(), CallState::Idle);
+    assert_eq!(
+        bob.call_status(),
+        CallState::InCall,
+        "bob has not heard yet"
+    );
+
+    let server = start_on(dir.path(), bind).await;
+    let CallEvent::CallEnd { reason, by, .. } =
+        tokio::time::timeout(HANG_GUARD, wait_for_event(&mut bob_events, "CALL_END"))
+            .await
+            .expect("bob's call ends once alice is back")
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (reason, by.as_ref().map(|a| a.as_str())),
+        (duet_callkit::EndReason::UserHangup, Some("alice")),
+        "ended by alice's hang-up, not by the reconnect grace"
+    );
+    assert_eq!(
+        record_status(&mut bob_events).await,
+        duet_callkit::CallStatus::Completed
+    );
+    let CallEvent::MessageSent { record } = wait_for_event(&mut alice_events, "MESSAGE_SENT").await
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (record.call_id, record.reason),
+        (invite.call_id, duet_callkit::EndReason::UserHangup)
+    );
+    server.flush().await;
+    let alice_id = duet_protocol::AccountId::new("alice".to_owned()).unwrap();
+    let records = server
+        .store()
+        .history(APP_KEY, &alice_id, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "exactly one record: {records:?}");
+    assert_eq!(
+        alice.call_status(),
+        CallState::Idle,
+        "the call does not come back"
+    );
+    server.shutdown().await.unwrap();
+}

@@ -4,8 +4,8 @@
 mod support;
 
 use duet_callkit::{
-    CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallType, ErrorCode,
-    EventName,
+    CallEvent, CallKit, CallKitConfig, CallKitError, CallParams, CallState, CallType, EndReason,
+    ErrorCode, EventName,
 };
 use duet_testkit::{next_event, wait_for_event};
 use serde_json::json;
@@ -428,6 +428,74 @@ async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
     assert!(
         !media.log().contains(&"close".to_owned()),
         "the reconnect did not tear media down"
+    );
+}
+
+/// The user hangs up while the SDK waits to reconnect: `hangup` returns at once, the call ends
+/// here (CALL_END, user_hangup, media closed), and the hang-up reaches the server after the
+/// reconnect, once its resync lists the call. It used to fail with `ConnectionLost`, leaving the
+/// peer in the call until the server's reconnect grace ran out.
+#[tokio::test]
+async fn a_hang_up_while_reconnecting_ends_the_call_and_reaches_the_server_after_the_resync() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, mut server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    conn.send(invited("c9", 1, "alice")).await;
+    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+        panic!("expected INVITED")
+    };
+    let accepting = tokio::spawn({
+        let kit = kit.clone();
+        async move { kit.accept(&invite).await }
+    });
+    let accept = conn.recv().await.unwrap();
+    conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c9", "call_token": "tok-c9"}))
+        .await;
+    accepting.await.unwrap().unwrap();
+
+    conn.drop_hard();
+    assert_eq!(next_event(&mut events).await.name(), "onDisconnect");
+    // The first reconnect fails too, so the SDK waits out its back-off, offline.
+    server.accept().await.drop_hard();
+    kit.hangup().await.expect("a hang-up offline is taken");
+    let CallEvent::CallEnd {
+        call_id,
+        reason,
+        by,
+    } = wait_for_event(&mut events, "CALL_END").await
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (call_id.as_str(), reason, by.as_ref().map(|a| a.as_str())),
+        ("c9", EndReason::UserHangup, Some("alice"))
+    );
+    assert_eq!(kit.call_status(), CallState::Idle);
+    assert!(media.log().contains(&"close".to_owned()), "media closed");
+
+    let mut conn = server.accept().await;
+    let active = json!([{
+        "call_id": "c9", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
+        "call_type": 2, "phase": "active", "callee_device": "alice-laptop", "answered_at_ms": 5,
+        "call_token": "tok-c9", "seq": 6
+    }]);
+    conn.login_only(10_000, active).await;
+    // Sent as the resync is read, before the login's contact list request.
+    let hangup = conn.recv().await.expect("the hang-up after the resync");
+    assert_eq!(
+        (
+            hangup["call_id"].as_str(),
+            hangup["action"].as_str(),
+            hangup["call_token"].as_str()
+        ),
+        (Some("c9"), Some("hangup"), Some("tok-c9"))
+    );
+    let list = conn.recv().await.expect("then the contact list request");
+    assert_eq!(list["type"], "contacts.list");
+    assert_eq!(
+        kit.call_status(),
+        CallState::Idle,
+        "the call does not come back"
     );
 }
 

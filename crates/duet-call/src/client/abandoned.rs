@@ -5,8 +5,13 @@
 //! than the give-up, lists it), the mirror hangs it up at once rather than show it again, so that
 //! it neither ends twice here nor lives on at the server with a device that shows nothing of it
 //! (and stays busy); an invite of it does not ring again.
+//!
+//! The user hanging up (or cancelling) while the connection is lost takes the same road: the call
+//! ends here at once, and the resync after the reconnect, which still lists it, has it hung up at
+//! the server with the token it carries. Had the server ended it meanwhile (the peer hung up, or
+//! its reconnect grace ran out), the resync does not list it and nothing is sent.
 
-use super::ClientMirror;
+use super::{ClientEvent, ClientMirror};
 use duet_protocol::{CallAction, CallId, ClientFrame, ClientMessage, EndReason};
 
 /// How many such calls are remembered; a late answer after more give-ups is not expected.
@@ -18,6 +23,24 @@ impl ClientMirror {
         self.abandoned.push_back(call_id);
         while self.abandoned.len() > ABANDONED_MEMORY {
             self.abandoned.pop_front();
+        }
+    }
+
+    /// Ends the current call for the user while there is no session to send the hang-up on:
+    /// its media closes, an answered call reports `CallEnd` (`user_hangup`, by this account) as
+    /// the server's `ended` would, and the call is remembered as abandoned.
+    pub(super) fn end_offline(&mut self) {
+        let Some(call) = self.current.clone() else {
+            return;
+        };
+        self.take_current(&call.call_id);
+        self.abandon(call.call_id.clone());
+        if call.answered {
+            self.emit(ClientEvent::CallEnd {
+                call_id: call.call_id,
+                reason: EndReason::UserHangup,
+                by: Some(self.config.account.clone()),
+            });
         }
     }
 

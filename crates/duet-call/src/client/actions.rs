@@ -138,10 +138,17 @@ impl ClientMirror {
     /// Withdraws this device's ringing call. Before the invite's ack brought the call token it is
     /// sent on the ack, and `None` is returned.
     pub fn cancel(&mut self, now_ms: u64) -> Result<Option<u64>, ClientError> {
-        self.check_logged_in()?;
+        let offline = self.check_logged_in().is_err();
+        if offline && self.current.is_none() {
+            return Err(ClientError::NotConnected);
+        }
         let call = self.current.as_mut().ok_or(ClientError::NoCall)?;
         if call.role != Role::Caller || call.answered {
             return Err(ClientError::WrongState(self.status()));
+        }
+        if offline {
+            self.end_offline();
+            return Ok(None);
         }
         if call.call_token.is_none() && self.session.as_ref().is_some_and(|s| s.safe_mode) {
             call.cancel_on_ack = true;
@@ -156,8 +163,14 @@ impl ClientMirror {
         )))
     }
 
-    /// Ends the current call; while it still rings, this cancels it.
+    /// Ends the current call; while it still rings, this cancels it. Without a session (the
+    /// connection is lost and being made again) the call ends here at once and the server is
+    /// told after the reconnect (see `end_offline`); nothing is returned to wait for then.
     pub fn hangup(&mut self, now_ms: u64) -> Result<Option<u64>, ClientError> {
+        if self.check_logged_in().is_err() && self.current.is_some() {
+            self.end_offline();
+            return Ok(None);
+        }
         self.hangup_because(duet_protocol::EndReason::UserHangup, now_ms)
     }
 

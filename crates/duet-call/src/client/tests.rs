@@ -550,6 +550,136 @@ fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it(
     assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
 }
 
+/// The user hangs up while the connection is lost (the SDK is reconnecting): the call ends here
+/// at once, as the server's `ended` would end it, and the resync after the reconnect, which still
+/// lists it, has it hung up at the server (it used to be refused with `NotConnected`, so the
+/// peer's call went on until the reconnect grace ran out).
+#[test]
+fn a_hang_up_while_the_connection_is_lost_ends_the_call_now_and_reaches_the_server_after_the_resync(
+) {
+    let mut m = logged_in();
+    calling(&mut m);
+    let accepted = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, accepted), T0 + 100);
+    m.handle_disconnected(T0 + 1_000);
+    drain(&mut m);
+
+    assert_eq!(
+        m.hangup(T0 + 2_000),
+        Ok(None),
+        "nothing to wait for offline"
+    );
+    let (out, events) = drain(&mut m);
+    let [ClientEvent::CallEnd {
+        call_id,
+        reason,
+        by,
+    }] = events.as_slice()
+    else {
+        panic!("one CALL_END expected: {events:?}");
+    };
+    assert_eq!(
+        (
+            call_id.as_str(),
+            *reason,
+            by.as_ref().map(AccountId::as_str)
+        ),
+        ("c1", EndReason::UserHangup, Some("alice"))
+    );
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c1") }));
+    assert!(sent(&out).is_empty(), "nothing can be sent offline");
+    assert_eq!(m.status(), CallState::Idle);
+    // The guard that would have ended it at the grace has nothing left to end.
+    m.handle_timeout(T0 + 60_000);
+    assert!(drain(&mut m).1.is_empty());
+
+    let active = CallSnapshotPhase::Active {
+        callee_device: DeviceId::new("bob-desktop").unwrap(),
+        answered_at_ms: T0 + 100,
+        call_token: "ct-a".into(),
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)];
+    relogin(&mut m, calls, T0 + 61_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "the call does not come back");
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let hangup = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(hangup.expect("a hang-up"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+}
+
+/// The same hang-up when the server ended the call meanwhile (the peer hung up while this device
+/// was away): the resync does not list it, and nothing is sent.
+#[test]
+fn a_hang_up_while_the_connection_is_lost_sends_nothing_if_the_server_ended_the_call_meanwhile() {
+    let mut m = logged_in();
+    calling(&mut m);
+    let accepted = CallEvent::Accepted {
+        callee: party("bob", "bob-desktop"),
+        call_type: CallType::Video,
+    };
+    m.handle_frame(event("c1", 2, accepted), T0 + 100);
+    m.handle_disconnected(T0 + 1_000);
+    m.hangup(T0 + 2_000).unwrap();
+    drain(&mut m);
+    relogin(&mut m, vec![], T0 + 3_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert!(
+        !sent(&out)
+            .iter()
+            .any(|msg| matches!(msg, ClientMessage::Call { .. })),
+        "no call action for a call the server no longer has"
+    );
+}
+
+/// Cancelling an outgoing call that rings while the connection is lost: it ends here (as an
+/// acked cancel does, without an event), and is cancelled at the server after the resync.
+#[test]
+fn a_cancel_while_the_connection_is_lost_ends_the_call_now_and_cancels_it_after_the_resync() {
+    let mut m = logged_in();
+    calling(&mut m);
+    m.handle_disconnected(T0 + 1_000);
+    drain(&mut m);
+    assert_eq!(m.cancel(T0 + 2_000), Ok(None));
+    let (out, events) = drain(&mut m);
+    assert!(events.is_empty(), "a cancel reports nothing: {events:?}");
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c1") }));
+    assert_eq!(m.status(), CallState::Idle);
+
+    let ringing = CallSnapshotPhase::Ringing {
+        expires_in_ms: 20_000,
+        call_token: "ct-a".into(),
+        waiting: false,
+    };
+    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), ringing, 3)];
+    relogin(&mut m, calls, T0 + 3_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"]);
+    assert_eq!(m.status(), CallState::Idle);
+    let msgs = sent(&out);
+    let withdrawn = msgs
+        .iter()
+        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
+    let (action, _, token) = action_of(withdrawn.expect("a hang-up of the ringing call"));
+    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+}
+
+/// Offline without a call, hanging up or cancelling still says the connection is lost.
+#[test]
+fn a_hang_up_or_cancel_without_a_call_while_offline_says_not_connected() {
+    let mut m = logged_in();
+    m.handle_disconnected(T0 + 1_000);
+    assert_eq!(m.hangup(T0 + 2_000), Err(ClientError::NotConnected));
+    assert_eq!(m.cancel(T0 + 2_000), Err(ClientError::NotConnected));
+}
+
 /// Found by the client_mirror fuzz target: ann0 accepted cat2's call1 and, before the ack came,
 /// placed call2 to cat (the mirror still showed call1 ringing, no current call). The late ack
 /// made call1 current in place of call2, so the mirror lost call2 while the server rang it. The
