@@ -49,6 +49,8 @@ pub(crate) struct Metrics {
     pub bus_publish: Histogram,
     /// Messages for another node that the bus did not take (cluster nodes only).
     pub bus_publish_failures: Counter,
+    /// From a request forwarded to another node's hub to its answer (cluster nodes only).
+    pub hub_round_trip: Histogram,
 }
 
 impl Metrics {
@@ -70,6 +72,9 @@ impl Metrics {
         // timeout (a quarter lease).
         let bus_publish = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
         let bus_publish_failures = Counter::default();
+        // 0.2 ms to ~1.6 s: two publishes and a hub's turn, up to a reply near its timeout's
+        // first seconds (longer waits are given up as lost).
+        let hub_round_trip = Histogram::new(exponential_buckets(0.0002, 2.0, 14));
         registry.register(
             "connections_open",
             "WebSocket connections open now",
@@ -121,6 +126,11 @@ impl Metrics {
             "Messages for another node the bus did not take (Redis unreachable, timed out)",
             bus_publish_failures.clone(),
         );
+        registry.register(
+            "hub_round_trip_seconds",
+            "From a request forwarded to its app's hub on another node (a login's admission, a presence query) to its answer",
+            hub_round_trip.clone(),
+        );
         Self {
             registry,
             connections_open,
@@ -134,6 +144,7 @@ impl Metrics {
             store_batch,
             bus_publish,
             bus_publish_failures,
+            hub_round_trip,
         }
     }
 

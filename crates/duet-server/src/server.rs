@@ -3,7 +3,7 @@
 use crate::admin::Admin;
 use crate::admission::Admission;
 use crate::clock::Clock;
-use crate::cluster::{Bus, Cluster};
+use crate::cluster::{Bus, BusMetrics, Cluster};
 use crate::config::{ClusterSettings, ServerConfig};
 use crate::connection::{self, Attempts};
 use crate::contacts::ContactLocks;
@@ -26,8 +26,6 @@ use axum::serve::IncomingStream;
 use axum::serve::Listener;
 use axum::Router;
 use duet_protocol::MAX_FRAME_BYTES;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::histogram::Histogram;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -124,10 +122,11 @@ pub async fn start_with_store(
         Some(settings) => Some(
             join_cluster(
                 settings,
-                (
-                    metrics.bus_publish.clone(),
-                    metrics.bus_publish_failures.clone(),
-                ),
+                BusMetrics {
+                    publish_seconds: metrics.bus_publish.clone(),
+                    publish_failures: metrics.bus_publish_failures.clone(),
+                    hub_round_trip_seconds: metrics.hub_round_trip.clone(),
+                },
             )
             .await?,
         ),
@@ -232,13 +231,13 @@ pub async fn start_with_store(
 /// into `publish_metrics`.
 async fn join_cluster(
     settings: &ClusterSettings,
-    publish_metrics: (Histogram, Counter),
+    metrics: BusMetrics,
 ) -> Result<Cluster, ServerError> {
     let node = match &settings.node_id {
         Some(node) => node.clone(),
         None => random_node_id()?,
     };
-    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease, publish_metrics).await?;
+    let bus = Bus::connect(&settings.bus, node.clone(), settings.lease, metrics).await?;
     bus.heartbeat().await?;
     tracing::info!(%node, "joined the cluster");
     Ok(Cluster::new(bus))

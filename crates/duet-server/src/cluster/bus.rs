@@ -63,6 +63,17 @@ pub(crate) enum Lease {
     Vanished,
 }
 
+/// What a node's bus reports to `/metrics`.
+#[derive(Clone)]
+pub(crate) struct BusMetrics {
+    /// The time of each successful publish round trip.
+    pub publish_seconds: Histogram,
+    /// Messages the bus did not take.
+    pub publish_failures: Counter,
+    /// From forwarding a request to an app's hub on another node to its answer coming back.
+    pub hub_round_trip_seconds: Histogram,
+}
+
 /// One node's connection to Redis; cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Bus {
@@ -70,21 +81,16 @@ pub(crate) struct Bus {
     commands: ConnectionManager,
     node: String,
     lease: Duration,
-    /// The time of each successful publish, for `/metrics`.
-    publish_seconds: Histogram,
-    /// Publishes that failed (the message was not taken), for `/metrics`.
-    publish_failures: Counter,
+    metrics: BusMetrics,
 }
 
 impl Bus {
     /// Connects to the Redis at `url` as node `node`; fails if Redis cannot be reached now.
-    /// Each successful publish is timed into `publish_seconds`, each failed one counted in
-    /// `publish_failures`.
     pub(crate) async fn connect(
         url: &str,
         node: String,
         lease: Duration,
-        (publish_seconds, publish_failures): (Histogram, Counter),
+        metrics: BusMetrics,
     ) -> Result<Self, BusError> {
         let client = redis::Client::open(url)?;
         // Commands fail within a fraction of the lease rather than hanging, so that a node cut
@@ -100,9 +106,15 @@ impl Bus {
             commands,
             node,
             lease,
-            publish_seconds,
-            publish_failures,
+            metrics,
         })
+    }
+
+    /// Counts one answer from another node's hub, `waited` after its request was forwarded.
+    pub(super) fn hub_answered(&self, waited: Duration) {
+        self.metrics
+            .hub_round_trip_seconds
+            .observe(waited.as_secs_f64());
     }
 
     /// This node's name.
@@ -136,12 +148,13 @@ impl Bus {
             Ok(()) => {
                 // Failures are not timed: a timeout's time is the command timeout, not the
                 // bus's latency. They are counted, and logged by the caller.
-                self.publish_seconds
+                self.metrics
+                    .publish_seconds
                     .observe(started.elapsed().as_secs_f64());
                 Ok(())
             }
             Err(error) => {
-                self.publish_failures.inc_by(messages.len() as u64);
+                self.metrics.publish_failures.inc_by(messages.len() as u64);
                 Err(error)
             }
         }

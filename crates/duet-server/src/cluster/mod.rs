@@ -17,7 +17,7 @@ mod upkeep;
 mod wire;
 
 pub use bus::BusError;
-pub(crate) use bus::{Bus, Lease};
+pub(crate) use bus::{Bus, BusMetrics, Lease};
 pub(crate) use inbox::serve_inbox;
 pub(crate) use outbox::NodeOutlet;
 pub(crate) use remote_hub::RemoteHub;
@@ -131,8 +131,11 @@ impl Cluster {
         id
     }
 
+    /// The request `id` waits for its answer; its wait is timed for `/metrics`.
     fn take_reply(&self, id: u64) -> Option<Awaited> {
-        lock(&self.inner.pending).remove(&id).map(|p| p.awaited)
+        let pending = lock(&self.inner.pending).remove(&id)?;
+        self.inner.bus.hub_answered(pending.since.elapsed());
+        Some(pending.awaited)
     }
 
     fn add_route(&self, conn: ConnId, app: &str, holder: &str, key: DeviceKey, outbound: Outlet) {

@@ -447,7 +447,7 @@ async fn draining_the_hubs_node_hands_its_call_to_another_node_and_the_call_goes
 }
 
 #[tokio::test]
-async fn each_node_times_what_it_publishes_on_the_bus_in_its_metrics() {
+async fn each_node_times_its_bus_publishes_and_its_round_trips_to_another_nodes_hub() {
     let TwoNodes {
         redis: _redis,
         _dir,
@@ -469,6 +469,18 @@ async fn each_node_times_what_it_publishes_on_the_bus_in_its_metrics() {
         assert_eq!(all, count, "{text}");
         assert_eq!(value(&text, "duet_bus_publish_failures_total"), 0.0);
     }
+    // Alice's login was admitted by the hub on the other node: one round trip, timed there.
+    let text = scrape(other.local_addr()).await;
+    let trips = value(&text, "duet_hub_round_trip_seconds_count");
+    assert!(trips >= 1.0, "{text}");
+    let all = value(&text, r#"duet_hub_round_trip_seconds_bucket{le="+Inf"}"#);
+    assert_eq!(all, trips, "{text}");
+    let text = scrape(hub_node.local_addr()).await;
+    assert_eq!(
+        value(&text, "duet_hub_round_trip_seconds_count"),
+        0.0,
+        "{text}"
+    );
     other.shutdown().await.unwrap();
     hub_node.shutdown().await.unwrap();
 }
