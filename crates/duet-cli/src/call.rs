@@ -96,7 +96,11 @@ pub async fn run(kit: &CallKit, mut events: crate::Events, plan: Plan) -> anyhow
                     }
                     other => {
                         if let Some(code) = outcome::of_final_event(other) {
-                            ended_by = Some(code);
+                            // Ended here while the connection is lost (a hang-up taken offline):
+                            // the server has not heard yet, so without its record the outcome
+                            // is unknown.
+                            let local_only = offline && matches!(other, CallEvent::CallEnd { .. });
+                            ended_by = Some(if local_only { outcome::CONNECTION_LOST } else { code });
                             record_deadline = Some(tokio::time::Instant::now() + RECORD_GRACE);
                         }
                     }

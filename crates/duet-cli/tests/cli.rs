@@ -128,7 +128,7 @@ async fn an_unanswered_call_exits_12() {
 }
 
 #[tokio::test]
-async fn ctrl_c_after_the_server_went_away_exits_4_without_waiting_for_the_record() {
+async fn ctrl_c_after_the_server_went_away_ends_the_call_and_exits_4_without_its_record() {
     let (server, _dir) = start_server().await;
     let mut bob = cli(&server, "bob", &["listen", "--auto", "accept"]).await;
     let mut bob_lines = Vec::new();
@@ -148,6 +148,15 @@ async fn ctrl_c_after_the_server_went_away_exits_4_without_waiting_for_the_recor
     let (code, lines) = finish(alice, alice_lines).await;
     assert_eq!(code, 4, "{lines:?}");
     assert!(!events(&lines).contains(&"MESSAGE_SENT"), "{lines:?}");
+    // The hang-up is taken while the SDK reconnects: the call ends here, by alice.
+    let end = lines
+        .iter()
+        .find(|line| line["event"] == "CALL_END")
+        .unwrap_or_else(|| panic!("CALL_END printed: {lines:?}"));
+    assert_eq!(
+        (&end["reason"], &end["by"]),
+        (&Value::from("user_hangup"), &Value::from("alice"))
+    );
 }
 
 /// Runs `duet-cli` as `account` with `args` to its end; returns its exit code and lines.
