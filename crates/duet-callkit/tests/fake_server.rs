@@ -11,7 +11,7 @@ use duet_testkit::{next_event, wait_for_event};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake_server::{event, invited, record, FakeServer};
+use support::fake_server::{event, invited, record, FakeConnection, FakeServer};
 use support::recording_media::RecordingMedia;
 
 fn config(url: &str) -> CallKitConfig {
@@ -375,13 +375,14 @@ fn bad_configuration_is_refused_with_a_reason() {
     );
 }
 
-#[tokio::test]
-async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
-    let media = RecordingMedia::default();
-    let (kit, mut conn, mut server) = logged_in(media.clone()).await;
-    let mut events = kit.events();
+/// Rings alice with bob's call c9 and has her accept it (acked with the token `tok-c9`).
+async fn answer_c9(
+    kit: &CallKit,
+    conn: &mut FakeConnection,
+    events: &mut (impl futures_util::Stream<Item = CallEvent> + Unpin),
+) {
     conn.send(invited("c9", 1, "alice")).await;
-    let CallEvent::Invited(invite) = next_event(&mut events).await else {
+    let CallEvent::Invited(invite) = next_event(events).await else {
         panic!("expected INVITED")
     };
     let accepting = tokio::spawn({
@@ -392,6 +393,14 @@ async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
     conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c9", "call_token": "tok-c9"}))
         .await;
     accepting.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
+    let media = RecordingMedia::default();
+    let (kit, mut conn, mut server) = logged_in(media.clone()).await;
+    let mut events = kit.events();
+    answer_c9(&kit, &mut conn, &mut events).await;
     assert_eq!(kit.call_status(), CallState::InCall);
 
     conn.drop_hard();
@@ -440,18 +449,7 @@ async fn a_hang_up_while_reconnecting_ends_the_call_and_reaches_the_server_after
     let media = RecordingMedia::default();
     let (kit, mut conn, mut server) = logged_in(media.clone()).await;
     let mut events = kit.events();
-    conn.send(invited("c9", 1, "alice")).await;
-    let CallEvent::Invited(invite) = next_event(&mut events).await else {
-        panic!("expected INVITED")
-    };
-    let accepting = tokio::spawn({
-        let kit = kit.clone();
-        async move { kit.accept(&invite).await }
-    });
-    let accept = conn.recv().await.unwrap();
-    conn.send(json!({"v": 1, "type": "call.ack", "req": accept["req"], "call_id": "c9", "call_token": "tok-c9"}))
-        .await;
-    accepting.await.unwrap().unwrap();
+    answer_c9(&kit, &mut conn, &mut events).await;
 
     conn.drop_hard();
     assert_eq!(next_event(&mut events).await.name(), "onDisconnect");

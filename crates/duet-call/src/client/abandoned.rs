@@ -11,8 +11,8 @@
 //! the server with the token it carries. Had the server ended it meanwhile (the peer hung up, or
 //! its reconnect grace ran out), the resync does not list it and nothing is sent.
 
-use super::{ClientEvent, ClientMirror};
-use duet_protocol::{CallAction, CallId, ClientFrame, ClientMessage, EndReason};
+use super::{ClientEvent, ClientMirror, CurrentCall};
+use duet_protocol::{AccountId, CallAction, CallId, ClientFrame, ClientMessage, EndReason};
 
 /// How many such calls are remembered; a late answer after more give-ups is not expected.
 const ABANDONED_MEMORY: usize = 16;
@@ -27,19 +27,25 @@ impl ClientMirror {
     }
 
     /// Ends the current call for the user while there is no session to send the hang-up on:
-    /// its media closes, an answered call reports `CallEnd` (`user_hangup`, by this account) as
-    /// the server's `ended` would, and the call is remembered as abandoned.
+    /// an answered call reports `CallEnd` (`user_hangup`, by this account) as the server's
+    /// `ended` would.
     pub(super) fn end_offline(&mut self) {
-        let Some(call) = self.current.clone() else {
-            return;
-        };
+        if let Some(call) = self.current.clone() {
+            let by = Some(self.config.account.clone());
+            self.end_here(call, EndReason::UserHangup, by);
+        }
+    }
+
+    /// Ends `call` on this device alone, the server not told now: its media closes, it is
+    /// remembered as abandoned, and if it was answered `CallEnd` reports `reason` and `by`.
+    pub(super) fn end_here(&mut self, call: CurrentCall, reason: EndReason, by: Option<AccountId>) {
         self.take_current(&call.call_id);
         self.abandon(call.call_id.clone());
         if call.answered {
             self.emit(ClientEvent::CallEnd {
                 call_id: call.call_id,
-                reason: EndReason::UserHangup,
-                by: Some(self.config.account.clone()),
+                reason,
+                by,
             });
         }
     }

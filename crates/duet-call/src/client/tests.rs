@@ -518,6 +518,21 @@ fn a_late_answer_is_forgotten_with_the_connection_that_carried_its_request() {
 /// second time. A call the guard ended is now hung up when a resync lists it.
 #[test]
 fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it() {
+    let mut m = answered_then_disconnected();
+    m.handle_timeout(T0 + 26_000);
+    let (_, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALL_END"]);
+    assert_eq!(m.status(), CallState::Idle);
+
+    relogin(&mut m, c1_answered_in_resync(), T0 + 27_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
+    assert_eq!(m.status(), CallState::Idle);
+    assert_hangs_up_c1(&out);
+}
+
+/// Alice's call c1 to bob, answered, then her connection lost at T0 + 1 s; outputs drained.
+fn answered_then_disconnected() -> ClientMirror {
     let mut m = logged_in();
     calling(&mut m);
     let accepted = CallEvent::Accepted {
@@ -527,22 +542,22 @@ fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it(
     m.handle_frame(event("c1", 2, accepted), T0 + 100);
     m.handle_disconnected(T0 + 1_000);
     drain(&mut m);
-    m.handle_timeout(T0 + 26_000);
-    let (_, events) = drain(&mut m);
-    assert_eq!(names(&events), ["CALL_END"]);
-    assert_eq!(m.status(), CallState::Idle);
+    m
+}
 
+/// A resync listing alice's call c1 as answered by bob's desktop (token `ct-a`).
+fn c1_answered_in_resync() -> Vec<CallSnapshot> {
     let active = CallSnapshotPhase::Active {
         callee_device: DeviceId::new("bob-desktop").unwrap(),
         answered_at_ms: T0 + 100,
         call_token: "ct-a".into(),
     };
-    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)];
-    relogin(&mut m, calls, T0 + 27_000);
-    let (out, events) = drain(&mut m);
-    assert_eq!(names(&events), ["RESYNCED"], "no second ending");
-    assert_eq!(m.status(), CallState::Idle);
-    let msgs = sent(&out);
+    vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)]
+}
+
+/// Asserts that `out` sends the hang-up of c1 with its token.
+fn assert_hangs_up_c1(out: &[ClientOutput]) {
+    let msgs = sent(out);
     let hangup = msgs
         .iter()
         .find(|msg| matches!(msg, ClientMessage::Call { .. }));
@@ -557,15 +572,7 @@ fn an_answered_call_the_guard_ended_offline_is_hung_up_when_the_resync_lists_it(
 #[test]
 fn a_hang_up_while_the_connection_is_lost_ends_the_call_now_and_reaches_the_server_after_the_resync(
 ) {
-    let mut m = logged_in();
-    calling(&mut m);
-    let accepted = CallEvent::Accepted {
-        callee: party("bob", "bob-desktop"),
-        call_type: CallType::Video,
-    };
-    m.handle_frame(event("c1", 2, accepted), T0 + 100);
-    m.handle_disconnected(T0 + 1_000);
-    drain(&mut m);
+    let mut m = answered_then_disconnected();
 
     assert_eq!(
         m.hangup(T0 + 2_000),
@@ -596,36 +603,18 @@ fn a_hang_up_while_the_connection_is_lost_ends_the_call_now_and_reaches_the_serv
     m.handle_timeout(T0 + 60_000);
     assert!(drain(&mut m).1.is_empty());
 
-    let active = CallSnapshotPhase::Active {
-        callee_device: DeviceId::new("bob-desktop").unwrap(),
-        answered_at_ms: T0 + 100,
-        call_token: "ct-a".into(),
-    };
-    let calls = vec![snapshot("c1", party("alice", "alice-laptop"), active, 9)];
-    relogin(&mut m, calls, T0 + 61_000);
+    relogin(&mut m, c1_answered_in_resync(), T0 + 61_000);
     let (out, events) = drain(&mut m);
     assert_eq!(names(&events), ["RESYNCED"], "the call does not come back");
     assert_eq!(m.status(), CallState::Idle);
-    let msgs = sent(&out);
-    let hangup = msgs
-        .iter()
-        .find(|msg| matches!(msg, ClientMessage::Call { .. }));
-    let (action, _, token) = action_of(hangup.expect("a hang-up"));
-    assert_eq!((action.name(), token), ("hangup", Some("ct-a")));
+    assert_hangs_up_c1(&out);
 }
 
 /// The same hang-up when the server ended the call meanwhile (the peer hung up while this device
 /// was away): the resync does not list it, and nothing is sent.
 #[test]
 fn a_hang_up_while_the_connection_is_lost_sends_nothing_if_the_server_ended_the_call_meanwhile() {
-    let mut m = logged_in();
-    calling(&mut m);
-    let accepted = CallEvent::Accepted {
-        callee: party("bob", "bob-desktop"),
-        call_type: CallType::Video,
-    };
-    m.handle_frame(event("c1", 2, accepted), T0 + 100);
-    m.handle_disconnected(T0 + 1_000);
+    let mut m = answered_then_disconnected();
     m.hangup(T0 + 2_000).unwrap();
     drain(&mut m);
     relogin(&mut m, vec![], T0 + 3_000);

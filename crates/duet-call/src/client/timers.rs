@@ -61,17 +61,11 @@ impl ClientMirror {
         let Some(call) = due else {
             return;
         };
-        self.take_current(&call.call_id);
         // Ended here, it stays ended: should the server still have it (a restart re-arms the
         // grace of the calls it restores; a resync sent before the cancel below arrived lists it
         // ringing), the late ack, `merged` or resync that shows it has it hung up.
-        self.abandon(call.call_id.clone());
+        self.end_here(call.clone(), EndReason::ConnectionLost, None);
         if call.answered {
-            self.emit(ClientEvent::CallEnd {
-                call_id: call.call_id,
-                reason: EndReason::ConnectionLost,
-                by: None,
-            });
             return;
         }
         // The server went quiet about this call: withdraw it, so it cannot ring on unseen.
