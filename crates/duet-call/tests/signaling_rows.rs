@@ -392,6 +392,93 @@ fn a_crashed_client_ends_the_call_for_its_peer_after_the_grace_period() {
     );
 }
 
+/// The peer hangs up while alice's connection is lost: when alice logs in again she hears how
+/// the call ended (`ended` by bob, then its `record`) before her resync, which no longer lists
+/// it, so her device can say "bob hung up" rather than "connection lost"; once only.
+#[test]
+fn a_call_that_ended_while_a_party_was_away_is_told_to_it_before_its_resync() {
+    let (mut h, a, b1, _) = setup();
+    let c = cid("c1");
+    h.invite(&a, &c, "bob", CallType::Video);
+    h.accept(&b1, &c);
+    h.take(&a);
+    h.lose(&a);
+    h.advance(3_000);
+    h.hangup(&b1, &c);
+    assert!(
+        h.take(&a).is_empty(),
+        "nothing reaches a device that is away"
+    );
+    h.advance(2_000);
+
+    h.login(&a);
+    let got = h.take(&a);
+    let kinds: Vec<&str> = got
+        .iter()
+        .map(|r| match &r.msg {
+            ServerMessage::Call { event, .. } => event_name(event),
+            ServerMessage::Resync { .. } => "resync",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["CALL_END", "MESSAGE_SENT", "resync"]);
+    let ServerMessage::Call {
+        event: CallEvent::Ended { reason, by },
+        ..
+    } = &got[0].msg
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (*reason, by.as_ref().map(AccountId::as_str)),
+        (EndReason::UserHangup, Some("bob"))
+    );
+    let ServerMessage::Resync { calls } = &got[2].msg else {
+        unreachable!()
+    };
+    assert!(calls.is_empty(), "the resync no longer lists the call");
+    assert_eq!(h.only_record(&c).reason, EndReason::UserHangup);
+
+    // Told once: the next login hears only its resync.
+    h.lose(&a);
+    h.login(&a);
+    let again = h.take(&a);
+    assert_eq!(again.len(), 1);
+    assert!(matches!(again[0].msg, ServerMessage::Resync { .. }));
+}
+
+/// The caller's connection is lost while the call rings and the callee declines: back, the caller
+/// hears `rejected` and the record, as it would have online.
+#[test]
+fn a_decline_while_the_caller_was_away_is_told_to_it_when_it_is_back() {
+    let (mut h, a, b1, _) = setup();
+    let c = cid("c1");
+    h.invite(&a, &c, "bob", CallType::Video);
+    h.take(&a);
+    h.lose(&a);
+    h.act(&b1, &c, CallAction::Reject { busy: false });
+    h.login(&a);
+    let names = h.event_names(&a);
+    assert_eq!(names, ["USER_REJECT", "MESSAGE_SENT"]);
+    assert_eq!(h.only_record(&c).status, CallStatus::Rejected);
+}
+
+/// A device that leaves on purpose (logout) ended its call itself: its next login is not told
+/// of it again.
+#[test]
+fn a_device_that_logged_out_of_its_call_is_not_told_of_it_at_its_next_login() {
+    let (mut h, a, b1, _) = setup();
+    let c = cid("c1");
+    h.invite(&a, &c, "bob", CallType::Video);
+    h.accept(&b1, &c);
+    h.take(&a);
+    h.logout(&a, EndReason::LoggedOut);
+    h.login(&a);
+    let got = h.take(&a);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(matches!(got[0].msg, ServerMessage::Resync { .. }));
+}
+
 #[test]
 fn a_caller_lost_while_ringing_cancels_after_the_grace_period() {
     let mut h = Harness::with_config(duet_call::SwitchboardConfig {

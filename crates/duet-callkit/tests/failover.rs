@@ -153,8 +153,8 @@ async fn a_draining_server_moves_its_devices_and_their_call_goes_on_to_one_recor
 
 /// The user hangs up while the server is away: the call ends on her device at once, and when the
 /// server is back her SDK hangs it up there, so the call ends by her hang-up (not at the
-/// reconnect grace, as `connection_lost`) in one record that says so. Bob's device hears it as
-/// `ended` if it is back first, or finds the call gone in its resync if it comes back after.
+/// reconnect grace, as `connection_lost`) in one record that says so. Bob's device hears it so
+/// whichever of the two is back first: as it happens, or, back after it, before its resync.
 #[tokio::test]
 async fn a_hang_up_while_the_server_is_away_ends_the_peers_call_once_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -193,9 +193,22 @@ async fn a_hang_up_while_the_server_is_away_ends_the_peers_call_once_it_is_back(
     );
 
     let server = start_on(dir.path(), bind).await;
-    tokio::time::timeout(HANG_GUARD, wait_for_event(&mut bob_events, "CALL_END"))
-        .await
-        .expect("bob's call ends once alice is back");
+    let CallEvent::CallEnd { reason, by, .. } =
+        tokio::time::timeout(HANG_GUARD, wait_for_event(&mut bob_events, "CALL_END"))
+            .await
+            .expect("bob's call ends once alice is back")
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (reason, by.as_ref().map(|a| a.as_str())),
+        (duet_callkit::EndReason::UserHangup, Some("alice")),
+        "bob hears alice's hang-up, not a lost connection"
+    );
+    assert_eq!(
+        record_status(&mut bob_events).await,
+        duet_callkit::CallStatus::Completed
+    );
     assert_eq!(bob.call_status(), CallState::Idle);
     let CallEvent::MessageSent { record } = wait_for_event(&mut alice_events, "MESSAGE_SENT").await
     else {

@@ -1496,6 +1496,16 @@ fn snapshot(call: &str, caller: Party, phase: CallSnapshotPhase, seq: u64) -> Ca
 }
 
 fn relogin(m: &mut ClientMirror, calls: Vec<CallSnapshot>, now: u64) {
+    relogin_hearing(m, vec![], calls, now);
+}
+
+/// Logs in again; the server sends `missed` (how calls ended while away) before the resync.
+fn relogin_hearing(
+    m: &mut ClientMirror,
+    missed: Vec<ServerFrame>,
+    calls: Vec<CallSnapshot>,
+    now: u64,
+) {
     m.handle_connected(now);
     let login = ClientMessage::Login {
         app_key: "demo".into(),
@@ -1516,7 +1526,38 @@ fn relogin(m: &mut ClientMirror, calls: Vec<CallSnapshot>, now: u64) {
         server_time_ms: now,
     };
     m.handle_frame(frame(Some(req), ok), now);
+    for missed in missed {
+        m.handle_frame(missed, now);
+    }
     m.handle_frame(frame(None, ServerMessage::Resync { calls }), now);
+}
+
+/// Back after the peer hung up while this device was away: the server tells how the call ended
+/// before the resync, and the mirror reports that end (CALL_END by bob, its record), not a lost
+/// connection.
+#[test]
+fn a_call_that_ended_while_away_ends_as_the_server_says_before_the_resync() {
+    let mut m = answered_then_disconnected();
+    let ended = CallEvent::Ended {
+        reason: EndReason::UserHangup,
+        by: Some(AccountId::new("bob").unwrap()),
+    };
+    let missed = vec![
+        event("c1", 7, ended),
+        event("c1", 8, record("c1", CallStatus::Completed)),
+    ];
+    relogin_hearing(&mut m, missed, vec![], T0 + 5_000);
+    let (out, events) = drain(&mut m);
+    assert_eq!(names(&events), ["CALL_END", "MESSAGE_SENT", "RESYNCED"]);
+    let ClientEvent::CallEnd { reason, by, .. } = &events[0] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (*reason, by.as_ref().map(AccountId::as_str)),
+        (EndReason::UserHangup, Some("bob"))
+    );
+    assert!(media(&out).contains(&MediaAction::Close { call_id: id("c1") }));
+    assert_eq!(m.status(), CallState::Idle);
 }
 
 #[test]

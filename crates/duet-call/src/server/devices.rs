@@ -57,6 +57,8 @@ impl Switchboard {
                 snapshots.extend(self.snapshot(&id, key, now_ms));
             }
         }
+        // How calls ended while it was away, before the resync that no longer lists them.
+        self.send_missed(key);
         super::resync::fit_in_one_frame(&mut snapshots);
         self.send(key, None, ServerMessage::Resync { calls: snapshots });
         self.report_presence(std::slice::from_ref(&key.account));

@@ -106,6 +106,8 @@ impl Switchboard {
             .collect();
         let mut audience = self.online_devices(&call.caller.account);
         audience.extend(self.online_devices(&call.callee));
+        // A party away now hears it when it is back (`missed.rs`).
+        audience.extend(parties.iter().filter(|p| !self.is_online(p)).cloned());
         for device in audience {
             let event = CallEvent::Record {
                 record: record.clone(),

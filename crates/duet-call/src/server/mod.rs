@@ -5,6 +5,7 @@ mod call;
 mod config;
 mod devices;
 mod ending;
+mod missed;
 mod output;
 mod resync;
 
@@ -88,6 +89,9 @@ pub struct Switchboard {
     timers: BinaryHeap<Reverse<(u64, CallId)>>,
     ended: HashSet<CallId>,
     ended_order: VecDeque<CallId>,
+    /// How their calls ended, for devices that were away then (see `missed.rs`).
+    missed: HashMap<DeviceKey, Vec<ServerMessage>>,
+    missed_order: VecDeque<DeviceKey>,
     presence: HashMap<AccountId, Presence>,
     outputs: VecDeque<Output>,
 }
@@ -103,6 +107,8 @@ impl Switchboard {
             timers: BinaryHeap::new(),
             ended: HashSet::new(),
             ended_order: VecDeque::new(),
+            missed: HashMap::new(),
+            missed_order: VecDeque::new(),
             presence: HashMap::new(),
             outputs: VecDeque::new(),
         }
@@ -277,6 +283,7 @@ impl Switchboard {
     /// Sends a call event to `to` if it is connected, numbering it in the call's sequence.
     fn send_event(&mut self, id: &CallId, to: &DeviceKey, req: Option<u64>, event: CallEvent) {
         if !self.is_online(to) {
+            self.keep_missed(id, to, event);
             return;
         }
         let Some(call) = self.calls.get_mut(id) else {
