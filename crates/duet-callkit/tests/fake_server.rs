@@ -395,6 +395,15 @@ async fn answer_c9(
     accepting.await.unwrap().unwrap();
 }
 
+/// The resync's `calls` listing bob's call c9 as answered on alice's laptop.
+fn c9_answered_in_resync() -> serde_json::Value {
+    json!([{
+        "call_id": "c9", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
+        "call_type": 2, "phase": "active", "callee_device": "alice-laptop", "answered_at_ms": 5,
+        "call_token": "tok-c9", "seq": 6
+    }])
+}
+
 #[tokio::test]
 async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
     let media = RecordingMedia::default();
@@ -411,11 +420,7 @@ async fn an_answered_call_survives_a_reconnect_that_the_resync_confirms() {
         "media may outlive a signaling drop"
     );
     let mut conn = server.accept().await;
-    let active = json!([{
-        "call_id": "c9", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
-        "call_type": 2, "phase": "active", "callee_device": "alice-laptop", "answered_at_ms": 5,
-        "call_token": "tok-c9", "seq": 6
-    }]);
+    let active = c9_answered_in_resync();
     conn.login(10_000, active).await;
     let CallEvent::Resynced { status, gone, .. } = wait_for_event(&mut events, "RESYNCED").await
     else {
@@ -472,11 +477,7 @@ async fn a_hang_up_while_reconnecting_ends_the_call_and_reaches_the_server_after
     assert!(media.log().contains(&"close".to_owned()), "media closed");
 
     let mut conn = server.accept().await;
-    let active = json!([{
-        "call_id": "c9", "caller": {"account": "bob", "device": "bob-desktop"}, "callee": "alice",
-        "call_type": 2, "phase": "active", "callee_device": "alice-laptop", "answered_at_ms": 5,
-        "call_token": "tok-c9", "seq": 6
-    }]);
+    let active = c9_answered_in_resync();
     conn.login_only(10_000, active).await;
     // Sent as the resync is read, before the login's contact list request.
     let hangup = conn.recv().await.expect("the hang-up after the resync");

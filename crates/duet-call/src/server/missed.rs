@@ -44,6 +44,10 @@ impl Switchboard {
             seq: call.next_seq(),
             event,
         };
+        // As `send_event`: numbers handed out stay above what a restart restores.
+        if call.reservation_low() {
+            self.persist(id);
+        }
         let kept = self.missed.entry(to.clone()).or_default();
         if kept.is_empty() {
             self.missed_order.push_back(to.clone());

@@ -25,7 +25,7 @@ pub(super) struct Outbox {
     node: String,
     /// Unbounded so that a device's `Closed` is never lost; frames are bounded by `pending`.
     queue: mpsc::UnboundedSender<Parcel>,
-    /// Frames queued and not yet published.
+    /// Frames queued and not yet taken by the publishing task.
     pending: AtomicUsize,
     /// Devices of the node with an outlet here.
     linked: AtomicUsize,
