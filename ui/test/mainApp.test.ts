@@ -188,6 +188,24 @@ describe("call screen", () => {
     ]);
   });
 
+  it("a re-render that changes no words keeps the labels' text nodes, so a press on one keeps its click", async () => {
+    const { backend } = await start(inCall({ sharing: true }));
+    const stop = byTestId("share-bar-stop");
+    expect(visible("share-bar")).toBe(true);
+    expect(stop.textContent).toBe("Stop sharing");
+    const label = stop.firstChild;
+    const status = byTestId("call-status").firstChild;
+    backend.emit("app-state", inCall({ sharing: true }));
+    expect(stop.firstChild).toBe(label);
+    expect(byTestId("call-status").firstChild).toBe(status);
+    setLocale("zh");
+    backend.emit("app-state", inCall({ sharing: true }));
+    expect(stop.textContent).not.toBe("Stop sharing");
+    stop.click();
+    await settle();
+    expect(backend.calls[backend.calls.length - 1]?.command).toBe("stop_screen_share");
+  });
+
   it("an audio call has no camera or switch button and no video canvases", async () => {
     await start(inCall({ callType: 1 }));
     expect(visible("btn-camera")).toBe(false);

@@ -48,6 +48,15 @@ export function setIcon(slot: Element, svg: string, className = "icon"): void {
   shownIcons.set(slot, svg);
 }
 
+/**
+ * Makes `text` the text of `el`, leaving its text node alone when it already says it: assigning
+ * `textContent` replaces the node even with the same words, and a button whose label is replaced
+ * by the 500 ms re-render under a press can lose the click (see {@link setIcon}).
+ */
+export function setText(el: Node, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 /** Makes `nodes` the children of `parent`, touching nothing when they already are (see {@link setIcon}). */
 export function setChildren(parent: Element, nodes: Node[]): void {
   const same = parent.childNodes.length === nodes.length && nodes.every((n, i) => parent.childNodes[i] === n);
@@ -98,7 +107,7 @@ function refreshAll(): void {
 
 function apply({ el, text, attr }: Binding): void {
   if (attr) el.setAttribute(attr, text());
-  else el.textContent = text();
+  else setText(el, text());
 }
 
 /** Shows or hides without removing (the GUI tests look elements up by test id). */

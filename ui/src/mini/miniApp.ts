@@ -10,7 +10,7 @@ import { Commands } from "../backend/commands";
 import { isNewerState } from "../backend/stateOrder";
 import type { AppState } from "../backend/types";
 import { avatar } from "../app/avatar";
-import { h, icon, setIcon, show } from "../app/dom";
+import { h, icon, setIcon, setText, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { callDuration } from "../format/duration";
 import { FramesClient } from "../frames/client";
@@ -63,8 +63,8 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
     const call = state?.status === "in_call" ? state.call : null;
     root.dataset.inCall = String(call !== null);
     if (!call) return;
-    name.textContent = call.peerNick || call.peer;
-    time.textContent = callDuration(call.answeredAtMs, Date.now());
+    setText(name, call.peerNick || call.peer);
+    setText(time, callDuration(call.answeredAtMs, Date.now()));
     if (call.peer !== lastPeer) {
       placeholder.replaceChildren(avatar(call.peer, call.peerNick, "md"));
       lastPeer = call.peer;
@@ -81,8 +81,8 @@ export function miniView(commands: Commands, backToApp: () => Promise<void>): Mi
     label(hangup, "call.hangup");
     label(back, "mini.back");
     show(shareBar, call.sharing);
-    shareText.textContent = t("share.youAreSharing");
-    shareStop.textContent = t("share.stop");
+    setText(shareText, t("share.youAreSharing"));
+    setText(shareStop, t("share.stop"));
   };
   onLocaleChange(render);
 

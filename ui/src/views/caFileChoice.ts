@@ -3,7 +3,7 @@
 // the backend (`import_ca`), which keeps a copy and answers with the copy's path: that path is
 // what sign_in takes and what the form remembers.
 import type { AppContext } from "../app/context";
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import { localError } from "../format/errorText";
 import { t } from "../i18n/i18n";
 
@@ -38,7 +38,7 @@ export function caFileChoice(ctx: AppContext, remembered: string | null, onError
   const nameText = () => (chosen ? fileNameOf(chosen) : t("signin.caNone"));
   localize(name, nameText); // again on a language switch
   const render = () => {
-    name.textContent = nameText();
+    setText(name, nameText());
     name.title = chosen ?? "";
     clear.hidden = chosen === null;
   };

@@ -8,7 +8,7 @@
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
 import { callControls, showVideoPausedNote } from "../app/callView";
-import { h, icon, setIcon, show } from "../app/dom";
+import { h, icon, setIcon, setText, show } from "../app/dom";
 import { ICONS } from "../app/icons";
 import type { AppState } from "../backend/types";
 import { callDuration } from "../format/duration";
@@ -111,7 +111,7 @@ export function callScreen(ctx: AppContext): CallScreen {
   const inset = draggableInset(remote);
 
   const labels = (c: { button: HTMLElement; caption: HTMLElement }, key: I18nKey, shortcut = "") => {
-    c.caption.textContent = t(key);
+    setText(c.caption, t(key));
     c.button.title = shortcut ? `${t(key)} (${shortcut})` : t(key);
     c.button.setAttribute("aria-label", t(key));
   };
@@ -129,11 +129,11 @@ export function callScreen(ctx: AppContext): CallScreen {
     const call = s.call;
     root.dataset.status = s.status;
     root.dataset.callType = String(call.callType);
-    peerName.textContent = call.peerNick || call.peer;
-    callType.textContent = t(call.callType === 2 ? "call.video" : "call.audio");
-    status.textContent = t(controls.statusKey);
+    setText(peerName, call.peerNick || call.peer);
+    setText(callType, t(call.callType === 2 ? "call.video" : "call.audio"));
+    setText(status, t(controls.statusKey));
     show(duration, controls.showDuration);
-    duration.textContent = callDuration(call.answeredAtMs, Date.now());
+    setText(duration, callDuration(call.answeredAtMs, Date.now()));
 
     if (call.peer !== lastPeer) {
       placeholderAvatar.replaceChildren(avatar(call.peer, call.peerNick, "lg"));
@@ -152,21 +152,21 @@ export function callScreen(ctx: AppContext): CallScreen {
     show(remote, controls.showVideo && (!controls.showRemoteScreen || (call.remoteVideo && !controls.showRemotePlaceholder)));
     show(local, controls.showVideo && call.cameraOn && !controls.showLocalPlaceholder);
     show(localPlaceholder, controls.showLocalPlaceholder);
-    localNote.textContent = controls.cameraProblem ? t(controls.cameraProblem) : "";
+    setText(localNote, controls.cameraProblem ? t(controls.cameraProblem) : "");
     // The microphone's problem is said on the stage too: a disabled button alone is easy to miss.
-    deviceNotes.textContent = controls.micProblem ? t(controls.micProblem) : "";
+    setText(deviceNotes, controls.micProblem ? t(controls.micProblem) : "");
     show(deviceNotes, controls.micProblem !== null);
     if (!controls.muted) mutedHint.reset();
-    mutedNote.textContent = t("call.youAreMuted");
+    setText(mutedNote, t("call.youAreMuted"));
     show(mutedNote, mutedHint.visible(controls.muted, Date.now()));
-    pausedNote.textContent = t("call.videoPausedByNetwork");
+    setText(pausedNote, t("call.videoPausedByNetwork"));
     show(pausedNote, showVideoPausedNote(controls, videoPaused));
     show(placeholder, !controls.showRemoteScreen && (!controls.showVideo || controls.showRemotePlaceholder));
-    placeholderNote.textContent =
+    setText(placeholderNote,
       s.status === "calling" ? t("call.calling")
         : controls.remoteVideoPaused ? t("call.remoteVideoPaused")
         : controls.showVideo && !call.remoteVideo ? t("call.remoteCameraOff")
-          : !call.remoteAudio ? t("call.remoteMuted") : "";
+          : !call.remoteAudio ? t("call.remoteMuted") : "");
     if (controls.showRemotePlaceholder) renderers?.remote?.clear();
 
     show(muteGroup, controls.showMute);
@@ -178,8 +178,8 @@ export function callScreen(ctx: AppContext): CallScreen {
     share.button.classList.toggle("control-off", controls.sharing);
     labels(share, controls.sharing ? "share.stop" : "share.button");
     show(shareBar, controls.sharing);
-    shareBarText.textContent = t("share.youAreSharing");
-    shareBarStop.textContent = t("share.stop");
+    setText(shareBarText, t("share.youAreSharing"));
+    setText(shareBarStop, t("share.stop"));
     if (!controls.showShare) picker.close();
     show(hangup.button, controls.showHangup);
     show(cancel.button, controls.showCancel);

@@ -2,7 +2,7 @@
 // surface); Ctrl+Enter and Escape act on it.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { AppState } from "../backend/types";
 import { onLocaleChange, t } from "../i18n/i18n";
 
@@ -17,15 +17,20 @@ export function incomingBanner(ctx: AppContext): { root: HTMLElement; update(sta
     if (state?.invite) ctx.run(ctx.commands.accept(state.invite.callType));
   });
   decline.addEventListener("click", () => ctx.run(ctx.commands.reject()));
+  // The avatar is rebuilt only for another caller (the banner re-renders with every state).
+  let shownFrom: string | null = null;
   const render = () => {
     const invite = state?.status === "ringing" ? state.invite : null;
     root.hidden = !invite;
     if (!invite) return;
-    who.replaceChildren(avatar(invite.from, invite.nick, "sm"));
-    text.textContent = t("incoming.title", {
+    if (invite.from !== shownFrom) {
+      who.replaceChildren(avatar(invite.from, invite.nick, "sm"));
+      shownFrom = invite.from;
+    }
+    setText(text, t("incoming.title", {
       name: invite.nick || invite.from,
       type: t(invite.callType === 2 ? "incoming.type.2" : "incoming.type.1"),
-    });
+    }));
   };
   onLocaleChange(render);
   return {

@@ -4,7 +4,7 @@
 // stray Enter cannot call.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { AppState, CallLink, CallType } from "../backend/types";
 import { onLocaleChange, t } from "../i18n/i18n";
 
@@ -38,8 +38,8 @@ export function linkConfirm(ctx: AppContext): LinkConfirm {
     root.hidden = link === null;
     if (!link) return;
     const name = linkCallee(link, state);
-    title.textContent = t("link.title", { name });
-    account.textContent = link.account;
+    setText(title, t("link.title", { name }));
+    setText(account, link.account);
     account.hidden = name === link.account;
     // Placing a call needs a signed-in, idle app; the panel stays until then (or until cancelled).
     const ready = state?.status === "idle";

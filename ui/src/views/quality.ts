@@ -3,7 +3,7 @@
 // "No media" once it goes on (neither side sends anything, or the path stopped carrying it). While
 // the media path is being mended after the network changed or went away (`reconnecting`), the
 // label says "Reconnecting…" whatever the grade.
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { Quality } from "../backend/types";
 import { t, type I18nKey } from "../i18n/i18n";
 
@@ -35,7 +35,7 @@ export function qualityIndicator(): {
       current = qualityLabel(quality, reports, reconnecting);
       root.dataset.quality = reconnecting ? "reconnecting" : quality;
       bars.forEach((bar, i) => bar.classList.toggle("lit", i < BARS[quality]));
-      label.textContent = t(current);
+      setText(label, t(current));
     },
   };
 }

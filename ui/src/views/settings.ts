@@ -5,7 +5,7 @@
 // preview cannot open is said over the preview and beside the meter (the state's `preview`).
 import type { AppContext } from "../app/context";
 import { deviceProblem } from "../app/devices";
-import { h, localize, show as showEl } from "../app/dom";
+import { h, localize, setText, show as showEl } from "../app/dom";
 import { localError } from "../format/errorText";
 import { ICE_POLICIES, RESOLUTIONS, THEMES, type Device, type Settings } from "../backend/types";
 import { STREAM_LOCAL, STREAM_LOCAL_RAW } from "../frames/header";
@@ -106,8 +106,8 @@ export function settingsView(ctx: AppContext): SettingsView {
   const show = (s: Settings) => {
     beauty.value = String(s.beauty);
     whiteness.value = String(s.whiteness);
-    beautyValue.textContent = String(s.beauty);
-    whitenessValue.textContent = String(s.whiteness);
+    setText(beautyValue, String(s.beauty));
+    setText(whitenessValue, String(s.whiteness));
     resolution.value = s.resolution;
     bitrate.value = String(s.maxBitrateKbps);
     timeout.value = String(s.callTimeoutS);
@@ -148,8 +148,8 @@ export function settingsView(ctx: AppContext): SettingsView {
   };
 
   const liveBeauty = () => {
-    beautyValue.textContent = beauty.value;
-    whitenessValue.textContent = whiteness.value;
+    setText(beautyValue, beauty.value);
+    setText(whitenessValue, whiteness.value);
     if (liveTimer) clearTimeout(liveTimer);
     liveTimer = setTimeout(() => {
       const saved = ctx.settings.get();
@@ -194,7 +194,7 @@ export function settingsView(ctx: AppContext): SettingsView {
     const preview = ctx.state.get().preview;
     for (const [note, kind] of [[cameraNote, "camera"], [micNote, "microphone"]] as const) {
       const problem = deviceProblem(kind, preview);
-      note.textContent = problem ? t(problem) : "";
+      setText(note, problem ? t(problem) : "");
       showEl(note, problem !== null);
     }
   };

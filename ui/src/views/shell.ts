@@ -1,7 +1,7 @@
 // The signed-in frame: sidebar (user, navigation, shortcuts help, sign out) and the current page.
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
-import { h, icon, localize } from "../app/dom";
+import { h, icon, localize, setText } from "../app/dom";
 import { ICONS } from "../app/icons";
 import { t, type I18nKey } from "../i18n/i18n";
 import type { SignedIn } from "../backend/types";
@@ -39,7 +39,7 @@ export function shellView(ctx: AppContext, onTab: (tab: Tab) => void): Shell {
   ctx.state.subscribe((s) => {
     missedCount = s.missedCalls;
     missed.hidden = missedCount === 0;
-    missed.textContent = missedCount === 0 ? "" : missedCount > 99 ? "99+" : String(missedCount);
+    setText(missed, missedCount === 0 ? "" : missedCount > 99 ? "99+" : String(missedCount));
     missed.title = missedTitle();
   });
   const nav = h("nav", { class: "nav" }, ...tabs.map(([tab, svg, key]) => {

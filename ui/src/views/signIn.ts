@@ -7,7 +7,7 @@
 import { rawDetail } from "../format/errorText";
 import { signInErrorText } from "../format/signInError";
 import type { AppContext } from "../app/context";
-import { h, localize, show } from "../app/dom";
+import { h, localize, setText, show } from "../app/dom";
 import type { JoinLink, ServerChoice, ServerInfo, SignedIn } from "../backend/types";
 import { t, type I18nKey } from "../i18n/i18n";
 import { caFileChoice } from "./caFileChoice";
@@ -43,7 +43,7 @@ export function signInView(ctx: AppContext): SignInView {
   const notice = h("p", { class: "form-notice", testid: "signup-notice" });
   const error = h("p", { class: "form-error", role: "alert", testid: "signin-error" });
   const ca = caFileChoice(ctx, last?.tlsCaFile ?? null, (text, detail) => {
-    error.textContent = text;
+    setText(error, text);
     error.title = detail;
   });
   const insecure = h("input", { type: "checkbox", name: "insecure", testid: "signin-insecure" });
@@ -78,10 +78,10 @@ export function signInView(ctx: AppContext): SignInView {
     show(nick.label, creating);
     // The code field shows when the server asks for codes, or when a link brought one.
     show(code.label, creating && (info?.registration === "invite" || code.input.value !== ""));
-    passwordHint.textContent = creating ? t("signup.passwordHint", { n: info?.minPasswordChars ?? 8 }) : "";
+    setText(passwordHint, creating ? t("signup.passwordHint", { n: info?.minPasswordChars ?? 8 }) : "");
     show(passwordHint, creating);
     password.input.autocomplete = creating ? "new-password" : "current-password";
-    submit.textContent = t(submitKey());
+    setText(submit, t(submitKey()));
   };
   // The app key is a token sign-in's field; passwords and new accounts go to the server's default
   // app (a remembered key, such as the embedded server's, must not leak into them).
@@ -94,16 +94,16 @@ export function signInView(ctx: AppContext): SignInView {
   // In "Create account", ask the server what it allows whenever the address settles.
   const learnPolicy = async () => {
     info = null;
-    notice.textContent = "";
+    setText(notice, "");
     const address = server.input.value.trim();
     if (mode !== "create" || address === "") {
-      if (mode === "create") notice.textContent = t("signup.needsServer");
+      if (mode === "create") setText(notice, t("signup.needsServer"));
       render();
       return;
     }
     try {
       info = await ctx.commands.serverInfo(choice());
-      if (info.registration === "closed") notice.textContent = t("signup.closed");
+      if (info.registration === "closed") setText(notice, t("signup.closed"));
     } catch (e) {
       showError(e);
     }
@@ -111,10 +111,10 @@ export function signInView(ctx: AppContext): SignInView {
   };
   const setMode = (next: Mode) => {
     mode = next;
-    error.textContent = "";
+    setText(error, "");
     render();
     if (mode === "create") void learnPolicy();
-    else notice.textContent = "";
+    else setText(notice, "");
   };
   tabs.signin.addEventListener("click", () => setMode("signin"));
   tabs.create.addEventListener("click", () => setMode("create"));
@@ -161,9 +161,9 @@ export function signInView(ctx: AppContext): SignInView {
   };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.textContent = "";
+    setText(error, "");
     submit.disabled = true;
-    submit.textContent = t(mode === "create" ? "signup.submitting" : "signin.submitting");
+    setText(submit, t(mode === "create" ? "signup.submitting" : "signin.submitting"));
     try {
       const signedIn = await send();
       ctx.signedIn.set(signedIn);
@@ -172,7 +172,7 @@ export function signInView(ctx: AppContext): SignInView {
       code.input.value = "";
       // Signing out later comes back to "Sign in", with this account filled in.
       mode = "signin";
-      notice.textContent = "";
+      setText(notice, "");
     } catch (e) {
       showError(e);
     } finally {
@@ -181,7 +181,7 @@ export function signInView(ctx: AppContext): SignInView {
     }
   });
   const showError = (e: unknown) => {
-    error.textContent = signInErrorText(e, server.input.value.trim());
+    setText(error, signInErrorText(e, server.input.value.trim()));
     // The backend's own words, for the curious and for bug reports.
     error.title = rawDetail(e);
   };
@@ -190,7 +190,7 @@ export function signInView(ctx: AppContext): SignInView {
     code.input.value = link.code ?? "";
     setMode("create");
     // Said after setMode, which clears the notice before asking the server.
-    notice.textContent = t("signup.invited", { server: link.server });
+    setText(notice, t("signup.invited", { server: link.server }));
   };
   render();
   if (ctx.bootstrap.signInError) showError(ctx.bootstrap.signInError);

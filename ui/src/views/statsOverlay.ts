@@ -1,6 +1,6 @@
 // The statistics overlay of the call screen (settings.debug): link figures from `stats` events and
 // the page's own paint latency.
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { CallStats } from "../backend/types";
 import { percentile, type DuetDebug } from "../frames/debug";
 import { t, type I18nKey } from "../i18n/i18n";
@@ -15,7 +15,7 @@ export function statsOverlay(debug: DuetDebug): { root: HTMLElement; set(stats: 
   const values = new Map(rows);
   const put = (key: I18nKey, text: string) => {
     const el = values.get(key);
-    if (el) el.textContent = text;
+    if (el) setText(el, text);
   };
   return {
     root,

@@ -1,6 +1,6 @@
 // The peer asks to switch the call type: accept or decline (answer_switch).
 import type { AppContext } from "../app/context";
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { CallType } from "../backend/types";
 import { t } from "../i18n/i18n";
 
@@ -20,7 +20,7 @@ export function switchPrompt(ctx: AppContext): { root: HTMLElement; set(request:
       request = next;
       peer = name;
       root.hidden = next === null;
-      if (next) text.textContent = t(next === 1 ? "call.switchRequest.1" : "call.switchRequest.2", { name });
+      if (next) setText(text, t(next === 1 ? "call.switchRequest.1" : "call.switchRequest.2", { name }));
     },
   };
 }

@@ -3,7 +3,7 @@
 // call up, answer that one) and "Decline" (the caller hears busy; this call goes on).
 import type { AppContext } from "../app/context";
 import { avatar } from "../app/avatar";
-import { h, localize } from "../app/dom";
+import { h, localize, setText } from "../app/dom";
 import type { Invite } from "../backend/types";
 import { onLocaleChange, t } from "../i18n/i18n";
 
@@ -31,10 +31,10 @@ export function waitingBanner(ctx: AppContext): { root: HTMLElement; set(invite:
       who.replaceChildren(avatar(invite.from, invite.nick, "sm"));
       shownFrom = invite.from;
     }
-    text.textContent = t("waiting.title", {
+    setText(text, t("waiting.title", {
       name: invite.nick || invite.from,
       type: t(invite.callType === 2 ? "call.video" : "call.audio"),
-    });
+    }));
   };
   onLocaleChange(render);
   return {
