@@ -26,8 +26,8 @@ use std::sync::Arc;
 use x11rb::connection::Connection;
 use x11rb::protocol::randr::{ConnectionExt as _, ModeInfo, Rotation};
 use x11rb::protocol::xproto::{
-    AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ConfigureWindowAux, ConnectionExt as _,
-    CreateGCAux, CreateWindowAux, PropMode, Rectangle, WindowClass,
+    AtomEnum, ChangeGCAux, ChangeWindowAttributesAux, ClientMessageEvent, ConfigureWindowAux,
+    ConnectionExt as _, CreateGCAux, CreateWindowAux, EventMask, PropMode, Rectangle, WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
@@ -361,6 +361,29 @@ impl TestWindow {
     /// Maps (shows) the window again.
     pub fn map(&self) -> Result<(), ScreenError> {
         self.x.conn.map_window(self.id)?.check()?;
+        Ok(())
+    }
+
+    /// Asks the window manager to give this window the focus and raise it, as a taskbar does
+    /// when the user clicks the window's entry (an EWMH `_NET_ACTIVE_WINDOW` request from a
+    /// pager, which window managers grant, unlike an application's own request). Needs a window
+    /// manager; the focus moves when the manager gets to it.
+    pub fn activate(&self) -> Result<(), ScreenError> {
+        let conn = &self.x.conn;
+        let active = conn
+            .intern_atom(false, b"_NET_ACTIVE_WINDOW")?
+            .reply()?
+            .atom;
+        // data: source indication 2 (a pager: the user's own choice), time 0 (now), no
+        // currently active window of ours.
+        let request = ClientMessageEvent::new(32, self.id, active, [2, 0, 0, 0, 0]);
+        conn.send_event(
+            false,
+            self.x.root,
+            EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+            request,
+        )?
+        .check()?;
         Ok(())
     }
 

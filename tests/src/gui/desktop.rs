@@ -331,6 +331,18 @@ impl Desktop {
         Some(quoted.trim().trim_matches('"').to_owned())
     }
 
+    /// What the window manager and the X server say about the focus, for a failure message:
+    /// `_NET_ACTIVE_WINDOW`, the X input focus and the top-level windows.
+    pub fn focus_report(&self) -> String {
+        let text = |out: Option<Output>| {
+            out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_else(|| "(failed)".into())
+        };
+        let active = text(self.x_tool("xprop", &["-root", "_NET_ACTIVE_WINDOW"]));
+        let tree = text(self.x_tool("xwininfo", &["-root", "-children"]));
+        format!("{active}{tree}")
+    }
+
     /// The last `bytes` of what tauri-driver, WebKitWebDriver and the app printed.
     pub fn app_log_tail(&self, bytes: usize) -> String {
         let mut text = String::new();
