@@ -34,24 +34,40 @@ pub fn list_cameras() -> Vec<DeviceInfo> {
     crate::source::camera::list()
 }
 
-/// Microphones present; empty when there are none or no audio system runs. PulseAudio's
-/// monitors of its outputs (what a speaker plays, not a microphone) are left out.
+/// Microphones present, the system's default first (the one a call opens when none was
+/// chosen); empty when there are none or no audio system runs. PulseAudio's monitors of its
+/// outputs (what a speaker plays, not a microphone) are left out.
 pub fn list_microphones() -> Vec<DeviceInfo> {
-    audio_host()
+    let host = audio_host();
+    let found = host
         .input_devices()
         .map(|devices| describe(devices, DeviceKind::Microphone))
         .unwrap_or_default()
         .into_iter()
         .filter(|d| !is_monitor(&d.id))
-        .collect()
+        .collect();
+    default_first(found, host.default_input_device().map(|d| device_id(&d)))
 }
 
-/// Speakers present; empty when there are none or no audio system runs.
+/// Speakers present, the system's default first; empty when there are none or no audio system
+/// runs.
 pub fn list_speakers() -> Vec<DeviceInfo> {
-    audio_host()
+    let host = audio_host();
+    let found = host
         .output_devices()
         .map(|devices| describe(devices, DeviceKind::Speaker))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    default_first(found, host.default_output_device().map(|d| device_id(&d)))
+}
+
+/// Moves the device whose id is `default` to the front, keeping the others' order: a menu that
+/// marks the first device as the one in use (nothing chosen yet) is then right.
+fn default_first(mut devices: Vec<DeviceInfo>, default: Option<String>) -> Vec<DeviceInfo> {
+    if let Some(at) = default.and_then(|id| devices.iter().position(|d| d.id == id)) {
+        let device = devices.remove(at);
+        devices.insert(0, device);
+    }
+    devices
 }
 
 /// A PulseAudio source that records what an output plays (`<sink>.monitor`).
@@ -113,4 +129,35 @@ pub(crate) fn low_latency(config: &cpal::SupportedStreamConfig) -> cpal::StreamC
         stream_config.buffer_size = cpal::BufferSize::Fixed(wanted.clamp(min, max));
     }
     stream_config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mics(ids: &[&str]) -> Vec<DeviceInfo> {
+        ids.iter()
+            .map(|id| DeviceInfo {
+                kind: DeviceKind::Microphone,
+                id: (*id).to_owned(),
+                name: id.to_uppercase(),
+            })
+            .collect()
+    }
+
+    fn ids(devices: &[DeviceInfo]) -> Vec<&str> {
+        devices.iter().map(|d| d.id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_default_device_comes_first_and_the_others_keep_their_order() {
+        let listed = default_first(mics(&["a", "b", "c"]), Some("c".into()));
+        assert_eq!(ids(&listed), ["c", "a", "b"]);
+        let listed = default_first(mics(&["a", "b", "c"]), Some("a".into()));
+        assert_eq!(ids(&listed), ["a", "b", "c"]);
+        // A default that is not listed (a monitor left out, a host's alias) changes nothing.
+        let listed = default_first(mics(&["a", "b"]), Some("default".into()));
+        assert_eq!(ids(&listed), ["a", "b"]);
+        assert_eq!(ids(&default_first(mics(&["a", "b"]), None)), ["a", "b"]);
+    }
 }

@@ -6,9 +6,8 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use duet_media::audio::analysis::{strongest_of, tone_level_db};
 use duet_media::devices::{list_microphones, list_speakers};
@@ -18,89 +17,21 @@ use duet_media::sink::AudioSink;
 use duet_media::source::microphone::MicrophoneSource;
 use duet_media::source::tone::ToneSource;
 use duet_media::source::AudioSource;
+use duet_testkit::TempPulse;
 
 const MIC_TONE: f32 = 523.0;
 const SPEAKER_TONE: f32 = 784.0;
 
-/// A private PulseAudio daemon, killed on drop.
-struct PulseServer {
-    child: Child,
-    dir: PathBuf,
-    socket: String,
-}
-
-impl PulseServer {
-    fn start() -> Result<Self, String> {
-        let dir = std::env::temp_dir().join(format!("duet-pulse-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("run")).map_err(|e| e.to_string())?;
-        let socket = dir.join("native").display().to_string();
-        let script = format!(
-            "load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n\
-             load-module module-null-sink sink_name=duet_speaker sink_properties='device.description=\"{SPEAKER_NAME}\"'\n\
-             load-module module-null-sink sink_name=duet_mic_feed\n\
-             load-module module-remap-source master=duet_mic_feed.monitor source_name=duet_mic source_properties='device.description=\"{MIC_NAME}\"'\n\
-             set-default-sink duet_speaker\n\
-             set-default-source duet_mic\n"
-        );
-        std::fs::write(dir.join("duet.pa"), script).map_err(|e| e.to_string())?;
-        let child = Command::new("pulseaudio")
-            .args(["-n", "-F"])
-            .arg(dir.join("duet.pa"))
-            .args([
-                "--daemonize=no",
-                "--exit-idle-time=-1",
-                "--disallow-exit",
-                "--log-target=stderr",
-            ])
-            .env("HOME", &dir)
-            .env("XDG_RUNTIME_DIR", dir.join("run"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run pulseaudio: {e}"))?;
-        let mut server = PulseServer { child, dir, socket };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("pulseaudio exited with {status}"));
-            }
-            if server.pactl_ok() {
-                return Ok(server);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err("pulseaudio did not answer within 10 s".into())
-    }
-
-    fn server_address(&self) -> String {
-        format!("unix:{}", self.socket)
-    }
-
-    fn pactl_ok(&self) -> bool {
-        Command::new("pactl")
-            .arg("info")
-            .env("PULSE_SERVER", self.server_address())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-
-    fn tool(&self, program: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .env("PULSE_SERVER", self.server_address());
-        command
-    }
-}
-
-impl Drop for PulseServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The private PulseAudio of this test: a null sink as speaker; a remap of another null sink's
+/// monitor as microphone, fed by `pacat`.
+fn start_pulse() -> Result<TempPulse, String> {
+    TempPulse::start(&format!(
+        "load-module module-null-sink sink_name=duet_speaker sink_properties='device.description=\"{SPEAKER_NAME}\"'\n\
+         load-module module-null-sink sink_name=duet_mic_feed\n\
+         load-module module-remap-source master=duet_mic_feed.monitor source_name=duet_mic source_properties='device.description=\"{MIC_NAME}\"'\n\
+         set-default-sink duet_speaker\n\
+         set-default-source duet_mic"
+    ))
 }
 
 fn tone_bytes(hz: f32, blocks: usize) -> Vec<u8> {
@@ -145,7 +76,7 @@ fn speaker_id() -> String {
 
 #[test]
 fn microphone_and_speaker_work_through_pulseaudio() {
-    let server = match PulseServer::start() {
+    let server = match start_pulse() {
         Ok(server) => server,
         Err(reason) => {
             println!("skipped: PulseAudio cannot start here: {reason}");
@@ -246,7 +177,7 @@ fn microphone_and_speaker_work_through_pulseaudio() {
     call_through_pulse_devices(&server);
 }
 
-fn call_through_pulse_devices(server: &PulseServer) {
+fn call_through_pulse_devices(server: &TempPulse) {
     use common::{call_with, loopback_config};
     use duet_media::{AudioInput, AudioOutput, AudioQuality, ConnectionState, MediaEvent};
     use duet_testkit::recv_matching;

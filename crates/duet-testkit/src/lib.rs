@@ -10,8 +10,10 @@
 //! - [`postgres`]: a private PostgreSQL server in a temporary directory, and fresh databases on it.
 //! - [`tls`]: a test certificate authority and the certificates it issues, as PEM files.
 //! - [`redis`]: a throwaway Redis for the cluster's bus.
+//! - [`pulse`]: a private PulseAudio daemon with virtual microphones and speakers.
 
 pub mod postgres;
+pub mod pulse;
 pub mod raw;
 pub mod redis;
 pub mod sdk;
@@ -20,6 +22,7 @@ pub mod tls;
 pub mod wait;
 
 pub use postgres::TempPostgres;
+pub use pulse::TempPulse;
 pub use raw::RawPeer;
 pub use redis::TempRedis;
 pub use sdk::{
