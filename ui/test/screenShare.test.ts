@@ -5,7 +5,7 @@ import { shareToast } from "../src/app/shareToast";
 import type { AppState, ShareTarget } from "../src/backend/contract";
 import { setLocale, t } from "../src/i18n/i18n";
 
-const target = (id: string, kind: "screen" | "window", title = ""): ShareTarget => ({ id, kind, title, width: 800, height: 600 });
+const target = (id: string, kind: ShareTarget["kind"], title = ""): ShareTarget => ({ id, kind, title, width: 800, height: 600 });
 const LIST = [target("screen", "screen", "Entire screen"), target("window:0x2", "window", "Notes"), target("window:0x3", "window", "  ")];
 
 describe("the picker's targets", () => {
@@ -18,6 +18,15 @@ describe("the picker's targets", () => {
     expect(LIST.map((x) => targetName(x, groups, t))).toEqual(["Entire screen 1", "Notes", "Untitled window"]);
     setLocale("zh");
     expect(targetName(LIST[0], groups, t)).toBe("整个屏幕 1");
+  });
+
+  it("on Wayland: the one portal target is among the screens and says the desktop will ask", () => {
+    const portal = [target("portal", "portal", "Screen or window (chosen in the system dialog)")];
+    const groups = groupTargets(portal);
+    expect(groups.screens.map((s) => s.id)).toEqual(["portal"]);
+    expect(targetName(portal[0], groups, t)).toBe("Screen or window (chosen in the system dialog)");
+    setLocale("zh");
+    expect(targetName(portal[0], groups, t)).toBe("屏幕或窗口（在系统对话框中选择）");
   });
 
   it("keep the choice while its target is listed, and drop it when it goes", () => {

@@ -19,7 +19,7 @@ use tracing::{info, warn};
 /// What a share target names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ShareSource {
-    /// A screen or window of an X display.
+    /// A screen or window of an X display, or the Wayland desktop's choice (the portal).
     Display(ShareTarget),
     /// The moving test pattern, at the share's largest size.
     TestPattern,
@@ -40,7 +40,10 @@ impl ShareSource {
             .parse::<ShareTarget>()
             .map(ShareSource::Display)
             .map_err(|e| {
-                format!("{e} (a share target is `screen`, `window:ID`, `testsrc` or a .y4m file)")
+                format!(
+                    "{e} (a share target is `screen`, `window:ID`, `portal`, `testsrc` or a .y4m \
+                     file)"
+                )
             })
     }
 
@@ -68,6 +71,7 @@ pub(crate) fn targets() -> Result<Vec<ShareTargetInfo>, String> {
             kind: match info.target {
                 ShareTarget::Screen { .. } => "screen".into(),
                 ShareTarget::Window { .. } => "window".into(),
+                ShareTarget::Portal => "portal".into(),
             },
             title: info.title,
             width: info.width,
@@ -91,8 +95,19 @@ impl Share {
         settings: ScreenShareSettings,
         events: &MediaEvents,
     ) {
-        let opened = ShareSource::parse(target)
-            .and_then(|source| source.open(settings).map_err(|e| e.reason()));
+        // Opened off the task's thread: the desktop's portal waits for the user to pick in its
+        // dialog, and an X display may be slow to answer.
+        let opened = match ShareSource::parse(target) {
+            Ok(source) => tokio::task::spawn_blocking(move || source.open(settings))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(duet_media::MediaError::ScreenShare(format!(
+                        "opening the share failed: {e}"
+                    )))
+                })
+                .map_err(|e| e.reason()),
+            Err(reason) => Err(reason),
+        };
         let started = match opened {
             Ok(source) => media
                 .start_screen_share(source)
@@ -144,6 +159,10 @@ mod tests {
             ShareSource::parse("screen::5"),
             Ok(ShareSource::Display(ShareTarget::Screen { display: Some(d) })) if d == ":5"
         ));
+        assert_eq!(
+            ShareSource::parse("portal"),
+            Ok(ShareSource::Display(ShareTarget::Portal))
+        );
         let bad = ShareSource::parse("camera:0").unwrap_err();
         assert!(bad.contains("a share target is"), "{bad}");
     }

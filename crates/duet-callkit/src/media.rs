@@ -220,7 +220,7 @@ pub trait MediaEngine: Send + Sync {
 pub struct ShareTargetInfo {
     /// What to pass to [`crate::CallKit::start_screen_share`].
     pub id: String,
-    /// `screen` or `window`.
+    /// `screen`, `window`, or `portal` (Wayland: the desktop's dialog picks either).
     pub kind: String,
     /// The window's title, or the screen's name.
     pub title: String,

@@ -1,4 +1,4 @@
-//! [`ScreenCapturer`]: damage-driven grabs of the screen or of one window, cursor drawn in.
+//! [`X11Capturer`]: damage-driven grabs of an X screen or of one X window, cursor drawn in.
 
 use x11rb::connection::{Connection, RequestConnection};
 use x11rb::errors::ReplyError;
@@ -16,12 +16,12 @@ use crate::grab::{self, Grabber};
 use crate::image::BgraImage;
 use crate::{ScreenError, ShareTarget};
 
-/// The result of one [`ScreenCapturer::capture`].
+/// The result of one [`ScreenCapturer::capture`](crate::ScreenCapturer::capture).
 #[derive(Debug)]
 pub enum Capture<'a> {
     /// Nothing changed since the last frame (no pixels were read).
     Unchanged,
-    /// The current picture, at [`ScreenCapturer::size`].
+    /// The current picture, at [`ScreenCapturer::size`](crate::ScreenCapturer::size).
     Frame(&'a BgraImage),
     /// The window is unmapped (minimised, hidden); no pixels were read.
     Hidden,
@@ -31,7 +31,7 @@ pub enum Capture<'a> {
 ///
 /// Call [`capture`](Self::capture) at the frame rate wanted; it does one round trip to the X
 /// server when nothing changed, and grabs only after damage or a cursor move.
-pub struct ScreenCapturer {
+pub(crate) struct X11Capturer {
     display: Display,
     source: Source,
     damage: damage::Damage,
@@ -67,9 +67,9 @@ struct WindowState {
     pixmap: Option<u32>,
 }
 
-impl ScreenCapturer {
+impl X11Capturer {
     /// Connects to the target's display and starts tracking damage (MIT-SHM used if offered).
-    pub fn open(target: &ShareTarget) -> Result<Self, ScreenError> {
+    pub(crate) fn open(target: &ShareTarget) -> Result<Self, ScreenError> {
         Self::open_with(target, Display::open(target.display())?, true)
     }
 
@@ -101,6 +101,11 @@ impl ScreenCapturer {
                     u32::from(geometry.width),
                     u32::from(geometry.height),
                 )
+            }
+            ShareTarget::Portal => {
+                return Err(ScreenError::Unsupported(
+                    "the portal's screen cast is not an X display".into(),
+                ))
             }
             ShareTarget::Window { id, .. } => {
                 let id = *id;
@@ -157,7 +162,7 @@ impl ScreenCapturer {
             .check()?;
         let grabber = Grabber::new(conn, try_shm);
         let msb_first = grab::msb_first(conn);
-        Ok(ScreenCapturer {
+        Ok(X11Capturer {
             display,
             source,
             damage,
@@ -173,23 +178,23 @@ impl ScreenCapturer {
     }
 
     /// The size frames come at now (it follows resolution changes and window resizes).
-    pub fn size(&self) -> (u32, u32) {
+    pub(crate) fn size(&self) -> (u32, u32) {
         (self.width, self.height)
     }
 
     /// The X display name connected to.
-    pub fn display_name(&self) -> &str {
+    pub(crate) fn display_name(&self) -> &str {
         &self.display.name
     }
 
     /// Whether grabs go through MIT-SHM shared memory (else plain GetImage).
-    pub fn uses_shm(&self) -> bool {
+    pub(crate) fn uses_shm(&self) -> bool {
         self.grabber.uses_shm()
     }
 
     /// The picture if anything (pixels, size, cursor) changed since the last call; the first
     /// call always gives a frame (or [`Capture::Hidden`]).
-    pub fn capture(&mut self) -> Result<Capture<'_>, ScreenError> {
+    pub(crate) fn capture(&mut self) -> Result<Capture<'_>, ScreenError> {
         let root = self.display.root();
         // The round trip also guarantees every event sent before it (damage from drawing that
         // was finished before this call) has arrived.
@@ -243,7 +248,7 @@ impl ScreenCapturer {
     /// Grabs now whether or not anything changed (what a capturer without damage tracking
     /// does every frame): a full frame, or [`Capture::Hidden`]. For benchmarks, and to
     /// resynchronise if frames were lost downstream.
-    pub fn capture_now(&mut self) -> Result<Capture<'_>, ScreenError> {
+    pub(crate) fn capture_now(&mut self) -> Result<Capture<'_>, ScreenError> {
         self.dirty = true;
         self.capture()
     }

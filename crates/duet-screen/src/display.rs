@@ -23,6 +23,17 @@ impl DisplayEnv {
             wayland_display: std::env::var_os("WAYLAND_DISPLAY"),
         }
     }
+
+    /// A Wayland session with no X display to capture.
+    pub(crate) fn wayland_only(&self) -> bool {
+        set(&self.display).is_none() && set(&self.wayland_display).is_some()
+    }
+}
+
+fn set(v: &Option<OsString>) -> Option<String> {
+    v.as_ref()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.to_string_lossy().into_owned())
 }
 
 /// The display name to connect to: `requested`, else `$DISPLAY`.
@@ -30,19 +41,19 @@ pub(crate) fn resolve(requested: Option<&str>, env: &DisplayEnv) -> Result<Strin
     if let Some(name) = requested.filter(|n| !n.is_empty()) {
         return Ok(name.to_owned());
     }
-    let set = |v: &Option<OsString>| {
-        v.as_ref()
-            .filter(|v| !v.is_empty())
-            .map(|v| v.to_string_lossy().into_owned())
-    };
     if let Some(name) = set(&env.display) {
         return Ok(name);
     }
     if let Some(wayland) = set(&env.wayland_display) {
         return Err(ScreenError::Unsupported(format!(
             "this is a Wayland session (WAYLAND_DISPLAY={wayland}) with no X display (DISPLAY is not set); \
-             Wayland screen capture goes through the xdg-desktop-portal ScreenCast interface, \
-             which this build does not include"
+             Wayland screen capture goes through the xdg-desktop-portal ScreenCast interface: \
+             {}",
+            if cfg!(feature = "portal") {
+                "share the target `portal`"
+            } else {
+                "this build does not include it (duet-screen's `portal` feature)"
+            }
         )));
     }
     Err(ScreenError::NoDisplay(

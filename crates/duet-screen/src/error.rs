@@ -21,8 +21,17 @@ pub enum ScreenError {
     /// The X server refused a request or the connection broke (e.g. the display went away).
     #[error("X protocol error: {0}")]
     Protocol(String),
+    /// The user (or the desktop) declined the screen-cast portal's request: nothing is shared.
+    #[error("the screen-cast portal refused the request")]
+    Refused,
+    /// The screen-cast portal failed, or its stream ended (the user stopped it from the
+    /// desktop, the shared window closed): the message says which.
+    #[error("screen cast: {0}")]
+    Portal(String),
     /// A text form of a target that does not parse (see [`crate::ShareTarget`]).
-    #[error("invalid share target {0:?}: expected screen:<display> or window:<display>:<id>")]
+    #[error(
+        "invalid share target {0:?}: expected screen:<display>, window:<display>:<id> or portal"
+    )]
     BadTarget(String),
 }
 

@@ -61,6 +61,27 @@ impl BgraImage {
         }
     }
 
+    /// Copies rows of 4-byte pixels (`src_stride` bytes a row) into this picture's size, making
+    /// it opaque: B, G, R, x order, or R, G, B, x with `red_first` (PipeWire's `RGBx`).
+    #[cfg_attr(not(feature = "portal"), allow(dead_code))]
+    pub(crate) fn copy_from_rows(&mut self, src: &[u8], src_stride: usize, red_first: bool) {
+        let row_bytes = self.width as usize * 4;
+        for (y, dst) in self.data.chunks_exact_mut(self.stride).enumerate() {
+            let dst = &mut dst[..row_bytes];
+            let Some(src) = src.get(y * src_stride..y * src_stride + row_bytes) else {
+                dst.fill(0);
+                continue;
+            };
+            dst.copy_from_slice(src);
+            for d in dst.chunks_exact_mut(4) {
+                if red_first {
+                    d.swap(0, 2);
+                }
+                d[3] = 255;
+            }
+        }
+    }
+
     /// Blends a premultiplied ARGB cursor (`argb`, `w` x `h`, as XFixes gives it) with its
     /// top-left corner at (`left`, `top`) in this picture; the parts outside are clipped.
     pub(crate) fn blend_cursor(&mut self, argb: &[u32], w: u32, h: u32, left: i32, top: i32) {
@@ -171,6 +192,19 @@ mod tests {
         img.blend_cursor(&[half; 3], 2, 2, 0, 0);
         img.blend_cursor(&[0xff00_0000; 4], 2, 2, 3, 3);
         assert_eq!(img.pixel(3, 3).unwrap()[..3], [0; 3]);
+    }
+
+    #[test]
+    fn pixel_rows_copy_opaque_in_either_channel_order_and_short_rows_come_out_black() {
+        let mut img = BgraImage::new(2, 2);
+        // Row stride 12: 8 bytes of pixels and 4 of padding; the second row is cut short.
+        let src = [1, 2, 3, 0, 4, 5, 6, 0, 7, 7, 7, 7, 8, 8];
+        img.copy_from_rows(&src, 12, false);
+        assert_eq!(img.pixel(0, 0), Some([1, 2, 3, 255]));
+        assert_eq!(img.pixel(1, 0), Some([4, 5, 6, 255]));
+        assert_eq!(img.pixel(0, 1), Some([0, 0, 0, 0]));
+        img.copy_from_rows(&src, 12, true);
+        assert_eq!(img.pixel(0, 0), Some([3, 2, 1, 255]));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! X11 screen and window capture for Duet's screen sharing.
+//! Screen and window capture for Duet's screen sharing: X11, and Wayland through the portal.
 //!
 //! [`list_targets`] names what can be shared (the screen, then the mapped application windows
 //! with their titles), [`thumbnail`] gives a small picture of one for the picker, and a
@@ -46,10 +46,15 @@
 //!
 //! # Limits
 //!
-//! - X11 only. In a Wayland session without `DISPLAY`, everything fails with
-//!   [`ScreenError::Unsupported`]: Wayland capture goes through the xdg-desktop-portal
-//!   ScreenCast interface (and PipeWire), which this build does not include. With XWayland
-//!   (`DISPLAY` set) only XWayland windows can be captured.
+//! - **Wayland** goes through the desktop: with the `portal` feature, the target
+//!   [`ShareTarget::Portal`] asks the xdg-desktop-portal ScreenCast interface, the desktop lets
+//!   the user pick a screen or a window in its own dialog (so [`list_targets`] offers that one
+//!   target in a Wayland session, and [`thumbnail`] has no picture of it), and the frames come
+//!   over PipeWire, at the size and rate the desktop sends. Declined: [`ScreenError::Refused`];
+//!   the stream ended by the desktop: [`ScreenError::Portal`]. Without the feature (it needs
+//!   libpipewire-0.3 and libclang to build) a Wayland-only session is
+//!   [`ScreenError::Unsupported`]. With XWayland (`DISPLAY` set) the X targets capture
+//!   XWayland windows only.
 //! - Window capture needs the Composite extension (every current X server has it), else
 //!   [`ScreenError::Unsupported`].
 //! - 24- and 32-bit TrueColor only (all current servers); others are
@@ -59,17 +64,21 @@
 //! [`test_display`] starts a private `Xvfb` with a known picture for tests and bots.
 
 mod capture;
+mod capturer;
 mod cursor;
 mod display;
 mod error;
 mod grab;
 mod image;
 mod list;
+#[cfg(feature = "portal")]
+mod portal;
 mod shm;
 mod target;
 pub mod test_display;
 
-pub use capture::{Capture, ScreenCapturer};
+pub use capture::Capture;
+pub use capturer::ScreenCapturer;
 pub use error::ScreenError;
 pub use image::BgraImage;
 pub use list::{list_targets, thumbnail};

@@ -3,8 +3,8 @@
 use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, MapState, Window};
 use x11rb::rust_connection::RustConnection;
 
-use crate::capture::{Capture, ScreenCapturer};
-use crate::display::Display;
+use crate::capture::{Capture, X11Capturer};
+use crate::display::{Display, DisplayEnv};
 use crate::image::{fit, BgraImage};
 use crate::{ScreenError, ShareTarget, TargetInfo};
 
@@ -13,7 +13,19 @@ use crate::{ScreenError, ShareTarget, TargetInfo};
 /// Windows come from the window manager's `_NET_CLIENT_LIST` when it sets one (in its order);
 /// without a window manager, from the root window's viewable children that have a title.
 /// Windows that close while being listed are left out.
+///
+/// In a Wayland session without an X display (no `display` given, `DISPLAY` unset,
+/// `WAYLAND_DISPLAY` set), a build with the `portal` feature lists the one target
+/// [`ShareTarget::Portal`]: the desktop's dialog lists the screens and windows itself.
 pub fn list_targets(display: Option<&str>) -> Result<Vec<TargetInfo>, ScreenError> {
+    if cfg!(feature = "portal") && display.is_none() && DisplayEnv::from_process().wayland_only() {
+        return Ok(vec![TargetInfo {
+            target: ShareTarget::Portal,
+            title: "Screen or window (chosen in the system dialog)".into(),
+            width: 0,
+            height: 0,
+        }]);
+    }
     let d = Display::open(display)?;
     let conn = &d.conn;
     let root = d.root();
@@ -68,8 +80,13 @@ pub fn thumbnail(
     max_width: u32,
     max_height: u32,
 ) -> Result<BgraImage, ScreenError> {
+    if *target == ShareTarget::Portal {
+        return Err(ScreenError::Unsupported(
+            "the portal's choices are previewed in the desktop's own dialog".into(),
+        ));
+    }
     // One grab: a shared-memory segment is not worth setting up.
-    let mut capturer = ScreenCapturer::open_with(target, Display::open(target.display())?, false)?;
+    let mut capturer = X11Capturer::open_with(target, Display::open(target.display())?, false)?;
     match capturer.capture()? {
         Capture::Frame(frame) => Ok(frame.scaled_to_fit(max_width, max_height)),
         Capture::Hidden | Capture::Unchanged => {

@@ -17,6 +17,7 @@ use crate::ScreenError;
 /// | the screen of `:5` | `screen::5` |
 /// | window `0x1a00003` of `$DISPLAY` | `window:0x1a00003` |
 /// | window `0x1a00003` of `:5` | `window::5:0x1a00003` |
+/// | what the user picks in the desktop's screen-cast dialog (Wayland) | `portal` |
 ///
 /// The window id is the last `:`-separated field, hexadecimal with `0x` or decimal; everything
 /// between `window:` and it is the display name (which may itself hold colons).
@@ -35,6 +36,9 @@ pub enum ShareTarget {
     Screen { display: Option<String> },
     /// One top-level window, by its X id.
     Window { display: Option<String>, id: u32 },
+    /// A screen or a window the user picks in the desktop's own dialog: the xdg-desktop-portal
+    /// ScreenCast interface, the way to capture on Wayland (built with the `portal` feature).
+    Portal,
 }
 
 impl ShareTarget {
@@ -44,6 +48,7 @@ impl ShareTarget {
             ShareTarget::Screen { display } | ShareTarget::Window { display, .. } => {
                 display.as_deref()
             }
+            ShareTarget::Portal => None,
         }
     }
 }
@@ -58,6 +63,7 @@ impl fmt::Display for ShareTarget {
                 display: Some(d),
                 id,
             } => write!(f, "window:{d}:0x{id:x}"),
+            ShareTarget::Portal => f.write_str("portal"),
         }
     }
 }
@@ -70,6 +76,9 @@ impl FromStr for ShareTarget {
         let display = |d: &str| (!d.is_empty()).then(|| d.to_owned());
         if s == "screen" {
             return Ok(ShareTarget::Screen { display: None });
+        }
+        if s == "portal" {
+            return Ok(ShareTarget::Portal);
         }
         if let Some(d) = s.strip_prefix("screen:") {
             return Ok(ShareTarget::Screen {
@@ -94,8 +103,10 @@ impl FromStr for ShareTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetInfo {
     pub target: ShareTarget,
-    /// The window's title (`_NET_WM_NAME`, else `WM_NAME`), or `"Entire screen"`.
+    /// The window's title (`_NET_WM_NAME`, else `WM_NAME`), `"Entire screen"`, or for
+    /// [`ShareTarget::Portal`] `"Screen or window (chosen in the system dialog)"`.
     pub title: String,
+    /// The size in pixels (0 x 0 for the portal: known once the user picked).
     pub width: u32,
     pub height: u32,
 }
@@ -126,6 +137,7 @@ mod tests {
                 display: Some("host:0".into()),
                 id: u32::MAX,
             },
+            ShareTarget::Portal,
         ] {
             assert_eq!(t.to_string().parse::<ShareTarget>().unwrap(), t, "{t}");
         }

@@ -250,8 +250,8 @@ pub async fn answer_switch(
 pub struct ShareTarget {
     /// What `share_thumbnail` and `start_screen_share` take.
     id: String,
-    /// `screen` or `window`.
-    #[cfg_attr(test, ts(type = "\"screen\" | \"window\""))]
+    /// `screen`, `window`, or `portal` (Wayland: the desktop's own dialog picks either).
+    #[cfg_attr(test, ts(type = "\"screen\" | \"window\" | \"portal\""))]
     kind: String,
     /// The window's title (the page names a screen itself).
     title: String,

@@ -6,18 +6,21 @@ import type { I18nKey } from "../i18n/i18n";
 
 export type TargetGroups = { screens: ShareTarget[]; windows: ShareTarget[] };
 
-/** Screens first, then windows, each in the backend's order. */
+/** Screens first (with the Wayland desktop's own dialog, kind "portal"), then windows, each in
+ * the backend's order. */
 export function groupTargets(targets: readonly ShareTarget[]): TargetGroups {
   return {
-    screens: targets.filter((t) => t.kind === "screen"),
+    screens: targets.filter((t) => t.kind === "screen" || t.kind === "portal"),
     windows: targets.filter((t) => t.kind === "window"),
   };
 }
 
-/** A card's name: screens are numbered ("Entire screen 1"), windows keep their title. */
+/** A card's name: screens are numbered ("Entire screen 1"), windows keep their title, and the
+ * portal says the desktop will ask. */
 export function targetName(
   target: ShareTarget, groups: TargetGroups, tr: (key: I18nKey, vars?: Record<string, string>) => string,
 ): string {
+  if (target.kind === "portal") return tr("share.portal");
   if (target.kind === "screen") {
     return tr("share.entireScreen", { n: String(groups.screens.indexOf(target) + 1) });
   }

@@ -522,9 +522,9 @@ export type ShareTarget = {
  */
 id: string, 
 /**
- * `screen` or `window`.
+ * `screen`, `window`, or `portal` (Wayland: the desktop's own dialog picks either).
  */
-kind: "screen" | "window", 
+kind: "screen" | "window" | "portal", 
 /**
  * The window's title (the page names a screen itself).
  */

@@ -278,6 +278,7 @@ export const en: Record<I18nKey, string> = {
   "share.screens": "Screens",
   "share.windows": "Windows",
   "share.entireScreen": "Entire screen {n}",
+  "share.portal": "Screen or window (chosen in the system dialog)",
   "share.untitled": "Untitled window",
   "share.none": "Nothing to share: no display was found",
   "share.start": "Share",

@@ -276,6 +276,7 @@ export const zh = {
   "share.screens": "屏幕",
   "share.windows": "窗口",
   "share.entireScreen": "整个屏幕 {n}",
+  "share.portal": "屏幕或窗口（在系统对话框中选择）",
   "share.untitled": "无标题窗口",
   "share.none": "没有可共享的内容：未找到显示器",
   "share.start": "共享",

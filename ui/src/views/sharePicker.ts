@@ -3,7 +3,7 @@
 // one thumbnail each once a second (a grab of a small picture each: cheap, and nothing runs while
 // it is closed). "Share" (or a double click) shares the chosen one; Cancel or Escape closes it.
 import type { AppContext } from "../app/context";
-import { h, localize, setChildren } from "../app/dom";
+import { h, localize, setChildren, setText } from "../app/dom";
 import { groupTargets, keepChoice, targetName } from "../app/screenShare";
 import type { ShareTarget, Thumbnail } from "../backend/contract";
 import { t } from "../i18n/i18n";
@@ -80,7 +80,7 @@ export function sharePicker(ctx: AppContext): SharePicker {
     }
     kept.button.setAttribute("aria-pressed", String(target.id === chosen));
     kept.button.title = name;
-    kept.name.textContent = name;
+    setText(kept.name, name);
     return kept.button;
   };
 
@@ -103,7 +103,8 @@ export function sharePicker(ctx: AppContext): SharePicker {
     chosen = keepChoice(chosen, targets);
     forgetGone(thumbs, targets);
     render();
-    await Promise.all(targets.map(async (target) => {
+    // The portal's card (Wayland) has no picture: the desktop's own dialog previews its choices.
+    await Promise.all(targets.filter((target) => target.kind !== "portal").map(async (target) => {
       // A window that closed between the listing and its grab just keeps its last picture.
       const thumb = await ctx.commands.shareThumbnail(target.id, THUMB_W, THUMB_H).catch(() => null);
       if (!thumb || !isOpen()) return;
