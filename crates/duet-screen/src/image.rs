@@ -41,43 +41,40 @@ impl BgraImage {
     /// Copies a 32-bits-per-pixel X image (`src_stride` bytes a row) into this picture's size,
     /// making it opaque. `msb_first`: the server's image byte order is big-endian (A,R,G,B).
     pub(crate) fn copy_from_x(&mut self, src: &[u8], src_stride: usize, msb_first: bool) {
-        let row_bytes = self.width as usize * 4;
-        for (y, dst) in self.data.chunks_exact_mut(self.stride).enumerate() {
-            let dst = &mut dst[..row_bytes];
-            let Some(src) = src.get(y * src_stride..y * src_stride + row_bytes) else {
-                dst.fill(0);
-                continue;
-            };
-            if msb_first {
-                for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-                    d.copy_from_slice(&[s[3], s[2], s[1], 255]);
-                }
-            } else {
-                dst.copy_from_slice(src);
-                for d in dst.chunks_exact_mut(4) {
-                    d[3] = 255;
-                }
-            }
+        if !msb_first {
+            return self.copy_from_rows(src, src_stride, false);
         }
+        self.copy_rows(src, src_stride, |dst, src| {
+            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
+                d.copy_from_slice(&[s[3], s[2], s[1], 255]);
+            }
+        });
     }
 
     /// Copies rows of 4-byte pixels (`src_stride` bytes a row) into this picture's size, making
     /// it opaque: B, G, R, x order, or R, G, B, x with `red_first` (PipeWire's `RGBx`).
-    #[cfg_attr(not(feature = "portal"), allow(dead_code))]
     pub(crate) fn copy_from_rows(&mut self, src: &[u8], src_stride: usize, red_first: bool) {
-        let row_bytes = self.width as usize * 4;
-        for (y, dst) in self.data.chunks_exact_mut(self.stride).enumerate() {
-            let dst = &mut dst[..row_bytes];
-            let Some(src) = src.get(y * src_stride..y * src_stride + row_bytes) else {
-                dst.fill(0);
-                continue;
-            };
+        self.copy_rows(src, src_stride, |dst, src| {
             dst.copy_from_slice(src);
             for d in dst.chunks_exact_mut(4) {
                 if red_first {
                     d.swap(0, 2);
                 }
                 d[3] = 255;
+            }
+        });
+    }
+
+    /// Fills each row of this picture from the same row of `src` (`src_stride` bytes a row)
+    /// with `row(dst, src)`, both `width * 4` bytes; rows `src` is too short for come out
+    /// transparent black.
+    fn copy_rows(&mut self, src: &[u8], src_stride: usize, row: impl Fn(&mut [u8], &[u8])) {
+        let row_bytes = self.width as usize * 4;
+        for (y, dst) in self.data.chunks_exact_mut(self.stride).enumerate() {
+            let dst = &mut dst[..row_bytes];
+            match src.get(y * src_stride..y * src_stride + row_bytes) {
+                Some(src) => row(dst, src),
+                None => dst.fill(0),
             }
         }
     }
