@@ -246,6 +246,24 @@ impl User {
         Cli::spawn(command)
     }
 
+    /// Like [`User::cli`], with `env` added to its environment and `unset` taken out of it
+    /// (a client on another desktop: a Wayland session's variables, no `DISPLAY`).
+    pub fn cli_in(
+        &self,
+        device: &str,
+        args: &[&str],
+        env: &[(String, String)],
+        unset: &[&str],
+    ) -> Cli {
+        let mut command = Command::new(bin("duet-cli"));
+        command.args(self.login_args(device)).args(args);
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        for name in unset {
+            command.env_remove(name);
+        }
+        Cli::spawn(command)
+    }
+
     /// duet-cli's login flags for this user on `device`.
     pub fn login_args(&self, device: &str) -> Vec<String> {
         [

@@ -1,12 +1,16 @@
 //! Screen sharing between two duet-cli processes through the real server: the caller shares a
 //! private Xvfb display (`--screen :N`) from the answer on, the callee records what it receives
 //! (`--record-screen`), and the recording shows the display's picture: its background and a
-//! window on it, in their colours, at the display's size, beside the camera's test pattern.
+//! window on it, in their colours, at the display's size, beside the camera's test pattern. The
+//! same from a Wayland desktop through its screen-cast portal (`--screen portal`).
 
 use duet_e2e::*;
 use duet_media::source::y4m::Y4mSource;
 use duet_media::MediaError;
 use duet_screen::test_display::TestDisplay;
+use duet_screen::test_wayland::WaylandLab;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// The display's size; it fits the share's 1920x1080 box, so it is sent unscaled.
 const SCREEN: (u32, u32) = (1280, 720);
@@ -82,25 +86,14 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
     assert!(started(&caller.events, false), "{:?}", caller.events);
     assert!(started(&callee.events, true), "{:?}", callee.events);
 
-    let mut y4m = Y4mSource::open(&recording).expect("the callee recorded the screen");
-    let header = y4m.header();
+    let header = Y4mSource::open(&recording)
+        .expect("the callee recorded the screen")
+        .header();
     assert_eq!((header.width, header.height), SCREEN);
-    let mut frames = 0;
-    let mut last = None;
-    loop {
-        match y4m.read_frame() {
-            Ok(frame) => {
-                frames += 1;
-                last = Some(frame);
-            }
-            Err(MediaError::EndOfStream) => break,
-            Err(e) => panic!("unreadable recording: {e}"),
-        }
-    }
+    let (frame, frames) = last_recorded(&recording);
     // An unchanged screen sends a picture a second (and one at the start): a few seconds of
     // share leave at least three.
     assert!(frames >= 3, "{frames} screen frames recorded");
-    let frame = last.unwrap();
     let background = luma_at(&frame, 100, 100);
     let window = luma_at(&frame, x + w / 2, y + h / 2);
     assert!(
@@ -113,6 +106,82 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
         "window luma {window}, sent {}",
         luma(WINDOW)
     );
+}
+
+/// The last frame of a screen recording, and how many it holds.
+fn last_recorded(recording: &std::path::Path) -> (duet_media::I420Frame, usize) {
+    let mut y4m = Y4mSource::open(recording).expect("the callee recorded the screen");
+    let mut frames = 0;
+    let mut last = None;
+    loop {
+        match y4m.read_frame() {
+            Ok(frame) => {
+                frames += 1;
+                last = Some(frame);
+            }
+            Err(MediaError::EndOfStream) => break,
+            Err(e) => panic!("unreadable recording: {e}"),
+        }
+    }
+    (last.expect("at least one screen frame recorded"), frames)
+}
+
+#[test]
+fn a_wayland_desktops_screen_shared_through_its_portal_reaches_the_callee() {
+    const ORANGE: u32 = 0xff_80_00;
+    let lab = WaylandLab::start(640, 360, "#ff8000").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("screen.y4m");
+    let server = Server::start(&[]);
+    let (alice, bob) = (server.user("alice"), server.user("bob"));
+    let record = recording.display().to_string();
+    let listener = answering_bob(&bob, &["--record-screen", &record]);
+    // Alice is on the Wayland desktop: its session bus and runtime directory, no X display.
+    let caller = alice.cli_in(
+        "alice-1",
+        &sharing_call("portal", "6s"),
+        lab.env(),
+        &["DISPLAY"],
+    );
+    // The portal's backend sends a still screen once, when the cast starts; a screen in use
+    // is redrawn now and then, which this does (the same picture) until the call is over.
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut workspace = 1;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(500));
+                workspace = 3 - workspace;
+                let _ = lab.redraw(workspace);
+            }
+        });
+        let caller = caller.finish();
+        let callee = listener.finish();
+        done.store(true, Ordering::Relaxed);
+        assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
+        assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
+        let started = |events: &[serde_json::Value], remote: bool| {
+            events.iter().any(|e| {
+                event_name(e) == "SCREEN_SHARE_STARTED" && e["remote"] == serde_json::json!(remote)
+            })
+        };
+        assert!(started(&caller.events, false), "{:?}", caller.events);
+        assert!(started(&callee.events, true), "{:?}", callee.events);
+    });
+    let header = Y4mSource::open(&recording)
+        .expect("the callee recorded the screen")
+        .header();
+    assert_eq!((header.width, header.height), (640, 360));
+    let (frame, frames) = last_recorded(&recording);
+    assert!(frames >= 3, "{frames} screen frames recorded");
+    for (x, y) in [(20, 20), (320, 180), (600, 340)] {
+        let seen = luma_at(&frame, x, y);
+        assert!(
+            (seen - luma(ORANGE)).abs() <= 6.0,
+            "the desktop's orange at ({x}, {y}): luma {seen}, sent {}",
+            luma(ORANGE)
+        );
+    }
 }
 
 /// The caller's SCREEN_SHARE_STOPPED of its own share, and the callee's of the peer's.

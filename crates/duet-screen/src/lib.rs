@@ -61,7 +61,8 @@
 //!   [`ScreenError::Unsupported`].
 //! - The whole X screen is one target: several monitors of one screen come as one frame.
 //!
-//! [`test_display`] starts a private `Xvfb` with a known picture for tests and bots.
+//! [`test_display`] starts a private `Xvfb` with a known picture for tests and bots, and
+//! `test_wayland` a private headless Wayland desktop with its screen-cast portal.
 
 mod capture;
 mod capturer;
@@ -76,6 +77,8 @@ mod portal;
 mod shm;
 mod target;
 pub mod test_display;
+#[cfg(feature = "portal")]
+pub mod test_wayland;
 
 pub use capture::Capture;
 pub use capturer::ScreenCapturer;

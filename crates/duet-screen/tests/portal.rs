@@ -1,17 +1,16 @@
 //! Wayland screen capture through the real desktop stack: a headless sway whose
 //! xdg-desktop-portal (with its wlroots backend) answers the ScreenCast request and hands over a
-//! PipeWire stream (scripts/wayland-lab/lab.sh starts all of it in a private directory, and stops
-//! it when the test ends, passed or not). The portal's backend is set up to pick the one output
+//! PipeWire stream (`duet_screen::test_wayland`, scripts/wayland-lab/lab.sh: all of it in a
+//! private directory, stopped when the test ends, passed or not). The portal's backend is set up to pick the one output
 //! without a dialog, as a user would; then to fail its chooser, as a user declining.
 //!
 //! One test in its own binary: it points the process's session bus and Wayland variables at the
 //! lab.
 #![cfg(feature = "portal")]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use duet_screen::test_wayland::WaylandLab;
 use duet_screen::{list_targets, BgraImage, Capture, ScreenCapturer, ScreenError, ShareTarget};
 
 /// The lab's screen: 640x360, an orange background that the test turns blue.
@@ -21,108 +20,6 @@ const BLUE: [u8; 3] = [0xff, 0x40, 0x00];
 
 /// How long a step may take before the test gives up (it never times anything).
 const GUARD: Duration = Duration::from_secs(30);
-
-fn lab_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/wayland-lab/lab.sh")
-}
-
-/// A running lab, stopped (every process killed, its directory removed) when dropped.
-struct Lab {
-    /// The file the script keeps the lab's directory in: one per test run.
-    state: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl Lab {
-    fn start() -> Lab {
-        let state = std::env::temp_dir().join(format!("duet-wayland-lab-{}", std::process::id()));
-        let out = Command::new(lab_script())
-            .arg("start")
-            .env("LAB_STATE", &state)
-            .env("LAB_RES", format!("{}x{}", SIZE.0, SIZE.1))
-            .env("LAB_BG", "#ff8000")
-            .output()
-            .expect("run scripts/wayland-lab/lab.sh");
-        let lab = Lab {
-            state,
-            env: exports(&String::from_utf8_lossy(&out.stdout)),
-        };
-        assert!(
-            out.status.success(),
-            "the Wayland lab did not start (scripts/setup.sh test installs its packages):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
-    }
-
-    fn var(&self, name: &str) -> &str {
-        self.env
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_else(|| panic!("the lab printed no {name}: {:?}", self.env))
-    }
-
-    /// Runs `lab.sh` with `args` on this lab.
-    fn script(&self, args: &[&str]) {
-        let out = Command::new(lab_script())
-            .args(args)
-            .env("LAB_STATE", &self.state)
-            .output()
-            .expect("run scripts/wayland-lab/lab.sh");
-        assert!(
-            out.status.success(),
-            "lab.sh {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Kills the lab's process `name` (as `lab.sh` lists it in its `pids` file).
-    fn kill(&self, name: &str) {
-        let pids = std::fs::read_to_string(Path::new(self.var("LAB_DIR")).join("pids"))
-            .expect("the lab's pids file");
-        let pid = pids
-            .lines()
-            .filter_map(|line| line.split_once(' '))
-            .filter(|(n, _)| *n == name)
-            .map(|(_, pid)| pid.to_owned())
-            .next_back()
-            .unwrap_or_else(|| panic!("no {name} in the lab's pids: {pids}"));
-        let status = Command::new("kill").arg(&pid).status().expect("run kill");
-        assert!(status.success(), "kill {name} ({pid})");
-    }
-
-    /// Tells the lab's sway to do something (`swaymsg` on its socket).
-    fn swaymsg(&self, args: &[&str]) {
-        let status = Command::new("swaymsg")
-            .arg("-s")
-            .arg(self.var("SWAYSOCK"))
-            .args(args)
-            .env("XDG_RUNTIME_DIR", self.var("XDG_RUNTIME_DIR"))
-            .output()
-            .expect("run swaymsg")
-            .status;
-        assert!(status.success(), "swaymsg {args:?}");
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new(lab_script())
-            .arg("stop")
-            .env("LAB_STATE", &self.state)
-            .status();
-    }
-}
-
-/// The `export NAME='VALUE'` lines `lab.sh start` prints.
-fn exports(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|line| line.strip_prefix("export "))
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
-        .collect()
-}
 
 /// The colour (B, G, R) every sampled pixel has, if they agree.
 fn colour(image: &BgraImage) -> Option<[u8; 3]> {
@@ -141,7 +38,7 @@ fn colour(image: &BgraImage) -> Option<[u8; 3]> {
 /// only what changes; a first picture sent before the stream was linked is not sent again. So
 /// after each second without a frame the lab's screen is redrawn (a workspace switch: the same
 /// picture), as any screen in use is.
-fn wait_for_colour(lab: &Lab, capturer: &mut ScreenCapturer, wanted: [u8; 3]) -> BgraImage {
+fn wait_for_colour(lab: &WaylandLab, capturer: &mut ScreenCapturer, wanted: [u8; 3]) -> BgraImage {
     let started = Instant::now();
     let mut last_frame = Instant::now();
     let mut workspace = 1;
@@ -149,7 +46,7 @@ fn wait_for_colour(lab: &Lab, capturer: &mut ScreenCapturer, wanted: [u8; 3]) ->
     loop {
         if last_frame.elapsed() > Duration::from_secs(1) {
             workspace = 3 - workspace;
-            lab.swaymsg(&["workspace", "number", &workspace.to_string()]);
+            lab.redraw(workspace).expect("redraw the lab's screen");
             last_frame = Instant::now();
         }
         match capturer.capture() {
@@ -190,9 +87,9 @@ fn wait_for_error(capturer: &mut ScreenCapturer) -> ScreenError {
 #[test]
 fn the_portal_shares_the_screen_the_desktop_gives_follows_it_and_says_when_it_ends_or_is_declined()
 {
-    let lab = Lab::start();
+    let lab = WaylandLab::start(SIZE.0, SIZE.1, "#ff8000").unwrap_or_else(|e| panic!("{e}"));
     // This process is now a client of the lab's Wayland session, with no X display.
-    for (name, value) in &lab.env {
+    for (name, value) in lab.env() {
         std::env::set_var(name, value);
     }
     std::env::remove_var("DISPLAY");
@@ -210,22 +107,26 @@ fn the_portal_shares_the_screen_the_desktop_gives_follows_it_and_says_when_it_en
     assert!(first.data.chunks_exact(4).all(|p| p[3] == 255), "opaque");
 
     // 3. What changes on the screen comes through.
-    lab.swaymsg(&["output", "*", "bg", "#0040ff", "solid_color"]);
+    lab.swaymsg(&["output", "*", "bg", "#0040ff", "solid_color"])
+        .expect("turn the background blue");
     wait_for_colour(&lab, &mut capturer, BLUE);
 
     // 4. The desktop ends the cast (its portal backend goes away, as when the user stops it
     // from the desktop): the capture says so instead of waiting for frames forever.
-    lab.kill("xdpw");
+    lab.kill_portal_backend()
+        .expect("kill the portal's backend");
     let ended = wait_for_error(&mut capturer);
     assert!(
         matches!(&ended, ScreenError::Portal(reason) if reason.contains("ended")),
         "{ended:?}"
     );
     drop(capturer);
-    lab.script(&["xdpw", "normal"]);
+    lab.portal_backend("normal")
+        .expect("restart the portal's backend");
 
     // 5. The user declines in the desktop's dialog: nothing is shared, and it says so.
-    lab.script(&["xdpw", "refuse"]);
+    lab.portal_backend("refuse")
+        .expect("restart the portal's backend, refusing");
     let declined = ScreenCapturer::open(&ShareTarget::Portal).err();
     assert_eq!(declined, Some(ScreenError::Refused));
     assert_eq!(
