@@ -76,21 +76,8 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
     let screen = display.name().to_owned();
     let caller = alice.run("alice-1", &sharing_call(&screen, "6s"));
     let callee = listener.finish();
-    assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
-    assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
-    let started = |events: &[serde_json::Value], remote: bool| {
-        events.iter().any(|e| {
-            event_name(e) == "SCREEN_SHARE_STARTED" && e["remote"] == serde_json::json!(remote)
-        })
-    };
-    assert!(started(&caller.events, false), "{:?}", caller.events);
-    assert!(started(&callee.events, true), "{:?}", callee.events);
-
-    let header = Y4mSource::open(&recording)
-        .expect("the callee recorded the screen")
-        .header();
-    assert_eq!((header.width, header.height), SCREEN);
-    let (frame, frames) = last_recorded(&recording);
+    both_saw_the_share(&caller, &callee);
+    let (frame, frames) = last_recorded(&recording, SCREEN);
     // An unchanged screen sends a picture a second (and one at the start): a few seconds of
     // share leave at least three.
     assert!(frames >= 3, "{frames} screen frames recorded");
@@ -108,9 +95,24 @@ fn a_shared_display_reaches_the_callee_as_it_looks() {
     );
 }
 
-/// The last frame of a screen recording, and how many it holds.
-fn last_recorded(recording: &std::path::Path) -> (duet_media::I420Frame, usize) {
+/// Both calls completed, and both sides heard that the caller's share started.
+fn both_saw_the_share(caller: &Finished, callee: &Finished) {
+    assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
+    assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
+    let started = |events: &[serde_json::Value], remote: bool| {
+        events.iter().any(|e| {
+            event_name(e) == "SCREEN_SHARE_STARTED" && e["remote"] == serde_json::json!(remote)
+        })
+    };
+    assert!(started(&caller.events, false), "{:?}", caller.events);
+    assert!(started(&callee.events, true), "{:?}", callee.events);
+}
+
+/// The last frame of a screen recording of `size`, and how many frames it holds.
+fn last_recorded(recording: &std::path::Path, size: (u32, u32)) -> (duet_media::I420Frame, usize) {
     let mut y4m = Y4mSource::open(recording).expect("the callee recorded the screen");
+    let header = y4m.header();
+    assert_eq!((header.width, header.height), size);
     let mut frames = 0;
     let mut last = None;
     loop {
@@ -158,21 +160,9 @@ fn a_wayland_desktops_screen_shared_through_its_portal_reaches_the_callee() {
         let caller = caller.finish();
         let callee = listener.finish();
         done.store(true, Ordering::Relaxed);
-        assert_eq!(caller.code, 0, "caller: {:?}", caller.events);
-        assert_eq!(callee.code, 0, "callee: {:?}", callee.events);
-        let started = |events: &[serde_json::Value], remote: bool| {
-            events.iter().any(|e| {
-                event_name(e) == "SCREEN_SHARE_STARTED" && e["remote"] == serde_json::json!(remote)
-            })
-        };
-        assert!(started(&caller.events, false), "{:?}", caller.events);
-        assert!(started(&callee.events, true), "{:?}", callee.events);
+        both_saw_the_share(&caller, &callee);
     });
-    let header = Y4mSource::open(&recording)
-        .expect("the callee recorded the screen")
-        .header();
-    assert_eq!((header.width, header.height), (640, 360));
-    let (frame, frames) = last_recorded(&recording);
+    let (frame, frames) = last_recorded(&recording, (640, 360));
     assert!(frames >= 3, "{frames} screen frames recorded");
     for (x, y) in [(20, 20), (320, 180), (600, 340)] {
         let seen = luma_at(&frame, x, y);
