@@ -18,6 +18,8 @@
 mod call_waiting;
 #[path = "../src/gui/mod.rs"]
 mod gui;
+#[path = "gui_app/microphones.rs"]
+mod microphones;
 #[path = "gui_app/mini_window.rs"]
 mod mini_window;
 #[path = "gui_app/tab_bench.rs"]
@@ -1013,6 +1015,40 @@ fn recorded_centres(path: &Path) -> ((u32, u32), Vec<f64>) {
         centres.push(f64::from(frame.y[frame.stride_y * y + x]));
     }
     ((header.width, header.height), centres)
+}
+
+/// The microphone switched during a call, on the app's real microphone path (its own app on a
+/// private PulseAudio with two microphones; see gui_app/microphones.rs): the bot hears the default
+/// microphone, then the one picked from the menu beside the mute button.
+#[test]
+fn the_app_switches_the_microphone_during_a_call() {
+    let pulse = microphones::two_microphones();
+    let mut run = Run::start_with(|env| microphones::on_pulse(env, &pulse));
+    run.sign_in_as_alice();
+    let recording = run.desktop.dir.path().join("bot-heard.wav");
+    let record = recording.display().to_string();
+    let mut bot = run.bot(
+        "bot-mic",
+        &[
+            "listen",
+            "--auto",
+            "accept",
+            "--count",
+            "1",
+            "--record-audio",
+            &record,
+        ],
+    );
+    bot.wait_for("RESYNCED");
+    let app = run.app.on(Window::Main);
+    app.click("call-audio-bot");
+    app.wait_visible("call-screen");
+    microphones::microphone_switch_step(&mut run, &recording);
+    let app = run.app.on(Window::Main);
+    app.click("btn-hangup");
+    app.wait_hidden("call-screen");
+    let done = bot.finish();
+    assert_eq!(done.code, 0, "the call completes: {:?}", done.events);
 }
 
 #[test]

@@ -90,9 +90,10 @@ impl CallDevices {
         self.playout.send(PlayoutCommand::Sink(sink));
     }
 
-    /// Plays into `id` from now on (if the speaker is on); a device that does not open is
-    /// reported and the previous one keeps playing.
-    pub(crate) fn select(
+    /// Captures from or plays into `id` from now on (a speaker if it is on); a device that does
+    /// not open (within duet-media's `OPEN_DEADLINE` for a camera or a microphone, opened off
+    /// this task) is reported and the previous one keeps going.
+    pub(crate) async fn select(
         &mut self,
         media: &CallMedia,
         config: &mut MediaConfig,
@@ -114,7 +115,7 @@ impl CallDevices {
                 config.video_input = input;
                 // An audio call opens the chosen camera when it becomes a video call.
                 if video_open {
-                    if let Err(error) = media.set_video_source(&config.video_input) {
+                    if let Err(error) = media.set_video_source(&config.video_input).await {
                         warn!(%error, "camera not switched");
                     }
                 }
@@ -122,7 +123,7 @@ impl CallDevices {
             DeviceSource::Microphone(input) => {
                 config.audio_input = input;
                 if config.open_microphone {
-                    if let Err(error) = media.set_audio_source(&config.audio_input) {
+                    if let Err(error) = media.set_audio_source(&config.audio_input).await {
                         warn!(%error, "microphone not switched");
                     }
                 }

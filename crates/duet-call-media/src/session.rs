@@ -138,13 +138,13 @@ fn plug(media: &CallMedia, setup: &MediaSetup, call: &MediaCallInfo, echo: Optio
 
 /// Opens the call's video source (camera, file, pattern or echo) at the call's size; reports
 /// failures as events.
-fn open_video(media: &CallMedia, config: &MediaConfig, echo: Option<&EchoLine>) {
+async fn open_video(media: &CallMedia, config: &MediaConfig, echo: Option<&EchoLine>) {
     let result = match echo {
         Some(line) => {
             let source = line.video_source(config.video_size(), config.frame_rate);
             media.replace_video_source(Some(source))
         }
-        None => media.set_video_source(&config.video_input),
+        None => media.set_video_source(&config.video_input).await,
     };
     if let Err(error) = result {
         warn!(%error, "video source not opened");
@@ -184,7 +184,7 @@ async fn drive(
         .is_none()
         .then(|| CallDevices::install(&media, &setup, &call, &events));
     if echo.is_some() && video_open {
-        open_video(&media, &config, echo.as_ref());
+        open_video(&media, &config, echo.as_ref()).await;
     }
     info!("media started");
 
@@ -211,11 +211,13 @@ async fn drive(
                 Some(Command::CallType(CallType::Video)) if !video_open && setup.config.open_camera => {
                     info!("video call: camera opened");
                     video_open = true;
-                    open_video(&media, &config, echo.as_ref());
+                    open_video(&media, &config, echo.as_ref()).await;
                 }
                 Some(Command::CallType(_)) => {}
                 Some(Command::SelectDevice(kind, id)) => match devices.as_mut() {
-                    Some(devices) => devices.select(&media, &mut config, video_open, kind, &id),
+                    Some(devices) => {
+                        devices.select(&media, &mut config, video_open, kind, &id).await
+                    }
                     None => debug!(%kind, id, "the echo has no devices"),
                 },
                 Some(Command::RemoteAudioMuted(muted)) => {

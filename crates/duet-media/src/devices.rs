@@ -3,6 +3,7 @@
 use cpal::traits::{DeviceTrait, HostTrait};
 use serde::{Deserialize, Serialize};
 
+use crate::audio_host;
 use crate::error::DeviceKind;
 
 /// A capture or playback device as shown to the user.
@@ -18,15 +19,11 @@ pub struct DeviceInfo {
     pub name: String,
 }
 
-/// The audio system in use: cpal's PulseAudio host when a PulseAudio (or PipeWire's Pulse)
-/// server answers, its ALSA host otherwise (cpal's `default_host` makes that choice).
-fn audio_host() -> cpal::Host {
-    cpal::default_host()
-}
-
-/// Which audio system the devices come from: "PulseAudio" or "ALSA" (for diagnostics).
+/// Which audio system the devices come from: "PulseAudio" or "ALSA" (for diagnostics). That is
+/// cpal's PulseAudio host when a PulseAudio (or PipeWire's Pulse) server answers, its ALSA host
+/// otherwise; the process keeps one ([`crate::audio_host`]).
 pub fn audio_system() -> &'static str {
-    audio_host().id().name()
+    audio_host::current().id().name()
 }
 
 /// Cameras present; empty when there are none.
@@ -38,26 +35,28 @@ pub fn list_cameras() -> Vec<DeviceInfo> {
 /// chosen); empty when there are none or no audio system runs. PulseAudio's monitors of its
 /// outputs (what a speaker plays, not a microphone) are left out.
 pub fn list_microphones() -> Vec<DeviceInfo> {
-    let host = audio_host();
-    let found = host
-        .input_devices()
-        .map(|devices| describe(devices, DeviceKind::Microphone))
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| !is_monitor(&d.id))
-        .collect();
-    default_first(found, host.default_input_device().map(|d| device_id(&d)))
+    let listed = audio_host::with_host(|host| {
+        let found = describe(host.input_devices()?, DeviceKind::Microphone);
+        Ok((found, host.default_input_device().map(|d| device_id(&d))))
+    });
+    let Ok((found, default)) = listed else {
+        return Vec::new();
+    };
+    let found = found.into_iter().filter(|d| !is_monitor(&d.id)).collect();
+    default_first(found, default)
 }
 
 /// Speakers present, the system's default first; empty when there are none or no audio system
 /// runs.
 pub fn list_speakers() -> Vec<DeviceInfo> {
-    let host = audio_host();
-    let found = host
-        .output_devices()
-        .map(|devices| describe(devices, DeviceKind::Speaker))
-        .unwrap_or_default();
-    default_first(found, host.default_output_device().map(|d| device_id(&d)))
+    let listed = audio_host::with_host(|host| {
+        let found = describe(host.output_devices()?, DeviceKind::Speaker);
+        Ok((found, host.default_output_device().map(|d| device_id(&d))))
+    });
+    let Ok((found, default)) = listed else {
+        return Vec::new();
+    };
+    default_first(found, default)
 }
 
 /// Moves the device whose id is `default` to the front, keeping the others' order: a menu that
@@ -104,16 +103,22 @@ fn device_id(device: &cpal::Device) -> String {
 /// Finds an audio device by id, or by name (what earlier versions stored), or the default one
 /// when `wanted` is None.
 pub(crate) fn find_audio_device(wanted: Option<&str>, kind: DeviceKind) -> Option<cpal::Device> {
-    let host = audio_host();
+    // Listing first also finds out whether the kept host's server is still there.
+    let (devices, default) = audio_host::with_host(|host| {
+        Ok(match kind {
+            DeviceKind::Microphone => (
+                host.input_devices()?.collect::<Vec<_>>(),
+                host.default_input_device(),
+            ),
+            _ => (
+                host.output_devices()?.collect(),
+                host.default_output_device(),
+            ),
+        })
+    })
+    .ok()?;
     let Some(wanted) = wanted else {
-        return match kind {
-            DeviceKind::Microphone => host.default_input_device(),
-            _ => host.default_output_device(),
-        };
-    };
-    let devices: Vec<cpal::Device> = match kind {
-        DeviceKind::Microphone => host.input_devices().ok()?.collect(),
-        _ => host.output_devices().ok()?.collect(),
+        return default;
     };
     let by_id = devices.iter().position(|d| device_id(d) == wanted);
     let at = by_id.or_else(|| devices.iter().position(|d| device_name(d) == wanted))?;

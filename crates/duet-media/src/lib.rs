@@ -7,6 +7,7 @@
 //! The SDK drives a call through [`session::CallMedia`] and relays [`signal::MediaSignal`]s.
 
 pub mod audio;
+mod audio_host;
 pub mod beauty;
 pub mod codec;
 pub mod config;

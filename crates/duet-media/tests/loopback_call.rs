@@ -184,7 +184,10 @@ async fn switching_the_video_source_keeps_the_call() {
     wait_for_within("10 frames at the callee", LIMIT, || b.video.frames() >= 10).await;
 
     // A fresh test pattern restarts frame numbers at 0: the far side must see that happen.
-    a.media.set_video_source(&VideoInput::TestPattern).unwrap();
+    a.media
+        .set_video_source(&VideoInput::TestPattern)
+        .await
+        .unwrap();
     wait_for_within("the callee to see frame numbers restart", LIMIT, || {
         let numbers: Vec<u32> = b
             .video
@@ -238,14 +241,16 @@ async fn switching_the_video_source_keeps_the_call() {
     let wav = std::env::temp_dir().join(format!("duet-switch-{}.wav", std::process::id()));
     b.media
         .set_audio_sink(&AudioOutput::WavFile { path: wav.clone() })
+        .await
         .unwrap();
     a.media
         .set_audio_source(&AudioInput::Tone {
             frequency_hz: SWITCHED_TONE,
         })
+        .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    b.media.set_audio_sink(&AudioOutput::Null).unwrap();
+    b.media.set_audio_sink(&AudioOutput::Null).await.unwrap();
     let recorded: Vec<i16> = hound::WavReader::open(&wav)
         .unwrap()
         .into_samples::<i16>()
@@ -268,6 +273,7 @@ async fn switching_the_video_source_keeps_the_call() {
     assert!(a
         .media
         .set_video_source(&VideoInput::Camera { index: Some(77) })
+        .await
         .is_err());
     recv_matching(
         &mut a.events,

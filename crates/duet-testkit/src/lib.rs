@@ -22,7 +22,7 @@ pub mod tls;
 pub mod wait;
 
 pub use postgres::TempPostgres;
-pub use pulse::TempPulse;
+pub use pulse::{humming_microphone, TempPulse};
 pub use raw::RawPeer;
 pub use redis::TempRedis;
 pub use sdk::{

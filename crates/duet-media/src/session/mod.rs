@@ -21,6 +21,7 @@ mod bandwidth;
 pub mod bitrate;
 mod control;
 mod delay_half;
+mod device_open;
 mod estimate;
 mod events;
 mod handler;
@@ -48,6 +49,7 @@ pub use assembler::{
     AssembledFrame, AssemblyOutcome, Vp8Assembler, MAX_GAP_WAIT, MAX_HELD_PACKETS,
 };
 pub use control::Availability;
+pub use device_open::OPEN_DEADLINE;
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};
 pub use video_pause::{
@@ -70,6 +72,7 @@ use crate::sink::{open_audio_output, AudioSink, VideoSink};
 use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
 use audio_playout::PlayoutCommand;
 use audio_send::AudioCommand;
+use device_open::open_within;
 use shared::{lock, Phase, Shared};
 use video_capture::VideoCommand;
 use video_decode::DecodeCommand;
@@ -207,11 +210,16 @@ impl CallMedia {
         self.shared.send_video(VideoCommand::SetEnabled(enabled));
     }
 
-    /// Switches the video source mid-call; on failure the old source keeps running.
-    pub fn set_video_source(&self, input: &VideoInput) -> MediaResult<()> {
+    /// Switches the video source mid-call; on failure (or when it does not open within
+    /// [`OPEN_DEADLINE`]) the old source keeps running, and the failure is reported.
+    pub async fn set_video_source(&self, input: &VideoInput) -> MediaResult<()> {
         let (w, h) = self.shared.config.video_size();
-        let source = open_video_input(input, w, h, self.shared.config.frame_rate)
-            .inspect_err(|e| self.shared.report_device(e, DeviceKind::Camera))?;
+        let (input, fps) = (input.clone(), self.shared.config.frame_rate);
+        let source = open_within(DeviceKind::Camera, OPEN_DEADLINE, move || {
+            open_video_input(&input, w, h, fps)
+        })
+        .await
+        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Camera))?;
         self.replace_video_source(source)
     }
 
@@ -232,10 +240,15 @@ impl CallMedia {
         }
     }
 
-    /// Switches the audio source mid-call; on failure the old source keeps running.
-    pub fn set_audio_source(&self, input: &AudioInput) -> MediaResult<()> {
-        let source = open_audio_input(input)
-            .inspect_err(|e| self.shared.report_device(e, DeviceKind::Microphone))?;
+    /// Switches the audio source mid-call; on failure (or when it does not open within
+    /// [`OPEN_DEADLINE`]) the old source keeps running, and the failure is reported.
+    pub async fn set_audio_source(&self, input: &AudioInput) -> MediaResult<()> {
+        let input = input.clone();
+        let source = open_within(DeviceKind::Microphone, OPEN_DEADLINE, move || {
+            open_audio_input(&input)
+        })
+        .await
+        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Microphone))?;
         self.replace_audio_source(source)
     }
 
@@ -247,10 +260,15 @@ impl CallMedia {
         }
     }
 
-    /// Switches where remote audio plays mid-call; on failure the old sink keeps playing.
-    pub fn set_audio_sink(&self, output: &AudioOutput) -> MediaResult<()> {
-        let sink = open_audio_output(output)
-            .inspect_err(|e| self.shared.report_device(e, DeviceKind::Speaker))?;
+    /// Switches where remote audio plays mid-call; on failure (or when it does not open within
+    /// [`OPEN_DEADLINE`]) the old sink keeps playing, and the failure is reported.
+    pub async fn set_audio_sink(&self, output: &AudioOutput) -> MediaResult<()> {
+        let output = output.clone();
+        let sink = open_within(DeviceKind::Speaker, OPEN_DEADLINE, move || {
+            open_audio_output(&output)
+        })
+        .await
+        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Speaker))?;
         self.replace_audio_sink(sink);
         Ok(())
     }

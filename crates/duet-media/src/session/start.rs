@@ -18,6 +18,7 @@ use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::peer_connection::PeerConnection;
 use webrtc::rtp_transceiver::RtpSender;
 
+use super::device_open::{open_within, OPEN_DEADLINE};
 use super::events::{ConnectionState, MediaEvent, Role};
 use super::lane::Lane;
 use super::shared::{Inboxes, Shared};
@@ -58,7 +59,7 @@ impl CallMedia {
         let runtime = tokio::runtime::Handle::current();
         let (shared, inboxes) = Shared::new(role, config.clone(), events, runtime);
         let shared = Arc::new(shared);
-        let devices = open_devices(&shared, &config);
+        let devices = open_devices(&shared, &config).await;
 
         let handler = Arc::new(handler::Handler {
             shared: shared.clone(),
@@ -113,26 +114,34 @@ impl CallMedia {
     }
 }
 
-/// Opens the sources, the speaker and the audio processing `config` asks for.
-fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
+/// Opens the sources, the speaker and the audio processing `config` asks for. The three devices
+/// open at once, each on its own thread and within [`OPEN_DEADLINE`]: one that fails or hangs
+/// is reported, and the call starts without it.
+async fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
     let (w, h) = config.video_size();
-    let video_source = if config.open_camera {
-        open_video_input(&config.video_input, w, h, config.frame_rate)
-            .inspect_err(|e| shared.report_device(e, DeviceKind::Camera))
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    let audio_source = if config.open_microphone {
-        open_audio_input(&config.audio_input)
-            .inspect_err(|e| shared.report_device(e, DeviceKind::Microphone))
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    let audio_sink = open_audio_output(&config.audio_output).unwrap_or_else(|e| {
+    let (camera, fps) = (config.video_input.clone(), config.frame_rate);
+    let microphone = config.audio_input.clone();
+    let speaker = config.audio_output.clone();
+    let (video_source, audio_source, audio_sink) = tokio::join!(
+        open_if(config.open_camera, DeviceKind::Camera, move || {
+            open_video_input(&camera, w, h, fps)
+        }),
+        open_if(config.open_microphone, DeviceKind::Microphone, move || {
+            open_audio_input(&microphone)
+        }),
+        open_within(DeviceKind::Speaker, OPEN_DEADLINE, move || {
+            open_audio_output(&speaker)
+        }),
+    );
+    let video_source = video_source
+        .inspect_err(|e| shared.report_device(e, DeviceKind::Camera))
+        .ok()
+        .flatten();
+    let audio_source = audio_source
+        .inspect_err(|e| shared.report_device(e, DeviceKind::Microphone))
+        .ok()
+        .flatten();
+    let audio_sink = audio_sink.unwrap_or_else(|e| {
         shared.report_device(&e, DeviceKind::Speaker);
         Box::new(NullSink)
     });
@@ -153,6 +162,18 @@ fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
         audio_sink,
         processor,
         reference,
+    }
+}
+
+/// Opens a source within [`OPEN_DEADLINE`] when it is `wanted`; `Ok(None)` when not.
+async fn open_if<T: Send + 'static>(
+    wanted: bool,
+    kind: DeviceKind,
+    open: impl FnOnce() -> MediaResult<Option<T>> + Send + 'static,
+) -> MediaResult<Option<T>> {
+    match wanted {
+        true => open_within(kind, OPEN_DEADLINE, open).await,
+        false => Ok(None),
     }
 }
 
