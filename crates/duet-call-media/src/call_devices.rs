@@ -2,8 +2,9 @@
 //! silenced or not, the speaker on or off, and camera or microphone changes during the call.
 
 use duet_callkit::{DeviceKind, MediaCallInfo, MediaEvents};
+use duet_media::session::{open_within, OPEN_DEADLINE};
 use duet_media::sink::{open_audio_output, AudioSink};
-use duet_media::{AudioOutput, CallMedia, MediaConfig, MediaResult};
+use duet_media::{AudioOutput, CallMedia, DeviceKind as MediaDeviceKind, MediaConfig};
 use tracing::{info, warn};
 
 use crate::devices::{parse, DeviceSource};
@@ -40,7 +41,7 @@ pub(crate) fn choose_sources(config: &mut MediaConfig, call: &MediaCallInfo) {
 impl CallDevices {
     /// Makes `media` play the peer as `call.choices` say: through the chosen speaker, the
     /// setup's sink or its output; nowhere when the speaker is off.
-    pub(crate) fn install(
+    pub(crate) async fn install(
         media: &CallMedia,
         setup: &MediaSetup,
         call: &MediaCallInfo,
@@ -69,7 +70,9 @@ impl CallDevices {
             playout: control,
         };
         media.replace_audio_sink(Box::new(playout));
-        devices.set_speaker_enabled(call.choices.speaker_enabled);
+        devices
+            .set_speaker_enabled(call.choices.speaker_enabled)
+            .await;
         devices
     }
 
@@ -80,13 +83,16 @@ impl CallDevices {
     }
 
     /// Opens the speaker and plays the peer, or releases the speaker.
-    pub(crate) fn set_speaker_enabled(&mut self, enabled: bool) {
+    pub(crate) async fn set_speaker_enabled(&mut self, enabled: bool) {
         if enabled == self.speaker_on {
             return;
         }
         info!(enabled, "speaker");
         self.speaker_on = enabled;
-        let sink = if enabled { self.open_speaker() } else { None };
+        let sink = match enabled {
+            true => self.open_speaker().await,
+            false => None,
+        };
         self.playout.send(PlayoutCommand::Sink(sink));
     }
 
@@ -133,7 +139,7 @@ impl CallDevices {
                 if !self.speaker_on {
                     return;
                 }
-                match self.open_speaker() {
+                match self.open_speaker().await {
                     Some(sink) => self.playout.send(PlayoutCommand::Sink(Some(sink))),
                     None => self.speaker = previous,
                 }
@@ -141,14 +147,21 @@ impl CallDevices {
         }
     }
 
-    /// The speaker to play into now, or `None` (reported) when it cannot be opened.
-    fn open_speaker(&self) -> Option<Box<dyn AudioSink>> {
-        let opened: MediaResult<Box<dyn AudioSink>> = match (&self.speaker, &self.setup.audio_sink)
-        {
-            (Some(output), _) => open_audio_output(output),
-            (None, Some(factory)) => factory(&self.call.call_id),
-            (None, None) => open_audio_output(&self.setup.config.audio_output),
-        };
+    /// The speaker to play into now, or `None` (reported) when it cannot be opened. Opened off
+    /// the media task, within duet-media's `OPEN_DEADLINE`, as the camera and the microphone.
+    async fn open_speaker(&self) -> Option<Box<dyn AudioSink>> {
+        let speaker = self.speaker.clone();
+        let factory = self.setup.audio_sink.clone();
+        let call_id = self.call.call_id.clone();
+        let output = self.setup.config.audio_output.clone();
+        let opened = open_within(MediaDeviceKind::Speaker, OPEN_DEADLINE, move || {
+            match (speaker, factory) {
+                (Some(chosen), _) => open_audio_output(&chosen),
+                (None, Some(factory)) => factory(&call_id),
+                (None, None) => open_audio_output(&output),
+            }
+        })
+        .await;
         opened
             .inspect_err(|error| {
                 warn!(%error, "speaker not opened");

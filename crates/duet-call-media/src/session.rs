@@ -180,9 +180,10 @@ async fn drive(
     let echo = setup.echo_delay.map(EchoLine::new);
     plug(&media, &setup, &call, echo.as_ref());
     // The echo sends back what it receives: it has no devices to choose.
-    let mut devices = echo
-        .is_none()
-        .then(|| CallDevices::install(&media, &setup, &call, &events));
+    let mut devices = match echo {
+        None => Some(CallDevices::install(&media, &setup, &call, &events).await),
+        Some(_) => None,
+    };
     if echo.is_some() && video_open {
         open_video(&media, &config, echo.as_ref()).await;
     }
@@ -227,7 +228,7 @@ async fn drive(
                 }
                 Some(Command::SpeakerEnabled(enabled)) => {
                     if let Some(devices) = devices.as_mut() {
-                        devices.set_speaker_enabled(enabled);
+                        devices.set_speaker_enabled(enabled).await;
                     }
                 }
                 Some(Command::StartScreenShare(target)) => {

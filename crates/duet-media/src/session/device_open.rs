@@ -18,7 +18,7 @@ pub const OPEN_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Runs `open` on a new thread and returns what it opened, or a device error for `kind` when it
 /// took longer than `deadline` (or its thread could not start, or panicked).
-pub(crate) async fn open_within<T: Send + 'static>(
+pub async fn open_within<T: Send + 'static>(
     kind: DeviceKind,
     deadline: Duration,
     open: impl FnOnce() -> MediaResult<T> + Send + 'static,

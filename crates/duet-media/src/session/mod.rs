@@ -49,7 +49,7 @@ pub use assembler::{
     AssembledFrame, AssemblyOutcome, Vp8Assembler, MAX_GAP_WAIT, MAX_HELD_PACKETS,
 };
 pub use control::Availability;
-pub use device_open::OPEN_DEADLINE;
+pub use device_open::{open_within, OPEN_DEADLINE};
 pub use events::{CallStats, ConnectionState, MediaEvent, Role};
 pub use stats::{read_report, PathReport};
 pub use video_pause::{
@@ -72,7 +72,6 @@ use crate::sink::{open_audio_output, AudioSink, VideoSink};
 use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
 use audio_playout::PlayoutCommand;
 use audio_send::AudioCommand;
-use device_open::open_within;
 use shared::{lock, Phase, Shared};
 use video_capture::VideoCommand;
 use video_decode::DecodeCommand;
