@@ -1,5 +1,6 @@
 //! One call's devices: where the peer plays (the chosen speaker, the setup's sink or output),
 //! silenced or not, the speaker on or off, and camera or microphone changes during the call.
+//! Every device opens off the call's media task, within duet-media's `OPEN_DEADLINE`.
 
 use duet_callkit::{DeviceKind, MediaCallInfo, MediaEvents};
 use duet_media::session::{open_within, OPEN_DEADLINE};
@@ -97,8 +98,8 @@ impl CallDevices {
     }
 
     /// Captures from or plays into `id` from now on (a speaker if it is on); a device that does
-    /// not open (within duet-media's `OPEN_DEADLINE` for a camera or a microphone, opened off
-    /// this task) is reported and the previous one keeps going.
+    /// not open (opened off this task, within duet-media's `OPEN_DEADLINE`) is reported and the
+    /// previous one keeps going.
     pub(crate) async fn select(
         &mut self,
         media: &CallMedia,
