@@ -21,7 +21,7 @@ pub struct DeviceInfo {
 
 /// Which audio system the devices come from: "PulseAudio" or "ALSA" (for diagnostics). That is
 /// cpal's PulseAudio host when a PulseAudio (or PipeWire's Pulse) server answers, its ALSA host
-/// otherwise; the process keeps one ([`crate::audio_host`]).
+/// otherwise; the process keeps one (`audio_host.rs`).
 pub fn audio_system() -> &'static str {
     audio_host::current().id().name()
 }
@@ -103,18 +103,19 @@ fn device_id(device: &cpal::Device) -> String {
 /// Finds an audio device by id, or by name (what earlier versions stored), or the default one
 /// when `wanted` is None.
 pub(crate) fn find_audio_device(wanted: Option<&str>, kind: DeviceKind) -> Option<cpal::Device> {
-    // Listing first also finds out whether the kept host's server is still there.
+    // Listing first also finds out whether the kept host's server is still there; the default
+    // device is asked for only when none is named.
     let (devices, default) = audio_host::with_host(|host| {
-        Ok(match kind {
-            DeviceKind::Microphone => (
-                host.input_devices()?.collect::<Vec<_>>(),
-                host.default_input_device(),
-            ),
-            _ => (
-                host.output_devices()?.collect(),
-                host.default_output_device(),
-            ),
-        })
+        let devices: Vec<cpal::Device> = match kind {
+            DeviceKind::Microphone => host.input_devices()?.collect(),
+            _ => host.output_devices()?.collect(),
+        };
+        let default = match (wanted, kind) {
+            (Some(_), _) => None,
+            (None, DeviceKind::Microphone) => host.default_input_device(),
+            (None, _) => host.default_output_device(),
+        };
+        Ok((devices, default))
     })
     .ok()?;
     let Some(wanted) = wanted else {

@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use super::shared::Shared;
 use crate::error::{DeviceKind, MediaError, MediaResult};
 
 /// How long a call waits for a device to open. Cameras take up to a couple of seconds to
@@ -42,6 +43,18 @@ pub async fn open_within<T: Send + 'static>(
             deadline.as_secs()
         ))),
     }
+}
+
+/// [`open_within`] at [`OPEN_DEADLINE`] for a call: a failure is also reported as the call's
+/// device event.
+pub(super) async fn open_reported<T: Send + 'static>(
+    shared: &Shared,
+    kind: DeviceKind,
+    open: impl FnOnce() -> MediaResult<T> + Send + 'static,
+) -> MediaResult<T> {
+    open_within(kind, OPEN_DEADLINE, open)
+        .await
+        .inspect_err(|e| shared.report_device(e, kind))
 }
 
 #[cfg(test)]

@@ -72,6 +72,7 @@ use crate::sink::{open_audio_output, AudioSink, VideoSink};
 use crate::source::{open_audio_input, open_video_input, AudioSource, VideoSource};
 use audio_playout::PlayoutCommand;
 use audio_send::AudioCommand;
+use device_open::open_reported;
 use shared::{lock, Phase, Shared};
 use video_capture::VideoCommand;
 use video_decode::DecodeCommand;
@@ -214,11 +215,10 @@ impl CallMedia {
     pub async fn set_video_source(&self, input: &VideoInput) -> MediaResult<()> {
         let (w, h) = self.shared.config.video_size();
         let (input, fps) = (input.clone(), self.shared.config.frame_rate);
-        let source = open_within(DeviceKind::Camera, OPEN_DEADLINE, move || {
+        let source = open_reported(&self.shared, DeviceKind::Camera, move || {
             open_video_input(&input, w, h, fps)
         })
-        .await
-        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Camera))?;
+        .await?;
         self.replace_video_source(source)
     }
 
@@ -243,11 +243,10 @@ impl CallMedia {
     /// [`OPEN_DEADLINE`]) the old source keeps running, and the failure is reported.
     pub async fn set_audio_source(&self, input: &AudioInput) -> MediaResult<()> {
         let input = input.clone();
-        let source = open_within(DeviceKind::Microphone, OPEN_DEADLINE, move || {
+        let source = open_reported(&self.shared, DeviceKind::Microphone, move || {
             open_audio_input(&input)
         })
-        .await
-        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Microphone))?;
+        .await?;
         self.replace_audio_source(source)
     }
 
@@ -263,11 +262,10 @@ impl CallMedia {
     /// [`OPEN_DEADLINE`]) the old sink keeps playing, and the failure is reported.
     pub async fn set_audio_sink(&self, output: &AudioOutput) -> MediaResult<()> {
         let output = output.clone();
-        let sink = open_within(DeviceKind::Speaker, OPEN_DEADLINE, move || {
+        let sink = open_reported(&self.shared, DeviceKind::Speaker, move || {
             open_audio_output(&output)
         })
-        .await
-        .inspect_err(|e| self.shared.report_device(e, DeviceKind::Speaker))?;
+        .await?;
         self.replace_audio_sink(sink);
         Ok(())
     }
