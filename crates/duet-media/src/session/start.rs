@@ -18,7 +18,7 @@ use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::peer_connection::PeerConnection;
 use webrtc::rtp_transceiver::RtpSender;
 
-use super::device_open::open_reported;
+use super::device_open::{open_within, OPEN_DEADLINE};
 use super::events::{ConnectionState, MediaEvent, Role};
 use super::lane::Lane;
 use super::shared::{Inboxes, Shared};
@@ -115,7 +115,7 @@ impl CallMedia {
 }
 
 /// Opens the sources, the speaker and the audio processing `config` asks for. The three devices
-/// open at once, each on its own thread and within [`OPEN_DEADLINE`](super::OPEN_DEADLINE): one that fails or hangs
+/// open at once, each on its own thread and within [`OPEN_DEADLINE`]: one that fails or hangs
 /// is reported, and the call starts without it.
 async fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
     let (w, h) = config.video_size();
@@ -123,23 +123,29 @@ async fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
     let microphone = config.audio_input.clone();
     let speaker = config.audio_output.clone();
     let (video_source, audio_source, audio_sink) = tokio::join!(
-        open_if(shared, config.open_camera, DeviceKind::Camera, move || {
+        open_if(config.open_camera, DeviceKind::Camera, move || {
             open_video_input(&camera, w, h, fps)
         }),
-        open_if(
-            shared,
-            config.open_microphone,
-            DeviceKind::Microphone,
-            move || { open_audio_input(&microphone) }
-        ),
-        open_reported(shared, DeviceKind::Speaker, move || {
+        open_if(config.open_microphone, DeviceKind::Microphone, move || {
+            open_audio_input(&microphone)
+        }),
+        open_within(DeviceKind::Speaker, OPEN_DEADLINE, move || {
             open_audio_output(&speaker)
         }),
     );
-    // Failures were reported as they happened.
-    let video_source = video_source.ok().flatten();
-    let audio_source = audio_source.ok().flatten();
-    let audio_sink = audio_sink.unwrap_or_else(|_| Box::new(NullSink));
+    // Reported once all are done, in this order, whichever failed first.
+    let video_source = video_source
+        .inspect_err(|e| shared.report_device(e, DeviceKind::Camera))
+        .ok()
+        .flatten();
+    let audio_source = audio_source
+        .inspect_err(|e| shared.report_device(e, DeviceKind::Microphone))
+        .ok()
+        .flatten();
+    let audio_sink = audio_sink.unwrap_or_else(|e| {
+        shared.report_device(&e, DeviceKind::Speaker);
+        Box::new(NullSink)
+    });
     let (processor, reference) = if config.audio_processing {
         match processing::new_pair(config.audio_quality) {
             Ok((p, r)) => (Some(p), Some(r)),
@@ -160,16 +166,14 @@ async fn open_devices(shared: &Shared, config: &MediaConfig) -> Devices {
     }
 }
 
-/// Opens a source within [`OPEN_DEADLINE`](super::OPEN_DEADLINE) when it is `wanted` (a failure reported);
-/// `Ok(None)` when not.
+/// Opens a source within [`OPEN_DEADLINE`] when it is `wanted`; `Ok(None)` when not.
 async fn open_if<T: Send + 'static>(
-    shared: &Shared,
     wanted: bool,
     kind: DeviceKind,
     open: impl FnOnce() -> MediaResult<Option<T>> + Send + 'static,
 ) -> MediaResult<Option<T>> {
     match wanted {
-        true => open_reported(shared, kind, open).await,
+        true => open_within(kind, OPEN_DEADLINE, open).await,
         false => Ok(None),
     }
 }
