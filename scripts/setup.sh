@@ -2,7 +2,8 @@
 # Installs what Duet needs on Debian 12, idempotently: safe to run again, installs only what is
 # missing. Two modes:
 #   setup.sh run    what building and running Duet needs (scripts/run.sh): the apt packages in
-#                   scripts/apt-packages.txt, Node.js and npm, the Rust toolchain (rustup), ui/'s
+#                   scripts/apt-packages.txt, meson and abseil for the echo canceller
+#                   (install-apm-deps.sh), Node.js and npm, the Rust toolchain (rustup), ui/'s
 #                   npm packages, and the page's build (ui/dist).
 #   setup.sh test   all of the above plus the test stack (scripts/test.sh): the apt packages in
 #                   scripts/apt-packages-test.txt (Xvfb, openbox, WebKitWebDriver, Chromium,
@@ -41,6 +42,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing apt packages: ${missing[*]}"
   apt_install "${missing[@]}"
+fi
+
+# duet-media's echo canceller (webrtc-audio-processing 2.x) builds with a newer meson and abseil
+# than Debian 12 has.
+if [ "$mode" != test-stack ]; then
+  "$here/install-apm-deps.sh"
 fi
 
 # Node.js and npm build the page (and, for the tests, run the browser interop client). Debian 12's
