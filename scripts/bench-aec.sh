@@ -16,18 +16,20 @@
 # The outputs stay in $DUET_AEC_OUT (default: a directory next to the build) for listening.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh" run >/dev/null
-# Beyond Duet's own packages: the speech, the sound server, and the 2016 library's headers (the
-# baseline; Duet itself no longer links it).
+# What AEC3's build needs (as for Duet: scripts/install-apm-deps.sh, after its apt packages),
+# plus the speech, the sound server, and the 2016 library's headers (the baseline; Duet itself no
+# longer links it). The Rust toolchain is the one scripts/setup.sh installs.
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
-for pkg in espeak-ng pulseaudio pulseaudio-utils libwebrtc-audio-processing-dev; do
+for pkg in build-essential pkg-config clang libclang-dev curl cmake ninja-build python3-venv \
+    espeak-ng pulseaudio pulseaudio-utils libwebrtc-audio-processing-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+"$root/scripts/install-apm-deps.sh"
 source "$root/scripts/env.sh"
 # Its own build directory: the benchmark is its own workspace, with other dependencies.
 export CARGO_TARGET_DIR="$(dirname "$CARGO_TARGET_DIR")/aec-target"

@@ -81,6 +81,8 @@ struct Case {
     /// The output for echo + near end, and for echo − near end (metrics::near_end says why).
     output: Vec<f32>,
     inverted: Vec<f32>,
+    /// The output's delay against the microphone, in samples.
+    lag: usize,
     cpu_per_frame_us: f64,
 }
 
@@ -135,6 +137,13 @@ fn measure(dir: &Path) -> Result<()> {
                 cases.push(Case {
                     library,
                     modules,
+                    lag: metrics::output_lag(
+                        &near,
+                        &output,
+                        TIMELINE.near_alone.0,
+                        TIMELINE.near_alone.1,
+                        MAX_OUTPUT_LAG,
+                    ),
                     cpu_per_frame_us: spent.as_secs_f64() * 1e6 / (output.len() / FRAME) as f64,
                     output,
                     inverted,
@@ -183,25 +192,6 @@ fn print_table(delay_ms: usize, echo: &[f32], near: &[f32], cases: &[Case]) {
         }
         println!();
     };
-    let lags: Vec<usize> = cases
-        .iter()
-        .map(|c| {
-            metrics::output_lag(
-                near,
-                &c.output,
-                t.near_alone.0,
-                t.near_alone.1,
-                MAX_OUTPUT_LAG,
-            )
-        })
-        .collect();
-    let lag_of = |case: &Case| {
-        let index = cases
-            .iter()
-            .position(|c| std::ptr::eq(c, case))
-            .unwrap_or(0);
-        lags[index]
-    };
     row("ERLE, far end alone, first 3.5 s (dB)", &|c| {
         format!("{:.1}", metrics::erle(echo, &c.output, 0.0, 3.5))
     });
@@ -211,17 +201,10 @@ fn print_table(delay_ms: usize, echo: &[f32], near: &[f32], cases: &[Case]) {
             metrics::erle(echo, &c.output, 3.5, t.double_talk.0)
         )
     });
-    let double_talk = |c: &Case| {
-        metrics::near_end(
-            near,
-            echo,
-            &c.output,
-            &c.inverted,
-            lag_of(c),
-            t.double_talk.0,
-            t.double_talk.1,
-        )
+    let near_end_over = |c: &Case, (from, to): (f64, f64)| {
+        metrics::near_end(near, echo, &c.output, &c.inverted, c.lag, from, to)
     };
+    let double_talk = |c: &Case| near_end_over(c, t.double_talk);
     row("Double talk: echo left, as ERLE (dB)", &|c| {
         format!("{:.1}", double_talk(c).echo_left_erle_db)
     });
@@ -240,17 +223,7 @@ fn print_table(delay_ms: usize, echo: &[f32], near: &[f32], cases: &[Case]) {
             metrics::erle(echo, &c.output, t.double_talk.1, t.far_end)
         )
     });
-    let alone = |c: &Case| {
-        metrics::near_end(
-            near,
-            echo,
-            &c.output,
-            &c.inverted,
-            lag_of(c),
-            t.near_alone.0,
-            t.near_alone.1,
-        )
-    };
+    let alone = |c: &Case| near_end_over(c, t.near_alone);
     row("Near end alone: kept, median (dB)", &|c| {
         format!("{:.1}", alone(c).kept_median_db)
     });
@@ -258,7 +231,7 @@ fn print_table(delay_ms: usize, echo: &[f32], near: &[f32], cases: &[Case]) {
         format!("{:.0} %", 100.0 * alone(c).kept_share)
     });
     row("Output lag (ms)", &|c| {
-        format!("{:.0}", lag_of(c) as f64 * 1000.0 / RATE as f64)
+        format!("{:.0}", c.lag as f64 * 1000.0 / RATE as f64)
     });
     row("CPU per 10 ms frame (µs)", &|c| {
         format!("{:.0}", c.cpu_per_frame_us)

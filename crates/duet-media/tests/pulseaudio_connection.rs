@@ -10,12 +10,14 @@ use duet_media::source::microphone::MicrophoneSource;
 use duet_media::source::AudioSource;
 use duet_testkit::{humming_microphone, TempPulse};
 
-/// A microphone that hums and a speaker.
+/// A microphone that hums and a speaker, the speaker the default sink before the microphone's
+/// feed exists (see `humming_microphone`).
 fn devices() -> String {
-    humming_microphone("desk_mic", "Desk Microphone", 660)
-        + "load-module module-null-sink sink_name=desk_speaker\n\
-           set-default-source desk_mic\n\
-           set-default-sink desk_speaker"
+    "load-module module-null-sink sink_name=desk_speaker\n\
+     set-default-sink desk_speaker\n"
+        .to_owned()
+        + &humming_microphone("desk_mic", "Desk Microphone", 660)
+        + "set-default-source desk_mic\n"
 }
 
 #[test]

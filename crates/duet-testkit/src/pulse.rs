@@ -96,6 +96,10 @@ impl TempPulse {
 /// source offers as the microphone. It delivers at the latency a client asks for, as a real
 /// microphone does; `module-sine-source` would not (it delivers in 2-second blocks, the first
 /// one many seconds late).
+///
+/// Load the sink meant as the default, and `set-default-sink` to it, before these lines: the
+/// feed is a sink too, and when the default sink changes PulseAudio moves the old default's
+/// streams to the new one, the sine among them, leaving the microphone silent.
 pub fn humming_microphone(name: &str, description: &str, hz: u32) -> String {
     format!(
         "load-module module-null-sink sink_name={name}_feed\n\

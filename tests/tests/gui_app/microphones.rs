@@ -5,7 +5,7 @@
 
 use super::gui::driver::{App, Window, UI_GUARD};
 use super::Run;
-use duet_media::audio::analysis::strongest_of;
+use duet_media::audio::analysis::{rms_db, strongest_of, tone_level_db};
 use duet_testkit::{humming_microphone, TempPulse};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -23,10 +23,15 @@ pub fn two_microphones() -> TempPulse {
     let microphone = |name: &str, (description, hz): (&str, f32)| {
         humming_microphone(name, description, hz as u32)
     };
+    // The speaker, and the default sink, come before the microphones' feeds. PulseAudio moves
+    // the streams of the old default sink to a new default when no sink was asked for them by
+    // name, and a feed loaded first is the first default: set afterwards, the speaker took the
+    // desk microphone's sine off its feed now and then (seen with `pactl list sink-inputs`: the
+    // 660 Hz sine on "speaker"), and the desk microphone recorded digital silence.
     let devices = format!(
-        "{}{}load-module module-null-sink sink_name=speaker sink_properties='device.description=\"Desk Speaker\"'\n\
-         set-default-source headset_mic\n\
-         set-default-sink speaker",
+        "load-module module-null-sink sink_name=speaker sink_properties='device.description=\"Desk Speaker\"'\n\
+         set-default-sink speaker\n\
+         {}{}set-default-source headset_mic\n",
         microphone("desk_mic", DESK),
         microphone("headset_mic", HEADSET),
     );
@@ -65,14 +70,26 @@ fn last_second(path: &Path) -> Option<Vec<i16>> {
 fn bot_hears(run: &Run, recording: &Path, (name, hz): (&str, f32)) {
     let started = Instant::now();
     loop {
-        let heard =
-            last_second(recording).and_then(|second| strongest_of(&second, &[DESK.1, HEADSET.1]));
+        let second = last_second(recording);
+        let heard = second
+            .as_ref()
+            .and_then(|second| strongest_of(second, &[DESK.1, HEADSET.1]));
         if heard == Some(hz) {
             return;
         }
         if started.elapsed() > UI_GUARD {
+            let levels = second.map(|second| {
+                format!(
+                    "{:.1} dBFS in all, {:.1} dB at {} Hz, {:.1} dB at {} Hz",
+                    rms_db(&second),
+                    tone_level_db(&second, DESK.1),
+                    DESK.1,
+                    tone_level_db(&second, HEADSET.1),
+                    HEADSET.1
+                )
+            });
             run.fail(&format!(
-                "the bot never heard the {name} ({hz} Hz) in its last second: {heard:?}"
+                "the bot never heard the {name} ({hz} Hz) in its last second: {heard:?} ({levels:?})"
             ));
         }
         std::thread::sleep(Duration::from_millis(200));
