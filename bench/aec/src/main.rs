@@ -101,7 +101,8 @@ fn measure(dir: &Path) -> Result<()> {
         );
     }
     let recorded = &capture[lag..];
-    let lost = 10.0 * (energy(&room[..at(10.0)]) / energy(&recorded[..at(10.0)])).log10();
+    let lost = 10.0
+        * (metrics::energy(&room[..at(10.0)]) / metrics::energy(&recorded[..at(10.0)])).log10();
     println!(
         "The room's sound starts {:.3} s into the recording; the recording is {:+.2} dB off the played file.\n",
         lag as f64 / RATE as f64,
@@ -153,10 +154,6 @@ fn measure(dir: &Path) -> Result<()> {
         print_table(delay_ms, &echo, &near, &cases);
     }
     Ok(())
-}
-
-fn energy(x: &[f32]) -> f64 {
-    x.iter().map(|&s| f64::from(s) * f64::from(s)).sum()
 }
 
 fn output_name(dir: &Path, library: &str, modules: Modules, delay_ms: usize) -> PathBuf {

@@ -3,7 +3,7 @@
 
 use crate::signals::{at, RATE};
 
-fn energy(x: &[f32]) -> f64 {
+pub fn energy(x: &[f32]) -> f64 {
     x.iter().map(|&s| f64::from(s) * f64::from(s)).sum()
 }
 

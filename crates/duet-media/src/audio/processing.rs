@@ -178,25 +178,42 @@ mod tests {
         );
     }
 
-    #[test]
-    fn echo_of_the_far_end_is_removed() {
+    /// Runs 500 frames of `far` through the module, the microphone hearing each at half level
+    /// `delay_frames` × 10 ms after it was played; returns the echo the microphone heard and what
+    /// the module left of it, from frame `measured_from` on.
+    fn echo_through(
+        mut far: impl FnMut() -> AudioFrame,
+        delay_frames: usize,
+        measured_from: usize,
+    ) -> (Vec<i16>, Vec<i16>) {
         let (mut capture, mut render) = new_pair(AudioQuality::Music).unwrap();
-        let mut far = ToneSource::unpaced(600.0);
+        let mut played = std::collections::VecDeque::new();
         let (mut echo_in, mut echo_out) = (Vec::new(), Vec::new());
         for i in 0..500 {
-            let played = far.next_frame().unwrap();
-            render.push(&played);
-            // The microphone hears the speaker at half level.
-            let mut mic = played.clone();
+            let frame = far();
+            render.push(&frame);
+            played.push_back(frame);
+            let mut mic = if played.len() > delay_frames {
+                played.pop_front().unwrap()
+            } else {
+                AudioFrame::silence(SAMPLE_RATE, 1, 10)
+            };
             mic.samples.iter_mut().for_each(|s| *s /= 2);
-            if i >= 400 {
+            if i >= measured_from {
                 echo_in.extend_from_slice(&mic.samples);
             }
             capture.process_capture(&mut mic).unwrap();
-            if i >= 400 {
+            if i >= measured_from {
                 echo_out.extend_from_slice(&mic.samples);
             }
         }
+        (echo_in, echo_out)
+    }
+
+    #[test]
+    fn echo_of_the_far_end_is_removed() {
+        let mut far = ToneSource::unpaced(600.0);
+        let (echo_in, echo_out) = echo_through(|| far.next_frame().unwrap(), 0, 400);
         let (before, after) = (
             tone_level_db(&echo_in, 600.0),
             tone_level_db(&echo_out, 600.0),
@@ -207,31 +224,11 @@ mod tests {
         );
     }
 
-    /// How much quieter (dB) the module makes a noise echo reaching the microphone at half level
-    /// `delay_frames` × 10 ms after it was played, over its fourth and fifth seconds.
+    /// How much quieter (dB) the module makes a noise echo `delay_frames` × 10 ms late, over
+    /// its fourth and fifth seconds.
     fn echo_reduction(delay_frames: usize) -> f64 {
-        let (mut capture, mut render) = new_pair(AudioQuality::Music).unwrap();
         let mut seed = 7;
-        let mut played = std::collections::VecDeque::new();
-        let (mut echo_in, mut echo_out) = (Vec::new(), Vec::new());
-        for i in 0..500 {
-            let far = noise(&mut seed);
-            render.push(&far);
-            played.push_back(far);
-            let mut mic = if played.len() > delay_frames {
-                played.pop_front().unwrap()
-            } else {
-                AudioFrame::silence(SAMPLE_RATE, 1, 10)
-            };
-            mic.samples.iter_mut().for_each(|s| *s /= 2);
-            if i >= 300 {
-                echo_in.extend_from_slice(&mic.samples);
-            }
-            capture.process_capture(&mut mic).unwrap();
-            if i >= 300 {
-                echo_out.extend_from_slice(&mic.samples);
-            }
-        }
+        let (echo_in, echo_out) = echo_through(|| noise(&mut seed), delay_frames, 300);
         rms_db(&echo_in) - rms_db(&echo_out)
     }
 
