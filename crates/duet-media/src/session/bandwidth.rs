@@ -114,6 +114,7 @@ impl BandwidthEstimator for LossTolerantGcc {
             sent_bytes: 0,
             arrived_bytes: 0,
             queue_ms: 0.0,
+            last_arrival: reports.iter().filter_map(|r| r.arrival).max(),
         };
         let mut delays = Vec::with_capacity(reports.len());
         let mut run: (u64, u64) = (0, 0);
@@ -253,6 +254,7 @@ mod tests {
             sent_bytes: 0,
             arrived_bytes: 0,
             queue_ms: 0.0,
+            last_arrival: None,
         };
         count_lost_run(&mut batch, (2, 2_400));
         count_lost_run(&mut batch, (UNREPORTED_RUN as u64, 7_200));

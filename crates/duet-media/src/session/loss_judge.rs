@@ -52,6 +52,14 @@ const REJUDGE_AT_SENT_SHARE: f64 = 0.7;
 const WINDOW: Duration = Duration::from_secs(1);
 /// Fewer packets than this in the window decide nothing.
 const MIN_PACKETS: u64 = 20;
+/// The batches [`Totals::recent_arrived_rate`] is measured over (after the one it starts from).
+const RECENT_BATCHES: usize = 2;
+/// The least feedback a deep queue decides on before the window is full: three batches at the
+/// usual 100 ms, enough for what arrived to be measured roughly (the cut goes to 0.85 of it).
+/// Waiting for a full window, the network lab's 1,000 kbit/s cap (tbf, 200 ms queue) put on as
+/// a 1,650 kbit/s call started overflowed 0.5 s in, before the first cut, and the picture froze
+/// twice in the first two seconds.
+const MIN_QUEUE_SPAN: Duration = Duration::from_millis(150);
 /// Between two changes of the target, so each is seen before the next.
 const CHANGE_EVERY: Duration = Duration::from_millis(200);
 /// Between two cuts for congestion: the encoder follows the estimate once a second (the
@@ -95,6 +103,8 @@ pub struct Batch {
     pub arrived_bytes: u64,
     /// Queueing delay over the path's minimum, in milliseconds (see `bandwidth.rs`).
     pub queue_ms: f64,
+    /// When the last packet of the batch arrived, on the receiver's clock.
+    pub last_arrival: Option<Duration>,
 }
 
 /// The window's rates, and the target, when loss was last found to be congestion.
@@ -159,6 +169,11 @@ struct Totals {
     total: u64,
     sent_rate: f64,
     arrived_rate: f64,
+    /// Bytes a second arrived over the last [`RECENT_BATCHES`] batches, timed by the receiver's
+    /// arrival times (the feedback's own arrival here bunches behind a queue): with a deep queue
+    /// the link is busy, so this is its rate now, where the window's rate also holds what
+    /// arrived before the queue built (or, at a call's start, before the link narrowed).
+    recent_arrived_rate: Option<f64>,
     queue_ms: f64,
     /// Seconds from the window's first batch to its last.
     span: f64,
@@ -225,6 +240,27 @@ impl LossJudge {
         let seconds = (totals.span * n / (n - 1.0).max(1.0)).max(0.05);
         totals.sent_rate = sent / seconds;
         totals.arrived_rate = arrived / seconds;
+        let n = self.window.len();
+        if n > RECENT_BATCHES {
+            let arrivals: Option<Vec<Duration>> = self
+                .window
+                .iter()
+                .skip(n - 1 - RECENT_BATCHES)
+                .map(|(_, batch)| batch.last_arrival)
+                .collect();
+            if let Some(arrivals) = arrivals {
+                let seconds = arrivals[RECENT_BATCHES]
+                    .saturating_sub(arrivals[0])
+                    .as_secs_f64();
+                let bytes: u64 = self
+                    .window
+                    .iter()
+                    .skip(n - RECENT_BATCHES)
+                    .map(|(_, batch)| batch.arrived_bytes)
+                    .sum();
+                totals.recent_arrived_rate = (seconds > 0.0).then(|| bytes as f64 / seconds);
+            }
+        }
         totals
     }
 
@@ -239,8 +275,15 @@ impl LossJudge {
             self.window.pop_front();
         }
         let totals = self.totals();
-        // Decide on a full window only: rates over a part of one mislead.
-        if totals.total < MIN_PACKETS || totals.span < WINDOW.as_secs_f64() * 0.8 {
+        // Decide on a full window only: rates over a part of one mislead. A deep queue is the
+        // exception: it is congestion however little feedback there is, and a call that starts
+        // into a link narrower than its start rate fills it before the first window is full.
+        let full_window = totals.total >= MIN_PACKETS && totals.span >= WINDOW.as_secs_f64() * 0.8;
+        let deep_queue_early = matches!(self.state, State::Normal)
+            && totals.queue_ms > OVERUSE_QUEUE_MS
+            && totals.total >= MIN_PACKETS
+            && totals.span >= MIN_QUEUE_SPAN.as_secs_f64();
+        if !full_window && !deep_queue_early {
             return self.target;
         }
         if self
@@ -309,7 +352,12 @@ impl LossJudge {
                 };
                 if totals.queue_ms > OVERUSE_QUEUE_MS {
                     self.congested(here);
-                    self.cut(now, None, totals.arrived_rate);
+                    let arrived = totals
+                        .recent_arrived_rate
+                        .map_or(totals.arrived_rate, |recent| {
+                            recent.min(totals.arrived_rate)
+                        });
+                    self.cut(now, None, arrived);
                 } else if excess > HIGH_LOSS {
                     if let Some(from) = self.loss_outlived_the_cuts(&totals) {
                         // Congestion was misjudged (a test fooled by noisy feedback): the
@@ -468,6 +516,7 @@ mod tests {
             sent_bytes,
             arrived_bytes,
             queue_ms,
+            last_arrival: None,
         }
     }
 
@@ -480,8 +529,20 @@ mod tests {
         capacity: f64,
         queue_ms: f64,
     ) -> Instant {
+        run_ms(judge, start, seconds * 1000, random, capacity, queue_ms)
+    }
+
+    /// [`run`] for `ms` milliseconds (whole batches).
+    fn run_ms(
+        judge: &mut LossJudge,
+        start: Instant,
+        ms: u64,
+        random: f64,
+        capacity: f64,
+        queue_ms: f64,
+    ) -> Instant {
         let mut now = start;
-        for _ in 0..seconds * 10 {
+        for _ in 0..ms / 100 {
             now += Duration::from_millis(100);
             let rate = judge.target();
             judge.update(now, batch(rate, random, capacity, queue_ms), MAX);
@@ -671,6 +732,53 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_that_builds_before_the_first_full_window_is_cut_at_once() {
+        // A call at the most whose link narrows to 1,000 kbit/s after its first batch (the
+        // network lab puts its cap on once the first picture is decoded): the queue grows 40
+        // ms every 100 ms batch, while only what the link carries arrives.
+        let mut judge = LossJudge::new(MAX, MIN, MAX);
+        let start = Instant::now();
+        let mut now = start + Duration::from_millis(100);
+        let arrived = |at: Instant, batch: Batch| Batch {
+            last_arrival: Some(at - start),
+            ..batch
+        };
+        judge.update(now, arrived(now, batch(MAX, 0.0, f64::MAX, 0.0)), MAX);
+        let mut cut_after = None;
+        for n in 1..=10u32 {
+            now += Duration::from_millis(100);
+            let rate = judge.target();
+            let queued = batch(rate, 0.0, 1_000_000.0, 40.0 * f64::from(n));
+            judge.update(now, arrived(now, queued), MAX);
+            if judge.target() < MAX {
+                cut_after = Some(n);
+                break;
+            }
+        }
+        // The 200 ms queue is not full yet: cut at the second batch into it (80 ms of queue), to
+        // 0.85 of what the link carries now, not of the window's rate, which holds the
+        // unlimited first batch (0.85 of that would be over the link).
+        assert_eq!(cut_after, Some(2));
+        assert_eq!(judge.verdict(), Verdict::Congested);
+        assert!(
+            (judge.target() - 850_000.0).abs() < 20_000.0,
+            "{}",
+            judge.target()
+        );
+    }
+
+    #[test]
+    fn a_shallow_queue_or_loss_decides_nothing_before_the_first_full_window() {
+        let mut judge = LossJudge::new(MAX, MIN, MAX);
+        // 30 % loss and a 50 ms queue for 0.7 s: no full window yet, nothing decided.
+        let now = run_ms(&mut judge, Instant::now(), 700, 0.3, f64::MAX, 50.0);
+        assert_eq!(judge.target(), MAX);
+        // The window fills: now the loss is tested.
+        run_ms(&mut judge, now, 500, 0.3, f64::MAX, 50.0);
+        assert!(judge.target() < MAX, "{}", judge.target());
+    }
+
+    #[test]
     fn too_few_packets_decide_nothing() {
         let mut judge = LossJudge::new(MAX, MIN, MAX);
         let now = Instant::now();
@@ -680,6 +788,7 @@ mod tests {
             sent_bytes: 6000,
             arrived_bytes: 0,
             queue_ms: 0.0,
+            last_arrival: None,
         };
         assert_eq!(judge.update(now, lossy, MAX), MAX);
     }

@@ -29,6 +29,7 @@ mod keyframe;
 mod lane;
 mod loss_judge;
 mod negotiation;
+mod pacer;
 #[cfg(test)]
 mod path_sim;
 mod peer;

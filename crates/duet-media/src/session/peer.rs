@@ -25,6 +25,7 @@ use webrtc::peer_connection::{
 use super::bandwidth::{LossTolerantGcc, SharedPathLoss};
 use super::estimate::{EstimateTap, SharedEstimate};
 use super::keyframe::KeyframeRequestForwarder;
+use super::pacer::Pacing;
 use super::retransmit_budget::RetransmitBudget;
 use crate::config::{IcePolicy, IceServer, MediaConfig};
 use crate::error::{MediaError, MediaResult};
@@ -127,8 +128,10 @@ pub async fn build(
         // Between the NACK responder (4,000) and the wire: resends within a share of the estimate.
         .with(
             Slot::from(3_500),
-            RetransmitBudget::new(estimate, path_loss),
-        );
+            RetransmitBudget::new(estimate.clone(), path_loss),
+        )
+        // Video and resends leave at 2.5 times the estimate, before they are numbered.
+        .with(Slot::Pacer, Pacing::new(estimate));
 
     // ICE checks are paced at 200 ms by default; 20 ms makes a loopback or LAN connect take
     // tens of milliseconds. mDNS is off: host candidates carry plain IPs, and this machine
@@ -176,8 +179,8 @@ pub async fn build(
 /// sets the encoder from it. The TWCC receiver reports what arrives here, for the peer's
 /// estimator.
 ///
-/// No pacer: the encoder is held to the estimate, and a pacer would queue (and delay) what it
-/// produces beyond it, which for real-time media is worse than the loss it prevents.
+/// The pacer (`pacer.rs`) sends at 2.5 times the estimate: it spreads each frame's burst without
+/// queueing what the encoder, held to the estimate, produces on average.
 fn congestion_control(
     registry: Registry,
     media_engine: &mut MediaEngine,

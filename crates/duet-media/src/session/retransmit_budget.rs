@@ -47,7 +47,7 @@ pub fn resend_share(inherent: f64) -> f64 {
     (2.0 * loss / (1.0 - loss)).clamp(RESEND_SHARE, MOST_RESEND_SHARE)
 }
 /// RTP, SRTP, UDP and IP headers a payload carries on the wire, roughly.
-const HEADER_BYTES: usize = 60;
+pub(super) const HEADER_BYTES: usize = 60;
 
 /// Drops retransmissions that would take the last second's resends over their share.
 pub struct RetransmitBudget {
