@@ -61,11 +61,26 @@ pub fn main_went_to_background(app: &AppHandle) {
     if OPENING.swap(true, Ordering::AcqRel) {
         return;
     }
+    let Some(main) = app.get_webview_window(super::MAIN) else {
+        OPENING.store(false, Ordering::Release);
+        return;
+    };
     let app = app.clone();
-    // Built from a task, not from the window-event handler: building waits for the main thread,
-    // which on some platforms is the thread running the handler.
-    tauri::async_runtime::spawn(async move {
-        let built = WebviewWindowBuilder::new(&app, MINI, WebviewUrl::App("index.html".into()))
+    // Built on the main thread from the main window's web view, so that its page shares that
+    // window's web process (`popup_window::in_main_web_process`). Asked for from a task: on the
+    // main thread (the window-event handler this is called from) `with_webview` would run at
+    // once, building a window inside the handler.
+    tauri::async_runtime::spawn(async move { queue_build(app, main) });
+}
+
+fn queue_build(app: AppHandle, main: tauri::WebviewWindow) {
+    let queued = main.with_webview(move |main_view| {
+        OPENING.store(false, Ordering::Release);
+        // The main window may have come back (or the call ended) since this was queued.
+        if !wanted_now(&app) || app.get_webview_window(MINI).is_some() {
+            return;
+        }
+        let builder = WebviewWindowBuilder::new(&app, MINI, WebviewUrl::App("index.html".into()))
             .title("Duet — call")
             .inner_size(WIDTH, HEIGHT)
             // Fixed by equal minimum and maximum sizes, not by `resizable(false)`: GTK sizes a
@@ -77,34 +92,23 @@ pub fn main_went_to_background(app: &AppHandle) {
             .always_on_top(true)
             .skip_taskbar(true)
             .visible(false)
-            .focused(false)
-            .build();
-        let window = match built {
+            .focused(false);
+        let window = match super::popup_window::in_main_web_process(builder, main_view).build() {
             Ok(window) => window,
             Err(error) => {
-                OPENING.store(false, Ordering::Release);
                 tracing::warn!(%error, "mini window not built");
                 return;
             }
         };
-        let shown_app = app.clone();
-        let outcome = app.run_on_main_thread(move || {
-            OPENING.store(false, Ordering::Release);
-            // The main window may have come back (or the call ended) while the window was built.
-            if !wanted_now(&shown_app) {
-                let _ = window.destroy();
-                return;
-            }
-            super::popup_window::native_hints(&window);
-            if let Err(error) = super::popup_window::show_in_corner(&shown_app, &window) {
-                tracing::warn!(%error, "mini window not shown");
-            }
-        });
-        if let Err(error) = outcome {
-            OPENING.store(false, Ordering::Release);
-            tracing::warn!(%error, "mini window: no main thread");
+        super::popup_window::native_hints(&window);
+        if let Err(error) = super::popup_window::show_in_corner(&app, &window) {
+            tracing::warn!(%error, "mini window not shown");
         }
     });
+    if let Err(error) = queued {
+        OPENING.store(false, Ordering::Release);
+        tracing::warn!(%error, "mini window: no main thread");
+    }
 }
 
 /// Closes the mini window, if open: the main window is back, or the call ended.

@@ -16,9 +16,26 @@ const HEIGHT: f64 = 240.0;
 /// Its frame's distance from the work area's right and bottom edges, in logical pixels.
 const MARGIN: f64 = 16.0;
 
-/// Creates the popup, hidden.
+/// Creates the popup, hidden, its page in the main window's web process (see
+/// [`in_main_web_process`]); with no main window, in a process of its own.
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
-    let popup = WebviewWindowBuilder::new(app, POPUP, WebviewUrl::App("index.html".into()))
+    let Some(main) = app.get_webview_window(super::MAIN) else {
+        let popup = builder(app).build()?;
+        native_hints(&popup);
+        return Ok(());
+    };
+    let app = app.clone();
+    // Called from the setup hook, on the main thread, so this runs before it returns.
+    main.with_webview(move |main_view| {
+        match in_main_web_process(builder(&app), main_view).build() {
+            Ok(popup) => native_hints(&popup),
+            Err(error) => tracing::warn!(%error, "popup window not built"),
+        }
+    })
+}
+
+fn builder(app: &AppHandle) -> WebviewWindowBuilder<'_, tauri::Wry, AppHandle> {
+    WebviewWindowBuilder::new(app, POPUP, WebviewUrl::App("index.html".into()))
         .title("Duet — incoming call")
         .inner_size(WIDTH, HEIGHT)
         .resizable(false)
@@ -29,9 +46,24 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         .focused(false)
         // Where it starts until the first invite places it (no monitor known: there it stays).
         .center()
-        .build()?;
-    native_hints(&popup);
-    Ok(())
+}
+
+/// A window (the popup, the mini window) whose page shares the main window's web process rather
+/// than starting one of its own: WebKitGTK gives every web view a process unless it is built
+/// related to another, and the popup's own, idle all day, took 72 MiB PSS (docs/benchmarks.md,
+/// "Against a browser tab"). The pages are the app's own, so nothing is gained by isolating them
+/// from each other. Elsewhere, where the webview is not WebKitGTK, the builder is unchanged.
+pub(super) fn in_main_web_process<'a>(
+    builder: WebviewWindowBuilder<'a, tauri::Wry, AppHandle>,
+    main_view: tauri::webview::PlatformWebview,
+) -> WebviewWindowBuilder<'a, tauri::Wry, AppHandle> {
+    #[cfg(target_os = "linux")]
+    return builder.with_related_view(main_view.inner());
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = main_view;
+        builder
+    }
 }
 
 /// Shows the popup in its corner without focusing it, or hides it. Runs on the main thread.

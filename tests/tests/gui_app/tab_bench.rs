@@ -40,18 +40,49 @@ fn start_bot(run: &Run, device: &str, video: &Path) -> Cli {
     run.answering_bot(device, video, &["--max-bitrate", MAX_KBPS])
 }
 
-/// PSS of `pid`'s tree in MiB: the median of one sample a second over `WINDOW`, and the last
-/// sample's split by process.
+/// PSS of `pid`'s tree in MiB: the median of one sample a second over `WINDOW`; and for the
+/// printout, the last sample's split by process, every sample (does it grow, or saw?) and what
+/// backs the largest process's memory at the end.
 fn pss_over_window(pid: u32) -> (f64, String) {
     let started = Instant::now();
-    let mut samples = vec![];
+    let mut samples: Vec<f64> = vec![];
     let mut last = vec![];
+    // What backs the largest process's memory at the highest sample.
+    let mut at_highest = String::new();
     while started.elapsed() < WINDOW {
         last = memory::tree(pid);
-        samples.push(memory::total_mib(&last));
+        let total = memory::total_mib(&last);
+        if samples.iter().all(|&earlier| total > earlier) {
+            if let Some(largest) = last.iter().max_by_key(|p| p.pss_kib) {
+                at_highest = format!(
+                    "{} ({}) at {total:.0} MiB: {}",
+                    largest.name,
+                    largest.pid,
+                    memory::by_mapping(largest.pid, 6)
+                );
+            }
+        }
+        samples.push(total);
         std::thread::sleep(Duration::from_secs(1));
     }
-    (percentile(&samples, 50.0), memory::breakdown(&last))
+    let largest = last.iter().max_by_key(|p| p.pss_kib);
+    let detail = format!(
+        "{}; samples, MiB: {}; the largest process at the last sample, {}; at the highest, {}",
+        memory::breakdown(&last),
+        samples
+            .iter()
+            .map(|mib| format!("{mib:.0}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        largest.map_or(String::new(), |p| format!(
+            "{} ({}): {}",
+            p.name,
+            p.pid,
+            memory::by_mapping(p.pid, 6)
+        )),
+        at_highest,
+    );
+    (percentile(&samples, 50.0), detail)
 }
 
 /// The Duet app calls the bot; figures over `WINDOW` after `SETTLE`.
