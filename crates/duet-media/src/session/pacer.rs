@@ -280,15 +280,20 @@ mod tests {
         }
     }
 
+    /// Hands the pacer `packets` video packets of 1,250 bytes on the wire (10 kbit) at `at`.
+    fn write_video(pacing: &mut Pacing, at: Instant, packets: usize) {
+        for _ in 0..packets {
+            pacing.handle_write(rtp(at, VIDEO, 1_190, false)).unwrap();
+        }
+    }
+
     #[test]
     fn a_keyframe_burst_leaves_at_two_and_a_half_times_the_estimate() {
         // 400 kbit/s: paced at 1 Mbit/s. 25 packets of 1,190 + 60 bytes = 250 kbit: 250 ms at
         // 1 Mbit/s, less the first packet, which the budget allows at once.
         let mut pacing = pacing(400_000);
         let t0 = Instant::now();
-        for _ in 0..25 {
-            pacing.handle_write(rtp(t0, VIDEO, 1_190, false)).unwrap();
-        }
+        write_video(&mut pacing, t0, 25);
         let left = drain(&mut pacing, t0);
         assert_eq!(left.len(), 25);
         let took = left.last().unwrap().0 - t0;
@@ -306,12 +311,10 @@ mod tests {
     }
 
     #[test]
-    fn audio_and_rtcp_are_never_held_and_resends_go_before_queued_video() {
+    fn audio_is_never_held_and_resends_go_before_queued_video() {
         let mut pacing = pacing(400_000);
         let t0 = Instant::now();
-        for _ in 0..10 {
-            pacing.handle_write(rtp(t0, VIDEO, 1_190, false)).unwrap();
-        }
+        write_video(&mut pacing, t0, 10);
         pacing.handle_write(rtp(t0, AUDIO, 100, false)).unwrap();
         pacing.handle_write(rtp(t0, VIDEO, 1_190, true)).unwrap();
         let left = drain(&mut pacing, t0);
@@ -329,9 +332,7 @@ mod tests {
     fn without_an_estimate_nothing_is_held() {
         let mut pacing = pacing(0);
         let t0 = Instant::now();
-        for _ in 0..40 {
-            pacing.handle_write(rtp(t0, VIDEO, 1_190, false)).unwrap();
-        }
+        write_video(&mut pacing, t0, 40);
         let left = drain(&mut pacing, t0);
         assert_eq!(left.len(), 40);
         assert!(left.iter().all(|(at, ..)| *at == t0));
@@ -344,9 +345,7 @@ mod tests {
         // rate rises so that all of it goes within 300 ms of its arrival.
         let mut pacing = pacing(100_000);
         let t0 = Instant::now();
-        for _ in 0..200 {
-            pacing.handle_write(rtp(t0, VIDEO, 1_190, false)).unwrap();
-        }
+        write_video(&mut pacing, t0, 200);
         let left = drain(&mut pacing, t0);
         assert_eq!(left.len(), 200);
         let took = left.last().unwrap().0 - t0;
